@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('runs embedded with no configuration at all', () => {
+    const config = loadConfig({});
+    expect(config.mode).toBe('embedded');
+    expect(config.databaseUrl).toMatch(/^pglite:\/.*\.thoth\/pgdata$/);
+    expect(config.kafkaBrokers).toBeUndefined();
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 4000 });
+  });
+
+  it('switches to production wiring when DATABASE_URL is set', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://thoth:x@db:5432/thoth', KAFKA_BROKERS: 'k1:9092,k2:9092' });
+    expect(config.mode).toBe('production');
+    expect(config.databaseUrl).toBe('postgres://thoth:x@db:5432/thoth');
+    expect(config.kafkaBrokers).toEqual(['k1:9092', 'k2:9092']);
+  });
+
+  it('fails fast and names every variable that is wrong', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x', THOTH_HTTP_PORT: '99999', KAFKA_BROKERS: 'nope' })).toThrow(ConfigError);
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://x', THOTH_HTTP_PORT: '99999', KAFKA_BROKERS: 'nope' });
+    } catch (error) {
+      expect((error as Error).message).toMatch(/DATABASE_URL/);
+      expect((error as Error).message).toMatch(/THOTH_HTTP_PORT/);
+      expect((error as Error).message).toMatch(/KAFKA_BROKERS/);
+    }
+  });
+});

@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# An Apache Kafka broker of the checkout's own for tests and local runs, without Docker:
+# a single KRaft node (broker and controller in one JVM) on 127.0.0.1, run from the
+# release's jars on Maven Central (resolved by Maven from kafka/pom.xml, cached once per
+# machine). Data, logs and the pid live under infra/local/.state/kafka.
+#
+#   kafka.sh start                      start (formatting storage on first use); quick when running
+#   kafka.sh stop                       SIGTERM (controlled shutdown), SIGKILL after a timeout
+#   kafka.sh status                     version and address; exit 3 when stopped
+#   kafka.sh brokers                    the bootstrap address, e.g. 127.0.0.1:19092
+#   kafka.sh run-class CLASS [ARGS...]  run a Kafka CLI main class on the same jars
+#
+# Topics are never auto-created (auto.create.topics.enable=false): tests create the
+# topics they use, as production does, so a typo in a topic name fails loudly.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+LOG_TAG=kafka
+
+# Pinned: kafkajs 2.2.4 is frozen, and Kafka 4.x removed the old protocol versions it
+# speaks. Keep in step with kafka/pom.xml and infra/compose/compose.yaml.
+KAFKA_VERSION=3.9.1
+HOST=127.0.0.1
+PORT=${THOTH_KAFKA_PORT:-19092}
+CONTROLLER_PORT=${THOTH_KAFKA_CONTROLLER_PORT:-19093}
+STATE=$STATE_ROOT/kafka
+DATA=$STATE/data
+LOGS=$STATE/logs
+PIDFILE=$STATE/kafka.pid
+POM=$INFRA_LOCAL/kafka/pom.xml
+LIBS=$CACHE_ROOT/kafka-$KAFKA_VERSION/libs
+START_TIMEOUT=${THOTH_KAFKA_START_TIMEOUT:-120}
+STOP_TIMEOUT=${THOTH_KAFKA_STOP_TIMEOUT:-30}
+HEAP_OPTS=${THOTH_KAFKA_HEAP_OPTS:--Xmx768m -Xms256m}
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+
+ensure_tools() {
+  local missing=()
+  command -v "$JAVA" >/dev/null || missing+=(openjdk-17-jre-headless)
+  command -v mvn >/dev/null || [ -f "$LIBS/.complete" ] || missing+=(maven)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+}
+
+# The jars, copied once per machine from Maven Central. The stamp holds the pom's hash,
+# so changing the pom resolves again; the copy lands in a temporary directory and is moved
+# into place whole, so an interrupted download is never taken for a complete one.
+ensure_libs() {
+  local want
+  want=$(sha256sum "$POM" | cut -c1-64)
+  [ -f "$LIBS/.complete" ] && [ "$(cat "$LIBS/.complete")" = "$want" ] && return 0
+  local tmp=$LIBS.tmp.$$ mvnlog=$CACHE_ROOT/kafka-$KAFKA_VERSION/mvn.log
+  mkdir -p "$(dirname "$LIBS")"
+  rm -rf "$tmp"
+  log "resolving Apache Kafka $KAFKA_VERSION from Maven Central into $LIBS"
+  if ! mvn -B -q -f "$POM" dependency:copy-dependencies -DincludeScope=runtime \
+      -DoutputDirectory="$tmp" >"$mvnlog" 2>&1; then
+    tail -n 40 "$mvnlog" >&2
+    rm -rf "$tmp"
+    die "maven could not resolve the jars (log: $mvnlog)"
+  fi
+  [ -f "$tmp/kafka_2.13-$KAFKA_VERSION.jar" ] || die "kafka_2.13-$KAFKA_VERSION.jar missing after resolution"
+  echo "$want" >"$tmp/.complete"
+  rm -rf "$LIBS"
+  mv "$tmp" "$LIBS"
+}
+
+# Written at every start, so THOTH_KAFKA_PORT and these settings always apply.
+write_configs() {
+  mkdir -p "$DATA" "$LOGS"
+  cat >"$STATE/server.properties" <<PROPS
+# Written by infra/local/kafka.sh at every start; edit the script, not this file.
+# One KRaft node that is both broker and controller, with a static one-voter quorum.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
+listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+log.dirs=$DATA
+
+# A single node: every replication factor and ISR is 1.
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+default.replication.factor=1
+min.insync.replicas=1
+# The first consumer group creates __consumer_offsets; 50 partitions (the default) cost
+# seconds on a two-core CI machine for nothing.
+offsets.topic.num.partitions=10
+num.partitions=3
+# Tests create their topics explicitly, as production does.
+auto.create.topics.enable=false
+# Consumers in tests join a group and expect their assignment at once.
+group.initial.rebalance.delay.ms=0
+PROPS
+
+  # The broker logs to files, never to stdout: server.log, plus the state-change and
+  # controller logs a Kafka operator looks for first. Sizes are capped.
+  cat >"$STATE/log4j.properties" <<'PROPS'
+# Written by infra/local/kafka.sh at every start.
+log4j.rootLogger=INFO, server
+log4j.appender.server=org.apache.log4j.RollingFileAppender
+log4j.appender.server.File=${kafka.logs.dir}/server.log
+log4j.appender.server.MaxFileSize=20MB
+log4j.appender.server.MaxBackupIndex=3
+log4j.appender.server.layout=org.apache.log4j.PatternLayout
+log4j.appender.server.layout.ConversionPattern=[%d] %p %m (%c)%n
+
+log4j.appender.stateChange=org.apache.log4j.RollingFileAppender
+log4j.appender.stateChange.File=${kafka.logs.dir}/state-change.log
+log4j.appender.stateChange.MaxFileSize=10MB
+log4j.appender.stateChange.MaxBackupIndex=2
+log4j.appender.stateChange.layout=org.apache.log4j.PatternLayout
+log4j.appender.stateChange.layout.ConversionPattern=[%d] %p %m (%c)%n
+
+log4j.appender.controller=org.apache.log4j.RollingFileAppender
+log4j.appender.controller.File=${kafka.logs.dir}/controller.log
+log4j.appender.controller.MaxFileSize=10MB
+log4j.appender.controller.MaxBackupIndex=2
+log4j.appender.controller.layout=org.apache.log4j.PatternLayout
+log4j.appender.controller.layout.ConversionPattern=[%d] %p %m (%c)%n
+
+# As in the distribution's config/log4j.properties.
+log4j.logger.org.apache.kafka=INFO
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.kafka.network.RequestChannel$=WARN
+log4j.logger.kafka.controller=TRACE, controller
+log4j.additivity.kafka.controller=false
+log4j.logger.org.apache.kafka.controller=INFO, controller
+log4j.additivity.org.apache.kafka.controller=false
+log4j.logger.state.change.logger=INFO, stateChange
+log4j.additivity.state.change.logger=false
+PROPS
+
+  # The CLI tools only warn, on stderr (the distribution's tools-log4j.properties).
+  cat >"$STATE/tools-log4j.properties" <<'PROPS'
+# Written by infra/local/kafka.sh.
+log4j.rootLogger=WARN, stderr
+log4j.appender.stderr=org.apache.log4j.ConsoleAppender
+log4j.appender.stderr.layout=org.apache.log4j.PatternLayout
+log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.appender.stderr.Target=System.err
+PROPS
+}
+
+# A Kafka main class on the cached jars, as bin/kafka-run-class.sh would run a tool.
+# Tools are short-lived: a small heap and the quick-starting JIT tier.
+TOOL_FLAGS=(-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true
+  "-Dlog4j.configuration=file:$STATE/tools-log4j.properties" -cp "$LIBS/*")
+run_class() {
+  [ -f "$STATE/tools-log4j.properties" ] || write_configs
+  "$JAVA" "${TOOL_FLAGS[@]}" "$@"
+}
+
+# The broker's pid, only when that process is our broker: a pid file can outlive its
+# process, and the number can be reused by another.
+broker_pid() {
+  local pid
+  pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "kafka.Kafka $STATE/server.properties" || return 1
+  echo "$pid"
+}
+
+# Storage is formatted once: the cluster id and the metadata log live in $DATA.
+format_storage() {
+  [ -f "$DATA/meta.properties" ] && return 0
+  # A cluster id is 16 random bytes in URL-safe base64 without padding (a Kafka Uuid).
+  local cluster_id
+  cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  if ! run_class kafka.tools.StorageTool format --config "$STATE/server.properties" \
+      --cluster-id "$cluster_id" --ignore-formatted >"$LOGS/format.log" 2>&1; then
+    cat "$LOGS/format.log" >&2
+    die "formatting storage in $DATA failed"
+  fi
+}
+
+print_started_log_tail() {
+  tail -n 20 "$LOGS/kafkaServer.out" >&2 2>/dev/null || true
+  tail -n 40 "$LOGS/server.log" >&2 2>/dev/null || true
+}
+
+# Ready means the port accepts connections and the broker answers an ApiVersions request
+# with itself registered in the cluster metadata, which it has once it is unfenced.
+wait_ready() {
+  local pid=$1 deadline=$((SECONDS + START_TIMEOUT))
+  while ! port_open "$HOST" "$PORT"; do
+    kill -0 "$pid" 2>/dev/null || { print_started_log_tail; die "the broker exited during startup (logs: $LOGS)"; }
+    [ $SECONDS -lt $deadline ] || { print_started_log_tail; die "port $PORT not open after ${START_TIMEOUT}s (logs: $LOGS)"; }
+    sleep 0.2
+  done
+  while :; do
+    # Into a file, not a pipe: grep -q closing the pipe early would fail the check.
+    timeout 30 "$JAVA" "${TOOL_FLAGS[@]}" kafka.admin.BrokerApiVersionsCommand \
+      --bootstrap-server "$HOST:$PORT" >"$LOGS/ready-check.log" 2>&1 || true
+    if grep -q "^$HOST:$PORT (id: 1 " "$LOGS/ready-check.log"; then
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || { print_started_log_tail; die "the broker exited during startup (logs: $LOGS)"; }
+    [ $SECONDS -lt $deadline ] || { print_started_log_tail; die "the broker did not answer after ${START_TIMEOUT}s (logs: $LOGS)"; }
+    sleep 1
+  done
+}
+
+cmd_start() {
+  lock_state "$STATE"
+  if pid=$(broker_pid) && port_open "$HOST" "$PORT"; then
+    echo "kafka $KAFKA_VERSION at $HOST:$PORT"
+    return 0
+  fi
+  if pid=$(broker_pid); then
+    # Running but not listening yet: another start launched it; wait with it.
+    wait_ready "$pid"
+    echo "kafka $KAFKA_VERSION at $HOST:$PORT"
+    return 0
+  fi
+  ensure_tools
+  ensure_libs
+  if port_open "$HOST" "$PORT"; then die "port $PORT is taken by another process (set THOTH_KAFKA_PORT)"; fi
+  write_configs
+  format_storage
+  # The flags bin/kafka-run-class.sh and kafka-server-start.sh give the broker. setsid
+  # detaches it from the caller's session, so it outlives the shell that started it.
+  (
+    cd "$STATE"
+    # shellcheck disable=SC2086 # HEAP_OPTS holds several flags
+    exec setsid "$JAVA" $HEAP_OPTS -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+      -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
+      -XX:MaxInlineLevel=15 -Djava.awt.headless=true \
+      "-Xlog:gc*:file=$LOGS/kafkaServer-gc.log:time,tags:filecount=3,filesize=10M" \
+      "-Dlog4j.configuration=file:$STATE/log4j.properties" "-Dkafka.logs.dir=$LOGS" \
+      -cp "$LIBS/*" kafka.Kafka "$STATE/server.properties"
+  ) </dev/null >"$LOGS/kafkaServer.out" 2>&1 9>&- &
+  local pid=$!
+  echo "$pid" >"$PIDFILE"
+  wait_ready "$pid"
+  echo "kafka $KAFKA_VERSION at $HOST:$PORT"
+}
+
+cmd_stop() {
+  [ -d "$STATE" ] && lock_state "$STATE"
+  local pid
+  if pid=$(broker_pid); then
+    # SIGTERM runs the broker's shutdown hook: it flushes and closes its logs, so the
+    # next start needs no recovery. SIGKILL only when that hangs.
+    kill -TERM "$pid"
+    local deadline=$((SECONDS + STOP_TIMEOUT))
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "no clean shutdown after ${STOP_TIMEOUT}s; killing pid $pid"
+      kill -KILL "$pid"
+      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    fi
+  fi
+  rm -f "$PIDFILE"
+  echo "kafka stopped"
+}
+
+cmd_status() {
+  local pid
+  if pid=$(broker_pid) && port_open "$HOST" "$PORT"; then
+    echo "kafka $KAFKA_VERSION running at $HOST:$PORT (pid $pid, KRaft, data $DATA)"
+  elif pid=$(broker_pid); then
+    echo "kafka $KAFKA_VERSION starting (pid $pid, port $PORT not open yet)"
+    exit 3
+  else
+    echo "kafka $KAFKA_VERSION stopped"
+    exit 3
+  fi
+}
+
+case "${1:-}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  brokers) echo "$HOST:$PORT" ;;
+  run-class)
+    shift
+    [ $# -gt 0 ] || die "usage: kafka.sh run-class CLASS [ARGS...]"
+    ensure_tools
+    ensure_libs
+    run_class "$@"
+    ;;
+  *) die "usage: kafka.sh start|stop|status|brokers|run-class CLASS [ARGS...]" ;;
+esac

@@ -1,0 +1,4 @@
+// Wire contracts, generated from proto/ by `pnpm gen` into ./gen (never edited by hand).
+export * from './gen/thoth/decision/v1/decision_pb.js';
+export * from './gen/thoth/decision/v1/enforcer_pb.js';
+export * from './gen/thoth/config/v1/config_pb.js';

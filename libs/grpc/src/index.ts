@@ -1,0 +1,9 @@
+// grpc-js ⇄ protobuf-es: protobuf-es generates no grpc-js stubs, so services are served
+// and called from their descriptors.
+export { GrpcError, toGrpcError } from './grpc-error.js';
+export type { GrpcCode } from './grpc-error.js';
+export { methodPath, serviceDefinition } from './service-definition.js';
+export { addService } from './server.js';
+export type { AddServiceOptions, HandlerContext, MethodHandler, ServiceHandlers } from './server.js';
+export { createClient } from './client.js';
+export type { BidiStream, CallOptions, ClientMethod, ServiceClient } from './client.js';

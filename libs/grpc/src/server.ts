@@ -1,0 +1,146 @@
+import type { DescMethod, DescService, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
+import type {
+  Deadline,
+  Metadata,
+  sendUnaryData,
+  Server,
+  ServerDuplexStream,
+  ServerReadableStream,
+  ServerUnaryCall,
+  ServerWritableStream,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { GrpcError, toGrpcError, toStatus } from './grpc-error.js';
+import { readMessages } from './messages.js';
+import { serviceDefinition } from './service-definition.js';
+
+export interface HandlerContext {
+  /** Request metadata (headers). */
+  readonly metadata: Metadata;
+  /** Aborted, with a CANCELLED GrpcError as reason, when the client cancels or the deadline passes. */
+  readonly signal: AbortSignal;
+  readonly deadline: Deadline;
+  readonly peer: string;
+}
+
+type Request<M extends DescMethod> = MessageShape<M['input']>;
+type Response<M extends DescMethod> = MessageInitShape<M['output']>;
+
+/** A handler per method kind; throw a GrpcError to answer with its status. */
+export type MethodHandler<M extends DescMethod> = M['methodKind'] extends 'unary'
+  ? (request: Request<M>, context: HandlerContext) => Promise<Response<M>> | Response<M>
+  : M['methodKind'] extends 'server_streaming'
+    ? (request: Request<M>, context: HandlerContext) => AsyncIterable<Response<M>>
+    : M['methodKind'] extends 'client_streaming'
+      ? (requests: AsyncIterable<Request<M>>, context: HandlerContext) => Promise<Response<M>>
+      : (requests: AsyncIterable<Request<M>>, context: HandlerContext) => AsyncIterable<Response<M>>;
+
+export type ServiceHandlers<S extends DescService> = {
+  [K in keyof S['method']]: S['method'][K] extends DescMethod ? MethodHandler<S['method'][K]> : never;
+};
+
+export interface AddServiceOptions {
+  /** Sees every error a handler threw that was not a GrpcError (sent to the client as INTERNAL). */
+  onUnexpectedError?: (error: unknown, method: DescMethod) => void;
+}
+
+/** Registers typed handlers for a protobuf-es service on a grpc-js server. */
+export function addService<S extends DescService>(
+  server: Server,
+  service: S,
+  handlers: ServiceHandlers<S>,
+  options: AddServiceOptions = {},
+): void {
+  const implementation: UntypedServiceImplementation = {};
+  for (const method of service.methods) {
+    const handler = (handlers as Record<string, unknown>)[method.localName];
+    if (typeof handler !== 'function') throw new Error(`no handler for ${service.typeName}.${method.name}`);
+    const fail = (error: unknown) => {
+      if (!(error instanceof GrpcError)) options.onUnexpectedError?.(error, method);
+      return toStatus(error);
+    };
+    implementation[method.localName] = adapt(method, handler as AnyHandler, fail);
+  }
+  server.addService(serviceDefinition(service), implementation);
+}
+
+type AnyHandler = (input: unknown, context: HandlerContext) => unknown;
+type Fail = (error: unknown) => ReturnType<typeof toStatus>;
+type AnyCall = ServerUnaryCall<unknown, unknown> | ServerReadableStream<unknown, unknown> | ServerWritableStream<unknown, unknown>;
+
+function adapt(method: DescMethod, handler: AnyHandler, fail: Fail): UntypedServiceImplementation[string] {
+  switch (method.methodKind) {
+    case 'unary':
+      return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+        respond(() => handler(call.request, contextOf(call)), callback, fail);
+      };
+    case 'client_streaming':
+      return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+        const context = contextOf(call);
+        respond(() => handler(requestsOf(call), context), callback, fail);
+      };
+    case 'server_streaming':
+      return (call: ServerWritableStream<unknown, unknown>) => {
+        const context = contextOf(call);
+        void stream(() => handler(call.request, context) as AsyncIterable<unknown>, call, context.signal, fail);
+      };
+    case 'bidi_streaming':
+      return (call: ServerDuplexStream<unknown, unknown>) => {
+        const context = contextOf(call);
+        void stream(() => handler(requestsOf(call), context) as AsyncIterable<unknown>, call, context.signal, fail);
+      };
+  }
+}
+
+function contextOf(call: AnyCall): HandlerContext {
+  const controller = new AbortController();
+  const cancel = () => controller.abort(new GrpcError('CANCELLED', 'call cancelled by the client or its deadline'));
+  if (call.cancelled) cancel();
+  else (call as NodeJS.EventEmitter).once('cancelled', cancel);
+  return { metadata: call.metadata, signal: controller.signal, deadline: call.getDeadline(), peer: call.getPeer() };
+}
+
+function requestsOf(call: ServerReadableStream<unknown, unknown>): AsyncIterable<unknown> {
+  return readMessages(call, {
+    errors: {
+      cancelled: () => new GrpcError('CANCELLED', 'call cancelled by the client or its deadline'),
+      error: toGrpcError,
+    },
+  });
+}
+
+function respond(run: () => unknown, callback: sendUnaryData<unknown>, fail: Fail): void {
+  new Promise((resolve) => resolve(run())).then(
+    (response) => callback(null, response),
+    (error: unknown) => callback(fail(error)),
+  );
+}
+
+async function stream(
+  run: () => AsyncIterable<unknown>,
+  call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
+  signal: AbortSignal,
+  fail: Fail,
+): Promise<void> {
+  try {
+    for await (const response of run()) {
+      if (signal.aborted) return; // leaving the loop runs the handler's finally blocks
+      if (!call.write(response)) await drained(call, signal);
+    }
+    call.end();
+  } catch (error) {
+    if (!signal.aborted) call.emit('error', fail(error));
+  }
+}
+
+function drained(call: NodeJS.EventEmitter, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    call.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

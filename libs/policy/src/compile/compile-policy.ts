@@ -1,0 +1,395 @@
+import { parseCidr, type Cidr } from '../match/cidr.js';
+import { GlobSet } from '../match/glob.js';
+import { DAY_INDEX, DAY_MS, MAX_WINDOW_MS, ZoneClock, isValidZone, parseDuration, parseInstant } from '../time/zone.js';
+import type {
+  CompileOptions,
+  CompileResult,
+  CompiledPolicy,
+  CredentialBinding,
+  DirectoryAgent,
+  MatchedRule,
+  Mode,
+  PolicyError,
+  PolicyLimits,
+  TenantContext,
+} from '../types.js';
+import { DEFAULT_LIMITS, compileCel, type ExpectedType } from './cel.js';
+import type {
+  AgentSelector,
+  BindingC,
+  Bundle,
+  CompiledDocument,
+  CredentialPolicyC,
+  ExceptionC,
+  Expr,
+  FreezeC,
+  LimitC,
+  Matcher,
+  RuleC,
+  SequenceC,
+  StepC,
+} from './compiled.js';
+import { validateDocument, type AgentSelectorDoc, type BindingDoc, type MatchDoc, type PolicyDoc } from './document.js';
+import { canonicalJson, sha256Hex } from './sha256.js';
+import { makeError, parseSource, pointer, type Path, type SourceDoc } from './source.js';
+
+const RESERVED_IDS = new Set(['default', 'agent-status']);
+
+/**
+ * Compiles a v1 policy document (YAML/JSON text or an already-parsed object). On success
+ * the policy is ready for `decide`; otherwise every problem found is returned, each with
+ * a stable code, a JSON pointer and a line/column. Never throws on bad input.
+ */
+export function compilePolicy(source: string | object, opts: CompileOptions = {}): CompileResult {
+  try {
+    return compileUnsafe(source, opts);
+  } catch (e) {
+    return { ok: false, errors: [{ code: 'internal.error', message: `compiler failure: ${(e as Error)?.message ?? String(e)}`, path: '', line: 1, column: 1 }] };
+  }
+}
+
+function compileUnsafe(source: string | object, opts: CompileOptions): CompileResult {
+  if (typeof source !== 'string' && (typeof source !== 'object' || source === null)) {
+    return { ok: false, errors: [{ code: 'input.invalid', message: 'policy source must be a string or an object', path: '', line: 1, column: 1 }] };
+  }
+  const parsed = parseSource(source, opts.format ?? 'yaml');
+  if (!parsed.ok) return parsed;
+  const doc = parsed.doc;
+  const schemaErrors = validateDocument(doc);
+  if (schemaErrors.length > 0) return { ok: false, errors: schemaErrors };
+  const limits: Required<PolicyLimits> = { ...DEFAULT_LIMITS, ...opts.limits };
+  const c = new Compiler(doc, limits);
+  const compiled = c.compile(doc.value as PolicyDoc);
+  if (c.errors.length > 0 || compiled === undefined) return { ok: false, errors: c.errors };
+  return bind(compiled, opts.tenant ?? {});
+}
+
+/**
+ * Binds an already compiled policy to a tenant's context (mode, agent directory,
+ * credential bindings) without recompiling any expression — what the enforcer does on
+ * every config push that only changes agents or credentials (e.g. the kill switch).
+ */
+export function bindTenant(policy: CompiledPolicy, tenant: TenantContext): CompileResult {
+  return bind((policy.__compiled as Bundle).doc, tenant);
+}
+
+class Compiler {
+  readonly errors: PolicyError[] = [];
+  readonly #ids = new Map<string, Path>();
+  #usesTime = false;
+  #usesCel = false;
+
+  constructor(
+    private readonly doc: SourceDoc,
+    private readonly limits: Required<PolicyLimits>,
+  ) {}
+
+  error(code: string, message: string, path: Path, key = false): void {
+    this.errors.push(makeError(this.doc, code, message, path, key));
+  }
+
+  compile(d: PolicyDoc): CompiledDocument | undefined {
+    const total = (d.rules?.length ?? 0) + (d.limits?.length ?? 0) + (d.freezes?.length ?? 0) + (d.sequences?.length ?? 0);
+    if (total > this.limits.maxElements) {
+      this.error('policy.too_large', `policy has ${total} rules, limits, freezes and sequences; the limit is ${this.limits.maxElements}`, []);
+      return undefined;
+    }
+    const rules = (d.rules ?? []).map((r, i): RuleC => {
+      const path = ['rules', i];
+      this.claimId(r.id, path);
+      return {
+        kind: 'rule',
+        index: i,
+        id: r.id,
+        severity: r.severity ?? 'medium',
+        mode: r.mode ?? 'enforce',
+        reason: r.reason ?? r.description,
+        match: this.matcher(r.match, [...path, 'match']),
+        effect: r.effect,
+        when: this.expr(r.when, [...path, 'when'], 'bool'),
+      };
+    });
+    const limits = (d.limits ?? []).map((l, i): LimitC => {
+      const path = ['limits', i];
+      this.claimId(l.id, path);
+      if (l.maxPerCall === undefined && l.window === undefined) this.error('schema.missing_field', `limit '${l.id}' needs maxPerCall, window, or both`, path);
+      if (l.window !== undefined && l.window.maxCalls === undefined && l.window.maxRecords === undefined) {
+        this.error('schema.missing_field', `window of limit '${l.id}' needs maxCalls, maxRecords, or both`, [...path, 'window']);
+      }
+      const windowMs = l.window === undefined ? undefined : this.duration(l.window.duration, [...path, 'window', 'duration']);
+      const scope = l.scope ?? 'agent';
+      return {
+        kind: 'limit',
+        id: l.id,
+        severity: l.severity ?? 'high',
+        mode: l.mode ?? 'enforce',
+        reason: l.reason ?? l.description,
+        match: this.matcher(l.match, [...path, 'match']),
+        when: this.expr(l.when, [...path, 'when'], 'bool'),
+        records: this.expr(l.records, [...path, 'records'], 'number'),
+        unboundedWhen: this.expr(l.unboundedWhen, [...path, 'unboundedWhen'], 'bool'),
+        maxPerCall: l.maxPerCall,
+        windowMs,
+        windowText: l.window?.duration,
+        maxCalls: l.window?.maxCalls,
+        maxRecords: l.window?.maxRecords,
+        scope,
+        keyPrefix: `L\u0000${l.id}\u0000`,
+      };
+    });
+    const freezes = (d.freezes ?? []).map((f, i) => this.freeze(f, ['freezes', i]));
+    const sequences = (d.sequences ?? []).map((s, i): SequenceC => {
+      const path = ['sequences', i];
+      this.claimId(s.id, path);
+      return {
+        kind: 'sequence',
+        id: s.id,
+        severity: s.severity ?? 'critical',
+        mode: s.mode ?? 'enforce',
+        reason: s.reason ?? s.description,
+        match: this.matcher(s.match, [...path, 'match']),
+        after: this.step(s.after, [...path, 'after']),
+        then: this.step(s.then, [...path, 'then']),
+        withinMs: this.duration(s.within, [...path, 'within']),
+        withinText: s.within,
+        sameResource: s.sameResource ?? true,
+        minCalls: s.minCalls ?? 1,
+        keyPrefix: `S\u0000${s.id}\u0000`,
+      };
+    });
+    const cred = d.credentials;
+    const credentialPolicy: CredentialPolicyC = {
+      unbound: cred?.unbound ?? 'allow',
+      requireCredential: cred?.requireCredential ?? false,
+      severity: cred?.severity ?? 'high',
+      mode: cred?.mode ?? 'enforce',
+      onViolation: cred?.onViolation ?? 'deny',
+    };
+    const documentBindings = (cred?.bindings ?? []).map((b, i) => this.binding(b, ['credentials', 'bindings', i], credentialPolicy));
+    const seen = new Map<string, number>();
+    documentBindings.forEach((b, i) => {
+      const first = seen.get(b.fingerprint);
+      if (first !== undefined) this.error('rule.duplicate_id', `fingerprint ${b.fingerprint} is bound twice (first at /credentials/bindings/${first})`, ['credentials', 'bindings', i, 'fingerprint']);
+      else seen.set(b.fingerprint, i);
+    });
+    if (this.errors.length > 0) return undefined;
+    return {
+      name: d.metadata.name,
+      version: d.metadata.version,
+      hash: `sha256:${sha256Hex(canonicalJson(this.doc.value))}`,
+      documentMode: d.defaults.mode ?? 'enforce',
+      defaultEffect: d.defaults.effect,
+      rules,
+      limits,
+      freezes,
+      sequences,
+      credentialPolicy,
+      documentBindings,
+      usesTime: this.#usesTime,
+      usesCel: this.#usesCel,
+      byTool: new Map(),
+    };
+  }
+
+  claimId(id: string, path: Path): void {
+    const idPath = [...path, 'id'];
+    if (RESERVED_IDS.has(id) || id.startsWith('credential:')) {
+      this.error('rule.reserved_id', `id '${id}' is reserved for built-in decisions`, idPath);
+      return;
+    }
+    const first = this.#ids.get(id);
+    if (first !== undefined) this.error('rule.duplicate_id', `id '${id}' is already used at /${first.join('/')}`, idPath);
+    else this.#ids.set(id, path);
+  }
+
+  expr(source: string | undefined, path: Path, expected: ExpectedType): Expr | undefined {
+    if (source === undefined) return undefined;
+    const r = compileCel(source, expected, this.limits);
+    if (!r.ok) {
+      const start = this.doc.exactStringStart(path);
+      const pos = start === undefined ? this.doc.locate(path) : this.doc.position(start + r.offset);
+      this.errors.push({ code: r.code, message: r.message, path: pointer(path), line: pos.line, column: pos.column });
+      return undefined;
+    }
+    this.#usesCel = true;
+    if (r.usesTime) this.#usesTime = true;
+    return { program: r.program, source };
+  }
+
+  duration(text: string, path: Path): number {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms > MAX_WINDOW_MS) {
+      this.error('schema.range', `duration '${text}' must be between 1ms and 31d`, path);
+      return 1;
+    }
+    return ms;
+  }
+
+  agents(sel: AgentSelectorDoc | undefined): AgentSelector | undefined {
+    if (sel === undefined) return undefined;
+    const labels = sel.labels === undefined ? undefined : Object.entries(sel.labels).map(([k, v]) => [k, v] as const);
+    if (sel.ids === undefined && (labels === undefined || labels.length === 0) && sel.environments === undefined) return undefined;
+    return {
+      ids: sel.ids === undefined ? undefined : new Set(sel.ids),
+      labels: labels === undefined || labels.length === 0 ? undefined : labels,
+      environments: sel.environments === undefined ? undefined : new Set(sel.environments),
+    };
+  }
+
+  globs(globs: string[] | undefined): GlobSet | undefined {
+    return globs === undefined ? undefined : new GlobSet(globs);
+  }
+
+  matcher(m: MatchDoc | undefined, _path: Path): Matcher {
+    return { agents: this.agents(m?.agents), tools: this.globs(m?.tools), resources: this.globs(m?.resources) };
+  }
+
+  step(s: { tools?: string[]; resources?: string[]; when?: string }, path: Path): StepC {
+    return { tools: this.globs(s.tools), resources: this.globs(s.resources), when: this.expr(s.when, [...path, 'when'], 'bool') };
+  }
+
+  freeze(f: NonNullable<PolicyDoc['freezes']>[number], path: Path): FreezeC {
+    this.claimId(f.id, path);
+    const zone = f.timeZone ?? 'UTC';
+    const zoneOk = isValidZone(zone);
+    if (!zoneOk) this.error('time.invalid_zone', `'${zone}' is not an IANA time zone known to this runtime`, [...path, 'timeZone']);
+    if ((f.ranges ?? []).length === 0 && (f.weekly ?? []).length === 0) this.error('schema.missing_field', `freeze '${f.id}' needs ranges, weekly windows, or both`, path);
+    const ranges: [number, number][] = [];
+    if (zoneOk) {
+      (f.ranges ?? []).forEach((r, i) => {
+        const p = [...path, 'ranges', i];
+        const start = parseInstant(r.start, zone);
+        const end = parseInstant(r.end, zone);
+        if (start === undefined) this.error('time.invalid', `'${r.start}' is not an ISO 8601 date-time`, [...p, 'start']);
+        if (end === undefined) this.error('time.invalid', `'${r.end}' is not an ISO 8601 date-time`, [...p, 'end']);
+        if (start !== undefined && end !== undefined) {
+          if (end <= start) this.error('time.invalid_range', `range ends (${r.end}) before it starts (${r.start})`, p);
+          else ranges.push([start, end]);
+        }
+      });
+    }
+    ranges.sort((a, b) => a[0] - b[0]);
+    const weekly: [number, number][] = [];
+    (f.weekly ?? []).forEach((w, i) => {
+      const toMs = (hhmm: string): number => (Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5))) * 60_000;
+      const start = toMs(w.start);
+      const end = toMs(w.end);
+      if (start === end) this.error('time.invalid_range', `weekly window starts and ends at ${w.start}`, [...path, 'weekly', i]);
+      for (const day of new Set(w.days)) {
+        const base = DAY_INDEX[day]! * DAY_MS;
+        if (end > start) weekly.push([base + start, base + end]);
+        else {
+          // Crosses midnight: runs into the next day (Sunday wraps to Monday).
+          weekly.push([base + start, base + DAY_MS]);
+          const next = ((DAY_INDEX[day]! + 1) % 7) * DAY_MS;
+          weekly.push([next, next + end]);
+        }
+      }
+    });
+    const exceptions: ExceptionC[] = (f.exceptions ?? []).map((e) => ({
+      name: e.name,
+      agents: this.agents(e.agents),
+      tools: this.globs(e.tools),
+      resources: this.globs(e.resources),
+    }));
+    return {
+      kind: 'freeze',
+      id: f.id,
+      severity: f.severity ?? 'high',
+      mode: f.mode ?? 'enforce',
+      reason: f.reason ?? f.description,
+      match: this.matcher(f.match, [...path, 'match']),
+      clock: new ZoneClock(zoneOk ? zone : 'UTC'),
+      ranges,
+      weekly,
+      exceptions,
+    };
+  }
+
+  binding(b: BindingDoc, path: Path, policy: CredentialPolicyC): BindingC {
+    const r = compileBinding(b, policy);
+    for (const bad of r.badCidrs) this.error('cidr.invalid', `'${b.cidrs?.[bad]}' is not an IPv4 or IPv6 CIDR`, [...path, 'cidrs', bad]);
+    return r.binding;
+  }
+}
+
+function compileBinding(b: BindingDoc | CredentialBinding, policy: CredentialPolicyC): { binding: BindingC; badCidrs: number[] } {
+  const badCidrs: number[] = [];
+  let cidrs: Cidr[] | undefined;
+  if (b.cidrs !== undefined) {
+    cidrs = [];
+    b.cidrs.forEach((text, i) => {
+      const c = parseCidr(text);
+      if (c === undefined) badCidrs.push(i);
+      else cidrs!.push(c);
+    });
+  }
+  return {
+    badCidrs,
+    binding: {
+      fingerprint: b.fingerprint,
+      agents: b.agents === undefined ? undefined : new Set(b.agents),
+      resources: b.resources === undefined ? undefined : new GlobSet([...b.resources]),
+      cidrs,
+      regions: b.regions === undefined ? undefined : new Set(b.regions),
+      onViolation: b.onViolation ?? policy.onViolation,
+    },
+  };
+}
+
+function bind(doc: CompiledDocument, tenant: TenantContext): CompileResult {
+  const errors: PolicyError[] = [];
+  const tenantError = (code: string, message: string, path: string): void => {
+    errors.push({ code, message, path: `/tenant${path}`, line: 0, column: 0 });
+  };
+  const mode: Mode = tenant.mode === 'shadow' || doc.documentMode === 'shadow' ? 'shadow' : 'enforce';
+  const agents = new Map<string, DirectoryAgent>();
+  for (const a of tenant.agents ?? []) agents.set(a.id, a);
+  const bindings = new Map<string, BindingC>();
+  for (const b of doc.documentBindings) bindings.set(b.fingerprint, b);
+  (tenant.credentials ?? []).forEach((b, i) => {
+    const r = compileBinding(b, doc.credentialPolicy);
+    for (const bad of r.badCidrs) tenantError('cidr.invalid', `'${b.cidrs?.[bad]}' is not an IPv4 or IPv6 CIDR`, `/credentials/${i}/cidrs/${bad}`);
+    bindings.set(b.fingerprint, r.binding);
+  });
+  if (errors.length > 0) return { ok: false, errors };
+  const entryMode = (m: Mode): Mode => (mode === 'shadow' ? 'shadow' : m);
+  const ruleEntries: MatchedRule[] = doc.rules.map((r) =>
+    Object.freeze({
+      ruleId: r.id,
+      kind: 'rule' as const,
+      effect: r.effect,
+      severity: r.severity,
+      mode: entryMode(r.mode),
+      reason: r.reason ?? `rule '${r.id}' matched: ${r.effect}`,
+    }),
+  );
+  const defaultEntry: MatchedRule = Object.freeze({
+    ruleId: 'default',
+    kind: 'default',
+    effect: doc.defaultEffect,
+    severity: 'low',
+    mode,
+    reason: `no rule decided the call; the policy default is ${doc.defaultEffect}`,
+  });
+  const cp = doc.credentialPolicy;
+  const bundle: Bundle = {
+    doc,
+    mode,
+    agents,
+    bindings,
+    hasCredentialGovernance: bindings.size > 0 || cp.requireCredential || cp.unbound !== 'allow',
+    ruleEntries,
+    defaultEntry,
+  };
+  const policy: CompiledPolicy = Object.freeze({
+    name: doc.name,
+    version: doc.version,
+    hash: doc.hash,
+    mode,
+    defaultEffect: doc.defaultEffect,
+    size: { rules: doc.rules.length, limits: doc.limits.length, freezes: doc.freezes.length, sequences: doc.sequences.length },
+    __compiled: bundle,
+  });
+  return { ok: true, policy };
+}

@@ -1,0 +1,149 @@
+/** Internal, precomputed form of a policy. Everything the hot path needs is built here once. */
+import type { ParseResult } from '@marcbachmann/cel-js';
+import type { Cidr } from '../match/cidr.js';
+import type { GlobSet } from '../match/glob.js';
+import type { ZoneClock } from '../time/zone.js';
+import type { CredentialViolationAction, DirectoryAgent, Effect, MatchKind, MatchedRule, Mode, Severity } from '../types.js';
+
+export interface AgentSelector {
+  readonly ids: ReadonlySet<string> | undefined;
+  readonly labels: readonly (readonly [string, string])[] | undefined;
+  readonly environments: ReadonlySet<string> | undefined;
+}
+
+export interface Matcher {
+  readonly agents: AgentSelector | undefined;
+  /** undefined = any tool. */
+  readonly tools: GlobSet | undefined;
+  readonly resources: GlobSet | undefined;
+}
+
+export interface Expr {
+  readonly program: ParseResult;
+  readonly source: string;
+}
+
+interface ElementBase {
+  readonly id: string;
+  readonly kind: Exclude<MatchKind, 'credential' | 'agent_status' | 'default'>;
+  readonly severity: Severity;
+  /** The element's own mode (policy/tenant shadow is applied on top). */
+  readonly mode: Mode;
+  readonly reason: string | undefined;
+  readonly match: Matcher;
+}
+
+export interface RuleC extends ElementBase {
+  readonly kind: 'rule';
+  readonly effect: Effect;
+  readonly when: Expr | undefined;
+  /** Position in `rules`, to find its ready-made entry in the bundle. */
+  readonly index: number;
+}
+
+export type Scope = 'tenant' | 'agent' | 'agent_tool' | 'agent_resource' | 'credential' | 'tool' | 'resource';
+
+export interface LimitC extends ElementBase {
+  readonly kind: 'limit';
+  readonly when: Expr | undefined;
+  readonly records: Expr | undefined;
+  readonly unboundedWhen: Expr | undefined;
+  readonly maxPerCall: number | undefined;
+  readonly windowMs: number | undefined;
+  readonly windowText: string | undefined;
+  readonly maxCalls: number | undefined;
+  readonly maxRecords: number | undefined;
+  readonly scope: Scope;
+  readonly keyPrefix: string;
+}
+
+export interface ExceptionC {
+  readonly name: string;
+  readonly agents: AgentSelector | undefined;
+  readonly tools: GlobSet | undefined;
+  readonly resources: GlobSet | undefined;
+}
+
+export interface FreezeC extends ElementBase {
+  readonly kind: 'freeze';
+  readonly clock: ZoneClock;
+  /** [start, end) UTC ms, sorted. */
+  readonly ranges: readonly (readonly [number, number])[];
+  /** [start, end) ms since local Monday 00:00. */
+  readonly weekly: readonly (readonly [number, number])[];
+  readonly exceptions: readonly ExceptionC[];
+}
+
+export interface StepC {
+  readonly tools: GlobSet | undefined;
+  readonly resources: GlobSet | undefined;
+  readonly when: Expr | undefined;
+}
+
+export interface SequenceC extends ElementBase {
+  readonly kind: 'sequence';
+  readonly after: StepC;
+  readonly then: StepC;
+  readonly withinMs: number;
+  readonly withinText: string;
+  readonly sameResource: boolean;
+  readonly minCalls: number;
+  readonly keyPrefix: string;
+}
+
+/** Elements that can apply to one tool name, in document order. */
+export interface Candidates {
+  readonly rules: readonly RuleC[];
+  readonly limits: readonly LimitC[];
+  readonly freezes: readonly FreezeC[];
+  readonly seqThen: readonly SequenceC[];
+  readonly seqAfter: readonly SequenceC[];
+}
+
+export interface BindingC {
+  readonly fingerprint: string;
+  readonly agents: ReadonlySet<string> | undefined;
+  readonly resources: GlobSet | undefined;
+  readonly cidrs: readonly Cidr[] | undefined;
+  readonly regions: ReadonlySet<string> | undefined;
+  readonly onViolation: CredentialViolationAction;
+}
+
+export interface CredentialPolicyC {
+  readonly unbound: 'allow' | 'flag' | 'deny';
+  readonly requireCredential: boolean;
+  readonly severity: Severity;
+  readonly mode: Mode;
+  readonly onViolation: CredentialViolationAction;
+}
+
+/** What compiling a document produces; shared by every tenant bundle made from it. */
+export interface CompiledDocument {
+  readonly name: string;
+  readonly version: string;
+  readonly hash: string;
+  readonly documentMode: Mode;
+  readonly defaultEffect: Effect;
+  readonly rules: readonly RuleC[];
+  readonly limits: readonly LimitC[];
+  readonly freezes: readonly FreezeC[];
+  readonly sequences: readonly SequenceC[];
+  readonly credentialPolicy: CredentialPolicyC;
+  readonly documentBindings: readonly BindingC[];
+  readonly usesTime: boolean;
+  readonly usesCel: boolean;
+  /** Per-tool candidate lists, memoised (bounded); pure function of the document. */
+  readonly byTool: Map<string, Candidates>;
+}
+
+/** A document bound to one tenant's context. */
+export interface Bundle {
+  readonly doc: CompiledDocument;
+  readonly mode: Mode;
+  readonly agents: ReadonlyMap<string, DirectoryAgent>;
+  readonly bindings: ReadonlyMap<string, BindingC>;
+  readonly hasCredentialGovernance: boolean;
+  /** Entries per rule index for this bundle's mode. */
+  readonly ruleEntries: readonly MatchedRule[];
+  readonly defaultEntry: MatchedRule;
+}

@@ -1,0 +1,423 @@
+import type { Bundle, Candidates, CompiledDocument, Expr, FreezeC, LimitC, Matcher, SequenceC, StepC, AgentSelector } from '../compile/compiled.js';
+import { cidrContains, parseAddress } from '../match/cidr.js';
+import type {
+  CompiledPolicy,
+  Decision,
+  DecisionRequest,
+  DirectoryAgent,
+  Effect,
+  EvaluationFailure,
+  MatchedRule,
+  Mode,
+  StateUpdate,
+  WindowStateView,
+} from '../types.js';
+
+const NONE: readonly never[] = Object.freeze([]);
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_CREDENTIAL = Object.freeze({ fingerprint: '' });
+const NO_SOURCE = Object.freeze({ ip: '', region: '' });
+/** Records counted for a call whose `unboundedWhen` holds: large, but finite so windows can still subtract it. */
+export const UNBOUNDED_RECORDS = 2 ** 50;
+/** Distinct tool names whose candidate lists are memoised before the memo is reset. */
+const MAX_MEMO_TOOLS = 4096;
+
+/** The effective agent: the tenant directory is the authority when it knows the agent. */
+interface AgentView {
+  readonly id: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly environment: string;
+  readonly status: string;
+}
+
+/** Per-decision scratch: lazily built CEL activation and the findings so far. */
+class Evaluation {
+  matched: MatchedRule[] | undefined;
+  updates: StateUpdate[] | undefined;
+  error: EvaluationFailure | undefined;
+  enforcedDeny = false;
+  shadowDeny = false;
+  allowed = false;
+  #activation: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly bundle: Bundle,
+    readonly req: DecisionRequest,
+    readonly agent: AgentView,
+    readonly resource: string,
+    readonly now: number,
+  ) {}
+
+  activation(): Record<string, unknown> {
+    if (this.#activation === undefined) {
+      const r = this.req;
+      const src = r.source;
+      this.#activation = {
+        tool: r.tool,
+        resource: this.resource,
+        args: r.args === undefined ? {} : r.args,
+        agent: this.agent,
+        credential: r.credential ?? NO_CREDENTIAL,
+        source: src === undefined ? NO_SOURCE : src.ip !== undefined && src.region !== undefined ? src : { ip: src.ip ?? '', region: src.region ?? '' },
+        time: this.bundle.doc.usesTime ? new Date(this.now) : undefined,
+      };
+    }
+    return this.#activation;
+  }
+
+  push(entry: MatchedRule, elementMode: Mode): void {
+    (this.matched ??= []).push(entry);
+    if (entry.effect === 'deny') {
+      if (elementMode === 'enforce') this.enforcedDeny = true;
+      else this.shadowDeny = true;
+    } else if (entry.effect === 'allow' && elementMode === 'enforce' && entry.kind === 'rule') {
+      this.allowed = true;
+    }
+  }
+
+  update(u: StateUpdate): void {
+    (this.updates ??= []).push(u);
+  }
+
+  entryMode(m: Mode): Mode {
+    return this.bundle.mode === 'shadow' ? 'shadow' : m;
+  }
+
+  /** Evaluates a condition; an error is recorded against the element and fails closed. */
+  test(expr: Expr, el: { id: string; kind: MatchedRule['kind']; severity: MatchedRule['severity']; mode: Mode }): boolean | undefined {
+    let v: unknown;
+    try {
+      v = expr.program(this.activation());
+    } catch (e) {
+      this.fail(el, 'cel.eval', `${el.kind} '${el.id}': ${summary(e)}`);
+      return undefined;
+    }
+    if (typeof v !== 'boolean') {
+      this.fail(el, 'cel.result_type', `${el.kind} '${el.id}': condition returned ${typeof v}, not bool`);
+      return undefined;
+    }
+    return v;
+  }
+
+  fail(el: { id: string; kind: MatchedRule['kind']; severity: MatchedRule['severity']; mode: Mode }, code: string, message: string): void {
+    this.error ??= { code, message, ruleId: el.id };
+    this.push({ ruleId: el.id, kind: el.kind, effect: 'deny', severity: el.severity, mode: this.entryMode(el.mode), reason: `evaluation failed, denied (fail closed): ${message}` }, el.mode);
+  }
+}
+
+class InvalidRequest extends Error {}
+
+function summary(e: unknown): string {
+  if (e !== null && typeof e === 'object' && 'summary' in e && typeof e.summary === 'string') return e.summary;
+  return e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
+}
+
+/**
+ * Decides one call. Pure and deterministic: reads `state` (never writes it) and takes the
+ * time from `now` (epoch ms). Never throws: a malformed request is a deny with
+ * `error.code = 'request.invalid'`, anything unexpected `internal.error` (fail closed;
+ * in shadow mode allowed with `shadow: true`).
+ */
+export function decide(policy: CompiledPolicy, request: DecisionRequest, state: WindowStateView, now: number): Decision {
+  const bundle = policy.__compiled as Bundle;
+  try {
+    return decideUnsafe(bundle, request, state, now);
+  } catch (e) {
+    const code = e instanceof InvalidRequest ? 'request.invalid' : 'internal.error';
+    const error: EvaluationFailure = { code, message: `decision failed: ${summary(e)}`, ruleId: '' };
+    const shadow = bundle.mode === 'shadow';
+    return { effect: shadow ? 'allow' : 'deny', shadow, error, matched: NONE, policyVersion: bundle.doc.version, policyHash: bundle.doc.hash, updates: NONE };
+  }
+}
+
+function decideUnsafe(bundle: Bundle, req: DecisionRequest, state: WindowStateView, now: number): Decision {
+  const doc = bundle.doc;
+  if (typeof req.tool !== 'string' || typeof req.tenantId !== 'string' || typeof req.agent?.id !== 'string' || !Number.isFinite(now)) {
+    throw new InvalidRequest('request needs tenantId, agent.id and tool as strings, and now as a finite number');
+  }
+  const dir: DirectoryAgent | undefined = bundle.agents.get(req.agent.id);
+  const status = dir?.status === 'suspended' || dir?.status === 'retired' ? dir.status : req.agent.status === 'suspended' || req.agent.status === 'retired' ? req.agent.status : (dir?.status ?? req.agent.status ?? 'active');
+  if (status !== 'active') {
+    // The kill switch is an operator action, not a policy opinion: enforced even in shadow mode.
+    const entry: MatchedRule = { ruleId: 'agent-status', kind: 'agent_status', effect: 'deny', severity: 'critical', mode: 'enforce', reason: `agent '${req.agent.id}' is ${status}: every call is denied (kill switch)` };
+    return { effect: 'deny', shadow: false, matched: [entry], policyVersion: doc.version, policyHash: doc.hash, updates: NONE };
+  }
+  const agent: AgentView = {
+    id: req.agent.id,
+    labels: dir?.labels ?? req.agent.labels ?? NO_LABELS,
+    environment: dir?.environment ?? req.agent.environment ?? '',
+    status,
+  };
+  const ev = new Evaluation(bundle, req, agent, typeof req.resource === 'string' ? req.resource : '', now);
+
+  if (bundle.hasCredentialGovernance) checkCredential(ev);
+
+  const c = candidates(doc, req.tool);
+  for (let i = 0; i < c.freezes.length; i++) checkFreeze(ev, c.freezes[i]!);
+  for (let i = 0; i < c.rules.length; i++) {
+    const r = c.rules[i]!;
+    if (!matches(r.match, ev, false)) continue;
+    if (r.when !== undefined && ev.test(r.when, r) !== true) continue;
+    ev.push(bundle.ruleEntries[r.index]!, r.mode);
+  }
+  for (let i = 0; i < c.limits.length; i++) checkLimit(ev, c.limits[i]!, state);
+  for (let i = 0; i < c.seqThen.length; i++) checkSequenceThen(ev, c.seqThen[i]!, state);
+  for (let i = 0; i < c.seqAfter.length; i++) recordSequenceAfter(ev, c.seqAfter[i]!);
+
+  let enforced: Effect;
+  if (ev.enforcedDeny) enforced = 'deny';
+  else if (ev.allowed) enforced = 'allow';
+  else {
+    enforced = doc.defaultEffect;
+    (ev.matched ??= []).push(bundle.defaultEntry);
+  }
+  let effect = enforced;
+  let shadow = false;
+  if (enforced === 'deny' && bundle.mode === 'shadow') {
+    effect = 'allow';
+    shadow = true;
+  } else if (enforced === 'allow' && ev.shadowDeny) {
+    shadow = true;
+  }
+  const d: Decision = {
+    effect,
+    shadow,
+    matched: ev.matched ?? NONE,
+    policyVersion: doc.version,
+    policyHash: doc.hash,
+    updates: effect === 'allow' ? (ev.updates ?? NONE) : NONE,
+  };
+  if (ev.error !== undefined) (d as { error?: EvaluationFailure }).error = ev.error;
+  return d;
+}
+
+/** Candidate elements for a tool name: exact and glob tool matches, memoised per name. */
+function candidates(doc: CompiledDocument, tool: string): Candidates {
+  let c = doc.byTool.get(tool);
+  if (c !== undefined) return c;
+  const toolOk = (m: Matcher): boolean => m.tools === undefined || m.tools.test(tool);
+  const stepOk = (s: StepC): boolean => s.tools === undefined || s.tools.test(tool);
+  c = {
+    rules: doc.rules.filter((r) => toolOk(r.match)),
+    limits: doc.limits.filter((l) => toolOk(l.match)),
+    freezes: doc.freezes.filter((f) => toolOk(f.match)),
+    seqThen: doc.sequences.filter((s) => toolOk(s.match) && stepOk(s.then)),
+    seqAfter: doc.sequences.filter((s) => toolOk(s.match) && stepOk(s.after)),
+  };
+  if (doc.byTool.size >= MAX_MEMO_TOOLS) doc.byTool.clear();
+  doc.byTool.set(tool, c);
+  return c;
+}
+
+function agentMatches(sel: AgentSelector, agent: AgentView): boolean {
+  if (sel.ids !== undefined && !sel.ids.has(agent.id)) return false;
+  if (sel.environments !== undefined && !sel.environments.has(agent.environment)) return false;
+  if (sel.labels !== undefined) {
+    for (let i = 0; i < sel.labels.length; i++) {
+      const [k, v] = sel.labels[i]!;
+      if (agent.labels[k] !== v) return false;
+    }
+  }
+  return true;
+}
+
+/** Agent and resource parts of a match (the tool part is settled by `candidates`, unless `checkTool`). */
+function matches(m: Matcher, ev: Evaluation, checkTool: boolean): boolean {
+  if (m.agents !== undefined && !agentMatches(m.agents, ev.agent)) return false;
+  if (m.resources !== undefined && !m.resources.test(ev.resource)) return false;
+  if (checkTool && m.tools !== undefined && !m.tools.test(ev.req.tool)) return false;
+  return true;
+}
+
+function checkFreeze(ev: Evaluation, f: FreezeC): void {
+  if (!matches(f.match, ev, false)) return;
+  const now = ev.now;
+  let active = false;
+  let what = '';
+  for (let i = 0; i < f.ranges.length; i++) {
+    const [s, e] = f.ranges[i]!;
+    if (now >= s && now < e) {
+      active = true;
+      what = `from ${new Date(s).toISOString()} to ${new Date(e).toISOString()}`;
+      break;
+    }
+  }
+  if (!active && f.weekly.length > 0) {
+    const t = f.clock.msOfWeek(now);
+    for (let i = 0; i < f.weekly.length; i++) {
+      const [s, e] = f.weekly[i]!;
+      if (t >= s && t < e) {
+        active = true;
+        what = `weekly window (${f.clock.zone})`;
+        break;
+      }
+    }
+  }
+  if (!active) return;
+  for (let i = 0; i < f.exceptions.length; i++) {
+    const x = f.exceptions[i]!;
+    if (x.agents !== undefined && !agentMatches(x.agents, ev.agent)) continue;
+    if (x.tools !== undefined && !x.tools.test(ev.req.tool)) continue;
+    if (x.resources !== undefined && !x.resources.test(ev.resource)) continue;
+    ev.push({ ruleId: f.id, kind: 'freeze', effect: 'flag', severity: f.severity, mode: ev.entryMode(f.mode), reason: `freeze '${f.id}' in effect ${what}; excepted by '${x.name}'` }, f.mode);
+    return;
+  }
+  const why = f.reason === undefined ? '' : `: ${f.reason}`;
+  ev.push({ ruleId: f.id, kind: 'freeze', effect: 'deny', severity: f.severity, mode: ev.entryMode(f.mode), reason: `freeze '${f.id}' in effect ${what}${why}` }, f.mode);
+}
+
+function scopeKey(l: LimitC, ev: Evaluation): string | undefined {
+  const r = ev.req;
+  const t = r.tenantId;
+  switch (l.scope) {
+    case 'tenant':
+      return `${l.keyPrefix}${t}`;
+    case 'agent':
+      return `${l.keyPrefix}${t}\u0000${ev.agent.id}`;
+    case 'agent_tool':
+      return `${l.keyPrefix}${t}\u0000${ev.agent.id}\u0000${r.tool}`;
+    case 'agent_resource':
+      return `${l.keyPrefix}${t}\u0000${ev.agent.id}\u0000${ev.resource}`;
+    case 'tool':
+      return `${l.keyPrefix}${t}\u0000${r.tool}`;
+    case 'resource':
+      return `${l.keyPrefix}${t}\u0000${ev.resource}`;
+    case 'credential': {
+      const fp = r.credential?.fingerprint;
+      return typeof fp === 'string' && fp !== '' ? `${l.keyPrefix}${t}\u0000${fp}` : undefined;
+    }
+  }
+}
+
+function checkLimit(ev: Evaluation, l: LimitC, state: WindowStateView): void {
+  if (!matches(l.match, ev, false)) return;
+  if (l.when !== undefined && ev.test(l.when, l) !== true) return;
+  let records = 1;
+  let unbounded = false;
+  if (l.unboundedWhen !== undefined) {
+    const u = ev.test(l.unboundedWhen, l);
+    if (u === undefined) return;
+    unbounded = u;
+  }
+  if (unbounded) records = UNBOUNDED_RECORDS;
+  else if (l.records !== undefined) {
+    let v: unknown;
+    try {
+      v = l.records.program(ev.activation());
+    } catch (e) {
+      ev.fail(l, 'cel.eval', `limit '${l.id}' records: ${summary(e)}`);
+      return;
+    }
+    const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? Math.ceil(v) : Number.NaN;
+    if (!Number.isFinite(n) || n < 0) {
+      ev.fail(l, 'records.invalid', `limit '${l.id}' records must be a non-negative number, got ${typeof v === 'bigint' ? v.toString() : String(v)}`);
+      return;
+    }
+    records = Math.min(n, UNBOUNDED_RECORDS);
+  }
+  const touched = unbounded ? 'an unbounded number of records' : `${records} record${records === 1 ? '' : 's'}`;
+  let reason: string | undefined;
+  if (l.maxPerCall !== undefined && records > l.maxPerCall) {
+    reason = `one call touches ${touched}; at most ${l.maxPerCall} per call`;
+  }
+  const key = l.windowMs === undefined ? undefined : scopeKey(l, ev);
+  if (key !== undefined && l.windowMs !== undefined) {
+    const w = state.read(key, l.windowMs, now(ev));
+    if (reason === undefined && l.maxCalls !== undefined && w.calls + 1 > l.maxCalls) {
+      reason = `call ${w.calls + 1} within ${l.windowText} (${scopeText(l)}); at most ${l.maxCalls}`;
+    }
+    if (reason === undefined && l.maxRecords !== undefined && w.records + records > l.maxRecords) {
+      reason = `${unbounded ? 'an unbounded number of' : w.records + records} records within ${l.windowText} (${scopeText(l)}); at most ${l.maxRecords}`;
+    }
+    ev.update({ key, windowMs: l.windowMs, calls: 1, records });
+  }
+  if (reason !== undefined) {
+    const why = l.reason === undefined ? '' : ` — ${l.reason}`;
+    ev.push({ ruleId: l.id, kind: 'limit', effect: 'deny', severity: l.severity, mode: ev.entryMode(l.mode), reason: `limit '${l.id}': ${reason}${why}` }, l.mode);
+  }
+}
+
+function now(ev: Evaluation): number {
+  return ev.now;
+}
+
+function scopeText(l: LimitC): string {
+  return l.scope === 'agent_tool' ? 'per agent and tool' : l.scope === 'agent_resource' ? 'per agent and resource' : `per ${l.scope}`;
+}
+
+function stepMatches(s: StepC, ev: Evaluation, el: SequenceC): boolean {
+  if (s.resources !== undefined && !s.resources.test(ev.resource)) return false;
+  if (s.when !== undefined && ev.test(s.when, el) !== true) return false;
+  return true;
+}
+
+function sequenceKey(s: SequenceC, ev: Evaluation): string {
+  const base = `${s.keyPrefix}${ev.req.tenantId}\u0000${ev.agent.id}`;
+  return s.sameResource ? `${base}\u0000${ev.resource}` : base;
+}
+
+function checkSequenceThen(ev: Evaluation, s: SequenceC, state: WindowStateView): void {
+  if (!matches(s.match, ev, false) || !stepMatches(s.then, ev, s)) return;
+  const w = state.read(sequenceKey(s, ev), s.withinMs, ev.now);
+  if (w.calls < s.minCalls) return;
+  const where = s.sameResource ? ` on '${ev.resource}'` : '';
+  const why = s.reason === undefined ? '' : ` — ${s.reason}`;
+  ev.push(
+    {
+      ruleId: s.id,
+      kind: 'sequence',
+      effect: 'deny',
+      severity: s.severity,
+      mode: ev.entryMode(s.mode),
+      reason: `sequence '${s.id}': '${ev.req.tool}'${where} within ${s.withinText} after ${w.calls} earlier matching call${w.calls === 1 ? '' : 's'}${why}`,
+    },
+    s.mode,
+  );
+}
+
+function recordSequenceAfter(ev: Evaluation, s: SequenceC): void {
+  if (!matches(s.match, ev, false) || !stepMatches(s.after, ev, s)) return;
+  ev.update({ key: sequenceKey(s, ev), windowMs: s.withinMs, calls: 1, records: 0 });
+}
+
+function checkCredential(ev: Evaluation): void {
+  const b = ev.bundle;
+  const cp = b.doc.credentialPolicy;
+  const fp = ev.req.credential?.fingerprint;
+  const el = { id: 'credential', kind: 'credential' as const, severity: cp.severity, mode: cp.mode };
+  const push = (effect: 'deny' | 'flag', ruleId: string, reason: string): void => {
+    ev.push({ ruleId, kind: 'credential', effect, severity: el.severity, mode: ev.entryMode(el.mode), reason }, el.mode);
+  };
+  if (typeof fp !== 'string' || fp === '') {
+    if (cp.requireCredential) push(cp.onViolation, 'credential:none', 'the call carries no credential; this policy requires one');
+    return;
+  }
+  const binding = b.bindings.get(fp);
+  const ruleId = `credential:${fp}`;
+  if (binding === undefined) {
+    if (cp.unbound !== 'allow') push(cp.unbound, ruleId, `credential ${fp} is not bound to any agent`);
+    return;
+  }
+  const problems: string[] = [];
+  if (binding.agents !== undefined && !binding.agents.has(ev.agent.id)) problems.push(`agent '${ev.agent.id}' may not use it`);
+  if (binding.resources !== undefined && !binding.resources.test(ev.resource)) problems.push(ev.resource === '' ? 'the call names no resource' : `resource '${ev.resource}' is outside its grant`);
+  if (binding.cidrs !== undefined) {
+    const ip = ev.req.source?.ip;
+    const addr = typeof ip === 'string' ? parseAddress(ip) : undefined;
+    let inside = false;
+    if (addr !== undefined) {
+      for (let i = 0; i < binding.cidrs.length; i++) {
+        if (cidrContains(binding.cidrs[i]!, addr)) {
+          inside = true;
+          break;
+        }
+      }
+    }
+    if (!inside) problems.push(addr === undefined ? `source IP ${typeof ip === 'string' && ip !== '' ? `'${ip}' is not an IP address` : 'is unknown'}` : `source IP ${ip} is outside its networks`);
+  }
+  if (binding.regions !== undefined) {
+    const region = ev.req.source?.region;
+    if (typeof region !== 'string' || !binding.regions.has(region)) problems.push(typeof region === 'string' && region !== '' ? `region '${region}' is not allowed` : 'source region is unknown');
+  }
+  if (problems.length > 0) push(binding.onViolation, ruleId, `credential ${fp} used outside its binding: ${problems.join('; ')}`);
+}

@@ -1,0 +1,17 @@
+/**
+ * @thoth/policy — the decision engine: pure TypeScript, no I/O, no clock.
+ *
+ * ```ts
+ * const r = compilePolicy(yamlText, { tenant: { mode: 'shadow', agents, credentials } });
+ * if (!r.ok) report(r.errors);              // each with code, path, line, column
+ * const state = new WindowState({ maxKeys: 100_000 });
+ * const d = decide(r.policy, request, state, now);
+ * if (d.effect === 'allow') state.apply(d.updates, now);   // the caller applies
+ * ```
+ */
+export type * from './types.js';
+export { compilePolicy, bindTenant } from './compile/compile-policy.js';
+export { decide } from './decide/decide.js';
+export { WindowState, applyUpdates } from './state/window-state.js';
+export { replay } from './replay/replay.js';
+export { POLICY_API_VERSION, POLICY_KIND } from './compile/document.js';

@@ -1,0 +1,114 @@
+/** Time zones through Intl only: validity, offsets and local wall-clock times. */
+
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+/** Zone transitions fall on UTC instants that are multiples of 15 minutes. */
+const OFFSET_BUCKET_MS = 15 * 60_000;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** True when Intl knows the IANA zone (or UTC). */
+export function isValidZone(zone: string): boolean {
+  try {
+    formatter(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Offset of `zone` from UTC at instant `utcMs`, ms (local = utc + offset). */
+export function zoneOffset(zone: string, utcMs: number): number {
+  const parts = formatter(zone).formatToParts(new Date(utcMs));
+  const get = (t: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const whole = Math.floor(utcMs / 1000) * 1000;
+  return asUtc - whole;
+}
+
+/** UTC instant of a wall-clock time in `zone` (in a DST gap: shifted forward by the gap). */
+export function localToUtc(zone: string, localMs: number): number {
+  let utc = localMs - zoneOffset(zone, localMs);
+  utc = localMs - zoneOffset(zone, utc);
+  return utc;
+}
+
+/**
+ * Wall clock of one zone with the offset memoised per 15-minute UTC bucket, so the hot
+ * path calls Intl at most once per zone per quarter hour. Pure: same inputs, same outputs.
+ */
+export class ZoneClock {
+  #bucket = Number.NaN;
+  #offset = 0;
+  constructor(readonly zone: string) {}
+
+  offset(utcMs: number): number {
+    const b = Math.floor(utcMs / OFFSET_BUCKET_MS);
+    if (b !== this.#bucket) {
+      this.#offset = zoneOffset(this.zone, b * OFFSET_BUCKET_MS);
+      this.#bucket = b;
+    }
+    return this.#offset;
+  }
+
+  /** Milliseconds since local Monday 00:00. */
+  msOfWeek(utcMs: number): number {
+    const local = utcMs + this.offset(utcMs);
+    // 1970-01-01 was a Thursday: day 0 is Monday after shifting by 3 days.
+    const shifted = local + 3 * DAY_MS;
+    return ((shifted % WEEK_MS) + WEEK_MS) % WEEK_MS;
+  }
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/** Parses ISO 8601; without an offset the time is local in `zone`. Undefined when invalid. */
+export function parseInstant(text: string, zone: string): number | undefined {
+  const m = ISO.exec(text);
+  if (m === null) return undefined;
+  const num = (x: string | undefined): number => (x === undefined ? 0 : Number(x));
+  const [y, mo, d, h, mi, s] = [num(m[1]), num(m[2]), num(m[3]), num(m[4]), num(m[5]), num(m[6])];
+  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return undefined;
+  const local = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  if (new Date(local).getUTCDate() !== d) return undefined; // 2026-02-30
+  const off = m[8];
+  if (off === undefined) return localToUtc(zone, local);
+  if (off === 'Z') return local;
+  const sign = off[0] === '-' ? -1 : 1;
+  const oh = Number(off.slice(1, 3));
+  const om = Number(off.slice(4, 6));
+  if (oh > 23 || om > 59) return undefined;
+  return local - sign * (oh * 3_600_000 + om * 60_000);
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };
+export const MAX_WINDOW_MS = 31 * DAY_MS;
+
+/** Parses `10m`-style durations (already pattern-checked by the schema). */
+export function parseDuration(text: string): number | undefined {
+  const m = /^([1-9][0-9]*)(ms|s|m|h|d)$/.exec(text);
+  if (m === null) return undefined;
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}
+
+export const DAY_INDEX: Record<string, number> = { mon: 0, tue: 1, wed: 2, thu: 3, fri: 4, sat: 5, sun: 6 };
+export { DAY_MS, WEEK_MS };

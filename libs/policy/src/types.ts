@@ -1,0 +1,297 @@
+/**
+ * Public types of the Thoth policy engine (`@thoth/policy`).
+ *
+ * The engine is pure: `compilePolicy` turns a v1 document (YAML or JSON) into a
+ * `CompiledPolicy`; `decide` reads a request, a read-only view of the window state and
+ * the current time and returns a `Decision` with the `StateUpdate`s the caller applies
+ * (`WindowState.apply`). Nothing here does I/O or reads the clock.
+ * See docs/policy.md for the language reference.
+ */
+
+/** Final outcome of a decision. */
+export type Effect = 'allow' | 'deny';
+
+/** `enforce`: a deny blocks the call. `shadow`: a deny is recorded as would-deny, the call goes through. */
+export type Mode = 'enforce' | 'shadow';
+
+/** Severity of a rule, carried into decisions, the ledger and SOC alerts. */
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+
+/** Lifecycle of an agent; anything but `active` is denied everything (kill switch). */
+export type AgentStatus = 'active' | 'suspended' | 'retired';
+
+/** What kind of policy element produced a `MatchedRule`. */
+export type MatchKind = 'rule' | 'limit' | 'freeze' | 'sequence' | 'credential' | 'agent_status' | 'default';
+
+/**
+ * Effect a matched element asked for. `flag` records a finding (e.g. a credential used
+ * outside its binding with `onViolation: flag`) without changing the outcome.
+ */
+export type MatchEffect = 'allow' | 'deny' | 'flag';
+
+/** One tool call as the enforcer sees it. */
+export interface DecisionRequest {
+  /** Tenant the call belongs to; part of every window-state key. */
+  readonly tenantId: string;
+  readonly agent: {
+    readonly id: string;
+    /** Used when the tenant directory does not know the agent (the directory wins). */
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly environment?: string;
+    /** Either this or the directory saying `suspended`/`retired` denies the call. */
+    readonly status?: AgentStatus;
+  };
+  /** Tool name, e.g. `crm.delete_records`. Matched by `match.tools` globs. */
+  readonly tool: string;
+  /** Parsed JSON arguments of the call; `args` in CEL. */
+  readonly args: unknown;
+  /** What the call touches, e.g. `crm/executives`. Matched by `match.resources` globs. */
+  readonly resource?: string;
+  /** The credential in use, by SHA-256 fingerprint (never the secret). */
+  readonly credential?: { readonly fingerprint: string };
+  /** Where the call comes from. `ip` is IPv4 or IPv6 text. */
+  readonly source?: { readonly ip?: string; readonly region?: string };
+  /**
+   * Time the client claims (epoch ms). Informational: windows, freezes and CEL `time`
+   * use the `now` argument of `decide`, which the enforcer owns.
+   */
+  readonly time?: number;
+}
+
+/** One policy element that matched, with the reason a human reads in the ledger. */
+export interface MatchedRule {
+  /** The element's `id` (`agent-status`, `default` and `credential:<fingerprint>` for built-ins). */
+  readonly ruleId: string;
+  readonly kind: MatchKind;
+  readonly effect: MatchEffect;
+  readonly severity: Severity;
+  /** `shadow` if this element (or the whole policy/tenant) only observes. */
+  readonly mode: Mode;
+  readonly reason: string;
+}
+
+/** An error met while evaluating (a CEL runtime error, a non-boolean condition...). */
+export interface EvaluationFailure {
+  /** `cel.eval` | `cel.result_type` | `records.invalid` | `request.invalid` | `internal.error` */
+  readonly code: string;
+  readonly message: string;
+  /** Element whose expression failed. */
+  readonly ruleId: string;
+}
+
+/**
+ * One add to a sliding-window counter. `decide` returns them; the caller applies them
+ * with `state.apply(updates, now)` once it has acted on the decision.
+ */
+export interface StateUpdate {
+  /** Opaque counter key (tenant, element, scope value). */
+  readonly key: string;
+  /** Window length of that counter, ms. */
+  readonly windowMs: number;
+  readonly calls: number;
+  readonly records: number;
+}
+
+/** The answer of `decide`. */
+export interface Decision {
+  /** What the enforcer does: `allow` lets the call through. */
+  readonly effect: Effect;
+  /**
+   * True when the call is let through although it would have been denied: the
+   * tenant/policy is in shadow mode and the enforced outcome is deny, or a shadow-mode
+   * element matched with deny.
+   */
+  readonly shadow: boolean;
+  /**
+   * Set when an expression failed or the request was malformed. The call is then denied
+   * (fail closed) unless the failing element is in shadow mode or the policy/tenant is in
+   * shadow mode (then: allow with `shadow: true`).
+   */
+  readonly error?: EvaluationFailure;
+  /** Every element that matched, in evaluation order. */
+  readonly matched: readonly MatchedRule[];
+  readonly policyVersion: string;
+  readonly policyHash: string;
+  /** Counter updates to apply when the call proceeds (empty when it is denied). */
+  readonly updates: readonly StateUpdate[];
+}
+
+/** Read-only view of the window state that `decide` consults. */
+export interface WindowStateView {
+  /** Calls and records summed over the window ending at `now` for `key`. */
+  read(key: string, windowMs: number, now: number): { readonly calls: number; readonly records: number };
+}
+
+/** Options of `WindowState`. */
+export interface WindowStateOptions {
+  /** Most keys kept; beyond it the least recently updated key is evicted. Default 100,000. */
+  readonly maxKeys?: number;
+  /** Buckets per window (resolution = ceil(windowMs / buckets)). Default 20. */
+  readonly buckets?: number;
+}
+
+/** Counters of `WindowState.stats()`. */
+export interface WindowStateStats {
+  readonly liveKeys: number;
+  readonly maxKeys: number;
+  readonly evictions: number;
+  /** Estimated bytes held by the live keys (buffers plus per-key overhead). */
+  readonly approxBytes: number;
+}
+
+/** An agent as the control plane knows it (tenant directory). */
+export interface DirectoryAgent {
+  readonly id: string;
+  readonly status: AgentStatus;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly environment?: string;
+}
+
+/** What to do when a credential is used outside its binding. */
+export type CredentialViolationAction = 'deny' | 'flag';
+
+/** Which agents may use a credential, for what, and from where. */
+export interface CredentialBinding {
+  /** SHA-256 fingerprint as the enforcer reports it (compared as an exact string). */
+  readonly fingerprint: string;
+  /** Agent ids allowed to use it; absent = any agent. */
+  readonly agents?: readonly string[];
+  /** Resource globs it may touch; absent = any. */
+  readonly resources?: readonly string[];
+  /** Source CIDRs (IPv4 and IPv6); absent = anywhere. */
+  readonly cidrs?: readonly string[];
+  /** Source regions; absent = any. */
+  readonly regions?: readonly string[];
+  /** Overrides the document's `credentials.onViolation`. */
+  readonly onViolation?: CredentialViolationAction;
+}
+
+/**
+ * The per-tenant context the control plane compiles with the policy: tenant mode, the
+ * agent directory (status = kill switch, labels, environment) and credential bindings.
+ * Bind it with `compilePolicy(doc, {tenant})` or, reusing a compiled document,
+ * `bindTenant(policy, tenant)` (cheap: no CEL is recompiled).
+ */
+export interface TenantContext {
+  /** `shadow` during the trial. Shadow wins over enforce whether it comes from the tenant or the document. */
+  readonly mode?: Mode;
+  readonly agents?: readonly DirectoryAgent[];
+  /** Merged with the document's `credentials.bindings`; the tenant's win on equal fingerprints. */
+  readonly credentials?: readonly CredentialBinding[];
+}
+
+/** Compile-time bounds on expressions and documents. */
+export interface PolicyLimits {
+  /** Longest CEL source, characters. Default 1,024. */
+  readonly maxExpressionLength?: number;
+  /** Most AST nodes per expression. Default 128. */
+  readonly maxAstNodes?: number;
+  /** Deepest nesting per expression. Default 16. */
+  readonly maxAstDepth?: number;
+  /** Deepest nesting of comprehensions (all/exists/map/filter). Default 1. */
+  readonly maxComprehensionNesting?: number;
+  /** Most rules + limits + freezes + sequences. Default 10,000. */
+  readonly maxElements?: number;
+}
+
+/** Options of `compilePolicy`. */
+export interface CompileOptions {
+  /** Parse string input as `yaml` (default; JSON is YAML) or strict `json`. */
+  readonly format?: 'yaml' | 'json';
+  readonly limits?: PolicyLimits;
+  readonly tenant?: TenantContext;
+}
+
+/** A rejected document: every problem with a stable code and its position. */
+export interface PolicyError {
+  /**
+   * Stable code: `yaml.syntax`, `json.syntax`, `schema.unknown_field`, `schema.missing_field`,
+   * `schema.type`, `schema.enum`, `schema.pattern`, `schema.range`, `schema.size`, `cel.syntax`,
+   * `cel.type`, `cel.too_complex`, `rule.duplicate_id`, `time.invalid_zone`, `time.invalid`,
+   * `time.invalid_range`, `glob.invalid`, `cidr.invalid`, `policy.too_large`, `input.invalid`.
+   */
+  readonly code: string;
+  readonly message: string;
+  /** JSON pointer into the document, e.g. `/rules/3/when`. */
+  readonly path: string;
+  /**
+   * 1-based line in the source text (for object input: in its `JSON.stringify(doc, null, 2)`
+   * rendering). 0 for errors in the tenant context, which has no source text.
+   */
+  readonly line: number;
+  /** 1-based column (0 with line 0). */
+  readonly column: number;
+}
+
+/** Result of `compilePolicy`. */
+export type CompileResult = { readonly ok: true; readonly policy: CompiledPolicy } | { readonly ok: false; readonly errors: readonly PolicyError[] };
+
+/**
+ * A compiled, immutable policy bundle. Opaque: only `decide`, `replay` and
+ * `bindTenant` look inside. Safe to share between concurrent decisions.
+ */
+export interface CompiledPolicy {
+  readonly name: string;
+  readonly version: string;
+  /** `sha256:<hex>` of the canonical JSON of the document. */
+  readonly hash: string;
+  /** Effective mode (shadow if the document or the tenant says shadow). */
+  readonly mode: Mode;
+  readonly defaultEffect: Effect;
+  /** Counts of compiled elements. */
+  readonly size: { readonly rules: number; readonly limits: number; readonly freezes: number; readonly sequences: number };
+  /** @internal */
+  readonly __compiled: unknown;
+}
+
+/** A call as it was recorded (by the ledger or a shadow trial), for `replay`. */
+export interface RecordedCall {
+  /** Caller's id for the call (decision id); echoed in the report. */
+  readonly id?: string;
+  /** When it was decided, epoch ms; replay orders by it (stable). */
+  readonly at: number;
+  readonly request: DecisionRequest;
+  /** What was decided then. `shadow: true` counts as would-deny. */
+  readonly recorded?: { readonly effect: Effect; readonly shadow?: boolean; readonly ruleIds?: readonly string[] };
+}
+
+/** Options of `replay`. */
+export interface ReplayOptions {
+  readonly state?: WindowStateOptions;
+  /** Examples kept per rule. Default 5. */
+  readonly maxExamplesPerRule?: number;
+}
+
+/** Outcome of one recorded call under the candidate policy. */
+export interface ReplayedCall {
+  readonly id: string;
+  readonly at: number;
+  /** Would the recorded decision have blocked (deny, or shadow would-deny)? Undefined when not recorded. */
+  readonly recordedDeny?: boolean;
+  /** Would the candidate block it if enforced (effect deny or shadow)? */
+  readonly replayedDeny: boolean;
+  readonly decision: Decision;
+  readonly changed: boolean;
+}
+
+/** Per-rule change counts. */
+export interface ReplayRuleChange {
+  readonly ruleId: string;
+  /** Calls allowed then that this rule now denies. */
+  readonly newlyDenied: number;
+  /** Calls denied then (naming this rule) that are now allowed. */
+  readonly newlyAllowed: number;
+  /** Ids of a few such calls. */
+  readonly examples: readonly string[];
+}
+
+/** What `replay` reports. */
+export interface ReplayReport {
+  readonly total: number;
+  readonly changed: number;
+  readonly newlyDenied: number;
+  readonly newlyAllowed: number;
+  readonly calls: readonly ReplayedCall[];
+  /** Sorted by rule id. */
+  readonly byRule: readonly ReplayRuleChange[];
+}

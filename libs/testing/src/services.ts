@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const INFRA_LOCAL = fileURLToPath(new URL('../../../infra/local/', import.meta.url));
+
+/** Where a test run's Postgres or Kafka came from, for the log line that names it. */
+export type ServiceSource = 'environment' | 'testcontainers' | 'infra/local';
+
+export interface PostgresService {
+  /** A role that may create databases (never the per-run database itself). */
+  url: string;
+  source: ServiceSource;
+  stop(): Promise<void>;
+}
+
+export interface KafkaService {
+  brokers: string[];
+  source: ServiceSource;
+  /** The broker's release, when the provider knows it (the Kafka protocol does not report it). */
+  version: string | undefined;
+  stop(): Promise<void>;
+}
+
+const KAFKA_IMAGE = 'apache/kafka:3.9.1';
+const POSTGRES_IMAGE = 'postgres:17';
+const noop = async (): Promise<void> => {};
+
+/**
+ * Test services in the order DESIGN.md gives: the environment, then testcontainers when a
+ * Docker engine answers, then the project's own infra/local scripts (Debian's PostgreSQL,
+ * Kafka in KRaft mode from its Maven Central jars).
+ */
+export async function resolvePostgres(env: NodeJS.ProcessEnv = process.env): Promise<PostgresService> {
+  const fromEnv = env['THOTH_TEST_DATABASE_URL'];
+  if (fromEnv) return { url: fromEnv, source: 'environment', stop: noop };
+  if (await dockerAnswers(env)) {
+    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+    const container = await new PostgreSqlContainer(POSTGRES_IMAGE)
+      .withUsername('thoth')
+      .withPassword('thoth')
+      .withDatabase('thoth')
+      .start();
+    return { url: container.getConnectionUri(), source: 'testcontainers', stop: async () => void (await container.stop()) };
+  }
+  const { stdout } = await infraLocal('postgres.sh', 'start', 'url');
+  return { url: lastLine(stdout), source: 'infra/local', stop: noop };
+}
+
+export async function resolveKafka(env: NodeJS.ProcessEnv = process.env): Promise<KafkaService> {
+  const fromEnv = env['THOTH_TEST_KAFKA_BROKERS'];
+  if (fromEnv) {
+    return { brokers: fromEnv.split(',').map((b) => b.trim()).filter(Boolean), source: 'environment', version: undefined, stop: noop };
+  }
+  if (await dockerAnswers(env)) {
+    const { KafkaContainer } = await import('@testcontainers/kafka');
+    const container = await new KafkaContainer(KAFKA_IMAGE).withKraft().start();
+    return {
+      brokers: [`${container.getHost()}:${container.getMappedPort(9093)}`],
+      source: 'testcontainers',
+      version: KAFKA_IMAGE.split(':')[1],
+      stop: async () => void (await container.stop()),
+    };
+  }
+  const { stdout } = await infraLocal('kafka.sh', 'start', 'brokers');
+  const versionLine = await run('bash', [INFRA_LOCAL + 'kafka.sh', 'status'], { timeout: 60_000 });
+  return {
+    brokers: lastLine(stdout).split(','),
+    source: 'infra/local',
+    version: /kafka\s+(\S+)/i.exec(versionLine.stdout)?.[1],
+    stop: noop,
+  };
+}
+
+async function dockerAnswers(env: NodeJS.ProcessEnv): Promise<boolean> {
+  if (env['THOTH_TEST_NO_DOCKER'] === '1') return false;
+  if (!env['DOCKER_HOST'] && !existsSync('/var/run/docker.sock')) return false;
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    await getContainerRuntimeClient();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a service with infra/local (idempotent, quick when it already runs), then asks it for its address. */
+async function infraLocal(script: string, start: string, query: string): Promise<{ stdout: string }> {
+  const path = INFRA_LOCAL + script;
+  await run('bash', [path, start], { timeout: 600_000, maxBuffer: 16 << 20 });
+  return run('bash', [path, query], { timeout: 60_000 });
+}
+
+function lastLine(text: string): string {
+  const line = text.trim().split('\n').pop()?.trim();
+  if (!line) throw new Error('infra/local printed no address');
+  return line;
+}

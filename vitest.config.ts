@@ -1,0 +1,41 @@
+import { defineConfig } from 'vitest/config';
+
+// Three tiers (STYLE.md habit 7): unit tests beside the code; integration tests in each
+// package's test/integration against the real Postgres and Kafka that libs/testing
+// provisions once per run; e2e tests across processes.
+// Under CI a JSON report is written beside the console output; .ci/run reads it.
+const ci = Boolean(process.env['CI']);
+
+export default defineConfig({
+  test: {
+    reporters: ci ? ['default', ['json', { outputFile: 'test/artifacts/vitest.json' }]] : ['default'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{apps,libs}/*/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['{apps,libs}/*/test/integration/**/*.test.ts'],
+          globalSetup: ['libs/testing/src/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['libs/testing/src/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
