@@ -8,6 +8,9 @@ STATE_ROOT=$INFRA_LOCAL/.state
 # Downloads shared by every checkout on the machine (same default as bootstrap.sh).
 CACHE_ROOT=${THOTH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/thoth}
 
+# runuser, initdb's helpers and apt live in sbin, which a minimal PATH may lack.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
+
 log() { echo "[${LOG_TAG:-infra}] $*" >&2; }
 die() { log "$*"; exit 1; }
 
