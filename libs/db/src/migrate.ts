@@ -1,9 +1,18 @@
-import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SqlSession } from './database.js';
 
 /** The committed migrations (drizzle-kit output), shipped beside the schema. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../migrations', import.meta.url));
+
+/**
+ * One set per bounded context, each with its own schema folder, drizzle-kit config and
+ * journal, so the contexts evolve without generating into each other's migrations.
+ * Applied in this order.
+ */
+export const MIGRATION_SETS = ['control-plane', 'ledger'] as const;
 
 // Any constant works; it only has to be the same for every Thoth process.
 const MIGRATION_LOCK_KEY = 0x7407_7407;
@@ -20,6 +29,15 @@ export class MigrationDriftError extends Error {
   }
 }
 
+/** Every committed migration, set by set, in the order they apply. */
+export function committedMigrations(folder: string = MIGRATIONS_FOLDER): Array<{ set: string; id: number; migration: MigrationMeta }> {
+  return MIGRATION_SETS.flatMap((set) => {
+    const setFolder = join(folder, set);
+    if (!existsSync(join(setFolder, 'meta', '_journal.json'))) return [];
+    return readMigrationFiles({ migrationsFolder: setFolder }).map((migration, id) => ({ set, id, migration }));
+  });
+}
+
 /**
  * Applies the committed migrations in order, each in its own transaction, the same way on
  * Postgres and on PGlite. A transaction-scoped advisory lock serialises concurrent starters
@@ -27,24 +45,25 @@ export class MigrationDriftError extends Error {
  * since changed stops the run instead of silently diverging.
  */
 export async function migrate(sql: SqlSession, folder: string = MIGRATIONS_FOLDER): Promise<MigrationReport> {
-  const migrations = readMigrationFiles({ migrationsFolder: folder });
   // CREATE TABLE IF NOT EXISTS is not safe against a concurrent CREATE, so it too waits
   // for the lock.
   await sql.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     await tx.query(`CREATE TABLE IF NOT EXISTS thoth_migrations (
-      id integer PRIMARY KEY,
+      set_name text NOT NULL,
+      id integer NOT NULL,
       hash text NOT NULL,
       created_at bigint NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now()
+      applied_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (set_name, id)
     )`);
   });
   const report: MigrationReport = { applied: [], alreadyApplied: 0 };
-  for (const [id, migration] of migrations.entries()) {
-    const name = `${String(id).padStart(4, '0')} (${migration.hash.slice(0, 12)})`;
+  for (const { set, id, migration } of committedMigrations(folder)) {
+    const name = `${set}/${String(id).padStart(4, '0')} (${migration.hash.slice(0, 12)})`;
     await sql.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-      const [row] = await tx.query<{ hash: string }>('SELECT hash FROM thoth_migrations WHERE id = $1', [id]);
+      const [row] = await tx.query<{ hash: string }>('SELECT hash FROM thoth_migrations WHERE set_name = $1 AND id = $2', [set, id]);
       if (row) {
         if (row.hash !== migration.hash) throw new MigrationDriftError(name);
         report.alreadyApplied += 1;
@@ -53,7 +72,8 @@ export async function migrate(sql: SqlSession, folder: string = MIGRATIONS_FOLDE
       for (const statement of migration.sql) {
         if (statement.trim() !== '') await tx.query(statement);
       }
-      await tx.query('INSERT INTO thoth_migrations (id, hash, created_at) VALUES ($1, $2, $3)', [
+      await tx.query('INSERT INTO thoth_migrations (set_name, id, hash, created_at) VALUES ($1, $2, $3, $4)', [
+        set,
         id,
         migration.hash,
         migration.folderMillis,

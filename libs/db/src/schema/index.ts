@@ -1,1 +1,2 @@
-export * from './events.table.js';
+export * from './control-plane/index.js';
+export * from './ledger/index.js';

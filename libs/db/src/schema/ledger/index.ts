@@ -1,0 +1,2 @@
+// Tables of the ledger: the append-only decision log, its Merkle nodes and checkpoints.
+export {};
