@@ -13,14 +13,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{apps,libs}/*/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['{apps,libs}/*/src/**/*.test.ts', 'scripts/**/*.test.ts', 'test/bench/**/*.test.ts'],
           testTimeout: 30_000,
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['{apps,libs}/*/test/integration/**/*.test.ts'],
+          include: ['{apps,libs}/*/test/integration/**/*.test.ts', 'test/integration/**/*.test.ts'],
           globalSetup: ['libs/testing/src/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

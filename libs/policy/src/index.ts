@@ -6,7 +6,7 @@
  * if (!r.ok) report(r.errors);              // each with code, path, line, column
  * const state = new WindowState({ maxKeys: 100_000 });
  * const d = decide(r.policy, request, state, now);
- * if (d.effect === 'allow') state.apply(d.updates, now);   // the caller applies
+ * state.apply(d.updates, now);   // the caller applies (updates are empty when denied)
  * ```
  */
 export type * from './types.js';

@@ -205,10 +205,11 @@ export interface CompileOptions {
 /** A rejected document: every problem with a stable code and its position. */
 export interface PolicyError {
   /**
-   * Stable code: `yaml.syntax`, `json.syntax`, `schema.unknown_field`, `schema.missing_field`,
-   * `schema.type`, `schema.enum`, `schema.pattern`, `schema.range`, `schema.size`, `cel.syntax`,
-   * `cel.type`, `cel.too_complex`, `rule.duplicate_id`, `time.invalid_zone`, `time.invalid`,
-   * `time.invalid_range`, `glob.invalid`, `cidr.invalid`, `policy.too_large`, `input.invalid`.
+   * Stable code: `yaml.syntax`, `json.syntax`, `input.invalid`, `schema.unknown_field`,
+   * `schema.missing_field`, `schema.type`, `schema.enum`, `schema.pattern`, `schema.range`,
+   * `schema.size`, `cel.syntax`, `cel.type`, `cel.too_complex`, `rule.duplicate_id`,
+   * `rule.reserved_id`, `time.invalid_zone`, `time.invalid`, `time.invalid_range`,
+   * `cidr.invalid`, `policy.too_large`, `internal.error` (docs/policy.md, Error codes).
    */
   readonly code: string;
   readonly message: string;
@@ -216,10 +217,11 @@ export interface PolicyError {
   readonly path: string;
   /**
    * 1-based line in the source text (for object input: in its `JSON.stringify(doc, null, 2)`
-   * rendering). 0 for errors in the tenant context, which has no source text.
+   * rendering). Errors in the tenant context, which has no source text, say 1:1 and carry
+   * a `/tenant/...` path.
    */
   readonly line: number;
-  /** 1-based column (0 with line 0). */
+  /** 1-based column. */
   readonly column: number;
 }
 

@@ -176,3 +176,10 @@ describe('valid documents', () => {
     }
   });
 });
+
+describe('YAML corner cases', () => {
+  it('rejects collection keys without stringifying them', () => {
+    const e = errorsOf('apiVersion: thoth.dev/policy/v1\n? [a]\n: b\n')[0];
+    expect(e).toMatchObject({ code: 'yaml.syntax', line: 2, column: 3 });
+  });
+});

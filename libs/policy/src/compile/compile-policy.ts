@@ -57,7 +57,8 @@ function compileUnsafe(source: string | object, opts: CompileOptions): CompileRe
   const doc = parsed.doc;
   const schemaErrors = validateDocument(doc);
   if (schemaErrors.length > 0) return { ok: false, errors: schemaErrors };
-  const limits: Required<PolicyLimits> = { ...DEFAULT_LIMITS, ...opts.limits };
+  const limits: Required<PolicyLimits> = { ...DEFAULT_LIMITS };
+  for (const [k, v] of Object.entries(opts.limits ?? {})) if (typeof v === 'number' && v > 0) (limits as Record<string, number>)[k] = v;
   const c = new Compiler(doc, limits);
   const compiled = c.compile(doc.value as PolicyDoc);
   if (c.errors.length > 0 || compiled === undefined) return { ok: false, errors: c.errors };
@@ -340,7 +341,7 @@ function compileBinding(b: BindingDoc | CredentialBinding, policy: CredentialPol
 function bind(doc: CompiledDocument, tenant: TenantContext): CompileResult {
   const errors: PolicyError[] = [];
   const tenantError = (code: string, message: string, path: string): void => {
-    errors.push({ code, message, path: `/tenant${path}`, line: 0, column: 0 });
+    errors.push({ code, message, path: `/tenant${path}`, line: 1, column: 1 }); // no source text: 1:1, the path says where
   };
   const mode: Mode = tenant.mode === 'shadow' || doc.documentMode === 'shadow' ? 'shadow' : 'enforce';
   const agents = new Map<string, DirectoryAgent>();

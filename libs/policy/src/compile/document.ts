@@ -195,3 +195,32 @@ export interface PolicyDoc {
     bindings?: BindingDoc[];
   };
 }
+
+// ---- The schema and these shapes stay in sync: `tsc` fails if a property is added to one only ----
+
+type Keys<T> = keyof T & string;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+type Defs = (typeof schemaJson)['$defs'];
+type Props<D extends keyof Defs> = Defs[D] extends { properties: infer P } ? Keys<P> : never;
+type Sub<T, K extends keyof T> = Keys<NonNullable<T[K]>>;
+
+/** Compile-time proof that every field the schema defines is one the compiler reads, and back. */
+export type SchemaMatchesCompiler = [
+  Assert<Same<Keys<(typeof schemaJson)['properties']>, Keys<PolicyDoc>>>,
+  Assert<Same<Keys<(typeof schemaJson)['properties']['metadata']['properties']>, Sub<PolicyDoc, 'metadata'>>>,
+  Assert<Same<Keys<(typeof schemaJson)['properties']['defaults']['properties']>, Sub<PolicyDoc, 'defaults'>>>,
+  Assert<Same<Props<'agentSelector'>, Keys<AgentSelectorDoc>>>,
+  Assert<Same<Props<'match'>, Keys<MatchDoc>>>,
+  Assert<Same<Props<'rule'>, Keys<RuleDoc>>>,
+  Assert<Same<Props<'limit'>, Keys<LimitDoc>>>,
+  Assert<Same<Keys<Defs['limit']['properties']['window']['properties']>, Sub<LimitDoc, 'window'>>>,
+  Assert<Same<Props<'freeze'>, Keys<FreezeDoc>>>,
+  Assert<Same<Props<'weeklyWindow'>, Keys<NonNullable<FreezeDoc['weekly']>[number]>>>,
+  Assert<Same<Keys<Defs['freeze']['properties']['ranges']['items']['properties']>, Keys<NonNullable<FreezeDoc['ranges']>[number]>>>,
+  Assert<Same<Keys<Defs['freeze']['properties']['exceptions']['items']['properties']>, Keys<NonNullable<FreezeDoc['exceptions']>[number]>>>,
+  Assert<Same<Props<'step'>, Keys<StepDoc>>>,
+  Assert<Same<Props<'sequence'>, Keys<SequenceDoc>>>,
+  Assert<Same<Props<'binding'>, Keys<BindingDoc>>>,
+  Assert<Same<Props<'credentials'>, Sub<PolicyDoc, 'credentials'>>>,
+];

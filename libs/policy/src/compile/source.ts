@@ -1,4 +1,4 @@
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { PolicyError } from '../types.js';
 
 /** JSON-pointer segments. */
@@ -67,6 +67,17 @@ export function parseSource(source: string | object, format: 'yaml' | 'json'): {
       errors: ydoc.errors.map((e) => ({ code: 'yaml.syntax', message: e.message.split('\n')[0] ?? e.message, path: '', ...position(e.pos[0]) })),
     };
   }
+  // Collection keys (`? [a]`) would be stringified by toJS, with a process warning.
+  const keyErrors: PolicyError[] = [];
+  visit(ydoc, {
+    Pair(_, pair) {
+      if (pair.key !== null && !isScalar(pair.key)) {
+        const at = position((pair.key as Node).range?.[0] ?? 0);
+        keyErrors.push({ code: 'yaml.syntax', message: 'mapping keys must be plain strings, not collections', path: '', ...at });
+      }
+    },
+  });
+  if (keyErrors.length > 0) return { ok: false, errors: keyErrors };
   let value: unknown;
   try {
     value = ydoc.toJS({ maxAliasCount: 50 });

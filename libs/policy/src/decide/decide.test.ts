@@ -119,6 +119,12 @@ describe('evaluation errors fail closed', () => {
     expect(d).toMatchObject({ effect: 'deny', error: { code: 'records.invalid', ruleId: 'l' } });
   });
 
+  it('a record count that is not a number is an error, whatever the value', () => {
+    const p = compile(`limits:\n  - id: l\n    records: 'args'\n    maxPerCall: 5\n`);
+    const d = decide(p, req({ args: Object.create(null) as object }), new WindowState(), NOW);
+    expect(d).toMatchObject({ effect: 'deny', error: { code: 'records.invalid', message: "limit 'l' records must be a non-negative number, got a map" } });
+  });
+
   it('a malformed request is denied, not thrown', () => {
     const d = decide(compile(body), { tenantId: 't1' } as unknown as DecisionRequest, new WindowState(), NOW);
     expect(d).toMatchObject({ effect: 'deny', error: { code: 'request.invalid' } });

@@ -109,7 +109,15 @@ class InvalidRequest extends Error {}
 
 function summary(e: unknown): string {
   if (e !== null && typeof e === 'object' && 'summary' in e && typeof e.summary === 'string') return e.summary;
-  return e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
+  return e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : describe(e);
+}
+
+/** A short description that cannot throw (String() does on null-prototype objects). */
+function describe(v: unknown): string {
+  if (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (v === null) return 'null';
+  return Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a map' : typeof v;
 }
 
 /**
@@ -156,7 +164,7 @@ function decideUnsafe(bundle: Bundle, req: DecisionRequest, state: WindowStateVi
   for (let i = 0; i < c.freezes.length; i++) checkFreeze(ev, c.freezes[i]!);
   for (let i = 0; i < c.rules.length; i++) {
     const r = c.rules[i]!;
-    if (!matches(r.match, ev, false)) continue;
+    if (!matches(r.match, ev)) continue;
     if (r.when !== undefined && ev.test(r.when, r) !== true) continue;
     ev.push(bundle.ruleEntries[r.index]!, r.mode);
   }
@@ -221,16 +229,15 @@ function agentMatches(sel: AgentSelector, agent: AgentView): boolean {
   return true;
 }
 
-/** Agent and resource parts of a match (the tool part is settled by `candidates`, unless `checkTool`). */
-function matches(m: Matcher, ev: Evaluation, checkTool: boolean): boolean {
+/** Agent and resource parts of a match (the tool part is settled by `candidates`). */
+function matches(m: Matcher, ev: Evaluation): boolean {
   if (m.agents !== undefined && !agentMatches(m.agents, ev.agent)) return false;
   if (m.resources !== undefined && !m.resources.test(ev.resource)) return false;
-  if (checkTool && m.tools !== undefined && !m.tools.test(ev.req.tool)) return false;
   return true;
 }
 
 function checkFreeze(ev: Evaluation, f: FreezeC): void {
-  if (!matches(f.match, ev, false)) return;
+  if (!matches(f.match, ev)) return;
   const now = ev.now;
   let active = false;
   let what = '';
@@ -290,7 +297,7 @@ function scopeKey(l: LimitC, ev: Evaluation): string | undefined {
 }
 
 function checkLimit(ev: Evaluation, l: LimitC, state: WindowStateView): void {
-  if (!matches(l.match, ev, false)) return;
+  if (!matches(l.match, ev)) return;
   if (l.when !== undefined && ev.test(l.when, l) !== true) return;
   let records = 1;
   let unbounded = false;
@@ -308,9 +315,10 @@ function checkLimit(ev: Evaluation, l: LimitC, state: WindowStateView): void {
       ev.fail(l, 'cel.eval', `limit '${l.id}' records: ${summary(e)}`);
       return;
     }
-    const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? Math.ceil(v) : Number.NaN;
+    // Negative before rounding: ceil(-0.5) is -0, which would pass a `< 0` test.
+    const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' && !(v < 0) ? Math.ceil(v) : Number.NaN;
     if (!Number.isFinite(n) || n < 0) {
-      ev.fail(l, 'records.invalid', `limit '${l.id}' records must be a non-negative number, got ${typeof v === 'bigint' ? v.toString() : String(v)}`);
+      ev.fail(l, 'records.invalid', `limit '${l.id}' records must be a non-negative number, got ${describe(v)}`);
       return;
     }
     records = Math.min(n, UNBOUNDED_RECORDS);
@@ -322,7 +330,7 @@ function checkLimit(ev: Evaluation, l: LimitC, state: WindowStateView): void {
   }
   const key = l.windowMs === undefined ? undefined : scopeKey(l, ev);
   if (key !== undefined && l.windowMs !== undefined) {
-    const w = state.read(key, l.windowMs, now(ev));
+    const w = state.read(key, l.windowMs, ev.now);
     if (reason === undefined && l.maxCalls !== undefined && w.calls + 1 > l.maxCalls) {
       reason = `call ${w.calls + 1} within ${l.windowText} (${scopeText(l)}); at most ${l.maxCalls}`;
     }
@@ -335,10 +343,6 @@ function checkLimit(ev: Evaluation, l: LimitC, state: WindowStateView): void {
     const why = l.reason === undefined ? '' : ` — ${l.reason}`;
     ev.push({ ruleId: l.id, kind: 'limit', effect: 'deny', severity: l.severity, mode: ev.entryMode(l.mode), reason: `limit '${l.id}': ${reason}${why}` }, l.mode);
   }
-}
-
-function now(ev: Evaluation): number {
-  return ev.now;
 }
 
 function scopeText(l: LimitC): string {
@@ -357,7 +361,7 @@ function sequenceKey(s: SequenceC, ev: Evaluation): string {
 }
 
 function checkSequenceThen(ev: Evaluation, s: SequenceC, state: WindowStateView): void {
-  if (!matches(s.match, ev, false) || !stepMatches(s.then, ev, s)) return;
+  if (!matches(s.match, ev) || !stepMatches(s.then, ev, s)) return;
   const w = state.read(sequenceKey(s, ev), s.withinMs, ev.now);
   if (w.calls < s.minCalls) return;
   const where = s.sameResource ? ` on '${ev.resource}'` : '';
@@ -376,7 +380,7 @@ function checkSequenceThen(ev: Evaluation, s: SequenceC, state: WindowStateView)
 }
 
 function recordSequenceAfter(ev: Evaluation, s: SequenceC): void {
-  if (!matches(s.match, ev, false) || !stepMatches(s.after, ev, s)) return;
+  if (!matches(s.match, ev) || !stepMatches(s.after, ev, s)) return;
   ev.update({ key: sequenceKey(s, ev), windowMs: s.withinMs, calls: 1, records: 0 });
 }
 

@@ -6,8 +6,8 @@ import type { StateUpdate, WindowStateOptions, WindowStateStats, WindowStateView
  * holds the buckets b with floor(now / resolution) - buckets < b <= floor(now / resolution).
  */
 class Ring {
-  /** Bucket number held by the newest slot. */
-  head = -1;
+  /** Bucket number held by the newest slot (-Infinity while empty; times before 1970 are negative). */
+  head = Number.NEGATIVE_INFINITY;
   /** Sum of every slot (valid for reads at `head`). */
   totalCalls = 0;
   totalRecords = 0;
@@ -36,7 +36,7 @@ class Ring {
 
   /** Moves the head to bucket b, clearing the slots that fall out (at most `size` per call, amortized O(1)). */
   private advance(b: number): void {
-    if (this.head < 0 || b - this.head >= this.size) {
+    if (b - this.head >= this.size) {
       this.calls.fill(0);
       this.records.fill(0);
       this.totalCalls = 0;

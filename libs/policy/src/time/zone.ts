@@ -7,12 +7,21 @@ const OFFSET_BUCKET_MS = 15 * 60_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+/** Date.UTC without its mapping of years 0–99 to 1900–1999. */
+function fromUtcFields(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo, d);
+  date.setUTCHours(h, mi, s, ms);
+  return date.getTime();
+}
+
 function formatter(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (f === undefined) {
     f = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
+      era: 'short',
       year: 'numeric',
       month: 'numeric',
       day: 'numeric',
@@ -39,34 +48,43 @@ export function isValidZone(zone: string): boolean {
 export function zoneOffset(zone: string, utcMs: number): number {
   const parts = formatter(zone).formatToParts(new Date(utcMs));
   const get = (t: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const year = parts.find((p) => p.type === 'era')?.value === 'BC' ? 1 - get('year') : get('year');
+  const asUtc = fromUtcFields(year, get('month') - 1, get('day'), get('hour'), get('minute'), get('second'), 0);
   const whole = Math.floor(utcMs / 1000) * 1000;
   return asUtc - whole;
 }
 
-/** UTC instant of a wall-clock time in `zone` (in a DST gap: shifted forward by the gap). */
+/** UTC instant of a wall-clock time in `zone` (in a DST gap: shifted forward by the gap; in an overlap: the earlier one). */
 export function localToUtc(zone: string, localMs: number): number {
-  let utc = localMs - zoneOffset(zone, localMs);
-  utc = localMs - zoneOffset(zone, utc);
-  return utc;
+  const u1 = localMs - zoneOffset(zone, localMs);
+  const u2 = localMs - zoneOffset(zone, u1);
+  if (localMs - zoneOffset(zone, u2) === u2) return u2;
+  // The wall-clock time does not exist (spring forward): take the instant after the gap.
+  return Math.max(u1, u2);
 }
 
 /**
  * Wall clock of one zone with the offset memoised per 15-minute UTC bucket, so the hot
- * path calls Intl at most once per zone per quarter hour. Pure: same inputs, same outputs.
+ * path calls Intl about twice per zone per quarter hour. Today's transitions fall on
+ * quarter hours; historical ones need not (Africa/Monrovia 1972, local mean times), so a
+ * bucket whose two ends disagree is not memoised and each instant in it asks Intl.
+ * Pure: same inputs, same outputs.
  */
 export class ZoneClock {
   #bucket = Number.NaN;
   #offset = 0;
+  #stable = false;
   constructor(readonly zone: string) {}
 
   offset(utcMs: number): number {
     const b = Math.floor(utcMs / OFFSET_BUCKET_MS);
     if (b !== this.#bucket) {
-      this.#offset = zoneOffset(this.zone, b * OFFSET_BUCKET_MS);
+      const start = zoneOffset(this.zone, b * OFFSET_BUCKET_MS);
+      this.#stable = start === zoneOffset(this.zone, (b + 1) * OFFSET_BUCKET_MS - 1000);
+      this.#offset = start;
       this.#bucket = b;
     }
-    return this.#offset;
+    return this.#stable ? this.#offset : zoneOffset(this.zone, utcMs);
   }
 
   /** Milliseconds since local Monday 00:00. */
@@ -88,7 +106,7 @@ export function parseInstant(text: string, zone: string): number | undefined {
   const [y, mo, d, h, mi, s] = [num(m[1]), num(m[2]), num(m[3]), num(m[4]), num(m[5]), num(m[6])];
   const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return undefined;
-  const local = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  const local = fromUtcFields(y, mo - 1, d, h, mi, s, ms);
   if (new Date(local).getUTCDate() !== d) return undefined; // 2026-02-30
   const off = m[8];
   if (off === undefined) return localToUtc(zone, local);
