@@ -23,6 +23,7 @@ const COMPILE_CODES = new Set([
   'cel.syntax',
   'cel.type',
   'cel.too_complex',
+  'cel.unsafe_regex',
   'rule.duplicate_id',
   'rule.reserved_id',
   'time.invalid_zone',

@@ -207,7 +207,7 @@ export interface PolicyError {
   /**
    * Stable code: `yaml.syntax`, `json.syntax`, `input.invalid`, `schema.unknown_field`,
    * `schema.missing_field`, `schema.type`, `schema.enum`, `schema.pattern`, `schema.range`,
-   * `schema.size`, `cel.syntax`, `cel.type`, `cel.too_complex`, `rule.duplicate_id`,
+   * `schema.size`, `cel.syntax`, `cel.type`, `cel.too_complex`, `cel.unsafe_regex`, `rule.duplicate_id`,
    * `rule.reserved_id`, `time.invalid_zone`, `time.invalid`, `time.invalid_range`,
    * `cidr.invalid`, `policy.too_large`, `internal.error` (docs/policy.md, Error codes).
    */

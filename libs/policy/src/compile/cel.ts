@@ -14,6 +14,7 @@
  */
 import { Environment, ParseError, type ASTNode, type ParseResult } from '@marcbachmann/cel-js';
 import type { PolicyLimits } from '../types.js';
+import { unsafePatternReason } from './regex-safety.js';
 
 export const DEFAULT_LIMITS: Required<PolicyLimits> = {
   maxExpressionLength: 1024,
@@ -59,9 +60,9 @@ export type ExpectedType = 'bool' | 'number';
 
 export type CelCompileResult =
   | { ok: true; program: ParseResult; type: string; usesTime: boolean }
-  | { ok: false; code: 'cel.syntax' | 'cel.type' | 'cel.too_complex'; message: string; offset: number };
+  | { ok: false; code: 'cel.syntax' | 'cel.type' | 'cel.too_complex' | 'cel.unsafe_regex'; message: string; offset: number };
 
-/** Parses, bounds and type-checks one expression. */
+/** Parses one expression, bounds it, screens its `matches()` patterns and type-checks it. */
 export function compileCel(source: string, expected: ExpectedType, limits: Required<PolicyLimits>): CelCompileResult {
   if (source.length > limits.maxExpressionLength) {
     return { ok: false, code: 'cel.too_complex', message: `expression is ${source.length} characters long; the limit is ${limits.maxExpressionLength}`, offset: 0 };
@@ -83,6 +84,8 @@ export function compileCel(source: string, expected: ExpectedType, limits: Requi
   if (shape.comprehensions > limits.maxComprehensionNesting) {
     return { ok: false, code: 'cel.too_complex', message: `comprehensions (all/exists/map/filter) nest ${shape.comprehensions} deep; the limit is ${limits.maxComprehensionNesting}`, offset: 0 };
   }
+  const regex = checkPatterns(program.ast);
+  if (regex !== undefined) return { ok: false, code: 'cel.unsafe_regex', message: regex.message, offset: regex.offset };
   const checked = program.check();
   if (!checked.valid) {
     const err = checked.error;
@@ -122,4 +125,39 @@ function measure(root: ASTNode): Shape {
   };
   visit(root, 1, 0);
   return shape;
+}
+
+/**
+ * Every `matches()` pattern must be a string literal that cannot backtrack
+ * catastrophically (regex-safety.ts): the regex runs on agent-controlled strings in an
+ * enforcer shared by all tenants. Both the receiver form `s.matches(re)` and the global
+ * form `matches(s, re)` are checked; the offset is the pattern's.
+ */
+function checkPatterns(root: ASTNode): { message: string; offset: number } | undefined {
+  let found: { message: string; offset: number } | undefined;
+  const visit = (node: ASTNode): void => {
+    if (found !== undefined) return;
+    let pattern: ASTNode | undefined;
+    if (node.op === 'rcall' && node.args[0] === 'matches') pattern = node.args[2][0];
+    else if (node.op === 'call' && node.args[0] === 'matches') pattern = node.args[1][1];
+    if (pattern !== undefined) {
+      const offset = pattern.range?.start ?? pattern.pos;
+      if (pattern.op !== 'value' || typeof pattern.args !== 'string') {
+        found = { message: 'matches() needs a literal pattern (a string constant), so it can be checked for catastrophic backtracking', offset };
+        return;
+      }
+      const reason = unsafePatternReason(pattern.args);
+      if (reason !== undefined) {
+        found = { message: reason, offset };
+        return;
+      }
+    }
+    const children = (v: unknown): void => {
+      if (isNode(v)) visit(v);
+      else if (Array.isArray(v)) for (const x of v) children(x);
+    };
+    children(node.args);
+  };
+  visit(root);
+  return found;
 }

@@ -30,7 +30,7 @@ import type {
   StepC,
 } from './compiled.js';
 import { validateDocument, type AgentSelectorDoc, type BindingDoc, type MatchDoc, type PolicyDoc } from './document.js';
-import { canonicalJson, sha256Hex } from './sha256.js';
+import { policyHash } from './canonical-json.js';
 import { makeError, parseSource, pointer, type Path, type SourceDoc } from './source.js';
 
 const RESERVED_IDS = new Set(['default', 'agent-status']);
@@ -177,7 +177,7 @@ class Compiler {
     return {
       name: d.metadata.name,
       version: d.metadata.version,
-      hash: `sha256:${sha256Hex(canonicalJson(this.doc.value))}`,
+      hash: policyHash(this.doc.value),
       documentMode: d.defaults.mode ?? 'enforce',
       defaultEffect: d.defaults.effect,
       rules,
