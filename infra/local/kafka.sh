@@ -2,7 +2,7 @@
 # An Apache Kafka broker of the checkout's own for tests and local runs, without Docker:
 # a single KRaft node (broker and controller in one JVM) on 127.0.0.1, run from the
 # release's jars on Maven Central (resolved by Maven from kafka/pom.xml, cached once per
-# machine). Data, logs and the pid live under infra/local/.state/kafka.
+# machine). Data, logs and the pid live under infra/local/.state/kafka (THOTH_KAFKA_STATE_DIR).
 #
 #   kafka.sh start                      start (formatting storage on first use); quick when running
 #   kafka.sh stop                       SIGTERM (controlled shutdown), SIGKILL after a timeout
@@ -23,7 +23,9 @@ KAFKA_VERSION=3.9.1
 HOST=127.0.0.1
 PORT=${THOTH_KAFKA_PORT:-19092}
 CONTROLLER_PORT=${THOTH_KAFKA_CONTROLLER_PORT:-19093}
-STATE=$STATE_ROOT/kafka
+# THOTH_KAFKA_STATE_DIR lets a second, private broker (other ports) run beside the shared one,
+# e.g. for a test that stops and restarts its broker without disturbing other tests.
+STATE=${THOTH_KAFKA_STATE_DIR:-$STATE_ROOT/kafka}
 DATA=$STATE/data
 LOGS=$STATE/logs
 PIDFILE=$STATE/kafka.pid

@@ -2,7 +2,7 @@ import { migrate, openDatabase } from '@thoth/db';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import { resolveKafka, resolvePostgres } from './services.js';
+import { resolveKafka, resolvePostgres, resolvePostgresAdminUrl } from './services.js';
 import { createTestDatabase, dropTestDatabase } from './test-database.js';
 import './provided-context.js';
 
@@ -37,6 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('thoth.runId', runId);
   project.provide('thoth.databaseUrl', databaseUrl);
   project.provide('thoth.serverUrl', postgres.url);
+  project.provide('thoth.adminUrl', await resolvePostgresAdminUrl(postgres));
   project.provide('thoth.postgresVersion', version);
   project.provide('thoth.kafkaBrokers', kafka.brokers);
   project.provide('thoth.kafkaVersion', kafkaVersion);

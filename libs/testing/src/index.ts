@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import './provided-context.js';
 
 export * from './test-database.js';
+export * from './private-kafka.js';
 
 /** The run's own database, migrated. */
 export const testDatabaseUrl = (): string => inject('thoth.databaseUrl');
@@ -32,3 +33,6 @@ export async function createTestTopics(topics: Array<Omit<ITopicConfig, 'topic'>
     await admin.disconnect();
   }
 }
+
+/** The Postgres superuser's URL (server-level database): only for tests that must bypass the app's rights. */
+export const testAdminUrl = (): string => inject('thoth.adminUrl');

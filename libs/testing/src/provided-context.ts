@@ -4,6 +4,8 @@ declare module 'vitest' {
     'thoth.runId': string;
     'thoth.databaseUrl': string;
     'thoth.serverUrl': string;
+    /** The Postgres superuser, for tests that must act behind the application's back (ledger tamper tests). */
+    'thoth.adminUrl': string;
     'thoth.postgresVersion': string;
     'thoth.kafkaBrokers': string[];
     'thoth.kafkaVersion': string;

@@ -98,3 +98,15 @@ function lastLine(text: string): string {
   if (!line) throw new Error('infra/local printed no address');
   return line;
 }
+
+/**
+ * A superuser URL on the same server: THOTH_TEST_DATABASE_ADMIN_URL, else infra/local's, else the
+ * test role itself (testcontainers makes it a superuser).
+ */
+export async function resolvePostgresAdminUrl(postgres: PostgresService, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const fromEnv = env['THOTH_TEST_DATABASE_ADMIN_URL'];
+  if (fromEnv) return fromEnv;
+  if (postgres.source === 'testcontainers') return postgres.url;
+  const { stdout } = await run('bash', [INFRA_LOCAL + 'postgres.sh', 'url', '--admin'], { timeout: 60_000 });
+  return lastLine(stdout);
+}

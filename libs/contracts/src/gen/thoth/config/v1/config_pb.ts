@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file thoth/config/v1/config.proto.
  */
 export const file_thoth_config_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("Chx0aG90aC9jb25maWcvdjEvY29uZmlnLnByb3RvEg90aG90aC5jb25maWcudjEidwoOUG9saWN5RG9jdW1lbnQSDwoHdmVyc2lvbhgBIAEoBBItCgZmb3JtYXQYAiABKA4yHS50aG90aC5jb25maWcudjEuUG9saWN5Rm9ybWF0Eg8KB2NvbnRlbnQYAyABKAwSFAoMY29udGVudF9oYXNoGAQgASgJIqoBCgVBZ2VudBIQCghhZ2VudF9pZBgBIAEoCRIsCgZzdGF0dXMYAiABKA4yHC50aG90aC5jb25maWcudjEuQWdlbnRTdGF0dXMSMgoGbGFiZWxzGAMgAygLMiIudGhvdGguY29uZmlnLnYxLkFnZW50LkxhYmVsc0VudHJ5Gi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEipgEKEUNyZWRlbnRpYWxCaW5kaW5nEhUKDWNyZWRlbnRpYWxfaWQYASABKAkSHgoWY3JlZGVudGlhbF9maW5nZXJwcmludBgCIAEoCRIRCglhZ2VudF9pZHMYAyADKAkSGQoRcmVzb3VyY2VfcGF0dGVybnMYBCADKAkSFgoOc291cmNlX3JlZ2lvbnMYBSADKAkSFAoMc291cmNlX2NpZHJzGAYgAygJIuwCCg5FbmZvcmNlckNvbmZpZxIRCgl0ZW5hbnRfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoBBIUCgxjb250ZW50X2hhc2gYAyABKAkSLwoGcG9saWN5GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlBvbGljeURvY3VtZW50EiYKBmFnZW50cxgFIAMoCzIWLnRob3RoLmNvbmZpZy52MS5BZ2VudBI/ChNjcmVkZW50aWFsX2JpbmRpbmdzGAYgAygLMiIudGhvdGguY29uZmlnLnYxLkNyZWRlbnRpYWxCaW5kaW5nEikKBG1vZGUYByABKA4yGy50aG90aC5jb25maWcudjEuVGVuYW50TW9kZRIsCglmYWlsX21vZGUYCCABKA4yGS50aG90aC5jb25maWcudjEuRmFpbE1vZGUSLQoJaXNzdWVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJFCg5TaWduZWRTbmFwc2hvdBIQCghzbmFwc2hvdBgBIAEoDBIOCgZrZXlfaWQYAiABKAkSEQoJc2lnbmF0dXJlGAMgASgMIkcKC0hlbGRWZXJzaW9uEhEKCXRlbmFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEhQKDGNvbnRlbnRfaGFzaBgDIAEoCSJ9CgVIZWxsbxITCgtlbmZvcmNlcl9pZBgBIAEoCRIWCg5lbmZvcmNlcl90b2tlbhgCIAEoCRISCgp0ZW5hbnRfaWRzGAMgAygJEjMKDWhlbGRfdmVyc2lvbnMYBCADKAsyHC50aG90aC5jb25maWcudjEuSGVsZFZlcnNpb24iOAoDQWNrEhEKCXRlbmFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEg0KBW5vbmNlGAMgASgJImQKBE5hY2sSEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSDQoFbm9uY2UYAyABKAkSEgoKZXJyb3JfY29kZRgEIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAUgASgJIjgKCUhlYXJ0YmVhdBIrCgdzZW50X2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLAAQoQU3Vic2NyaWJlUmVxdWVzdBInCgVoZWxsbxgBIAEoCzIWLnRob3RoLmNvbmZpZy52MS5IZWxsb0gAEiMKA2FjaxgCIAEoCzIULnRob3RoLmNvbmZpZy52MS5BY2tIABIlCgRuYWNrGAMgASgLMhUudGhvdGguY29uZmlnLnYxLk5hY2tIABIvCgloZWFydGJlYXQYBCABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCKKAQoMU25hcHNob3RQdXNoEg0KBW5vbmNlGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgEEjEKCHNuYXBzaG90GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlNpZ25lZFNuYXBzaG90EhQKDGJhc2VfdmVyc2lvbhgFIAEoBCJ/ChFTdWJzY3JpYmVSZXNwb25zZRIxCghzbmFwc2hvdBgBIAEoCzIdLnRob3RoLmNvbmZpZy52MS5TbmFwc2hvdFB1c2hIABIvCgloZWFydGJlYXQYAiABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCpaCgpUZW5hbnRNb2RlEhsKF1RFTkFOVF9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSVEVOQU5UX01PREVfU0hBRE9XEAESFwoTVEVOQU5UX01PREVfRU5GT1JDRRACKk8KCEZhaWxNb2RlEhkKFUZBSUxfTU9ERV9VTlNQRUNJRklFRBAAEhIKDkZBSUxfTU9ERV9PUEVOEAESFAoQRkFJTF9NT0RFX0NMT1NFRBACKl0KDFBvbGljeUZvcm1hdBIdChlQT0xJQ1lfRk9STUFUX1VOU1BFQ0lGSUVEEAASFgoSUE9MSUNZX0ZPUk1BVF9ZQU1MEAESFgoSUE9MSUNZX0ZPUk1BVF9KU09OEAIqYAoLQWdlbnRTdGF0dXMSHAoYQUdFTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTQUdFTlRfU1RBVFVTX0FDVElWRRABEhoKFkFHRU5UX1NUQVRVU19TVVNQRU5ERUQQAjJsChJDb25maWdEaXN0cmlidXRpb24SVgoJU3Vic2NyaWJlEiEudGhvdGguY29uZmlnLnYxLlN1YnNjcmliZVJlcXVlc3QaIi50aG90aC5jb25maWcudjEuU3Vic2NyaWJlUmVzcG9uc2UoATABYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Chx0aG90aC9jb25maWcvdjEvY29uZmlnLnByb3RvEg90aG90aC5jb25maWcudjEidwoOUG9saWN5RG9jdW1lbnQSDwoHdmVyc2lvbhgBIAEoBBItCgZmb3JtYXQYAiABKA4yHS50aG90aC5jb25maWcudjEuUG9saWN5Rm9ybWF0Eg8KB2NvbnRlbnQYAyABKAwSFAoMY29udGVudF9oYXNoGAQgASgJIt4BCgVBZ2VudBIQCghhZ2VudF9pZBgBIAEoCRIsCgZzdGF0dXMYAiABKA4yHC50aG90aC5jb25maWcudjEuQWdlbnRTdGF0dXMSMgoGbGFiZWxzGAMgAygLMiIudGhvdGguY29uZmlnLnYxLkFnZW50LkxhYmVsc0VudHJ5EhQKDHRva2VuX3NoYTI1NhgEIAMoCRIcChRyZXZva2VkX3Rva2VuX3NoYTI1NhgFIAMoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqYBChFDcmVkZW50aWFsQmluZGluZxIVCg1jcmVkZW50aWFsX2lkGAEgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYAiABKAkSEQoJYWdlbnRfaWRzGAMgAygJEhkKEXJlc291cmNlX3BhdHRlcm5zGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhQKDHNvdXJjZV9jaWRycxgGIAMoCSKGAwoORW5mb3JjZXJDb25maWcSEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSFAoMY29udGVudF9oYXNoGAMgASgJEi8KBnBvbGljeRgEIAEoCzIfLnRob3RoLmNvbmZpZy52MS5Qb2xpY3lEb2N1bWVudBImCgZhZ2VudHMYBSADKAsyFi50aG90aC5jb25maWcudjEuQWdlbnQSPwoTY3JlZGVudGlhbF9iaW5kaW5ncxgGIAMoCzIiLnRob3RoLmNvbmZpZy52MS5DcmVkZW50aWFsQmluZGluZxIpCgRtb2RlGAcgASgOMhsudGhvdGguY29uZmlnLnYxLlRlbmFudE1vZGUSLAoJZmFpbF9tb2RlGAggASgOMhkudGhvdGguY29uZmlnLnYxLkZhaWxNb2RlEi0KCWlzc3VlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQcmV0YWluX2FyZ3VtZW50cxgKIAEoCCJFCg5TaWduZWRTbmFwc2hvdBIQCghzbmFwc2hvdBgBIAEoDBIOCgZrZXlfaWQYAiABKAkSEQoJc2lnbmF0dXJlGAMgASgMIkcKC0hlbGRWZXJzaW9uEhEKCXRlbmFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEhQKDGNvbnRlbnRfaGFzaBgDIAEoCSJ9CgVIZWxsbxITCgtlbmZvcmNlcl9pZBgBIAEoCRIWCg5lbmZvcmNlcl90b2tlbhgCIAEoCRISCgp0ZW5hbnRfaWRzGAMgAygJEjMKDWhlbGRfdmVyc2lvbnMYBCADKAsyHC50aG90aC5jb25maWcudjEuSGVsZFZlcnNpb24iOAoDQWNrEhEKCXRlbmFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEg0KBW5vbmNlGAMgASgJImQKBE5hY2sSEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSDQoFbm9uY2UYAyABKAkSEgoKZXJyb3JfY29kZRgEIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAUgASgJIjgKCUhlYXJ0YmVhdBIrCgdzZW50X2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLAAQoQU3Vic2NyaWJlUmVxdWVzdBInCgVoZWxsbxgBIAEoCzIWLnRob3RoLmNvbmZpZy52MS5IZWxsb0gAEiMKA2FjaxgCIAEoCzIULnRob3RoLmNvbmZpZy52MS5BY2tIABIlCgRuYWNrGAMgASgLMhUudGhvdGguY29uZmlnLnYxLk5hY2tIABIvCgloZWFydGJlYXQYBCABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCKKAQoMU25hcHNob3RQdXNoEg0KBW5vbmNlGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgEEjEKCHNuYXBzaG90GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlNpZ25lZFNuYXBzaG90EhQKDGJhc2VfdmVyc2lvbhgFIAEoBCJ/ChFTdWJzY3JpYmVSZXNwb25zZRIxCghzbmFwc2hvdBgBIAEoCzIdLnRob3RoLmNvbmZpZy52MS5TbmFwc2hvdFB1c2hIABIvCgloZWFydGJlYXQYAiABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCpaCgpUZW5hbnRNb2RlEhsKF1RFTkFOVF9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSVEVOQU5UX01PREVfU0hBRE9XEAESFwoTVEVOQU5UX01PREVfRU5GT1JDRRACKk8KCEZhaWxNb2RlEhkKFUZBSUxfTU9ERV9VTlNQRUNJRklFRBAAEhIKDkZBSUxfTU9ERV9PUEVOEAESFAoQRkFJTF9NT0RFX0NMT1NFRBACKl0KDFBvbGljeUZvcm1hdBIdChlQT0xJQ1lfRk9STUFUX1VOU1BFQ0lGSUVEEAASFgoSUE9MSUNZX0ZPUk1BVF9ZQU1MEAESFgoSUE9MSUNZX0ZPUk1BVF9KU09OEAIqegoLQWdlbnRTdGF0dXMSHAoYQUdFTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTQUdFTlRfU1RBVFVTX0FDVElWRRABEhoKFkFHRU5UX1NUQVRVU19TVVNQRU5ERUQQAhIYChRBR0VOVF9TVEFUVVNfUkVUSVJFRBADMmwKEkNvbmZpZ0Rpc3RyaWJ1dGlvbhJWCglTdWJzY3JpYmUSIS50aG90aC5jb25maWcudjEuU3Vic2NyaWJlUmVxdWVzdBoiLnRob3RoLmNvbmZpZy52MS5TdWJzY3JpYmVSZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * The tenant's policy as authored (one JSON Schema for YAML and JSON); per-policy
@@ -74,6 +74,21 @@ export type Agent = Message<"thoth.config.v1.Agent"> & {
    * @generated from field: map<string, string> labels = 3;
    */
   labels: { [key: string]: string };
+
+  /**
+   * Lowercase hex SHA-256 of each agent token that is valid now (several while a token
+   * is rotated). The enforcer hashes the bearer token of a call and looks it up here.
+   *
+   * @generated from field: repeated string token_sha256 = 4;
+   */
+  tokenSha256: string[];
+
+  /**
+   * Hashes of recently revoked tokens, so a call with one is told "revoked", not "unknown".
+   *
+   * @generated from field: repeated string revoked_token_sha256 = 5;
+   */
+  revokedTokenSha256: string[];
 };
 
 /**
@@ -190,6 +205,14 @@ export type EnforcerConfig = Message<"thoth.config.v1.EnforcerConfig"> & {
    * @generated from field: google.protobuf.Timestamp issued_at = 9;
    */
   issuedAt?: Timestamp | undefined;
+
+  /**
+   * Keep each call's arguments in its DecisionEvent (retained_arguments_json); otherwise
+   * only their digest is recorded.
+   *
+   * @generated from field: bool retain_arguments = 10;
+   */
+  retainArguments: boolean;
 };
 
 /**
@@ -214,12 +237,15 @@ export type SignedSnapshot = Message<"thoth.config.v1.SignedSnapshot"> & {
   snapshot: Uint8Array;
 
   /**
+   * Names the control plane's Ed25519 public key: "ed25519:" + the first 16 hex digits of
+   * SHA-256 of the raw 32-byte key (libs/snapshot keyIdOf).
+   *
    * @generated from field: string key_id = 2;
    */
   keyId: string;
 
   /**
-   * Ed25519 over snapshot.
+   * Ed25519 over the snapshot bytes exactly as carried in `snapshot`.
    *
    * @generated from field: bytes signature = 3;
    */
@@ -347,7 +373,9 @@ export type Nack = Message<"thoth.config.v1.Nack"> & {
   nonce: string;
 
   /**
-   * Stable UPPER_SNAKE code, e.g. "SIGNATURE_INVALID", "POLICY_INVALID".
+   * Stable UPPER_SNAKE code: "BAD_SIGNATURE", "UNKNOWN_KEY", "MALFORMED_SNAPSHOT",
+   * "SNAPSHOT_MISMATCH" (tenant or version differ from the push), "CONTENT_HASH_MISMATCH",
+   * "POLICY_INVALID", "STALE_VERSION" (older than the active one), "BASE_VERSION_MISSING".
    *
    * @generated from field: string error_code = 4;
    */
@@ -597,6 +625,13 @@ export enum AgentStatus {
    * @generated from enum value: AGENT_STATUS_SUSPENDED = 2;
    */
   SUSPENDED = 2,
+
+  /**
+   * Permanently out of service: denied like a suspended agent.
+   *
+   * @generated from enum value: AGENT_STATUS_RETIRED = 3;
+   */
+  RETIRED = 3,
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file thoth/decision/v1/decision.proto.
  */
 export const file_thoth_decision_v1_decision: GenFile = /*@__PURE__*/
-  fileDesc("CiB0aG90aC9kZWNpc2lvbi92MS9kZWNpc2lvbi5wcm90bxIRdGhvdGguZGVjaXNpb24udjEiJAoGU291cmNlEgoKAmlwGAEgASgJEg4KBnJlZ2lvbhgCIAEoCSL9AQoNRGVjaWRlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIQCghhZ2VudF9pZBgDIAEoCRIMCgR0b29sGAQgASgJEhYKDmFyZ3VtZW50c19qc29uGAUgASgMEhAKCHJlc291cmNlGAYgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYByABKAkSKQoGc291cmNlGAggASgLMhkudGhvdGguZGVjaXNpb24udjEuU291cmNlEjAKDHJlcXVlc3RlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiiAEKC01hdGNoZWRSdWxlEg8KB3J1bGVfaWQYASABKAkSDgoGcmVhc29uGAIgASgJEi0KCHNldmVyaXR5GAMgASgOMhsudGhvdGguZGVjaXNpb24udjEuU2V2ZXJpdHkSKQoEa2luZBgEIAEoDjIbLnRob3RoLmRlY2lzaW9uLnYxLlJ1bGVLaW5kIvEBCgdSZWNlaXB0EhMKC2RlY2lzaW9uX2lkGAEgASgJEisKB291dGNvbWUYAiABKA4yGi50aG90aC5kZWNpc2lvbi52MS5PdXRjb21lEg8KB3JlYXNvbnMYAyADKAkSFgoOcG9saWN5X3ZlcnNpb24YBCABKAQSLgoKZGVjaWRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLZW5mb3JjZXJfaWQYBiABKAkSDgoGa2V5X2lkGAcgASgJEhEKCXNpZ25hdHVyZRgIIAEoDBITCgtwb2xpY3lfaGFzaBgJIAEoCSKFAgoORGVjaWRlUmVzcG9uc2USEwoLZGVjaXNpb25faWQYASABKAkSKQoGZWZmZWN0GAIgASgOMhkudGhvdGguZGVjaXNpb24udjEuRWZmZWN0Eg4KBnNoYWRvdxgDIAEoCBI1Cg1tYXRjaGVkX3J1bGVzGAQgAygLMh4udGhvdGguZGVjaXNpb24udjEuTWF0Y2hlZFJ1bGUSFgoOcG9saWN5X3ZlcnNpb24YBSABKAQSEwoLcG9saWN5X2hhc2gYBiABKAkSKwoHcmVjZWlwdBgHIAEoCzIaLnRob3RoLmRlY2lzaW9uLnYxLlJlY2VpcHQSEgoKcmVxdWVzdF9pZBgIIAEoCSLaBAoNRGVjaXNpb25FdmVudBITCgtkZWNpc2lvbl9pZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgJEhEKCXRlbmFudF9pZBgDIAEoCRIQCghhZ2VudF9pZBgEIAEoCRIMCgR0b29sGAUgASgJEhgKEGFyZ3VtZW50c19kaWdlc3QYBiABKAkSHwoXcmV0YWluZWRfYXJndW1lbnRzX2pzb24YByABKAwSEAoIcmVzb3VyY2UYCCABKAkSHgoWY3JlZGVudGlhbF9maW5nZXJwcmludBgJIAEoCRIpCgZzb3VyY2UYCiABKAsyGS50aG90aC5kZWNpc2lvbi52MS5Tb3VyY2USKQoGZWZmZWN0GAsgASgOMhkudGhvdGguZGVjaXNpb24udjEuRWZmZWN0Eg4KBnNoYWRvdxgMIAEoCBI1Cg1tYXRjaGVkX3J1bGVzGA0gAygLMh4udGhvdGguZGVjaXNpb24udjEuTWF0Y2hlZFJ1bGUSFgoOcG9saWN5X3ZlcnNpb24YDiABKAQSEwoLcG9saWN5X2hhc2gYDyABKAkSEwoLZW5mb3JjZXJfaWQYECABKAkSMAoMcmVxdWVzdGVkX2F0GBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpkZWNpZGVkX2F0GBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdyZWNlaXB0GBMgASgLMhoudGhvdGguZGVjaXNpb24udjEuUmVjZWlwdBISCgplcnJvcl9jb2RlGBQgASgJKkMKBkVmZmVjdBIWChJFRkZFQ1RfVU5TUEVDSUZJRUQQABIQCgxFRkZFQ1RfQUxMT1cQARIPCgtFRkZFQ1RfREVOWRACKl8KB091dGNvbWUSFwoTT1VUQ09NRV9VTlNQRUNJRklFRBAAEhEKDU9VVENPTUVfQUxMT1cQARIQCgxPVVRDT01FX0RFTlkQAhIWChJPVVRDT01FX1dPVUxEX0RFTlkQAyp1CghTZXZlcml0eRIYChRTRVZFUklUWV9VTlNQRUNJRklFRBAAEhAKDFNFVkVSSVRZX0xPVxABEhMKD1NFVkVSSVRZX01FRElVTRACEhEKDVNFVkVSSVRZX0hJR0gQAxIVChFTRVZFUklUWV9DUklUSUNBTBAEKtgBCghSdWxlS2luZBIZChVSVUxFX0tJTkRfVU5TUEVDSUZJRUQQABIXChNSVUxFX0tJTkRfQ09ORElUSU9OEAESGgoWUlVMRV9LSU5EX0JMQVNUX1JBRElVUxACEhsKF1JVTEVfS0lORF9GUkVFWkVfV0lORE9XEAMSGAoUUlVMRV9LSU5EX0NSRURFTlRJQUwQBBITCg9SVUxFX0tJTkRfRFJJRlQQBRIZChVSVUxFX0tJTkRfS0lMTF9TV0lUQ0gQBhIVChFSVUxFX0tJTkRfREVGQVVMVBAHYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiB0aG90aC9kZWNpc2lvbi92MS9kZWNpc2lvbi5wcm90bxIRdGhvdGguZGVjaXNpb24udjEiJAoGU291cmNlEgoKAmlwGAEgASgJEg4KBnJlZ2lvbhgCIAEoCSL9AQoNRGVjaWRlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIQCghhZ2VudF9pZBgDIAEoCRIMCgR0b29sGAQgASgJEhYKDmFyZ3VtZW50c19qc29uGAUgASgMEhAKCHJlc291cmNlGAYgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYByABKAkSKQoGc291cmNlGAggASgLMhkudGhvdGguZGVjaXNpb24udjEuU291cmNlEjAKDHJlcXVlc3RlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiiAEKC01hdGNoZWRSdWxlEg8KB3J1bGVfaWQYASABKAkSDgoGcmVhc29uGAIgASgJEi0KCHNldmVyaXR5GAMgASgOMhsudGhvdGguZGVjaXNpb24udjEuU2V2ZXJpdHkSKQoEa2luZBgEIAEoDjIbLnRob3RoLmRlY2lzaW9uLnYxLlJ1bGVLaW5kIuoCCgdSZWNlaXB0EhMKC2RlY2lzaW9uX2lkGAEgASgJEisKB291dGNvbWUYAiABKA4yGi50aG90aC5kZWNpc2lvbi52MS5PdXRjb21lEg8KB3JlYXNvbnMYAyADKAkSFgoOcG9saWN5X3ZlcnNpb24YBCABKAQSLgoKZGVjaWRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLZW5mb3JjZXJfaWQYBiABKAkSDgoGa2V5X2lkGAcgASgJEhEKCXNpZ25hdHVyZRgIIAEoDBITCgtwb2xpY3lfaGFzaBgJIAEoCRIRCgl0ZW5hbnRfaWQYCiABKAkSEAoIYWdlbnRfaWQYCyABKAkSDAoEdG9vbBgMIAEoCRIYChBhcmd1bWVudHNfZGlnZXN0GA0gASgJEhIKCnJlcXVlc3RfaWQYDiABKAkSFgoOY29uZmlnX3ZlcnNpb24YDyABKAQisAIKDkRlY2lkZVJlc3BvbnNlEhMKC2RlY2lzaW9uX2lkGAEgASgJEikKBmVmZmVjdBgCIAEoDjIZLnRob3RoLmRlY2lzaW9uLnYxLkVmZmVjdBIOCgZzaGFkb3cYAyABKAgSNQoNbWF0Y2hlZF9ydWxlcxgEIAMoCzIeLnRob3RoLmRlY2lzaW9uLnYxLk1hdGNoZWRSdWxlEhYKDnBvbGljeV92ZXJzaW9uGAUgASgEEhMKC3BvbGljeV9oYXNoGAYgASgJEisKB3JlY2VpcHQYByABKAsyGi50aG90aC5kZWNpc2lvbi52MS5SZWNlaXB0EhIKCnJlcXVlc3RfaWQYCCABKAkSEgoKZXJyb3JfY29kZRgJIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAogASgJIokFCg1EZWNpc2lvbkV2ZW50EhMKC2RlY2lzaW9uX2lkGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSEQoJdGVuYW50X2lkGAMgASgJEhAKCGFnZW50X2lkGAQgASgJEgwKBHRvb2wYBSABKAkSGAoQYXJndW1lbnRzX2RpZ2VzdBgGIAEoCRIfChdyZXRhaW5lZF9hcmd1bWVudHNfanNvbhgHIAEoDBIQCghyZXNvdXJjZRgIIAEoCRIeChZjcmVkZW50aWFsX2ZpbmdlcnByaW50GAkgASgJEikKBnNvdXJjZRgKIAEoCzIZLnRob3RoLmRlY2lzaW9uLnYxLlNvdXJjZRIpCgZlZmZlY3QYCyABKA4yGS50aG90aC5kZWNpc2lvbi52MS5FZmZlY3QSDgoGc2hhZG93GAwgASgIEjUKDW1hdGNoZWRfcnVsZXMYDSADKAsyHi50aG90aC5kZWNpc2lvbi52MS5NYXRjaGVkUnVsZRIWCg5wb2xpY3lfdmVyc2lvbhgOIAEoBBITCgtwb2xpY3lfaGFzaBgPIAEoCRITCgtlbmZvcmNlcl9pZBgQIAEoCRIwCgxyZXF1ZXN0ZWRfYXQYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmRlY2lkZWRfYXQYEiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEisKB3JlY2VpcHQYEyABKAsyGi50aG90aC5kZWNpc2lvbi52MS5SZWNlaXB0EhIKCmVycm9yX2NvZGUYFCABKAkSFQoNZXJyb3JfbWVzc2FnZRgVIAEoCRIWCg5jb25maWdfdmVyc2lvbhgWIAEoBCpDCgZFZmZlY3QSFgoSRUZGRUNUX1VOU1BFQ0lGSUVEEAASEAoMRUZGRUNUX0FMTE9XEAESDwoLRUZGRUNUX0RFTlkQAipfCgdPdXRjb21lEhcKE09VVENPTUVfVU5TUEVDSUZJRUQQABIRCg1PVVRDT01FX0FMTE9XEAESEAoMT1VUQ09NRV9ERU5ZEAISFgoST1VUQ09NRV9XT1VMRF9ERU5ZEAMqdQoIU2V2ZXJpdHkSGAoUU0VWRVJJVFlfVU5TUEVDSUZJRUQQABIQCgxTRVZFUklUWV9MT1cQARITCg9TRVZFUklUWV9NRURJVU0QAhIRCg1TRVZFUklUWV9ISUdIEAMSFQoRU0VWRVJJVFlfQ1JJVElDQUwQBCrwAQoIUnVsZUtpbmQSGQoVUlVMRV9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTUlVMRV9LSU5EX0NPTkRJVElPThABEhoKFlJVTEVfS0lORF9CTEFTVF9SQURJVVMQAhIbChdSVUxFX0tJTkRfRlJFRVpFX1dJTkRPVxADEhgKFFJVTEVfS0lORF9DUkVERU5USUFMEAQSEwoPUlVMRV9LSU5EX0RSSUZUEAUSGQoVUlVMRV9LSU5EX0tJTExfU1dJVENIEAYSFQoRUlVMRV9LSU5EX0RFRkFVTFQQBxIWChJSVUxFX0tJTkRfU0VRVUVOQ0UQCGIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Where a tool call came from, as the agent's host saw it.
@@ -187,8 +187,8 @@ export type Receipt = Message<"thoth.decision.v1.Receipt"> & {
   keyId: string;
 
   /**
-   * Ed25519 over the receipt's canonical signing payload (defined beside the
-   * verifier), not over this message's protobuf encoding, which is not canonical.
+   * Ed25519 over the receipt's canonical signing payload (libs/snapshot receipt.ts,
+   * `receiptSigningPayload`), not over this message's protobuf encoding, which is not canonical.
    *
    * @generated from field: bytes signature = 8;
    */
@@ -200,6 +200,42 @@ export type Receipt = Message<"thoth.decision.v1.Receipt"> & {
    * @generated from field: string policy_hash = 9;
    */
   policyHash: string;
+
+  /**
+   * What the receipt is about, so that it proves which call was decided.
+   *
+   * @generated from field: string tenant_id = 10;
+   */
+  tenantId: string;
+
+  /**
+   * @generated from field: string agent_id = 11;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: string tool = 12;
+   */
+  tool: string;
+
+  /**
+   * Lowercase hex SHA-256 of the call's arguments_json as received.
+   *
+   * @generated from field: string arguments_digest = 13;
+   */
+  argumentsDigest: string;
+
+  /**
+   * @generated from field: string request_id = 14;
+   */
+  requestId: string;
+
+  /**
+   * The EnforcerConfig version the decision was made on (0 when there was none).
+   *
+   * @generated from field: uint64 config_version = 15;
+   */
+  configVersion: bigint;
 };
 
 /**
@@ -260,6 +296,21 @@ export type DecideResponse = Message<"thoth.decision.v1.DecideResponse"> & {
    * @generated from field: string request_id = 8;
    */
   requestId: string;
+
+  /**
+   * Set (with effect DENY) when the request could not be evaluated: "NOT_READY" (the
+   * enforcer holds no snapshot yet) on both methods; on DecideStream also what unary
+   * Decide reports as a gRPC status ("UNKNOWN_TENANT", "INVALID_AGENT_TOKEN", ...), so one
+   * bad request does not end the stream. Stable UPPER_SNAKE codes, as in DecisionEvent.
+   *
+   * @generated from field: string error_code = 9;
+   */
+  errorCode: string;
+
+  /**
+   * @generated from field: string error_message = 10;
+   */
+  errorMessage: string;
 };
 
 /**
@@ -377,11 +428,26 @@ export type DecisionEvent = Message<"thoth.decision.v1.DecisionEvent"> & {
 
   /**
    * Set when the request was rejected before evaluation (e.g. "INVALID_ARGUMENTS_JSON",
-   * "NOT_READY"); stable UPPER_SNAKE codes. Empty for evaluated requests.
+   * "NOT_READY"), or "EVALUATION_ERROR" when evaluation failed and the tenant's fail
+   * mode decided; stable UPPER_SNAKE codes. Empty for requests evaluated without error.
    *
    * @generated from field: string error_code = 20;
    */
   errorCode: string;
+
+  /**
+   * The human-readable detail of error_code.
+   *
+   * @generated from field: string error_message = 21;
+   */
+  errorMessage: string;
+
+  /**
+   * The EnforcerConfig version the decision was made on (0 when there was none).
+   *
+   * @generated from field: uint64 config_version = 22;
+   */
+  configVersion: bigint;
 };
 
 /**
@@ -543,6 +609,13 @@ export enum RuleKind {
    * @generated from enum value: RULE_KIND_DEFAULT = 7;
    */
   DEFAULT = 7,
+
+  /**
+   * A pattern over an agent's recent calls, e.g. inserts right after deletes (fabrication).
+   *
+   * @generated from enum value: RULE_KIND_SEQUENCE = 8;
+   */
+  SEQUENCE = 8,
 }
 
 /**

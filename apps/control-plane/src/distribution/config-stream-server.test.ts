@@ -1,0 +1,111 @@
+// The stream server against raw clients (libs/grpc), so its protocol is pinned without an
+// enforcer: auth, pushes with fresh nonces, ACK/NACK matching, latest-wins for a client
+// that does not read.
+import { Client, Server, ServerCredentials, credentials } from '@grpc/grpc-js';
+import { ConfigDistribution, PolicyFormat, type Heartbeat, type SnapshotPush, type SubscribeResponse } from '@thoth/contracts';
+import { createClient, type GrpcError } from '@thoth/grpc';
+import { generateSigningKey, signerFromSeed } from '@thoth/snapshot';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigStreamServer } from './config-stream-server.js';
+import { InMemoryEnforcerStatusSink, StaticEnforcerAuthenticator } from './enforcer-status.js';
+import { SnapshotCache } from './snapshot-cache.js';
+
+const policy = (n: number) => ({
+  version: BigInt(n),
+  format: PolicyFormat.YAML,
+  content: new TextEncoder().encode(`apiVersion: thoth.dev/policy/v1\nkind: Policy\nmetadata: {name: p, version: "${n}"}\ndefaults: {effect: allow}\n`),
+});
+
+describe('ConfigStreamServer', () => {
+  const cache = new SnapshotCache({ signer: signerFromSeed(generateSigningKey()) });
+  const status = new InMemoryEnforcerStatusSink();
+  const streams = new ConfigStreamServer({
+    cache,
+    status,
+    authenticator: new StaticEnforcerAuthenticator({ tok: { enforcerId: 'e1', tenantIds: ['t1', 't2'] } }),
+    heartbeatIntervalMs: 100,
+  });
+  const server = new Server();
+  let channel: Client;
+  let client: ReturnType<typeof createClient<typeof ConfigDistribution>>;
+
+  beforeAll(async () => {
+    streams.register(server);
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    channel = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+    client = createClient(ConfigDistribution, channel);
+    cache.setSnapshot('t1', { policy: policy(1) });
+  });
+  afterAll(() => {
+    channel.close();
+    server.forceShutdown();
+  });
+
+  async function next(it: AsyncIterator<SubscribeResponse>, kind: 'snapshot'): Promise<SnapshotPush>;
+  async function next(it: AsyncIterator<SubscribeResponse>, kind: 'heartbeat'): Promise<Heartbeat>;
+  async function next(it: AsyncIterator<SubscribeResponse>, kind: 'snapshot' | 'heartbeat'): Promise<SnapshotPush | Heartbeat> {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) throw new Error('stream ended');
+      if (r.value.kind.case === kind) return r.value.kind.value;
+    }
+  }
+
+  it('refuses a bad token and a tenant the token does not allow', async () => {
+    const cases: [{ enforcerToken: string; tenantIds?: string[] }, string][] = [
+      [{ enforcerToken: 'nope' }, 'UNAUTHENTICATED'],
+      [{ enforcerToken: 'tok', tenantIds: ['t9'] }, 'PERMISSION_DENIED'],
+    ];
+    for (const [hello, code] of cases) {
+      const stream = client.subscribe();
+      await stream.send({ kind: { case: 'hello', value: { enforcerId: 'x', ...hello } } });
+      const error = await stream[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e);
+      expect((error as GrpcError).code).toBe(code);
+    }
+  });
+
+  it('pushes each version with a fresh nonce, records the ACK, and ignores stale nonces', async () => {
+    const stream = client.subscribe();
+    const it = stream[Symbol.asyncIterator]();
+    await stream.send({ kind: { case: 'hello', value: { enforcerId: 'inst-1', enforcerToken: 'tok', tenantIds: ['t1'] } } });
+    const first = await next(it, 'snapshot');
+    expect(first).toMatchObject({ tenantId: 't1', version: 1n, baseVersion: 0n });
+    await stream.send({ kind: { case: 'ack', value: { tenantId: 't1', version: 1n, nonce: 'stale' } } });
+    await stream.send({ kind: { case: 'ack', value: { tenantId: 't1', version: 1n, nonce: first.nonce } } });
+    cache.setSnapshot('t1', { policy: policy(2) });
+    const second = await next(it, 'snapshot');
+    expect(second.version).toBe(2n);
+    expect(second.nonce).not.toBe(first.nonce);
+    await stream.send({ kind: { case: 'nack', value: { tenantId: 't1', version: 2n, nonce: second.nonce, errorCode: 'POLICY_INVALID', errorMessage: 'x' } } });
+    for (let i = 0; i < 100 && !status.status('inst-1', 't1')?.lastNack; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(status.acks.map((a) => [a.instanceId, a.version])).toEqual([['inst-1', 1n]]);
+    expect(status.status('inst-1', 't1')).toMatchObject({ activeVersion: 1n, lastNack: { version: 2n, errorCode: 'POLICY_INVALID' } });
+    stream.cancel();
+  });
+
+  it('sends nothing for a version the enforcer already holds', async () => {
+    const stream = client.subscribe();
+    const it = stream[Symbol.asyncIterator]();
+    const held = cache.get('t1')!;
+    await stream.send({ kind: { case: 'hello', value: { enforcerId: 'inst-2', enforcerToken: 'tok', tenantIds: ['t1'], heldVersions: [{ tenantId: 't1', version: held.version, contentHash: held.contentHash }] } } });
+    await next(it, 'heartbeat');
+    await next(it, 'heartbeat');
+    expect(streams.stats().streams).toBeGreaterThan(0);
+    cache.setSnapshot('t1', { policy: policy(3) });
+    expect((await next(it, 'snapshot')).version).toBe(3n);
+    stream.cancel();
+  });
+
+  it('a client that does not read gets only the latest version when it does (no queue per publish)', async () => {
+    const stream = client.subscribe();
+    await stream.send({ kind: { case: 'hello', value: { enforcerId: 'inst-3', enforcerToken: 'tok', tenantIds: ['t2'] } } });
+    const pushesBefore = streams.stats().pushes;
+    // 200 publishes while the client reads nothing: a pending slot per tenant, latest wins.
+    for (let i = 0; i < 200; i++) cache.setSnapshot('t2', { policy: policy(100 + i) });
+    const it = stream[Symbol.asyncIterator]();
+    const got = await next(it, 'snapshot');
+    expect(got.version).toBe(200n);
+    expect(streams.stats().pushes - pushesBefore).toBe(1);
+    stream.cancel();
+  });
+});

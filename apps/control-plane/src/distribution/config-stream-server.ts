@@ -1,0 +1,292 @@
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import type { Server } from '@grpc/grpc-js';
+import { ConfigDistribution, type SubscribeRequest, type SubscribeResponseSchema } from '@thoth/contracts';
+import { addService, GrpcError, type HandlerContext, type ServiceHandlers } from '@thoth/grpc';
+import { randomUUID } from 'node:crypto';
+import type { EnforcerAuthenticator, EnforcerIdentity, EnforcerStatusSink } from './enforcer-status.js';
+import type { SnapshotCache, TenantSnapshot } from './snapshot-cache.js';
+
+type Response = MessageInitShape<typeof SubscribeResponseSchema>;
+
+export interface ConfigStreamServerOptions {
+  readonly cache: SnapshotCache;
+  readonly authenticator: EnforcerAuthenticator;
+  readonly status: EnforcerStatusSink;
+  /** How often the server sends a heartbeat. Default 10 s. */
+  readonly heartbeatIntervalMs?: number;
+  /** A stream whose enforcer sent nothing (not even a heartbeat) this long is closed. Default 3 heartbeats. */
+  readonly clientTimeoutMs?: number;
+  /** Time allowed for the first message (Hello). Default 10 s. */
+  readonly helloTimeoutMs?: number;
+  readonly clock?: () => number;
+  /** Errors no one awaits (a failing status sink); default: ignored. */
+  readonly onError?: (error: unknown, context: string) => void;
+}
+
+/** What one stream tracks per tenant: what the enforcer holds, what it was sent, and its answer. */
+interface TenantTrack {
+  held?: { version: bigint; contentHash: string };
+  sent?: { version: bigint; nonce: string };
+  /** Pushes not answered yet, by nonce (a few: an answer may cross a newer push). */
+  outstanding: Map<string, bigint>;
+}
+const MAX_OUTSTANDING = 8;
+
+/**
+ * One subscribed enforcer. Snapshots are never queued: a publish only marks the tenant
+ * pending (latest wins), and the push taken when the transport is ready carries whatever
+ * version is newest then. A slow enforcer therefore costs one flag per tenant, and the
+ * fan-out to every stream is a loop that only sets flags.
+ */
+class Session {
+  readonly pending = new Set<string>();
+  readonly tracks = new Map<string, TenantTrack>();
+  heartbeatDue = false;
+  closed = false;
+  lastContact: number;
+  #wake: (() => void) | undefined;
+
+  constructor(
+    readonly identity: EnforcerIdentity,
+    readonly instanceId: string,
+    readonly tenantIds: readonly string[],
+    now: number,
+  ) {
+    this.lastContact = now;
+  }
+
+  mark(tenantId: string): void {
+    this.pending.add(tenantId);
+    this.wake();
+  }
+
+  wake(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  wait(): Promise<void> {
+    return new Promise((resolve) => (this.#wake = resolve));
+  }
+}
+
+/**
+ * `ConfigDistribution.Subscribe`: authenticates the Hello, sends each subscribed tenant's
+ * snapshot whenever the enforcer's version differs from the published one (a full
+ * snapshot on any gap), each push with a fresh nonce; matches ACK/NACK to the latest
+ * nonce and reports them to the status sink; heartbeats both ways. Tracks versions,
+ * nonces and answers only: what a snapshot holds is the SnapshotCache's business.
+ */
+export class ConfigStreamServer {
+  readonly #options: Required<Omit<ConfigStreamServerOptions, 'onError'>> & Pick<ConfigStreamServerOptions, 'onError'>;
+  readonly #sessions = new Set<Session>();
+  #pushes = 0;
+
+  constructor(options: ConfigStreamServerOptions) {
+    const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
+    this.#options = {
+      heartbeatIntervalMs,
+      clientTimeoutMs: options.clientTimeoutMs ?? 3 * heartbeatIntervalMs,
+      helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
+      clock: options.clock ?? Date.now,
+      ...options,
+    };
+  }
+
+  /** Registers ConfigDistribution on a grpc-js server. */
+  register(server: Server): void {
+    addService(server, ConfigDistribution, this.handlers(), {
+      onUnexpectedError: (error) => this.#options.onError?.(error, 'ConfigDistribution.Subscribe'),
+    });
+  }
+
+  handlers(): ServiceHandlers<typeof ConfigDistribution> {
+    return { subscribe: (requests, context) => this.#subscribe(requests, context) };
+  }
+
+  /** Open streams and pushes sent so far. */
+  stats(): { streams: number; pushes: number } {
+    return { streams: this.#sessions.size, pushes: this.#pushes };
+  }
+
+  /** Ends every open stream (the enforcers reconnect, e.g. to another replica). */
+  closeAll(): void {
+    for (const session of this.#sessions) session.close();
+  }
+
+  async *#subscribe(requests: AsyncIterable<SubscribeRequest>, context: HandlerContext): AsyncIterable<Response> {
+    const { cache, status, clock } = this.#options;
+    const iterator = requests[Symbol.asyncIterator]();
+    const session = await this.#hello(iterator);
+    const { identity, instanceId } = session;
+    const who = { enforcerId: identity.enforcerId, instanceId };
+    this.#sessions.add(session);
+    this.#report(() => status.connected({ ...who, at: clock(), tenantIds: session.tenantIds, peer: context.peer }), 'connected');
+
+    const unwatch = session.tenantIds.map((tenantId) => cache.watch(tenantId, () => session.mark(tenantId)));
+    for (const tenantId of session.tenantIds) session.pending.add(tenantId);
+    const onAbort = () => session.close();
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    const heartbeat = setInterval(() => {
+      session.heartbeatDue = true;
+      session.wake();
+    }, this.#options.heartbeatIntervalMs);
+    heartbeat.unref();
+    let reason = 'server closed the stream';
+    const reader = this.#read(iterator, session).then(
+      () => (reason = 'enforcer closed the stream'),
+      (error: unknown) => (reason = error instanceof Error ? error.message : String(error)),
+    );
+    void reader.finally(() => session.close());
+
+    try {
+      while (!session.closed) {
+        const tenantId = first(session.pending);
+        if (tenantId !== undefined) {
+          session.pending.delete(tenantId);
+          const push = this.#pushFor(session, tenantId, cache.get(tenantId));
+          if (push) {
+            this.#pushes++;
+            yield push;
+          }
+          continue;
+        }
+        if (session.heartbeatDue) {
+          session.heartbeatDue = false;
+          if (clock() - session.lastContact > this.#options.clientTimeoutMs) {
+            reason = `no message from the enforcer in ${this.#options.clientTimeoutMs} ms`;
+            throw new GrpcError('UNAVAILABLE', reason);
+          }
+          yield { kind: { case: 'heartbeat', value: { sentAt: timestampFromMs(clock()) } } };
+          continue;
+        }
+        await session.wait();
+      }
+    } finally {
+      clearInterval(heartbeat);
+      context.signal.removeEventListener('abort', onAbort);
+      for (const stop of unwatch) stop();
+      this.#sessions.delete(session);
+      session.close();
+      this.#report(() => status.disconnected({ ...who, at: clock(), reason }), 'disconnected');
+    }
+  }
+
+  async #hello(iterator: AsyncIterator<SubscribeRequest>): Promise<Session> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new GrpcError('DEADLINE_EXCEEDED', `no Hello within ${this.#options.helloTimeoutMs} ms`)),
+        this.#options.helloTimeoutMs,
+      );
+    });
+    try {
+      const first = await Promise.race([iterator.next(), timeout]);
+      if (first.done || first.value.kind.case !== 'hello') {
+        throw new GrpcError('INVALID_ARGUMENT', 'the first message on a config stream must be a Hello');
+      }
+      const hello = first.value.kind.value;
+      const identity = hello.enforcerToken ? await this.#options.authenticator.authenticate(hello.enforcerToken) : undefined;
+      if (!identity) throw new GrpcError('UNAUTHENTICATED', 'unknown or revoked enforcer token');
+      const tenantIds = hello.tenantIds.length > 0 ? [...new Set(hello.tenantIds)] : [...identity.tenantIds];
+      const denied = tenantIds.filter((t) => !identity.tenantIds.includes(t));
+      if (denied.length > 0) throw new GrpcError('PERMISSION_DENIED', `enforcer ${identity.enforcerId} may not subscribe to tenant(s) ${denied.join(', ')}`);
+      const session = new Session(identity, hello.enforcerId || identity.enforcerId, tenantIds, this.#options.clock());
+      for (const held of hello.heldVersions) {
+        if (tenantIds.includes(held.tenantId)) {
+          session.tracks.set(held.tenantId, { held: { version: held.version, contentHash: held.contentHash }, outstanding: new Map() });
+        }
+      }
+      return session;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A full snapshot when the enforcer neither holds nor was just sent the published version. */
+  #pushFor(session: Session, tenantId: string, snapshot: TenantSnapshot | undefined): Response | undefined {
+    if (!snapshot) return undefined;
+    const track: TenantTrack = session.tracks.get(tenantId) ?? { outstanding: new Map<string, bigint>() };
+    session.tracks.set(tenantId, track);
+    if (track.held && track.held.version === snapshot.version && (track.held.contentHash === '' || track.held.contentHash === snapshot.contentHash)) return undefined;
+    if (track.sent && track.sent.version === snapshot.version) return undefined;
+    const nonce = randomUUID();
+    track.sent = { version: snapshot.version, nonce };
+    track.outstanding.set(nonce, snapshot.version);
+    if (track.outstanding.size > MAX_OUTSTANDING) track.outstanding.delete(first(track.outstanding.keys()) as string);
+    return {
+      kind: {
+        case: 'snapshot',
+        value: { nonce, tenantId, version: snapshot.version, snapshot: snapshot.signed, baseVersion: 0n },
+      },
+    };
+  }
+
+  async #read(iterator: AsyncIterator<SubscribeRequest>, session: Session): Promise<void> {
+    const { status, clock } = this.#options;
+    const who = { enforcerId: session.identity.enforcerId, instanceId: session.instanceId };
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done || session.closed) return;
+      const now = clock();
+      session.lastContact = now;
+      const message = next.value.kind;
+      switch (message.case) {
+        case 'ack': {
+          const { tenantId, version, nonce } = message.value;
+          const track = session.tracks.get(tenantId);
+          // Only answers to our pushes count; one may cross a newer push and still be
+          // true (it names the version activated), so any outstanding nonce is accepted.
+          const pushed = track?.outstanding.get(nonce);
+          if (!track || pushed === undefined) break;
+          for (const [n, v] of track.outstanding) if (v <= pushed) track.outstanding.delete(n);
+          if (!track.held || version >= track.held.version) track.held = { version, contentHash: '' };
+          this.#report(() => status.acked({ ...who, at: now, tenantId, version, nonce }), 'acked');
+          break;
+        }
+        case 'nack': {
+          const { tenantId, version, nonce, errorCode, errorMessage } = message.value;
+          const track = session.tracks.get(tenantId);
+          if (!track?.outstanding.delete(nonce)) break;
+          // The same version is not sent again; the next published one will be.
+          this.#report(() => status.nacked({ ...who, at: now, tenantId, version, nonce, errorCode, errorMessage }), 'nacked');
+          if (errorCode === 'BASE_VERSION_MISSING') {
+            track.sent = undefined;
+            track.held = undefined;
+            session.mark(tenantId);
+          }
+          break;
+        }
+        case 'heartbeat':
+          this.#report(() => status.contact({ ...who, at: now }), 'contact');
+          break;
+        case 'hello':
+          throw new GrpcError('INVALID_ARGUMENT', 'Hello may only be the first message');
+        default:
+          break;
+      }
+    }
+  }
+
+  #report(call: () => void | Promise<void>, what: string): void {
+    try {
+      const result = call();
+      if (result instanceof Promise) result.catch((error: unknown) => this.#options.onError?.(error, `status sink ${what}`));
+    } catch (error) {
+      this.#options.onError?.(error, `status sink ${what}`);
+    }
+  }
+}
+
+function first<T>(values: Iterable<T>): T | undefined {
+  for (const value of values) return value;
+  return undefined;
+}
+

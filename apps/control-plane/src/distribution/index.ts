@@ -1,0 +1,16 @@
+// Config distribution (DESIGN.md "Config push"): SnapshotCache holds what each tenant's
+// enforcers must run; ConfigStreamServer pushes it and tracks what they activated.
+// Framework-free: the control plane's Nest module wires a cache, an authenticator
+// (enforcer tokens) and a status sink (Postgres) into them.
+export { SnapshotCache, type SetSnapshotResult, type SnapshotCacheOptions, type SnapshotListener, type TenantSnapshot } from './snapshot-cache.js';
+export { ConfigStreamServer, type ConfigStreamServerOptions } from './config-stream-server.js';
+export {
+  InMemoryEnforcerStatusSink,
+  StaticEnforcerAuthenticator,
+  type AckEvent,
+  type EnforcerAuthenticator,
+  type EnforcerIdentity,
+  type EnforcerStatusSink,
+  type EnforcerTenantStatus,
+  type NackEvent,
+} from './enforcer-status.js';

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './enforcer.config.js';
+
+const KEY = Buffer.alloc(32, 7).toString('base64');
+
+describe('loadConfig', () => {
+  it('needs only the control plane keys; Kafka and the control plane are optional', () => {
+    const config = loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY });
+    expect(config.kafka).toBeUndefined();
+    expect(config.controlPlane).toBeUndefined();
+    expect(config.decisionBufferSize).toBe(100_000);
+    expect(config.grpc).toEqual({ host: '127.0.0.1', port: 4100 });
+  });
+
+  it('reads the production wiring', () => {
+    const config = loadConfig({
+      THOTH_CONFIG_PUBLIC_KEYS: `${KEY}, ${KEY}`,
+      THOTH_CONTROL_PLANE_GRPC: 'cp:4001',
+      THOTH_ENFORCER_TOKEN: 'thoth_et_abc',
+      THOTH_ENFORCER_TENANTS: 't1,t2',
+      KAFKA_BROKERS: 'k1:9092,k2:9092',
+      THOTH_DECISION_BUFFER_SIZE: '5000',
+    });
+    expect(config.controlPlane).toEqual({ address: 'cp:4001', token: 'thoth_et_abc', tenantIds: ['t1', 't2'] });
+    expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], topic: 'thoth.decisions' });
+    expect(config.configPublicKeys).toHaveLength(2);
+  });
+
+  it('fails fast, naming every bad variable', () => {
+    let message = '';
+    try {
+      loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: 'short', THOTH_DECISION_BUFFER_SIZE: '0', THOTH_CONTROL_PLANE_GRPC: 'cp:1' });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/THOTH_CONFIG_PUBLIC_KEYS/);
+    expect(message).toMatch(/THOTH_DECISION_BUFFER_SIZE/);
+  });
+});

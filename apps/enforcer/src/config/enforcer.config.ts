@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const base64Key = (bytes: number) =>
+  z.string().refine((s) => /^[A-Za-z0-9+/]+=*$/.test(s) && Buffer.from(s, 'base64').length === bytes, `must be the base64 of ${bytes} bytes`);
+
+const Environment = z
+  .object({
+    THOTH_ENFORCER_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be an id (letters, digits, . _ : -)').optional(),
+    THOTH_ENFORCER_GRPC_HOST: z.string().default('127.0.0.1'),
+    THOTH_ENFORCER_GRPC_PORT: port.default(4100),
+    THOTH_ENFORCER_HTTP_HOST: z.string().default('127.0.0.1'),
+    THOTH_ENFORCER_HTTP_PORT: port.default(4101),
+    /** `host:port` of the control plane's config stream. */
+    THOTH_CONTROL_PLANE_GRPC: z.string().regex(/^[^\s,]+:\d+$/, 'must be host:port').optional(),
+    THOTH_ENFORCER_TOKEN: z.string().regex(/^thoth_et_\S+$/, 'must be an enforcer token (thoth_et_…)').optional(),
+    /** Tenants to subscribe to; empty: every tenant the token allows. */
+    THOTH_ENFORCER_TENANTS: list.default([]),
+    /** Control-plane public keys (base64 of the raw 32-byte Ed25519 keys), comma-separated. */
+    THOTH_CONFIG_PUBLIC_KEYS: z
+      .string()
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(base64Key(32)).min(1, 'must name at least one key')),
+    /** The enforcer's receipt-signing key: base64 of a 32-byte Ed25519 seed. */
+    THOTH_ENFORCER_SIGNING_KEY: base64Key(32).optional(),
+    THOTH_ENFORCER_SNAPSHOT_DIR: z.string().min(1).optional(),
+    KAFKA_BROKERS: z
+      .string()
+      .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]')
+      .transform((s) => s.split(','))
+      .optional(),
+    THOTH_DECISIONS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('thoth.decisions'),
+    THOTH_DECISION_BUFFER_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+    THOTH_MAX_ARGUMENTS_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(256 * 1024),
+    THOTH_WINDOW_MAX_KEYS: z.coerce.number().int().min(1).default(100_000),
+    THOTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  })
+  .refine((e) => (e.THOTH_CONTROL_PLANE_GRPC === undefined) === (e.THOTH_ENFORCER_TOKEN === undefined), {
+    message: 'THOTH_CONTROL_PLANE_GRPC and THOTH_ENFORCER_TOKEN go together',
+    path: ['THOTH_ENFORCER_TOKEN'],
+  });
+
+export interface EnforcerConfig {
+  enforcerId: string | undefined;
+  grpc: { host: string; port: number };
+  http: { host: string; port: number };
+  controlPlane: { address: string; token: string; tenantIds: string[] } | undefined;
+  configPublicKeys: string[];
+  signingKey: string | undefined;
+  snapshotDir: string | undefined;
+  /** Undefined: the in-process decision log (embedded). */
+  kafka: { brokers: string[]; topic: string } | undefined;
+  decisionBufferSize: number;
+  maxArgumentsBytes: number;
+  windowMaxKeys: number;
+  logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  readonly code = 'config.invalid';
+}
+
+let cached: EnforcerConfig | undefined;
+
+/** Parses the environment once; a bad value stops the enforcer with a message naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig {
+  if (env === process.env && cached) return cached;
+  const parsed = Environment.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`);
+    throw new ConfigError(`invalid enforcer configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const config: EnforcerConfig = {
+    enforcerId: e.THOTH_ENFORCER_ID,
+    grpc: { host: e.THOTH_ENFORCER_GRPC_HOST, port: e.THOTH_ENFORCER_GRPC_PORT },
+    http: { host: e.THOTH_ENFORCER_HTTP_HOST, port: e.THOTH_ENFORCER_HTTP_PORT },
+    controlPlane:
+      e.THOTH_CONTROL_PLANE_GRPC && e.THOTH_ENFORCER_TOKEN
+        ? { address: e.THOTH_CONTROL_PLANE_GRPC, token: e.THOTH_ENFORCER_TOKEN, tenantIds: e.THOTH_ENFORCER_TENANTS }
+        : undefined,
+    configPublicKeys: e.THOTH_CONFIG_PUBLIC_KEYS,
+    signingKey: e.THOTH_ENFORCER_SIGNING_KEY,
+    snapshotDir: e.THOTH_ENFORCER_SNAPSHOT_DIR,
+    kafka: e.KAFKA_BROKERS ? { brokers: e.KAFKA_BROKERS, topic: e.THOTH_DECISIONS_TOPIC } : undefined,
+    decisionBufferSize: e.THOTH_DECISION_BUFFER_SIZE,
+    maxArgumentsBytes: e.THOTH_MAX_ARGUMENTS_BYTES,
+    windowMaxKeys: e.THOTH_WINDOW_MAX_KEYS,
+    logLevel: e.THOTH_LOG_LEVEL,
+  };
+  if (env === process.env) cached = config;
+  return config;
+}

@@ -1,0 +1,298 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
+import { Metadata } from '@grpc/grpc-js';
+import {
+  DecideResponseSchema,
+  DecisionEventSchema,
+  Effect,
+  MatchedRuleSchema,
+  Outcome,
+  RuleKind,
+  Severity,
+  type DecideRequest,
+  type DecideResponse,
+  type DecisionEvent,
+  type MatchedRule,
+} from '@thoth/contracts';
+import { GrpcError, type GrpcCode } from '@thoth/grpc';
+import { decide, type Decision, type MatchKind, type Severity as PolicySeverity, type WindowState } from '@thoth/policy';
+import { signReceipt, type Signer } from '@thoth/snapshot';
+import { createHash } from 'node:crypto';
+import type { DecisionLog } from '../emit/decision-log.js';
+import type { ActiveSnapshots, ActiveTenant } from '../sync/active-snapshots.js';
+import type { EnforcerMetrics, OutcomeLabel } from './metrics.js';
+import { uuidv7 } from './uuidv7.js';
+
+/**
+ * Why a request was not evaluated, and the gRPC status unary Decide answers with. Every
+ * one is still recorded as a denied decision (DecisionEvent.error_code).
+ */
+export const REQUEST_ERRORS = {
+  MISSING_AGENT_TOKEN: 'UNAUTHENTICATED',
+  UNKNOWN_AGENT: 'UNAUTHENTICATED',
+  INVALID_AGENT_TOKEN: 'UNAUTHENTICATED',
+  AGENT_TOKEN_REVOKED: 'UNAUTHENTICATED',
+  UNKNOWN_TENANT: 'NOT_FOUND',
+  MISSING_FIELD: 'INVALID_ARGUMENT',
+  INVALID_ARGUMENTS_JSON: 'INVALID_ARGUMENT',
+  ARGUMENTS_TOO_LARGE: 'RESOURCE_EXHAUSTED',
+} as const satisfies Record<string, GrpcCode>;
+export type RequestErrorCode = keyof typeof REQUEST_ERRORS;
+
+/** Trailing metadata of a refused unary Decide: the recorded decision and its code. */
+export const DECISION_ID_HEADER = 'thoth-decision-id';
+export const ERROR_CODE_HEADER = 'thoth-error-code';
+
+export type DecideResult =
+  | { readonly ok: true; readonly response: DecideResponse }
+  /** `response` is the recorded denial, answered as such on DecideStream. */
+  | { readonly ok: false; readonly error: GrpcError; readonly response: DecideResponse };
+
+export interface DecisionServiceOptions {
+  readonly enforcerId: string;
+  readonly store: ActiveSnapshots;
+  readonly state: WindowState;
+  readonly signer: Signer;
+  readonly decisionLog: DecisionLog;
+  readonly metrics?: EnforcerMetrics;
+  /** Largest arguments_json accepted, in bytes. */
+  readonly maxArgumentsBytes: number;
+  readonly clock?: () => number;
+}
+
+const KIND: Record<MatchKind, RuleKind> = {
+  rule: RuleKind.CONDITION,
+  limit: RuleKind.BLAST_RADIUS,
+  freeze: RuleKind.FREEZE_WINDOW,
+  sequence: RuleKind.SEQUENCE,
+  credential: RuleKind.CREDENTIAL,
+  agent_status: RuleKind.KILL_SWITCH,
+  default: RuleKind.DEFAULT,
+};
+const SEVERITY: Record<PolicySeverity, Severity> = {
+  low: Severity.LOW,
+  medium: Severity.MEDIUM,
+  high: Severity.HIGH,
+  critical: Severity.CRITICAL,
+};
+const OUTCOME_LABEL: Record<Outcome, OutcomeLabel> = {
+  [Outcome.UNSPECIFIED]: 'deny',
+  [Outcome.ALLOW]: 'allow',
+  [Outcome.DENY]: 'deny',
+  [Outcome.WOULD_DENY]: 'would_deny',
+};
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const sha256Hex = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+
+/** The agent token of a call: `authorization: Bearer thoth_at_…`. */
+export function bearerToken(metadata: Metadata): string | undefined {
+  const value = metadata.get('authorization')[0];
+  if (typeof value !== 'string') return undefined;
+  return BEARER.exec(value.trim())?.[1];
+}
+
+interface Outcomes {
+  effect: Effect;
+  shadow: boolean;
+  outcome: Outcome;
+  matched: MatchedRule[];
+  errorCode: string;
+  errorMessage: string;
+}
+
+/**
+ * Decides one call on the tenant's activated snapshot: authenticate the agent, check the
+ * request, evaluate, sign the receipt, hand the DecisionEvent to the decision log (which
+ * never blocks), answer. Never throws: whatever goes wrong is a recorded denial.
+ */
+export class DecisionService {
+  readonly #o: DecisionServiceOptions;
+  readonly #clock: () => number;
+
+  constructor(options: DecisionServiceOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  decide(request: DecideRequest, token: string | undefined): DecideResult {
+    const now = this.#clock();
+    const decisionId = uuidv7(now);
+    const digest = sha256Hex(request.argumentsJson);
+    const { store } = this.#o;
+
+    if (store.size === 0) {
+      // Not ready: no snapshot at all, so no tenant's fail mode is known; fail closed.
+      const response = this.#record(request, undefined, decisionId, digest, now, {
+        ...deny([{ ruleId: 'enforcer.not_ready', reason: 'the enforcer has not received a config snapshot yet', kind: RuleKind.DEFAULT }]),
+        errorCode: 'NOT_READY',
+        errorMessage: 'the enforcer has not received a config snapshot yet',
+      });
+      return { ok: true, response };
+    }
+    const missing = (['tenantId', 'agentId', 'tool'] as const).filter((f) => request[f] === '');
+    if (missing.length > 0) return this.#refuse(request, undefined, decisionId, digest, now, 'MISSING_FIELD', `missing ${missing.map(snake).join(', ')}`);
+    const tenant = store.get(request.tenantId);
+    if (!tenant) return this.#refuse(request, undefined, decisionId, digest, now, 'UNKNOWN_TENANT', `tenant ${request.tenantId} is not served by this enforcer`);
+    if (token === undefined) return this.#refuse(request, tenant, decisionId, digest, now, 'MISSING_AGENT_TOKEN', 'no agent token: send "authorization: Bearer <token>"');
+    const agent = tenant.agents.get(request.agentId);
+    if (!agent) return this.#refuse(request, tenant, decisionId, digest, now, 'UNKNOWN_AGENT', `agent ${request.agentId} is not registered in tenant ${request.tenantId}`);
+    const tokenHash = sha256Hex(token);
+    if (!agent.tokens.has(tokenHash)) {
+      return agent.revokedTokens.has(tokenHash)
+        ? this.#refuse(request, tenant, decisionId, digest, now, 'AGENT_TOKEN_REVOKED', `the token of agent ${request.agentId} has been revoked`)
+        : this.#refuse(request, tenant, decisionId, digest, now, 'INVALID_AGENT_TOKEN', `the token is not valid for agent ${request.agentId}`);
+    }
+    if (request.argumentsJson.length > this.#o.maxArgumentsBytes) {
+      return this.#refuse(request, tenant, decisionId, digest, now, 'ARGUMENTS_TOO_LARGE', `arguments_json has ${request.argumentsJson.length} bytes; the limit is ${this.#o.maxArgumentsBytes}`);
+    }
+    let args: unknown = {};
+    if (request.argumentsJson.length > 0) {
+      try {
+        args = JSON.parse(utf8.decode(request.argumentsJson));
+      } catch (error) {
+        return this.#refuse(request, tenant, decisionId, digest, now, 'INVALID_ARGUMENTS_JSON', `arguments_json is not UTF-8 JSON: ${(error as Error).message}`);
+      }
+    }
+    return { ok: true, response: this.#record(request, tenant, decisionId, digest, now, this.#evaluate(request, tenant, args, now)) };
+  }
+
+  #evaluate(request: DecideRequest, tenant: ActiveTenant, args: unknown, now: number): Outcomes {
+    let decision: Decision;
+    try {
+      decision = decide(
+        tenant.policy,
+        {
+          tenantId: request.tenantId,
+          agent: { id: request.agentId },
+          tool: request.tool,
+          args,
+          ...(request.resource ? { resource: request.resource } : {}),
+          ...(request.credentialFingerprint ? { credential: { fingerprint: request.credentialFingerprint } } : {}),
+          ...(request.source ? { source: { ...(request.source.ip ? { ip: request.source.ip } : {}), ...(request.source.region ? { region: request.source.region } : {}) } } : {}),
+          ...(request.requestedAt ? { time: timestampMs(request.requestedAt) } : {}),
+        },
+        this.#o.state,
+        now,
+      );
+    } catch (error) {
+      // decide() does not throw; if it ever does, the tenant's fail mode answers.
+      const reason = `evaluation failed: ${(error as Error).message}`;
+      return tenant.failOpen
+        ? { effect: Effect.ALLOW, shadow: true, outcome: Outcome.WOULD_DENY, matched: [rule('enforcer.fail_open', reason, RuleKind.DEFAULT)], errorCode: 'EVALUATION_ERROR', errorMessage: reason }
+        : { ...deny([{ ruleId: 'enforcer.fail_closed', reason, kind: RuleKind.DEFAULT }]), errorCode: 'EVALUATION_ERROR', errorMessage: reason };
+    }
+    this.#o.state.apply(decision.updates, now);
+    const matched = decision.matched.map((m) => rule(m.ruleId, m.reason, KIND[m.kind], SEVERITY[m.severity]));
+    let effect = decision.effect === 'allow' ? Effect.ALLOW : Effect.DENY;
+    let shadow = decision.shadow;
+    let errorCode = '';
+    let errorMessage = '';
+    if (decision.error) {
+      errorCode = 'EVALUATION_ERROR';
+      errorMessage = `${decision.error.code} in ${decision.error.ruleId}: ${decision.error.message}`;
+      if (effect === Effect.DENY && tenant.failOpen) {
+        effect = Effect.ALLOW;
+        shadow = true;
+        matched.push(rule('enforcer.fail_open', `tenant fails open: ${errorMessage}`, RuleKind.DEFAULT));
+      }
+    }
+    const outcome = effect === Effect.DENY ? Outcome.DENY : shadow ? Outcome.WOULD_DENY : Outcome.ALLOW;
+    return { effect, shadow, outcome, matched, errorCode, errorMessage };
+  }
+
+  #refuse(
+    request: DecideRequest,
+    tenant: ActiveTenant | undefined,
+    decisionId: string,
+    digest: string,
+    now: number,
+    code: RequestErrorCode,
+    message: string,
+  ): DecideResult {
+    const response = this.#record(request, tenant, decisionId, digest, now, {
+      ...deny([{ ruleId: `request.${code.toLowerCase()}`, reason: message, kind: RuleKind.DEFAULT }]),
+      errorCode: code,
+      errorMessage: message,
+    });
+    const metadata = new Metadata();
+    metadata.set(DECISION_ID_HEADER, decisionId);
+    metadata.set(ERROR_CODE_HEADER, code);
+    return { ok: false, error: new GrpcError(REQUEST_ERRORS[code], `${code}: ${message}`, { metadata }), response };
+  }
+
+  /** Signs the receipt, publishes the event, counts, and returns the answer. */
+  #record(request: DecideRequest, tenant: ActiveTenant | undefined, decisionId: string, digest: string, now: number, o: Outcomes): DecideResponse {
+    const decidedAt = timestampFromMs(now);
+    const policyVersion = tenant?.policyVersion ?? 0n;
+    const policyHash = tenant?.policyHash ?? '';
+    const configVersion = tenant?.version ?? 0n;
+    const receipt = signReceipt(
+      {
+        decisionId,
+        requestId: request.requestId,
+        tenantId: request.tenantId,
+        agentId: request.agentId,
+        tool: request.tool,
+        argumentsDigest: digest,
+        outcome: o.outcome,
+        reasons: o.matched.map((m) => `${m.ruleId}: ${m.reason}`),
+        policyVersion,
+        policyHash,
+        configVersion,
+        decidedAt,
+        enforcerId: this.#o.enforcerId,
+      },
+      this.#o.signer,
+    );
+    const event: DecisionEvent = create(DecisionEventSchema, {
+      decisionId,
+      requestId: request.requestId,
+      tenantId: request.tenantId,
+      agentId: request.agentId,
+      tool: request.tool,
+      argumentsDigest: digest,
+      retainedArgumentsJson: tenant?.retainArguments && o.errorCode === '' ? request.argumentsJson : new Uint8Array(0),
+      resource: request.resource,
+      credentialFingerprint: request.credentialFingerprint,
+      ...(request.source ? { source: request.source } : {}),
+      effect: o.effect,
+      shadow: o.shadow,
+      matchedRules: o.matched,
+      policyVersion,
+      policyHash,
+      enforcerId: this.#o.enforcerId,
+      ...(request.requestedAt ? { requestedAt: request.requestedAt } : {}),
+      decidedAt,
+      receipt,
+      errorCode: o.errorCode,
+      errorMessage: o.errorMessage,
+      configVersion,
+    });
+    this.#o.decisionLog.publish(event);
+    this.#o.metrics?.decisions.inc({ outcome: OUTCOME_LABEL[o.outcome], error_code: o.errorCode });
+    return create(DecideResponseSchema, {
+      decisionId,
+      effect: o.effect,
+      shadow: o.shadow,
+      matchedRules: o.matched,
+      policyVersion,
+      policyHash,
+      receipt,
+      requestId: request.requestId,
+      errorCode: o.errorCode,
+      errorMessage: o.errorMessage,
+    });
+  }
+}
+
+function rule(ruleId: string, reason: string, kind: RuleKind, severity: Severity = Severity.HIGH): MatchedRule {
+  return create(MatchedRuleSchema, { ruleId, reason, kind, severity });
+}
+
+function deny(rules: { ruleId: string; reason: string; kind: RuleKind }[]): Omit<Outcomes, 'errorCode' | 'errorMessage'> {
+  return { effect: Effect.DENY, shadow: false, outcome: Outcome.DENY, matched: rules.map((r) => rule(r.ruleId, r.reason, r.kind)) };
+}
+
+const snake = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -1,0 +1,132 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DecisionLog } from '../emit/decision-log.js';
+import type { ActiveSnapshots } from '../sync/active-snapshots.js';
+
+export type OutcomeLabel = 'allow' | 'deny' | 'would_deny';
+
+/** Sources the gauges read at scrape time. */
+export interface MetricSources {
+  readonly store: ActiveSnapshots;
+  readonly decisionLog: DecisionLog;
+  /** Ms since the last message from the control plane; undefined when it never answered. */
+  readonly sinceContactMs: () => number | undefined;
+  readonly ready: () => boolean;
+}
+
+/** The enforcer's Prometheus metrics, on a registry of its own (several enforcers may share a process in tests). */
+export class EnforcerMetrics {
+  readonly registry = new Registry();
+  readonly decisions: Counter<'outcome' | 'error_code'>;
+  readonly latency: Histogram<'method'>;
+  readonly activations: Counter<'result'>;
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry];
+    this.decisions = new Counter({
+      name: 'thoth_enforcer_decisions_total',
+      help: 'Decisions answered, by outcome; error_code is set for requests that could not be evaluated.',
+      labelNames: ['outcome', 'error_code'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'thoth_enforcer_decide_duration_seconds',
+      help: 'Time from receiving a request to having its answer (evaluation, receipt, hand-off to the decision log).',
+      labelNames: ['method'],
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
+      registers,
+    });
+    this.activations = new Counter({
+      name: 'thoth_enforcer_snapshot_activations_total',
+      help: 'Config snapshots received, by result: ACK or the NACK code.',
+      labelNames: ['result'],
+      registers,
+    });
+    new Gauge({
+      name: 'thoth_enforcer_config_version',
+      help: 'Version of the activated config snapshot, per tenant.',
+      labelNames: ['tenant'],
+      registers,
+      collect() {
+        this.reset();
+        for (const t of sources.store.tenants()) this.set({ tenant: t.tenantId }, Number(t.version));
+      },
+    });
+    new Gauge({
+      name: 'thoth_enforcer_config_staleness_seconds',
+      help: 'Seconds since the tenant snapshot was last confirmed current: since the last message from the control plane, or since its activation if that is later.',
+      labelNames: ['tenant'],
+      registers,
+      collect() {
+        this.reset();
+        const now = Date.now();
+        const sinceContact = sources.sinceContactMs();
+        for (const t of sources.store.tenants()) {
+          const sinceActivation = now - t.activatedAt;
+          const seconds = (sinceContact === undefined ? sinceActivation : Math.min(sinceContact, sinceActivation)) / 1000;
+          this.set({ tenant: t.tenantId }, seconds);
+        }
+      },
+    });
+    new Gauge({
+      name: 'thoth_enforcer_control_plane_last_contact_seconds',
+      help: 'Seconds since the last message from the control plane (-1: never).',
+      registers,
+      collect() {
+        const ms = sources.sinceContactMs();
+        this.set(ms === undefined ? -1 : ms / 1000);
+      },
+    });
+    new Gauge({
+      name: 'thoth_enforcer_ready',
+      help: '1 when the enforcer holds at least one activated snapshot.',
+      registers,
+      collect() {
+        this.set(sources.ready() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'thoth_enforcer_decision_log_buffer_depth',
+      help: 'Decision events not yet delivered (buffered or in flight).',
+      registers,
+      collect() {
+        this.set(sources.decisionLog.stats().buffered);
+      },
+    });
+    new Gauge({
+      name: 'thoth_enforcer_decision_log_buffer_capacity',
+      help: 'Capacity of the decision event buffer.',
+      registers,
+      collect() {
+        this.set(sources.decisionLog.stats().capacity);
+      },
+    });
+    // Counters kept by the log itself, exposed as gauges of monotonically growing values.
+    new Counter({
+      name: 'thoth_enforcer_decision_log_dropped_total',
+      help: 'Decision events dropped because the buffer was full.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.decisionLog.stats().dropped);
+      },
+    });
+    new Counter({
+      name: 'thoth_enforcer_decision_log_delivered_total',
+      help: 'Decision events acknowledged by the decision log (Kafka acks=all, or the in-process subscribers).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.decisionLog.stats().delivered);
+      },
+    });
+    new Counter({
+      name: 'thoth_enforcer_decision_log_failed_attempts_total',
+      help: 'Failed delivery attempts (each retried).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.decisionLog.stats().failedAttempts);
+      },
+    });
+  }
+}

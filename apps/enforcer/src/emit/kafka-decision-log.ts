@@ -1,0 +1,165 @@
+import { toBinary } from '@bufbuild/protobuf';
+import { DecisionEventSchema, type DecisionEvent } from '@thoth/contracts';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Logger } from '../logger.js';
+import { BoundedQueue, type DecisionLog, type DecisionLogStats } from './decision-log.js';
+
+export interface KafkaDecisionLogOptions {
+  readonly brokers: readonly string[];
+  /** Default `thoth.decisions`. */
+  readonly topic?: string;
+  readonly clientId?: string;
+  /** Events held while Kafka is slow or unreachable; beyond it new events are dropped and counted. */
+  readonly bufferSize: number;
+  /** How long the first event of a batch waits for company. Default 5 ms. */
+  readonly lingerMs?: number;
+  /** Most events per produce request. Default 1,000. */
+  readonly maxBatch?: number;
+  /** Longest wait between reconnection attempts, inside kafkajs and here. Default 2 s. */
+  readonly maxRetryMs?: number;
+  readonly logger?: Logger;
+}
+
+/** Key `tenantId/agentId`: one partition per agent keeps each agent's decisions in order. */
+export const decisionKey = (event: DecisionEvent): string => `${event.tenantId}/${event.agentId}`;
+
+/**
+ * Decisions to Kafka with `acks=-1` and kafkajs' idempotent producer. One produce request
+ * is in flight at a time (what the idempotent producer needs to keep order); events
+ * stay in the bounded buffer until the broker has acknowledged them, so the buffer depth
+ * is everything not yet durable. While Kafka is unreachable kafkajs retries the request
+ * (the same producer id and sequence numbers, so a retried write the broker already has
+ * is not written twice) and new events wait in the buffer; when it is full they are
+ * dropped, counted and logged. `close` drains what it can in its time limit.
+ */
+export class KafkaDecisionLog implements DecisionLog {
+  readonly #options: Required<Omit<KafkaDecisionLogOptions, 'logger'>> & { logger: Logger | undefined };
+  readonly #queue: BoundedQueue<DecisionEvent>;
+  readonly #producer: Producer;
+  #connected: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight: Promise<void> | undefined;
+  #delivered = 0;
+  #dropped = 0;
+  #failedAttempts = 0;
+  #closed = false;
+  #lastDropLog = 0;
+
+  constructor(options: KafkaDecisionLogOptions) {
+    this.#options = {
+      topic: 'thoth.decisions',
+      clientId: 'thoth-enforcer',
+      lingerMs: 5,
+      maxBatch: 1_000,
+      maxRetryMs: 2_000,
+      ...options,
+      logger: options.logger,
+    };
+    this.#queue = new BoundedQueue(options.bufferSize);
+    const kafka = new Kafka({
+      clientId: this.#options.clientId,
+      brokers: [...options.brokers],
+      logLevel: logLevel.NOTHING,
+      retry: { initialRetryTime: 100, maxRetryTime: this.#options.maxRetryMs },
+    });
+    this.#producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 100, maxRetryTime: this.#options.maxRetryMs },
+    });
+  }
+
+  get topic(): string {
+    return this.#options.topic;
+  }
+
+  publish(event: DecisionEvent): void {
+    if (this.#closed || !this.#queue.push(event)) {
+      this.#dropped++;
+      const now = Date.now();
+      if (now - this.#lastDropLog > 1_000) {
+        this.#lastDropLog = now;
+        this.#options.logger?.error(
+          { dropped: this.#dropped, capacity: this.#queue.capacity, closed: this.#closed },
+          'decision log buffer full: decision events dropped',
+        );
+      }
+      return;
+    }
+    this.#schedule();
+  }
+
+  stats(): DecisionLogStats {
+    return {
+      buffered: this.#queue.size,
+      capacity: this.#queue.capacity,
+      delivered: this.#delivered,
+      dropped: this.#dropped,
+      failedAttempts: this.#failedAttempts,
+    };
+  }
+
+  async close(options: { timeoutMs?: number } = {}): Promise<DecisionLogStats> {
+    this.#closed = true;
+    const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#queue.size > 0 && Date.now() < deadline) {
+      this.#flush();
+      await Promise.race([this.#inFlight ?? Promise.resolve(), sleep(Math.max(0, Math.min(100, deadline - Date.now())))]);
+    }
+    const stats = this.stats();
+    if (stats.buffered > 0) this.#options.logger?.error({ undelivered: stats.buffered }, 'decision log closed with undelivered events');
+    await Promise.race([this.#producer.disconnect().catch(() => {}), sleep(2_000)]);
+    return stats;
+  }
+
+  #schedule(): void {
+    if (this.#inFlight || this.#timer) return;
+    if (this.#queue.size >= this.#options.maxBatch) {
+      this.#flush();
+      return;
+    }
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#flush();
+    }, this.#options.lingerMs);
+  }
+
+  #flush(): void {
+    if (this.#inFlight || this.#queue.size === 0) return;
+    this.#inFlight = this.#sendOne().finally(() => {
+      this.#inFlight = undefined;
+      if (this.#queue.size > 0) this.#schedule();
+    });
+  }
+
+  async #sendOne(): Promise<void> {
+    const batch = this.#queue.peek(this.#options.maxBatch);
+    const messages = batch.map((event) => ({
+      key: decisionKey(event),
+      value: Buffer.from(toBinary(DecisionEventSchema, event)),
+      headers: { 'thoth-decision-id': event.decisionId },
+    }));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.#connected ??= this.#producer.connect();
+        await this.#connected;
+        await this.#producer.send({ topic: this.#options.topic, acks: -1, messages });
+        this.#queue.drop(batch.length);
+        this.#delivered += batch.length;
+        return;
+      } catch (error) {
+        // kafkajs gave up on this request; the batch stays at the head of the buffer.
+        this.#failedAttempts++;
+        this.#connected = undefined;
+        this.#options.logger?.warn({ err: error, attempt, events: batch.length }, 'decision log: produce failed, retrying');
+        if (this.#closed && attempt > 0) return;
+        await sleep(Math.random() * Math.min(this.#options.maxRetryMs, 100 * 2 ** attempt));
+      }
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,187 @@
+import { Server, ServerCredentials, type ServerCredentials as Credentials } from '@grpc/grpc-js';
+import { Enforcer as EnforcerService } from '@thoth/contracts';
+import { Health } from '@thoth/contracts/health';
+import { addService } from '@thoth/grpc';
+import { WindowState } from '@thoth/policy';
+import type { Keyring, Signer } from '@thoth/snapshot';
+import type { Server as HttpServer } from 'node:http';
+import { DecisionService } from './decide/decision-service.js';
+import { enforcerHandlers } from './decide/enforcer-service.js';
+import { HealthService } from './decide/health-service.js';
+import { startHttpServer } from './decide/http-server.js';
+import { EnforcerMetrics } from './decide/metrics.js';
+import type { DecisionLog } from './emit/decision-log.js';
+import { silentLogger, type Logger } from './logger.js';
+import { activate } from './sync/activate.js';
+import { ActiveSnapshots } from './sync/active-snapshots.js';
+import { ConfigStreamClient, type ConfigStreamClientOptions } from './sync/config-stream-client.js';
+import { SnapshotDisk } from './sync/snapshot-disk.js';
+
+export interface EnforcerOptions {
+  readonly enforcerId: string;
+  /** Where agents call Decide. Port 0 picks a free one. */
+  readonly listen: { readonly host: string; readonly port: number; readonly credentials?: Credentials };
+  /** `/metrics`, `/healthz`, `/readyz`; omitted: no HTTP listener. */
+  readonly http?: { readonly host: string; readonly port: number };
+  /** The config stream; omitted: no control plane (decides on restored snapshots only). */
+  readonly controlPlane?: Pick<ConfigStreamClientOptions, 'address' | 'token' | 'tenantIds' | 'heartbeatIntervalMs' | 'serverTimeoutMs' | 'backoff' | 'credentials'>;
+  /** Control-plane keys snapshots must be signed with. */
+  readonly trustedKeys: Keyring;
+  /** The enforcer's own key, for receipts. */
+  readonly signer: Signer;
+  readonly decisionLog: DecisionLog;
+  /** Persist last-good snapshots here and restore them (verified again) at start. */
+  readonly snapshotDir?: string;
+  readonly maxArgumentsBytes?: number;
+  /** Bound on live sliding-window keys (blast-radius counters). Default 100,000. */
+  readonly windowMaxKeys?: number;
+  readonly logger?: Logger;
+  readonly clock?: () => number;
+}
+
+/** A running enforcer. */
+export interface RunningEnforcer {
+  readonly enforcerId: string;
+  /** `host:port` of the gRPC listener. */
+  readonly address: string;
+  readonly httpUrl: string | undefined;
+  readonly store: ActiveSnapshots;
+  readonly sync: ConfigStreamClient | undefined;
+  readonly metrics: EnforcerMetrics;
+  readonly health: HealthService;
+  readonly decisions: DecisionService;
+  readonly state: WindowState;
+  ready(): boolean;
+  /** Status as /readyz reports it. */
+  status(): EnforcerStatus;
+  /** Stops taking calls, lets the config stream go, drains the decision log. */
+  stop(options?: { drainTimeoutMs?: number }): Promise<void>;
+}
+
+export interface EnforcerStatus {
+  readonly ready: boolean;
+  readonly enforcerId: string;
+  readonly connected: boolean;
+  /** Ms since the last message from the control plane (null: never). */
+  readonly sinceContactMs: number | null;
+  /** Ms since the last snapshot was activated (null: never). */
+  readonly sinceActivationMs: number | null;
+  readonly tenants: { readonly tenantId: string; readonly version: string; readonly contentHash: string; readonly activatedAt: number }[];
+  readonly decisionLog: ReturnType<DecisionLog['stats']>;
+}
+
+export const DEFAULT_MAX_ARGUMENTS_BYTES = 256 * 1024;
+
+/** Starts the enforcer: restore last-good snapshots, open the config stream, serve Decide. */
+export async function startEnforcer(options: EnforcerOptions): Promise<RunningEnforcer> {
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? Date.now;
+  const store = new ActiveSnapshots();
+  const health = new HealthService();
+  store.onActivated(() => health.setReady(true));
+
+  const disk = options.snapshotDir ? new SnapshotDisk(options.snapshotDir) : undefined;
+  if (disk) {
+    for (const { file, signed, error } of await disk.load()) {
+      const result = signed ? activate(store, signed, options.trustedKeys, clock()) : { ok: false as const, code: 'MALFORMED_SNAPSHOT', message: error ?? '' };
+      if (result.ok) logger.info({ file, tenantId: result.tenant.tenantId, version: String(result.tenant.version) }, 'restored snapshot from disk');
+      else logger.warn({ file, code: result.code, reason: result.message }, 'ignored a stored snapshot');
+    }
+  }
+
+  let sync: ConfigStreamClient | undefined;
+  const metrics: EnforcerMetrics = new EnforcerMetrics({
+    store,
+    decisionLog: options.decisionLog,
+    sinceContactMs: () => sync?.staleness().sinceContactMs,
+    ready: () => store.size > 0,
+  });
+  if (options.controlPlane) {
+    sync = new ConfigStreamClient({
+      ...options.controlPlane,
+      enforcerId: options.enforcerId,
+      trustedKeys: options.trustedKeys,
+      store,
+      ...(disk ? { disk } : {}),
+      clock,
+      logger,
+      onActivation: (_, result) => metrics.activations.inc({ result: result.ok ? 'ACK' : result.code }),
+    });
+  }
+
+  const state = new WindowState({ maxKeys: options.windowMaxKeys ?? 100_000 });
+  const maxArgumentsBytes = options.maxArgumentsBytes ?? DEFAULT_MAX_ARGUMENTS_BYTES;
+  const decisions = new DecisionService({
+    enforcerId: options.enforcerId,
+    store,
+    state,
+    signer: options.signer,
+    decisionLog: options.decisionLog,
+    metrics,
+    maxArgumentsBytes,
+    clock,
+  });
+
+  // Messages a little larger than the arguments limit still reach the handler, so an
+  // oversized call is answered ARGUMENTS_TOO_LARGE and recorded, not cut off by grpc-js.
+  const server = new Server({ 'grpc.max_receive_message_length': maxArgumentsBytes + 64 * 1024 });
+  const onUnexpectedError = (error: unknown) => logger.error({ err: error }, 'unexpected error in a gRPC handler');
+  addService(server, EnforcerService, enforcerHandlers(decisions, metrics), { onUnexpectedError });
+  addService(server, Health, health.handlers(), { onUnexpectedError });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${options.listen.host}:${options.listen.port}`, options.listen.credentials ?? ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
+  const address = `${options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host}:${port}`;
+
+  const status = (): EnforcerStatus => {
+    const staleness = sync?.staleness();
+    return {
+      ready: store.size > 0,
+      enforcerId: options.enforcerId,
+      connected: sync?.status().connected ?? false,
+      sinceContactMs: staleness?.sinceContactMs ?? null,
+      sinceActivationMs: staleness?.sinceActivationMs ?? null,
+      tenants: [...store.tenants()].map((t) => ({ tenantId: t.tenantId, version: String(t.version), contentHash: t.contentHash, activatedAt: t.activatedAt })),
+      decisionLog: options.decisionLog.stats(),
+    };
+  };
+
+  let http: { server: HttpServer; url: string } | undefined;
+  if (options.http) http = await startHttpServer(options.http.host, options.http.port, metrics.registry, status);
+  sync?.start();
+  health.setReady(store.size > 0);
+  logger.info({ enforcerId: options.enforcerId, address, http: http?.url, restored: store.size }, 'enforcer started');
+
+  return {
+    enforcerId: options.enforcerId,
+    address,
+    httpUrl: http?.url,
+    store,
+    sync,
+    metrics,
+    health,
+    decisions,
+    state,
+    ready: () => store.size > 0,
+    status,
+    async stop({ drainTimeoutMs = 10_000 } = {}) {
+      health.shutdown();
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.forceShutdown(), 5_000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      await sync?.stop();
+      const drained = await options.decisionLog.close({ timeoutMs: drainTimeoutMs });
+      if (http) {
+        http.server.closeAllConnections();
+        await new Promise<void>((resolve) => http.server.close(() => resolve()));
+      }
+      logger.info({ ...drained }, 'enforcer stopped');
+    },
+  };
+}

@@ -1,0 +1,55 @@
+// The enforcer as its own process: configuration first (fail fast), then serve.
+import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
+import { hostname } from 'node:os';
+import { pino } from 'pino';
+import { loadConfig } from './config/enforcer.config.js';
+import type { DecisionLog } from './emit/decision-log.js';
+import { InProcessDecisionLog } from './emit/in-process-decision-log.js';
+import { KafkaDecisionLog } from './emit/kafka-decision-log.js';
+import { startEnforcer } from './enforcer.js';
+
+const config = loadConfig();
+const logger = pino({ level: config.logLevel, base: { app: 'enforcer' } });
+const enforcerId = config.enforcerId ?? `${hostname()}-${process.pid}`;
+
+let signingKey = config.signingKey;
+if (!signingKey) {
+  signingKey = generateSigningKey();
+  logger.warn('THOTH_ENFORCER_SIGNING_KEY is not set: receipts are signed with a key generated for this process only');
+}
+const signer = signerFromSeed(signingKey);
+
+const decisionLog: DecisionLog = config.kafka
+  ? new KafkaDecisionLog({ brokers: config.kafka.brokers, topic: config.kafka.topic, bufferSize: config.decisionBufferSize, clientId: `thoth-enforcer-${enforcerId}`, logger })
+  : new InProcessDecisionLog({ capacity: config.decisionBufferSize });
+
+const enforcer = await startEnforcer({
+  enforcerId,
+  listen: config.grpc,
+  http: config.http,
+  ...(config.controlPlane ? { controlPlane: config.controlPlane } : {}),
+  trustedKeys: keyring(config.configPublicKeys.map((k) => verifierFromPublicKey(k))),
+  signer,
+  decisionLog,
+  ...(config.snapshotDir ? { snapshotDir: config.snapshotDir } : {}),
+  maxArgumentsBytes: config.maxArgumentsBytes,
+  windowMaxKeys: config.windowMaxKeys,
+  logger,
+});
+logger.info({ address: enforcer.address, http: enforcer.httpUrl, receiptKeyId: signer.keyId }, 'enforcer ready to serve');
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    enforcer.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  });
+}

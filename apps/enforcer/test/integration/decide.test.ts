@@ -1,0 +1,230 @@
+// Decide at the edge against the real Kafka broker: answers, receipts, bad requests
+// (each with its precise status AND a denied DecisionEvent), not-ready, shadow, fail modes,
+// last-good snapshots on disk.
+import { AgentStatus, Effect, FailMode, Outcome, RuleKind, TenantMode, type DecisionEvent } from '@thoth/contracts';
+import { Health, HealthCheckResponse_ServingStatus } from '@thoth/contracts/health';
+import { Client, credentials } from '@grpc/grpc-js';
+import { createClient, GrpcError } from '@thoth/grpc';
+import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey, verifyReceipt } from '@thoth/snapshot';
+import { createTestTopics, testKafka, testKafkaBrokers } from '@thoth/testing';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DECISION_ID_HEADER, ERROR_CODE_HEADER } from '../../src/decide/decision-service.js';
+import { InProcessDecisionLog } from '../../src/emit/in-process-decision-log.js';
+import { KafkaDecisionLog } from '../../src/emit/kafka-decision-log.js';
+import { startEnforcer, type RunningEnforcer } from '../../src/enforcer.js';
+import { agentClient, consumeDecisions, install, trusted } from './fixtures.js';
+
+const receiptSigner = signerFromSeed(generateSigningKey());
+const receiptKeys = keyring([verifierFromPublicKey(receiptSigner.publicKey)]);
+const T = 'tenant-decide';
+const AGENT = { id: 'crm-agent', token: 'thoth_at_good', revoked: ['thoth_at_old'] };
+const enc = (s: string) => new TextEncoder().encode(s);
+
+describe('Decide at the edge, decisions to Kafka', () => {
+  let topic: string;
+  let enforcer: RunningEnforcer;
+  let agent: ReturnType<typeof agentClient>;
+
+  beforeAll(async () => {
+    [topic] = (await createTestTopics([{ name: 'decide.decisions' }])) as [string];
+    enforcer = await startEnforcer({
+      enforcerId: 'enforcer-decide',
+      listen: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0 },
+      trustedKeys: trusted,
+      signer: receiptSigner,
+      decisionLog: new KafkaDecisionLog({ brokers: testKafkaBrokers(), topic, bufferSize: 10_000 }),
+      maxArgumentsBytes: 1024,
+    });
+    install(enforcer.store, { tenantId: T }, [AGENT]);
+    install(enforcer.store, { tenantId: 'tenant-shadow', mode: TenantMode.SHADOW }, [AGENT]);
+    agent = agentClient(enforcer.address);
+  });
+
+  afterAll(async () => {
+    agent?.close();
+    await enforcer?.stop({ drainTimeoutMs: 10_000 });
+  });
+
+  const call = (request: Record<string, unknown>, token: string = AGENT.token) =>
+    agent.client.decide({ tenantId: T, agentId: AGENT.id, tool: 'crm.read', argumentsJson: enc('{}'), ...request }, { metadata: agent.auth(token), deadlineMs: 10_000 });
+
+  const refused = async (request: Record<string, unknown>, token: string) => {
+    const error = await call(request, token).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(GrpcError);
+    const g = error as GrpcError;
+    return { code: g.code, details: g.details, decisionId: String(g.metadata.get(DECISION_ID_HEADER)[0]), errorCode: String(g.metadata.get(ERROR_CODE_HEADER)[0]) };
+  };
+
+  it('answers with effect, rules, policy version and a receipt that verifies', async () => {
+    const allowed = await call({ requestId: 'r-allow' });
+    expect(allowed).toMatchObject({ effect: Effect.ALLOW, shadow: false, requestId: 'r-allow', policyVersion: 7n });
+    expect(allowed.decisionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    const denied = await call({ tool: 'db.drop_table', requestId: 'r-deny' });
+    expect(denied.effect).toBe(Effect.DENY);
+    expect(denied.matchedRules[0]).toMatchObject({ ruleId: 'no-drops', kind: RuleKind.CONDITION, reason: 'Nobody drops tables.' });
+    expect(denied.receipt).toMatchObject({ outcome: Outcome.DENY, decisionId: denied.decisionId, enforcerId: 'enforcer-decide', keyId: receiptSigner.keyId, configVersion: 1n });
+    expect(verifyReceipt(denied.receipt!, receiptKeys)).toEqual({ ok: true });
+    expect(verifyReceipt({ ...denied.receipt!, outcome: Outcome.ALLOW }, receiptKeys)).toMatchObject({ ok: false });
+  });
+
+  it('shadow mode lets a would-deny through and says so', async () => {
+    const answer = await call({ tenantId: 'tenant-shadow', tool: 'db.drop_table' });
+    expect(answer).toMatchObject({ effect: Effect.ALLOW, shadow: true });
+    expect(answer.receipt?.outcome).toBe(Outcome.WOULD_DENY);
+  });
+
+  const BAD: [string, Record<string, unknown>, string, string, string][] = [
+    ['an unknown tenant', { tenantId: 'nobody' }, AGENT.token, 'NOT_FOUND', 'UNKNOWN_TENANT'],
+    ['an unknown agent', { agentId: 'ghost' }, AGENT.token, 'UNAUTHENTICATED', 'UNKNOWN_AGENT'],
+    ['no agent token', {}, '', 'UNAUTHENTICATED', 'MISSING_AGENT_TOKEN'],
+    ['a wrong agent token', {}, 'thoth_at_wrong', 'UNAUTHENTICATED', 'INVALID_AGENT_TOKEN'],
+    ['a revoked agent token', {}, 'thoth_at_old', 'UNAUTHENTICATED', 'AGENT_TOKEN_REVOKED'],
+    ['arguments over the size limit', { argumentsJson: enc(JSON.stringify({ blob: 'x'.repeat(2000) })) }, AGENT.token, 'RESOURCE_EXHAUSTED', 'ARGUMENTS_TOO_LARGE'],
+    ['malformed JSON arguments', { argumentsJson: enc('{"ids": [1, 2') }, AGENT.token, 'INVALID_ARGUMENT', 'INVALID_ARGUMENTS_JSON'],
+    ['arguments that are not UTF-8', { argumentsJson: Uint8Array.of(0x7b, 0xff, 0x7d) }, AGENT.token, 'INVALID_ARGUMENT', 'INVALID_ARGUMENTS_JSON'],
+    ['a missing tool', { tool: '' }, AGENT.token, 'INVALID_ARGUMENT', 'MISSING_FIELD'],
+  ];
+  const refusedIds = new Map<string, { errorCode: string; decisionId: string }>();
+
+  it.each(BAD)('refuses %s with its precise status', async (what, request, token, grpcCode, errorCode) => {
+    const r = await refused(request, token);
+    expect(r.code).toBe(grpcCode);
+    expect(r.errorCode).toBe(errorCode);
+    expect(r.details).toContain(errorCode);
+    refusedIds.set(what, { errorCode, decisionId: r.decisionId });
+  });
+
+  it('answers bad requests in-band on DecideStream and keeps the stream going', async () => {
+    const stream = agent.client.decideStream({ metadata: agent.auth('thoth_at_wrong'), deadlineMs: 10_000 });
+    await stream.send({ requestId: 's1', tenantId: T, agentId: AGENT.id, tool: 'crm.read' });
+    await stream.send({ requestId: 's2', tenantId: T, agentId: AGENT.id, tool: 'crm.read', argumentsJson: enc('nope') });
+    stream.end();
+    const answers = [];
+    for await (const a of stream) answers.push(a);
+    expect(answers.map((a) => [a.requestId, a.effect, a.errorCode])).toEqual([
+      ['s1', Effect.DENY, 'INVALID_AGENT_TOKEN'],
+      ['s2', Effect.DENY, 'INVALID_AGENT_TOKEN'],
+    ]);
+    const good = agent.client.decideStream({ metadata: agent.auth(AGENT.token) });
+    for (let i = 0; i < 50; i++) await good.send({ requestId: `g${i}`, tenantId: T, agentId: AGENT.id, tool: i % 2 ? 'db.drop_x' : 'crm.read' });
+    good.end();
+    const ids = new Set<string>();
+    for await (const a of good) {
+      expect(a.effect).toBe(a.requestId.slice(1) === '' || Number(a.requestId.slice(1)) % 2 ? Effect.DENY : Effect.ALLOW);
+      ids.add(a.requestId);
+    }
+    expect(ids.size).toBe(50);
+  });
+
+  it('still answers after all that, and every decision reached Kafka, bad requests as denials', async () => {
+    expect((await call({})).effect).toBe(Effect.ALLOW);
+    const produced = enforcer.metrics.decisions;
+    const total = (await produced.get()).values.reduce((n, v) => n + v.value, 0);
+    const { events } = await consumeDecisions(testKafka('decide-test'), topic, (e) => e.length >= total);
+    expect(events.length).toBe(total);
+    const byId = new Map<string, DecisionEvent>(events.map((e) => [e.decisionId, e]));
+    for (const [what, { errorCode, decisionId }] of refusedIds) {
+      const event = byId.get(decisionId);
+      expect(event, what).toBeDefined();
+      expect(event).toMatchObject({ errorCode, effect: Effect.DENY, enforcerId: 'enforcer-decide' });
+      expect(event?.receipt?.outcome).toBe(Outcome.DENY);
+    }
+    expect(refusedIds.size).toBe(BAD.length);
+    const dropped = events.find((e) => e.tool === 'db.drop_table' && e.tenantId === T);
+    expect(dropped).toMatchObject({ effect: Effect.DENY, tenantId: T, agentId: AGENT.id, policyVersion: 7n, configVersion: 1n });
+    expect(dropped?.argumentsDigest).toBe('44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a'); // sha256("{}")
+  });
+});
+
+describe('readiness, fail modes, last-good snapshots', () => {
+  it('an enforcer with no snapshot denies NOT_READY and reports not ready', async () => {
+    const log = new InProcessDecisionLog({ capacity: 100 });
+    const seen: DecisionEvent[] = [];
+    log.subscribe((events) => void seen.push(...events));
+    const enforcer = await startEnforcer({ enforcerId: 'empty', listen: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, trustedKeys: trusted, signer: receiptSigner, decisionLog: log });
+    const agent = agentClient(enforcer.address);
+    try {
+      const answer = await agent.client.decide({ tenantId: T, agentId: 'a', tool: 'crm.read' }, { metadata: agent.auth('thoth_at_x') });
+      expect(answer).toMatchObject({ effect: Effect.DENY, errorCode: 'NOT_READY' });
+      expect(enforcer.ready()).toBe(false);
+      const health = createClient(Health, new Client(enforcer.address, credentials.createInsecure()));
+      expect((await health.check({ service: 'thoth.decision.v1.Enforcer' })).status).toBe(HealthCheckResponse_ServingStatus.NOT_SERVING);
+      expect((await fetch(`${enforcer.httpUrl}/readyz`)).status).toBe(503);
+      expect(await (await fetch(`${enforcer.httpUrl}/metrics`)).text()).toMatch(/thoth_enforcer_ready 0/);
+      await vi_waitFor(() => seen.length === 1);
+      expect(seen[0]).toMatchObject({ errorCode: 'NOT_READY', effect: Effect.DENY });
+
+      install(enforcer.store, { tenantId: T }, [AGENT]);
+      expect((await health.check({ service: '' })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+      expect((await fetch(`${enforcer.httpUrl}/readyz`)).status).toBe(200);
+    } finally {
+      agent.close();
+      await enforcer.stop();
+    }
+  });
+
+  it('the tenant fail mode decides when evaluation fails: closed denies, open lets through as would-deny', async () => {
+    const log = new InProcessDecisionLog({ capacity: 100 });
+    const enforcer = await startEnforcer({ enforcerId: 'fail-modes', listen: { host: '127.0.0.1', port: 0 }, trustedKeys: trusted, signer: receiptSigner, decisionLog: log });
+    install(enforcer.store, { tenantId: 'closed', failMode: FailMode.CLOSED }, [AGENT]);
+    install(enforcer.store, { tenantId: 'open', failMode: FailMode.OPEN }, [AGENT]);
+    const agent = agentClient(enforcer.address);
+    try {
+      // args.limit is a string: the CEL comparison fails at run time.
+      const request = { agentId: AGENT.id, tool: 'crm.export', argumentsJson: enc('{"limit": "lots"}') };
+      const closed = await agent.client.decide({ ...request, tenantId: 'closed' }, { metadata: agent.auth(AGENT.token) });
+      expect(closed).toMatchObject({ effect: Effect.DENY, errorCode: 'EVALUATION_ERROR' });
+      const open = await agent.client.decide({ ...request, tenantId: 'open' }, { metadata: agent.auth(AGENT.token) });
+      expect(open).toMatchObject({ effect: Effect.ALLOW, shadow: true, errorCode: 'EVALUATION_ERROR' });
+      expect(open.receipt?.outcome).toBe(Outcome.WOULD_DENY);
+    } finally {
+      agent.close();
+      await enforcer.stop();
+    }
+  });
+
+  it('restarts from a persisted signed snapshot, verified again; a tampered file is ignored', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'thoth-snapshots-'));
+    const { SnapshotDisk } = await import('../../src/sync/snapshot-disk.js');
+    const disk = new SnapshotDisk(dir);
+    const first = await startEnforcer({ enforcerId: 'disk-1', listen: { host: '127.0.0.1', port: 0 }, trustedKeys: trusted, signer: receiptSigner, decisionLog: new InProcessDecisionLog({ capacity: 10 }) });
+    const { signed } = install(first.store, { tenantId: T, version: 5n }, [{ ...AGENT, status: AgentStatus.ACTIVE }]);
+    await disk.save(T, signed);
+    const tampered = { ...signed, snapshot: Uint8Array.from(signed.snapshot) };
+    tampered.snapshot[10] = (tampered.snapshot[10] ?? 0) ^ 1;
+    await disk.save('tenant-tampered', tampered);
+    await writeFile(join(dir, 'garbage.snapshot'), 'not a protobuf at all \xff');
+    await first.stop();
+    expect((await readdir(dir)).sort()).toHaveLength(3);
+
+    const second = await startEnforcer({ enforcerId: 'disk-2', listen: { host: '127.0.0.1', port: 0 }, trustedKeys: trusted, signer: receiptSigner, decisionLog: new InProcessDecisionLog({ capacity: 10 }), snapshotDir: dir });
+    const agent = agentClient(second.address);
+    try {
+      expect(second.ready()).toBe(true);
+      expect([...second.store.tenants()].map((t) => [t.tenantId, t.version])).toEqual([[T, 5n]]);
+      const answer = await agent.client.decide({ tenantId: T, agentId: AGENT.id, tool: 'db.drop_it' }, { metadata: agent.auth(AGENT.token) });
+      expect(answer).toMatchObject({ effect: Effect.DENY });
+      expect(answer.receipt?.configVersion).toBe(5n);
+    } finally {
+      agent.close();
+      await second.stop();
+    }
+  });
+});
+
+async function vi_waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+

@@ -1,0 +1,177 @@
+// Shared by the enforcer integration tests and benchmarks: a control plane's config
+// distribution on a real gRPC server, enforcers started in this process, agent clients.
+import { Client, Metadata, Server, ServerCredentials, credentials } from '@grpc/grpc-js';
+import { AgentStatus, Enforcer, FailMode, PolicyFormat, TenantMode, type DecideRequest } from '@thoth/contracts';
+import { createClient, type ServiceClient } from '@thoth/grpc';
+import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey, type Keyring, type Signer } from '@thoth/snapshot';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { DecideRequestSchema, EnforcerConfigSchema } from '@thoth/contracts';
+import { createHash } from 'node:crypto';
+import {
+  ConfigStreamServer,
+  InMemoryEnforcerStatusSink,
+  SnapshotCache,
+  StaticEnforcerAuthenticator,
+  type EnforcerIdentity,
+} from '../../../apps/control-plane/src/distribution/index.js';
+import { InProcessDecisionLog } from '../../../apps/enforcer/src/emit/in-process-decision-log.js';
+import { startEnforcer, type EnforcerOptions, type RunningEnforcer } from '../../../apps/enforcer/src/enforcer.js';
+
+export const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** A control plane's signing key and the keyring enforcers trust it with. */
+export function controlPlaneKey(): { signer: Signer; trusted: Keyring } {
+  const signer = signerFromSeed(generateSigningKey());
+  return { signer, trusted: keyring([verifierFromPublicKey(signer.publicKey)]) };
+}
+
+export interface TestControlPlane {
+  readonly address: string;
+  readonly port: number;
+  readonly cache: SnapshotCache;
+  readonly status: InMemoryEnforcerStatusSink;
+  readonly streams: ConfigStreamServer;
+  stop(): Promise<void>;
+}
+
+/** The distribution half of a control plane on 127.0.0.1 (port 0: any free one). */
+export async function startControlPlane(options: {
+  signer: Signer;
+  tokens: Record<string, EnforcerIdentity>;
+  cache?: SnapshotCache;
+  status?: InMemoryEnforcerStatusSink;
+  port?: number;
+  heartbeatIntervalMs?: number;
+}): Promise<TestControlPlane> {
+  const cache = options.cache ?? new SnapshotCache({ signer: options.signer });
+  const status = options.status ?? new InMemoryEnforcerStatusSink();
+  const streams = new ConfigStreamServer({
+    cache,
+    authenticator: new StaticEnforcerAuthenticator(options.tokens),
+    status,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200,
+  });
+  const server = new Server();
+  streams.register(server);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
+  return {
+    address: `127.0.0.1:${port}`,
+    port,
+    cache,
+    status,
+    streams,
+    stop: async () => {
+      streams.closeAll();
+      server.forceShutdown();
+    },
+  };
+}
+
+export const POLICY_V1 = `apiVersion: thoth.dev/policy/v1
+kind: Policy
+metadata: {name: test-policy, version: "1"}
+defaults: {effect: allow}
+rules:
+  - id: no-drops
+    match: {tools: ["db.drop_*"]}
+    effect: deny
+    severity: critical
+    reason: Nobody drops tables.
+`;
+
+export const POLICY_V2 = `${POLICY_V1}  - id: no-crm-deletes
+    match: {tools: ["crm.delete_*"]}
+    effect: deny
+    reason: CRM deletes need a human.
+`;
+
+export interface TestAgent {
+  readonly id: string;
+  readonly token: string;
+  readonly status?: AgentStatus;
+  readonly revokedTokens?: readonly string[];
+}
+
+/** A tenant snapshot as the control plane would compile it. */
+export function tenantConfig(options: {
+  tenantId: string;
+  policy?: string;
+  policyVersion?: bigint;
+  agents: readonly TestAgent[];
+  mode?: TenantMode;
+  failMode?: FailMode;
+  retainArguments?: boolean;
+}): MessageInitShape<typeof EnforcerConfigSchema> {
+  return {
+    tenantId: options.tenantId,
+    mode: options.mode ?? TenantMode.ENFORCE,
+    failMode: options.failMode ?? FailMode.CLOSED,
+    retainArguments: options.retainArguments ?? false,
+    ...(options.policy
+      ? { policy: { version: options.policyVersion ?? 1n, format: PolicyFormat.YAML, content: new TextEncoder().encode(options.policy) } }
+      : {}),
+    agents: options.agents.map((a) => ({
+      agentId: a.id,
+      status: a.status ?? AgentStatus.ACTIVE,
+      tokenSha256: [sha256Hex(a.token)],
+      revokedTokenSha256: (a.revokedTokens ?? []).map(sha256Hex),
+    })),
+  };
+}
+
+/** An enforcer in this process with an in-process decision log unless one is given. */
+export async function startTestEnforcer(
+  options: Partial<EnforcerOptions> & Pick<EnforcerOptions, 'enforcerId' | 'trustedKeys'>,
+): Promise<RunningEnforcer & { log: InProcessDecisionLog | undefined }> {
+  const log = options.decisionLog ? undefined : new InProcessDecisionLog({ capacity: 100_000 });
+  const enforcer = await startEnforcer({
+    listen: { host: '127.0.0.1', port: 0 },
+    signer: signerFromSeed(generateSigningKey()),
+    decisionLog: options.decisionLog ?? (log as InProcessDecisionLog),
+    ...options,
+  });
+  return Object.assign(enforcer, { log });
+}
+
+export interface AgentClient {
+  readonly client: ServiceClient<typeof Enforcer>;
+  decide(request: Partial<MessageInitShape<typeof DecideRequestSchema>>, token?: string): ReturnType<ServiceClient<typeof Enforcer>['decide']>;
+  metadata(token?: string): Metadata;
+  close(): void;
+}
+
+/** An agent SDK's view of an enforcer: Decide with `authorization: Bearer <token>`. */
+export function agentClient(address: string, defaults: { tenantId: string; agentId: string; token: string }): AgentClient {
+  const channel = new Client(address, credentials.createInsecure());
+  const client = createClient(Enforcer, channel);
+  const metadata = (token = defaults.token) => {
+    const m = new Metadata();
+    if (token !== '') m.set('authorization', `Bearer ${token}`);
+    return m;
+  };
+  return {
+    client,
+    metadata,
+    decide: (request, token) =>
+      client.decide(
+        { tenantId: defaults.tenantId, agentId: defaults.agentId, tool: 'crm.read_contacts', argumentsJson: new TextEncoder().encode('{}'), ...request } as MessageInitShape<typeof DecideRequestSchema>,
+        { metadata: metadata(token), deadlineMs: 10_000 },
+      ),
+    close: () => channel.close(),
+  };
+}
+
+/** Polls `check` until it returns a value that is not undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export type { DecideRequest };
