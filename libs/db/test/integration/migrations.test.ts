@@ -22,7 +22,8 @@ describe('migrations on real PostgreSQL', () => {
   let postgres: DatabaseHandle;
 
   beforeAll(async () => {
-    postgres = await openDatabase({ url: testDatabaseUrl() });
+    // One connection, so that the session's tenant setting (row-level security) holds for every query.
+    postgres = await openDatabase({ url: testDatabaseUrl(), maxConnections: 1 });
   });
   afterAll(async () => {
     await postgres.close();
@@ -41,6 +42,8 @@ describe('migrations on real PostgreSQL', () => {
   it('reads and writes events through drizzle, with optimistic concurrency on (stream, version)', async () => {
     const tenantId = randomUUID();
     const streamId = `tenant-${tenantId}`;
+    // events is a tenant table: row-level security shows and accepts only the current tenant's rows.
+    await postgres.sql.query("SELECT set_config('thoth.tenant_id', $1, false)", [tenantId]);
     const row = {
       tenantId,
       streamId,
@@ -112,6 +115,7 @@ describe('migrations on real PostgreSQL', () => {
       expect(await describeSchema(pglite.sql)).toEqual(await describeSchema(postgres.sql));
 
       await pglite.db.insert(events).values({
+        tenantId: randomUUID(),
         streamId: 'embedded',
         version: 1,
         type: 'tenant.signed_up',

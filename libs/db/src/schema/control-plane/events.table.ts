@@ -22,7 +22,7 @@ export const events = pgTable(
   'events',
   {
     position: bigserial('position', { mode: 'bigint' }).primaryKey(),
-    tenantId: uuid('tenant_id'),
+    tenantId: uuid('tenant_id').notNull(),
     streamId: text('stream_id').notNull(),
     version: integer('version').notNull(),
     type: text('type').notNull(),

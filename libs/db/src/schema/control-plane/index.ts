@@ -1,2 +1,9 @@
 // Tables of the control plane: the event store and the read models projected from it.
+// Every table with a tenant_id is isolated by row-level security (see the tenant_isolation migration).
 export * from './events.table.js';
+export * from './tenants.table.js';
+export * from './api-keys.table.js';
+export * from './agents.table.js';
+export * from './credentials.table.js';
+export * from './policies.table.js';
+export * from './enforcers.table.js';

@@ -1,0 +1,20 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AgentsModule } from './modules/agents/agents.module.js';
+import { AuditModule } from './modules/audit/audit.module.js';
+import { CredentialsModule } from './modules/credentials/credentials.module.js';
+import { EnforcersModule } from './modules/enforcers/enforcers.module.js';
+import { PoliciesModule } from './modules/policies/policies.module.js';
+import { TenantsModule } from './modules/tenants/tenants.module.js';
+import { PlatformModule, type PlatformDependencies } from './platform/platform.module.js';
+
+/** The control plane: the platform, then one module per bounded context. */
+@Module({})
+export class AppModule {
+  static forRoot(dependencies: PlatformDependencies): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot(), PlatformModule.forRoot(dependencies), TenantsModule, AuditModule, AgentsModule, CredentialsModule, PoliciesModule, EnforcersModule],
+    };
+  }
+}

@@ -1,0 +1,103 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { migrate, openDatabase, redactUrl, type DatabaseHandle } from '@thoth/db';
+import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import type { ControlPlaneConfig } from './config/config.js';
+import { EventNotifications } from './event-store/event-notifications.js';
+import { ProjectionRebuilder, type RebuildReport } from './event-store/projection-rebuilder.js';
+import { type Clock, SystemClock } from './platform/clock/clock.js';
+import { inspectLoginRole } from './platform/database/login-role.js';
+import { NestPinoLogger } from './platform/logging/nest-logger.js';
+import { API_PREFIX } from './platform/openapi/openapi-document.js';
+
+export type { ControlPlaneConfig } from './config/config.js';
+export { loadConfig } from './config/config.js';
+export { Clock } from './platform/clock/clock.js';
+
+export interface ControlPlaneOptions {
+  /** Share a database the caller opened (the embedded launcher's PGlite); closed by the caller. */
+  database?: DatabaseHandle;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface ControlPlane {
+  /** `http://host:port` the API listens on (`/v1/…`). */
+  url: string;
+  app: NestFastifyApplication;
+  database: DatabaseHandle;
+  notifications: EventNotifications;
+  /** Rebuilds every read model from the event store (all tenants, or those named). */
+  rebuildProjections(tenantIds?: readonly string[]): Promise<RebuildReport>;
+  close(): Promise<void>;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Boots the control plane on an HTTP listener (port 0 picks a free one). */
+export async function createControlPlane(config: ControlPlaneConfig, options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'control-plane' } });
+  const database = options.database ?? (await openOwnDatabase(config.databaseUrl));
+  if (config.migrate) {
+    const report = await migrate(database.sql);
+    logger.info({ database: redactUrl(config.databaseUrl), ...report }, 'migrations applied');
+  }
+  if (database.kind === 'postgres') {
+    const login = await inspectLoginRole(database);
+    if (login.concerns.length > 0) {
+      logger.warn(
+        { role: login.role, concerns: login.concerns },
+        'the database login role is more than the app needs (queries still run as thoth_app); in production log in as a role that is only a member of thoth_app',
+      );
+    }
+  }
+
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.limits.bodyBytes,
+    loggerInstance: logger.child({ component: 'http' }) as never,
+    requestIdHeader: false,
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  adapter.getInstance().addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ config, database, clock: options.clock ?? new SystemClock(), logger }),
+    adapter,
+    { logger: new NestPinoLogger(logger), abortOnError: false },
+  );
+  app.setGlobalPrefix(API_PREFIX);
+  await app.listen(config.http.port, config.http.host);
+  const address = app.getHttpServer().address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  logger.info({ url, database: database.kind }, 'control plane listening');
+
+  const notifications = app.get(EventNotifications);
+  return {
+    url,
+    app,
+    database,
+    notifications,
+    rebuildProjections: (tenantIds) => app.get(ProjectionRebuilder).rebuildProjections(tenantIds),
+    async close() {
+      await app.close();
+      await notifications.close();
+      if (!options.database) await database.close();
+    },
+  };
+}
+
+async function openOwnDatabase(url: string): Promise<DatabaseHandle> {
+  const dir = url.startsWith('pglite:') ? url.slice('pglite:'.length) : '';
+  if (dir !== '' && dir !== 'memory') mkdirSync(dir, { recursive: true });
+  return openDatabase({ url });
+}

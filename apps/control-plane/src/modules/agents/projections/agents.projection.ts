@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { agents } from '@thoth/db';
+import type { Projection } from '../../../event-store/projection.js';
+import { ProjectionRegistry } from '../../../event-store/projection.js';
+import type { Tx } from '../../../platform/database/tenant-database.js';
+import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
+import type { AgentEvent } from '../domain/events/index.js';
+import { AgentsRepository } from './agents.repository.js';
+
+/** agents, folded from the Agent streams. Depends on the event alone, so a rebuild reproduces it. */
+@Injectable()
+export class AgentsProjection implements Projection {
+  readonly name = 'agents';
+  readonly tables = [agents];
+
+  constructor(@Inject(ProjectionRegistry) registry: ProjectionRegistry) {
+    registry.register(this);
+  }
+
+  async apply(tx: Tx, record: RecordedEvent): Promise<void> {
+    if (!record.type.startsWith('agent.')) return;
+    const event = { type: record.type, payload: record.payload } as AgentEvent;
+    const stamp = { version: record.version, updatedAt: record.recordedAt };
+    switch (event.type) {
+      case 'agent.registered': {
+        const p = event.payload;
+        return AgentsRepository.insert(tx, {
+          agentId: p.agentId,
+          tenantId: p.tenantId,
+          name: p.name,
+          description: p.description,
+          labels: { ...p.labels },
+          status: 'active',
+          statusReason: null,
+          statusChangedAt: new Date(p.registeredAt),
+          tokenHash: p.tokenHash,
+          tokenHint: p.tokenHint,
+          registeredAt: new Date(p.registeredAt),
+          ...stamp,
+        });
+      }
+      case 'agent.labeled':
+        return AgentsRepository.update(tx, event.payload.agentId, { labels: { ...event.payload.labels }, ...stamp });
+      case 'agent.suspended': {
+        const p = event.payload;
+        return AgentsRepository.update(tx, p.agentId, { status: 'suspended', statusReason: p.reason, statusChangedAt: new Date(p.suspendedAt), ...stamp });
+      }
+      case 'agent.resumed': {
+        const p = event.payload;
+        return AgentsRepository.update(tx, p.agentId, { status: 'active', statusReason: null, statusChangedAt: new Date(p.resumedAt), ...stamp });
+      }
+      case 'agent.retired': {
+        const p = event.payload;
+        return AgentsRepository.update(tx, p.agentId, { status: 'retired', statusReason: p.reason, statusChangedAt: new Date(p.retiredAt), ...stamp });
+      }
+    }
+  }
+}

@@ -1,0 +1,18 @@
+export interface EnforcerConfigRejectedPayload {
+  readonly enforcerId: string;
+  readonly configVersion: number;
+  /** The NACK's stable UPPER_SNAKE code, e.g. POLICY_INVALID. */
+  readonly errorCode: string;
+  readonly errorMessage: string;
+  readonly rejectedAt: string;
+  readonly instanceId: string | null;
+}
+
+/** The enforcer refused a snapshot (NACK) and kept deciding on the one it had. */
+export class EnforcerConfigRejected {
+  static readonly type = 'enforcer.config_rejected';
+  static readonly schemaVersion = 1;
+  readonly type = EnforcerConfigRejected.type;
+  readonly schemaVersion = EnforcerConfigRejected.schemaVersion;
+  constructor(readonly payload: EnforcerConfigRejectedPayload) {}
+}

@@ -1,0 +1,76 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { enforcers } from '@thoth/db';
+import { sql } from 'drizzle-orm';
+import type { Projection } from '../../../event-store/projection.js';
+import { ProjectionRegistry } from '../../../event-store/projection.js';
+import type { Tx } from '../../../platform/database/tenant-database.js';
+import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
+import type { EnforcerEvent } from '../domain/events/index.js';
+import { EnforcersRepository } from './enforcers.repository.js';
+
+/** enforcers, folded from the Enforcer streams: what each runs and when it was last heard from. */
+@Injectable()
+export class EnforcersProjection implements Projection {
+  readonly name = 'enforcers';
+  readonly tables = [enforcers];
+
+  constructor(@Inject(ProjectionRegistry) registry: ProjectionRegistry) {
+    registry.register(this);
+  }
+
+  async apply(tx: Tx, record: RecordedEvent): Promise<void> {
+    if (!record.type.startsWith('enforcer.')) return;
+    const event = { type: record.type, payload: record.payload } as EnforcerEvent;
+    const stamp = { version: record.version, updatedAt: record.recordedAt };
+    switch (event.type) {
+      case 'enforcer.registered': {
+        const p = event.payload;
+        return EnforcersRepository.insert(tx, {
+          enforcerId: p.enforcerId,
+          tenantId: p.tenantId,
+          name: p.name,
+          tokenHash: p.tokenHash,
+          tokenHint: p.tokenHint,
+          status: 'active',
+          registeredAt: new Date(p.registeredAt),
+          ...stamp,
+        });
+      }
+      case 'enforcer.config_activated': {
+        const p = event.payload;
+        const at = new Date(p.activatedAt);
+        return EnforcersRepository.update(tx, p.enforcerId, {
+          activeConfigVersion: p.configVersion,
+          activeContentHash: p.contentHash,
+          activatedAt: at,
+          activatedInstanceId: p.instanceId,
+          lastSeenAt: latest(at),
+          ...stamp,
+        });
+      }
+      case 'enforcer.config_rejected': {
+        const p = event.payload;
+        const at = new Date(p.rejectedAt);
+        return EnforcersRepository.update(tx, p.enforcerId, {
+          rejectedConfigVersion: p.configVersion,
+          rejectionCode: p.errorCode,
+          rejectionMessage: p.errorMessage,
+          rejectedAt: at,
+          lastSeenAt: latest(at),
+          ...stamp,
+        });
+      }
+      case 'enforcer.seen':
+        return EnforcersRepository.update(tx, event.payload.enforcerId, { lastSeenAt: latest(new Date(event.payload.seenAt)), ...stamp });
+      case 'enforcer.decommissioned': {
+        const p = event.payload;
+        return EnforcersRepository.update(tx, p.enforcerId, { status: 'decommissioned', decommissionedAt: new Date(p.decommissionedAt), ...stamp });
+      }
+    }
+  }
+}
+
+/** Never moves last-seen backwards (reports can arrive out of order). */
+function latest(at: Date) {
+  return sql`greatest(${enforcers.lastSeenAt}, ${at.toISOString()}::timestamptz)`;
+}

@@ -1,0 +1,14 @@
+import { Inject } from '@nestjs/common';
+import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { EnforcersRepository } from '../../projections/enforcers.repository.js';
+import { enforcerView, type EnforcerView } from '../get-enforcer/get-enforcer.query.js';
+import { ListEnforcersQuery } from './list-enforcers.query.js';
+
+@QueryHandler(ListEnforcersQuery)
+export class ListEnforcersHandler implements IQueryHandler<ListEnforcersQuery> {
+  constructor(@Inject(EnforcersRepository) private readonly enforcers: EnforcersRepository) {}
+
+  async execute({ tenantId }: ListEnforcersQuery): Promise<EnforcerView[]> {
+    return (await this.enforcers.list(tenantId)).map(enforcerView);
+  }
+}

@@ -1,0 +1,29 @@
+import { Inject } from '@nestjs/common';
+import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { Clock } from '../../../../platform/clock/clock.js';
+import { DomainError } from '../../../../shared/domain/domain-error.js';
+import { TenantsRepository } from '../../projections/tenants.repository.js';
+import { GetTenantQuery, type TenantView } from './get-tenant.query.js';
+
+@QueryHandler(GetTenantQuery)
+export class GetTenantHandler implements IQueryHandler<GetTenantQuery> {
+  constructor(
+    @Inject(TenantsRepository) private readonly tenants: TenantsRepository,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  async execute({ tenantId }: GetTenantQuery): Promise<TenantView> {
+    const row = await this.tenants.findTenant(tenantId);
+    if (!row) throw new DomainError('tenant.not_found', 'not_found', 'no such tenant');
+    return {
+      id: row.tenantId,
+      name: row.name,
+      email: row.email,
+      mode: row.mode,
+      failMode: row.failMode,
+      signedUpAt: row.signedUpAt.toISOString(),
+      trial: { endsAt: row.trialEndsAt.toISOString(), active: this.clock.now() < row.trialEndsAt },
+      version: row.version,
+    };
+  }
+}

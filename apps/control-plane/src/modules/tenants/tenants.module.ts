@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { TenantDatabase } from '../../platform/database/tenant-database.js';
+import { ApiKeysController } from './api/api-keys.controller.js';
+import { TenantsController } from './api/tenants.controller.js';
+import { ChooseFailModeHandler } from './commands/choose-fail-mode/choose-fail-mode.handler.js';
+import { IssueApiKeyHandler } from './commands/issue-api-key/issue-api-key.handler.js';
+import { RevokeApiKeyHandler } from './commands/revoke-api-key/revoke-api-key.handler.js';
+import { SignUpTenantHandler } from './commands/sign-up-tenant/sign-up-tenant.handler.js';
+import { SwitchTenantModeHandler } from './commands/switch-tenant-mode/switch-tenant-mode.handler.js';
+import { TenantsProjection } from './projections/tenants.projection.js';
+import { TenantsRepository } from './projections/tenants.repository.js';
+import { GetTenantHandler } from './queries/get-tenant/get-tenant.handler.js';
+import { ListApiKeysHandler } from './queries/list-api-keys/list-api-keys.handler.js';
+
+/** The Tenant context: sign-up and the shadow trial, mode and fail mode, API keys. */
+@Module({
+  controllers: [TenantsController, ApiKeysController],
+  providers: [
+    { provide: TenantsRepository, inject: [TenantDatabase], useFactory: (db: TenantDatabase) => new TenantsRepository(db) },
+    TenantsProjection,
+    SignUpTenantHandler,
+    SwitchTenantModeHandler,
+    ChooseFailModeHandler,
+    IssueApiKeyHandler,
+    RevokeApiKeyHandler,
+    GetTenantHandler,
+    ListApiKeysHandler,
+  ],
+  exports: [TenantsRepository],
+})
+export class TenantsModule {}

@@ -1,0 +1,75 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { EventBus } from '@nestjs/cqrs';
+import type { DatabaseHandle } from '@thoth/db';
+import type { Logger } from 'pino';
+import type { ControlPlaneConfig } from '../config/config.js';
+import { EventNotifications } from '../event-store/event-notifications.js';
+import { EventRecorded, EventStore } from '../event-store/event-store.js';
+import { PostgresEventStore } from '../event-store/postgres-event-store.js';
+import { ProjectionRebuilder } from '../event-store/projection-rebuilder.js';
+import { ProjectionRegistry } from '../event-store/projection.js';
+import { ApiKeyLookupRepository } from './auth/api-key-lookup.repository.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { Clock } from './clock/clock.js';
+import { TenantDatabase } from './database/tenant-database.js';
+import { ProblemFilter } from './http/problem.filter.js';
+import { OpenApiController } from './openapi/openapi.controller.js';
+import { RateLimitGuard, RateLimitSettings } from './rate-limit/rate-limit.guard.js';
+import { CONFIG, DATABASE, LOGGER } from './tokens.js';
+
+export interface PlatformDependencies {
+  config: ControlPlaneConfig;
+  database: DatabaseHandle;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * What every bounded context builds on: the tenant-scoped database, the event store with its
+ * projections and notifications, authentication, rate limits, problem errors, OpenAPI.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot({ config, database, clock, logger }: PlatformDependencies): DynamicModule {
+    return {
+      module: PlatformModule,
+      controllers: [OpenApiController],
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: DATABASE, useValue: database },
+        { provide: Clock, useValue: clock },
+        { provide: TenantDatabase, useValue: new TenantDatabase(database) },
+        { provide: ProjectionRegistry, useValue: new ProjectionRegistry() },
+        {
+          provide: EventStore,
+          inject: [TenantDatabase, ProjectionRegistry, EventBus],
+          useFactory: (db: TenantDatabase, projections: ProjectionRegistry, bus: EventBus) =>
+            new PostgresEventStore(db, projections, (events) => bus.publishAll(events.map((e) => new EventRecorded(e)))),
+        },
+        {
+          provide: ProjectionRebuilder,
+          inject: [TenantDatabase, ProjectionRegistry],
+          useFactory: (db: TenantDatabase, projections: ProjectionRegistry) => new ProjectionRebuilder(db, projections),
+        },
+        {
+          provide: EventNotifications,
+          useFactory: async () => {
+            const notifications = new EventNotifications(database, config.databaseUrl, logger);
+            await notifications.start();
+            return notifications;
+          },
+        },
+        { provide: ApiKeyLookupRepository, inject: [TenantDatabase], useFactory: (db: TenantDatabase) => new ApiKeyLookupRepository(db) },
+        { provide: RateLimitSettings, useValue: new RateLimitSettings(config.rateLimit) },
+        // Guards run in this order: who is calling (401/403), then how often (429).
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_FILTER, useValue: new ProblemFilter(logger) },
+      ],
+      exports: [CONFIG, LOGGER, DATABASE, Clock, TenantDatabase, ProjectionRegistry, EventStore, ProjectionRebuilder, EventNotifications],
+    };
+  }
+}

@@ -1,0 +1,30 @@
+/** One precise complaint inside a DomainError: where (a JSON pointer), what, and for sources a line and column. */
+export interface DomainErrorDetail {
+  path: string;
+  code: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+/**
+ * A rule of the domain said no. `kind` tells the edge how to answer (404, 409, 422) and
+ * `code` is the stable machine-readable name (`tenant.api_key_not_found`). `field` (a JSON
+ * pointer into the request) or `errors` become the problem's `errors[]`.
+ */
+export class DomainError extends Error {
+  readonly field: string | undefined;
+  readonly errors: readonly DomainErrorDetail[] | undefined;
+
+  constructor(
+    readonly code: string,
+    readonly kind: 'not_found' | 'conflict' | 'invalid',
+    message: string,
+    details: { field?: string; errors?: readonly DomainErrorDetail[] } = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+    this.field = details.field;
+    this.errors = details.errors;
+  }
+}
