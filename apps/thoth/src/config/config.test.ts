@@ -7,7 +7,6 @@ describe('loadConfig', () => {
     expect(config.mode).toBe('embedded');
     expect(config.databaseUrl).toMatch(/^pglite:\/.*\.thoth\/pgdata$/);
     expect(config.kafkaBrokers).toBeUndefined();
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 4000 });
   });
 
   it('switches to production wiring when DATABASE_URL is set', () => {
@@ -18,12 +17,12 @@ describe('loadConfig', () => {
   });
 
   it('fails fast and names every variable that is wrong', () => {
-    expect(() => loadConfig({ DATABASE_URL: 'mysql://x', THOTH_HTTP_PORT: '99999', KAFKA_BROKERS: 'nope' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x', THOTH_LOG_LEVEL: 'loud', KAFKA_BROKERS: 'nope' })).toThrow(ConfigError);
     try {
-      loadConfig({ DATABASE_URL: 'mysql://x', THOTH_HTTP_PORT: '99999', KAFKA_BROKERS: 'nope' });
+      loadConfig({ DATABASE_URL: 'mysql://x', THOTH_LOG_LEVEL: 'loud', KAFKA_BROKERS: 'nope' });
     } catch (error) {
       expect((error as Error).message).toMatch(/DATABASE_URL/);
-      expect((error as Error).message).toMatch(/THOTH_HTTP_PORT/);
+      expect((error as Error).message).toMatch(/THOTH_LOG_LEVEL/);
       expect((error as Error).message).toMatch(/KAFKA_BROKERS/);
     }
   });

@@ -11,9 +11,7 @@ const Environment = z.object({
     .string()
     .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]')
     .optional(),
-  THOTH_HTTP_HOST: z.string().default('127.0.0.1'),
-  THOTH_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  THOTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  THOTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export interface ThothConfig {
@@ -22,7 +20,6 @@ export interface ThothConfig {
   dataDir: string;
   databaseUrl: string;
   kafkaBrokers: string[] | undefined;
-  http: { host: string; port: number };
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
 }
 
@@ -44,7 +41,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ThothConfig {
     dataDir,
     databaseUrl: e.DATABASE_URL ?? `pglite:${resolve(dataDir, 'pgdata')}`,
     kafkaBrokers: e.KAFKA_BROKERS?.split(','),
-    http: { host: e.THOTH_HTTP_HOST, port: e.THOTH_HTTP_PORT },
     logLevel: e.THOTH_LOG_LEVEL,
   };
 }

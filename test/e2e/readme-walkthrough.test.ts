@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The README is a contract with a newcomer: this runs its start command exactly as written
+// (on a fresh data directory) and then its curl walkthrough, line for line.
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+function readmeStartCommand(): string {
+  const line = README.split('\n').find((l) => /^bash infra\/local\/bootstrap\.sh pnpm start\s*$/.test(l.trim()));
+  if (!line) throw new Error('README no longer gives `bash infra/local/bootstrap.sh pnpm start`');
+  return line.trim();
+}
+
+function readmeWalkthrough(): string {
+  const match = /<!-- walkthrough:start -->\s*```sh\n([\s\S]*?)```\s*<!-- walkthrough:end -->/.exec(README);
+  if (!match?.[1]) throw new Error('README walkthrough block not found');
+  return match[1];
+}
+
+function run(command: string, env: NodeJS.ProcessEnv, detached = false): ChildProcess {
+  return spawn('bash', ['-c', command], { cwd: ROOT, env: { ...process.env, ...env }, detached, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+describe('README', () => {
+  let thoth: ChildProcess;
+  let api: string;
+  let log = '';
+  const dataDir = mkdtempSync(join(tmpdir(), 'thoth-readme-'));
+
+  beforeAll(async () => {
+    thoth = run(readmeStartCommand(), { THOTH_DATA_DIR: dataDir, THOTH_HTTP_PORT: '0', THOTH_LOG_LEVEL: 'info' }, true);
+    api = await new Promise<string>((resolve, reject) => {
+      const guard = setTimeout(() => reject(new Error(`thoth did not come up:\n${log}`)), 120_000);
+      const onData = (chunk: Buffer) => {
+        log += chunk.toString();
+        const up = /"api":"(http:\/\/[^"]+)\/v1".*"msg":"thoth is up"/.exec(log);
+        if (up?.[1]) {
+          clearTimeout(guard);
+          resolve(up[1]);
+        }
+      };
+      thoth.stdout!.on('data', onData);
+      thoth.stderr!.on('data', onData);
+      thoth.once('exit', (code) => reject(new Error(`thoth exited with ${code}:\n${log}`)));
+    });
+  });
+
+  afterAll(async () => {
+    if (thoth?.pid && thoth.exitCode === null) {
+      const exited = new Promise((resolve) => thoth.once('exit', resolve));
+      process.kill(-thoth.pid, 'SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts Thoth on the embedded default with no configuration', () => {
+    expect(log).toMatch(/"kind":"pglite"/);
+    expect(log).toMatch(/"mode":"embedded"/);
+  });
+
+  it('walks a newcomer through sign-up, agent, credential and policy with copy-paste curl', async () => {
+    const walkthrough = run(`set -euo pipefail\n${readmeWalkthrough()}`, { THOTH: api });
+    let stdout = '';
+    let stderr = '';
+    walkthrough.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    walkthrough.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => walkthrough.once('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+
+    const lines = stdout.trim().split('\n');
+    expect(JSON.parse(lines[0]!)).toEqual({ agent: 'crm-agent', status: 'active' });
+    const credential = JSON.parse(lines[1]!) as { credential: string; fingerprint: string; agentIds: string[] };
+    expect(credential.credential).toBe('Salesforce prod');
+    // Only the fingerprint of the token is kept, never the token.
+    expect(credential.fingerprint).toBe(createHash('sha256').update('demo-crm-oauth-token').digest('hex'));
+    expect(credential.agentIds).toHaveLength(1);
+    expect(stdout).not.toContain('demo-crm-oauth-token');
+    expect(JSON.parse(lines[2]!)).toMatchObject({ policyVersion: 1, document: 'crm-guardrails' });
+
+    const audit = lines.slice(3).map((l) => l.split(' ')[2]);
+    expect(audit).toEqual(
+      expect.arrayContaining(['tenant.signed_up', 'tenant.api_key_issued', 'agent.registered', 'credential.registered', 'policy.version_published']),
+    );
+  });
+});
