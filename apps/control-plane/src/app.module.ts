@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { DistributionModule } from './distribution/distribution.module.js';
 import { AgentsModule } from './modules/agents/agents.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { CredentialsModule } from './modules/credentials/credentials.module.js';
@@ -14,7 +15,18 @@ export class AppModule {
   static forRoot(dependencies: PlatformDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), PlatformModule.forRoot(dependencies), TenantsModule, AuditModule, AgentsModule, CredentialsModule, PoliciesModule, EnforcersModule],
+      imports: [
+        CqrsModule.forRoot(),
+        PlatformModule.forRoot(dependencies),
+        TenantsModule,
+        AuditModule,
+        AgentsModule,
+        CredentialsModule,
+        PoliciesModule,
+        EnforcersModule,
+        // The config stream to enforcers, when configured (loadConfig always does).
+        ...(dependencies.config.distribution ? [DistributionModule.forRoot(dependencies.config.distribution)] : []),
+      ],
     };
   }
 }

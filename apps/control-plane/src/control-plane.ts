@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { ConfigStreamListener } from './distribution/distribution.module.js';
 import type { ControlPlaneConfig } from './config/config.js';
 import { EventNotifications } from './event-store/event-notifications.js';
 import { ProjectionRebuilder, type RebuildReport } from './event-store/projection-rebuilder.js';
@@ -29,6 +30,8 @@ export interface ControlPlaneOptions {
 export interface ControlPlane {
   /** `http://host:port` the API listens on (`/v1/…`). */
   url: string;
+  /** `host:port` of the config stream enforcers subscribe to (undefined: distribution not configured). */
+  grpcAddress: string | undefined;
   app: NestFastifyApplication;
   database: DatabaseHandle;
   notifications: EventNotifications;
@@ -79,11 +82,13 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
   await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.info({ url, database: database.kind }, 'control plane listening');
+  const grpcAddress = config.distribution ? app.get(ConfigStreamListener).address : undefined;
+  logger.info({ url, grpc: grpcAddress, database: database.kind }, 'control plane listening');
 
   const notifications = app.get(EventNotifications);
   return {
     url,
+    grpcAddress,
     app,
     database,
     notifications,

@@ -14,6 +14,16 @@ const Environment = z.object({
   THOTH_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   THOTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   THOTH_ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  THOTH_GRPC_HOST: z.string().default('127.0.0.1'),
+  THOTH_GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(4001),
+  THOTH_SNAPSHOT_SIGNING_KEY: z
+    .string()
+    .refine((s) => /^[A-Za-z0-9+/]+=*$/.test(s) && Buffer.from(s, 'base64').length === 32, 'must be the base64 of a 32-byte Ed25519 seed')
+    .optional(),
+  NODE_ENV: z.string().optional(),
+  // Test hook (NODE_ENV=test only): the first snapshot of each tenant carrying this policy
+  // version goes out with a corrupted signature, so an e2e test can watch enforcers NACK it.
+  THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION: z.coerce.number().int().min(1).optional(),
 });
 
 export interface ControlPlaneConfig {
@@ -33,6 +43,20 @@ export interface ControlPlaneConfig {
     /** Per client address for unauthenticated calls (sign-up). */
     anonymousPerMinute: number;
   };
+  /** The config stream to enforcers (distribution/); absent: no gRPC listener (API-only tests). */
+  distribution?: DistributionConfig;
+}
+
+export interface DistributionConfig {
+  grpc: { host: string; port: number };
+  /**
+   * Base64 Ed25519 seed snapshots are signed with. Required when NODE_ENV=production;
+   * otherwise, when unset, one is generated once and kept in `keyFile`.
+   */
+  signingKey: string | undefined;
+  keyFile: string;
+  /** Test hook, see THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION. */
+  tamperPolicyVersionForTest?: number;
 }
 
 export class ConfigError extends Error {
@@ -47,6 +71,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     throw new ConfigError(`invalid configuration — ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.THOTH_SNAPSHOT_SIGNING_KEY) {
+    throw new ConfigError('invalid configuration — THOTH_SNAPSHOT_SIGNING_KEY: required in production (base64 of a 32-byte Ed25519 seed)');
+  }
+  if (e.THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION !== undefined && e.NODE_ENV !== 'test') {
+    throw new ConfigError('invalid configuration — THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION: a test hook, only allowed with NODE_ENV=test');
+  }
   const databaseUrl = e.DATABASE_URL ?? `pglite:${resolve(e.THOTH_DATA_DIR, 'pgdata')}`;
   return {
     databaseUrl,
@@ -56,5 +86,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     logLevel: e.THOTH_LOG_LEVEL,
     limits: { bodyBytes: e.THOTH_BODY_LIMIT_BYTES },
     rateLimit: { perKeyPerMinute: e.THOTH_RATE_LIMIT_PER_MINUTE, anonymousPerMinute: e.THOTH_ANONYMOUS_RATE_LIMIT_PER_MINUTE },
+    distribution: {
+      grpc: { host: e.THOTH_GRPC_HOST, port: e.THOTH_GRPC_PORT },
+      signingKey: e.THOTH_SNAPSHOT_SIGNING_KEY,
+      keyFile: resolve(e.THOTH_DATA_DIR, 'snapshot-signing.key'),
+      ...(e.THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION !== undefined ? { tamperPolicyVersionForTest: e.THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION } : {}),
+    },
   };
 }

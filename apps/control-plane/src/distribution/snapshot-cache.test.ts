@@ -52,3 +52,18 @@ describe('SnapshotCache', () => {
     expect(openSnapshot(bad.signed, trusted)).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
   });
 });
+
+describe('SnapshotCache with explicit versions', () => {
+  it('keeps equal content under the same version, and relabels it under a newer one', () => {
+    const cache = new SnapshotCache({ signer });
+    cache.setSnapshot('t1', config(), { version: 10n });
+    expect(cache.setSnapshot('t1', config(), { version: 10n })).toMatchObject({ ok: true, changed: false, snapshot: { version: 10n } });
+    expect(cache.setSnapshot('t1', config(), { version: 12n })).toMatchObject({ ok: true, changed: true, snapshot: { version: 12n } });
+  });
+
+  it('can sign a snapshot wrongly on purpose (test hook)', () => {
+    const cache = new SnapshotCache({ signer });
+    const result = cache.setSnapshot('t1', config(), { version: 3n, corruptSignatureForTest: true });
+    expect(result.ok && openSnapshot(result.snapshot.signed, trusted)).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+  });
+});

@@ -66,16 +66,17 @@ export class SnapshotCache {
   }
 
   /**
-   * Publishes the tenant's new state. Equal content is a no-op (same version, `changed:
-   * false`); otherwise the version becomes `version` when given (e.g. the tenant's event
-   * stream version, so replicas agree) or the current one plus one.
+   * Publishes the tenant's new state. Equal content under the same (or no) version is a
+   * no-op (`changed: false`); otherwise the version becomes `version` when given (e.g. the
+   * tenant's event position, so replicas agree) or the current one plus one.
+   * `corruptSignatureForTest` sends it out with a signature that does not verify.
    */
-  setSnapshot(tenantId: string, init: ConfigInit, options: { version?: bigint } = {}): SetSnapshotResult {
+  setSnapshot(tenantId: string, init: ConfigInit, options: { version?: bigint; corruptSignatureForTest?: boolean } = {}): SetSnapshotResult {
     const current = this.#snapshots.get(tenantId);
     const candidate = create(EnforcerConfigSchema, { ...init, tenantId, version: 0n, contentHash: '' } as ConfigInit);
     if (candidate.policy) candidate.policy.contentHash = policyContentHash(candidate.policy.content);
     const contentHash = snapshotContentHash(candidate);
-    if (current && current.contentHash === contentHash && options.version === undefined) {
+    if (current && current.contentHash === contentHash && (options.version === undefined || options.version === current.version)) {
       return { ok: true, snapshot: current, changed: false };
     }
     const version = options.version ?? (current ? current.version + 1n : 1n);
@@ -90,7 +91,8 @@ export class SnapshotCache {
     if (!compiled.ok) return { ok: false, code: compiled.code, message: compiled.message, errors: compiled.errors };
 
     const now = this.#clock();
-    const { signed, config } = signSnapshot({ ...candidate, version, issuedAt: timestampFromMs(now) }, this.#signer);
+    const { signed: good, config } = signSnapshot({ ...candidate, version, issuedAt: timestampFromMs(now) }, this.#signer);
+    const signed = options.corruptSignatureForTest ? corrupted(good) : good;
     if (config.policy) this.#compiled.set(tenantId, { policyHash: config.policy.contentHash, policy: compiled.policy });
     return { ok: true, snapshot: this.#publish({ tenantId, version, contentHash: config.contentHash, signed, config, publishedAt: now }), changed: true };
   }
@@ -104,10 +106,7 @@ export class SnapshotCache {
     if (!current) throw new Error(`no snapshot for tenant ${tenantId}`);
     const version = current.version + 1n;
     const { signed, config } = signSnapshot({ ...current.config, version }, this.#signer);
-    const signature = Uint8Array.from(signed.signature);
-    signature[0] = (signature[0] ?? 0) ^ 0xff;
-    const bad = create(SignedSnapshotSchema, { ...signed, signature });
-    return this.#publish({ tenantId, version, contentHash: config.contentHash, signed: bad, config, publishedAt: this.#clock() });
+    return this.#publish({ tenantId, version, contentHash: config.contentHash, signed: corrupted(signed), config, publishedAt: this.#clock() });
   }
 
   /** Calls `listener` with every snapshot published for the tenant from now on. */
@@ -132,4 +131,10 @@ export class SnapshotCache {
     }
     return snapshot;
   }
+}
+
+function corrupted(signed: SignedSnapshot): SignedSnapshot {
+  const signature = Uint8Array.from(signed.signature);
+  signature[0] = (signature[0] ?? 0) ^ 0xff;
+  return create(SignedSnapshotSchema, { ...signed, signature });
 }

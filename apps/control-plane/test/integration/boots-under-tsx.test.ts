@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,12 +11,14 @@ import { call, createAppLoginRole } from './support/control-plane.js';
 // parameter without @Inject would only break there. Boot the real entry point the same way.
 const APP = fileURLToPath(new URL('../../', import.meta.url));
 let role: Awaited<ReturnType<typeof createAppLoginRole>>;
+const dataDir = mkdtempSync(join(tmpdir(), 'thoth-cp-boot-'));
 
 beforeAll(async () => {
   role = await createAppLoginRole();
 });
 afterAll(async () => {
   await role?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('src/main.ts under tsx', () => {
@@ -21,7 +26,7 @@ describe('src/main.ts under tsx', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: APP,
       // Only what the control plane reads: nothing leaks in from the test runner's environment.
-      env: { DATABASE_URL: role.url, THOTH_HTTP_PORT: '0', THOTH_LOG_LEVEL: 'info' },
+      env: { DATABASE_URL: role.url, THOTH_HTTP_PORT: '0', THOTH_GRPC_PORT: '0', THOTH_DATA_DIR: dataDir, THOTH_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];

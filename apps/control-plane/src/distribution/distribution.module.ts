@@ -1,0 +1,184 @@
+import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { Signer } from '@thoth/snapshot';
+import type { Logger } from 'pino';
+import type { DistributionConfig } from '../config/config.js';
+import { EventNotifications } from '../event-store/event-notifications.js';
+import { EventRecorded } from '../event-store/event-store.js';
+import { AgentsModule } from '../modules/agents/agents.module.js';
+import { AgentsRepository } from '../modules/agents/projections/agents.repository.js';
+import { CredentialsModule } from '../modules/credentials/credentials.module.js';
+import { CredentialsRepository } from '../modules/credentials/projections/credentials.repository.js';
+import { EnforcerStatusRecorder } from '../modules/enforcers/config-stream/enforcer-status.recorder.js';
+import { EnforcerTokenAuthenticator } from '../modules/enforcers/config-stream/enforcer-token.authenticator.js';
+import { EnforcersModule } from '../modules/enforcers/enforcers.module.js';
+import { PoliciesModule } from '../modules/policies/policies.module.js';
+import { PoliciesRepository } from '../modules/policies/projections/policies.repository.js';
+import { TenantsRepository } from '../modules/tenants/projections/tenants.repository.js';
+import { TenantsModule } from '../modules/tenants/tenants.module.js';
+import { TenantDatabase } from '../platform/database/tenant-database.js';
+import { LOGGER } from '../platform/tokens.js';
+import { DistributionController } from './api/distribution.controller.js';
+import { ConfigStreamServer } from './config-stream-server.js';
+import type { EnforcerAuthenticator } from './enforcer-status.js';
+import { QueuedStatusSink } from './queued-status-sink.js';
+import { SnapshotBuilder } from './snapshot-builder.js';
+import { SnapshotCache } from './snapshot-cache.js';
+import { loadSnapshotSigner, SNAPSHOT_SIGNER } from './snapshot-signing-key.js';
+import { affectsSnapshot, SnapshotVersionRepository } from './snapshot-version.repository.js';
+
+const DISTRIBUTION_CONFIG = Symbol('DistributionConfig');
+/** Served tenants are rebuilt this often anyway, in case a NOTIFY was lost on a reconnect. */
+const RESYNC_INTERVAL_MS = 60_000;
+
+/** This replica's own appends: rebuild at once (other replicas hear of them through NOTIFY). */
+@EventsHandler(EventRecorded)
+export class SnapshotTrigger implements IEventHandler<EventRecorded> {
+  constructor(@Inject(SnapshotBuilder) private readonly builder: SnapshotBuilder) {}
+
+  handle({ record }: EventRecorded): void {
+    if (affectsSnapshot(record.type)) this.builder.changed(record.tenantId);
+  }
+}
+
+/** The gRPC listener of the config stream, started with the app and stopped before it. */
+@Injectable()
+export class ConfigStreamListener implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  #server: Server | undefined;
+  #address: string | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #resync: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(DISTRIBUTION_CONFIG) private readonly config: DistributionConfig,
+    @Inject(ConfigStreamServer) private readonly streams: ConfigStreamServer,
+    @Inject(SnapshotBuilder) private readonly builder: SnapshotBuilder,
+    @Inject(QueuedStatusSink) private readonly status: QueuedStatusSink,
+    @Inject(EventNotifications) private readonly notifications: EventNotifications,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** `host:port` enforcers connect to (THOTH_CONTROL_PLANE_GRPC). */
+  get address(): string {
+    if (!this.#address) throw new Error('the config stream listener is not started');
+    return this.#address;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.#unsubscribe = this.notifications.subscribe((n) => {
+      if (affectsSnapshot(n.type)) this.builder.changed(n.tenantId);
+    });
+    this.#resync = setInterval(() => this.builder.resync(), RESYNC_INTERVAL_MS);
+    this.#resync.unref();
+    const server = new Server();
+    this.streams.register(server);
+    const { host, port } = this.config.grpc;
+    const bound = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+    );
+    this.#server = server;
+    this.#address = `${host.includes(':') ? `[${host}]` : host}:${bound}`;
+    this.logger.info({ grpc: this.#address }, 'config stream listening');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.#unsubscribe?.();
+    clearInterval(this.#resync);
+    const server = this.#server;
+    this.#server = undefined;
+    if (server) {
+      // Ending the streams lets each enforcer reconnect (elsewhere) and keep its last good snapshot.
+      this.streams.closeAll();
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2_000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    }
+    await this.builder.close();
+    // Reports already taken (ACKs) are written before the database closes, within reason.
+    await Promise.race([this.status.idle(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+  }
+}
+
+/**
+ * Config distribution (DESIGN.md "Config push"): the snapshot builder keeps the cache of
+ * the tenants served here current from the read models; the config stream server pushes
+ * it over gRPC to enforcers, which authenticate with their token and whose ACK/NACK and
+ * heartbeats become the enforcers context's commands. The public key is on the REST API.
+ */
+@Module({})
+export class DistributionModule {
+  static forRoot(config: DistributionConfig): DynamicModule {
+    return {
+      module: DistributionModule,
+      imports: [TenantsModule, AgentsModule, CredentialsModule, PoliciesModule, EnforcersModule],
+      controllers: [DistributionController],
+      providers: [
+        { provide: DISTRIBUTION_CONFIG, useValue: config },
+        { provide: SNAPSHOT_SIGNER, inject: [LOGGER], useFactory: (logger: Logger) => loadSnapshotSigner(config, logger) },
+        { provide: SnapshotCache, inject: [SNAPSHOT_SIGNER], useFactory: (signer: Signer) => new SnapshotCache({ signer }) },
+        { provide: SnapshotVersionRepository, inject: [TenantDatabase], useFactory: (db: TenantDatabase) => new SnapshotVersionRepository(db) },
+        {
+          provide: SnapshotBuilder,
+          inject: [SnapshotCache, SnapshotVersionRepository, TenantsRepository, PoliciesRepository, AgentsRepository, CredentialsRepository, LOGGER],
+          useFactory: (
+            cache: SnapshotCache,
+            versions: SnapshotVersionRepository,
+            tenants: TenantsRepository,
+            policies: PoliciesRepository,
+            agents: AgentsRepository,
+            credentials: CredentialsRepository,
+            logger: Logger,
+          ) =>
+            new SnapshotBuilder({
+              cache,
+              version: (tenantId) => versions.latest(tenantId),
+              read: async (tenantId) => {
+                const tenant = await tenants.findTenant(tenantId);
+                if (!tenant) return undefined;
+                const [policy, agentRows, credentialRows] = await Promise.all([
+                  policies.findCurrent(tenantId),
+                  agents.list(tenantId, {}),
+                  credentials.list(tenantId, { status: 'active' }),
+                ]);
+                return { tenant, policy, agents: agentRows, credentials: credentialRows };
+              },
+              logger: logger.child({ component: 'distribution' }),
+              ...(config.tamperPolicyVersionForTest !== undefined ? { tamperPolicyVersionForTest: config.tamperPolicyVersionForTest } : {}),
+            }),
+        },
+        { provide: QueuedStatusSink, inject: [EnforcerStatusRecorder], useFactory: (recorder: EnforcerStatusRecorder) => new QueuedStatusSink(recorder) },
+        {
+          provide: ConfigStreamServer,
+          inject: [SnapshotCache, EnforcerTokenAuthenticator, QueuedStatusSink, SnapshotBuilder, LOGGER],
+          useFactory: (cache: SnapshotCache, tokens: EnforcerTokenAuthenticator, status: QueuedStatusSink, builder: SnapshotBuilder, logger: Logger) => {
+            const log = logger.child({ component: 'config-stream' });
+            // A tenant is built here on its first subscription; the stream pushes it once it is.
+            const authenticator: EnforcerAuthenticator = {
+              authenticate: async (token) => {
+                const identity = await tokens.authenticate(token);
+                for (const tenantId of identity?.tenantIds ?? []) void builder.ensure(tenantId);
+                return identity;
+              },
+            };
+            return new ConfigStreamServer({
+              cache,
+              authenticator,
+              status,
+              onError: (error, context) => log.error({ err: error, context }, 'config stream: unexpected error'),
+            });
+          },
+        },
+        SnapshotTrigger,
+        ConfigStreamListener,
+      ],
+    };
+  }
+}

@@ -1,0 +1,100 @@
+import { generateSigningKey, keyring, openSnapshot, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { TenantState } from './enforcer-config.js';
+import { SnapshotBuilder } from './snapshot-builder.js';
+import { SnapshotCache } from './snapshot-cache.js';
+
+const signer = signerFromSeed(generateSigningKey());
+const trusted = keyring([verifierFromPublicKey(signer.publicKey)]);
+const T = '00000000-0000-4000-8000-000000000001';
+const at = new Date('2026-01-01T00:00:00Z');
+const policySource = (n: number) => `apiVersion: thoth.dev/policy/v1\nkind: Policy\nmetadata: {name: p, version: "${n}"}\ndefaults: {effect: allow}\n`;
+
+function world() {
+  const state = { position: 5n, policyVersion: 1, suspended: false, reads: 0 };
+  const read = async (tenantId: string): Promise<TenantState | undefined> => {
+    state.reads++;
+    if (tenantId !== T) return undefined;
+    return {
+      tenant: { tenantId: T, name: 'Acme', email: 'a@b.c', mode: 'enforce', failMode: 'closed', signedUpAt: at, trialEndsAt: at, version: 1, updatedAt: at },
+      policy: {
+        policy: { tenantId: T, currentVersion: state.policyVersion, contentHash: 'x', mode: 'enforce', version: 1, updatedAt: at },
+        current: {
+          tenantId: T, version: state.policyVersion, format: 'yaml', source: policySource(state.policyVersion), contentHash: 'x',
+          documentName: 'p', documentVersion: '1', rolledBackTo: null, publishedAt: at, publishedBy: 'key:1',
+        },
+      },
+      agents: [
+        { agentId: 'a-uuid', tenantId: T, name: 'crm-agent', description: null, labels: {}, status: state.suspended ? 'suspended' : 'active', statusReason: null, statusChangedAt: at, tokenHash: 'ab'.repeat(32), tokenHint: 'thoth_at_abcd', registeredAt: at, version: 1, updatedAt: at },
+      ],
+      credentials: [],
+    };
+  };
+  return { state, read, version: async (tenantId: string) => (tenantId === T ? state.position : undefined) };
+}
+
+const quiet = pino({ level: 'silent' });
+const settle = () => new Promise((r) => setTimeout(r, 30));
+
+describe('SnapshotBuilder', () => {
+  it('builds a tenant on its first subscription, versioned by its last relevant event', async () => {
+    const w = world();
+    const cache = new SnapshotCache({ signer });
+    const builder = new SnapshotBuilder({ cache, version: w.version, read: w.read, logger: quiet });
+    const snapshot = await builder.ensure(T);
+    expect(snapshot?.version).toBe(5n);
+    const opened = openSnapshot(snapshot!.signed, trusted, { tenantId: T, version: 5n });
+    expect(opened.ok && opened.config.agents.map((a) => a.agentId)).toEqual(['crm-agent']);
+    expect(await builder.ensure('00000000-0000-4000-8000-00000000dead')).toBeUndefined();
+  });
+
+  it('rebuilds served tenants on change, coalescing bursts, and ignores tenants it does not serve', async () => {
+    const w = world();
+    const cache = new SnapshotCache({ signer });
+    const builder = new SnapshotBuilder({ cache, version: w.version, read: w.read, logger: quiet, debounceMs: 5 });
+    builder.changed(T);
+    await settle();
+    expect(w.state.reads).toBe(0);
+    await builder.ensure(T);
+    w.state.suspended = true;
+    w.state.position = 9n;
+    for (let i = 0; i < 10; i++) builder.changed(T);
+    await settle();
+    expect(w.state.reads).toBe(2);
+    expect(cache.get(T)?.version).toBe(9n);
+    // The same event heard twice (EventBus and NOTIFY) publishes nothing new.
+    builder.changed(T);
+    await settle();
+    expect(cache.get(T)?.version).toBe(9n);
+    await builder.close();
+  });
+
+  it('publishes the next version when content changed under an unchanged one (out-of-order commit)', async () => {
+    const w = world();
+    const cache = new SnapshotCache({ signer });
+    const builder = new SnapshotBuilder({ cache, version: w.version, read: w.read, logger: quiet });
+    await builder.ensure(T);
+    w.state.suspended = true;
+    builder.changed(T);
+    await settle();
+    expect(cache.get(T)?.version).toBe(6n);
+  });
+
+  it('test hook: corrupts the signature of the first snapshot with the named policy version only', async () => {
+    const w = world();
+    const cache = new SnapshotCache({ signer });
+    const builder = new SnapshotBuilder({ cache, version: w.version, read: w.read, logger: quiet, tamperPolicyVersionForTest: 2 });
+    await builder.ensure(T);
+    w.state.policyVersion = 2;
+    w.state.position = 7n;
+    builder.changed(T);
+    await settle();
+    expect(openSnapshot(cache.get(T)!.signed, trusted)).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+    w.state.suspended = true;
+    w.state.position = 8n;
+    builder.changed(T);
+    await settle();
+    expect(openSnapshot(cache.get(T)!.signed, trusted)).toMatchObject({ ok: true });
+  });
+});

@@ -1,0 +1,290 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Effect, RuleKind, type DecideResponse } from '../../libs/contracts/src/index.js';
+import { createTestDatabase, createTestTopics, dropTestDatabase, testKafka, testKafkaBrokers } from '../../libs/testing/src/index.js';
+import { agentClient, waitFor, type AgentClient } from '../integration/enforcers/harness.js';
+import { call, ok, Proc } from './enforcers.support.js';
+
+// Issue 5, acceptance 1 and 2, across processes: the real control plane (tsx main.ts on its
+// own Postgres database), two enforcer processes on its config stream, the real Kafka broker.
+const TAMPERED_POLICY_VERSION = 3;
+const WAIT_MS = 30_000;
+
+const POLICY = (version: number, rules: string) => `apiVersion: thoth.dev/policy/v1
+kind: Policy
+metadata: {name: crm-guardrails, version: "${version}"}
+defaults: {effect: allow}
+rules:
+  - id: no-drops
+    match: {tools: ["db.drop_*"]}
+    effect: deny
+    reason: Nobody drops tables.
+${rules}`;
+const NO_CRM_DELETES = `  - id: no-crm-deletes
+    match: {tools: ["crm.delete_*"]}
+    effect: deny
+    reason: CRM deletes need a human.
+`;
+const NO_CRM_UPDATES = `  - id: no-crm-updates
+    match: {tools: ["crm.update_*"]}
+    effect: deny
+    reason: Frozen.
+`;
+
+interface RunningEnforcer {
+  proc: Proc;
+  address: string;
+  http: string;
+  agents: Record<'crm' | 'reports', AgentClient>;
+}
+
+describe('control plane → two enforcer processes → Kafka', () => {
+  const serverUrl = inject('thoth.serverUrl');
+  const databaseName = `thoth_test_${inject('thoth.runId')}_enf_${randomBytes(3).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'thoth-e2e-enforcers-'));
+  let topic: string;
+  let controlPlane: Proc;
+  let api: string;
+  let grpc: string;
+  let key: string;
+  let tenantId: string;
+  let publicKey: string;
+  const agentTokens: Record<'crm' | 'reports', string> = { crm: '', reports: '' };
+  let crmAgentId: string;
+  const enforcerTokens: string[] = [];
+  const enforcers: RunningEnforcer[] = [];
+  const extra: Proc[] = [];
+  let policyEtag: string | undefined;
+
+  // Every decision an enforcer answered, and every DecisionEvent on the topic.
+  const answered: string[] = [];
+  const consumed: string[] = [];
+  const consumer = () => testKafka(`e2e-enforcers-${randomBytes(3).toString('hex')}`).consumer({ groupId: `e2e-enforcers-${randomBytes(4).toString('hex')}` });
+  let kafkaConsumer: ReturnType<typeof consumer>;
+
+  const decide = async (agents: AgentClient, tool: string): Promise<DecideResponse> => {
+    const response = await agents.decide({ tool, resource: 'crm/contacts' });
+    answered.push(response.decisionId);
+    return response;
+  };
+  const snapshot = async () => (await ok(call(api, 'GET', '/v1/distribution/snapshot', { key }))).body as { version: number; policyVersion: number | null };
+  const enforcerRows = async () => (await ok(call(api, 'GET', '/v1/enforcers', { key }))).body.items as Array<{
+    name: string;
+    activeConfig: { version: number } | null;
+    lastRejection: { version: number; errorCode: string } | null;
+    lastSeenAt: string | null;
+  }>;
+  /** Waits until a snapshot after `after` carries `policyVersion` and both enforcers ACKed it. */
+  const rolledOut = async (policyVersion: number, after = 0): Promise<number> => {
+    const { version } = await waitFor(`snapshot with policy v${policyVersion}`, async () => {
+      const s = await snapshot();
+      return s.policyVersion === policyVersion && s.version > after ? s : undefined;
+    });
+    await waitFor(`both enforcers to ACK config ${version}`, async () => {
+      const rows = await enforcerRows();
+      return rows.length === 2 && rows.every((r) => r.activeConfig?.version === version && r.lastSeenAt !== null);
+    }, WAIT_MS);
+    return version;
+  };
+  const publish = async (source: string) => {
+    const headers: Record<string, string> = policyEtag ? { 'if-match': policyEtag } : { 'if-none-match': '*' };
+    const answer = await ok(call(api, 'PUT', '/v1/policy', { key, body: { source }, headers }));
+    policyEtag = answer.headers.get('etag') ?? undefined;
+  };
+  const status = async (e: { http: string }) => {
+    const response = await fetch(`${e.http}/readyz`);
+    return { code: response.status, body: (await response.json()) as { ready: boolean; connected: boolean; sinceContactMs: number | null; tenants: Array<{ version: string }> } };
+  };
+  const startEnforcer = async (name: string, env: Record<string, string>): Promise<{ proc: Proc; address: string; http: string }> => {
+    const proc = Proc.start(name, 'apps/enforcer/src/main.ts', {
+      THOTH_ENFORCER_ID: name,
+      THOTH_ENFORCER_GRPC_PORT: '0',
+      THOTH_ENFORCER_HTTP_PORT: '0',
+      THOTH_CONFIG_PUBLIC_KEYS: publicKey,
+      KAFKA_BROKERS: testKafkaBrokers().join(','),
+      THOTH_DECISIONS_TOPIC: topic,
+      ...env,
+    });
+    const ready = await proc.logged('enforcer ready to serve');
+    return { proc, address: String(ready['address']), http: String(ready['http']) };
+  };
+
+  beforeAll(async () => {
+    [topic] = (await createTestTopics([{ name: `enforcers-e2e-${randomBytes(3).toString('hex')}` }])) as [string];
+    kafkaConsumer = consumer();
+    await kafkaConsumer.connect();
+    await kafkaConsumer.subscribe({ topic, fromBeginning: true });
+    await kafkaConsumer.run({
+      eachMessage: async ({ message }) => {
+        const id = message.headers?.['thoth-decision-id'];
+        consumed.push(id === undefined ? '(no decision id)' : String(id));
+      },
+    });
+
+    const databaseUrl = await createTestDatabase(serverUrl, databaseName);
+    controlPlane = Proc.start('control plane', 'apps/control-plane/src/main.ts', {
+      DATABASE_URL: databaseUrl,
+      THOTH_MIGRATE: 'true',
+      THOTH_DATA_DIR: dataDir,
+      THOTH_HTTP_PORT: '0',
+      THOTH_GRPC_PORT: '0',
+      THOTH_RATE_LIMIT_PER_MINUTE: '100000',
+      THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION: String(TAMPERED_POLICY_VERSION),
+    });
+    const listening = await controlPlane.logged('control plane listening');
+    api = String(listening['url']);
+    grpc = String(listening['grpc']);
+
+    const signedUp = await ok(call(api, 'POST', '/v1/tenants', { body: { name: 'Acme', email: 'ops@acme.test' } }), 201);
+    key = signedUp.body.apiKey.key;
+    tenantId = signedUp.body.tenant.id;
+    await ok(call(api, 'PUT', '/v1/tenant/mode', { key, body: { mode: 'enforce' } }));
+    for (const [slot, name] of [['crm', 'crm-agent'], ['reports', 'report-agent']] as const) {
+      const agent = await ok(call(api, 'POST', '/v1/agents', { key, body: { name } }), 201);
+      agentTokens[slot] = agent.body.token;
+      if (slot === 'crm') crmAgentId = agent.body.agent.id;
+    }
+    for (const name of ['edge-a', 'edge-b']) enforcerTokens.push((await ok(call(api, 'POST', '/v1/enforcers', { key, body: { name } }), 201)).body.token);
+    publicKey = (await ok(call(api, 'GET', '/v1/distribution/public-key'))).body.publicKey;
+    await publish(POLICY(1, ''));
+
+    const names = ['edge-a', 'edge-b'];
+    const started = await Promise.all(
+      names.map((name, i) => startEnforcer(name, { THOTH_CONTROL_PLANE_GRPC: grpc, THOTH_ENFORCER_TOKEN: enforcerTokens[i]! })),
+    );
+    for (const e of started) {
+      enforcers.push({
+        ...e,
+        agents: {
+          crm: agentClient(e.address, { tenantId, agentId: 'crm-agent', token: agentTokens.crm }),
+          reports: agentClient(e.address, { tenantId, agentId: 'report-agent', token: agentTokens.reports }),
+        },
+      });
+    }
+  });
+
+  afterAll(async () => {
+    for (const e of enforcers) for (const a of Object.values(e.agents)) a.close();
+    await Promise.all([...enforcers.map((e) => e.proc.stop()), ...extra.map((p) => p.stop()), controlPlane?.stop()]);
+    await kafkaConsumer?.disconnect();
+    await dropTestDatabase(serverUrl, databaseName).catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('both enforcers activate the published policy (ACKs recorded) and decide by it', async () => {
+    const version = await rolledOut(1);
+    for (const e of enforcers) {
+      expect((await status(e)).body).toMatchObject({ ready: true, connected: true, tenants: [{ version: String(version) }] });
+      const drop = await decide(e.agents.crm, 'db.drop_users');
+      expect(drop.effect).toBe(Effect.DENY);
+      expect(drop.matchedRules.map((r) => r.ruleId)).toContain('no-drops');
+      expect(drop.policyVersion).toBe(1n);
+      expect((await decide(e.agents.crm, 'crm.delete_contacts')).effect).toBe(Effect.ALLOW);
+    }
+  });
+
+  it('a new policy version changes both enforcers’ decisions', async () => {
+    await publish(POLICY(2, NO_CRM_DELETES));
+    await rolledOut(2);
+    for (const e of enforcers) {
+      const answer = await decide(e.agents.crm, 'crm.delete_contacts');
+      expect(answer.effect).toBe(Effect.DENY);
+      expect(answer.matchedRules.map((r) => r.ruleId)).toEqual(['no-crm-deletes']);
+      expect(answer.policyVersion).toBe(2n);
+      expect((await decide(e.agents.crm, 'crm.update_contacts')).effect).toBe(Effect.ALLOW);
+    }
+  });
+
+  it('a snapshot with a bad signature is NACKed and the previous version keeps serving', async () => {
+    const before = (await enforcerRows()).map((r) => r.activeConfig?.version);
+    await publish(POLICY(TAMPERED_POLICY_VERSION, NO_CRM_DELETES + NO_CRM_UPDATES));
+    const { version } = await waitFor('the tampered snapshot', async () => {
+      const s = await snapshot();
+      return s.policyVersion === TAMPERED_POLICY_VERSION ? s : undefined;
+    });
+    const rows = await waitFor('both enforcers to NACK it', async () => {
+      const r = await enforcerRows();
+      return r.every((row) => row.lastRejection?.version === version) ? r : undefined;
+    }, WAIT_MS);
+    for (const row of rows) expect(row.lastRejection?.errorCode).toBe('BAD_SIGNATURE');
+    expect(rows.map((r) => r.activeConfig?.version)).toEqual(before);
+    for (const e of enforcers) {
+      const answer = await decide(e.agents.crm, 'crm.update_contacts');
+      expect(answer.effect).toBe(Effect.ALLOW);
+      expect(answer.policyVersion).toBe(2n);
+    }
+  });
+
+  it('suspending an agent through the API denies its next call on both enforcers', async () => {
+    const tampered = (await snapshot()).version;
+    await ok(call(api, 'POST', `/v1/agents/${crmAgentId}/suspend`, { key, body: { reason: 'incident' } }));
+    // The next snapshot (properly signed) carries the suspension, with policy v3 now.
+    await rolledOut(TAMPERED_POLICY_VERSION, tampered);
+    for (const e of enforcers) {
+      const answer = await decide(e.agents.crm, 'crm.read_contacts');
+      expect(answer.effect).toBe(Effect.DENY);
+      expect(answer.matchedRules.map((r) => r.kind)).toContain(RuleKind.KILL_SWITCH);
+      expect((await decide(e.agents.reports, 'crm.read_contacts')).effect).toBe(Effect.ALLOW);
+    }
+  });
+
+  it('with the control plane stopped, both keep deciding on the last version and report staleness', async () => {
+    expect(await controlPlane.stop()).toBe(0);
+    // Every report (connect, ACK, NACK) was recorded without an error, none lost to a race.
+    expect(controlPlane.lines.filter((l) => Number(l['level']) >= 50).map((l) => l['msg'])).toEqual([]);
+    for (const e of enforcers) {
+      const first = await waitFor(`${e.proc.name} to notice`, async () => {
+        const s = await status(e);
+        return !s.body.connected ? s : undefined;
+      }, WAIT_MS);
+      expect(first.code).toBe(200);
+      expect(first.body.ready).toBe(true);
+      // Staleness grows while nobody answers.
+      await waitFor(`${e.proc.name} staleness to grow`, async () => ((await status(e)).body.sinceContactMs ?? 0) > (first.body.sinceContactMs ?? 0));
+      const metrics = await (await fetch(`${e.http}/metrics`)).text();
+      expect(metrics).toMatch(/^thoth_enforcer_config_staleness_seconds\{[^}]*\} [0-9.e+-]+$/m);
+      expect(metrics).toMatch(/^thoth_enforcer_ready 1$/m);
+
+      const killed = await decide(e.agents.crm, 'crm.read_contacts');
+      expect(killed.effect).toBe(Effect.DENY);
+      const blocked = await decide(e.agents.reports, 'crm.delete_contacts');
+      expect(blocked.effect).toBe(Effect.DENY);
+      expect(blocked.matchedRules.map((r) => r.ruleId)).toEqual(['no-crm-deletes']);
+      expect(blocked.policyVersion).toBe(BigInt(TAMPERED_POLICY_VERSION));
+      expect((await decide(e.agents.reports, 'crm.update_contacts')).effect).toBe(Effect.DENY);
+      expect((await decide(e.agents.reports, 'crm.read_contacts')).effect).toBe(Effect.ALLOW);
+    }
+  });
+
+  it('an enforcer started with no snapshot (control plane unreachable) is not ready and denies', async () => {
+    const lonely = await startEnforcer('edge-c', { THOTH_CONTROL_PLANE_GRPC: grpc, THOTH_ENFORCER_TOKEN: enforcerTokens[0]! });
+    extra.push(lonely.proc);
+    const s = await status(lonely);
+    expect(s.code).toBe(503);
+    expect(s.body).toMatchObject({ ready: false, connected: false, tenants: [] });
+    expect(await (await fetch(`${lonely.http}/metrics`)).text()).toMatch(/^thoth_enforcer_ready 0$/m);
+    const client = agentClient(lonely.address, { tenantId, agentId: 'report-agent', token: agentTokens.reports });
+    try {
+      const answer = await decide(client, 'crm.read_contacts');
+      expect(answer.effect).toBe(Effect.DENY);
+      expect(answer.errorCode).toBe('NOT_READY');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('puts exactly one DecisionEvent per answered decision on Kafka', async () => {
+    // Stopping drains each enforcer's decision log.
+    for (const p of [...enforcers.map((e) => e.proc), ...extra]) expect(await p.stop()).toBe(0);
+    await waitFor(`${answered.length} decision events (have ${consumed.length})`, () => consumed.length >= answered.length, WAIT_MS);
+    expect(answered.length).toBe(23);
+    expect(new Set(answered).size).toBe(answered.length);
+    const seen = new Set(consumed);
+    expect(consumed.length - seen.size, 'duplicated').toBe(0);
+    expect(answered.filter((id) => !seen.has(id)), 'missing').toEqual([]);
+    expect([...seen].filter((id) => !answered.includes(id)), 'unexpected').toEqual([]);
+  });
+});
