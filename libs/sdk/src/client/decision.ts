@@ -1,0 +1,57 @@
+import { Effect, RuleKind, Severity, type DecideResponse, type MatchedRule, type Receipt } from '@thoth/contracts';
+
+/** A matched policy element, as the enforcer reported it. */
+export interface MatchedRuleInfo {
+  readonly ruleId: string;
+  readonly reason: string;
+  /** `condition`, `blast_radius`, `freeze_window`, `credential`, `drift`, `kill_switch`, `default`, `sequence`. */
+  readonly kind: string;
+  readonly severity: 'low' | 'medium' | 'high' | 'critical' | 'unspecified';
+}
+
+/** The enforcer's answer to one tool call, in the SDK's terms. */
+export interface Decision {
+  readonly requestId: string;
+  readonly decisionId: string;
+  /** What the caller must do. In shadow mode `allow` even when policy denies. */
+  readonly allow: boolean;
+  /** Policy would have denied; shadow mode let the call through. */
+  readonly shadow: boolean;
+  readonly matchedRules: readonly MatchedRuleInfo[];
+  readonly policyVersion: bigint;
+  readonly policyHash: string;
+  /** Signed by the enforcer; links the call to its ledger entry. */
+  readonly receipt: Receipt | undefined;
+  /** Set when the request could not be evaluated (`NOT_READY`, `INVALID_AGENT_TOKEN`, …). */
+  readonly errorCode: string;
+  readonly errorMessage: string;
+  /** The wire message, for callers that need every field. */
+  readonly response: DecideResponse;
+}
+
+const lower = (name: string | undefined) => (name ?? 'UNSPECIFIED').toLowerCase();
+
+export function matchedRuleInfo(rule: MatchedRule): MatchedRuleInfo {
+  return {
+    ruleId: rule.ruleId,
+    reason: rule.reason,
+    kind: lower(RuleKind[rule.kind]),
+    severity: lower(Severity[rule.severity]) as MatchedRuleInfo['severity'],
+  };
+}
+
+export function toDecision(response: DecideResponse): Decision {
+  return {
+    requestId: response.requestId,
+    decisionId: response.decisionId,
+    allow: response.effect === Effect.ALLOW,
+    shadow: response.shadow,
+    matchedRules: response.matchedRules.map(matchedRuleInfo),
+    policyVersion: response.policyVersion,
+    policyHash: response.policyHash,
+    receipt: response.receipt,
+    errorCode: response.errorCode,
+    errorMessage: response.errorMessage,
+    response,
+  };
+}
