@@ -209,6 +209,30 @@ describe('calls over a real grpc-js server', () => {
     await expect(stream.send({ message: 'late' })).rejects.toThrow('send() after end()');
   });
 
+  it('bidi: many concurrent sends past a full buffer all arrive, sharing one drain wait', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const stream = echo.bidi();
+      const count = 200;
+      const sends = Array.from({ length: count }, (_, i) => stream.send({ message: `m${i}` }));
+      const received: string[] = [];
+      const reading = (async () => {
+        for await (const response of stream) received.push(response.message);
+      })();
+      await Promise.all(sends);
+      stream.end();
+      await reading;
+      expect(received).toEqual(Array.from({ length: count }, (_, i) => `M${i}`));
+      // Let a warning emitted during the sends reach the listener.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('bidi: a handler error ends the stream with its status', async () => {
     const stream = echo.bidi();
     await stream.send({ message: 'ok' });

@@ -137,6 +137,8 @@ type WritableCall = ClientWritableStream<unknown> | ClientDuplexStream<unknown, 
 interface CallState {
   done: boolean;
   finished: Promise<void>;
+  /** While the write buffer is full: one wait shared by every pending sender. */
+  drained?: Promise<void>;
 }
 
 function watch(call: WritableCall): CallState {
@@ -151,10 +153,18 @@ function watch(call: WritableCall): CallState {
 }
 
 // Writes one request, waiting while the buffer is full. A finished call takes no more
-// requests; its status (on the response side) says why.
+// requests; its status (on the response side) says why. Concurrent senders share one
+// 'drain' listener rather than adding one each.
 async function send(call: WritableCall, request: unknown, state: CallState): Promise<void> {
   if (state.done || call.writableEnded || call.write(request)) return;
-  let onDrain = (): void => {};
-  await Promise.race([new Promise<void>((resolve) => call.once('drain', (onDrain = resolve))), state.finished]);
-  call.off('drain', onDrain);
+  state.drained ??= new Promise<void>((resolve) => {
+    const release = (): void => {
+      call.off('drain', release);
+      state.drained = undefined;
+      resolve();
+    };
+    call.once('drain', release);
+    void state.finished.then(release);
+  });
+  await state.drained;
 }
