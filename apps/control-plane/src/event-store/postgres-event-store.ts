@@ -54,8 +54,10 @@ export class PostgresEventStore extends EventStore {
 
 export async function appendInTransaction(tx: Tx, request: AppendRequest): Promise<RecordedEvent[]> {
   const { tenantId, streamId, expectedVersion, metadata } = request;
-  // Shared with other appends of the tenant, exclusive with a projection rebuild of it.
-  await tx.execute(sql`SELECT pg_advisory_xact_lock_shared(${TENANT_LOCK_CLASS}, hashtext(${tenantId}))`);
+  // One append of a tenant at a time (and none during a rebuild of it): positions are taken
+  // inside the lock, so a tenant's events commit in position order and whoever reads "after
+  // position p" (snapshot versions, other replicas) never sees an earlier one land later.
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${TENANT_LOCK_CLASS}, hashtext(${tenantId}))`);
   const [current] = rowsOf<{ version: number }>(
     await tx.execute(sql`SELECT coalesce(max(version), 0)::int AS version FROM events WHERE stream_id = ${streamId}`),
   );
