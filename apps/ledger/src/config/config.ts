@@ -1,0 +1,73 @@
+import { parseSignerKey, type NoteSigner } from '@thoth/merkle';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const brokers = z.string().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]');
+
+const Environment = z.object({
+  DATABASE_URL: z.string({ error: 'is required' }).regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  KAFKA_BROKERS: brokers,
+  THOTH_LEDGER_SIGNING_KEY: z.string({ error: 'is required (a PRIVATE+KEY+<name>+<id>+<key> signed-note key)' }),
+  THOTH_LEDGER_TOPIC: z.string().min(1).default('thoth.decisions'),
+  THOTH_LEDGER_GROUP: z.string().min(1).default('thoth-ledger'),
+  THOTH_LEDGER_ORIGIN_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/, 'must look like host/path, e.g. thoth.dev/ledger')
+    .default('thoth.dev/ledger'),
+  THOTH_DATA_DIR: z.string().min(1).default('.thoth'),
+  THOTH_LEDGER_ANCHOR_DIR: z.string().min(1).optional(),
+  THOTH_LEDGER_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(10).max(1000).default(250),
+  THOTH_LEDGER_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
+  THOTH_LEDGER_DB_POOL: z.coerce.number().int().min(2).max(100).default(6),
+  THOTH_LEDGER_CONCURRENT_PARTITIONS: z.coerce.number().int().min(1).max(64).default(3),
+  THOTH_HTTP_HOST: z.string().default('127.0.0.1'),
+  THOTH_LEDGER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(4002),
+  THOTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface LedgerConfig {
+  databaseUrl: string;
+  databasePoolSize: number;
+  kafka: { brokers: string[]; topic: string; groupId: string; sessionTimeoutMs: number; concurrentPartitions: number };
+  /** From configuration only, never from the database. */
+  signer: NoteSigner;
+  /** Checkpoint origins are `<originPrefix>/<tenant id>`. */
+  originPrefix: string;
+  anchorDir: string;
+  checkpointIntervalMs: number;
+  http: { host: string; port: number };
+  logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  readonly code = 'config.invalid';
+}
+
+/** Parses the environment once, at boot; the message names every variable that is wrong. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
+  const parsed = Environment.safeParse(env);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const signer = env['THOTH_LEDGER_SIGNING_KEY'] === undefined ? undefined : parseSignerKey(env['THOTH_LEDGER_SIGNING_KEY']);
+  if (signer && !signer.ok) problems.push(`THOTH_LEDGER_SIGNING_KEY: ${signer.reason} (${signer.code})`);
+  if (!parsed.success || !signer?.ok || problems.length > 0) {
+    throw new ConfigError(`invalid ledger configuration — ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.THOTH_LEDGER_DB_POOL,
+    kafka: {
+      brokers: e.KAFKA_BROKERS.split(','),
+      topic: e.THOTH_LEDGER_TOPIC,
+      groupId: e.THOTH_LEDGER_GROUP,
+      sessionTimeoutMs: e.THOTH_LEDGER_KAFKA_SESSION_TIMEOUT_MS,
+      concurrentPartitions: e.THOTH_LEDGER_CONCURRENT_PARTITIONS,
+    },
+    signer: signer.value,
+    originPrefix: e.THOTH_LEDGER_ORIGIN_PREFIX,
+    anchorDir: resolve(e.THOTH_LEDGER_ANCHOR_DIR ?? resolve(e.THOTH_DATA_DIR, 'anchor')),
+    checkpointIntervalMs: e.THOTH_LEDGER_CHECKPOINT_INTERVAL_MS,
+    http: { host: e.THOTH_HTTP_HOST, port: e.THOTH_LEDGER_HTTP_PORT },
+    logLevel: e.THOTH_LOG_LEVEL,
+  };
+}

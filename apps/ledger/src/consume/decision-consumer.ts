@@ -1,0 +1,119 @@
+import type { SqlSession } from '@thoth/db';
+import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { DecisionFolder, FoldOutcome } from '../fold/decision-folder.js';
+import { readStoredOffsets } from '../fold/fold.repository.js';
+
+export interface DecisionConsumerOptions {
+  brokers: string[];
+  topic: string;
+  groupId: string;
+  sessionTimeoutMs: number;
+  /** Batches of this many partitions fold at once (decoding overlaps another batch's transaction). */
+  concurrentPartitions: number;
+  clientId?: string;
+  log: Logger;
+  /** Called after each committed batch (metrics, tests, the benchmark). */
+  onFolded?: (outcome: FoldOutcome, partition: number) => void;
+}
+
+export interface DecisionConsumer {
+  stop(): Promise<void>;
+}
+
+/**
+ * The kafkajs side of folding: a consumer group on the decisions topic whose positions live in
+ * Postgres. Kafka's committed offsets are written after each batch for lag dashboards only; on
+ * every (re)assignment the consumer seeks to the offsets stored in ledger_offsets, and each batch
+ * is checked against them again under lock (DecisionFolder), so a fetch that raced the seek or a
+ * worker that lost its partition cannot fold anything twice.
+ */
+export async function startDecisionConsumer(sql: SqlSession, folder: DecisionFolder, options: DecisionConsumerOptions): Promise<DecisionConsumer> {
+  const { topic, groupId, log } = options;
+  const kafka = new Kafka({ clientId: options.clientId ?? 'thoth-ledger', brokers: options.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogger(log) });
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: options.sessionTimeoutMs,
+    heartbeatInterval: Math.min(3000, Math.floor(options.sessionTimeoutMs / 3)),
+    rebalanceTimeout: Math.max(options.sessionTimeoutMs, 10_000),
+    maxBytesPerPartition: 4 << 20,
+    maxBytes: 16 << 20,
+    maxWaitTimeInMs: 50,
+  });
+
+  const admin = kafka.admin();
+  const earliestOffset = async (partition: number): Promise<number> => {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return Number(offsets.find((o) => o.partition === partition)?.low ?? 0);
+  };
+
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const partitions = payload.memberAssignment[topic] ?? [];
+    void readStoredOffsets(sql, groupId, topic)
+      .then((stored) => {
+        for (const partition of partitions) {
+          const next = stored.get(partition);
+          if (next !== undefined) consumer.seek({ topic, partition, offset: String(next) });
+        }
+        log.info({ partitions, stored: Object.fromEntries(stored) }, 'partitions assigned; seeking to the offsets stored in Postgres');
+      })
+      .catch((error: unknown) => log.error({ err: error }, 'could not read stored offsets at assignment; batches are still checked under lock'));
+  });
+
+  consumer.on(consumer.events.CRASH, ({ payload }) => log.error({ err: payload.error, restart: payload.restart }, 'consumer crashed'));
+  await admin.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.concurrentPartitions,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      const messages = batch.messages.map(toSource);
+      let outcome = await folder.fold(batch.topic, batch.partition, messages);
+      if (outcome.resumeAt !== undefined) {
+        // Kafka's committed offsets trail Postgres's (mirrored after each commit), so a batch past the
+        // stored offset is a fetch that raced our seek — or messages lost to retention. Ask the broker.
+        const earliest = await earliestOffset(batch.partition);
+        if (earliest <= outcome.resumeAt) {
+          log.warn({ partition: batch.partition, stored: outcome.resumeAt, fetched: messages[0]!.offset }, 'batch starts after the stored offset; seeking back');
+          consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(outcome.resumeAt) });
+          return;
+        }
+        log.error({ partition: batch.partition, stored: outcome.resumeAt, earliest }, 'ledger.offsets_gap: Kafka no longer holds the messages after the stored offset; folding from the first it has');
+        outcome = await folder.fold(batch.topic, batch.partition, messages, { allowGap: true });
+      }
+      resolveOffset(batch.lastOffset());
+      options.onFolded?.(outcome, batch.partition);
+      if (outcome.folded + outcome.quarantined > 0) {
+        log.debug({ partition: batch.partition, ...outcome }, 'batch folded');
+      }
+      await consumer
+        .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(outcome.nextOffset) }])
+        .catch((error: unknown) => log.warn({ err: error }, 'could not mirror offsets to Kafka (Postgres holds the real ones)'));
+      await heartbeat();
+    },
+  });
+
+  return {
+    stop: async () => {
+      await consumer.disconnect();
+      await admin.disconnect();
+    },
+  };
+}
+
+function toSource(m: KafkaMessage): { offset: number; key: Uint8Array | null; value: Uint8Array | null } {
+  return { offset: Number(m.offset), key: m.key, value: m.value };
+}
+
+function kafkaLogger(log: Logger) {
+  return () =>
+    ({ level, log: entry }: { level: logLevel; log: { message: string } & Record<string, unknown> }) => {
+      const { message, ...rest } = entry;
+      if (level <= logLevel.ERROR) log.error({ kafka: rest }, message);
+      else if (level === logLevel.WARN) log.warn({ kafka: rest }, message);
+      else log.debug({ kafka: rest }, message);
+    };
+}

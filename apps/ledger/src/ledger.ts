@@ -1,0 +1,88 @@
+import { openDatabase, redactUrl, type DatabaseHandle } from '@thoth/db';
+import { verifierFromSigner } from '@thoth/merkle';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createLedgerApi } from './api/ledger-api.js';
+import { LedgerReader } from './api/ledger-reader.js';
+import { DirectoryAnchor, type Anchor } from './checkpoint/anchor.js';
+import { Checkpointer, type CheckpointSigned } from './checkpoint/checkpointer.js';
+import type { LedgerConfig } from './config/config.js';
+import { startDecisionConsumer, type DecisionConsumer } from './consume/decision-consumer.js';
+import { DecisionFolder, type FoldOutcome } from './fold/decision-folder.js';
+import { TenantTrees } from './merkle/tenant-trees.js';
+
+export interface LedgerHooks {
+  onFolded?: (outcome: FoldOutcome, partition: number) => void;
+  onCheckpoint?: (signed: CheckpointSigned) => void;
+}
+
+export interface RunningLedger {
+  readonly database: DatabaseHandle;
+  readonly checkpointer: Checkpointer;
+  readonly anchor: Anchor;
+  readonly url: string | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * The ledger worker: folding consumer, checkpointer and proof API over one database pool.
+ * The database must already be migrated (by a deploy step or the one-process launcher): the worker's
+ * role may only read and append, never change the schema.
+ */
+export async function startLedger(
+  config: LedgerConfig,
+  log: Logger,
+  hooks: LedgerHooks = {},
+  options: { api?: boolean } = {},
+): Promise<RunningLedger> {
+  const database = await openDatabase({ url: config.databaseUrl, maxConnections: config.databasePoolSize });
+  log.info({ database: redactUrl(config.databaseUrl), topic: config.kafka.topic, group: config.kafka.groupId }, 'ledger starting');
+  const anchor = new DirectoryAnchor(config.anchorDir);
+  const checkpointer = new Checkpointer(database.sql, anchor, {
+    signer: config.signer,
+    originPrefix: config.originPrefix,
+    intervalMs: config.checkpointIntervalMs,
+    log,
+    ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
+  });
+  const folder = new DecisionFolder(database.sql, new TenantTrees(), config.kafka.groupId);
+
+  let server: Server | undefined;
+  let url: string | undefined;
+  if (options.api !== false) {
+    server = createLedgerApi(new LedgerReader(database.sql, verifierFromSigner(config.signer)), log);
+    await new Promise<void>((resolve) => server!.listen(config.http.port, config.http.host, resolve));
+    url = `http://${config.http.host}:${(server.address() as AddressInfo).port}`;
+  }
+  checkpointer.start();
+  let consumer: DecisionConsumer;
+  try {
+    consumer = await startDecisionConsumer(database.sql, folder, {
+      ...config.kafka,
+      log,
+      ...(hooks.onFolded ? { onFolded: hooks.onFolded } : {}),
+    });
+  } catch (error) {
+    await checkpointer.stop();
+    server?.close();
+    await database.close();
+    throw error;
+  }
+  log.info({ url, anchor: anchor.description, verifierKey: verifierFromSigner(config.signer) }, 'ledger is up');
+
+  return {
+    database,
+    checkpointer,
+    anchor,
+    url,
+    stop: async () => {
+      await consumer.stop();
+      await checkpointer.stop();
+      // A graceful stop leaves every folded entry under a signed, anchored checkpoint.
+      await checkpointer.tick().catch((error: unknown) => log.error({ err: error }, 'final checkpoint round failed'));
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await database.close();
+    },
+  };
+}

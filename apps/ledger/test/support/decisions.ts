@@ -1,0 +1,65 @@
+import { create, toBinary } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import { DecisionEventSchema, Effect, Outcome, RuleKind, Severity, type DecisionEvent } from '@thoth/contracts';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { createHash, randomUUID } from 'node:crypto';
+
+export { Kafka, logLevel, type Producer };
+
+/** A realistic decision event; every 7th is a blocked delete during a code freeze. */
+export function decisionEvent(tenantId: string, i: number, overrides: Partial<Omit<DecisionEvent, '$typeName' | '$unknown'>> = {}): DecisionEvent {
+  const agentId = ['crm-agent', 'billing-agent', 'deploy-agent'][i % 3]!;
+  const denied = i % 7 === 0;
+  const args = JSON.stringify({ table: 'executives', ids: [i, i + 1] });
+  const at = 1_795_000_000_000 + i;
+  const decisionId = overrides.decisionId ?? randomUUID();
+  const event = create(DecisionEventSchema, {
+    decisionId,
+    requestId: `req-${i}`,
+    tenantId,
+    agentId,
+    tool: denied ? 'crm.delete_records' : 'crm.read_records',
+    argumentsDigest: createHash('sha256').update(args).digest('hex'),
+    retainedArgumentsJson: new TextEncoder().encode(args),
+    resource: 'crm://executives',
+    credentialFingerprint: createHash('sha256').update(`token-${agentId}`).digest('hex'),
+    source: { ip: '10.1.2.3', region: 'eu-west-1' },
+    effect: denied ? Effect.DENY : Effect.ALLOW,
+    shadow: false,
+    matchedRules: denied
+      ? [{ ruleId: 'freeze.code-freeze', reason: 'code freeze until 2026-12-01: crm.delete_records denied', severity: Severity.CRITICAL, kind: RuleKind.FREEZE_WINDOW }]
+      : [],
+    policyVersion: 3n,
+    policyHash: 'ab'.repeat(32),
+    enforcerId: 'enforcer-1',
+    requestedAt: timestampFromMs(at),
+    decidedAt: timestampFromMs(at + 1),
+    receipt: {
+      decisionId,
+      outcome: denied ? Outcome.DENY : Outcome.ALLOW,
+      reasons: denied ? ['code freeze until 2026-12-01'] : [],
+      policyVersion: 3n,
+      decidedAt: timestampFromMs(at + 1),
+      enforcerId: 'enforcer-1',
+      keyId: 'enforcer-1/key-1',
+      signature: new Uint8Array(64).fill(i % 256),
+      policyHash: 'ab'.repeat(32),
+    },
+  });
+  return Object.assign(event, overrides);
+}
+
+export function encode(event: DecisionEvent): Buffer {
+  return Buffer.from(toBinary(DecisionEventSchema, event));
+}
+
+export function message(event: DecisionEvent): { key: string; value: Buffer } {
+  return { key: `${event.tenantId}/${event.agentId}`, value: encode(event) };
+}
+
+/** Sends raw messages with acks=all in chunks. */
+export async function produce(producer: Producer, topic: string, messages: ReadonlyArray<{ key: string | null; value: Buffer | null }>, chunk = 1000): Promise<void> {
+  for (let i = 0; i < messages.length; i += chunk) {
+    await producer.send({ topic, acks: -1, messages: messages.slice(i, i + chunk).map((m) => ({ key: m.key, value: m.value })) });
+  }
+}

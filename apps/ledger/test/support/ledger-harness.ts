@@ -1,0 +1,100 @@
+import { migrate, openDatabase, type DatabaseHandle } from '@thoth/db';
+import { generateSignerKey, parseSignerKey, verifierFromSigner } from '@thoth/merkle';
+import { createTestDatabase, dropTestDatabase, testAdminUrl, testKafkaBrokers, testTopic, withDatabase } from '@thoth/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import { loadConfig, type LedgerConfig } from '../../src/config/config.js';
+import { createLedgerLogin } from './app-role.js';
+
+export interface LedgerTestContext {
+  name: string;
+  /** The file's own database, as its owner (role thoth): may do what the migrations did. */
+  owner: DatabaseHandle;
+  ownerUrl: string;
+  /** As the ledger worker: a login role that is a member of thoth_ledger and nothing more. */
+  appUrl: string;
+  /** As the Postgres superuser, on the file's database. */
+  adminUrl: string;
+  topic: string;
+  group: string;
+  anchorDir: string;
+  signingKey: string;
+  verifierKey: string;
+  env: Record<string, string>;
+  config(overrides?: Record<string, string>): LedgerConfig;
+  cleanup(): Promise<void>;
+}
+
+export const quietLog = pino({ level: 'warn', base: { service: 'ledger-test' } });
+
+/**
+ * A database of the test file's own (the checkpointer signs for every tenant in its database, so
+ * files must not share one), migrated; a login role for the worker; a topic; an anchor directory.
+ */
+export async function ledgerTestContext(name: string): Promise<LedgerTestContext> {
+  const dbName = `thoth_test_${inject('thoth.runId')}_${name}`;
+  const ownerUrl = await createTestDatabase(inject('thoth.serverUrl'), dbName);
+  const owner = await openDatabase({ url: ownerUrl, maxConnections: 4 });
+  await migrate(owner.sql);
+  const login = await createLedgerLogin(inject('thoth.serverUrl'), ownerUrl, `thoth_ledger_${inject('thoth.runId')}_${name}`);
+  const anchorDir = mkdtempSync(join(tmpdir(), `thoth-anchor-${name}-`));
+  const signingKey = generateSignerKey('thoth.dev/ledger');
+  const signer = parseSignerKey(signingKey);
+  if (!signer.ok) throw new Error(signer.reason);
+  const topic = testTopic(`ledger-${name}`);
+  const group = `thoth-ledger-${name}`;
+  const env = {
+    DATABASE_URL: login.url,
+    KAFKA_BROKERS: testKafkaBrokers().join(','),
+    THOTH_LEDGER_SIGNING_KEY: signingKey,
+    THOTH_LEDGER_TOPIC: topic,
+    THOTH_LEDGER_GROUP: group,
+    THOTH_LEDGER_ANCHOR_DIR: anchorDir,
+    THOTH_LEDGER_CHECKPOINT_INTERVAL_MS: '100',
+    THOTH_LEDGER_KAFKA_SESSION_TIMEOUT_MS: '6000',
+    THOTH_LEDGER_HTTP_PORT: '0',
+    THOTH_LOG_LEVEL: 'warn',
+  };
+  return {
+    name,
+    owner,
+    ownerUrl,
+    appUrl: login.url,
+    adminUrl: withDatabase(testAdminUrl(), dbName),
+    topic,
+    group,
+    anchorDir,
+    signingKey,
+    verifierKey: verifierFromSigner(signer.value),
+    env,
+    config: (overrides = {}) => loadConfig({ ...env, ...overrides }),
+    cleanup: async () => {
+      await owner.close();
+      await dropTestDatabase(inject('thoth.serverUrl'), dbName);
+      await login.drop();
+      rmSync(anchorDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `probe` returns true; the guard only keeps a broken run from hanging (no timing is asserted). */
+export async function eventually(probe: () => Promise<boolean>, what: string, guardMs = 90_000): Promise<void> {
+  const deadline = Date.now() + guardMs;
+  for (;;) {
+    if (await probe()) return;
+    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function count(db: DatabaseHandle, sql: string, params: unknown[] = []): Promise<number> {
+  const [row] = await db.sql.query<{ n: string }>(sql, params);
+  return Number(row?.n ?? 0);
+}
+
+// For tests outside this package (test/e2e, test/bench), which resolve no packages of their own.
+export { testKafka } from '@thoth/testing';
+export { default as pg } from 'pg';
