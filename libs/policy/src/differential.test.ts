@@ -568,7 +568,7 @@ function referenceDecide(w: World, req: DecisionRequest, history: readonly Count
     shadow,
     error,
     entries: [...new Set(entries.map((e) => `${e.id}:${e.effect}`))].sort(),
-    counted: effect === 'allow' ? counted : [],
+    counted,
   };
 }
 
@@ -874,7 +874,7 @@ function runCase(c: Case): number {
       );
     }
     tally(got);
-    if (got.effect === 'allow') state.apply(got.updates, now);
+    state.apply(got.updates, now);
     history.push(...counted);
   });
   return c.calls.length;
@@ -952,7 +952,7 @@ describe('deny overrides allow', () => {
             expect(d2.effect).toBe(shadowed ? 'allow' : 'deny');
             expect(wouldDeny(d2)).toBe(true);
           }
-          if (d1.effect === 'allow') state.apply(d1.updates, now);
+          state.apply(d1.updates, now);
         }
       }),
       { numRuns: 1_500 },
@@ -971,7 +971,7 @@ describe('deny overrides allow', () => {
           // The kill switch denies even in shadow mode; everything else is would-deny there.
           if (policy.mode === 'shadow' && !d.matched.some((m) => m.kind === 'agent_status')) expect(d.effect === 'allow' && d.shadow).toBe(true);
           else expect(d.effect).toBe('deny');
-          if (d.effect === 'allow') state.apply(d.updates, now);
+          state.apply(d.updates, now);
         }
       }),
       { numRuns: 800 },
@@ -993,7 +993,7 @@ describe('decisions are deterministic', () => {
           expect(decide(p1, call.request, state, now)).toStrictEqual(d);
           expect(decide(p1, JSON.parse(JSON.stringify(call.request)) as DecisionRequest, state, now)).toEqual(d);
           expect(decide(p2, call.request, state, now)).toEqual(d);
-          if (d.effect === 'allow') state.apply(d.updates, now);
+          state.apply(d.updates, now);
         }
       }),
       { numRuns: 1_000 },

@@ -65,7 +65,8 @@ describe('the CRM incident, enforced', () => {
     expect(limit?.reason).toContain('one call touches 1206 records; at most 100 per call');
     expect(limit?.kind).toBe('limit');
     expect(d.matched.find((m) => m.ruleId === 'q3-code-freeze')?.reason).toContain('Changes are frozen');
-    expect(d.updates).toEqual([]);
+    // The attempt counts toward the window although it was denied.
+    expect(d.updates.some((u) => u.records === 1206)).toBe(true);
     expect(d.policyVersion).toBe('2025-07-14.1');
     expect(d.policyHash).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
@@ -84,12 +85,20 @@ describe('the CRM incident, enforced', () => {
     expect(d.matched[0]?.reason).toContain('an unbounded number of records');
   });
 
-  it('denies every single delete during the freeze, naming the freeze', () => {
-    const state = new WindowState();
-    const decisions = run(policy, state, incident(IN_FREEZE).slice(0, 1206));
-    expect(decisions.every((d) => d.effect === 'deny' && denyingRules(d).includes('q3-code-freeze'))).toBe(true);
-    // Nothing was deleted, so nothing counts toward the window.
-    expect(state.stats().liveKeys).toBe(0);
+  it('during the freeze: every delete is denied by the freeze, from the 51st by the window limit too; the 4,000 inserts as fabrication', () => {
+    const decisions = run(policy, new WindowState(), incident(IN_FREEZE));
+    const deletes = decisions.slice(0, 1206);
+    const inserts = decisions.slice(1206);
+    expect(inserts).toHaveLength(4000);
+    expect(decisions.every((d) => d.effect === 'deny' && !d.shadow)).toBe(true);
+
+    expect(deletes.slice(0, 50).every((d) => denyingRules(d).join() === 'q3-code-freeze')).toBe(true);
+    expect(deletes.slice(50).every((d) => denyingRules(d).join() === 'q3-code-freeze,crm-delete-blast-radius')).toBe(true);
+    expect(deletes[50]?.matched.find((m) => m.ruleId === 'crm-delete-blast-radius')?.reason).toContain('call 51 within 10m (per agent); at most 50');
+
+    expect(inserts.every((d) => denyingRules(d).join() === 'q3-code-freeze,crm-fabrication')).toBe(true);
+    expect(inserts[0]?.matched.find((m) => m.ruleId === 'crm-fabrication')).toMatchObject({ kind: 'sequence', severity: 'critical', mode: 'enforce' });
+    expect(inserts[0]?.matched.find((m) => m.ruleId === 'crm-fabrication')?.reason).toContain("'crm.insert_records' on 'crm/executives' within 2h after");
   });
 
   it('after the freeze: 1,206 single deletes are denied from the 51st; the 4,000 inserts are denied as fabrication', () => {
@@ -104,7 +113,7 @@ describe('the CRM incident, enforced', () => {
 
     expect(inserts.every((d) => d.effect === 'deny' && denyingRules(d).join() === 'crm-fabrication')).toBe(true);
     expect(inserts[0]?.matched[0]).toMatchObject({ ruleId: 'crm-fabrication', kind: 'sequence', severity: 'critical', mode: 'enforce' });
-    expect(inserts[0]?.matched[0]?.reason).toContain("'crm.insert_records' on 'crm/executives' within 2h after 50 earlier matching calls");
+    expect(inserts[0]?.matched[0]?.reason).toContain("'crm.insert_records' on 'crm/executives' within 2h after 1206 earlier matching calls");
   });
 
   it('lets inserts into another table through, and inserts after the 2h window', () => {

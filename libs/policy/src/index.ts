@@ -6,7 +6,7 @@
  * if (!r.ok) report(r.errors);              // each with code, path, line, column
  * const state = new WindowState({ maxKeys: 100_000 });
  * const d = decide(r.policy, request, state, now);
- * state.apply(d.updates, now);   // the caller applies (updates are empty when denied)
+ * state.apply(d.updates, now);   // the caller applies, whatever the effect: attempts count
  * ```
  */
 export type * from './types.js';

@@ -112,7 +112,7 @@ export interface Decision {
   readonly matched: readonly MatchedRule[];
   readonly policyVersion: string;
   readonly policyHash: string;
-  /** Counter updates to apply when the call proceeds (empty when it is denied). */
+  /** Counter updates to apply, whatever the effect: attempts count toward limits and sequences (empty only for a kill-switch denial or an unevaluable request). */
   readonly updates: readonly StateUpdate[];
 }
 

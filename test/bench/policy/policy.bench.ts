@@ -76,7 +76,7 @@ async function main(): Promise<void> {
       (i) => {
         const now = BENCH_NOW_MS + i;
         const d = decide(policy, thothRequests[i & (POOL - 1)]!, state, now);
-        if (d.effect === 'allow') state.apply(d.updates, now);
+        state.apply(d.updates, now);
         return d;
       },
       { warmup: 20_000, samples: 200_000, minSamples: 20_000, budgetMs: 6_000 },

@@ -193,7 +193,11 @@ function decideUnsafe(bundle: Bundle, req: DecisionRequest, state: WindowStateVi
     matched: ev.matched ?? NONE,
     policyVersion: doc.version,
     policyHash: doc.hash,
-    updates: effect === 'allow' ? (ev.updates ?? NONE) : NONE,
+    // Attempts count, allowed or not: an agent that tried 1,206 deletes has passed "50 in 10
+    // minutes" whether or not a freeze stopped each one, and inserts right after attempted
+    // deletes are the fabrication signal. (A kill-switch denial or an unevaluable request,
+    // above, counts toward nothing.)
+    updates: ev.updates ?? NONE,
   };
   if (ev.error !== undefined) (d as { error?: EvaluationFailure }).error = ev.error;
   return d;
