@@ -29,16 +29,16 @@ module.exports = {
     },
     {
       name: 'pure-libs-stay-pure',
-      comment: 'libs/policy and libs/merkle depend on nothing of ours, so they embed anywhere (enforcer, control plane, SDK).',
+      comment: 'libs/policy, libs/merkle and libs/api-keys depend on nothing of ours, so they embed anywhere (enforcer, control plane, SDK).',
       severity: 'error',
-      from: { path: '^libs/(policy|merkle)/' },
+      from: { path: '^libs/(policy|merkle|api-keys)/' },
       to: { path: '^(apps|libs)/', pathNot: '^libs/$1/' },
     },
     {
       name: 'pure-libs-do-no-io',
-      comment: 'No files, sockets or processes in the decision engine or the Merkle core.',
+      comment: 'No files, sockets or processes in the decision engine, the Merkle core or the API-key format.',
       severity: 'error',
-      from: { path: '^libs/(policy|merkle)/src/', pathNot: '\\.test\\.ts$' },
+      from: { path: '^libs/(policy|merkle|api-keys)/src/', pathNot: '\\.test\\.ts$' },
       to: {
         dependencyTypes: ['core'],
         path: '^(node:)?(fs|fs/promises|net|http|https|http2|dgram|child_process|worker_threads|cluster|dns|tls)$',
@@ -47,7 +47,7 @@ module.exports = {
     {
       name: 'pure-libs-use-no-drivers',
       severity: 'error',
-      from: { path: '^libs/(policy|merkle)/' },
+      from: { path: '^libs/(policy|merkle|api-keys)/' },
       to: { path: '(^|/)node_modules/(pg|kafkajs|@grpc/grpc-js|drizzle-orm|@electric-sql/pglite)/' },
     },
     {

@@ -34,7 +34,7 @@ describe('README', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'thoth-readme-'));
 
   beforeAll(async () => {
-    thoth = run(readmeStartCommand(), { THOTH_DATA_DIR: dataDir, THOTH_HTTP_PORT: '0', THOTH_GRPC_PORT: '0', THOTH_LOG_LEVEL: 'info' }, true);
+    thoth = run(readmeStartCommand(), { THOTH_DATA_DIR: dataDir, THOTH_HTTP_PORT: '0', THOTH_GRPC_PORT: '0', THOTH_ENFORCER_GRPC_PORT: '0', THOTH_LEDGER_HTTP_PORT: '0', THOTH_LOG_LEVEL: 'info' }, true);
     api = await new Promise<string>((resolve, reject) => {
       const guard = setTimeout(() => reject(new Error(`thoth did not come up:\n${log}`)), 120_000);
       const onData = (chunk: Buffer) => {

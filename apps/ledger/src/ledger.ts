@@ -3,12 +3,14 @@ import { verifierFromSigner } from '@thoth/merkle';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { ApiKeyAuthenticator } from './api/authenticate.js';
 import { createLedgerApi } from './api/ledger-api.js';
 import { LedgerReader } from './api/ledger-reader.js';
 import { DirectoryAnchor, type Anchor } from './checkpoint/anchor.js';
 import { Checkpointer, type CheckpointSigned } from './checkpoint/checkpointer.js';
 import type { LedgerConfig } from './config/config.js';
 import { startDecisionConsumer, type DecisionConsumer } from './consume/decision-consumer.js';
+import type { DecisionSource } from './consume/in-process-source.js';
 import { DecisionFolder, type FoldOutcome } from './fold/decision-folder.js';
 import { TenantTrees } from './merkle/tenant-trees.js';
 
@@ -34,9 +36,16 @@ export async function startLedger(
   config: LedgerConfig,
   log: Logger,
   hooks: LedgerHooks = {},
-  options: { api?: boolean } = {},
+  options: {
+    api?: boolean;
+    /** Share a database the caller opened (the embedded launcher's PGlite); the caller closes it. */
+    database?: DatabaseHandle;
+    /** Where decisions come from; default: the Kafka consumer of `config.kafka`. */
+    source?: DecisionSource;
+  } = {},
 ): Promise<RunningLedger> {
-  const database = await openDatabase({ url: config.databaseUrl, maxConnections: config.databasePoolSize });
+  const database = options.database ?? (await openDatabase({ url: config.databaseUrl, maxConnections: config.databasePoolSize }));
+  const closeDatabase = () => (options.database ? Promise.resolve() : database.close());
   log.info({ database: redactUrl(config.databaseUrl), topic: config.kafka.topic, group: config.kafka.groupId }, 'ledger starting');
   const anchor = new DirectoryAnchor(config.anchorDir);
   const checkpointer = new Checkpointer(database.sql, anchor, {
@@ -51,22 +60,21 @@ export async function startLedger(
   let server: Server | undefined;
   let url: string | undefined;
   if (options.api !== false) {
-    server = createLedgerApi(new LedgerReader(database.sql, verifierFromSigner(config.signer)), log);
+    server = createLedgerApi(new LedgerReader(database.sql, verifierFromSigner(config.signer)), new ApiKeyAuthenticator(database.sql), log);
     await new Promise<void>((resolve) => server!.listen(config.http.port, config.http.host, resolve));
     url = `http://${config.http.host}:${(server.address() as AddressInfo).port}`;
   }
   checkpointer.start();
   let consumer: DecisionConsumer;
   try {
-    consumer = await startDecisionConsumer(database.sql, folder, {
-      ...config.kafka,
-      log,
-      ...(hooks.onFolded ? { onFolded: hooks.onFolded } : {}),
-    });
+    const onFolded = hooks.onFolded ? { onFolded: hooks.onFolded } : {};
+    consumer = options.source
+      ? await options.source({ sql: database.sql, folder, log, groupId: config.kafka.groupId, ...onFolded })
+      : await startDecisionConsumer(database.sql, folder, { ...config.kafka, log, ...onFolded });
   } catch (error) {
     await checkpointer.stop();
     server?.close();
-    await database.close();
+    await closeDatabase();
     throw error;
   }
   log.info({ url, anchor: anchor.description, verifierKey: verifierFromSigner(config.signer) }, 'ledger is up');
@@ -82,7 +90,7 @@ export async function startLedger(
       // A graceful stop leaves every folded entry under a signed, anchored checkpoint.
       await checkpointer.tick().catch((error: unknown) => log.error({ err: error }, 'final checkpoint round failed'));
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-      await database.close();
+      await closeDatabase();
     },
   };
 }

@@ -1,16 +1,25 @@
 import { createControlPlane, loadConfig as loadControlPlaneConfig } from '@thoth/control-plane';
 import { migrate, openDatabase, redactUrl } from '@thoth/db';
-import { mkdirSync } from 'node:fs';
+import { InProcessDecisionLog, KafkaDecisionLog, startEnforcer, type DecisionLog, type RunningEnforcer } from '@thoth/enforcer/embedded';
+import { inProcessSource, startLedger, type LedgerConfig } from '@thoth/ledger';
+import { generateSignerKey, parseSignerKey, verifierFromSigner } from '@thoth/merkle';
+import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from './config/config.js';
+import { readDemoKeys, writeDemoFile, type DemoFile, type DemoKeys } from './demo/demo-file.js';
+import { api, demoKeysValid, seedDemoTenant } from './demo/seed.js';
 
-// The one-process Thoth. With no configuration: PGlite under .thoth/ and the control
-// plane's REST API; the enforcer and the ledger join this process as their issues land.
-// With DATABASE_URL set, the same code runs against Postgres.
+// The one-process Thoth: control plane, an enforcer and the ledger. With no configuration:
+// PGlite under .thoth/ and the enforcer's in-process decision log feeding the ledger's fold in
+// place of Kafka, seeded with a demo tenant. With DATABASE_URL and KAFKA_BROKERS set, the same
+// code runs on Postgres with decisions through Kafka (each app can also run alone:
+// apps/*/src/main.ts).
 const config = loadConfig();
 const log = pino({ level: config.logLevel, base: { service: 'thoth' } });
 
-if (config.mode === 'embedded') mkdirSync(config.dataDir, { recursive: true });
+mkdirSync(config.dataDir, { recursive: true });
 const database = await openDatabase({ url: config.databaseUrl });
 const migrations = await migrate(database.sql);
 log.info({ database: redactUrl(config.databaseUrl), kind: database.kind, ...migrations }, 'database ready');
@@ -19,22 +28,131 @@ const controlPlane = await createControlPlane(
   { ...loadControlPlaneConfig(), databaseUrl: config.databaseUrl, migrate: false },
   { database, logger: log.child({ component: 'control-plane' }) },
 );
+
+/** A key kept in the data directory (0600), generated on first start. */
+function keyFile(name: string, generate: () => string): string {
+  const path = join(config.dataDir, name);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const key = generate();
+  writeFileSync(path, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+// The ledger: subscribed before the enforcer decides anything.
+const ledgerSigner = parseSignerKey(config.ledger.signingKey ?? keyFile('ledger-signing.key', () => generateSignerKey('thoth-ledger')));
+if (!ledgerSigner.ok) throw new Error(`ledger signing key: ${ledgerSigner.reason}`);
+const ledgerConfig: LedgerConfig = {
+  databaseUrl: config.databaseUrl,
+  databasePoolSize: 6,
+  kafka: { brokers: config.kafkaBrokers ?? [], topic: config.decisionsTopic, groupId: config.ledger.group, sessionTimeoutMs: 30_000, concurrentPartitions: 3 },
+  signer: ledgerSigner.value,
+  originPrefix: 'thoth.dev/ledger',
+  anchorDir: join(config.dataDir, 'anchor'),
+  checkpointIntervalMs: 250,
+  http: { host: config.host, port: config.ledger.httpPort },
+  logLevel: config.logLevel === 'silent' ? 'fatal' : config.logLevel,
+};
+const enforcerLog = log.child({ component: 'enforcer' });
+const decisionLog: DecisionLog = config.kafkaBrokers
+  ? new KafkaDecisionLog({ brokers: config.kafkaBrokers, topic: config.decisionsTopic, bufferSize: 100_000, clientId: 'thoth-embedded-enforcer', logger: enforcerLog })
+  : new InProcessDecisionLog({ capacity: 100_000, onDrop: (dropped) => enforcerLog.error({ dropped }, 'in-process decision log full: decision dropped') });
+const ledger = await startLedger(ledgerConfig, log.child({ component: 'ledger' }), {}, {
+  database,
+  ...(decisionLog instanceof InProcessDecisionLog ? { source: inProcessSource(decisionLog) } : {}),
+});
+const ledgerVerifierKey = verifierFromSigner(ledgerSigner.value);
+
+// The demo tenant, created through the API on first start and kept in demo.json.
+const demoPath = join(config.dataDir, 'demo.json');
+let demo: DemoKeys | undefined;
+if (config.seedDemo) {
+  const earlier = readDemoKeys(demoPath);
+  demo = earlier && (await demoKeysValid(controlPlane.url, earlier)) ? earlier : await seedDemoTenant(controlPlane.url);
+  log.info({ tenantId: demo.tenantId, reused: demo === earlier }, earlier === demo ? 'demo tenant reused' : 'demo tenant created');
+}
+
+// The enforcer, on the demo tenant's config stream.
+let enforcer: RunningEnforcer | undefined;
+if (demo && controlPlane.grpcAddress) {
+  const publicKey = (await api<{ publicKey: string }>(controlPlane.url, 'GET', '/v1/distribution/public-key')).body.publicKey;
+  enforcer = await startEnforcer({
+    enforcerId: demo.enforcerRegistration.name,
+    listen: { host: config.host, port: config.enforcer.grpcPort },
+    controlPlane: { address: controlPlane.grpcAddress, token: demo.enforcerRegistration.token, tenantIds: [] },
+    trustedKeys: keyring([verifierFromPublicKey(publicKey)]),
+    signer: signerFromSeed(config.enforcer.signingKey ?? keyFile('enforcer-signing.key', generateSigningKey)),
+    decisionLog,
+    snapshotDir: join(config.dataDir, 'snapshots'),
+    logger: enforcerLog,
+  });
+} else {
+  log.warn('no enforcer in this process: THOTH_DEMO=false (register one and run apps/enforcer)');
+}
+
+if (demo && enforcer && ledger.url) {
+  const file: DemoFile = { version: 1, api: controlPlane.url, enforcer: enforcer.address, ledger: ledger.url, ledgerVerifierKey, ...demo };
+  writeDemoFile(demoPath, file);
+}
+
 log.info(
   {
     mode: config.mode,
     api: `${controlPlane.url}/v1`,
     openapi: `${controlPlane.url}/v1/openapi.json`,
+    configStream: controlPlane.grpcAddress,
+    enforcer: enforcer?.address,
+    ledger: ledger.url,
+    demoTenant: demo?.tenantId,
     decisionLog: config.kafkaBrokers ? 'kafka' : 'in-process',
   },
   'thoth is up',
 );
+process.stdout.write(banner());
 
+function banner(): string {
+  const where = config.mode === 'embedded' ? `embedded: PGlite in ${join(config.dataDir, 'pgdata')}` : `production wiring: ${redactUrl(config.databaseUrl)}`;
+  const lines = [
+    '',
+    `  Thoth is up (${where}; decisions via ${config.kafkaBrokers ? `Kafka topic ${config.decisionsTopic}` : 'the in-process decision log'})`,
+    '',
+    `  API             ${controlPlane.url}/v1   (OpenAPI at ${controlPlane.url}/v1/openapi.json)`,
+    `  Enforcer        ${enforcer?.address ?? '(none)'}   (gRPC Decide / DecideStream for agent SDKs)`,
+    `  Ledger API      ${ledger.url ?? '(off)'}/v1`,
+    `  Config stream   ${controlPlane.grpcAddress ?? '(off)'}`,
+    `  Ledger key      ${ledgerVerifierKey}   (verify evidence offline with it)`,
+  ];
+  if (demo) {
+    lines.push(
+      '',
+      `  Demo tenant     ${demo.tenantId}`,
+      `  Admin API key   ${demo.adminApiKey}`,
+      `  Agent token     ${demo.agent.token}   (agent ${demo.agent.name})`,
+      `  Saved in        ${demoPath} (mode 0600)`,
+      '',
+      '  Replay the incident, in a second terminal:  bash infra/local/bootstrap.sh pnpm demo',
+    );
+  }
+  return `${lines.join('\n')}\n\n`;
+}
+
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
     log.info({ signal }, 'shutting down');
-    void controlPlane
-      .close()
-      .then(() => database.close())
-      .then(() => process.exit(0));
+    // The enforcer drains its decision log into the ledger before the ledger signs its last checkpoint.
+    void (async () => {
+      await enforcer?.stop({ drainTimeoutMs: 5_000 });
+      await ledger.stop();
+      await controlPlane.close();
+      await database.close();
+    })().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'unclean shutdown');
+        process.exit(1);
+      },
+    );
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateApiKey, hashApiKey, verifiedApiKeyHash } from './api-key.js';
+import { API_KEY_ROLES, generateApiKey, hashApiKey, verifiedApiKeyHash } from './index.js';
 
 describe('API keys', () => {
   it('have a recognisable prefix, a checksum, and are stored only as a SHA-256 hash', () => {
@@ -25,5 +25,11 @@ describe('API keys', () => {
     expect(verifiedApiKeyHash('Bearer nonsense')).toBeUndefined();
     expect(verifiedApiKeyHash(key + 'x')).toBeUndefined();
     expect(hashApiKey(key)).toHaveLength(64);
+  });
+
+  it('keep the format of keys already issued: a key made by the control plane before the move still verifies', () => {
+    const issued = 'thoth_sk_r42ybqpKgASo0oDSgm88JNmy5bDb96hv_1ubXmL';
+    expect(verifiedApiKeyHash(issued)).toBe('4330bb26104e43f6f4157a25f59057f4f3cafa5b7c9b06a16182e4412a8ef0ba');
+    expect(API_KEY_ROLES).toEqual(['admin', 'policy_author', 'auditor', 'read_only']);
   });
 });

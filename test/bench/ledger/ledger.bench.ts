@@ -1,12 +1,15 @@
 // pnpm bench:ledger — the ledger with the real broker and Postgres (DESIGN.md, "Performance targets"):
 // events folded per second by one worker, decision → signed checkpoint latency, and the time to
-// verify an inclusion proof against a signed checkpoint. Own database (thoth_test_bench_*), own topic.
+// verify an inclusion proof against a signed checkpoint, and an evidence bundle fetched through the
+// authenticated API (API key checked, tenant-scoped read under RLS). Own database (thoth_test_bench_*), own topic.
 import { performance } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LedgerReader, loadConfig, startLedger, verifyEvidenceBundle, type CheckpointSigned } from '../../../apps/ledger/src/index.js';
+import type { AddressInfo } from 'node:net';
+import { ApiKeyAuthenticator, LedgerReader, createLedgerApi, loadConfig, startLedger, verifyEvidenceBundle, type CheckpointSigned } from '../../../apps/ledger/src/index.js';
+import { issueTestKey } from '../../../apps/ledger/test/support/api-keys.js';
 import {
   Kafka,
   benchServices,
@@ -34,6 +37,7 @@ const TENANTS = Array.from({ length: 50 }, () => crypto.randomUUID());
 const LATENCY_RATE_PER_S = 2_000;
 const LATENCY_SECONDS = 10;
 const VERIFY_ITERATIONS = 3_000;
+const API_ITERATIONS = 1_000;
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -181,8 +185,32 @@ try {
   report.add('verify.bundle.p99_us', percentile(whole, 99), 'us');
   report.add('verify.proof_hashes', proof.length, 'count');
 
+  // 4. The evidence API as an auditor calls it: Bearer key (checksum, definer lookup by hash, role),
+  //    then the bundle read in one transaction as thoth_ledger_reader under the key's tenant (RLS).
+  const server = createLedgerApi(bundleReader, new ApiKeyAuthenticator(owner.sql), pino({ level: 'warn' }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const auditorKey = await issueTestKey(owner, sample.tenant_id, 'auditor');
+  const otherKey = await issueTestKey(owner, TENANTS.find((t) => t !== sample.tenant_id)!, 'auditor');
+  const fetchBundle = (key: string) => fetch(`${api}/v1/decisions/${sample.decision_id}/evidence`, { headers: { authorization: `Bearer ${key}` } });
+  if ((await fetchBundle(otherKey)).status !== 404) throw new Error("another tenant's key got the bundle");
+  const served: number[] = [];
+  for (let i = 0; i < API_ITERATIONS; i++) {
+    const t0 = performance.now();
+    const response = await fetchBundle(auditorKey);
+    const text = await response.text();
+    served.push(performance.now() - t0);
+    if (response.status !== 200) throw new Error(`evidence API answered ${response.status}: ${text}`);
+    if (i === 0 && !verifyEvidenceBundle(text, verifierKey).ok) throw new Error('the served bundle does not verify');
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  served.sort((a, b) => a - b);
+  report.add('api.evidence.p50_ms', percentile(served, 50), 'ms');
+  report.add('api.evidence.p99_ms', percentile(served, 99), 'ms');
+
   report.note(`${TENANTS.length} tenants, 3 partitions, one worker; events ~${Buffer.byteLength(message(decisionEvent(TENANTS[0]!, 0)).value)} bytes; throughput excludes the first batch (group join)`);
   report.note(`latency: ${LATENCY_RATE_PER_S}/s for ${LATENCY_SECONDS} s, send → checkpoint signed, anchored (fsync) and stored; checkpoint round every ${config.checkpointIntervalMs} ms`);
+  report.note(`api.evidence: ${API_ITERATIONS} sequential authenticated GETs of one bundle over local HTTP (key lookup + RLS-scoped read, 2-connection pool)`);
   report.note('verify.inclusion = Ed25519 checkpoint signature + RFC 9162 inclusion proof; verify.bundle adds JSON parsing, protobuf decoding and the field-by-field comparison');
   await ledger.stop();
   await owner.close();

@@ -1,7 +1,7 @@
 import { MerkleError, parseCheckpoint } from '@thoth/merkle';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { TENANT_ID } from '../checkpoint/origin.js';
+import type { ApiKeyAuthenticator, Caller } from './authenticate.js';
 import { ReadError, type LedgerReader, type ReadErrorCode } from './ledger-reader.js';
 import { sendJson, sendProblem } from './problem.js';
 
@@ -13,27 +13,32 @@ const STATUS: Record<ReadErrorCode, number> = {
   'ledger.bad_sizes': 400,
 };
 
-type Route = (reader: LedgerReader, params: string[], query: URLSearchParams) => Promise<unknown>;
+type Route = (reader: LedgerReader, caller: Caller, params: string[], query: URLSearchParams) => Promise<unknown>;
 
-// Every route names its tenant; a decision looked up under another tenant is 404, never its entry.
+// The tenant is the caller's: it comes from the API key, never from the request. A decision id of
+// another tenant is therefore simply not found (the same 404 as an id that exists nowhere).
 const ROUTES: Array<[RegExp, Route]> = [
   [
-    /^\/v1\/tenants\/([^/]+)\/checkpoint$/,
-    async (reader, [tenant]) => {
-      const cp = await reader.latest(tenant!);
+    /^\/v1\/checkpoint$/,
+    async (reader, { tenantId }) => {
+      const cp = await reader.latest(tenantId);
       const parsed = parseCheckpoint(cp.note.slice(0, cp.note.indexOf('\n\n') + 1));
-      return { tenantId: tenant, origin: parsed.ok ? parsed.value.origin : undefined, size: cp.size, checkpoint: cp.note, verifierKey: reader.verifierKey };
+      return { tenantId, origin: parsed.ok ? parsed.value.origin : undefined, size: cp.size, checkpoint: cp.note, verifierKey: reader.verifierKey };
     },
   ],
-  [/^\/v1\/tenants\/([^/]+)\/decisions\/([^/]+)\/inclusion-proof$/, (reader, [tenant, decision], q) => reader.inclusionProof(tenant!, decision!, optionalSize(q, 'size'))],
-  [/^\/v1\/tenants\/([^/]+)\/decisions\/([^/]+)\/evidence$/, (reader, [tenant, decision]) => reader.evidenceBundle(tenant!, decision!)],
-  [
-    /^\/v1\/tenants\/([^/]+)\/consistency-proof$/,
-    (reader, [tenant], q) => reader.consistencyProof(tenant!, requiredSize(q, 'from'), requiredSize(q, 'to')),
-  ],
+  [/^\/v1\/decisions\/([^/]+)\/inclusion-proof$/, (reader, { tenantId }, [decision], q) => reader.inclusionProof(tenantId, decision!, optionalSize(q, 'size'))],
+  [/^\/v1\/decisions\/([^/]+)\/evidence$/, (reader, { tenantId }, [decision]) => reader.evidenceBundle(tenantId, decision!)],
+  [/^\/v1\/consistency-proof$/, (reader, { tenantId }, _, q) => reader.consistencyProof(tenantId, requiredSize(q, 'from'), requiredSize(q, 'to'))],
 ];
 
-class BadRequest extends Error {}
+class BadRequest extends Error {
+  constructor(
+    readonly code: 'http.bad_query' | 'http.bad_path',
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 function optionalSize(q: URLSearchParams, name: string): number | undefined {
   return q.has(name) ? requiredSize(q, name) : undefined;
@@ -41,36 +46,50 @@ function optionalSize(q: URLSearchParams, name: string): number | undefined {
 
 function requiredSize(q: URLSearchParams, name: string): number {
   const text = q.get(name) ?? '';
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(text)) throw new BadRequest(`query parameter ${name} must be a tree size`);
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(text)) throw new BadRequest('http.bad_query', `query parameter ${name} must be a tree size`);
   return Number(text);
 }
 
-export function createLedgerApi(reader: LedgerReader, log: Logger): Server {
+function decodeParam(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new BadRequest('http.bad_path', 'malformed percent-encoding in the path');
+  }
+}
+
+const CHALLENGE = { 'www-authenticate': 'Bearer realm="thoth"' };
+
+export function createLedgerApi(reader: LedgerReader, auth: ApiKeyAuthenticator, log: Logger): Server {
   return createServer((request, response) => {
-    void handle(reader, log, request, response);
+    void handle(reader, auth, log, request, response);
   });
 }
 
-async function handle(reader: LedgerReader, log: Logger, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(reader: LedgerReader, auth: ApiKeyAuthenticator, log: Logger, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://ledger');
+  // Public: liveness, and the verifier key (one key for every tenant's log; an auditor should get it
+  // out of band as well, a bundle's own copy is never trusted).
   if (url.pathname === '/healthz') return sendJson(response, 200, { status: 'ok' });
   if (request.method !== 'GET') return sendProblem(response, { status: 405, code: 'http.method_not_allowed', title: 'Only GET is served' });
-  for (const [pattern, route] of ROUTES) {
-    const match = pattern.exec(url.pathname);
-    if (!match) continue;
-    const params = match.slice(1).map((p) => decodeURIComponent(p));
-    if (!TENANT_ID.test(params[0]!)) return sendProblem(response, { status: 400, code: 'ledger.bad_tenant', title: 'Tenant id must be a lowercase UUID' });
-    try {
-      return sendJson(response, 200, await route(reader, params, url.searchParams));
-    } catch (error) {
-      if (error instanceof ReadError) return sendProblem(response, { status: STATUS[error.code], code: error.code, title: error.message });
-      if (error instanceof BadRequest) return sendProblem(response, { status: 400, code: 'http.bad_query', title: error.message });
-      if (error instanceof MerkleError && error.code === 'tree.out_of_range') {
-        return sendProblem(response, { status: 400, code: 'ledger.bad_sizes', title: error.message });
-      }
-      log.error({ err: error, path: url.pathname }, 'request failed');
-      return sendProblem(response, { status: 500, code: 'internal', title: 'Internal error' });
+  if (url.pathname === '/v1/verifier-key') return sendJson(response, 200, { verifierKey: reader.verifierKey });
+  try {
+    // Everything else needs a key, before any route is matched: no key, no information.
+    const authenticated = await auth.authenticate(request.headers.authorization);
+    if (!authenticated.ok) return sendProblem(response, authenticated.problem, authenticated.problem.status === 401 ? CHALLENGE : {});
+    for (const [pattern, route] of ROUTES) {
+      const match = pattern.exec(url.pathname);
+      if (!match) continue;
+      return sendJson(response, 200, await route(reader, authenticated.caller, match.slice(1).map(decodeParam), url.searchParams));
     }
+    return sendProblem(response, { status: 404, code: 'http.not_found', title: `No route for ${url.pathname}` });
+  } catch (error) {
+    if (error instanceof ReadError) return sendProblem(response, { status: STATUS[error.code], code: error.code, title: error.message });
+    if (error instanceof BadRequest) return sendProblem(response, { status: 400, code: error.code, title: error.message });
+    if (error instanceof MerkleError && error.code === 'tree.out_of_range') {
+      return sendProblem(response, { status: 400, code: 'ledger.bad_sizes', title: error.message });
+    }
+    log.error({ err: error, path: url.pathname }, 'request failed');
+    return sendProblem(response, { status: 500, code: 'internal', title: 'Internal error' });
   }
-  return sendProblem(response, { status: 404, code: 'http.not_found', title: `No route for ${url.pathname}` });
 }

@@ -8,9 +8,9 @@ export interface Problem {
   detail?: string;
 }
 
-export function sendProblem(response: ServerResponse, problem: Problem): void {
+export function sendProblem(response: ServerResponse, problem: Problem, headers: Record<string, string> = {}): void {
   const body = JSON.stringify({ type: `https://thoth.dev/problems/${problem.code}`, ...problem });
-  response.writeHead(problem.status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) });
+  response.writeHead(problem.status, { ...headers, 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) });
   response.end(body);
 }
 

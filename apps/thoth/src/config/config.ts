@@ -12,6 +12,19 @@ const Environment = z.object({
     .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]')
     .optional(),
   THOTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // The enforcer and the ledger in this process (the control plane reads its own variables).
+  THOTH_HTTP_HOST: z.string().default('127.0.0.1'),
+  THOTH_ENFORCER_GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
+  THOTH_LEDGER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(4002),
+  THOTH_ENFORCER_SIGNING_KEY: z
+    .string()
+    .refine((s) => /^[A-Za-z0-9+/]+=*$/.test(s) && Buffer.from(s, 'base64').length === 32, 'must be the base64 of a 32-byte Ed25519 seed')
+    .optional(),
+  THOTH_LEDGER_SIGNING_KEY: z.string().startsWith('PRIVATE+KEY+', 'must be a PRIVATE+KEY+<name>+<id>+<key> signed-note key').optional(),
+  THOTH_DECISIONS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('thoth.decisions'),
+  THOTH_LEDGER_GROUP: z.string().min(1).default('thoth-ledger'),
+  /** Seed the demo tenant (crm-agent, incident policy, enforcer) on first start. */
+  THOTH_DEMO: z.enum(['true', 'false']).default('true'),
 });
 
 export interface ThothConfig {
@@ -21,6 +34,12 @@ export interface ThothConfig {
   databaseUrl: string;
   kafkaBrokers: string[] | undefined;
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
+  host: string;
+  enforcer: { grpcPort: number; signingKey: string | undefined };
+  ledger: { httpPort: number; signingKey: string | undefined; group: string };
+  /** The Kafka topic of decisions (production wiring only). */
+  decisionsTopic: string;
+  seedDemo: boolean;
 }
 
 export class ConfigError extends Error {
@@ -42,5 +61,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ThothConfig {
     databaseUrl: e.DATABASE_URL ?? `pglite:${resolve(dataDir, 'pgdata')}`,
     kafkaBrokers: e.KAFKA_BROKERS?.split(','),
     logLevel: e.THOTH_LOG_LEVEL,
+    host: e.THOTH_HTTP_HOST,
+    enforcer: { grpcPort: e.THOTH_ENFORCER_GRPC_PORT, signingKey: e.THOTH_ENFORCER_SIGNING_KEY },
+    ledger: { httpPort: e.THOTH_LEDGER_HTTP_PORT, signingKey: e.THOTH_LEDGER_SIGNING_KEY, group: e.THOTH_LEDGER_GROUP },
+    decisionsTopic: e.THOTH_DECISIONS_TOPIC,
+    seedDemo: e.THOTH_DEMO === 'true',
   };
 }

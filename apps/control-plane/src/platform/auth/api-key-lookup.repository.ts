@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type TenantDatabase } from '../database/tenant-database.js';
-import type { ApiKeyRole } from './api-key.js';
+import type { ApiKeyRole } from '@thoth/api-keys';
 
 export interface StoredApiKey {
   keyId: string;

@@ -1,10 +1,9 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ProblemError } from '../http/problem.js';
-import { verifiedApiKeyHash } from './api-key.js';
+import { verifiedApiKeyHash, type ApiKeyRole } from '@thoth/api-keys';
 import { ApiKeyLookupRepository } from './api-key-lookup.repository.js';
 import { IS_PUBLIC, type RequestWithPrincipal, ROLES } from './principal.js';
-import type { ApiKeyRole } from './api-key.js';
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 

@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { ApiKeyRole } from './api-key.js';
+import type { ApiKeyRole } from '@thoth/api-keys';
 
 /** Who is calling: an API key of a tenant, with its role. */
 export interface Principal {

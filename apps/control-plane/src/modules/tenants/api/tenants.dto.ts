@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { API_KEY_ROLES } from '../../../platform/auth/api-key.js';
+import { API_KEY_ROLES } from '@thoth/api-keys';
 
 // Request bodies are strict: an unknown field is a 400 naming its path.
 

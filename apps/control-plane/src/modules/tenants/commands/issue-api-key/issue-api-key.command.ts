@@ -1,5 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-import type { ApiKeyRole } from '../../../../platform/auth/api-key.js';
+import type { ApiKeyRole } from '@thoth/api-keys';
 import type { Caller } from '../../../../platform/caller.js';
 
 export interface IssuedKey {

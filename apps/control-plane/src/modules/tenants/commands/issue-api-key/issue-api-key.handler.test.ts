@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryEventStore } from '../../../../event-store/in-memory-event-store.js';
-import { verifiedApiKeyHash } from '../../../../platform/auth/api-key.js';
+import { verifiedApiKeyHash } from '@thoth/api-keys';
 import { SignUpTenantCommand } from '../sign-up-tenant/sign-up-tenant.command.js';
 import { SignUpTenantHandler } from '../sign-up-tenant/sign-up-tenant.handler.js';
 import { IssueApiKeyCommand } from './issue-api-key.command.js';

@@ -3,7 +3,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { loadAggregate, saveAggregate } from '../../../../event-store/aggregate-store.js';
 import { EventStore } from '../../../../event-store/event-store.js';
-import { generateApiKey } from '../../../../platform/auth/api-key.js';
+import { generateApiKey } from '@thoth/api-keys';
 import { Clock } from '../../../../platform/clock/clock.js';
 import { Tenant, tenantStreamId } from '../../domain/tenant.aggregate.js';
 import { IssueApiKeyCommand, type IssuedKey } from './issue-api-key.command.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryEventStore } from '../../../../event-store/in-memory-event-store.js';
-import { hashApiKey } from '../../../../platform/auth/api-key.js';
+import { hashApiKey } from '@thoth/api-keys';
 import type { Clock } from '../../../../platform/clock/clock.js';
 import { SignUpTenantCommand } from './sign-up-tenant.command.js';
 import { SignUpTenantHandler } from './sign-up-tenant.handler.js';
