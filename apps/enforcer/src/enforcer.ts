@@ -33,6 +33,12 @@ export interface EnforcerOptions {
   /** Persist last-good snapshots here and restore them (verified again) at start. */
   readonly snapshotDir?: string;
   readonly maxArgumentsBytes?: number;
+  /**
+   * Receipts signed with one signature at most (receipt version 2: the receipts answered in
+   * one turn of the event loop share a Merkle root signature). Default 256; 0 signs each
+   * receipt alone (version 1).
+   */
+  readonly receiptBatchMax?: number;
   /** Bound on live sliding-window keys (blast-radius counters). Default 100,000. */
   readonly windowMaxKeys?: number;
   readonly logger?: Logger;
@@ -119,6 +125,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     decisionLog: options.decisionLog,
     metrics,
     maxArgumentsBytes,
+    ...(options.receiptBatchMax !== undefined ? { receiptBatchMax: options.receiptBatchMax } : {}),
     clock,
   });
 

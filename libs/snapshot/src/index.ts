@@ -6,8 +6,10 @@
  *   enforcer runs before it activates one (`openSnapshot`: verify → decode → hashes);
  * - compiling a snapshot into a policy bound to its tenant (`compileSnapshot`): the
  *   control plane runs it before publishing, the enforcer before activating;
- * - the decision receipt's canonical signing payload (`receiptSigningPayload`), which the
- *   ledger and the offline verifier check.
+ * - decision receipts (receipt.ts): v1, signed alone over `receiptSigningPayload`; v2,
+ *   batch-signed (one Ed25519 signature over the Merkle root of a batch, each receipt with
+ *   its inclusion path). `verifyReceipt` checks both offline; the ledger and the offline
+ *   verifier use it.
  */
 export * from './keys.js';
 export * from './snapshot.js';

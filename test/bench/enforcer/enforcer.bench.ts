@@ -6,8 +6,12 @@
 import { Client, Metadata, Server, ServerCredentials, credentials } from '@grpc/grpc-js';
 import { Enforcer, type DecideResponse } from '@thoth/contracts';
 import { createClient } from '@thoth/grpc';
-import { generateSigningKey, publicKeyBase64, signerFromSeed } from '@thoth/snapshot';
+import { generateSigningKey, publicKeyBase64, signSnapshot, signerFromSeed } from '@thoth/snapshot';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
@@ -17,7 +21,9 @@ import {
   StaticEnforcerAuthenticator,
   type EnforcerIdentity,
 } from '../../../apps/control-plane/src/distribution/index.js';
+import { SnapshotDisk } from '../../../apps/enforcer/src/sync/snapshot-disk.js';
 import { BenchReport, percentile } from '../lib/results.js';
+import { thothDocument } from '../policy/thoth-policy.js';
 import { benchCalls, benchConfig, benchPolicy, type BenchCall } from './bench-tenant.js';
 
 const RATES = [1_000, 5_000, 10_000];
@@ -26,6 +32,10 @@ const STREAMS = Number(process.env['THOTH_BENCH_STREAMS'] ?? 1_000);
 const SUBSCRIBER_PROCESSES = 4;
 const PROPAGATION_ROUNDS = 5;
 const RSS_TENANTS = Number(process.env['THOTH_BENCH_RSS_TENANTS'] ?? 1_000);
+// For profiling and focused runs: THOTH_BENCH_ONLY=unary,stream,propagation,rss (default all);
+// THOTH_BENCH_ENFORCER_FLAGS is passed to the enforcer child's node (e.g. --cpu-prof).
+const ONLY = new Set((process.env['THOTH_BENCH_ONLY'] ?? 'unary,stream,propagation,rss').split(','));
+const ENFORCER_FLAGS = (process.env['THOTH_BENCH_ENFORCER_FLAGS'] ?? '').split(' ').filter(Boolean);
 
 const report = new BenchReport('enforcer');
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -87,7 +97,7 @@ async function openLoop(client: ReturnType<typeof createClient<typeof Enforcer>>
 }
 
 async function benchDecide(): Promise<void> {
-  const enforcer = child('./enforcer-process.ts', ['decide']);
+  const enforcer = child('./enforcer-process.ts', ['decide'], ENFORCER_FLAGS);
   const { address } = JSON.parse(await firstLine(enforcer.lines)) as { address: string };
   const channel = new Client(address, credentials.createInsecure());
   const client = createClient(Enforcer, channel);
@@ -95,7 +105,7 @@ async function benchDecide(): Promise<void> {
   const auth = metadataFor(calls);
   try {
     await openLoop(client, calls, auth, 2_000, 2); // warm-up: JIT, connection, caches
-    for (const rate of RATES) {
+    for (const rate of ONLY.has('unary') ? RATES : []) {
       const r = await openLoop(client, calls, auth, rate, RATE_SECONDS);
       report.add(`decide.unary.rate${rate}.p50_ms`, percentile(r.latencies, 50), 'ms');
       report.add(`decide.unary.rate${rate}.p99_ms`, percentile(r.latencies, 99), 'ms');
@@ -110,29 +120,49 @@ async function benchDecide(): Promise<void> {
     for (const c of calls) byAgent.set(c.request.agentId, [...(byAgent.get(c.request.agentId) ?? []), c]);
     const agents = [...byAgent.values()].sort((a, b) => b.length - a.length).slice(0, 4);
     const perStream = 25_000;
+    // A connection of its own, so the unary overload phases (cancelled calls at 10k/s)
+    // leave nothing behind on the HTTP/2 session the streams measure.
+    const streamChannel = new Client(address, credentials.createInsecure());
+    const streamClient = createClient(Enforcer, streamChannel);
     const runStreams = async (n: number) => {
       const t0 = process.hrtime.bigint();
       let answered = 0;
+      let failed = 0;
       await Promise.all(
         agents.map(async (agentCalls) => {
-          const stream = client.decideStream({ metadata: auth.get(agentCalls[0]!.token)! });
+          const stream = streamClient.decideStream({ metadata: auth.get(agentCalls[0]!.token)! });
           const reading = (async () => {
             for await (const answer of stream as AsyncIterable<DecideResponse>) if (answer.decisionId) answered++;
           })();
-          for (let i = 0; i < n; i++) await stream.send(agentCalls[i % agentCalls.length]!.request);
-          stream.end();
-          await reading;
+          reading.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
+          try {
+            for (let i = 0; i < n; i++) await stream.send(agentCalls[i % agentCalls.length]!.request);
+            stream.end();
+            await reading;
+          } catch (error) {
+            failed++;
+            process.stderr.write(`DecideStream failed: ${(error as Error).message}\n`);
+            await reading.catch(() => {});
+          }
         }),
       );
-      return { answered, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+      return { answered, failed, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
     };
-    await runStreams(5_000);
-    const s = await runStreams(perStream);
-    report.add('decide.stream.throughput_per_s', s.answered / s.seconds, 'per_s');
-    report.add('decide.stream.decisions', s.answered, 'count');
+    try {
+      if (ONLY.has('stream')) {
+        await runStreams(5_000);
+        const s = await runStreams(perStream);
+        report.add('decide.stream.throughput_per_s', s.answered / s.seconds, 'per_s');
+        report.add('decide.stream.decisions', s.answered, 'count');
+        report.add('decide.stream.failed_streams', s.failed, 'count');
+      }
+    } finally {
+      streamChannel.close();
+    }
   } finally {
     channel.close();
     enforcer.process.kill('SIGTERM');
+    await new Promise((r) => (enforcer.process.exitCode === null ? enforcer.process.once('exit', r) : r(undefined)));
   }
 }
 
@@ -199,22 +229,64 @@ async function benchPropagation(): Promise<void> {
 }
 
 async function benchRss(): Promise<void> {
-  const rss = child('./enforcer-process.ts', ['rss', String(RSS_TENANTS)], ['--expose-gc']);
-  const r = JSON.parse(await firstLine(rss.lines)) as { rssMb: number; heapMb: number; tenants: number; liveKeys: number; compileMs: number };
-  report.add('enforcer.rss_mb', r.rssMb, 'mb');
-  report.add('enforcer.heap_mb', r.heapMb, 'mb');
-  report.add('enforcer.rss.tenants', r.tenants, 'count');
-  report.add('enforcer.rss.live_window_keys', r.liveKeys, 'count');
-  report.add('enforcer.rss.activate_all_ms', r.compileMs, 'ms');
+  // The parent generates and signs the tenants' snapshots and stores them as the enforcer
+  // persists last-good snapshots; the enforcer child restores them (verify → compile →
+  // activate), so its RSS holds what an enforcer holds, not the generator's garbage.
+  const dir = mkdtempSync(join(tmpdir(), 'thoth-bench-rss-'));
+  const cp = signerFromSeed(generateSigningKey());
+  const disk = new SnapshotDisk(dir);
+  const cel = new Map<string, number>();
+  const globs = new Set<string>();
+  let rules = 0;
+  let documents = 0;
+  const distinctDocuments = new Set<string>();
+  try {
+    for (let i = 0; i < RSS_TENANTS; i++) {
+      const policy = benchPolicy(200, i + 1); // each tenant its own draw from the shared rule templates
+      const config = benchConfig(`tenant-${i}`, policy);
+      const doc = thothDocument(policy) as { rules: { when?: string; match: { tools?: string[] } }[] };
+      for (const r of doc.rules) {
+        rules++;
+        if (r.when !== undefined) cel.set(r.when, (cel.get(r.when) ?? 0) + 1);
+        if (r.match.tools) globs.add(r.match.tools.join('\u0000'));
+      }
+      documents++;
+      distinctDocuments.add(createHash('sha256').update(config.policy!.content!).digest('hex'));
+      await disk.save(`tenant-${i}`, signSnapshot({ ...config, version: 1n }, cp).signed);
+    }
+    const rss = child('./enforcer-process.ts', ['rss', dir, publicKeyBase64(cp)], ['--expose-gc']);
+    const r = JSON.parse(await firstLine(rss.lines)) as { rssMb: number; heapMb: number; heapTotalMb: number; tenants: number; liveKeys: number; compileMs: number };
+    report.add('enforcer.rss_mb', r.rssMb, 'mb');
+    report.add('enforcer.heap_mb', r.heapMb, 'mb');
+    report.add('enforcer.heap_committed_mb', r.heapTotalMb, 'mb');
+    report.add('enforcer.rss.tenants', r.tenants, 'count');
+    report.add('enforcer.rss.live_window_keys', r.liveKeys, 'count');
+    report.add('enforcer.rss.activate_all_ms', r.compileMs, 'ms');
+    report.add('enforcer.rss.rules', rules, 'count');
+    report.add('enforcer.rss.cel_expressions', [...cel.values()].reduce((a, b) => a + b, 0), 'count');
+    report.add('enforcer.rss.cel_distinct', cel.size, 'count');
+    report.add('enforcer.rss.tool_globsets_distinct', globs.size, 'count');
+    report.add('enforcer.rss.policy_documents_distinct', distinctDocuments.size, 'count');
+    report.note(
+      `rss: ${documents} tenants, each with its own 200-rule policy drawn (seeded) from one vocabulary of rule templates — services × verbs × teams × conditions over args — with per-tenant parameters; ` +
+        `no two tenants share a whole policy (${distinctDocuments.size} distinct documents), ${cel.size} of ${[...cel.values()].reduce((a, b) => a + b, 0)} CEL conditions are distinct. ` +
+        'Snapshots are signed in the bench process and restored by the enforcer from its snapshot directory; 100,000 window keys added; measured after GC.',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 try {
-  await benchDecide();
-  await benchPropagation();
-  await benchRss();
-  report.note('Decide: enforcer in its own process with a 200-rule tenant policy; open-loop load from this process over one HTTP/2 connection; latency from send to answer, receipt signing included; the decision log is in-process (the answer never waits on Kafka).');
+  if (ONLY.has('unary') || ONLY.has('stream')) await benchDecide();
+  if (ONLY.has('propagation')) await benchPropagation();
+  if (ONLY.has('rss')) await benchRss();
+  report.note(
+    'Decide: enforcer in its own process with a 200-rule tenant policy; open-loop load from this (single) process over one HTTP/2 connection, achieved vs offered rate reported; latency from send to answer, receipt included ' +
+      '(receipt v2: the receipts answered in one event-loop turn, ≤ 256, share one Ed25519 signature over their Merkle root); the decision log is in-process (the answer never waits on Kafka). ' +
+      'DecideStream: 4 pipelined streams on a connection of their own. The machine has 2 cores shared by client, enforcer and whatever else runs: compare runs, not single figures.',
+  );
   report.note(`propagation: publish (kill switch) → ACK received by the control plane, ${STREAMS} config streams from ${SUBSCRIBER_PROCESSES} processes on the same machine, each verifying and activating like an enforcer (20-rule policy, re-bound not recompiled); ${PROPAGATION_ROUNDS} rounds.`);
-  report.note(`rss: ${RSS_TENANTS} tenants with distinct 200-rule policies + 100,000 window keys, after GC.`);
   report.write();
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');

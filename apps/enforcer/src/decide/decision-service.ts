@@ -16,11 +16,12 @@ import {
 } from '@thoth/contracts';
 import { GrpcError, type GrpcCode } from '@thoth/grpc';
 import { decide, type Decision, type MatchKind, type Severity as PolicySeverity, type WindowState } from '@thoth/policy';
-import { signReceipt, type Signer } from '@thoth/snapshot';
-import { createHash } from 'node:crypto';
+import type { Signer } from '@thoth/snapshot';
+import { hash } from 'node:crypto';
 import type { DecisionLog } from '../emit/decision-log.js';
 import type { ActiveSnapshots, ActiveTenant } from '../sync/active-snapshots.js';
 import type { EnforcerMetrics, OutcomeLabel } from './metrics.js';
+import { ReceiptBatcher } from './receipt-batcher.js';
 import { uuidv7 } from './uuidv7.js';
 
 /**
@@ -48,6 +49,15 @@ export type DecideResult =
   /** `response` is the recorded denial, answered as such on DecideStream. */
   | { readonly ok: false; readonly error: GrpcError; readonly response: DecideResponse };
 
+/**
+ * A decision made: evaluated, counted against its windows, its receipt created. `signed`
+ * resolves once the receipt is signed (with its batch) and the event handed to the log.
+ */
+export interface PendingDecision {
+  readonly result: DecideResult;
+  readonly signed: Promise<void>;
+}
+
 export interface DecisionServiceOptions {
   readonly enforcerId: string;
   readonly store: ActiveSnapshots;
@@ -57,6 +67,11 @@ export interface DecisionServiceOptions {
   readonly metrics?: EnforcerMetrics;
   /** Largest arguments_json accepted, in bytes. */
   readonly maxArgumentsBytes: number;
+  /**
+   * Receipts signed together at most (receipt version 2, one signature per batch; see
+   * ReceiptBatcher). Default 256; 0 signs each receipt alone (version 1).
+   */
+  readonly receiptBatchMax?: number;
   readonly clock?: () => number;
 }
 
@@ -84,7 +99,7 @@ const OUTCOME_LABEL: Record<Outcome, OutcomeLabel> = {
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const sha256Hex = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+const sha256Hex = (bytes: Uint8Array | string) => hash('sha256', bytes, 'hex');
 
 /** The agent token of a call: `authorization: Bearer thoth_at_…`. */
 export function bearerToken(metadata: Metadata): string | undefined {
@@ -110,13 +125,29 @@ interface Outcomes {
 export class DecisionService {
   readonly #o: DecisionServiceOptions;
   readonly #clock: () => number;
+  readonly receipts: ReceiptBatcher;
+  /** SHA-256 of recently seen agent tokens (an agent sends the same token on every call); bounded. */
+  #tokenHashes = new Map<string, string>();
 
   constructor(options: DecisionServiceOptions) {
     this.#o = options;
     this.#clock = options.clock ?? Date.now;
+    this.receipts = new ReceiptBatcher(options.signer, { maxBatch: options.receiptBatchMax ?? 256 });
   }
 
-  decide(request: DecideRequest, token: string | undefined): DecideResult {
+  /** Decides and resolves with the answer once its receipt is signed. */
+  async decide(request: DecideRequest, token: string | undefined): Promise<DecideResult> {
+    const pending = this.start(request, token);
+    await pending.signed;
+    return pending.result;
+  }
+
+  /**
+   * Decides now (synchronously: evaluation and window updates happen in call order) and
+   * returns the answer, whose receipt is complete once `signed` resolves. DecideStream uses
+   * this to pipeline: many decisions of a stream share one receipt batch.
+   */
+  start(request: DecideRequest, token: string | undefined): PendingDecision {
     const now = this.#clock();
     const decisionId = uuidv7(now);
     const digest = sha256Hex(request.argumentsJson);
@@ -124,12 +155,12 @@ export class DecisionService {
 
     if (store.size === 0) {
       // Not ready: no snapshot at all, so no tenant's fail mode is known; fail closed.
-      const response = this.#record(request, undefined, decisionId, digest, now, {
+      const recorded = this.#record(request, undefined, decisionId, digest, now, {
         ...deny([{ ruleId: 'enforcer.not_ready', reason: 'the enforcer has not received a config snapshot yet', kind: RuleKind.DEFAULT }]),
         errorCode: 'NOT_READY',
         errorMessage: 'the enforcer has not received a config snapshot yet',
       });
-      return { ok: true, response };
+      return { result: { ok: true, response: recorded.response }, signed: recorded.signed };
     }
     const missing = (['tenantId', 'agentId', 'tool'] as const).filter((f) => request[f] === '');
     if (missing.length > 0) return this.#refuse(request, undefined, decisionId, digest, now, 'MISSING_FIELD', `missing ${missing.map(snake).join(', ')}`);
@@ -138,7 +169,7 @@ export class DecisionService {
     if (token === undefined) return this.#refuse(request, tenant, decisionId, digest, now, 'MISSING_AGENT_TOKEN', 'no agent token: send "authorization: Bearer <token>"');
     const agent = tenant.agents.get(request.agentId);
     if (!agent) return this.#refuse(request, tenant, decisionId, digest, now, 'UNKNOWN_AGENT', `agent ${request.agentId} is not registered in tenant ${request.tenantId}`);
-    const tokenHash = sha256Hex(token);
+    const tokenHash = this.#tokenHash(token);
     if (!agent.tokens.has(tokenHash)) {
       return agent.revokedTokens.has(tokenHash)
         ? this.#refuse(request, tenant, decisionId, digest, now, 'AGENT_TOKEN_REVOKED', `the token of agent ${request.agentId} has been revoked`)
@@ -155,7 +186,18 @@ export class DecisionService {
         return this.#refuse(request, tenant, decisionId, digest, now, 'INVALID_ARGUMENTS_JSON', `arguments_json is not UTF-8 JSON: ${(error as Error).message}`);
       }
     }
-    return { ok: true, response: this.#record(request, tenant, decisionId, digest, now, this.#evaluate(request, tenant, args, now)) };
+    const recorded = this.#record(request, tenant, decisionId, digest, now, this.#evaluate(request, tenant, args, now));
+    return { result: { ok: true, response: recorded.response }, signed: recorded.signed };
+  }
+
+  #tokenHash(token: string): string {
+    let h = this.#tokenHashes.get(token);
+    if (h === undefined) {
+      if (this.#tokenHashes.size >= 10_000) this.#tokenHashes = new Map(); // wrong tokens must not grow it
+      h = sha256Hex(token);
+      this.#tokenHashes.set(token, h);
+    }
+    return h;
   }
 
   #evaluate(request: DecideRequest, tenant: ActiveTenant, args: unknown, now: number): Outcomes {
@@ -210,8 +252,8 @@ export class DecisionService {
     now: number,
     code: RequestErrorCode,
     message: string,
-  ): DecideResult {
-    const response = this.#record(request, tenant, decisionId, digest, now, {
+  ): PendingDecision {
+    const { response, signed } = this.#record(request, tenant, decisionId, digest, now, {
       ...deny([{ ruleId: `request.${code.toLowerCase()}`, reason: message, kind: RuleKind.DEFAULT }]),
       errorCode: code,
       errorMessage: message,
@@ -219,16 +261,23 @@ export class DecisionService {
     const metadata = new Metadata();
     metadata.set(DECISION_ID_HEADER, decisionId);
     metadata.set(ERROR_CODE_HEADER, code);
-    return { ok: false, error: new GrpcError(REQUEST_ERRORS[code], `${code}: ${message}`, { metadata }), response };
+    return { result: { ok: false, error: new GrpcError(REQUEST_ERRORS[code], `${code}: ${message}`, { metadata }), response }, signed };
   }
 
-  /** Signs the receipt, publishes the event, counts, and returns the answer. */
-  #record(request: DecideRequest, tenant: ActiveTenant | undefined, decisionId: string, digest: string, now: number, o: Outcomes): DecideResponse {
+  /** Creates the receipt, counts, and returns the answer; once the receipt is signed, publishes the event. */
+  #record(
+    request: DecideRequest,
+    tenant: ActiveTenant | undefined,
+    decisionId: string,
+    digest: string,
+    now: number,
+    o: Outcomes,
+  ): { response: DecideResponse; signed: Promise<void> } {
     const decidedAt = timestampFromMs(now);
     const policyVersion = tenant?.policyVersion ?? 0n;
     const policyHash = tenant?.policyHash ?? '';
     const configVersion = tenant?.version ?? 0n;
-    const receipt = signReceipt(
+    const { receipt, signed } = this.receipts.create(
       {
         decisionId,
         requestId: request.requestId,
@@ -244,7 +293,6 @@ export class DecisionService {
         decidedAt,
         enforcerId: this.#o.enforcerId,
       },
-      this.#o.signer,
     );
     const event: DecisionEvent = create(DecisionEventSchema, {
       decisionId,
@@ -270,9 +318,9 @@ export class DecisionService {
       errorMessage: o.errorMessage,
       configVersion,
     });
-    this.#o.decisionLog.publish(event);
     this.#o.metrics?.decisions.inc({ outcome: OUTCOME_LABEL[o.outcome], error_code: o.errorCode });
-    return create(DecideResponseSchema, {
+    const log = this.#o.decisionLog;
+    const response = create(DecideResponseSchema, {
       decisionId,
       effect: o.effect,
       shadow: o.shadow,
@@ -284,6 +332,9 @@ export class DecisionService {
       errorCode: o.errorCode,
       errorMessage: o.errorMessage,
     });
+    const published = signed.then(() => log.publish(event));
+    published.catch(() => {}); // a signing failure reaches whoever awaits it, never as an unhandled rejection
+    return { response, signed: published };
   }
 }
 

@@ -1,32 +1,90 @@
-import type { DecideRequest, Enforcer } from '@thoth/contracts';
+import type { DecideRequest, DecideResponse, Enforcer } from '@thoth/contracts';
 import type { HandlerContext, ServiceHandlers } from '@thoth/grpc';
-import { bearerToken, type DecisionService } from './decision-service.js';
+import { bearerToken, type DecisionService, type PendingDecision } from './decision-service.js';
 import type { EnforcerMetrics } from './metrics.js';
+
+/** Decisions of one DecideStream decided but not yet answered, at most; reading pauses beyond. */
+const STREAM_IN_FLIGHT = 1024;
 
 /**
  * `thoth.decision.v1.Enforcer` over the DecisionService. Decide answers a refused request
  * with its gRPC status (the recorded decision id and error code in trailing metadata);
  * DecideStream answers it in-band (effect DENY, error_code set) so one bad request does
  * not end a pipelined stream. The agent token is read from each call's metadata.
+ *
+ * DecideStream is pipelined: requests are decided as they arrive (in order), and answered
+ * in the same order as their receipts are signed, so the decisions a stream delivers in
+ * one turn of the event loop share one receipt batch.
  */
 export function enforcerHandlers(service: DecisionService, metrics?: EnforcerMetrics): ServiceHandlers<typeof Enforcer> {
   const unaryLatency = metrics?.latency.labels({ method: 'Decide' });
   const streamLatency = metrics?.latency.labels({ method: 'DecideStream' });
   return {
-    decide(request: DecideRequest, context: HandlerContext) {
+    async decide(request: DecideRequest, context: HandlerContext) {
       const started = process.hrtime.bigint();
-      const result = service.decide(request, bearerToken(context.metadata));
+      const pending = service.start(request, bearerToken(context.metadata));
+      await pending.signed;
       unaryLatency?.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      if (!result.ok) throw result.error;
-      return result.response;
+      if (!pending.result.ok) throw pending.result.error;
+      return pending.result.response;
     },
     async *decideStream(requests: AsyncIterable<DecideRequest>, context: HandlerContext) {
       const token = bearerToken(context.metadata);
-      for await (const request of requests) {
-        const started = process.hrtime.bigint();
-        const result = service.decide(request, token);
-        streamLatency?.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        yield result.response;
+      const queue: { pending: PendingDecision; started: bigint }[] = [];
+      let head = 0;
+      let done = false;
+      let failure: { error: unknown } | undefined;
+      let stopped = false;
+      let wakeWriter: (() => void) | undefined;
+      let wakeReader: (() => void) | undefined;
+      const wake = () => {
+        const w = wakeWriter;
+        wakeWriter = undefined;
+        w?.();
+      };
+      const reader = (async () => {
+        try {
+          for await (const request of requests) {
+            const started = process.hrtime.bigint();
+            queue.push({ pending: service.start(request, token), started });
+            wake();
+            if (stopped) break;
+            while (queue.length - head >= STREAM_IN_FLIGHT && !stopped) await new Promise<void>((r) => (wakeReader = r));
+            if (stopped) break;
+          }
+        } catch (error) {
+          failure = { error };
+        } finally {
+          done = true;
+          wake();
+        }
+      })();
+      try {
+        for (;;) {
+          if (head < queue.length) {
+            const item = queue[head]!;
+            queue[head++] = undefined as never;
+            if (head > 4096 && head * 2 > queue.length) {
+              queue.splice(0, head);
+              head = 0;
+            }
+            const r = wakeReader;
+            wakeReader = undefined;
+            r?.();
+            await item.pending.signed;
+            streamLatency?.observe(Number(process.hrtime.bigint() - item.started) / 1e9);
+            yield item.pending.result.response as DecideResponse;
+            continue;
+          }
+          if (done) break;
+          await new Promise<void>((r) => (wakeWriter = r));
+        }
+        if (failure) throw failure.error;
+      } finally {
+        // Stop reading (the reader ends at its next request, or when the call ends).
+        stopped = true;
+        wakeReader?.();
+        void reader;
       }
     },
   };

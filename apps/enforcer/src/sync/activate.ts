@@ -37,10 +37,19 @@ export function activate(
   if (current && config.version === current.version && config.contentHash === current.contentHash) {
     return { ok: true, tenant: current, unchanged: true };
   }
-  const reuse = current && config.policy && current.policyHash === config.policy.contentHash ? current.policy : undefined;
+  // A policy document already compiled (for this tenant's previous version, or for any
+  // other tenant publishing the same document) is only re-bound to this tenant's context.
+  const documentKey = config.policy ? `${config.policy.format}:${config.policy.contentHash}` : undefined;
+  const reuse =
+    current && config.policy && current.policyHash === config.policy.contentHash
+      ? current.policy
+      : documentKey !== undefined
+        ? store.compiledPolicy(documentKey)
+        : undefined;
   const compiled = compileSnapshot(config, reuse);
   if (!compiled.ok) return { ok: false, code: compiled.code, message: compiled.message };
-  const tenant = activeTenant(config, signed, compiled.policy, now);
+  if (documentKey !== undefined) store.rememberPolicy(documentKey, compiled.policy);
+  const tenant = activeTenant(config, compiled.policy, now);
   store.swap(tenant);
   return { ok: true, tenant, unchanged: false };
 }

@@ -1,4 +1,4 @@
-import { FailMode, type EnforcerConfig, type HeldVersion, type SignedSnapshot } from '@thoth/contracts';
+import { FailMode, type EnforcerConfig, type HeldVersion } from '@thoth/contracts';
 import type { CompiledPolicy } from '@thoth/policy';
 
 export interface ActiveAgent {
@@ -7,13 +7,16 @@ export interface ActiveAgent {
   readonly revokedTokens: ReadonlySet<string>;
 }
 
-/** One tenant's activated snapshot: everything a decision reads, swapped in whole. */
+/**
+ * One tenant's activated snapshot: everything a decision reads, swapped in whole. Neither
+ * the signed bytes nor the decoded config are kept (a persisted snapshot is written from
+ * the push itself): only what decisions read, so 1,000 tenants cost what their compiled
+ * policies cost.
+ */
 export interface ActiveTenant {
   readonly tenantId: string;
   readonly version: bigint;
   readonly contentHash: string;
-  readonly signed: SignedSnapshot;
-  readonly config: EnforcerConfig;
   readonly policy: CompiledPolicy;
   /** PolicyDocument.version and content_hash: what receipts cite. */
   readonly policyVersion: bigint;
@@ -25,22 +28,27 @@ export interface ActiveTenant {
   readonly activatedAt: number;
 }
 
-export function activeTenant(config: EnforcerConfig, signed: SignedSnapshot, policy: CompiledPolicy, now: number): ActiveTenant {
+export function activeTenant(config: EnforcerConfig, policy: CompiledPolicy, now: number): ActiveTenant {
   return {
     tenantId: config.tenantId,
     version: config.version,
     contentHash: config.contentHash,
-    signed,
-    config,
     policy,
     policyVersion: config.policy?.version ?? 0n,
     policyHash: config.policy?.contentHash ?? '',
-    agents: new Map(config.agents.map((a) => [a.agentId, { tokens: new Set(a.tokenSha256), revokedTokens: new Set(a.revokedTokenSha256) }])),
+    agents: new Map(config.agents.map((a) => [a.agentId, { tokens: hashSet(a.tokenSha256), revokedTokens: hashSet(a.revokedTokenSha256) }])),
     // Fail closed unless the tenant chose open.
     failOpen: config.failMode === FailMode.OPEN,
     retainArguments: config.retainArguments,
     activatedAt: now,
   };
+}
+
+const NO_HASHES: ReadonlySet<string> = new Set();
+
+/** Agents have one or two token hashes and rarely a revoked one: share the empty set. */
+function hashSet(hashes: readonly string[]): ReadonlySet<string> {
+  return hashes.length === 0 ? NO_HASHES : new Set(hashes);
 }
 
 /**
@@ -50,6 +58,22 @@ export function activeTenant(config: EnforcerConfig, signed: SignedSnapshot, pol
 export class ActiveSnapshots {
   readonly #tenants = new Map<string, ActiveTenant>();
   readonly #listeners = new Set<(tenant: ActiveTenant) => void>();
+  /** Compiled policies by document (format + content hash), shared by tenants that publish the same one. */
+  readonly #policies = new Map<string, WeakRef<CompiledPolicy>>();
+  readonly #collected = new FinalizationRegistry<string>((key) => {
+    if (this.#policies.get(key)?.deref() === undefined) this.#policies.delete(key);
+  });
+
+  /** A policy compiled from the same document for any tenant, to re-bind instead of recompiling. */
+  compiledPolicy(documentKey: string): CompiledPolicy | undefined {
+    return this.#policies.get(documentKey)?.deref();
+  }
+
+  rememberPolicy(documentKey: string, policy: CompiledPolicy): void {
+    if (this.#policies.get(documentKey)?.deref() !== undefined) return;
+    this.#policies.set(documentKey, new WeakRef(policy));
+    this.#collected.register(policy, documentKey);
+  }
 
   get(tenantId: string): ActiveTenant | undefined {
     return this.#tenants.get(tenantId);

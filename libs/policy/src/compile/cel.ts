@@ -14,6 +14,7 @@
  */
 import { Environment, ParseError, type ASTNode, type ParseResult } from '@marcbachmann/cel-js';
 import type { PolicyLimits } from '../types.js';
+import { Interner } from './intern.js';
 import { unsafePatternReason } from './regex-safety.js';
 
 export const DEFAULT_LIMITS: Required<PolicyLimits> = {
@@ -62,8 +63,25 @@ export type CelCompileResult =
   | { ok: true; program: ParseResult; type: string; usesTime: boolean }
   | { ok: false; code: 'cel.syntax' | 'cel.type' | 'cel.too_complex' | 'cel.unsafe_regex'; message: string; offset: number };
 
-/** Parses one expression, bounds it, screens its `matches()` patterns and type-checks it. */
+type CelCompiled = Extract<CelCompileResult, { ok: true }>;
+
+/** Successful compilations by (expected type, limits, source): a program is immutable and shared. */
+const compiledCel = new Interner<CelCompiled>();
+
+/**
+ * Parses one expression, bounds it, screens its `matches()` patterns and type-checks it.
+ * A successful result is interned: the same source compiled under the same limits yields
+ * the same (immutable) program object, whichever policy or tenant it comes from.
+ */
 export function compileCel(source: string, expected: ExpectedType, limits: Required<PolicyLimits>): CelCompileResult {
+  const key = `${expected}\u0000${limits.maxExpressionLength}/${limits.maxAstNodes}/${limits.maxAstDepth}/${limits.maxComprehensionNesting}\u0000${source}`;
+  const found = compiledCel.get(key);
+  if (found !== undefined) return found;
+  const result = compileCelUncached(source, expected, limits);
+  return result.ok ? compiledCel.intern(key, () => result) : result;
+}
+
+function compileCelUncached(source: string, expected: ExpectedType, limits: Required<PolicyLimits>): CelCompileResult {
   if (source.length > limits.maxExpressionLength) {
     return { ok: false, code: 'cel.too_complex', message: `expression is ${source.length} characters long; the limit is ${limits.maxExpressionLength}`, offset: 0 };
   }

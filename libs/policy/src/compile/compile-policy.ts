@@ -1,5 +1,5 @@
 import { parseCidr, type Cidr } from '../match/cidr.js';
-import { GlobSet } from '../match/glob.js';
+import { internGlobSet, type GlobSet } from '../match/glob.js';
 import { DAY_INDEX, DAY_MS, MAX_WINDOW_MS, ZoneClock, isValidZone, parseDuration, parseInstant } from '../time/zone.js';
 import type {
   CompileOptions,
@@ -34,6 +34,9 @@ import { policyHash } from './canonical-json.js';
 import { makeError, parseSource, pointer, type Path, type SourceDoc } from './source.js';
 
 const RESERVED_IDS = new Set(['default', 'agent-status']);
+
+/** One Expr per interned CEL program (compileCel returns the same program for the same source). */
+const exprs = new WeakMap<object, Expr>();
 
 /**
  * Compiles a v1 policy document (YAML/JSON text or an already-parsed object). On success
@@ -214,7 +217,10 @@ class Compiler {
     }
     this.#usesCel = true;
     if (r.usesTime) this.#usesTime = true;
-    return { program: r.program, source };
+    // compileCel interns programs by source; share the Expr around it too.
+    let e = exprs.get(r.program);
+    if (e === undefined) exprs.set(r.program, (e = { program: r.program, source }));
+    return e;
   }
 
   duration(text: string, path: Path): number {
@@ -238,7 +244,7 @@ class Compiler {
   }
 
   globs(globs: string[] | undefined): GlobSet | undefined {
-    return globs === undefined ? undefined : new GlobSet(globs);
+    return globs === undefined ? undefined : internGlobSet(globs);
   }
 
   matcher(m: MatchDoc | undefined, _path: Path): Matcher {
@@ -330,7 +336,7 @@ function compileBinding(b: BindingDoc | CredentialBinding, policy: CredentialPol
     binding: {
       fingerprint: b.fingerprint,
       agents: b.agents === undefined ? undefined : new Set(b.agents),
-      resources: b.resources === undefined ? undefined : new GlobSet([...b.resources]),
+      resources: b.resources === undefined ? undefined : internGlobSet(b.resources),
       cidrs,
       regions: b.regions === undefined ? undefined : new Set(b.regions),
       onViolation: b.onViolation ?? policy.onViolation,

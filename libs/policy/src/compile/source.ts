@@ -42,14 +42,10 @@ export function parseSource(source: string | object, format: 'yaml' | 'json'): {
     }
     if (typeof text !== 'string') return { ok: false, errors: [{ code: 'input.invalid', message: 'policy object is not JSON-serializable', path: '', line: 1, column: 1 }] };
   }
-  const lc = new LineCounter();
-  const position = (offset: number): { line: number; column: number } => {
-    const p = lc.linePos(offset);
-    return { line: p.line, column: p.col };
-  };
   if (format === 'json' && typeof source === 'string') {
+    let value: unknown;
     try {
-      JSON.parse(text);
+      value = JSON.parse(text);
     } catch (e) {
       const msg = (e as Error).message;
       const m = /position (\d+)/.exec(msg);
@@ -59,7 +55,22 @@ export function parseSource(source: string | object, format: 'yaml' | 'json'): {
       const at = { line, column: offset - before.lastIndexOf('\n') };
       return { ok: false, errors: [{ code: 'json.syntax', message: msg, path: '', ...at }] };
     }
+    // Valid JSON is valid YAML with the same value, except for repeated keys (a YAML error)
+    // and `__proto__` keys (which the two build differently): those take the YAML road.
+    // Otherwise the YAML document, with its source positions, is only built if an error
+    // needs a line and column — a policy that compiles never pays for it (an enforcer
+    // activating 1,000 tenants' JSON snapshots would otherwise build 1,000 YAML trees).
+    if (!needsYamlRoad(text)) return { ok: true, doc: new JsonSourceDoc(value, () => yamlSource(text)) };
   }
+  return yamlSource(text);
+}
+
+function yamlSource(text: string): { ok: true; doc: YamlSourceDoc } | { ok: false; errors: PolicyError[] } {
+  const lc = new LineCounter();
+  const position = (offset: number): { line: number; column: number } => {
+    const p = lc.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
   const ydoc = parseDocument(text, { lineCounter: lc, schema: 'core', uniqueKeys: true, prettyErrors: false, strict: true });
   if (ydoc.errors.length > 0) {
     return {
@@ -85,6 +96,79 @@ export function parseSource(source: string | object, format: 'yaml' | 'json'): {
     return { ok: false, errors: [{ code: 'yaml.syntax', message: (e as Error).message, path: '', line: 1, column: 1 }] };
   }
   return { ok: true, doc: new YamlSourceDoc(ydoc, value, text, position) };
+}
+
+/**
+ * True when valid JSON text has an object with a repeated key or a `__proto__` key. Only
+ * called on text JSON.parse accepted, so the structure is well-formed.
+ */
+function needsYamlRoad(text: string): boolean {
+  const stack: (Set<string> | null)[] = []; // keys seen per open object; null for arrays
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i;
+      let escaped = false;
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) {
+          escaped = true;
+          i++;
+        } else if (d === 0x22) break;
+      }
+      if (expectKey) {
+        const raw = text.slice(start, i + 1);
+        const key = escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        const keys = stack[stack.length - 1];
+        if (keys === undefined || keys === null || key === '__proto__' || keys.has(key)) return true;
+        keys.add(key);
+        expectKey = false;
+      }
+    } else if (c === 0x7b /* { */) {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (c === 0x5b /* [ */) {
+      stack.push(null);
+      expectKey = false;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop();
+      expectKey = false;
+    } else if (c === 0x2c /* , */) {
+      expectKey = (stack[stack.length - 1] ?? null) !== null;
+    }
+  }
+  return false;
+}
+
+/** A JSON policy's value, with source positions from its YAML document built on first need. */
+class JsonSourceDoc implements SourceDoc {
+  #located: SourceDoc | undefined;
+
+  constructor(
+    readonly value: unknown,
+    private readonly build: () => { ok: true; doc: SourceDoc } | { ok: false; errors: PolicyError[] },
+  ) {}
+
+  private get located(): SourceDoc | undefined {
+    if (this.#located === undefined) {
+      const built = this.build();
+      if (built.ok) this.#located = built.doc;
+    }
+    return this.#located;
+  }
+
+  locate(path: Path, key = false): { line: number; column: number } {
+    return this.located?.locate(path, key) ?? { line: 1, column: 1 };
+  }
+
+  exactStringStart(path: Path): number | undefined {
+    return this.located?.exactStringStart(path);
+  }
+
+  position(offset: number): { line: number; column: number } {
+    return this.located?.position(offset) ?? { line: 1, column: 1 };
+  }
 }
 
 class YamlSourceDoc implements SourceDoc {

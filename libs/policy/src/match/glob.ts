@@ -64,3 +64,22 @@ export class GlobSet {
     return false;
   }
 }
+
+const globSets = new Map<string, WeakRef<GlobSet>>();
+const collected = new FinalizationRegistry<string>((key) => {
+  if (globSets.get(key)?.deref() === undefined) globSets.delete(key);
+});
+
+/**
+ * The GlobSet of these globs, shared with every other policy that lists the same globs in
+ * the same order (a GlobSet is immutable); held weakly, so unused sets are collected.
+ */
+export function internGlobSet(globs: readonly string[]): GlobSet {
+  const key = globs.join('\u0000');
+  const found = globSets.get(key)?.deref();
+  if (found !== undefined) return found;
+  const set = new GlobSet([...globs]);
+  globSets.set(key, new WeakRef(set));
+  collected.register(set, key);
+  return set;
+}

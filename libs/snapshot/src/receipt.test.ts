@@ -1,0 +1,163 @@
+import { equals, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { Outcome, ReceiptSchema, type Receipt } from '@thoth/contracts';
+import { leafHash, merkleTreeHash } from '@thoth/merkle';
+import { describe, expect, it } from 'vitest';
+import {
+  generateSigningKey,
+  keyring,
+  pendingReceipt,
+  receiptBatchSigningPayload,
+  receiptLeafPayload,
+  receiptSigningPayload,
+  sameReceiptBatch,
+  signReceipt,
+  signReceiptBatch,
+  signerFromSeed,
+  verifierFromPublicKey,
+  verifyReceipt,
+} from './index.js';
+
+const signer = signerFromSeed(generateSigningKey());
+const trusted = keyring([verifierFromPublicKey(signer.publicKey)]);
+
+const init = (i: number): MessageInitShape<typeof ReceiptSchema> => ({
+  decisionId: `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`,
+  requestId: `r${i}`,
+  tenantId: 't1',
+  agentId: 'a',
+  tool: 'db.drop',
+  argumentsDigest: 'cd'.repeat(32),
+  outcome: i % 2 ? Outcome.ALLOW : Outcome.DENY,
+  reasons: ['no-drop: line one\nline two', 'é'],
+  policyVersion: 1n,
+  policyHash: 'ef'.repeat(32),
+  configVersion: 3n,
+  decidedAt: { seconds: 1_700_000_000n, nanos: i },
+  enforcerId: 'enf-1',
+});
+
+function batch(size: number, offset = 0): Receipt[] {
+  const pending = Array.from({ length: size }, (_, i) => pendingReceipt(init(offset + i), signer));
+  signReceiptBatch(pending, signer);
+  return pending.map((p) => p.receipt);
+}
+
+/** Round trip through the wire, as a verifier elsewhere would receive it. */
+const wire = (r: Receipt): Uint8Array => toBinary(ReceiptSchema, r);
+const decode = (bytes: Uint8Array): Receipt | undefined => {
+  try {
+    return fromBinary(ReceiptSchema, bytes);
+  } catch {
+    return undefined;
+  }
+};
+
+describe('receipts, version 2 (batch-signed)', () => {
+  it('has a documented leaf payload: the v1 fields under a v2 first line', () => {
+    const [receipt] = batch(1);
+    const leaf = new TextDecoder().decode(receiptLeafPayload(receipt!));
+    const v1 = new TextDecoder().decode(receiptSigningPayload(receipt!));
+    expect(leaf.startsWith('thoth.receipt.v2\n')).toBe(true);
+    expect(leaf.slice('thoth.receipt.v2\n'.length)).toBe(v1.slice('thoth.receipt.v1\n'.length));
+    expect(new TextDecoder().decode(receiptBatchSigningPayload('k', 3, new Uint8Array(32).fill(0xab)))).toBe(
+      `thoth.receipt.batch.v2\nkey_id 1:k\nbatch_size 1:3\nroot 64:${'ab'.repeat(32)}\n`,
+    );
+  });
+
+  it('verifies offline for every batch size, and a batch of 1 is one signature over its own leaf', () => {
+    for (const size of [1, 2, 3, 4, 5, 7, 8, 9, 31, 256]) {
+      const receipts = batch(size);
+      const root = merkleTreeHash(receipts.map(receiptLeafPayload));
+      for (const [i, r] of receipts.entries()) {
+        const received = decode(wire(r))!;
+        expect(verifyReceipt(received, trusted)).toEqual({ ok: true });
+        expect(received).toMatchObject({ receiptVersion: 2, batchSize: size, batchIndex: i });
+        expect(received.signature).toEqual(receipts[0]!.signature);
+        // The signature is over the RFC 9162 root of the batch's leaves.
+        expect(verifierFromPublicKey(signer.publicKey).verify(receiptBatchSigningPayload(signer.keyId, size, root), received.signature)).toBe(true);
+      }
+      // The batch's leaves are libs/merkle leaf hashes.
+      for (const r of receipts) expect(pendingReceipt(r, signer).leaf).toEqual(leafHash(receiptLeafPayload(r)));
+      if (size === 1) {
+        expect(receipts[0]!.batchPath).toEqual([]);
+        expect(root).toEqual(leafHash(receiptLeafPayload(receipts[0]!)));
+      }
+    }
+  });
+
+  it('fails when any byte of the receipt, its path or its signature is flipped', () => {
+    const receipts = batch(5);
+    let flips = 0;
+    for (const receipt of [receipts[0]!, receipts[3]!, receipts[4]!]) {
+      const bytes = wire(receipt);
+      for (let i = 0; i < bytes.length; i++) {
+        for (const bit of [0x01, 0x80]) {
+          const flipped = bytes.slice();
+          flipped[i]! ^= bit;
+          const changed = decode(flipped);
+          if (changed === undefined) continue; // does not even decode
+          // protobuf-es reads a known field whatever its wire type: the same receipt,
+          // differently encoded (the signatures cover canonical text, not the encoding).
+          if (equals(ReceiptSchema, changed, receipt)) continue;
+          flips++;
+          expect(verifyReceipt(changed, trusted), `byte ${i} bit ${bit}`).toMatchObject({ ok: false });
+        }
+      }
+      for (const [p, hash] of receipt.batchPath.entries()) {
+        for (let i = 0; i < hash.length; i++) {
+          const path = receipt.batchPath.map((h) => h.slice());
+          path[p]![i]! ^= 0x01;
+          expect(verifyReceipt({ ...receipt, batchPath: path }, trusted)).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+        }
+      }
+      for (let i = 0; i < receipt.signature.length; i++) {
+        const signature = receipt.signature.slice();
+        signature[i]! ^= 0x01;
+        expect(verifyReceipt({ ...receipt, signature }, trusted)).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+      }
+    }
+    expect(flips).toBeGreaterThan(1000);
+  });
+
+  it('fails when fields, index, size or path change', () => {
+    const [a, b, c] = batch(3);
+    expect(verifyReceipt({ ...a!, outcome: Outcome.ALLOW }, trusted)).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+    expect(verifyReceipt({ ...a!, reasons: ['other'] }, trusted)).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+    expect(verifyReceipt({ ...a!, batchIndex: 1 }, trusted)).toMatchObject({ ok: false });
+    expect(verifyReceipt({ ...c!, batchIndex: 3 }, trusted)).toMatchObject({ ok: false, code: 'BAD_BATCH_PROOF' });
+    expect(verifyReceipt({ ...a!, batchSize: 4 }, trusted)).toMatchObject({ ok: false });
+    expect(verifyReceipt({ ...a!, batchPath: a!.batchPath.slice(1) }, trusted)).toMatchObject({ ok: false });
+    expect(verifyReceipt({ ...a!, batchPath: [...a!.batchPath, a!.batchPath[0]!] }, trusted)).toMatchObject({ ok: false });
+    // b's path presented for a: wrong leaf for that path.
+    expect(verifyReceipt({ ...a!, batchIndex: b!.batchIndex, batchPath: b!.batchPath }, trusted)).toMatchObject({ ok: false });
+    // version 2 presented as version 1 and back: different payloads.
+    expect(verifyReceipt({ ...a!, receiptVersion: 1 }, trusted)).toMatchObject({ ok: false });
+    expect(verifyReceipt({ ...a!, receiptVersion: 3 }, trusted)).toMatchObject({ ok: false, code: 'UNKNOWN_VERSION' });
+    const v1 = signReceipt(init(0), signer);
+    expect(verifyReceipt(v1, trusted)).toEqual({ ok: true });
+    expect(verifyReceipt({ ...v1, receiptVersion: 2, batchSize: 1 }, trusted)).toMatchObject({ ok: false });
+  });
+
+  it('cannot be moved to another batch', () => {
+    const first = batch(4, 0);
+    const second = batch(4, 100);
+    const moved = first[1]!;
+    expect(sameReceiptBatch(first[0]!, first[3]!)).toBe(true);
+    expect(sameReceiptBatch(moved, second[1]!)).toBe(false);
+    for (const other of second) {
+      // another batch's signature, with this receipt's own proof or with the other's
+      expect(verifyReceipt({ ...moved, signature: other.signature }, trusted)).toMatchObject({ ok: false });
+      expect(verifyReceipt({ ...moved, signature: other.signature, batchIndex: other.batchIndex, batchSize: other.batchSize, batchPath: other.batchPath }, trusted)).toMatchObject({ ok: false });
+    }
+    // nor into a batch of one
+    const single = batch(1, 200)[0]!;
+    expect(verifyReceipt({ ...moved, signature: single.signature, batchIndex: 0, batchSize: 1, batchPath: [] }, trusted)).toMatchObject({ ok: false });
+  });
+
+  it('names an unknown key', () => {
+    const other = signerFromSeed(generateSigningKey());
+    const pending = [pendingReceipt(init(0), other)];
+    signReceiptBatch(pending, other);
+    expect(verifyReceipt(pending[0]!.receipt, trusted)).toMatchObject({ ok: false, code: 'UNKNOWN_KEY' });
+  });
+});
