@@ -130,7 +130,7 @@ describe('the CRM incident, enforced', () => {
     expect(d.effect).toBe('allow');
     expect(d.matched.find((m) => m.kind === 'freeze')).toMatchObject({ ruleId: 'q3-code-freeze', effect: 'flag' });
     expect(d.matched.find((m) => m.kind === 'freeze')?.reason).toContain("excepted by 'on-call-hotfix'");
-    expect(d.matched.find((m) => m.kind === 'credential')).toMatchObject({ ruleId: 'credential:sha256:oncall', effect: 'flag' });
+    expect(d.matched.find((m) => m.kind === 'credential')).toMatchObject({ ruleId: 'credential:oncall', effect: 'flag' });
   });
 });
 

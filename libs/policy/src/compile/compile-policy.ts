@@ -1,3 +1,4 @@
+import { canonicalFingerprint } from '../match/fingerprint.js';
 import { parseCidr, type Cidr } from '../match/cidr.js';
 import { internGlobSet, type GlobSet } from '../match/glob.js';
 import { DAY_INDEX, DAY_MS, MAX_WINDOW_MS, ZoneClock, isValidZone, parseDuration, parseInstant } from '../time/zone.js';
@@ -334,7 +335,7 @@ function compileBinding(b: BindingDoc | CredentialBinding, policy: CredentialPol
   return {
     badCidrs,
     binding: {
-      fingerprint: b.fingerprint,
+      fingerprint: canonicalFingerprint(b.fingerprint),
       agents: b.agents === undefined ? undefined : new Set(b.agents),
       resources: b.resources === undefined ? undefined : internGlobSet(b.resources),
       cidrs,
@@ -357,7 +358,7 @@ function bind(doc: CompiledDocument, tenant: TenantContext): CompileResult {
   (tenant.credentials ?? []).forEach((b, i) => {
     const r = compileBinding(b, doc.credentialPolicy);
     for (const bad of r.badCidrs) tenantError('cidr.invalid', `'${b.cidrs?.[bad]}' is not an IPv4 or IPv6 CIDR`, `/credentials/${i}/cidrs/${bad}`);
-    bindings.set(b.fingerprint, r.binding);
+    bindings.set(r.binding.fingerprint, r.binding);
   });
   if (errors.length > 0) return { ok: false, errors };
   const entryMode = (m: Mode): Mode => (mode === 'shadow' ? 'shadow' : m);

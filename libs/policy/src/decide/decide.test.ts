@@ -184,11 +184,29 @@ describe('credentials', () => {
     }
   });
 
+  it('compares fingerprints in their wire form: a sha256: prefix and upper case are folded on both sides', () => {
+    const hex = '9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08';
+    const documentForm = compile(`credentials:
+  onViolation: deny
+  unbound: deny
+  bindings:
+    - fingerprint: "sha256:${hex}"
+      agents: [a1]
+`);
+    const wire = hex.toLowerCase();
+    const call = (fingerprint: string, agent = 'a1') => decide(documentForm, req({ agent: { id: agent }, credential: { fingerprint } }), new WindowState(), NOW);
+    for (const given of [wire, `sha256:${wire}`, `SHA256:${hex}`]) {
+      expect(call(given).effect, given).toBe('allow');
+      expect(call(given, 'intruder').matched[0]?.ruleId, given).toBe(`credential:${wire}`);
+    }
+    expect(call('00'.repeat(32)).matched[0]?.reason).toContain('not bound');
+  });
+
   it('denies use from outside its networks, or with an unknown address', () => {
     for (const ip of ['10.21.0.1', '192.168.1.1', '2001:db8:21::1', '::1', 'not-an-ip', '']) {
       const d = use({ source: { ip, region: 'us-west-2' } });
       expect(d.effect, ip).toBe('deny');
-      expect(d.matched[0]?.ruleId).toBe(`credential:${FP}`);
+      expect(d.matched[0]?.ruleId).toBe('credential:aa');
     }
     expect(use({ source: { ip: '10.21.0.1', region: 'us-west-2' } }).matched[0]?.reason).toContain('source IP 10.21.0.1 is outside its networks');
   });
@@ -204,7 +222,7 @@ describe('credentials', () => {
   it('flags instead of denying where the document says so, and flags unbound credentials', () => {
     const soft = use({ credential: { fingerprint: 'sha256:soft' }, source: { region: 'eu-west-1' } });
     expect(soft.effect).toBe('allow');
-    expect(soft.matched[0]).toMatchObject({ ruleId: 'credential:sha256:soft', effect: 'flag' });
+    expect(soft.matched[0]).toMatchObject({ ruleId: 'credential:soft', effect: 'flag' });
     const unknown = use({ credential: { fingerprint: 'sha256:who' } });
     expect(unknown.effect).toBe('allow');
     expect(unknown.matched[0]).toMatchObject({ kind: 'credential', effect: 'flag' });

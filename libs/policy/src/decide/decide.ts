@@ -1,3 +1,4 @@
+import { canonicalFingerprint } from '../match/fingerprint.js';
 import type { Bundle, Candidates, CompiledDocument, Expr, FreezeC, LimitC, Matcher, SequenceC, StepC, AgentSelector } from '../compile/compiled.js';
 import { cidrContains, parseAddress } from '../match/cidr.js';
 import type {
@@ -295,7 +296,7 @@ function scopeKey(l: LimitC, ev: Evaluation): string | undefined {
       return `${l.keyPrefix}${t}\u0000${ev.resource}`;
     case 'credential': {
       const fp = r.credential?.fingerprint;
-      return typeof fp === 'string' && fp !== '' ? `${l.keyPrefix}${t}\u0000${fp}` : undefined;
+      return typeof fp === 'string' && fp !== '' ? `${l.keyPrefix}${t}\u0000${canonicalFingerprint(fp)}` : undefined;
     }
   }
 }
@@ -391,7 +392,8 @@ function recordSequenceAfter(ev: Evaluation, s: SequenceC): void {
 function checkCredential(ev: Evaluation): void {
   const b = ev.bundle;
   const cp = b.doc.credentialPolicy;
-  const fp = ev.req.credential?.fingerprint;
+  const given = ev.req.credential?.fingerprint;
+  const fp = typeof given === 'string' ? canonicalFingerprint(given) : given;
   const el = { id: 'credential', kind: 'credential' as const, severity: cp.severity, mode: cp.mode };
   const push = (effect: 'deny' | 'flag', ruleId: string, reason: string): void => {
     ev.push({ ruleId, kind: 'credential', effect, severity: el.severity, mode: ev.entryMode(el.mode), reason }, el.mode);
