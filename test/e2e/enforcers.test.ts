@@ -83,10 +83,18 @@ describe('control plane → two enforcer processes → Kafka', () => {
       const s = await snapshot();
       return s.policyVersion === policyVersion && s.version > after ? s : undefined;
     });
-    await waitFor(`both enforcers to ACK config ${version}`, async () => {
-      const rows = await enforcerRows();
-      return rows.length === 2 && rows.every((r) => r.activeConfig?.version === version && r.lastSeenAt !== null);
-    }, WAIT_MS);
+    try {
+      await waitFor(`both enforcers to ACK config ${version}`, async () => {
+        const rows = await enforcerRows();
+        return rows.length === 2 && rows.every((r) => r.activeConfig?.version === version && r.lastSeenAt !== null);
+      }, WAIT_MS);
+    } catch (error) {
+      // Say what was seen instead: the rows, the snapshot now, and what the control plane warned about.
+      const warnings = controlPlane.lines.filter((l) => Number(l['level']) >= 40).slice(-10);
+      throw new Error(
+        `${(error as Error).message}\nenforcers: ${JSON.stringify(await enforcerRows())}\nsnapshot now: ${JSON.stringify(await snapshot())}\ncontrol plane warnings: ${JSON.stringify(warnings)}`,
+      );
+    }
     return version;
   };
   const publish = async (source: string) => {
