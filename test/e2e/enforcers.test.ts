@@ -93,6 +93,7 @@ describe('control plane → two enforcer processes → Kafka', () => {
       const warnings = controlPlane.lines.filter((l) => Number(l['level']) >= 40).slice(-10);
       throw new Error(
         `${(error as Error).message}\nenforcers: ${JSON.stringify(await enforcerRows())}\nsnapshot now: ${JSON.stringify(await snapshot())}\ncontrol plane warnings: ${JSON.stringify(warnings)}`,
+        { cause: error },
       );
     }
     return version;

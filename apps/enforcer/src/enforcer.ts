@@ -41,6 +41,12 @@ export interface EnforcerOptions {
   readonly receiptBatchMax?: number;
   /** Bound on live sliding-window keys (blast-radius counters). Default 100,000. */
   readonly windowMaxKeys?: number;
+  /**
+   * Answers kept so a retried request (same tenant, agent and request_id) gets the same
+   * decision instead of being decided, counted and recorded again. Defaults: 10 minutes,
+   * 100,000 answers (oldest evicted first).
+   */
+  readonly idempotency?: { readonly ttlMs?: number; readonly maxEntries?: number };
   readonly logger?: Logger;
   readonly clock?: () => number;
 }
@@ -126,6 +132,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     metrics,
     maxArgumentsBytes,
     ...(options.receiptBatchMax !== undefined ? { receiptBatchMax: options.receiptBatchMax } : {}),
+    ...(options.idempotency ? { idempotency: options.idempotency } : {}),
     clock,
   });
 

@@ -34,6 +34,7 @@ const enforcer = await startEnforcer({
   ...(config.snapshotDir ? { snapshotDir: config.snapshotDir } : {}),
   maxArgumentsBytes: config.maxArgumentsBytes,
   windowMaxKeys: config.windowMaxKeys,
+  idempotency: config.idempotency,
   logger,
 });
 logger.info({ address: enforcer.address, http: enforcer.httpUrl, receiptKeyId: signer.keyId }, 'enforcer ready to serve');

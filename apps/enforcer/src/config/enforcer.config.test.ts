@@ -9,6 +9,7 @@ describe('loadConfig', () => {
     expect(config.kafka).toBeUndefined();
     expect(config.controlPlane).toBeUndefined();
     expect(config.decisionBufferSize).toBe(100_000);
+    expect(config.idempotency).toEqual({ ttlMs: 600_000, maxEntries: 100_000 });
     expect(config.grpc).toEqual({ host: '127.0.0.1', port: 4100 });
   });
 
@@ -20,7 +21,10 @@ describe('loadConfig', () => {
       THOTH_ENFORCER_TENANTS: 't1,t2',
       KAFKA_BROKERS: 'k1:9092,k2:9092',
       THOTH_DECISION_BUFFER_SIZE: '5000',
+      THOTH_ENFORCER_IDEMPOTENCY_TTL_MS: '30000',
+      THOTH_ENFORCER_IDEMPOTENCY_MAX_ENTRIES: '500',
     });
+    expect(config.idempotency).toEqual({ ttlMs: 30_000, maxEntries: 500 });
     expect(config.controlPlane).toEqual({ address: 'cp:4001', token: 'thoth_et_abc', tenantIds: ['t1', 't2'] });
     expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], topic: 'thoth.decisions' });
     expect(config.configPublicKeys).toHaveLength(2);
@@ -29,12 +33,13 @@ describe('loadConfig', () => {
   it('fails fast, naming every bad variable', () => {
     let message = '';
     try {
-      loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: 'short', THOTH_DECISION_BUFFER_SIZE: '0', THOTH_CONTROL_PLANE_GRPC: 'cp:1' });
+      loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: 'short', THOTH_DECISION_BUFFER_SIZE: '0', THOTH_CONTROL_PLANE_GRPC: 'cp:1', THOTH_ENFORCER_IDEMPOTENCY_MAX_ENTRIES: '0' });
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       message = (error as Error).message;
     }
     expect(message).toMatch(/THOTH_CONFIG_PUBLIC_KEYS/);
     expect(message).toMatch(/THOTH_DECISION_BUFFER_SIZE/);
+    expect(message).toMatch(/THOTH_ENFORCER_IDEMPOTENCY_MAX_ENTRIES/);
   });
 });

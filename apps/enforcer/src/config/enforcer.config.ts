@@ -36,6 +36,10 @@ const Environment = z
     THOTH_DECISION_BUFFER_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
     THOTH_MAX_ARGUMENTS_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(256 * 1024),
     THOTH_WINDOW_MAX_KEYS: z.coerce.number().int().min(1).default(100_000),
+    /** How long a decision is remembered to answer a retry of its request_id with it. */
+    THOTH_ENFORCER_IDEMPOTENCY_TTL_MS: z.coerce.number().int().min(1).max(24 * 3_600_000).default(10 * 60_000),
+    /** Decisions remembered at most for retries; the oldest is evicted first. */
+    THOTH_ENFORCER_IDEMPOTENCY_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
     THOTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
   .refine((e) => (e.THOTH_CONTROL_PLANE_GRPC === undefined) === (e.THOTH_ENFORCER_TOKEN === undefined), {
@@ -56,6 +60,7 @@ export interface EnforcerConfig {
   decisionBufferSize: number;
   maxArgumentsBytes: number;
   windowMaxKeys: number;
+  idempotency: { ttlMs: number; maxEntries: number };
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
 }
 
@@ -89,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
     decisionBufferSize: e.THOTH_DECISION_BUFFER_SIZE,
     maxArgumentsBytes: e.THOTH_MAX_ARGUMENTS_BYTES,
     windowMaxKeys: e.THOTH_WINDOW_MAX_KEYS,
+    idempotency: { ttlMs: e.THOTH_ENFORCER_IDEMPOTENCY_TTL_MS, maxEntries: e.THOTH_ENFORCER_IDEMPOTENCY_MAX_ENTRIES },
     logLevel: e.THOTH_LOG_LEVEL,
   };
   if (env === process.env) cached = config;

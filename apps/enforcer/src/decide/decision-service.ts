@@ -21,6 +21,7 @@ import { hash } from 'node:crypto';
 import type { DecisionLog } from '../emit/decision-log.js';
 import type { ActiveSnapshots, ActiveTenant } from '../sync/active-snapshots.js';
 import type { EnforcerMetrics, OutcomeLabel } from './metrics.js';
+import { compositeKey, DEFAULT_IDEMPOTENCY_MAX_ENTRIES, DEFAULT_IDEMPOTENCY_TTL_MS, IdempotencyCache } from './idempotency-cache.js';
 import { ReceiptBatcher } from './receipt-batcher.js';
 import { uuidv7 } from './uuidv7.js';
 
@@ -37,6 +38,8 @@ export const REQUEST_ERRORS = {
   MISSING_FIELD: 'INVALID_ARGUMENT',
   INVALID_ARGUMENTS_JSON: 'INVALID_ARGUMENT',
   ARGUMENTS_TOO_LARGE: 'RESOURCE_EXHAUSTED',
+  /** The request_id was answered recently for a different call (tool, arguments, resource or credential). */
+  REQUEST_ID_REUSED: 'INVALID_ARGUMENT',
 } as const satisfies Record<string, GrpcCode>;
 export type RequestErrorCode = keyof typeof REQUEST_ERRORS;
 
@@ -72,6 +75,11 @@ export interface DecisionServiceOptions {
    * ReceiptBatcher). Default 256; 0 signs each receipt alone (version 1).
    */
   readonly receiptBatchMax?: number;
+  /**
+   * Answers kept to give a retried request (same tenant, agent and request_id) the same
+   * decision. Defaults: 10 minutes, 100,000 answers.
+   */
+  readonly idempotency?: { readonly ttlMs?: number; readonly maxEntries?: number };
   readonly clock?: () => number;
 }
 
@@ -128,11 +136,19 @@ export class DecisionService {
   readonly receipts: ReceiptBatcher;
   /** SHA-256 of recently seen agent tokens (an agent sends the same token on every call); bounded. */
   #tokenHashes = new Map<string, string>();
+  /** Recent answers by (tenant, agent, request_id), in flight or complete. */
+  readonly #answers: IdempotencyCache<PendingDecision>;
 
   constructor(options: DecisionServiceOptions) {
     this.#o = options;
     this.#clock = options.clock ?? Date.now;
     this.receipts = new ReceiptBatcher(options.signer, { maxBatch: options.receiptBatchMax ?? 256 });
+    const evictions = options.metrics?.idempotencyEvictions;
+    this.#answers = new IdempotencyCache({
+      ttlMs: options.idempotency?.ttlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS,
+      maxEntries: options.idempotency?.maxEntries ?? DEFAULT_IDEMPOTENCY_MAX_ENTRIES,
+      ...(evictions ? { onEvict: (reason) => evictions.inc({ reason }) } : {}),
+    });
   }
 
   /** Decides and resolves with the answer once its receipt is signed. */
@@ -146,6 +162,13 @@ export class DecisionService {
    * Decides now (synchronously: evaluation and window updates happen in call order) and
    * returns the answer, whose receipt is complete once `signed` resolves. DecideStream uses
    * this to pipeline: many decisions of a stream share one receipt batch.
+   *
+   * Idempotent per (tenant, agent, request_id), once the agent is authenticated: a repeat
+   * of a request answered within the TTL, or still being answered, gets that answer (same
+   * decision id, same receipt) without being evaluated, counted or recorded again; a repeat
+   * whose tool, arguments, resource or credential differ is refused REQUEST_ID_REUSED. An
+   * empty request_id is never deduplicated. Requests refused before authentication are not
+   * remembered (nothing was counted, and their answer must not be handed to another caller).
    */
   start(request: DecideRequest, token: string | undefined): PendingDecision {
     const now = this.#clock();
@@ -175,6 +198,29 @@ export class DecisionService {
         ? this.#refuse(request, tenant, decisionId, digest, now, 'AGENT_TOKEN_REVOKED', `the token of agent ${request.agentId} has been revoked`)
         : this.#refuse(request, tenant, decisionId, digest, now, 'INVALID_AGENT_TOKEN', `the token is not valid for agent ${request.agentId}`);
     }
+    if (request.requestId === '') return this.#authenticated(request, tenant, decisionId, digest, now);
+    // The tenant's config version is part of the key: a retry under the same config gets the
+    // first answer, but after any change (a kill switch, a new policy) it is decided afresh —
+    // an allow given before a suspension is never replayed after it.
+    const key = compositeKey(request.tenantId, String(tenant.version), request.agentId, request.requestId);
+    const fingerprint = compositeKey(request.tool, digest, request.resource, request.credentialFingerprint);
+    const seen = this.#answers.lookup(key, fingerprint, now);
+    if (seen.kind === 'hit') {
+      this.#o.metrics?.idempotentReplays.inc();
+      return replay(seen.value);
+    }
+    if (seen.kind === 'conflict') {
+      return this.#refuse(request, tenant, decisionId, digest, now, 'REQUEST_ID_REUSED', `request_id ${request.requestId} was used for a different call (tool, arguments, resource or credential); use a new request_id for a new call`);
+    }
+    const pending = this.#authenticated(request, tenant, decisionId, digest, now);
+    this.#answers.add(key, fingerprint, pending, now);
+    // An answer whose receipt could not be signed was never given: a retry decides afresh.
+    pending.signed.catch(() => this.#answers.forget(key, pending));
+    return pending;
+  }
+
+  /** The rest of `start`, for an authenticated agent. */
+  #authenticated(request: DecideRequest, tenant: ActiveTenant, decisionId: string, digest: string, now: number): PendingDecision {
     if (request.argumentsJson.length > this.#o.maxArgumentsBytes) {
       return this.#refuse(request, tenant, decisionId, digest, now, 'ARGUMENTS_TOO_LARGE', `arguments_json has ${request.argumentsJson.length} bytes; the limit is ${this.#o.maxArgumentsBytes}`);
     }
@@ -336,6 +382,14 @@ export class DecisionService {
     published.catch(() => {}); // a signing failure reaches whoever awaits it, never as an unhandled rejection
     return { response, signed: published };
   }
+}
+
+/** A remembered answer given again: the same response; a refusal's status with its own metadata object. */
+function replay(pending: PendingDecision): PendingDecision {
+  const { result } = pending;
+  if (result.ok) return pending;
+  const { error } = result;
+  return { result: { ok: false, error: new GrpcError(error.code, error.details, { metadata: error.metadata.clone() }), response: result.response }, signed: pending.signed };
 }
 
 function rule(ruleId: string, reason: string, kind: RuleKind, severity: Severity = Severity.HIGH): MatchedRule {

@@ -19,6 +19,8 @@ export class EnforcerMetrics {
   readonly decisions: Counter<'outcome' | 'error_code'>;
   readonly latency: Histogram<'method'>;
   readonly activations: Counter<'result'>;
+  readonly idempotentReplays: Counter;
+  readonly idempotencyEvictions: Counter<'reason'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -39,6 +41,17 @@ export class EnforcerMetrics {
       name: 'thoth_enforcer_snapshot_activations_total',
       help: 'Config snapshots received, by result: ACK or the NACK code.',
       labelNames: ['result'],
+      registers,
+    });
+    this.idempotentReplays = new Counter({
+      name: 'thoth_enforcer_idempotent_replays_total',
+      help: 'Repeated requests (same tenant, agent and request_id, same content) answered with the decision already made, not decided again.',
+      registers,
+    });
+    this.idempotencyEvictions = new Counter({
+      name: 'thoth_enforcer_idempotency_evictions_total',
+      help: 'Answers dropped from the idempotency cache, by reason: capacity (the cache was full; a retry of that request would be decided again) or expired (older than the TTL).',
+      labelNames: ['reason'],
       registers,
     });
     new Gauge({

@@ -9,9 +9,9 @@ describe('which failed Decide calls are retried', () => {
     for (const risk of RISKS) expect(isRetryable('UNAVAILABLE', risk)).toBe(true);
   });
 
-  it('DEADLINE_EXCEEDED is retried for reads only, never for write or destructive tools', () => {
+  it('DEADLINE_EXCEEDED is retried for read and write tools (the enforcer dedupes by request_id), never for destructive ones', () => {
     expect(isRetryable('DEADLINE_EXCEEDED', 'read')).toBe(true);
-    expect(isRetryable('DEADLINE_EXCEEDED', 'write')).toBe(false);
+    expect(isRetryable('DEADLINE_EXCEEDED', 'write')).toBe(true);
     expect(isRetryable('DEADLINE_EXCEEDED', 'destructive')).toBe(false);
   });
 

@@ -14,28 +14,35 @@ export const DEFAULT_BACKOFF_MS = 10;
  * Whether a failed Decide may be asked again, with the same request_id.
  *
  * Asking again never runs the tool twice: the tool runs only after an answer. What a
- * retry can do wrong is on the enforcer's side: if the first attempt did reach it, that
- * call was decided, counted in the blast-radius windows and recorded, and the enforcer
- * may not (yet) recognise the request_id as a repeat, so a retry counts the call twice.
- * Hence:
+ * retry could do wrong is on the enforcer's side, counting the call twice in the
+ * blast-radius windows and recording it twice. The enforcer prevents that: it remembers
+ * each answer by (tenant, agent, request_id) for a while (10 minutes by default,
+ * `THOTH_ENFORCER_IDEMPOTENCY_TTL_MS`), and answers a repeat, even one arriving while the
+ * first is still being decided, with the first decision (same decision id, same receipt),
+ * neither counted nor recorded again (DecideRequest.request_id). What it does not survive
+ * is an enforcer restart, or a retry sent to a different enforcer, or one sent after the
+ * TTL. Hence:
  *
  * - UNAVAILABLE: retried, whatever the risk. grpc-js reports it when there was no
  *   connection to send on, or the connection broke (server restart, GOAWAY, network):
- *   mostly the request never arrived, and where it did, the same request_id lets the
- *   enforcer answer the repeat with the same decision (DecideRequest.request_id).
- * - DEADLINE_EXCEEDED: the request most likely arrived and may have been decided. Retried
- *   only for `read` tools, where a double count is harmless. Never for `write` or
- *   `destructive`: the caller's latency budget is spent, a slow enforcer is usually an
- *   overloaded one that retries make worse, and a blind repeat of a possibly counted
- *   destructive call is what the blast-radius windows must not see twice. Those tools
- *   take their fail mode instead (destructive: closed).
+ *   mostly the request never arrived, and where it did, the same request_id gets the
+ *   same decision.
+ * - DEADLINE_EXCEEDED: the request most likely arrived and may have been decided (or still
+ *   be). Retried for `read` and `write` tools: the same enforcer answers the repeat with
+ *   that decision (retries come well within the TTL), and a write's possible double count
+ *   (another enforcer, a restart in between) is one that can be corrected. Never for
+ *   `destructive` tools: a slow enforcer is usually an overloaded one that retries make
+ *   worse, the caller's latency budget is spent, and a repeat that does get counted twice
+ *   is what the blast-radius windows of an irreversible tool must not see. They take their
+ *   fail mode instead (closed).
  * - Everything else is final: a status with `thoth-error-code` is a recorded refusal
- *   (bad token, unknown tenant…) that a retry only repeats; CANCELLED means the caller
- *   gave up; INTERNAL/UNKNOWN/UNIMPLEMENTED are not transient in any way we can know.
+ *   (bad token, unknown tenant, REQUEST_ID_REUSED…) that a retry only repeats; CANCELLED
+ *   means the caller gave up; INTERNAL/UNKNOWN/UNIMPLEMENTED are not transient in any way
+ *   we can know.
  */
 export function isRetryable(code: string, risk: Risk): boolean {
   if (code === 'UNAVAILABLE') return true;
-  if (code === 'DEADLINE_EXCEEDED') return risk === 'read';
+  if (code === 'DEADLINE_EXCEEDED') return risk !== 'destructive';
   return false;
 }
 

@@ -109,16 +109,18 @@ describe('ThothClient against a scripted enforcer', () => {
     expect(new Set(seen.map((s) => s.request.requestId)).size).toBe(1);
   });
 
-  it('does not retry DEADLINE_EXCEEDED for destructive or write tools, and does for reads', async () => {
+  it('does not retry DEADLINE_EXCEEDED for destructive tools; does for write and read tools, with the same request_id', async () => {
     answer = () => never();
     const c = client({ deadlineMs: 50 });
     await expect(c.decide({ tool: 'crm.delete_records' }, { risk: 'destructive' })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED', attempts: 1 });
-    await expect(c.decide({ tool: 'crm.update' }, { risk: 'write' })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED', attempts: 1 });
+    await expect(c.decide({ tool: 'crm.update' }, { risk: 'write' })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED', attempts: 3 });
     await expect(c.decide({ tool: 'crm.read' }, { risk: 'read' })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED', attempts: 3 });
     const tools = seen.map((s) => s.request.tool);
     expect(tools.filter((t) => t === 'crm.delete_records')).toHaveLength(1);
-    expect(tools.filter((t) => t === 'crm.update')).toHaveLength(1);
+    expect(tools.filter((t) => t === 'crm.update')).toHaveLength(3);
     expect(tools.filter((t) => t === 'crm.read')).toHaveLength(3);
+    const updates = seen.filter((s) => s.request.tool === 'crm.update');
+    expect(new Set(updates.map((s) => s.request.requestId)).size).toBe(1);
   });
 
   it('turns a refused request into a ThothDeniedError with the recorded decision id, never retried', async () => {

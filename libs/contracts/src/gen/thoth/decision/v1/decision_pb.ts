@@ -48,6 +48,14 @@ export const SourceSchema: GenMessage<Source> = /*@__PURE__*/
 export type DecideRequest = Message<"thoth.decision.v1.DecideRequest"> & {
   /**
    * Chosen by the caller; a retried request with the same id gets the same decision.
+   * The enforcer remembers each answer by (tenant_id, agent_id, request_id) for a while
+   * (default 10 minutes) and answers a repeat, including one that arrives while the first
+   * is still being decided, with it byte for byte (same decision_id, same receipt), without
+   * counting or recording the call again. A repeat whose tool, arguments_json, resource or
+   * credential_fingerprint differ is refused with error code "REQUEST_ID_REUSED"
+   * (INVALID_ARGUMENT on Decide). Empty: never deduplicated. The memory is per enforcer
+   * process and per tenant config version: a retry after a restart, to another enforcer,
+   * or after the tenant's config changed (a kill switch, a new policy) is decided afresh.
    *
    * @generated from field: string request_id = 1;
    */

@@ -1,0 +1,160 @@
+import { create, toBinary } from '@bufbuild/protobuf';
+import { AgentStatus, DecideRequestSchema, DecideResponseSchema, Effect, EnforcerConfigSchema, FailMode, PolicyFormat, TenantMode, type DecisionEvent } from '@thoth/contracts';
+import { WindowState } from '@thoth/policy';
+import { generateSigningKey, keyring, signSnapshot, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { InProcessDecisionLog } from '../emit/in-process-decision-log.js';
+import { activate } from '../sync/activate.js';
+import { ActiveSnapshots } from '../sync/active-snapshots.js';
+import { DecisionService } from './decision-service.js';
+import { EnforcerMetrics } from './metrics.js';
+
+const POLICY = `apiVersion: thoth.dev/policy/v1
+kind: Policy
+metadata: {name: idempotency, version: "1"}
+defaults: {effect: allow}
+limits:
+  - id: one-delete
+    match: {tools: ["crm.delete_*"]}
+    window: {duration: 10m, maxCalls: 1}
+    scope: agent
+    reason: One delete per ten minutes.
+`;
+const TOKEN = 'thoth_at_idem';
+const cp = signerFromSeed(generateSigningKey());
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function setup(idempotency?: { ttlMs?: number; maxEntries?: number }) {
+  let now = 1_700_000_000_000;
+  const store = new ActiveSnapshots();
+  const config = create(EnforcerConfigSchema, {
+    tenantId: 't',
+    version: 1n,
+    mode: TenantMode.ENFORCE,
+    failMode: FailMode.CLOSED,
+    policy: { version: 1n, format: PolicyFormat.YAML, content: enc(POLICY) },
+    agents: [{ agentId: 'a', status: AgentStatus.ACTIVE, tokenSha256: [createHash('sha256').update(TOKEN).digest('hex')] }],
+  });
+  const activation = activate(store, signSnapshot(config, cp).signed, keyring([verifierFromPublicKey(cp.publicKey)]), now);
+  if (!activation.ok) throw new Error(activation.message);
+  const log = new InProcessDecisionLog({ capacity: 1_000 });
+  const events: DecisionEvent[] = [];
+  log.subscribe((batch) => void events.push(...batch));
+  const metrics = new EnforcerMetrics({ store, decisionLog: log, sinceContactMs: () => undefined, ready: () => true });
+  const service = new DecisionService({
+    enforcerId: 'e',
+    store,
+    state: new WindowState({ maxKeys: 1_000 }),
+    signer: signerFromSeed(generateSigningKey()),
+    decisionLog: log,
+    metrics,
+    maxArgumentsBytes: 1_024,
+    ...(idempotency ? { idempotency } : {}),
+    clock: () => now,
+  });
+  const request = (init: { requestId: string; tool?: string; args?: string; resource?: string }) =>
+    create(DecideRequestSchema, { tenantId: 't', agentId: 'a', tool: init.tool ?? 'crm.delete_contact', argumentsJson: enc(init.args ?? '{"id":1}'), resource: init.resource ?? '', requestId: init.requestId });
+  const settle = () => new Promise((r) => setTimeout(r, 20));
+  /** Activates the next config version with the agent suspended (the kill switch). */
+  const suspend = () => {
+    const next = create(EnforcerConfigSchema, { ...config, version: config.version + 1n, agents: [{ ...config.agents[0]!, status: AgentStatus.SUSPENDED }] });
+    const r = activate(store, signSnapshot(next, cp).signed, keyring([verifierFromPublicKey(cp.publicKey)]), now);
+    if (!r.ok) throw new Error(r.message);
+  };
+  return { service, events, metrics, request, settle, suspend, advance: (ms: number) => (now += ms) };
+}
+
+const bytes = (r: Parameters<typeof toBinary<typeof DecideResponseSchema>>[1]) => toBinary(DecideResponseSchema, r);
+
+describe('DecisionService idempotency', () => {
+  it('never replays an answer given under an older config: after a kill switch the retry is decided afresh, and denied', async () => {
+    const { service, events, request, settle, suspend } = setup();
+    const first = await service.decide(request({ requestId: 'r1', tool: 'crm.read_contact' }), TOKEN);
+    expect(first.response.effect).toBe(Effect.ALLOW);
+    suspend();
+    const retry = await service.decide(request({ requestId: 'r1', tool: 'crm.read_contact' }), TOKEN);
+    expect(retry.response.effect).toBe(Effect.DENY);
+    expect(retry.response.decisionId).not.toBe(first.response.decisionId);
+    await settle();
+    expect(events.map((e) => e.requestId)).toEqual(['r1', 'r1']);
+  });
+
+  it('answers a repeated request_id with the first answer: decided, counted and recorded once', async () => {
+    const { service, events, metrics, request, settle } = setup();
+    const first = await service.decide(request({ requestId: 'r1' }), TOKEN);
+    const again = await service.decide(request({ requestId: 'r1' }), TOKEN);
+    expect(first.ok && again.ok).toBe(true);
+    expect(first.response.effect).toBe(Effect.ALLOW);
+    expect(bytes(again.response)).toEqual(bytes(first.response));
+    // The window counted one call: a new request is over the limit of 1.
+    const next = await service.decide(request({ requestId: 'r2' }), TOKEN);
+    expect(next.response.effect).toBe(Effect.DENY);
+    expect(next.response.matchedRules[0]?.ruleId).toBe('one-delete');
+    await settle();
+    expect(events.map((e) => e.requestId)).toEqual(['r1', 'r2']);
+    expect((await metrics.idempotentReplays.get()).values[0]?.value).toBe(1);
+  });
+
+  it('gives a concurrent duplicate the answer still being signed', async () => {
+    const { service, events, request, settle } = setup();
+    const a = service.start(request({ requestId: 'r1' }), TOKEN);
+    const b = service.start(request({ requestId: 'r1' }), TOKEN);
+    expect(b.result).toBe(a.result);
+    await Promise.all([a.signed, b.signed]);
+    expect(a.result.response.receipt?.signature.length).toBeGreaterThan(0);
+    await settle();
+    expect(events).toHaveLength(1);
+  });
+
+  it('refuses the same request_id with different content as REQUEST_ID_REUSED, recorded as a denial', async () => {
+    const { service, events, request, settle } = setup();
+    const first = await service.decide(request({ requestId: 'r1' }), TOKEN);
+    for (const changed of [{ args: '{"id":2}' }, { tool: 'crm.delete_company' }, { resource: 'crm://other' }]) {
+      const reused = await service.decide(request({ requestId: 'r1', ...changed }), TOKEN);
+      expect(reused.ok).toBe(false);
+      if (reused.ok) continue;
+      expect(reused.error.code).toBe('INVALID_ARGUMENT');
+      expect(reused.error.metadata.get('thoth-error-code')).toEqual(['REQUEST_ID_REUSED']);
+      expect(reused.response).toMatchObject({ effect: Effect.DENY, errorCode: 'REQUEST_ID_REUSED' });
+      expect(reused.response.decisionId).not.toBe(first.response.decisionId);
+    }
+    // The original answer is still what a true retry gets.
+    const again = await service.decide(request({ requestId: 'r1' }), TOKEN);
+    expect(again.response.decisionId).toBe(first.response.decisionId);
+    await settle();
+    expect(events.map((e) => e.errorCode)).toEqual(['', 'REQUEST_ID_REUSED', 'REQUEST_ID_REUSED', 'REQUEST_ID_REUSED']);
+  });
+
+  it('never deduplicates an empty request_id, nor answers before authentication', async () => {
+    const { service, request } = setup();
+    const a = await service.decide(request({ requestId: '' }), TOKEN);
+    const b = await service.decide(request({ requestId: '' }), TOKEN);
+    expect(a.response.effect).toBe(Effect.ALLOW);
+    expect(b.response.effect).toBe(Effect.DENY); // counted: the window is full
+    await service.decide(request({ requestId: 'r9', tool: 'crm.read' }), TOKEN);
+    const stranger = await service.decide(request({ requestId: 'r9', tool: 'crm.read' }), 'thoth_at_wrong');
+    expect(stranger.ok).toBe(false);
+    expect(stranger.response.errorCode).toBe('INVALID_AGENT_TOKEN');
+  });
+
+  it('replays a refusal with the same decision id, and forgets answers after the TTL', async () => {
+    const { service, request, advance } = setup({ ttlMs: 1_000 });
+    const bad = await service.decide(request({ requestId: 'r1', args: '{"id":' }), TOKEN);
+    const again = await service.decide(request({ requestId: 'r1', args: '{"id":' }), TOKEN);
+    expect(bad.ok || again.ok).toBe(false);
+    if (bad.ok || again.ok) return;
+    expect(again.response.decisionId).toBe(bad.response.decisionId);
+    expect(again.error.metadata.get('thoth-decision-id')).toEqual([bad.response.decisionId]);
+    advance(1_000);
+    const later = await service.decide(request({ requestId: 'r1', args: '{"id":' }), TOKEN);
+    expect(later.response.decisionId).not.toBe(bad.response.decisionId);
+  });
+
+  it('counts capacity evictions', async () => {
+    const { service, metrics, request } = setup({ maxEntries: 2 });
+    for (const id of ['a', 'b', 'c', 'd']) await service.decide(request({ requestId: id, tool: 'crm.read' }), TOKEN);
+    const values = (await metrics.idempotencyEvictions.get()).values;
+    expect(values.find((v) => v.labels['reason'] === 'capacity')?.value).toBe(2);
+  });
+});
