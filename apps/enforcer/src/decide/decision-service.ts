@@ -135,7 +135,6 @@ export class DecisionService {
   readonly #clock: () => number;
   readonly receipts: ReceiptBatcher;
   /** SHA-256 of recently seen agent tokens (an agent sends the same token on every call); bounded. */
-  #tokenHashes = new Map<string, string>();
   /** Recent answers by (tenant, agent, request_id), in flight or complete. */
   readonly #answers: IdempotencyCache<PendingDecision>;
 
@@ -192,7 +191,8 @@ export class DecisionService {
     if (token === undefined) return this.#refuse(request, tenant, decisionId, digest, now, 'MISSING_AGENT_TOKEN', 'no agent token: send "authorization: Bearer <token>"');
     const agent = tenant.agents.get(request.agentId);
     if (!agent) return this.#refuse(request, tenant, decisionId, digest, now, 'UNKNOWN_AGENT', `agent ${request.agentId} is not registered in tenant ${request.tenantId}`);
-    const tokenHash = this.#tokenHash(token);
+    // Hashed per call (about a microsecond): no clear-text token is kept beyond the request.
+    const tokenHash = sha256Hex(token);
     if (!agent.tokens.has(tokenHash)) {
       return agent.revokedTokens.has(tokenHash)
         ? this.#refuse(request, tenant, decisionId, digest, now, 'AGENT_TOKEN_REVOKED', `the token of agent ${request.agentId} has been revoked`)
@@ -234,16 +234,6 @@ export class DecisionService {
     }
     const recorded = this.#record(request, tenant, decisionId, digest, now, this.#evaluate(request, tenant, args, now));
     return { result: { ok: true, response: recorded.response }, signed: recorded.signed };
-  }
-
-  #tokenHash(token: string): string {
-    let h = this.#tokenHashes.get(token);
-    if (h === undefined) {
-      if (this.#tokenHashes.size >= 10_000) this.#tokenHashes = new Map(); // wrong tokens must not grow it
-      h = sha256Hex(token);
-      this.#tokenHashes.set(token, h);
-    }
-    return h;
   }
 
   #evaluate(request: DecideRequest, tenant: ActiveTenant, args: unknown, now: number): Outcomes {
