@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file thoth/config/v1/config.proto.
  */
 export const file_thoth_config_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("Chx0aG90aC9jb25maWcvdjEvY29uZmlnLnByb3RvEg90aG90aC5jb25maWcudjEidwoOUG9saWN5RG9jdW1lbnQSDwoHdmVyc2lvbhgBIAEoBBItCgZmb3JtYXQYAiABKA4yHS50aG90aC5jb25maWcudjEuUG9saWN5Rm9ybWF0Eg8KB2NvbnRlbnQYAyABKAwSFAoMY29udGVudF9oYXNoGAQgASgJIt4BCgVBZ2VudBIQCghhZ2VudF9pZBgBIAEoCRIsCgZzdGF0dXMYAiABKA4yHC50aG90aC5jb25maWcudjEuQWdlbnRTdGF0dXMSMgoGbGFiZWxzGAMgAygLMiIudGhvdGguY29uZmlnLnYxLkFnZW50LkxhYmVsc0VudHJ5EhQKDHRva2VuX3NoYTI1NhgEIAMoCRIcChRyZXZva2VkX3Rva2VuX3NoYTI1NhgFIAMoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqYBChFDcmVkZW50aWFsQmluZGluZxIVCg1jcmVkZW50aWFsX2lkGAEgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYAiABKAkSEQoJYWdlbnRfaWRzGAMgAygJEhkKEXJlc291cmNlX3BhdHRlcm5zGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhQKDHNvdXJjZV9jaWRycxgGIAMoCSKGAwoORW5mb3JjZXJDb25maWcSEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSFAoMY29udGVudF9oYXNoGAMgASgJEi8KBnBvbGljeRgEIAEoCzIfLnRob3RoLmNvbmZpZy52MS5Qb2xpY3lEb2N1bWVudBImCgZhZ2VudHMYBSADKAsyFi50aG90aC5jb25maWcudjEuQWdlbnQSPwoTY3JlZGVudGlhbF9iaW5kaW5ncxgGIAMoCzIiLnRob3RoLmNvbmZpZy52MS5DcmVkZW50aWFsQmluZGluZxIpCgRtb2RlGAcgASgOMhsudGhvdGguY29uZmlnLnYxLlRlbmFudE1vZGUSLAoJZmFpbF9tb2RlGAggASgOMhkudGhvdGguY29uZmlnLnYxLkZhaWxNb2RlEi0KCWlzc3VlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQcmV0YWluX2FyZ3VtZW50cxgKIAEoCCJFCg5TaWduZWRTbmFwc2hvdBIQCghzbmFwc2hvdBgBIAEoDBIOCgZrZXlfaWQYAiABKAkSEQoJc2lnbmF0dXJlGAMgASgMIkcKC0hlbGRWZXJzaW9uEhEKCXRlbmFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEhQKDGNvbnRlbnRfaGFzaBgDIAEoCSJ9CgVIZWxsbxITCgtlbmZvcmNlcl9pZBgBIAEoCRIWCg5lbmZvcmNlcl90b2tlbhgCIAEoCRISCgp0ZW5hbnRfaWRzGAMgAygJEjMKDWhlbGRfdmVyc2lvbnMYBCADKAsyHC50aG90aC5jb25maWcudjEuSGVsZFZlcnNpb24iOAoDQWNrEhEKCXRlbmFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEg0KBW5vbmNlGAMgASgJImQKBE5hY2sSEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSDQoFbm9uY2UYAyABKAkSEgoKZXJyb3JfY29kZRgEIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAUgASgJIjgKCUhlYXJ0YmVhdBIrCgdzZW50X2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLAAQoQU3Vic2NyaWJlUmVxdWVzdBInCgVoZWxsbxgBIAEoCzIWLnRob3RoLmNvbmZpZy52MS5IZWxsb0gAEiMKA2FjaxgCIAEoCzIULnRob3RoLmNvbmZpZy52MS5BY2tIABIlCgRuYWNrGAMgASgLMhUudGhvdGguY29uZmlnLnYxLk5hY2tIABIvCgloZWFydGJlYXQYBCABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCKKAQoMU25hcHNob3RQdXNoEg0KBW5vbmNlGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgEEjEKCHNuYXBzaG90GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlNpZ25lZFNuYXBzaG90EhQKDGJhc2VfdmVyc2lvbhgFIAEoBCJ/ChFTdWJzY3JpYmVSZXNwb25zZRIxCghzbmFwc2hvdBgBIAEoCzIdLnRob3RoLmNvbmZpZy52MS5TbmFwc2hvdFB1c2hIABIvCgloZWFydGJlYXQYAiABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCpaCgpUZW5hbnRNb2RlEhsKF1RFTkFOVF9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSVEVOQU5UX01PREVfU0hBRE9XEAESFwoTVEVOQU5UX01PREVfRU5GT1JDRRACKk8KCEZhaWxNb2RlEhkKFUZBSUxfTU9ERV9VTlNQRUNJRklFRBAAEhIKDkZBSUxfTU9ERV9PUEVOEAESFAoQRkFJTF9NT0RFX0NMT1NFRBACKl0KDFBvbGljeUZvcm1hdBIdChlQT0xJQ1lfRk9STUFUX1VOU1BFQ0lGSUVEEAASFgoSUE9MSUNZX0ZPUk1BVF9ZQU1MEAESFgoSUE9MSUNZX0ZPUk1BVF9KU09OEAIqegoLQWdlbnRTdGF0dXMSHAoYQUdFTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTQUdFTlRfU1RBVFVTX0FDVElWRRABEhoKFkFHRU5UX1NUQVRVU19TVVNQRU5ERUQQAhIYChRBR0VOVF9TVEFUVVNfUkVUSVJFRBADMmwKEkNvbmZpZ0Rpc3RyaWJ1dGlvbhJWCglTdWJzY3JpYmUSIS50aG90aC5jb25maWcudjEuU3Vic2NyaWJlUmVxdWVzdBoiLnRob3RoLmNvbmZpZy52MS5TdWJzY3JpYmVSZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Chx0aG90aC9jb25maWcvdjEvY29uZmlnLnByb3RvEg90aG90aC5jb25maWcudjEidwoOUG9saWN5RG9jdW1lbnQSDwoHdmVyc2lvbhgBIAEoBBItCgZmb3JtYXQYAiABKA4yHS50aG90aC5jb25maWcudjEuUG9saWN5Rm9ybWF0Eg8KB2NvbnRlbnQYAyABKAwSFAoMY29udGVudF9oYXNoGAQgASgJIt4BCgVBZ2VudBIQCghhZ2VudF9pZBgBIAEoCRIsCgZzdGF0dXMYAiABKA4yHC50aG90aC5jb25maWcudjEuQWdlbnRTdGF0dXMSMgoGbGFiZWxzGAMgAygLMiIudGhvdGguY29uZmlnLnYxLkFnZW50LkxhYmVsc0VudHJ5EhQKDHRva2VuX3NoYTI1NhgEIAMoCRIcChRyZXZva2VkX3Rva2VuX3NoYTI1NhgFIAMoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqYBChFDcmVkZW50aWFsQmluZGluZxIVCg1jcmVkZW50aWFsX2lkGAEgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYAiABKAkSEQoJYWdlbnRfaWRzGAMgAygJEhkKEXJlc291cmNlX3BhdHRlcm5zGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhQKDHNvdXJjZV9jaWRycxgGIAMoCSKiAgoIQmFzZWxpbmUSNgoMc3ViamVjdF9raW5kGAEgASgOMiAudGhvdGguY29uZmlnLnYxLkJhc2VsaW5lU3ViamVjdBISCgpzdWJqZWN0X2lkGAIgASgJEhQKDG9ic2VydmF0aW9ucxgDIAEoBBIYChByZXNvdXJjZV9jbGFzc2VzGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhcKD3NvdXJjZV9uZXR3b3JrcxgGIAMoCRINCgV0b29scxgHIAMoCRIdChVwZWFrX2NhbGxzX3Blcl9taW51dGUYCCABKA0SIQoZcGVha19jYWxsc19wZXJfMTBfbWludXRlcxgJIAEoDRIYChBhY3RpdmVfaG91cnNfdXRjGAogASgNIrQDCg5FbmZvcmNlckNvbmZpZxIRCgl0ZW5hbnRfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoBBIUCgxjb250ZW50X2hhc2gYAyABKAkSLwoGcG9saWN5GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlBvbGljeURvY3VtZW50EiYKBmFnZW50cxgFIAMoCzIWLnRob3RoLmNvbmZpZy52MS5BZ2VudBI/ChNjcmVkZW50aWFsX2JpbmRpbmdzGAYgAygLMiIudGhvdGguY29uZmlnLnYxLkNyZWRlbnRpYWxCaW5kaW5nEikKBG1vZGUYByABKA4yGy50aG90aC5jb25maWcudjEuVGVuYW50TW9kZRIsCglmYWlsX21vZGUYCCABKA4yGS50aG90aC5jb25maWcudjEuRmFpbE1vZGUSLQoJaXNzdWVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChByZXRhaW5fYXJndW1lbnRzGAogASgIEiwKCWJhc2VsaW5lcxgLIAMoCzIZLnRob3RoLmNvbmZpZy52MS5CYXNlbGluZSJFCg5TaWduZWRTbmFwc2hvdBIQCghzbmFwc2hvdBgBIAEoDBIOCgZrZXlfaWQYAiABKAkSEQoJc2lnbmF0dXJlGAMgASgMIkcKC0hlbGRWZXJzaW9uEhEKCXRlbmFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEhQKDGNvbnRlbnRfaGFzaBgDIAEoCSJ9CgVIZWxsbxITCgtlbmZvcmNlcl9pZBgBIAEoCRIWCg5lbmZvcmNlcl90b2tlbhgCIAEoCRISCgp0ZW5hbnRfaWRzGAMgAygJEjMKDWhlbGRfdmVyc2lvbnMYBCADKAsyHC50aG90aC5jb25maWcudjEuSGVsZFZlcnNpb24iOAoDQWNrEhEKCXRlbmFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEg0KBW5vbmNlGAMgASgJImQKBE5hY2sSEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSDQoFbm9uY2UYAyABKAkSEgoKZXJyb3JfY29kZRgEIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAUgASgJIjgKCUhlYXJ0YmVhdBIrCgdzZW50X2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLAAQoQU3Vic2NyaWJlUmVxdWVzdBInCgVoZWxsbxgBIAEoCzIWLnRob3RoLmNvbmZpZy52MS5IZWxsb0gAEiMKA2FjaxgCIAEoCzIULnRob3RoLmNvbmZpZy52MS5BY2tIABIlCgRuYWNrGAMgASgLMhUudGhvdGguY29uZmlnLnYxLk5hY2tIABIvCgloZWFydGJlYXQYBCABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCKKAQoMU25hcHNob3RQdXNoEg0KBW5vbmNlGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgEEjEKCHNuYXBzaG90GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlNpZ25lZFNuYXBzaG90EhQKDGJhc2VfdmVyc2lvbhgFIAEoBCJ/ChFTdWJzY3JpYmVSZXNwb25zZRIxCghzbmFwc2hvdBgBIAEoCzIdLnRob3RoLmNvbmZpZy52MS5TbmFwc2hvdFB1c2hIABIvCgloZWFydGJlYXQYAiABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCpaCgpUZW5hbnRNb2RlEhsKF1RFTkFOVF9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSVEVOQU5UX01PREVfU0hBRE9XEAESFwoTVEVOQU5UX01PREVfRU5GT1JDRRACKk8KCEZhaWxNb2RlEhkKFUZBSUxfTU9ERV9VTlNQRUNJRklFRBAAEhIKDkZBSUxfTU9ERV9PUEVOEAESFAoQRkFJTF9NT0RFX0NMT1NFRBACKl0KDFBvbGljeUZvcm1hdBIdChlQT0xJQ1lfRk9STUFUX1VOU1BFQ0lGSUVEEAASFgoSUE9MSUNZX0ZPUk1BVF9ZQU1MEAESFgoSUE9MSUNZX0ZPUk1BVF9KU09OEAIqegoLQWdlbnRTdGF0dXMSHAoYQUdFTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTQUdFTlRfU1RBVFVTX0FDVElWRRABEhoKFkFHRU5UX1NUQVRVU19TVVNQRU5ERUQQAhIYChRBR0VOVF9TVEFUVVNfUkVUSVJFRBADKnAKD0Jhc2VsaW5lU3ViamVjdBIgChxCQVNFTElORV9TVUJKRUNUX1VOU1BFQ0lGSUVEEAASHwobQkFTRUxJTkVfU1VCSkVDVF9DUkVERU5USUFMEAESGgoWQkFTRUxJTkVfU1VCSkVDVF9BR0VOVBACMmwKEkNvbmZpZ0Rpc3RyaWJ1dGlvbhJWCglTdWJzY3JpYmUSIS50aG90aC5jb25maWcudjEuU3Vic2NyaWJlUmVxdWVzdBoiLnRob3RoLmNvbmZpZy52MS5TdWJzY3JpYmVSZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * The tenant's policy as authored (one JSON Schema for YAML and JSON); per-policy
@@ -151,6 +151,84 @@ export const CredentialBindingSchema: GenMessage<CredentialBinding> = /*@__PURE_
   messageDesc(file_thoth_config_v1_config, 2);
 
 /**
+ * How a credential or an agent is normally used, learned by the control plane from the
+ * tenant's recorded decisions (docs/credential-governance.md). The policy's `drift`
+ * section says what a call outside it does; the check runs in the enforcer, locally.
+ * An empty list means nothing was learned about that dimension: it is not checked.
+ *
+ * @generated from message thoth.config.v1.Baseline
+ */
+export type Baseline = Message<"thoth.config.v1.Baseline"> & {
+  /**
+   * @generated from field: thoth.config.v1.BaselineSubject subject_kind = 1;
+   */
+  subjectKind: BaselineSubject;
+
+  /**
+   * @generated from field: string subject_id = 2;
+   */
+  subjectId: string;
+
+  /**
+   * Calls the baseline was learned from.
+   *
+   * @generated from field: uint64 observations = 3;
+   */
+  observations: bigint;
+
+  /**
+   * Resource classes touched (libs/policy resourceClass: scheme + host + first path
+   * segment, or the first two segments of a path); "" stands for calls without a resource.
+   *
+   * @generated from field: repeated string resource_classes = 4;
+   */
+  resourceClasses: string[];
+
+  /**
+   * @generated from field: repeated string source_regions = 5;
+   */
+  sourceRegions: string[];
+
+  /**
+   * Source networks: IPv4 /24 and IPv6 /48 prefixes in CIDR notation.
+   *
+   * @generated from field: repeated string source_networks = 6;
+   */
+  sourceNetworks: string[];
+
+  /**
+   * @generated from field: repeated string tools = 7;
+   */
+  tools: string[];
+
+  /**
+   * Most calls seen in one minute and in ten minutes.
+   *
+   * @generated from field: uint32 peak_calls_per_minute = 8;
+   */
+  peakCallsPerMinute: number;
+
+  /**
+   * @generated from field: uint32 peak_calls_per_10_minutes = 9;
+   */
+  peakCallsPer10Minutes: number;
+
+  /**
+   * Bit h (0 = 00:00-00:59 UTC ... 23) is set when calls were seen in that hour of the day.
+   *
+   * @generated from field: uint32 active_hours_utc = 10;
+   */
+  activeHoursUtc: number;
+};
+
+/**
+ * Describes the message thoth.config.v1.Baseline.
+ * Use `create(BaselineSchema)` to create a new message.
+ */
+export const BaselineSchema: GenMessage<Baseline> = /*@__PURE__*/
+  messageDesc(file_thoth_config_v1_config, 3);
+
+/**
  * Everything an enforcer knows about one tenant.
  *
  * @generated from message thoth.config.v1.EnforcerConfig
@@ -213,6 +291,13 @@ export type EnforcerConfig = Message<"thoth.config.v1.EnforcerConfig"> & {
    * @generated from field: bool retain_arguments = 10;
    */
   retainArguments: boolean;
+
+  /**
+   * Learned baselines per credential and per agent, for the policy's drift checks.
+   *
+   * @generated from field: repeated thoth.config.v1.Baseline baselines = 11;
+   */
+  baselines: Baseline[];
 };
 
 /**
@@ -220,7 +305,7 @@ export type EnforcerConfig = Message<"thoth.config.v1.EnforcerConfig"> & {
  * Use `create(EnforcerConfigSchema)` to create a new message.
  */
 export const EnforcerConfigSchema: GenMessage<EnforcerConfig> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 3);
+  messageDesc(file_thoth_config_v1_config, 4);
 
 /**
  * An EnforcerConfig as the control plane signed it. The enforcer verifies the
@@ -257,7 +342,7 @@ export type SignedSnapshot = Message<"thoth.config.v1.SignedSnapshot"> & {
  * Use `create(SignedSnapshotSchema)` to create a new message.
  */
 export const SignedSnapshotSchema: GenMessage<SignedSnapshot> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 4);
+  messageDesc(file_thoth_config_v1_config, 5);
 
 /**
  * A snapshot an enforcer already holds (e.g. restored from disk), named on reconnect.
@@ -286,7 +371,7 @@ export type HeldVersion = Message<"thoth.config.v1.HeldVersion"> & {
  * Use `create(HeldVersionSchema)` to create a new message.
  */
 export const HeldVersionSchema: GenMessage<HeldVersion> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 5);
+  messageDesc(file_thoth_config_v1_config, 6);
 
 /**
  * First message on a stream.
@@ -320,7 +405,7 @@ export type Hello = Message<"thoth.config.v1.Hello"> & {
  * Use `create(HelloSchema)` to create a new message.
  */
 export const HelloSchema: GenMessage<Hello> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 6);
+  messageDesc(file_thoth_config_v1_config, 7);
 
 /**
  * The enforcer verified, compiled and swapped in this version.
@@ -349,7 +434,7 @@ export type Ack = Message<"thoth.config.v1.Ack"> & {
  * Use `create(AckSchema)` to create a new message.
  */
 export const AckSchema: GenMessage<Ack> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 7);
+  messageDesc(file_thoth_config_v1_config, 8);
 
 /**
  * The enforcer rejected this version and keeps deciding on its previous one.
@@ -392,7 +477,7 @@ export type Nack = Message<"thoth.config.v1.Nack"> & {
  * Use `create(NackSchema)` to create a new message.
  */
 export const NackSchema: GenMessage<Nack> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 8);
+  messageDesc(file_thoth_config_v1_config, 9);
 
 /**
  * @generated from message thoth.config.v1.Heartbeat
@@ -409,7 +494,7 @@ export type Heartbeat = Message<"thoth.config.v1.Heartbeat"> & {
  * Use `create(HeartbeatSchema)` to create a new message.
  */
 export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 9);
+  messageDesc(file_thoth_config_v1_config, 10);
 
 /**
  * @generated from message thoth.config.v1.SubscribeRequest
@@ -450,7 +535,7 @@ export type SubscribeRequest = Message<"thoth.config.v1.SubscribeRequest"> & {
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 10);
+  messageDesc(file_thoth_config_v1_config, 11);
 
 /**
  * @generated from message thoth.config.v1.SnapshotPush
@@ -492,7 +577,7 @@ export type SnapshotPush = Message<"thoth.config.v1.SnapshotPush"> & {
  * Use `create(SnapshotPushSchema)` to create a new message.
  */
 export const SnapshotPushSchema: GenMessage<SnapshotPush> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 11);
+  messageDesc(file_thoth_config_v1_config, 12);
 
 /**
  * @generated from message thoth.config.v1.SubscribeResponse
@@ -521,7 +606,7 @@ export type SubscribeResponse = Message<"thoth.config.v1.SubscribeResponse"> & {
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 12);
+  messageDesc(file_thoth_config_v1_config, 13);
 
 /**
  * @generated from enum thoth.config.v1.TenantMode
@@ -639,6 +724,36 @@ export enum AgentStatus {
  */
 export const AgentStatusSchema: GenEnum<AgentStatus> = /*@__PURE__*/
   enumDesc(file_thoth_config_v1_config, 3);
+
+/**
+ * @generated from enum thoth.config.v1.BaselineSubject
+ */
+export enum BaselineSubject {
+  /**
+   * @generated from enum value: BASELINE_SUBJECT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * subject_id is a credential fingerprint (lowercase hex SHA-256).
+   *
+   * @generated from enum value: BASELINE_SUBJECT_CREDENTIAL = 1;
+   */
+  CREDENTIAL = 1,
+
+  /**
+   * subject_id is an agent id as policies name it (the agent's name).
+   *
+   * @generated from enum value: BASELINE_SUBJECT_AGENT = 2;
+   */
+  AGENT = 2,
+}
+
+/**
+ * Describes the enum thoth.config.v1.BaselineSubject.
+ */
+export const BaselineSubjectSchema: GenEnum<BaselineSubject> = /*@__PURE__*/
+  enumDesc(file_thoth_config_v1_config, 4);
 
 /**
  * @generated from service thoth.config.v1.ConfigDistribution
