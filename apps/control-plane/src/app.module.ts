@@ -4,6 +4,7 @@ import { DistributionModule } from './distribution/distribution.module.js';
 import { AgentsModule } from './modules/agents/agents.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { CredentialsModule } from './modules/credentials/credentials.module.js';
+import { DecisionsModule, type InProcessDecisionFeed } from './modules/decisions/index.js';
 import { EnforcersModule } from './modules/enforcers/enforcers.module.js';
 import { PoliciesModule } from './modules/policies/policies.module.js';
 import { TenantsModule } from './modules/tenants/tenants.module.js';
@@ -12,7 +13,7 @@ import { PlatformModule, type PlatformDependencies } from './platform/platform.m
 /** The control plane: the platform, then one module per bounded context. */
 @Module({})
 export class AppModule {
-  static forRoot(dependencies: PlatformDependencies): DynamicModule {
+  static forRoot(dependencies: PlatformDependencies & { decisionFeed?: InProcessDecisionFeed }): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -24,6 +25,11 @@ export class AppModule {
         CredentialsModule,
         PoliciesModule,
         EnforcersModule,
+        // The decision read model, fed from Kafka (config.decisions) or the embedded in-process log.
+        DecisionsModule.forRoot({
+          ...(dependencies.config.decisions ? { kafka: dependencies.config.decisions.kafka } : {}),
+          ...(dependencies.decisionFeed ? { feed: dependencies.decisionFeed } : {}),
+        }),
         // The config stream to enforcers, when configured (loadConfig always does).
         ...(dependencies.config.distribution ? [DistributionModule.forRoot(dependencies.config.distribution)] : []),
       ],

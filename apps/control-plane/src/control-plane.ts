@@ -10,6 +10,7 @@ import { AppModule } from './app.module.js';
 import { ConfigStreamListener } from './distribution/distribution.module.js';
 import type { ControlPlaneConfig } from './config/config.js';
 import { EventNotifications } from './event-store/event-notifications.js';
+import type { InProcessDecisionFeed } from './modules/decisions/index.js';
 import { ProjectionRebuilder, type RebuildReport } from './event-store/projection-rebuilder.js';
 import { type Clock, SystemClock } from './platform/clock/clock.js';
 import { inspectLoginRole } from './platform/database/login-role.js';
@@ -19,12 +20,15 @@ import { API_PREFIX } from './platform/openapi/openapi-document.js';
 export type { ControlPlaneConfig } from './config/config.js';
 export { loadConfig } from './config/config.js';
 export { Clock } from './platform/clock/clock.js';
+export type { InProcessDecisionFeed } from './modules/decisions/index.js';
 
 export interface ControlPlaneOptions {
   /** Share a database the caller opened (the embedded launcher's PGlite); closed by the caller. */
   database?: DatabaseHandle;
   clock?: Clock;
   logger?: Logger;
+  /** Embedded mode: feed the decision read model from this in-process decision log instead of Kafka. */
+  decisionFeed?: InProcessDecisionFeed;
 }
 
 export interface ControlPlane {
@@ -74,7 +78,13 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
   });
 
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ config, database, clock: options.clock ?? new SystemClock(), logger }),
+    AppModule.forRoot({
+      config,
+      database,
+      clock: options.clock ?? new SystemClock(),
+      logger,
+      ...(options.decisionFeed ? { decisionFeed: options.decisionFeed } : {}),
+    }),
     adapter,
     { logger: new NestPinoLogger(logger), abortOnError: false },
   );

@@ -33,3 +33,19 @@ describe('loadConfig: config distribution', () => {
     expect(loadConfig({ NODE_ENV: 'test', THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION: '2' }).distribution?.tamperPolicyVersionForTest).toBe(2);
   });
 });
+
+describe('loadConfig: decision ingestion and the trial scheduler', () => {
+  it('consumes the decision topic with its own group when KAFKA_BROKERS is set, and not otherwise', () => {
+    expect(loadConfig({}).decisions).toBeUndefined();
+    expect(loadConfig({ KAFKA_BROKERS: 'k1:9092,k2:9092', THOTH_DECISIONS_TOPIC: 'acme.decisions' }).decisions).toEqual({
+      kafka: { brokers: ['k1:9092', 'k2:9092'], topic: 'acme.decisions', groupId: 'thoth-control-plane-decisions', sessionTimeoutMs: 30_000 },
+    });
+    expect(() => loadConfig({ KAFKA_BROKERS: 'nowhere' })).toThrow(/KAFKA_BROKERS: must be host:port/);
+  });
+
+  it('ticks the trial scheduler every minute unless told otherwise', () => {
+    expect(loadConfig({}).trial).toEqual({ tickMs: 60_000 });
+    expect(loadConfig({ THOTH_TRIAL_TICK_MS: '5000' }).trial).toEqual({ tickMs: 5_000 });
+    expect(() => loadConfig({ THOTH_TRIAL_TICK_MS: '10' })).toThrow(/THOTH_TRIAL_TICK_MS/);
+  });
+});

@@ -20,6 +20,16 @@ const Environment = z.object({
     .string()
     .refine((s) => /^[A-Za-z0-9+/]+=*$/.test(s) && Buffer.from(s, 'base64').length === 32, 'must be the base64 of a 32-byte Ed25519 seed')
     .optional(),
+  // The decision stream the decision read model is fed from; without brokers ingestion is off.
+  KAFKA_BROKERS: z
+    .string()
+    .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]')
+    .optional(),
+  THOTH_DECISIONS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('thoth.decisions'),
+  THOTH_DECISIONS_GROUP: z.string().min(1).default('thoth-control-plane-decisions'),
+  THOTH_DECISIONS_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
+  // How often a replica looks for trials whose seventh day has passed.
+  THOTH_TRIAL_TICK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   NODE_ENV: z.string().optional(),
   // Test hook (NODE_ENV=test only): the first snapshot of each tenant carrying this policy
   // version goes out with a corrupted signature, so an e2e test can watch enforcers NACK it.
@@ -45,6 +55,18 @@ export interface ControlPlaneConfig {
   };
   /** The config stream to enforcers (distribution/); absent: no gRPC listener (API-only tests). */
   distribution?: DistributionConfig;
+  /** The decision stream feeding the decision read model; absent: no Kafka ingestion (logged). */
+  decisions?: DecisionsConfig;
+  /** The trial scheduler's periodic tick; absent: no tick (tests call TrialScheduler.runDue()). */
+  trial?: TrialConfig;
+}
+
+export interface DecisionsConfig {
+  kafka: { brokers: string[]; topic: string; groupId: string; sessionTimeoutMs: number };
+}
+
+export interface TrialConfig {
+  tickMs: number;
 }
 
 export interface DistributionConfig {
@@ -92,5 +114,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       keyFile: resolve(e.THOTH_DATA_DIR, 'snapshot-signing.key'),
       ...(e.THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION !== undefined ? { tamperPolicyVersionForTest: e.THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION } : {}),
     },
+    ...(e.KAFKA_BROKERS
+      ? {
+          decisions: {
+            kafka: {
+              brokers: e.KAFKA_BROKERS.split(','),
+              topic: e.THOTH_DECISIONS_TOPIC,
+              groupId: e.THOTH_DECISIONS_GROUP,
+              sessionTimeoutMs: e.THOTH_DECISIONS_KAFKA_SESSION_TIMEOUT_MS,
+            },
+          },
+        }
+      : {}),
+    trial: { tickMs: e.THOTH_TRIAL_TICK_MS },
   };
 }

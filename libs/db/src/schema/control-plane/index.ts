@@ -7,3 +7,5 @@ export * from './agents.table.js';
 export * from './credentials.table.js';
 export * from './policies.table.js';
 export * from './enforcers.table.js';
+export * from './decision-records.table.js';
+export * from './trials.table.js';

@@ -14,9 +14,10 @@ export interface RecordedRule {
   readonly kind: string;
   /**
    * What the rule did: 'deny' (blocked, or would have in shadow), 'flag' (allowed and alerted,
-   * e.g. drift with action alert), 'observe' (recorded only). '' when the event predates the field.
+   * e.g. drift with action alert), 'observe' (recorded only), 'allow' (an allow rule, or the
+   * default, decided). '' for denials made before evaluation and when the event predates the field.
    */
-  readonly effect: '' | 'deny' | 'flag' | 'observe';
+  readonly effect: '' | 'deny' | 'flag' | 'observe' | 'allow';
 }
 
 export interface DecisionRecord {

@@ -1,0 +1,26 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { TenantDatabase } from '../../platform/database/tenant-database.js';
+import { DecisionIngestion, DECISIONS_OPTIONS, type DecisionsOptions } from './ingest/decision-ingestion.js';
+import { DecisionRecordsRepository } from './read-model/decision-records.repository.js';
+
+/**
+ * The decision read model: ingestion from the decision stream (with the ingest hooks other
+ * modules add), the repository readers use, and the decisions API.
+ */
+@Module({})
+export class DecisionsModule {
+  static forRoot(options: DecisionsOptions): DynamicModule {
+    return {
+      module: DecisionsModule,
+      global: true,
+      imports: [DiscoveryModule],
+      providers: [
+        { provide: DECISIONS_OPTIONS, useValue: options },
+        { provide: DecisionRecordsRepository, inject: [TenantDatabase], useFactory: (db: TenantDatabase) => new DecisionRecordsRepository(db) },
+        DecisionIngestion,
+      ],
+      exports: [DecisionRecordsRepository, DecisionIngestion],
+    };
+  }
+}

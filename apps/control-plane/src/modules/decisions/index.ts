@@ -1,0 +1,14 @@
+// What the decisions module offers the others: the record shape, the repository to read it,
+// and the ingest hook contract (see PLATFORM.md, "Decision read model").
+export type { DecisionOutcome, DecisionRecord, RecordedRule } from './domain/decision-record.js';
+export { DecisionsModule } from './decisions.module.js';
+export { DECISION_INGEST_HOOKS, type DecisionIngestHook } from './ingest/decision-ingest-hook.js';
+export { DecisionIngestion, type DecisionsOptions } from './ingest/decision-ingestion.js';
+export type { InProcessDecisionFeed } from './ingest/in-process-decision-source.js';
+export type { IngestOutcome } from './ingest/decision-ingestor.js';
+export {
+  DecisionRecordsRepository,
+  type DecisionFilters,
+  type DecisionPosition,
+  type DecisionWindow,
+} from './read-model/decision-records.repository.js';

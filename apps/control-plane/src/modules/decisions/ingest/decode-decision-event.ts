@@ -1,0 +1,163 @@
+import { fromBinary, toJson } from '@bufbuild/protobuf';
+import type { Timestamp } from '@bufbuild/protobuf/wkt';
+import { DecisionEventSchema, Effect, ReceiptSchema, RuleKind, Severity, type DecisionEvent, type MatchedRule } from '@thoth/contracts';
+import type { DecisionOutcome, DecisionRecord, RecordedRule } from '../domain/decision-record.js';
+
+/** Why a message of the decision stream was not ingested; stable codes, counted and logged. */
+export type PoisonCode = 'event.empty' | 'event.undecodable' | 'event.invalid';
+
+/** One message of the decision stream, decoded: a record to store, or why not. */
+export type IncomingDecision =
+  | { readonly ok: true; readonly record: DecisionRecord }
+  | { readonly ok: false; readonly code: PoisonCode; readonly reason: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// Identifiers go into URLs, cursors and log lines: printable, bounded.
+const IDENTIFIER = /^[\x21-\x7e]{1,200}$/;
+const MAX_TEXT = 4096;
+// Postgres timestamptz reaches further, but nothing an enforcer decides is outside these.
+const EARLIEST = Date.UTC(2000, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31);
+
+/** A Kafka message's value (a protobuf DecisionEvent) as a record to ingest. */
+export function decodeDecisionMessage(value: Uint8Array | null | undefined): IncomingDecision {
+  if (value === null || value === undefined || value.length === 0) return poison('event.empty', 'message has no value');
+  let event: DecisionEvent;
+  try {
+    event = fromBinary(DecisionEventSchema, value);
+  } catch (error) {
+    return poison('event.undecodable', `not a thoth.decision.v1.DecisionEvent: ${(error as Error).message}`);
+  }
+  return recordOfEvent(event);
+}
+
+/**
+ * A DecisionEvent flattened into the read model's shape, or `event.invalid` with the first
+ * problem found. Everything stored must be storable: no NUL characters or lone surrogates
+ * (Postgres text and jsonb refuse them), times and versions in range.
+ */
+export function recordOfEvent(e: DecisionEvent): IncomingDecision {
+  if (!IDENTIFIER.test(e.decisionId)) return invalid('decision_id must be 1–200 printable ASCII characters');
+  if (!UUID.test(e.tenantId)) return invalid('tenant_id must be a lowercase UUID');
+  if (!IDENTIFIER.test(e.agentId)) return invalid('agent_id must be 1–200 printable ASCII characters');
+  if (e.tool === '') return invalid('tool is required');
+  if (e.effect !== Effect.ALLOW && e.effect !== Effect.DENY) return invalid('effect must be ALLOW or DENY');
+  if (!IDENTIFIER.test(e.enforcerId)) return invalid('enforcer_id must be 1–200 printable ASCII characters');
+  if (e.receipt === undefined) return invalid('receipt is required');
+  const decidedAt = dateOf(e.decidedAt);
+  if (decidedAt === undefined) return invalid('decided_at is required, between 2000 and 9999');
+  const requestedAt = e.requestedAt === undefined ? decidedAt : dateOf(e.requestedAt);
+  if (requestedAt === undefined) return invalid('requested_at must be between 2000 and 9999');
+  if (e.policyVersion > BigInt(Number.MAX_SAFE_INTEGER) || e.configVersion > BigInt(Number.MAX_SAFE_INTEGER)) {
+    return invalid('policy_version and config_version must be below 2^53');
+  }
+
+  const record: DecisionRecord = {
+    tenantId: e.tenantId,
+    decisionId: e.decisionId,
+    requestId: e.requestId,
+    agentId: e.agentId,
+    tool: e.tool,
+    resource: e.resource,
+    credentialFingerprint: e.credentialFingerprint,
+    sourceIp: e.source?.ip ?? '',
+    sourceRegion: e.source?.region ?? '',
+    outcome: outcomeOf(e),
+    shadow: e.shadow,
+    matchedRules: e.matchedRules.map(ruleOf),
+    policyVersion: Number(e.policyVersion),
+    policyHash: e.policyHash,
+    configVersion: Number(e.configVersion),
+    enforcerId: e.enforcerId,
+    argumentsDigest: e.argumentsDigest,
+    arguments: argumentsOf(e.retainedArgumentsJson),
+    errorCode: e.errorCode,
+    requestedAt,
+    decidedAt,
+    receipt: toJson(ReceiptSchema, e.receipt),
+  };
+  const problem = unstorable(record);
+  return problem === undefined ? { ok: true, record } : invalid(problem);
+}
+
+/** allow; deny (blocked); would_deny (policy denied, shadow mode let it through). */
+function outcomeOf(e: DecisionEvent): DecisionOutcome {
+  if (e.effect === Effect.DENY) return 'deny';
+  return e.shadow ? 'would_deny' : 'allow';
+}
+
+const SEVERITY: Record<Severity, RecordedRule['severity']> = {
+  [Severity.UNSPECIFIED]: 'unspecified',
+  [Severity.LOW]: 'low',
+  [Severity.MEDIUM]: 'medium',
+  [Severity.HIGH]: 'high',
+  [Severity.CRITICAL]: 'critical',
+};
+
+const EFFECTS: ReadonlySet<string> = new Set(['deny', 'flag', 'observe', 'allow']);
+
+function ruleOf(rule: MatchedRule): RecordedRule {
+  return {
+    ruleId: rule.ruleId,
+    reason: rule.reason,
+    severity: SEVERITY[rule.severity] ?? 'unspecified',
+    // RULE_KIND_BLAST_RADIUS → blast_radius; a kind this build does not know keeps its number.
+    kind: (RuleKind[rule.kind] as string | undefined)?.toLowerCase() ?? String(rule.kind),
+    effect: EFFECTS.has(rule.effect) ? (rule.effect as RecordedRule['effect']) : '',
+  };
+}
+
+/**
+ * Retained arguments as parsed JSON. Bytes that are not JSON, or JSON Postgres would refuse
+ * (a NUL or a lone surrogate in a string), are dropped: the decision is kept, with its digest.
+ */
+function argumentsOf(bytes: Uint8Array): unknown {
+  if (bytes.length === 0) return undefined;
+  try {
+    const value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
+    return storableJson(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function dateOf(timestamp: Timestamp | undefined): Date | undefined {
+  if (timestamp === undefined) return undefined;
+  // Whole milliseconds (truncated), as JavaScript reads them back: a cursor built from a row compares equal to it.
+  const ms = Number(timestamp.seconds) * 1000 + Math.floor(timestamp.nanos / 1_000_000);
+  return Number.isFinite(ms) && ms >= EARLIEST && ms <= LATEST ? new Date(ms) : undefined;
+}
+
+/** The first string Postgres would refuse (NUL, lone surrogate) or that is absurdly long, by where it is. */
+function unstorable(record: DecisionRecord): string | undefined {
+  for (const [field, value] of Object.entries(record)) {
+    if (typeof value === 'string') {
+      if (value.length > MAX_TEXT) return `${field} is longer than ${MAX_TEXT} characters`;
+      if (!storable(value)) return `${field} holds a NUL character or a lone surrogate`;
+    } else if (field !== 'arguments' && typeof value === 'object' && value !== null && !(value instanceof Date) && !storableJson(value)) {
+      return `${field} holds a NUL character or a lone surrogate`;
+    }
+  }
+  return undefined;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function storable(s: string): boolean {
+  return !s.includes('\u0000') && !LONE_SURROGATE.test(s);
+}
+
+function storableJson(value: unknown): boolean {
+  if (typeof value === 'string') return storable(value);
+  if (Array.isArray(value)) return value.every(storableJson);
+  if (typeof value === 'object' && value !== null) return Object.entries(value).every(([k, v]) => storable(k) && storableJson(v));
+  return true;
+}
+
+function invalid(reason: string): IncomingDecision {
+  return poison('event.invalid', reason);
+}
+
+function poison(code: PoisonCode, reason: string): IncomingDecision {
+  return { ok: false, code, reason };
+}

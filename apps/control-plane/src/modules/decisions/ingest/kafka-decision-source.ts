@@ -1,0 +1,101 @@
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { decodeDecisionMessage } from './decode-decision-event.js';
+import type { DecisionIngestor, IngestOutcome } from './decision-ingestor.js';
+
+export interface KafkaDecisionSourceOptions {
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  /** The control plane's own consumer group (not the ledger's): every replica shares it. */
+  readonly groupId: string;
+  readonly sessionTimeoutMs: number;
+  readonly clientId?: string;
+}
+
+export interface RunningDecisionSource {
+  stop(): Promise<void>;
+}
+
+// Offsets are committed after each piece this size of a fetched batch, once it is in Postgres.
+const PIECE = 500;
+const RECONNECT_MS = 2_000;
+
+/**
+ * Feeds the read model from the Kafka decision topic: each batch is decoded, ingested (one
+ * transaction per tenant) and only then are its offsets committed. A crash or rebalance between
+ * the two redelivers the batch, which the ingestor stores once (ON CONFLICT DO NOTHING). A batch
+ * whose ingestion fails is retried by kafkajs from the committed offset. Returns at once: the
+ * consumer connects (and reconnects) in the background.
+ */
+export function startKafkaDecisionSource(
+  ingestor: DecisionIngestor,
+  options: KafkaDecisionSourceOptions,
+  log: Logger,
+  onIngested: (outcome: IngestOutcome) => void,
+): RunningDecisionSource {
+  const { topic, groupId } = options;
+  const kafka = new Kafka({ clientId: options.clientId ?? 'thoth-control-plane', brokers: [...options.brokers], logLevel: logLevel.WARN, logCreator: kafkaLogger(log) });
+  let consumer: Consumer | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  const start = async (): Promise<void> => {
+    const c = kafka.consumer({
+      groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(options.sessionTimeoutMs / 3)),
+      rebalanceTimeout: Math.max(options.sessionTimeoutMs, 10_000),
+      maxWaitTimeInMs: 100,
+    });
+    consumer = c;
+    c.on(c.events.CRASH, ({ payload }) => log.error({ err: payload.error, restart: payload.restart }, 'decision consumer crashed'));
+    await c.connect();
+    await c.subscribe({ topic, fromBeginning: true });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        for (let i = 0; i < batch.messages.length; i += PIECE) {
+          if (!isRunning() || isStale()) return;
+          const piece = batch.messages.slice(i, i + PIECE);
+          const outcome = await ingestor.ingest(
+            piece.map((m) => ({ decision: decodeDecisionMessage(m.value), from: `${batch.topic}/${batch.partition}@${m.offset}` })),
+          );
+          const last = piece[piece.length - 1]!.offset;
+          resolveOffset(last);
+          await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last) + 1n) }]);
+          onIngested(outcome);
+          await heartbeat();
+        }
+      },
+    });
+    log.info({ topic, groupId, brokers: options.brokers }, 'decision ingestion from Kafka started');
+  };
+
+  const attempt = (): void => {
+    void start().catch(async (error: unknown) => {
+      log.error({ err: error, topic, retryInMs: RECONNECT_MS }, 'decision consumer could not start; retrying');
+      await consumer?.disconnect().catch(() => undefined);
+      if (!stopped) retry = setTimeout(attempt, RECONNECT_MS);
+    });
+  };
+  attempt();
+
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(retry);
+      await consumer?.disconnect();
+    },
+  };
+}
+
+function kafkaLogger(log: Logger) {
+  return () =>
+    ({ level, log: entry }: { level: logLevel; log: { message: string } & Record<string, unknown> }) => {
+      const { message, ...rest } = entry;
+      if (level <= logLevel.ERROR) log.error({ kafka: rest }, message);
+      else if (level === logLevel.WARN) log.warn({ kafka: rest }, message);
+      else log.debug({ kafka: rest }, message);
+    };
+}
