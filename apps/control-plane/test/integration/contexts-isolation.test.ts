@@ -2,7 +2,12 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import type { ControlPlane } from '../../src/control-plane.js';
+import { recordOfEvent } from '../../src/modules/decisions/ingest/decode-decision-event.js';
+import { DecisionIngestor } from '../../src/modules/decisions/ingest/decision-ingestor.js';
+import { decisionEvent } from '../../src/modules/decisions/ingest/test-fixtures.js';
+import { TenantDatabase } from '../../src/platform/database/tenant-database.js';
 import { call, createAppLoginRole, signUp, startControlPlane, type Answer } from './support/control-plane.js';
 import { policySource, queryAsTenant } from './support/contexts.js';
 
@@ -15,6 +20,7 @@ let a: Awaited<ReturnType<typeof signUp>>;
 let b: Awaited<ReturnType<typeof signUp>>;
 const ids = { agent: '', credential: '', enforcer: '', apiKey: '', bCredential: '' };
 const SECRET_MARK = 'tenant-a-secret-marker';
+const A_DECISION = '01970000-0000-7000-8000-00000000000a';
 
 beforeAll(async () => {
   role = await createAppLoginRole();
@@ -32,6 +38,9 @@ beforeAll(async () => {
   ok(await call(cp.url, 'PUT', '/v1/policy', { key: a.key, body: { source: `# ${SECRET_MARK}\n${policySource('1')}` }, headers: { 'if-none-match': '*' } }));
   ok(await call(cp.url, 'PUT', '/v1/policy', { key: a.key, body: { source: `# ${SECRET_MARK}\n${policySource('2')}` }, headers: { 'if-match': '"1"' } }));
   ids.bCredential = ok(await call(cp.url, 'POST', '/v1/credentials', { key: b.key, body: { name: 'b-cred', kind: 'api_key', provider: 'crm', token: 'b-token' } })).id;
+  await new DecisionIngestor(new TenantDatabase(cp.database), [], pino({ level: 'silent' })).ingest([
+    { decision: recordOfEvent(decisionEvent({ tenantId: a.tenantId, decisionId: A_DECISION, agentId: 'a-agent', resource: SECRET_MARK })), from: 'test' },
+  ]);
 });
 afterAll(async () => {
   await cp?.close();
@@ -61,6 +70,7 @@ const MATRIX: Record<string, Case> = {
   'GET /v1/enforcers/:id': { path: () => `/v1/enforcers/${ids.enforcer}`, code: 'enforcer.not_found' },
   'POST /v1/enforcers/:id/decommission': { path: () => `/v1/enforcers/${ids.enforcer}/decommission`, body: {}, code: 'enforcer.not_found' },
   'DELETE /v1/api-keys/:id': { path: () => `/v1/api-keys/${ids.apiKey}`, code: 'tenant.api_key_not_found' },
+  'GET /v1/decisions/:decisionId': { path: () => `/v1/decisions/${A_DECISION}`, code: 'decision.not_found' },
 };
 
 /** The routes Nest actually registered, from the controllers' metadata (not from our own table or OpenAPI). */

@@ -1,5 +1,6 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
 import { createTestTopics, testKafka, testKafkaBrokers } from '@thoth/testing';
 import { sql } from 'drizzle-orm';
 import type { Producer } from 'kafkajs';
@@ -114,8 +115,8 @@ describe('decision ingestion from Kafka', () => {
 });
 
 describe('DecisionIngestor', () => {
-  const item = (tenantId: string, decisionId: string, extra: Partial<Parameters<typeof decisionEvent>[0]> = {}): IngestItem => ({
-    decision: recordOfEvent(decisionEvent({ tenantId, decisionId, ...extra })),
+  const item = (tenantId: string, decisionId: string): IngestItem => ({
+    decision: recordOfEvent(decisionEvent({ tenantId, decisionId })),
     from: 'test',
   });
 
@@ -225,7 +226,7 @@ describe('DECISION_INGEST_HOOKS', () => {
       exports: [TenantDatabase, LOGGER],
     })
     class Platform {}
-    @Module({ imports: [Platform, DecisionsModule.forRoot({}), AlertsModule, DriftModule] })
+    @Module({ imports: [CqrsModule.forRoot(), Platform, DecisionsModule.forRoot({}), AlertsModule, DriftModule] })
     class App {}
 
     const app = await NestFactory.createApplicationContext(App, { logger: false });

@@ -1,7 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TenantDatabase } from '../../platform/database/tenant-database.js';
+import { DecisionsController } from './api/decisions.controller.js';
 import { DecisionIngestion, DECISIONS_OPTIONS, type DecisionsOptions } from './ingest/decision-ingestion.js';
+import { GetDecisionHandler } from './queries/get-decision/get-decision.handler.js';
+import { ListDecisionsHandler } from './queries/list-decisions/list-decisions.handler.js';
 import { DecisionRecordsRepository } from './read-model/decision-records.repository.js';
 
 /**
@@ -15,10 +18,13 @@ export class DecisionsModule {
       module: DecisionsModule,
       global: true,
       imports: [DiscoveryModule],
+      controllers: [DecisionsController],
       providers: [
         { provide: DECISIONS_OPTIONS, useValue: options },
         { provide: DecisionRecordsRepository, inject: [TenantDatabase], useFactory: (db: TenantDatabase) => new DecisionRecordsRepository(db) },
         DecisionIngestion,
+        ListDecisionsHandler,
+        GetDecisionHandler,
       ],
       exports: [DecisionRecordsRepository, DecisionIngestion],
     };
