@@ -47,4 +47,10 @@ describe('enforcerConfigOf', () => {
     expect(enforcerConfigOf(state('shadow', 'enforce')).mode).toBe(TenantMode.SHADOW);
     expect(enforcerConfigOf(state('enforce', 'shadow')).mode).toBe(TenantMode.SHADOW);
   });
+
+  it('retains call arguments while in shadow (for replay of the trial), only digests in enforce mode', () => {
+    expect(enforcerConfigOf(state('shadow', 'enforce')).retainArguments).toBe(true);
+    expect(enforcerConfigOf(state('enforce', 'shadow')).retainArguments).toBe(true);
+    expect(enforcerConfigOf(state('enforce', 'enforce')).retainArguments).toBe(false);
+  });
 });

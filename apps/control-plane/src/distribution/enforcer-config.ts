@@ -23,6 +23,8 @@ const STATUS: Record<AgentRow['status'], AgentStatus> = {
  * Policies name agents by their name (a slug unique in the tenant), so the snapshot's
  * agent ids are names and credential bindings are mapped from agent UUIDs to names.
  * Shadow wins: the tenant's trial or the policy's own mode is enough to observe only.
+ * Arguments are retained in decision events exactly while in shadow (the trial): the shadow
+ * report's replay evaluates CEL conditions over them. In enforce mode only their digest is kept.
  */
 export function enforcerConfigOf(state: TenantState): MessageInitShape<typeof EnforcerConfigSchema> {
   const { tenant, policy } = state;
@@ -32,6 +34,7 @@ export function enforcerConfigOf(state: TenantState): MessageInitShape<typeof En
     tenantId: tenant.tenantId,
     mode: shadow ? TenantMode.SHADOW : TenantMode.ENFORCE,
     failMode: tenant.failMode === 'open' ? FailMode.OPEN : FailMode.CLOSED,
+    retainArguments: shadow,
     ...(policy
       ? {
           policy: {
