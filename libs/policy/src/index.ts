@@ -15,3 +15,6 @@ export { decide } from './decide/decide.js';
 export { WindowState, applyUpdates } from './state/window-state.js';
 export { replay } from './replay/replay.js';
 export { POLICY_API_VERSION, POLICY_KIND } from './compile/document.js';
+export { resourceClass, networkOf } from './drift/usage-keys.js';
+export { BaselineLearner, learnBaselines, type BaselineLearnerOptions, type LearnedBaseline } from './drift/learn-baselines.js';
+export { canonicalFingerprint } from './match/fingerprint.js';

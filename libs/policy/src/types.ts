@@ -21,13 +21,14 @@ export type Severity = 'low' | 'medium' | 'high' | 'critical';
 export type AgentStatus = 'active' | 'suspended' | 'retired';
 
 /** What kind of policy element produced a `MatchedRule`. */
-export type MatchKind = 'rule' | 'limit' | 'freeze' | 'sequence' | 'credential' | 'agent_status' | 'default';
+export type MatchKind = 'rule' | 'limit' | 'freeze' | 'sequence' | 'credential' | 'drift' | 'agent_status' | 'default';
 
 /**
- * Effect a matched element asked for. `flag` records a finding (e.g. a credential used
- * outside its binding with `onViolation: flag`) without changing the outcome.
+ * Effect a matched element asked for. `flag` records a finding to alert on (e.g. a
+ * credential used outside its binding with `onViolation: flag`, drift with `action: alert`)
+ * without changing the outcome; `observe` records it only (drift with `action: observe`).
  */
-export type MatchEffect = 'allow' | 'deny' | 'flag';
+export type MatchEffect = 'allow' | 'deny' | 'flag' | 'observe';
 
 /** One tool call as the enforcer sees it. */
 export interface DecisionRequest {
@@ -60,7 +61,7 @@ export interface DecisionRequest {
 
 /** One policy element that matched, with the reason a human reads in the ledger. */
 export interface MatchedRule {
-  /** The element's `id` (`agent-status`, `default` and `credential:<fingerprint>` for built-ins). */
+  /** The element's `id` (`agent-status`, `default`, `credential:<fingerprint>` and `drift:<subject>:<check>` for built-ins). */
   readonly ruleId: string;
   readonly kind: MatchKind;
   readonly effect: MatchEffect;
@@ -166,9 +167,38 @@ export interface CredentialBinding {
   readonly onViolation?: CredentialViolationAction;
 }
 
+/** Whose usage a baseline describes: a credential (by fingerprint) or an agent (by id). */
+export type BaselineSubject = 'credential' | 'agent';
+
+/**
+ * How a credential or an agent is normally used, learned from recorded decisions (the
+ * control plane learns it; see docs/credential-governance.md). The document's `drift`
+ * section checks calls against it. An absent or empty list means nothing was learned about
+ * that dimension, and it is not checked.
+ */
+export interface Baseline {
+  readonly subject: BaselineSubject;
+  /** Credential fingerprint (any form `canonicalFingerprint` folds) or agent id. */
+  readonly id: string;
+  /** Calls it was learned from; below `drift.minObservations` it is not trusted (not checked). */
+  readonly observations: number;
+  /** Resource classes touched (`resourceClass(resource)`); `""` stands for calls without a resource. */
+  readonly resourceClasses?: readonly string[];
+  readonly regions?: readonly string[];
+  /** Source networks as CIDRs, normally the `networkOf(ip)` prefixes (IPv4 /24, IPv6 /48). */
+  readonly networks?: readonly string[];
+  readonly tools?: readonly string[];
+  /** Most calls seen in one minute / in ten minutes; 0 or absent: the rate is not checked. */
+  readonly peakPerMinute?: number;
+  readonly peakPer10Minutes?: number;
+  /** Hours of the day (0-23, UTC) in which calls were seen; absent or empty: not checked. */
+  readonly activeHoursUtc?: readonly number[];
+}
+
 /**
  * The per-tenant context the control plane compiles with the policy: tenant mode, the
- * agent directory (status = kill switch, labels, environment) and credential bindings.
+ * agent directory (status = kill switch, labels, environment), credential bindings and
+ * learned baselines.
  * Bind it with `compilePolicy(doc, {tenant})` or, reusing a compiled document,
  * `bindTenant(policy, tenant)` (cheap: no CEL is recompiled).
  */
@@ -178,6 +208,8 @@ export interface TenantContext {
   readonly agents?: readonly DirectoryAgent[];
   /** Merged with the document's `credentials.bindings`; the tenant's win on equal fingerprints. */
   readonly credentials?: readonly CredentialBinding[];
+  /** Checked by the document's `drift` section (none: no drift is checked). The last one for a subject wins. */
+  readonly baselines?: readonly Baseline[];
 }
 
 /** Compile-time bounds on expressions and documents. */
@@ -209,7 +241,7 @@ export interface PolicyError {
    * `schema.missing_field`, `schema.type`, `schema.enum`, `schema.pattern`, `schema.range`,
    * `schema.size`, `cel.syntax`, `cel.type`, `cel.too_complex`, `cel.unsafe_regex`, `rule.duplicate_id`,
    * `rule.reserved_id`, `time.invalid_zone`, `time.invalid`, `time.invalid_range`,
-   * `cidr.invalid`, `policy.too_large`, `internal.error` (docs/policy.md, Error codes).
+   * `cidr.invalid`, `baseline.invalid`, `policy.too_large`, `internal.error` (docs/policy.md, Error codes).
    */
   readonly code: string;
   readonly message: string;

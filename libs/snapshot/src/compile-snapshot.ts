@@ -1,5 +1,6 @@
 import {
   AgentStatus,
+  BaselineSubject,
   PolicyFormat,
   TenantMode,
   type EnforcerConfig,
@@ -36,7 +37,14 @@ const STATUS: Record<AgentStatus, PolicyAgentStatus> = {
   [AgentStatus.RETIRED]: 'retired',
 };
 
-/** The tenant context (mode, agent directory, credential bindings) a snapshot carries. */
+/** Bits 0-23 of a Baseline's active_hours_utc as hours. */
+function hoursOf(mask: number): number[] {
+  const hours: number[] = [];
+  for (let h = 0; h < 24; h++) if ((mask & (1 << h)) !== 0) hours.push(h);
+  return hours;
+}
+
+/** The tenant context (mode, agent directory, credential bindings, learned baselines) a snapshot carries. */
 export function tenantContextOf(config: EnforcerConfig): TenantContext {
   const nonEmpty = (list: readonly string[]) => (list.length > 0 ? list : undefined);
   return {
@@ -56,6 +64,21 @@ export function tenantContextOf(config: EnforcerConfig): TenantContext {
         ...(cidrs ? { cidrs } : {}),
       };
     }),
+    // An unspecified subject is left out (the policy engine would refuse it).
+    baselines: config.baselines
+      .filter((b) => b.subjectKind === BaselineSubject.CREDENTIAL || b.subjectKind === BaselineSubject.AGENT)
+      .map((b) => ({
+        subject: b.subjectKind === BaselineSubject.CREDENTIAL ? ('credential' as const) : ('agent' as const),
+        id: b.subjectId,
+        observations: Number(b.observations),
+        resourceClasses: b.resourceClasses,
+        regions: b.sourceRegions,
+        networks: b.sourceNetworks,
+        tools: b.tools,
+        peakPerMinute: b.peakCallsPerMinute,
+        peakPer10Minutes: b.peakCallsPer10Minutes,
+        activeHoursUtc: hoursOf(b.activeHoursUtc),
+      })),
   };
 }
 

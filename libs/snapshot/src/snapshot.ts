@@ -18,8 +18,9 @@ export type OpenedSnapshot =
 const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /**
- * The config in canonical order — agents by id, bindings by credential id, labels and
- * token hashes sorted — so that equal content always encodes to equal bytes.
+ * The config in canonical order — agents by id, bindings by credential id, baselines by
+ * subject, labels, token hashes and baseline lists sorted — so that equal content always
+ * encodes to equal bytes.
  */
 export function normalizeConfig(config: EnforcerConfig): EnforcerConfig {
   const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -34,6 +35,15 @@ export function normalizeConfig(config: EnforcerConfig): EnforcerConfig {
         revokedTokenSha256: [...a.revokedTokenSha256].sort(byString),
       })),
     credentialBindings: [...config.credentialBindings].sort((a, b) => byString(a.credentialId, b.credentialId)),
+    baselines: [...config.baselines]
+      .sort((a, b) => a.subjectKind - b.subjectKind || byString(a.subjectId, b.subjectId))
+      .map((b) => ({
+        ...b,
+        resourceClasses: [...b.resourceClasses].sort(byString),
+        sourceRegions: [...b.sourceRegions].sort(byString),
+        sourceNetworks: [...b.sourceNetworks].sort(byString),
+        tools: [...b.tools].sort(byString),
+      })),
   });
 }
 

@@ -89,6 +89,7 @@ const KIND: Record<MatchKind, RuleKind> = {
   freeze: RuleKind.FREEZE_WINDOW,
   sequence: RuleKind.SEQUENCE,
   credential: RuleKind.CREDENTIAL,
+  drift: RuleKind.DRIFT,
   agent_status: RuleKind.KILL_SWITCH,
   default: RuleKind.DEFAULT,
 };
@@ -258,11 +259,11 @@ export class DecisionService {
       // decide() does not throw; if it ever does, the tenant's fail mode answers.
       const reason = `evaluation failed: ${(error as Error).message}`;
       return tenant.failOpen
-        ? { effect: Effect.ALLOW, shadow: true, outcome: Outcome.WOULD_DENY, matched: [rule('enforcer.fail_open', reason, RuleKind.DEFAULT)], errorCode: 'EVALUATION_ERROR', errorMessage: reason }
+        ? { effect: Effect.ALLOW, shadow: true, outcome: Outcome.WOULD_DENY, matched: [rule('enforcer.fail_open', reason, RuleKind.DEFAULT, Severity.HIGH, 'allow')], errorCode: 'EVALUATION_ERROR', errorMessage: reason }
         : { ...deny([{ ruleId: 'enforcer.fail_closed', reason, kind: RuleKind.DEFAULT }]), errorCode: 'EVALUATION_ERROR', errorMessage: reason };
     }
     this.#o.state.apply(decision.updates, now);
-    const matched = decision.matched.map((m) => rule(m.ruleId, m.reason, KIND[m.kind], SEVERITY[m.severity]));
+    const matched = decision.matched.map((m) => rule(m.ruleId, m.reason, KIND[m.kind], SEVERITY[m.severity], m.effect));
     let effect = decision.effect === 'allow' ? Effect.ALLOW : Effect.DENY;
     let shadow = decision.shadow;
     let errorCode = '';
@@ -273,7 +274,7 @@ export class DecisionService {
       if (effect === Effect.DENY && tenant.failOpen) {
         effect = Effect.ALLOW;
         shadow = true;
-        matched.push(rule('enforcer.fail_open', `tenant fails open: ${errorMessage}`, RuleKind.DEFAULT));
+        matched.push(rule('enforcer.fail_open', `tenant fails open: ${errorMessage}`, RuleKind.DEFAULT, Severity.HIGH, 'allow'));
       }
     }
     const outcome = effect === Effect.DENY ? Outcome.DENY : shadow ? Outcome.WOULD_DENY : Outcome.ALLOW;
@@ -382,8 +383,9 @@ function replay(pending: PendingDecision): PendingDecision {
   return { result: { ok: false, error: new GrpcError(error.code, error.details, { metadata: error.metadata.clone() }), response: result.response }, signed: pending.signed };
 }
 
-function rule(ruleId: string, reason: string, kind: RuleKind, severity: Severity = Severity.HIGH): MatchedRule {
-  return create(MatchedRuleSchema, { ruleId, reason, kind, severity });
+/** `effect`: what the rule did (libs/policy MatchEffect: allow, deny, flag, observe). */
+function rule(ruleId: string, reason: string, kind: RuleKind, severity: Severity = Severity.HIGH, effect = 'deny'): MatchedRule {
+  return create(MatchedRuleSchema, { ruleId, reason, kind, severity, effect });
 }
 
 function deny(rules: { ruleId: string; reason: string; kind: RuleKind }[]): Omit<Outcomes, 'errorCode' | 'errorMessage'> {

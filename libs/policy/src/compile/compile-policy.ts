@@ -2,6 +2,7 @@ import { canonicalFingerprint } from '../match/fingerprint.js';
 import { parseCidr, type Cidr } from '../match/cidr.js';
 import { internGlobSet, type GlobSet } from '../match/glob.js';
 import { DAY_INDEX, DAY_MS, MAX_WINDOW_MS, ZoneClock, isValidZone, parseDuration, parseInstant } from '../time/zone.js';
+import { compileBaseline, compileDrift } from '../drift/compile-drift.js';
 import type {
   CompileOptions,
   CompileResult,
@@ -17,6 +18,7 @@ import type {
 import { DEFAULT_LIMITS, compileCel, type ExpectedType } from './cel.js';
 import type {
   AgentSelector,
+  BaselineC,
   BindingC,
   Bundle,
   CompiledDocument,
@@ -177,6 +179,7 @@ class Compiler {
       if (first !== undefined) this.error('rule.duplicate_id', `fingerprint ${b.fingerprint} is bound twice (first at /credentials/bindings/${first})`, ['credentials', 'bindings', i, 'fingerprint']);
       else seen.set(b.fingerprint, i);
     });
+    const drift = d.drift === undefined ? undefined : compileDrift(d.drift, (text) => this.duration(text, ['drift', 'checks', 'hours', 'window']));
     if (this.errors.length > 0) return undefined;
     return {
       name: d.metadata.name,
@@ -190,6 +193,7 @@ class Compiler {
       sequences,
       credentialPolicy,
       documentBindings,
+      drift,
       usesTime: this.#usesTime,
       usesCel: this.#usesCel,
       byTool: new Map(),
@@ -198,7 +202,7 @@ class Compiler {
 
   claimId(id: string, path: Path): void {
     const idPath = [...path, 'id'];
-    if (RESERVED_IDS.has(id) || id.startsWith('credential:')) {
+    if (RESERVED_IDS.has(id) || id.startsWith('credential:') || id.startsWith('drift:')) {
       this.error('rule.reserved_id', `id '${id}' is reserved for built-in decisions`, idPath);
       return;
     }
@@ -360,6 +364,15 @@ function bind(doc: CompiledDocument, tenant: TenantContext): CompileResult {
     for (const bad of r.badCidrs) tenantError('cidr.invalid', `'${b.cidrs?.[bad]}' is not an IPv4 or IPv6 CIDR`, `/credentials/${i}/cidrs/${bad}`);
     bindings.set(r.binding.fingerprint, r.binding);
   });
+  const credentialBaselines = new Map<string, BaselineC>();
+  const agentBaselines = new Map<string, BaselineC>();
+  if (doc.drift !== undefined) {
+    (tenant.baselines ?? []).forEach((b, i) => {
+      const r = compileBaseline(b, doc.drift!, (code, message, path) => tenantError(code, message, `/baselines/${i}${path}`));
+      if (r === undefined || r.observations < doc.drift!.minObservations) return;
+      (r.subject === 'credential' ? credentialBaselines : agentBaselines).set(r.id, r.baseline);
+    });
+  }
   if (errors.length > 0) return { ok: false, errors };
   const entryMode = (m: Mode): Mode => (mode === 'shadow' ? 'shadow' : m);
   const ruleEntries: MatchedRule[] = doc.rules.map((r) =>
@@ -387,6 +400,9 @@ function bind(doc: CompiledDocument, tenant: TenantContext): CompileResult {
     agents,
     bindings,
     hasCredentialGovernance: bindings.size > 0 || cp.requireCredential || cp.unbound !== 'allow',
+    credentialBaselines,
+    agentBaselines,
+    hasDrift: credentialBaselines.size > 0 || agentBaselines.size > 0,
     ruleEntries,
     defaultEntry,
   };

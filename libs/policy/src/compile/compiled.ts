@@ -25,7 +25,7 @@ export interface Expr {
 
 interface ElementBase {
   readonly id: string;
-  readonly kind: Exclude<MatchKind, 'credential' | 'agent_status' | 'default'>;
+  readonly kind: Exclude<MatchKind, 'credential' | 'drift' | 'agent_status' | 'default'>;
   readonly severity: Severity;
   /** The element's own mode (policy/tenant shadow is applied on top). */
   readonly mode: Mode;
@@ -117,6 +117,51 @@ export interface CredentialPolicyC {
   readonly onViolation: CredentialViolationAction;
 }
 
+/** One drift check as the document configures it. */
+export interface DriftCheckC {
+  readonly enabled: boolean;
+  /** `deny`, `flag` (action alert) or `observe`. */
+  readonly effect: 'deny' | 'flag' | 'observe';
+  readonly severity: Severity;
+}
+
+export interface DriftC {
+  readonly credential: boolean;
+  readonly agent: boolean;
+  readonly minObservations: number;
+  readonly resources: DriftCheckC;
+  readonly locations: DriftCheckC;
+  readonly tools: DriftCheckC;
+  readonly rate: DriftCheckC & { readonly factor: number; readonly minCalls: number };
+  readonly hours: DriftCheckC & { readonly minCalls: number; readonly windowMs: number; readonly windowText: string; readonly slackHours: number };
+}
+
+/** A trusted baseline, bound to a tenant bundle. Undefined sets are not checked. */
+export interface BaselineC {
+  /** `credential 3f2a9c1d0b7e…` or `agent 'crm-agent'`: how reasons name the subject. */
+  readonly label: string;
+  /** `credential` or `agent`, as in rule ids `drift:<subject>:<check>`. */
+  readonly subject: 'credential' | 'agent';
+  /** Window-state key suffix: subject kind and id. */
+  readonly key: string;
+  readonly observations: number;
+  readonly resourceClasses: ReadonlySet<string> | undefined;
+  readonly regions: ReadonlySet<string> | undefined;
+  /** /24 and /48 networks in `networkOf` form. */
+  readonly networks: ReadonlySet<string> | undefined;
+  /** Baseline networks of other prefix lengths. */
+  readonly wideNetworks: readonly Cidr[];
+  /** Every baseline network as text, for reasons. */
+  readonly networkList: readonly string[];
+  readonly tools: ReadonlySet<string> | undefined;
+  readonly peakPerMinute: number;
+  readonly peakPer10Minutes: number;
+  /** Bit h: hour h (UTC) is active, slack hours included; 0 = not checked. */
+  readonly activeHours: number;
+  /** The learned hours without slack, for reasons. */
+  readonly learnedHours: number;
+}
+
 /** What compiling a document produces; shared by every tenant bundle made from it. */
 export interface CompiledDocument {
   readonly name: string;
@@ -130,6 +175,8 @@ export interface CompiledDocument {
   readonly sequences: readonly SequenceC[];
   readonly credentialPolicy: CredentialPolicyC;
   readonly documentBindings: readonly BindingC[];
+  /** The `drift` section; undefined: no drift is checked. */
+  readonly drift: DriftC | undefined;
   readonly usesTime: boolean;
   readonly usesCel: boolean;
   /** Per-tool candidate lists, memoised (bounded); pure function of the document. */
@@ -143,6 +190,10 @@ export interface Bundle {
   readonly agents: ReadonlyMap<string, DirectoryAgent>;
   readonly bindings: ReadonlyMap<string, BindingC>;
   readonly hasCredentialGovernance: boolean;
+  /** Trusted baselines by canonical fingerprint and by agent id (empty without a `drift` section). */
+  readonly credentialBaselines: ReadonlyMap<string, BaselineC>;
+  readonly agentBaselines: ReadonlyMap<string, BaselineC>;
+  readonly hasDrift: boolean;
   /** Entries per rule index for this bundle's mode. */
   readonly ruleEntries: readonly MatchedRule[];
   readonly defaultEntry: MatchedRule;

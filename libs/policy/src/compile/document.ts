@@ -21,6 +21,7 @@ export interface SchemaNode {
   readonly maxLength?: number;
   readonly pattern?: string;
   readonly minimum?: number;
+  readonly maximum?: number;
   readonly description?: string;
   readonly $defs?: Readonly<Record<string, SchemaNode>>;
 }
@@ -97,6 +98,9 @@ function check(raw: SchemaNode, v: unknown, path: Path, doc: SourceDoc, errors: 
   }
   if (typeof v === 'number' && s.minimum !== undefined && v < s.minimum) {
     errors.push(makeError(doc, 'schema.range', `${at} must be at least ${s.minimum}`, path));
+  }
+  if (typeof v === 'number' && s.maximum !== undefined && v > s.maximum) {
+    errors.push(makeError(doc, 'schema.range', `${at} must be at most ${s.maximum}`, path));
   }
   if (Array.isArray(v)) {
     if (s.minItems !== undefined && v.length < s.minItems) errors.push(makeError(doc, 'schema.size', `${at} needs at least ${s.minItems} item(s)`, path));
@@ -177,6 +181,35 @@ export interface BindingDoc {
   regions?: string[];
   onViolation?: 'deny' | 'flag';
 }
+export type DriftActionDoc = 'deny' | 'alert' | 'observe';
+type SeverityDoc = 'low' | 'medium' | 'high' | 'critical';
+export interface DriftCheckDoc {
+  enabled?: boolean;
+  action?: DriftActionDoc;
+  severity?: SeverityDoc;
+}
+export interface DriftRateCheckDoc extends DriftCheckDoc {
+  factor?: number;
+  minCalls?: number;
+}
+export interface DriftHoursCheckDoc extends DriftCheckDoc {
+  minCalls?: number;
+  window?: string;
+  slackHours?: number;
+}
+export interface DriftDoc {
+  action?: DriftActionDoc;
+  severity?: SeverityDoc;
+  subjects?: ('credential' | 'agent')[];
+  minObservations?: number;
+  checks?: {
+    resources?: DriftCheckDoc;
+    locations?: DriftCheckDoc;
+    tools?: DriftCheckDoc;
+    rate?: DriftRateCheckDoc;
+    hours?: DriftHoursCheckDoc;
+  };
+}
 export interface PolicyDoc {
   apiVersion: string;
   kind: string;
@@ -194,6 +227,7 @@ export interface PolicyDoc {
     mode?: 'enforce' | 'shadow';
     bindings?: BindingDoc[];
   };
+  drift?: DriftDoc;
 }
 
 // ---- The schema and these shapes stay in sync: `tsc` fails if a property is added to one only ----
@@ -223,4 +257,9 @@ export type SchemaMatchesCompiler = [
   Assert<Same<Props<'sequence'>, Keys<SequenceDoc>>>,
   Assert<Same<Props<'binding'>, Keys<BindingDoc>>>,
   Assert<Same<Props<'credentials'>, Sub<PolicyDoc, 'credentials'>>>,
+  Assert<Same<Props<'drift'>, Keys<DriftDoc>>>,
+  Assert<Same<Keys<Defs['drift']['properties']['checks']['properties']>, Sub<DriftDoc, 'checks'>>>,
+  Assert<Same<Props<'driftCheck'>, Keys<DriftCheckDoc>>>,
+  Assert<Same<Props<'driftRateCheck'>, Keys<DriftRateCheckDoc>>>,
+  Assert<Same<Props<'driftHoursCheck'>, Keys<DriftHoursCheckDoc>>>,
 ];

@@ -60,7 +60,7 @@ describe('the published schema and docs/policy.md', () => {
   });
 
   it('documents every error code the compiler can produce', () => {
-    const codes = ['yaml.syntax', 'json.syntax', 'input.invalid', 'schema.unknown_field', 'schema.missing_field', 'schema.type', 'schema.enum', 'schema.pattern', 'schema.range', 'schema.size', 'cel.syntax', 'cel.type', 'cel.too_complex', 'rule.duplicate_id', 'rule.reserved_id', 'time.invalid_zone', 'time.invalid', 'time.invalid_range', 'cidr.invalid', 'policy.too_large', 'internal.error'];
+    const codes = ['yaml.syntax', 'json.syntax', 'input.invalid', 'schema.unknown_field', 'schema.missing_field', 'schema.type', 'schema.enum', 'schema.pattern', 'schema.range', 'schema.size', 'cel.syntax', 'cel.type', 'cel.too_complex', 'rule.duplicate_id', 'rule.reserved_id', 'time.invalid_zone', 'time.invalid', 'time.invalid_range', 'cidr.invalid', 'baseline.invalid', 'policy.too_large', 'internal.error'];
     for (const code of codes) expect(policyDocs, code).toContain(`| \`${code}\` |`);
   });
 });

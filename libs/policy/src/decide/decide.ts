@@ -1,5 +1,6 @@
 import { canonicalFingerprint } from '../match/fingerprint.js';
 import type { Bundle, Candidates, CompiledDocument, Expr, FreezeC, LimitC, Matcher, SequenceC, StepC, AgentSelector } from '../compile/compiled.js';
+import { checkDrift } from '../drift/check-drift.js';
 import { cidrContains, parseAddress } from '../match/cidr.js';
 import type {
   CompiledPolicy,
@@ -160,6 +161,7 @@ function decideUnsafe(bundle: Bundle, req: DecisionRequest, state: WindowStateVi
   const ev = new Evaluation(bundle, req, agent, typeof req.resource === 'string' ? req.resource : '', now);
 
   if (bundle.hasCredentialGovernance) checkCredential(ev);
+  if (bundle.hasDrift) checkDrift(ev, state);
 
   const c = candidates(doc, req.tool);
   for (let i = 0; i < c.freezes.length; i++) checkFreeze(ev, c.freezes[i]!);

@@ -147,8 +147,9 @@ export type MatchedRule = Message<"thoth.decision.v1.MatchedRule"> & {
    * What the rule did (libs/policy MatchedRule.effect): "deny" (blocked, or would have in
    * shadow mode), "flag" (let through and alerted, e.g. drift with action alert or a
    * credential binding with onViolation flag), "observe" (recorded only, e.g. drift with
-   * action observe), "allow" (an allow rule, or the default, decided). Empty for denials
-   * made before evaluation (request errors, NOT_READY) and in events from older enforcers.
+   * action observe), "allow" (an allow rule or the default decided, or the tenant failed
+   * open). Denials made before evaluation (request errors, NOT_READY) say "deny". Empty in
+   * events from enforcers that predate the field.
    *
    * @generated from field: string effect = 5;
    */
