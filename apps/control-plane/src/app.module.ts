@@ -8,6 +8,7 @@ import { DecisionsModule, type InProcessDecisionFeed } from './modules/decisions
 import { EnforcersModule } from './modules/enforcers/enforcers.module.js';
 import { PoliciesModule } from './modules/policies/policies.module.js';
 import { TenantsModule } from './modules/tenants/tenants.module.js';
+import { TrialModule } from './modules/trial/trial.module.js';
 import { PlatformModule, type PlatformDependencies } from './platform/platform.module.js';
 
 /** The control plane: the platform, then one module per bounded context. */
@@ -20,6 +21,7 @@ export class AppModule {
         CqrsModule.forRoot(),
         PlatformModule.forRoot(dependencies),
         TenantsModule,
+        TrialModule,
         AuditModule,
         AgentsModule,
         CredentialsModule,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TenantDatabase } from '../../platform/database/tenant-database.js';
+import { TrialModule } from '../trial/trial.module.js';
 import { ApiKeysController } from './api/api-keys.controller.js';
 import { TenantsController } from './api/tenants.controller.js';
 import { ChooseFailModeHandler } from './commands/choose-fail-mode/choose-fail-mode.handler.js';
@@ -14,6 +15,7 @@ import { ListApiKeysHandler } from './queries/list-api-keys/list-api-keys.handle
 
 /** The Tenant context: sign-up and the shadow trial, mode and fail mode, API keys. */
 @Module({
+  imports: [TrialModule],
   controllers: [TenantsController, ApiKeysController],
   providers: [
     { provide: TenantsRepository, inject: [TenantDatabase], useFactory: (db: TenantDatabase) => new TenantsRepository(db) },

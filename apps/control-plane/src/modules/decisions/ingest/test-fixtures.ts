@@ -3,8 +3,11 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { DecisionEventSchema, Effect, Outcome, RuleKind, Severity, type DecisionEvent } from '@thoth/contracts';
 import { randomUUID } from 'node:crypto';
 
+/** What a test overrides of a DecisionEvent: anything, and the tenant always. */
+export type DecisionEventOverrides = Partial<MessageInitShape<typeof DecisionEventSchema>> & { tenantId: string };
+
 /** A DecisionEvent as an enforcer publishes it: a shadow denial by `no-crm-deletes`, unless overridden. */
-export function decisionEvent(overrides: MessageInitShape<typeof DecisionEventSchema> & { tenantId: string }): DecisionEvent {
+export function decisionEvent(overrides: DecisionEventOverrides): DecisionEvent {
   const decisionId = overrides.decisionId ?? `dec_${randomUUID()}`;
   const decidedAt = overrides.decidedAt ?? timestampFromMs(Date.UTC(2026, 10, 2, 9, 30));
   const base: MessageInitShape<typeof DecisionEventSchema> = {
@@ -46,6 +49,6 @@ export function decisionEvent(overrides: MessageInitShape<typeof DecisionEventSc
 }
 
 /** The same, as the bytes of a Kafka message. */
-export function decisionMessage(overrides: MessageInitShape<typeof DecisionEventSchema> & { tenantId: string }): Uint8Array {
+export function decisionMessage(overrides: DecisionEventOverrides): Uint8Array {
   return toBinary(DecisionEventSchema, decisionEvent(overrides));
 }

@@ -25,7 +25,13 @@ export const TenantResponse = z.object({
   mode: z.enum(['shadow', 'enforce']),
   failMode: z.enum(['open', 'closed']),
   signedUpAt: z.iso.datetime(),
-  trial: z.object({ endsAt: z.iso.datetime(), active: z.boolean() }),
+  trial: z.object({
+    endsAt: z.iso.datetime(),
+    active: z.boolean(),
+    status: z.enum(['active', 'ending', 'ended']).describe('ending: the end has passed, the scheduler has yet to record it (within a minute)'),
+    endedAt: z.iso.datetime().nullable(),
+    reportId: z.string().nullable().describe('The day-seven shadow report, once produced'),
+  }),
   version: z.number().int(),
 });
 

@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { Clock } from '../../../../platform/clock/clock.js';
 import { DomainError } from '../../../../shared/domain/domain-error.js';
+import { TrialsRepository } from '../../../trial/projections/trials.repository.js';
 import { TenantsRepository } from '../../projections/tenants.repository.js';
 import { GetTenantQuery, type TenantView } from './get-tenant.query.js';
 
@@ -10,11 +11,14 @@ export class GetTenantHandler implements IQueryHandler<GetTenantQuery> {
   constructor(
     @Inject(TenantsRepository) private readonly tenants: TenantsRepository,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(TrialsRepository) private readonly trials: TrialsRepository,
   ) {}
 
   async execute({ tenantId }: GetTenantQuery): Promise<TenantView> {
     const row = await this.tenants.findTenant(tenantId);
     if (!row) throw new DomainError('tenant.not_found', 'not_found', 'no such tenant');
+    const trial = await this.trials.find(tenantId);
+    const active = this.clock.now() < row.trialEndsAt;
     return {
       id: row.tenantId,
       name: row.name,
@@ -22,7 +26,13 @@ export class GetTenantHandler implements IQueryHandler<GetTenantQuery> {
       mode: row.mode,
       failMode: row.failMode,
       signedUpAt: row.signedUpAt.toISOString(),
-      trial: { endsAt: row.trialEndsAt.toISOString(), active: this.clock.now() < row.trialEndsAt },
+      trial: {
+        endsAt: row.trialEndsAt.toISOString(),
+        active,
+        status: trial?.endedAt ? 'ended' : active ? 'active' : 'ending',
+        endedAt: trial?.endedAt?.toISOString() ?? null,
+        reportId: trial?.reportId ?? null,
+      },
       version: row.version,
     };
   }

@@ -8,7 +8,11 @@ export interface TenantView {
   mode: TenantMode;
   failMode: FailMode;
   signedUpAt: string;
-  trial: { endsAt: string; active: boolean };
+  /**
+   * The seven-day shadow trial: `active` until endsAt; then `ending` until the trial scheduler
+   * records its end (modules/trial), `ended` after, with the day-seven shadow report once made.
+   */
+  trial: { endsAt: string; active: boolean; status: 'active' | 'ending' | 'ended'; endedAt: string | null; reportId: string | null };
   /** The tenant stream's version: GET answers it as the ETag, PUTs take it in If-Match. */
   version: number;
 }

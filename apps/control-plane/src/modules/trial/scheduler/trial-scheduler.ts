@@ -1,0 +1,98 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { Logger } from 'pino';
+import type { ControlPlaneConfig } from '../../../config/config.js';
+import { Clock } from '../../../platform/clock/clock.js';
+import { CONFIG, LOGGER } from '../../../platform/tokens.js';
+import { GenerateShadowReportCommand } from '../../shadow-report/commands/generate-shadow-report/generate-shadow-report.command.js';
+import { ClaimTrialReportCommand } from '../commands/claim-trial-report/claim-trial-report.command.js';
+import { TRIAL_SCHEDULER } from '../commands/claim-trial-report/claim-trial-report.handler.js';
+import { RecordTrialReportCommand } from '../commands/record-trial-report/record-trial-report.command.js';
+import { TrialsRepository } from '../projections/trials.repository.js';
+
+/** What one pass of the scheduler did. */
+export interface TrialRun {
+  /** Trials whose day-seven report this replica produced and recorded. */
+  readonly reported: ReadonlyArray<{ readonly tenantId: string; readonly reportId: string; readonly attempt: number }>;
+  /** Claimed but the report failed: another attempt follows after the lease. */
+  readonly failed: ReadonlyArray<{ readonly tenantId: string; readonly error: string }>;
+  /** Due, but claimed by another replica (or by this one, still within its lease). */
+  readonly skipped: readonly string[];
+}
+
+/** How long a claim holds before another replica may try the report again. */
+export const REPORT_LEASE_MS = 5 * 60 * 1000;
+const BATCH = 100;
+
+/**
+ * Ends trials on the injectable Clock. Each pass finds the trials whose end has passed and whose
+ * report is missing (across tenants, through a SECURITY DEFINER function), claims each on the
+ * tenant's trial stream — optimistic concurrency makes exactly one replica win — and has the
+ * winner dispatch GenerateShadowReportCommand(tenantId, 'trial_ended', 'system:trial-scheduler')
+ * over the trial window, then record the report id. The tenant stays in shadow mode: switching
+ * to enforce is the tenant's call. `runDue()` is the pass (tests drive it); in production it
+ * runs every config.trial.tickMs.
+ */
+@Injectable()
+export class TrialScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<TrialRun> | undefined;
+  readonly #log: Logger;
+
+  constructor(
+    @Inject(TrialsRepository) private readonly trials: TrialsRepository,
+    @Inject(CommandBus) private readonly commands: CommandBus,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(CONFIG) private readonly config: ControlPlaneConfig,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.#log = logger.child({ component: 'trial-scheduler' });
+  }
+
+  onApplicationBootstrap(): void {
+    const tickMs = this.config.trial?.tickMs;
+    if (tickMs === undefined) return;
+    this.#timer = setInterval(() => {
+      void this.runDue().catch((error: unknown) => this.#log.error({ err: error }, 'trial scheduler pass failed; the next tick tries again'));
+    }, tickMs);
+    this.#timer.unref();
+    this.#log.info({ tickMs }, 'trial scheduler started');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#running?.catch(() => undefined);
+  }
+
+  /** One pass; a pass already running is joined, not doubled. */
+  runDue(): Promise<TrialRun> {
+    this.#running ??= this.#pass().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #pass(): Promise<TrialRun> {
+    const now = this.clock.now();
+    const due = await this.trials.due(now, new Date(now.getTime() - REPORT_LEASE_MS), BATCH);
+    const run = { reported: [] as Array<TrialRun['reported'][number]>, failed: [] as Array<TrialRun['failed'][number]>, skipped: [] as string[] };
+    for (const tenantId of due) {
+      const claim = await this.commands.execute(new ClaimTrialReportCommand(tenantId, REPORT_LEASE_MS));
+      if (!claim.claimed) {
+        run.skipped.push(tenantId);
+        continue;
+      }
+      if (claim.attempt === 1) this.#log.info({ tenantId, endsAt: claim.window.to }, 'trial ended; producing its shadow report (the tenant stays in shadow mode)');
+      try {
+        const { reportId } = await this.commands.execute(new GenerateShadowReportCommand(tenantId, 'trial_ended', TRIAL_SCHEDULER, claim.window));
+        await this.commands.execute(new RecordTrialReportCommand(tenantId, reportId));
+        run.reported.push({ tenantId, reportId, attempt: claim.attempt });
+        this.#log.info({ tenantId, reportId, attempt: claim.attempt }, 'day-seven shadow report recorded');
+      } catch (error) {
+        run.failed.push({ tenantId, error: (error as Error).message });
+        this.#log.error({ err: error, tenantId, attempt: claim.attempt, retryInMs: REPORT_LEASE_MS }, 'day-seven shadow report failed; another attempt after the lease');
+      }
+    }
+    return run;
+  }
+}
