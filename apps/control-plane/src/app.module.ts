@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { DistributionModule } from './distribution/distribution.module.js';
 import { AgentsModule } from './modules/agents/agents.module.js';
+import { AlertsModule } from './modules/alerts/alerts.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { CredentialsModule } from './modules/credentials/credentials.module.js';
 import { DecisionsModule, type InProcessDecisionFeed } from './modules/decisions/index.js';
@@ -32,6 +33,8 @@ export class AppModule {
           ...(dependencies.config.decisions ? { kafka: dependencies.config.decisions.kafka } : {}),
           ...(dependencies.decisionFeed ? { feed: dependencies.decisionFeed } : {}),
         }),
+        // SOC alerts on blocks and drift, when configured (loadConfig always does).
+        ...(dependencies.config.alerts ? [AlertsModule.forRoot(dependencies.config.alerts)] : []),
         // The config stream to enforcers, when configured (loadConfig always does).
         ...(dependencies.config.distribution ? [DistributionModule.forRoot(dependencies.config.distribution)] : []),
       ],

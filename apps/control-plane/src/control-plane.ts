@@ -20,6 +20,8 @@ import { API_PREFIX } from './platform/openapi/openapi-document.js';
 export type { ControlPlaneConfig } from './config/config.js';
 export { loadConfig } from './config/config.js';
 export { Clock } from './platform/clock/clock.js';
+// For alert receivers: check a webhook alert's Thoth-Signature (docs/alerts.md).
+export { verifyAlertSignature, type AlertSignatureCheck } from './modules/alerts/domain/alert-signature.js';
 export type { InProcessDecisionFeed } from './modules/decisions/index.js';
 
 export interface ControlPlaneOptions {

@@ -49,3 +49,32 @@ describe('loadConfig: decision ingestion and the trial scheduler', () => {
     expect(() => loadConfig({ THOTH_TRIAL_TICK_MS: '10' })).toThrow(/THOTH_TRIAL_TICK_MS/);
   });
 });
+
+describe('loadConfig: alerts', () => {
+  it('embedded: a secrets key file under the data dir, private networks allowed, evidence links to the local ledger', () => {
+    const config = loadConfig({ THOTH_DATA_DIR: '/tmp/thoth-x' });
+    expect(config.alerts).toMatchObject({
+      secretsKey: undefined,
+      secretsKeyFile: '/tmp/thoth-x/secrets.key',
+      ledgerPublicUrl: 'http://127.0.0.1:4002',
+      allowPrivateNetworks: true,
+      worker: true,
+      delivery: { timeoutMs: 5_000, leaseMs: 30_000, maxAttempts: 12, maxAgeMs: 86_400_000, backoff: { baseMs: 1_000, maxMs: 600_000 } },
+    });
+  });
+
+  it('with a server database: public https destinations only unless told; THOTH_LEDGER_PUBLIC_URL for the links', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://app:x@db/thoth', THOTH_LEDGER_PUBLIC_URL: 'https://ledger.example.com/', THOTH_ALERTS_BACKOFF_BASE_MS: '250' });
+    expect(config.alerts).toMatchObject({ allowPrivateNetworks: false, ledgerPublicUrl: 'https://ledger.example.com', delivery: { backoff: { baseMs: 250 } } });
+    expect(loadConfig({ DATABASE_URL: 'postgres://app:x@db/thoth', THOTH_ALERTS_ALLOW_PRIVATE_NETWORKS: 'true' }).alerts?.allowPrivateNetworks).toBe(true);
+  });
+
+  it('requires the secrets key in production and refuses bad values', () => {
+    const seed = Buffer.alloc(32, 1).toString('base64');
+    expect(() => loadConfig({ NODE_ENV: 'production', THOTH_SNAPSHOT_SIGNING_KEY: seed })).toThrow(/THOTH_SECRETS_KEY: required in production/);
+    expect(loadConfig({ NODE_ENV: 'production', THOTH_SNAPSHOT_SIGNING_KEY: seed, THOTH_SECRETS_KEY: seed }).alerts?.secretsKey).toBe(seed);
+    expect(() => loadConfig({ THOTH_SECRETS_KEY: 'c2hvcnQ=' })).toThrow(/THOTH_SECRETS_KEY/);
+    expect(() => loadConfig({ THOTH_LEDGER_PUBLIC_URL: 'ftp://ledger' })).toThrow(/THOTH_LEDGER_PUBLIC_URL/);
+    expect(() => loadConfig({ THOTH_ALERTS_TIMEOUT_MS: '40000', THOTH_ALERTS_LEASE_MS: '30000' })).toThrow(/THOTH_ALERTS_LEASE_MS: must be longer/);
+  });
+});

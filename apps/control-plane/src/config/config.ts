@@ -31,6 +31,24 @@ const Environment = z.object({
   // How often a replica looks for trials whose seventh day has passed.
   THOTH_TRIAL_TICK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   NODE_ENV: z.string().optional(),
+  // SOC alerts (modules/alerts): the key that encrypts destination URLs and signing secrets.
+  THOTH_SECRETS_KEY: z
+    .string()
+    .refine((s) => /^[A-Za-z0-9+/]+=*$/.test(s) && Buffer.from(s, 'base64').length === 32, 'must be the base64 of a 32-byte AES-256 key')
+    .optional(),
+  THOTH_LEDGER_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  // The ledger API's port in the one-process launcher: the default of THOTH_LEDGER_PUBLIC_URL.
+  THOTH_LEDGER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(4002),
+  THOTH_ALERTS_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).optional(),
+  THOTH_ALERTS_WORKER: z.enum(['true', 'false']).default('true'),
+  THOTH_ALERTS_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  THOTH_ALERTS_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  THOTH_ALERTS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+  THOTH_ALERTS_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(30 * 86_400).default(86_400),
+  THOTH_ALERTS_BACKOFF_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(1_000),
+  THOTH_ALERTS_BACKOFF_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(600_000),
+  THOTH_ALERTS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  THOTH_ALERTS_BATCH: z.coerce.number().int().min(1).max(500).default(20),
   // Test hook (NODE_ENV=test only): the first snapshot of each tenant carrying this policy
   // version goes out with a corrupted signature, so an e2e test can watch enforcers NACK it.
   THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION: z.coerce.number().int().min(1).optional(),
@@ -55,6 +73,8 @@ export interface ControlPlaneConfig {
   };
   /** The config stream to enforcers (distribution/); absent: no gRPC listener (API-only tests). */
   distribution?: DistributionConfig;
+  /** SOC alerts (modules/alerts/); absent: no alert routes, hook or worker (API-only tests). */
+  alerts?: AlertsConfig;
   /** The decision stream feeding the decision read model; absent: no Kafka ingestion (logged). */
   decisions?: DecisionsConfig;
   /** The trial scheduler's periodic tick; absent: no tick (tests call TrialScheduler.runDue()). */
@@ -67,6 +87,37 @@ export interface DecisionsConfig {
 
 export interface TrialConfig {
   tickMs: number;
+}
+
+export interface AlertsConfig {
+  /**
+   * Base64 AES-256 key that encrypts destination URLs and webhook signing secrets at rest.
+   * Required when NODE_ENV=production (every replica needs the same key); otherwise, when
+   * unset, one is generated once and kept in `secretsKeyFile`.
+   */
+  secretsKey: string | undefined;
+  secretsKeyFile: string;
+  /** Base of the evidence links in alerts: `<ledgerPublicUrl>/v1/decisions/<id>/evidence`. */
+  ledgerPublicUrl: string;
+  /** Allow http:// and loopback/private addresses (embedded, tests). Link-local and metadata addresses are refused regardless. */
+  allowPrivateNetworks: boolean;
+  /** Run the delivery worker in this process (several replicas may: they claim with SKIP LOCKED). */
+  worker: boolean;
+  delivery: AlertDeliverySettings;
+}
+
+export interface AlertDeliverySettings {
+  /** One attempt's deadline (connect, send, answer). */
+  timeoutMs: number;
+  /** How long a claim holds an alert; after it a crashed worker's alert is claimable again. More than timeoutMs. */
+  leaseMs: number;
+  /** Attempts per delivery cycle, and the cycle's age, before the alert goes to the dead-letter list. */
+  maxAttempts: number;
+  maxAgeMs: number;
+  /** Exponential backoff with full jitter: the n-th retry waits random(0, min(maxMs, baseMs·2^(n-1))). */
+  backoff: { baseMs: number; maxMs: number };
+  pollMs: number;
+  batchSize: number;
 }
 
 export interface DistributionConfig {
@@ -96,6 +147,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
   if (e.NODE_ENV === 'production' && !e.THOTH_SNAPSHOT_SIGNING_KEY) {
     throw new ConfigError('invalid configuration — THOTH_SNAPSHOT_SIGNING_KEY: required in production (base64 of a 32-byte Ed25519 seed)');
   }
+  if (e.NODE_ENV === 'production' && !e.THOTH_SECRETS_KEY) {
+    throw new ConfigError('invalid configuration — THOTH_SECRETS_KEY: required in production (base64 of a 32-byte AES-256 key)');
+  }
+  if (e.THOTH_ALERTS_LEASE_MS <= e.THOTH_ALERTS_TIMEOUT_MS) {
+    throw new ConfigError('invalid configuration — THOTH_ALERTS_LEASE_MS: must be longer than THOTH_ALERTS_TIMEOUT_MS');
+  }
   if (e.THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION !== undefined && e.NODE_ENV !== 'test') {
     throw new ConfigError('invalid configuration — THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION: a test hook, only allowed with NODE_ENV=test');
   }
@@ -113,6 +170,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       signingKey: e.THOTH_SNAPSHOT_SIGNING_KEY,
       keyFile: resolve(e.THOTH_DATA_DIR, 'snapshot-signing.key'),
       ...(e.THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION !== undefined ? { tamperPolicyVersionForTest: e.THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION } : {}),
+    },
+    alerts: {
+      secretsKey: e.THOTH_SECRETS_KEY,
+      secretsKeyFile: resolve(e.THOTH_DATA_DIR, 'secrets.key'),
+      ledgerPublicUrl: (e.THOTH_LEDGER_PUBLIC_URL ?? `http://${e.THOTH_HTTP_HOST.includes(':') ? `[${e.THOTH_HTTP_HOST}]` : e.THOTH_HTTP_HOST}:${e.THOTH_LEDGER_HTTP_PORT}`).replace(/\/+$/, ''),
+      // Embedded Thoth runs on one machine, often beside its receivers: private addresses are fine there.
+      allowPrivateNetworks: e.THOTH_ALERTS_ALLOW_PRIVATE_NETWORKS ? e.THOTH_ALERTS_ALLOW_PRIVATE_NETWORKS === 'true' : databaseUrl.startsWith('pglite:'),
+      worker: e.THOTH_ALERTS_WORKER === 'true',
+      delivery: {
+        timeoutMs: e.THOTH_ALERTS_TIMEOUT_MS,
+        leaseMs: e.THOTH_ALERTS_LEASE_MS,
+        maxAttempts: e.THOTH_ALERTS_MAX_ATTEMPTS,
+        maxAgeMs: e.THOTH_ALERTS_MAX_AGE_SECONDS * 1_000,
+        backoff: { baseMs: e.THOTH_ALERTS_BACKOFF_BASE_MS, maxMs: e.THOTH_ALERTS_BACKOFF_MAX_MS },
+        pollMs: e.THOTH_ALERTS_POLL_MS,
+        batchSize: e.THOTH_ALERTS_BATCH,
+      },
     },
     ...(e.KAFKA_BROKERS
       ? {

@@ -9,3 +9,5 @@ export * from './policies.table.js';
 export * from './enforcers.table.js';
 export * from './decision-records.table.js';
 export * from './trials.table.js';
+export * from './alert-destinations.table.js';
+export * from './alerts.table.js';

@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { alertDestinations } from '@thoth/db';
+import type { Projection } from '../../../event-store/projection.js';
+import { ProjectionRegistry } from '../../../event-store/projection.js';
+import type { Tx } from '../../../platform/database/tenant-database.js';
+import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
+import type { AlertDestinationEvent } from '../domain/events/index.js';
+import { AlertDestinationsRepository } from './alert-destinations.repository.js';
+
+/** alert_destinations, folded from the AlertDestination streams. */
+@Injectable()
+export class AlertDestinationsProjection implements Projection {
+  readonly name = 'alert-destinations';
+  readonly tables = [alertDestinations];
+
+  constructor(@Inject(ProjectionRegistry) registry: ProjectionRegistry) {
+    registry.register(this);
+  }
+
+  async apply(tx: Tx, record: RecordedEvent): Promise<void> {
+    if (!record.type.startsWith('alert_destination.')) return;
+    const event = { type: record.type, payload: record.payload } as AlertDestinationEvent;
+    const stamp = { version: record.version, updatedAt: record.recordedAt };
+    switch (event.type) {
+      case 'alert_destination.created': {
+        const p = event.payload;
+        return AlertDestinationsRepository.insert(tx, {
+          destinationId: p.destinationId,
+          tenantId: p.tenantId,
+          name: p.name,
+          kind: p.kind,
+          target: p.target,
+          urlCiphertext: p.urlCiphertext,
+          syslogHost: p.syslog?.host ?? null,
+          syslogPort: p.syslog?.port ?? null,
+          syslogTransport: p.syslog?.transport ?? null,
+          syslogFacility: p.syslog?.facility ?? null,
+          secretCiphertext: p.secretCiphertext,
+          status: 'active',
+          createdAt: new Date(p.createdAt),
+          ...stamp,
+        });
+      }
+      case 'alert_destination.secret_rotated': {
+        const p = event.payload;
+        return AlertDestinationsRepository.update(tx, p.destinationId, {
+          secretCiphertext: p.secretCiphertext,
+          previousSecretCiphertext: p.previousSecretCiphertext,
+          previousSecretExpiresAt: p.previousSecretExpiresAt === null ? null : new Date(p.previousSecretExpiresAt),
+          secretRotatedAt: new Date(p.rotatedAt),
+          ...stamp,
+        });
+      }
+      case 'alert_destination.deleted': {
+        const p = event.payload;
+        // The sealed values go with it from the read model (the event store keeps only ciphertext).
+        return AlertDestinationsRepository.update(tx, p.destinationId, {
+          status: 'deleted',
+          deletedAt: new Date(p.deletedAt),
+          urlCiphertext: null,
+          secretCiphertext: null,
+          previousSecretCiphertext: null,
+          previousSecretExpiresAt: null,
+          ...stamp,
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import { Inject } from '@nestjs/common';
+import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { Clock } from '../../../../platform/clock/clock.js';
+import { AlertError } from '../../domain/alert.errors.js';
+import { AlertDestinationsRepository } from '../../projections/alert-destinations.repository.js';
+import { alertDestinationView, type AlertDestinationView } from '../alert-destination-view.js';
+import { GetAlertDestinationQuery } from './get-alert-destination.query.js';
+
+@QueryHandler(GetAlertDestinationQuery)
+export class GetAlertDestinationHandler implements IQueryHandler<GetAlertDestinationQuery> {
+  constructor(
+    @Inject(AlertDestinationsRepository) private readonly destinations: AlertDestinationsRepository,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  async execute({ tenantId, destinationId }: GetAlertDestinationQuery): Promise<AlertDestinationView> {
+    const row = await this.destinations.find(tenantId, destinationId);
+    if (!row) throw new AlertError('alert_destination.not_found', 'not_found', 'alert destination not found');
+    return alertDestinationView(row, this.clock.now());
+  }
+}
