@@ -24,9 +24,21 @@ const database = await openDatabase({ url: config.databaseUrl });
 const migrations = await migrate(database.sql);
 log.info({ database: redactUrl(config.databaseUrl), kind: database.kind, ...migrations }, 'database ready');
 
+// Decisions leave the enforcer through Kafka (KAFKA_BROKERS) or the in-process log; the ledger
+// and the control plane's decision read model both subscribe, before anything is decided.
+const enforcerLog = log.child({ component: 'enforcer' });
+const decisionLog: DecisionLog = config.kafkaBrokers
+  ? new KafkaDecisionLog({ brokers: config.kafkaBrokers, topic: config.decisionsTopic, bufferSize: 100_000, clientId: 'thoth-embedded-enforcer', logger: enforcerLog })
+  : new InProcessDecisionLog({ capacity: 100_000, onDrop: (dropped) => enforcerLog.error({ dropped }, 'in-process decision log full: decision dropped') });
+
 const controlPlane = await createControlPlane(
   { ...loadControlPlaneConfig(), databaseUrl: config.databaseUrl, migrate: false },
-  { database, logger: log.child({ component: 'control-plane' }) },
+  {
+    database,
+    logger: log.child({ component: 'control-plane' }),
+    // With Kafka the control plane consumes thoth.decisions itself (KAFKA_BROKERS is in its config too).
+    ...(decisionLog instanceof InProcessDecisionLog ? { decisionFeed: decisionLog } : {}),
+  },
 );
 
 /** A key kept in the data directory (0600), generated on first start. */
@@ -52,10 +64,6 @@ const ledgerConfig: LedgerConfig = {
   http: { host: config.host, port: config.ledger.httpPort },
   logLevel: config.logLevel === 'silent' ? 'fatal' : config.logLevel,
 };
-const enforcerLog = log.child({ component: 'enforcer' });
-const decisionLog: DecisionLog = config.kafkaBrokers
-  ? new KafkaDecisionLog({ brokers: config.kafkaBrokers, topic: config.decisionsTopic, bufferSize: 100_000, clientId: 'thoth-embedded-enforcer', logger: enforcerLog })
-  : new InProcessDecisionLog({ capacity: 100_000, onDrop: (dropped) => enforcerLog.error({ dropped }, 'in-process decision log full: decision dropped') });
 const ledger = await startLedger(ledgerConfig, log.child({ component: 'ledger' }), {}, {
   database,
   ...(decisionLog instanceof InProcessDecisionLog ? { source: inProcessSource(decisionLog) } : {}),

@@ -1,15 +1,19 @@
 import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
-import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import { timestampFromMs, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { DecisionEventSchema, Effect, Outcome, RuleKind, Severity, type DecisionEvent } from '@thoth/contracts';
 import { randomUUID } from 'node:crypto';
 
-/** What a test overrides of a DecisionEvent: anything, and the tenant always. */
-export type DecisionEventOverrides = Partial<MessageInitShape<typeof DecisionEventSchema>> & { tenantId: string };
+/**
+ * What a test overrides of a DecisionEvent: any of its fields (checked by name; values as
+ * `create(DecisionEventSchema, …)` takes them — protobuf-es's init/message unions do not survive
+ * spreads), and the tenant always.
+ */
+export type DecisionEventOverrides = { readonly [K in keyof Omit<DecisionEvent, '$typeName' | '$unknown'>]?: unknown } & { readonly tenantId: string };
 
 /** A DecisionEvent as an enforcer publishes it: a shadow denial by `no-crm-deletes`, unless overridden. */
 export function decisionEvent(overrides: DecisionEventOverrides): DecisionEvent {
-  const decisionId = overrides.decisionId ?? `dec_${randomUUID()}`;
-  const decidedAt = overrides.decidedAt ?? timestampFromMs(Date.UTC(2026, 10, 2, 9, 30));
+  const decisionId = (overrides.decisionId as string | undefined) ?? `dec_${randomUUID()}`;
+  const decidedAt = (overrides.decidedAt as Timestamp | undefined) ?? timestampFromMs(Date.UTC(2026, 10, 2, 9, 30));
   const base: MessageInitShape<typeof DecisionEventSchema> = {
     decisionId,
     requestId: `req-${decisionId}`,
@@ -38,8 +42,8 @@ export function decisionEvent(overrides: DecisionEventOverrides): DecisionEvent 
       keyId: 'ed25519:0123456789abcdef',
       signature: new Uint8Array(64).fill(7),
       tenantId: overrides.tenantId,
-      agentId: overrides.agentId ?? 'crm-agent',
-      tool: overrides.tool ?? 'crm.delete_contact',
+      agentId: (overrides.agentId as string | undefined) ?? 'crm-agent',
+      tool: (overrides.tool as string | undefined) ?? 'crm.delete_contact',
       requestId: `req-${decisionId}`,
       configVersion: 12n,
     },
