@@ -4,6 +4,8 @@ export { GrpcError, toGrpcError } from './grpc-error.js';
 export type { GrpcCode } from './grpc-error.js';
 export { methodPath, serviceDefinition } from './service-definition.js';
 export { addService } from './server.js';
+export { messageEncoder } from './message-encoder.js';
+export type { MessageEncoder } from './message-encoder.js';
 export type { AddServiceOptions, HandlerContext, MethodHandler, ServiceHandlers } from './server.js';
 export { createClient } from './client.js';
 export type { BidiStream, CallOptions, ClientMethod, ServiceClient } from './client.js';

@@ -93,17 +93,56 @@ function adapt(method: DescMethod, handler: AnyHandler, fail: Fail): UntypedServ
 }
 
 function contextOf(call: AnyCall): HandlerContext {
-  const controller = new AbortController();
-  const cancel = () => controller.abort(new GrpcError('CANCELLED', 'call cancelled by the client or its deadline'));
-  if (call.cancelled) cancel();
-  else (call as NodeJS.EventEmitter).once('cancelled', cancel);
-  return { metadata: call.metadata, signal: controller.signal, deadline: call.getDeadline(), peer: call.getPeer() };
+  return new CallContext(call);
 }
+
+/**
+ * grpc-js emits 'cancelled' at the end of every call, completed ones included, so the
+ * AbortController (and the CANCELLED error with its stack) is made only for a handler that
+ * looks at `signal`: a hot unary method that never does pays nothing for it. Whoever reads
+ * `signal` sees exactly what an eagerly made one would show (aborted once the call is).
+ */
+class CallContext implements HandlerContext {
+  readonly metadata: Metadata;
+  readonly #call: AnyCall;
+  #controller: AbortController | undefined;
+  #cancelled = false;
+
+  constructor(call: AnyCall) {
+    this.metadata = call.metadata;
+    this.#call = call;
+    if (call.cancelled) this.#cancelled = true;
+    else (call as NodeJS.EventEmitter).once('cancelled', () => this.#cancel());
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#cancelled) this.#controller.abort(cancelledError());
+    }
+    return this.#controller.signal;
+  }
+
+  get deadline(): Deadline {
+    return this.#call.getDeadline();
+  }
+
+  get peer(): string {
+    return this.#call.getPeer();
+  }
+
+  #cancel(): void {
+    this.#cancelled = true;
+    this.#controller?.abort(cancelledError());
+  }
+}
+
+const cancelledError = () => new GrpcError('CANCELLED', 'call cancelled by the client or its deadline');
 
 function requestsOf(call: ServerReadableStream<unknown, unknown>): AsyncIterable<unknown> {
   return readMessages(call, {
     errors: {
-      cancelled: () => new GrpcError('CANCELLED', 'call cancelled by the client or its deadline'),
+      cancelled: cancelledError,
       error: toGrpcError,
     },
   });

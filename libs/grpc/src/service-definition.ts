@@ -1,6 +1,7 @@
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, fromBinary } from '@bufbuild/protobuf';
 import type { DescMessage, DescMethod, DescService, Message, MessageInitShape } from '@bufbuild/protobuf';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
+import { messageEncoder } from './message-encoder.js';
 
 /** The grpc-js definition of a protobuf-es service: one entry per method, by localName. */
 export function serviceDefinition(service: DescService): ServiceDefinition {
@@ -29,10 +30,8 @@ export function methodPath(method: DescMethod): string {
 
 // Accepts a message or its init shape: create() returns a message of the schema as is.
 function serializer(schema: DescMessage): (value: unknown) => Buffer {
-  return (value) => {
-    const bytes = toBinary(schema, create(schema, value as MessageInitShape<DescMessage>));
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  };
+  const encode = messageEncoder(schema);
+  return (value) => encode(create(schema, value as MessageInitShape<DescMessage>));
 }
 
 // Read through a plain Uint8Array view, so bytes fields are Uint8Arrays, not Buffers.

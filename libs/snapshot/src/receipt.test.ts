@@ -1,8 +1,11 @@
-import { equals, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { create, equals, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { TimestampSchema } from '@bufbuild/protobuf/wkt';
 import { Outcome, ReceiptSchema, type Receipt } from '@thoth/contracts';
 import { leafHash, merkleTreeHash } from '@thoth/merkle';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  ReceiptIssuer,
   generateSigningKey,
   keyring,
   pendingReceipt,
@@ -159,5 +162,46 @@ describe('receipts, version 2 (batch-signed)', () => {
     const pending = [pendingReceipt(init(0), other)];
     signReceiptBatch(pending, other);
     expect(verifyReceipt(pending[0]!.receipt, trusted)).toMatchObject({ ok: false, code: 'UNKNOWN_KEY' });
+  });
+});
+
+describe('ReceiptIssuer', () => {
+  const text = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 60 }), fc.constantFrom('', 'a\nb', 'é', '9:x\n'));
+  const decision = fc.record({
+    decisionId: text,
+    requestId: text,
+    tenantId: text,
+    agentId: text,
+    tool: text,
+    argumentsDigest: text,
+    outcome: fc.constantFrom(Outcome.UNSPECIFIED, Outcome.ALLOW, Outcome.DENY, Outcome.WOULD_DENY, 17 as Outcome),
+    reasons: fc.array(text, { maxLength: 4 }),
+    decidedAt: fc.record({ seconds: fc.bigInt({ min: 0n, max: 2n ** 40n }), nanos: fc.integer({ min: 0, max: 999_999_999 }) }).map((t) => create(TimestampSchema, t)),
+  });
+  const common = fc.record({ policyVersion: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), policyHash: text, configVersion: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), enforcerId: text });
+
+  it('makes the receipts and leaf hashes pendingReceipt and signReceipt make', () => {
+    fc.assert(
+      fc.property(common, decision, (c, d) => {
+        const issuer = new ReceiptIssuer(c, signer);
+        const reference = pendingReceipt({ ...c, ...d }, signer);
+        const pending = issuer.pending(d);
+        expect(equals(ReceiptSchema, pending.receipt, reference.receipt)).toBe(true);
+        expect(pending.receipt).toEqual(reference.receipt);
+        expect(pending.leaf).toEqual(reference.leaf);
+        expect(pending.leaf).toEqual(leafHash(receiptLeafPayload(pending.receipt)));
+        const alone = issuer.signed(d, signer);
+        expect(alone).toEqual(signReceipt({ ...c, ...d }, signer));
+        expect(verifyReceipt(alone, trusted)).toEqual({ ok: true });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('issues receipts that verify once their batch is signed', () => {
+    const issuer = new ReceiptIssuer({ policyVersion: 4n, policyHash: 'ab'.repeat(32), configVersion: 9n, enforcerId: 'enf-é' }, signer);
+    const pending = fc.sample(decision, 9).map((d) => issuer.pending(d));
+    signReceiptBatch(pending, signer);
+    for (const { receipt } of pending) expect(verifyReceipt(decode(wire(receipt))!, trusted)).toEqual({ ok: true });
   });
 });

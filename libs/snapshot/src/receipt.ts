@@ -1,4 +1,5 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import { Outcome, ReceiptSchema, type Receipt } from '@thoth/contracts';
 import { HASH_SIZE, equalBytes, leafHash, rootFromInclusionProof } from '@thoth/merkle';
 import { hash } from 'node:crypto';
@@ -112,6 +113,105 @@ export function pendingReceipt(init: MessageInitShape<typeof ReceiptSchema>, sig
   // in one call on the hot path; the tests check the two agree.
   return { receipt, leaf: sha256(`\u0000${payloadText('thoth.receipt.v2\n', receipt)}`) };
 }
+
+/** The receipt fields every decision on one tenant config shares, on one enforcer. */
+export interface ReceiptCommon {
+  readonly policyVersion: bigint;
+  readonly policyHash: string;
+  readonly configVersion: bigint;
+  readonly enforcerId: string;
+}
+
+/** The receipt fields that are one decision's own. */
+export interface ReceiptDecision {
+  readonly decisionId: string;
+  readonly requestId: string;
+  readonly tenantId: string;
+  readonly agentId: string;
+  readonly tool: string;
+  readonly argumentsDigest: string;
+  readonly outcome: Outcome;
+  readonly reasons: string[];
+  readonly decidedAt: Timestamp;
+}
+
+/**
+ * Makes the receipts of one tenant config on one enforcer, the hot-path equivalent of
+ * `pendingReceipt` / `signReceipt` (same receipts, same leaf hashes: the tests compare them):
+ * the payload lines the decisions share (policy and config versions, policy hash, enforcer,
+ * key) are written once, and the Receipt is built without protobuf-es reflection. Keep one
+ * per activated tenant config.
+ */
+export class ReceiptIssuer {
+  readonly #common: ReceiptCommon;
+  readonly #keyId: string;
+  /** policy_version … config_version lines. */
+  readonly #middle: string;
+  /** enforcer_id and key_id lines. */
+  readonly #end: string;
+
+  constructor(common: ReceiptCommon, signer: Pick<Signer, 'keyId'>) {
+    this.#common = { policyVersion: common.policyVersion, policyHash: common.policyHash, configVersion: common.configVersion, enforcerId: common.enforcerId };
+    this.#keyId = signer.keyId;
+    this.#middle = field('policy_version', common.policyVersion.toString()) + field('policy_hash', common.policyHash) + field('config_version', common.configVersion.toString());
+    this.#end = field('enforcer_id', common.enforcerId) + field('key_id', signer.keyId);
+  }
+
+  /** A version 2 receipt, to be signed with its batch (`signReceiptBatch`). */
+  pending(decision: ReceiptDecision): PendingReceipt {
+    const receipt = this.#receipt(decision, 2);
+    let text = '\u0000thoth.receipt.v2\n';
+    text += field('decision_id', decision.decisionId);
+    text += field('request_id', decision.requestId);
+    text += field('tenant_id', decision.tenantId);
+    text += field('agent_id', decision.agentId);
+    text += field('tool', decision.tool);
+    text += field('arguments_digest', decision.argumentsDigest);
+    text += field('outcome', Outcome[decision.outcome] ?? 'UNSPECIFIED');
+    text += `reasons ${decision.reasons.length}:\n`;
+    for (const reason of decision.reasons) text += field('reason', reason);
+    text += this.#middle;
+    text += field('decided_at', `${decision.decidedAt.seconds}.${String(decision.decidedAt.nanos).padStart(9, '0')}`);
+    text += this.#end;
+    return { receipt, leaf: sha256(text) };
+  }
+
+  /** A version 1 receipt, signed alone. */
+  signed(decision: ReceiptDecision, signer: Signer): Receipt {
+    const receipt = this.#receipt(decision, 0);
+    receipt.signature = signer.sign(receiptSigningPayload(receipt));
+    return receipt;
+  }
+
+  #receipt(d: ReceiptDecision, receiptVersion: number): Receipt {
+    const c = this.#common;
+    // Every field of the message, so a field added to Receipt fails to compile here.
+    return {
+      $typeName: 'thoth.decision.v1.Receipt',
+      decisionId: d.decisionId,
+      outcome: d.outcome,
+      reasons: d.reasons,
+      policyVersion: c.policyVersion,
+      decidedAt: d.decidedAt,
+      enforcerId: c.enforcerId,
+      keyId: this.#keyId,
+      signature: EMPTY,
+      policyHash: c.policyHash,
+      tenantId: d.tenantId,
+      agentId: d.agentId,
+      tool: d.tool,
+      argumentsDigest: d.argumentsDigest,
+      requestId: d.requestId,
+      configVersion: c.configVersion,
+      receiptVersion,
+      batchSize: 0,
+      batchIndex: 0,
+      batchPath: [],
+    };
+  }
+}
+
+const EMPTY = new Uint8Array(0);
 
 const sha256 = (data: string | Uint8Array): Uint8Array => {
   const digest = hash('sha256', data, 'buffer');

@@ -2,8 +2,6 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
 import { Metadata } from '@grpc/grpc-js';
 import {
-  DecideResponseSchema,
-  DecisionEventSchema,
   Effect,
   MatchedRuleSchema,
   Outcome,
@@ -16,7 +14,7 @@ import {
 } from '@thoth/contracts';
 import { GrpcError, type GrpcCode } from '@thoth/grpc';
 import { decide, type Decision, type MatchKind, type Severity as PolicySeverity, type WindowState } from '@thoth/policy';
-import type { Signer } from '@thoth/snapshot';
+import { ReceiptIssuer, type Signer } from '@thoth/snapshot';
 import { hash } from 'node:crypto';
 import type { DecisionLog } from '../emit/decision-log.js';
 import type { ActiveSnapshots, ActiveTenant } from '../sync/active-snapshots.js';
@@ -134,7 +132,11 @@ interface Outcomes {
 export class DecisionService {
   readonly #o: DecisionServiceOptions;
   readonly #clock: () => number;
-  readonly receipts: ReceiptBatcher;
+  readonly receipts: ReceiptBatcher<DecisionEvent>;
+  /** Receipt text and fields shared by a tenant config's decisions, per activated config. */
+  readonly #issuers = new WeakMap<ActiveTenant, ReceiptIssuer>();
+  /** For decisions made before a tenant is known (not ready, unknown tenant, …). */
+  readonly #noTenantIssuer: ReceiptIssuer;
   /** SHA-256 of recently seen agent tokens (an agent sends the same token on every call); bounded. */
   /** Recent answers by (tenant, agent, request_id), in flight or complete. */
   readonly #answers: IdempotencyCache<PendingDecision>;
@@ -142,7 +144,9 @@ export class DecisionService {
   constructor(options: DecisionServiceOptions) {
     this.#o = options;
     this.#clock = options.clock ?? Date.now;
-    this.receipts = new ReceiptBatcher(options.signer, { maxBatch: options.receiptBatchMax ?? 256 });
+    const log = options.decisionLog;
+    this.receipts = new ReceiptBatcher<DecisionEvent>(options.signer, { maxBatch: options.receiptBatchMax ?? 256, deliver: (event) => log.publish(event) });
+    this.#noTenantIssuer = new ReceiptIssuer({ policyVersion: 0n, policyHash: '', configVersion: 0n, enforcerId: options.enforcerId }, options.signer);
     const evictions = options.metrics?.idempotencyEvictions;
     this.#answers = new IdempotencyCache({
       ttlMs: options.idempotency?.ttlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS,
@@ -314,7 +318,9 @@ export class DecisionService {
     const policyVersion = tenant?.policyVersion ?? 0n;
     const policyHash = tenant?.policyHash ?? '';
     const configVersion = tenant?.version ?? 0n;
+    const enforcerId = this.#o.enforcerId;
     const { receipt, signed } = this.receipts.create(
+      this.#issuer(tenant),
       {
         decisionId,
         requestId: request.requestId,
@@ -324,40 +330,42 @@ export class DecisionService {
         argumentsDigest: digest,
         outcome: o.outcome,
         reasons: o.matched.map((m) => `${m.ruleId}: ${m.reason}`),
-        policyVersion,
-        policyHash,
-        configVersion,
         decidedAt,
-        enforcerId: this.#o.enforcerId,
+      },
+      (receipt) => {
+        // Built field by field (no protobuf-es reflection on the hot path); every field of
+        // the message is named, so one added to the schema fails to compile here.
+        const event: DecisionEvent = {
+          $typeName: 'thoth.decision.v1.DecisionEvent',
+          decisionId,
+          requestId: request.requestId,
+          tenantId: request.tenantId,
+          agentId: request.agentId,
+          tool: request.tool,
+          argumentsDigest: digest,
+          retainedArgumentsJson: tenant?.retainArguments && o.errorCode === '' ? request.argumentsJson : NO_BYTES,
+          resource: request.resource,
+          credentialFingerprint: request.credentialFingerprint,
+          effect: o.effect,
+          shadow: o.shadow,
+          matchedRules: o.matched,
+          policyVersion,
+          policyHash,
+          enforcerId,
+          decidedAt,
+          receipt,
+          errorCode: o.errorCode,
+          errorMessage: o.errorMessage,
+          configVersion,
+        };
+        if (request.source) event.source = request.source;
+        if (request.requestedAt) event.requestedAt = request.requestedAt;
+        return event;
       },
     );
-    const event: DecisionEvent = create(DecisionEventSchema, {
-      decisionId,
-      requestId: request.requestId,
-      tenantId: request.tenantId,
-      agentId: request.agentId,
-      tool: request.tool,
-      argumentsDigest: digest,
-      retainedArgumentsJson: tenant?.retainArguments && o.errorCode === '' ? request.argumentsJson : new Uint8Array(0),
-      resource: request.resource,
-      credentialFingerprint: request.credentialFingerprint,
-      ...(request.source ? { source: request.source } : {}),
-      effect: o.effect,
-      shadow: o.shadow,
-      matchedRules: o.matched,
-      policyVersion,
-      policyHash,
-      enforcerId: this.#o.enforcerId,
-      ...(request.requestedAt ? { requestedAt: request.requestedAt } : {}),
-      decidedAt,
-      receipt,
-      errorCode: o.errorCode,
-      errorMessage: o.errorMessage,
-      configVersion,
-    });
     this.#o.metrics?.decisions.inc({ outcome: OUTCOME_LABEL[o.outcome], error_code: o.errorCode });
-    const log = this.#o.decisionLog;
-    const response = create(DecideResponseSchema, {
+    const response: DecideResponse = {
+      $typeName: 'thoth.decision.v1.DecideResponse',
       decisionId,
       effect: o.effect,
       shadow: o.shadow,
@@ -368,12 +376,22 @@ export class DecisionService {
       requestId: request.requestId,
       errorCode: o.errorCode,
       errorMessage: o.errorMessage,
-    });
-    const published = signed.then(() => log.publish(event));
-    published.catch(() => {}); // a signing failure reaches whoever awaits it, never as an unhandled rejection
-    return { response, signed: published };
+    };
+    return { response, signed };
+  }
+
+  #issuer(tenant: ActiveTenant | undefined): ReceiptIssuer {
+    if (tenant === undefined) return this.#noTenantIssuer;
+    let issuer = this.#issuers.get(tenant);
+    if (issuer === undefined) {
+      issuer = new ReceiptIssuer({ policyVersion: tenant.policyVersion, policyHash: tenant.policyHash, configVersion: tenant.version, enforcerId: this.#o.enforcerId }, this.#o.signer);
+      this.#issuers.set(tenant, issuer);
+    }
+    return issuer;
   }
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 /** A remembered answer given again: the same response; a refusal's status with its own metadata object. */
 function replay(pending: PendingDecision): PendingDecision {

@@ -1,7 +1,5 @@
 import type { Receipt } from '@thoth/contracts';
-import { pendingReceipt, signReceipt, signReceiptBatch, type PendingReceipt, type Signer } from '@thoth/snapshot';
-import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { ReceiptSchema } from '@thoth/contracts';
+import { signReceiptBatch, type PendingReceipt, type ReceiptDecision, type ReceiptIssuer, type Signer } from '@thoth/snapshot';
 
 /**
  * Signs receipts in batches (receipt version 2, libs/snapshot receipt.ts): the receipts
@@ -12,12 +10,18 @@ import type { ReceiptSchema } from '@thoth/contracts';
  * one receipt and costs one signature, as before. The latency added is at most the rest of
  * the current turn: no timer waits for more work.
  *
- * `maxBatch` 0 keeps version 1: each receipt signed on its own, at once.
+ * Each receipt comes with an item (the decision's event) that `deliver` receives once the
+ * receipt is signed, in creation order; one promise per batch tells the waiting answers.
+ *
+ * `maxBatch` 0 keeps version 1: each receipt signed on its own, at once (its item is
+ * delivered in a microtask, after the caller has it).
  */
-export class ReceiptBatcher {
+export class ReceiptBatcher<T> {
   readonly #signer: Signer;
   readonly #maxBatch: number;
+  readonly #deliver: (item: T) => void;
   #batch: PendingReceipt[] = [];
+  #items: T[] = [];
   #signed: Promise<void> | undefined;
   #resolve: (() => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
@@ -25,37 +29,50 @@ export class ReceiptBatcher {
   #batches = 0;
   #receipts = 0;
 
-  constructor(signer: Signer, options: { maxBatch?: number } = {}) {
+  constructor(signer: Signer, options: { maxBatch?: number; deliver: (item: T) => void }) {
     this.#signer = signer;
     this.#maxBatch = options.maxBatch ?? 256;
+    this.#deliver = options.deliver;
   }
 
-  /** Creates the receipt; `signed` resolves once its signature (and batch fields) are set. */
-  create(init: MessageInitShape<typeof ReceiptSchema>): { receipt: Receipt; signed: Promise<void> } {
-    if (this.#maxBatch <= 0) return { receipt: signReceipt(init, this.#signer), signed: DONE };
-    const pending = pendingReceipt(init, this.#signer);
+  /**
+   * Creates the receipt and, from it, the item to deliver once it is signed; `signed`
+   * resolves once the receipt's signature (and batch fields) are set and its item delivered.
+   */
+  create(issuer: ReceiptIssuer, decision: ReceiptDecision, item: (receipt: Receipt) => T): { receipt: Receipt; item: T; signed: Promise<void> } {
+    if (this.#maxBatch <= 0) {
+      const receipt = issuer.signed(decision, this.#signer);
+      const made = item(receipt);
+      return { receipt, item: made, signed: DONE.then(() => this.#deliver(made)) };
+    }
+    const pending = issuer.pending(decision);
+    const made = item(pending.receipt);
     if (this.#signed === undefined) {
       this.#signed = new Promise<void>((resolve, reject) => {
         this.#resolve = resolve;
         this.#reject = reject;
       });
+      this.#signed.catch(() => {}); // reaches whoever awaits it, never as an unhandled rejection
     }
     const signed = this.#signed;
     this.#batch.push(pending);
+    this.#items.push(made);
     if (this.#batch.length >= this.#maxBatch) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(this.#onTurnEnd);
     }
-    return { receipt: pending.receipt, signed };
+    return { receipt: pending.receipt, item: made, signed };
   }
 
-  /** Signs the open batch now. */
+  /** Signs the open batch now and delivers its items. */
   flush(): void {
     const batch = this.#batch;
+    const items = this.#items;
     const resolve = this.#resolve;
     const reject = this.#reject;
     this.#batch = [];
+    this.#items = [];
     this.#signed = undefined;
     this.#resolve = undefined;
     this.#reject = undefined;
@@ -64,6 +81,7 @@ export class ReceiptBatcher {
       signReceiptBatch(batch, this.#signer);
       this.#batches++;
       this.#receipts += batch.length;
+      for (let i = 0; i < items.length; i++) this.#deliver(items[i]!);
       resolve?.();
     } catch (error) {
       reject?.(error);

@@ -1,5 +1,5 @@
-import { toBinary } from '@bufbuild/protobuf';
 import { DecisionEventSchema, type DecisionEvent } from '@thoth/contracts';
+import { messageEncoder } from '@thoth/grpc';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from '../logger.js';
 import { BoundedQueue, type DecisionLog, type DecisionLogStats } from './decision-log.js';
@@ -19,6 +19,8 @@ export interface KafkaDecisionLogOptions {
   readonly maxRetryMs?: number;
   readonly logger?: Logger;
 }
+
+const encodeEvent = messageEncoder(DecisionEventSchema);
 
 /** Key `tenantId/agentId`: one partition per agent keeps each agent's decisions in order. */
 export const decisionKey = (event: DecisionEvent): string => `${event.tenantId}/${event.agentId}`;
@@ -139,7 +141,7 @@ export class KafkaDecisionLog implements DecisionLog {
     const batch = this.#queue.peek(this.#options.maxBatch);
     const messages = batch.map((event) => ({
       key: decisionKey(event),
-      value: Buffer.from(toBinary(DecisionEventSchema, event)),
+      value: encodeEvent(event),
       headers: { 'thoth-decision-id': event.decisionId },
     }));
     for (let attempt = 0; ; attempt++) {
