@@ -1,5 +1,5 @@
 import { decisionRecords, tenants, type DecisionRecordRow, type NewDecisionRecordRow } from '@thoth/db';
-import { and, asc, desc, eq, gt, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, or, type SQL } from 'drizzle-orm';
 import type { TenantDatabase, Tx } from '../../../platform/database/tenant-database.js';
 import type { DecisionOutcome, DecisionRecord, RecordedRule } from '../domain/decision-record.js';
 
@@ -97,16 +97,6 @@ export class DecisionRecordsRepository {
   static async tenantExists(tx: Tx, tenantId: string): Promise<boolean> {
     const rows = await tx.select({ tenantId: tenants.tenantId }).from(tenants).where(eq(tenants.tenantId, tenantId));
     return rows.length > 0;
-  }
-
-  /** Of these decision ids, those already stored for the transaction's tenant. */
-  static async existing(tx: Tx, tenantId: string, decisionIds: readonly string[]): Promise<Set<string>> {
-    if (decisionIds.length === 0) return new Set();
-    const rows = await tx
-      .select({ decisionId: decisionRecords.decisionId })
-      .from(decisionRecords)
-      .where(and(eq(decisionRecords.tenantId, tenantId), inArray(decisionRecords.decisionId, [...decisionIds])));
-    return new Set(rows.map((r) => r.decisionId));
   }
 }
 
