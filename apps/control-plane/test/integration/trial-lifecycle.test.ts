@@ -1,6 +1,9 @@
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../../src/control-plane.js';
+import { DecisionIngestion } from '../../src/modules/decisions/index.js';
+import { recordOfEvent } from '../../src/modules/decisions/ingest/decode-decision-event.js';
+import { decisionEvent } from '../../src/modules/decisions/ingest/test-fixtures.js';
 import { GenerateShadowReportCommand } from '../../src/modules/shadow-report/commands/generate-shadow-report/generate-shadow-report.command.js';
 import { REPORT_LEASE_MS, TrialScheduler } from '../../src/modules/trial/index.js';
 import { call, createAppLoginRole, FixedClock, signUp, startControlPlane } from './support/control-plane.js';
@@ -143,5 +146,30 @@ describe('the trial scheduler', () => {
     expect((await runDue(two)).reported).toEqual([{ tenantId: b.tenantId, reportId: 'report-1', attempt: 2 }]);
     expect((await tenantView(one, b.key)).trial).toMatchObject({ status: 'ended', endedAt: new Date(end + 1000).toISOString(), reportId: 'report-1' });
     expect((await trialEvents(one, b.tenantId)).map((e) => e.type)).toEqual(['trial.ended', 'trial.report_retried', 'trial.report_recorded']);
+  });
+});
+
+describe('on PGlite (the embedded default)', () => {
+  let embedded: ControlPlane | undefined;
+  afterAll(async () => {
+    await embedded?.close();
+  });
+
+  it('ends the trial, names the report, and serves ingested decisions', async () => {
+    const embeddedClock = new FixedClock(T0);
+    embedded = await startControlPlane('pglite:memory', { migrate: true }, embeddedClock);
+    useFakeReports(embedded);
+    const c = await signUp(embedded.url, 'Embedded trial');
+    const outcome = await embedded.app
+      .get(DecisionIngestion)
+      .ingestor.ingest(['e-1', 'e-2'].map((decisionId) => ({ decision: recordOfEvent(decisionEvent({ tenantId: c.tenantId, decisionId })), from: 'test' })));
+    expect(outcome).toMatchObject({ inserted: 2 });
+    expect((await call(embedded.url, 'GET', '/v1/decisions', { key: c.key })).body.items.map((d: { decisionId: string }) => d.decisionId).sort()).toEqual(['e-1', 'e-2']);
+
+    reports.calls.length = 0;
+    embeddedClock.current = new Date(T0.getTime() + 7 * DAY_MS);
+    const run = await runDue(embedded);
+    expect(run.reported).toEqual([{ tenantId: c.tenantId, reportId: 'report-1', attempt: 1 }]);
+    expect((await tenantView(embedded, c.key)).trial).toMatchObject({ status: 'ended', reportId: 'report-1' });
   });
 });
