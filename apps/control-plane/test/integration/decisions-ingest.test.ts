@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../../src/control-plane.js';
 import { decodeDecisionMessage, recordOfEvent } from '../../src/modules/decisions/ingest/decode-decision-event.js';
 import { DecisionIngestor, type IngestItem } from '../../src/modules/decisions/ingest/decision-ingestor.js';
+import { startKafkaDecisionSource } from '../../src/modules/decisions/ingest/kafka-decision-source.js';
 import { decisionEvent, decisionMessage } from '../../src/modules/decisions/ingest/test-fixtures.js';
 import {
   DECISION_INGEST_HOOKS,
@@ -110,6 +111,49 @@ describe('decision ingestion from Kafka', () => {
       expect({ a: await ids(a.tenantId), b: await ids(b.tenantId) }).toEqual(before);
     } finally {
       await again.close();
+    }
+  });
+});
+
+describe('the Kafka source', () => {
+  it('commits a batch\'s offsets only after its transaction; a failed batch is delivered again and stored once', async () => {
+    const [own] = (await createTestTopics([{ name: `cp-decisions-retry-${randomBytes(3).toString('hex')}`, numPartitions: 1 }])) as [string];
+    const group = `cp-decisions-retry-${randomBytes(4).toString('hex')}`;
+    const admin = testKafka('cp-decisions-retry-admin').admin();
+    await admin.connect();
+    const committed = async () => Number((await admin.fetchOffsets({ groupId: group, topics: [own] }))[0]!.partitions[0]!.offset);
+    const seenByHook: string[][] = [];
+    const committedDuringHook: number[] = [];
+    let failures = 2;
+    const hook: DecisionIngestHook = {
+      async onRecorded(_tx, _tenantId, records) {
+        committedDuringHook.push(await committed());
+        if (failures-- > 0) throw new Error('Postgres went away mid-batch');
+        seenByHook.push(records.map((r) => r.decisionId));
+      },
+    };
+    const ingestor = new DecisionIngestor(new TenantDatabase(cp.database), [hook], silent);
+    let outcome: IngestOutcome | undefined;
+    const source = startKafkaDecisionSource(ingestor, { brokers: testKafkaBrokers(), topic: own, groupId: group, sessionTimeoutMs: 10_000 }, silent, (o) => {
+      outcome = o;
+    });
+    try {
+      await producer.send({
+        topic: own,
+        acks: -1,
+        messages: ['r-1', 'r-2', 'r-3'].map((decisionId) => ({ key: 'k', value: Buffer.from(decisionMessage({ tenantId: a.tenantId, decisionId })) })),
+      });
+      await waitFor('the batch stored after two failed attempts', () => (seenByHook.length > 0 ? true : undefined));
+      expect(seenByHook).toEqual([['r-1', 'r-2', 'r-3']]);
+      // While the batch was failing (and during the successful attempt), nothing of it was committed.
+      expect(committedDuringHook.length).toBe(3);
+      expect(committedDuringHook.every((offset) => offset <= 0)).toBe(true);
+      expect(await waitFor('offsets committed', async () => ((await committed()) === 3 ? 3 : undefined))).toBe(3);
+      expect(outcome).toEqual({ inserted: 3, duplicates: 0, poison: 0, unknownTenant: 0, unattributed: 0 });
+      expect((await ids(a.tenantId)).filter((id) => id.startsWith('r-'))).toEqual(['r-1', 'r-2', 'r-3']);
+    } finally {
+      await source.stop();
+      await admin.disconnect();
     }
   });
 });
