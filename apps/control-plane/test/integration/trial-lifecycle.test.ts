@@ -9,6 +9,7 @@ import { REPORT_LEASE_MS, TrialScheduler } from '../../src/modules/trial/index.j
 import { call, createAppLoginRole, FixedClock, signUp, startControlPlane } from './support/control-plane.js';
 import { queryAsTenant } from './support/contexts.js';
 import { ownDatabase } from './support/own-database.js';
+import { waitFor } from './support/wait.js';
 
 // The seven-day trial's end on the injectable clock: recorded once (two replicas racing), the
 // day-seven report dispatched once over the trial window and named by GET /v1/tenant, a failed
@@ -146,6 +147,25 @@ describe('the trial scheduler', () => {
     expect((await runDue(two)).reported).toEqual([{ tenantId: b.tenantId, reportId: 'report-1', attempt: 2 }]);
     expect((await tenantView(one, b.key)).trial).toMatchObject({ status: 'ended', endedAt: new Date(end + 1000).toISOString(), reportId: 'report-1' });
     expect((await trialEvents(one, b.tenantId)).map((e) => e.type)).toEqual(['trial.ended', 'trial.report_retried', 'trial.report_recorded']);
+  });
+});
+
+describe('the periodic tick (config.trial)', () => {
+  it('ends due trials by itself, without runDue being called', async () => {
+    const tickClock = new FixedClock(T0);
+    const ticking = await startControlPlane(database.url, { trial: { tickMs: 50 } }, tickClock);
+    try {
+      useFakeReports(ticking);
+      const d = await signUp(ticking.url, 'Ticking');
+      tickClock.current = new Date(T0.getTime() + 7 * DAY_MS);
+      const trial = await waitFor('the tick to end the trial', async () => {
+        const t = (await tenantView(ticking, d.key)).trial;
+        return t.reportId ? t : undefined;
+      });
+      expect(trial).toMatchObject({ status: 'ended', reportId: expect.stringMatching(/^report-/) });
+    } finally {
+      await ticking.close();
+    }
   });
 });
 
