@@ -4,6 +4,7 @@ import { DistributionModule } from './distribution/distribution.module.js';
 import { AgentsModule } from './modules/agents/agents.module.js';
 import { AlertsModule } from './modules/alerts/alerts.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
+import { CredentialGovernanceModule } from './modules/credential-governance/index.js';
 import { CredentialsModule } from './modules/credentials/credentials.module.js';
 import { DecisionsModule, type InProcessDecisionFeed } from './modules/decisions/index.js';
 import { EnforcersModule } from './modules/enforcers/enforcers.module.js';
@@ -28,6 +29,8 @@ export class AppModule {
         CredentialsModule,
         PoliciesModule,
         EnforcersModule,
+        // Credential inventory from traffic, learned baselines for drift (needs the decision read model).
+        CredentialGovernanceModule,
         // The decision read model, fed from Kafka (config.decisions) or the embedded in-process log.
         DecisionsModule.forRoot({
           ...(dependencies.config.decisions ? { kafka: dependencies.config.decisions.kafka } : {}),

@@ -8,6 +8,7 @@ import { EventNotifications } from '../event-store/event-notifications.js';
 import { EventRecorded } from '../event-store/event-store.js';
 import { AgentsModule } from '../modules/agents/agents.module.js';
 import { AgentsRepository } from '../modules/agents/projections/agents.repository.js';
+import { BaselinesRepository, CredentialGovernanceModule } from '../modules/credential-governance/index.js';
 import { CredentialsModule } from '../modules/credentials/credentials.module.js';
 import { CredentialsRepository } from '../modules/credentials/projections/credentials.repository.js';
 import { EnforcerStatusRecorder } from '../modules/enforcers/config-stream/enforcer-status.recorder.js';
@@ -118,7 +119,7 @@ export class DistributionModule {
   static forRoot(config: DistributionConfig): DynamicModule {
     return {
       module: DistributionModule,
-      imports: [TenantsModule, AgentsModule, CredentialsModule, PoliciesModule, EnforcersModule],
+      imports: [TenantsModule, AgentsModule, CredentialsModule, PoliciesModule, EnforcersModule, CredentialGovernanceModule],
       controllers: [DistributionController],
       providers: [
         { provide: DISTRIBUTION_CONFIG, useValue: config },
@@ -127,7 +128,7 @@ export class DistributionModule {
         { provide: SnapshotVersionRepository, inject: [TenantDatabase], useFactory: (db: TenantDatabase) => new SnapshotVersionRepository(db) },
         {
           provide: SnapshotBuilder,
-          inject: [SnapshotCache, SnapshotVersionRepository, TenantsRepository, PoliciesRepository, AgentsRepository, CredentialsRepository, LOGGER],
+          inject: [SnapshotCache, SnapshotVersionRepository, TenantsRepository, PoliciesRepository, AgentsRepository, CredentialsRepository, BaselinesRepository, LOGGER],
           useFactory: (
             cache: SnapshotCache,
             versions: SnapshotVersionRepository,
@@ -135,6 +136,7 @@ export class DistributionModule {
             policies: PoliciesRepository,
             agents: AgentsRepository,
             credentials: CredentialsRepository,
+            baselines: BaselinesRepository,
             logger: Logger,
           ) =>
             new SnapshotBuilder({
@@ -143,12 +145,13 @@ export class DistributionModule {
               read: async (tenantId) => {
                 const tenant = await tenants.findTenant(tenantId);
                 if (!tenant) return undefined;
-                const [policy, agentRows, credentialRows] = await Promise.all([
+                const [policy, agentRows, credentialRows, baselineRows] = await Promise.all([
                   policies.findCurrent(tenantId),
                   agents.list(tenantId, {}),
                   credentials.list(tenantId, { status: 'active' }),
+                  baselines.list(tenantId),
                 ]);
-                return { tenant, policy, agents: agentRows, credentials: credentialRows };
+                return { tenant, policy, agents: agentRows, credentials: credentialRows, baselines: baselineRows };
               },
               logger: logger.child({ component: 'distribution' }),
               ...(config.tamperPolicyVersionForTest !== undefined ? { tamperPolicyVersionForTest: config.tamperPolicyVersionForTest } : {}),

@@ -1,6 +1,7 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { AgentStatus, FailMode, PolicyFormat, TenantMode, type EnforcerConfigSchema } from '@thoth/contracts';
+import { AgentStatus, BaselineSubject, FailMode, PolicyFormat, TenantMode, type EnforcerConfigSchema } from '@thoth/contracts';
 import type { AgentRow, PolicyRow, PolicyVersionRow, TenantRow } from '@thoth/db';
+import type { StoredBaseline } from '../modules/credential-governance/index.js';
 import type { CredentialRecord } from '../modules/credentials/projections/credentials.repository.js';
 
 /** A tenant's read models, as the snapshot builder reads them. */
@@ -10,6 +11,8 @@ export interface TenantState {
   readonly agents: readonly AgentRow[];
   /** Active credentials only. */
   readonly credentials: readonly CredentialRecord[];
+  /** Learned baselines (credential fingerprints, agent names), for the policy's drift checks. */
+  readonly baselines?: readonly StoredBaseline[];
 }
 
 const STATUS: Record<AgentRow['status'], AgentStatus> = {
@@ -53,6 +56,18 @@ export function enforcerConfigOf(state: TenantState): MessageInitShape<typeof En
       resourcePatterns: [...credential.allowedResources],
       sourceRegions: [...credential.allowedRegions],
       sourceCidrs: [...credential.allowedCidrs],
+    })),
+    baselines: (state.baselines ?? []).map((b) => ({
+      subjectKind: b.subjectKind === 'credential' ? BaselineSubject.CREDENTIAL : BaselineSubject.AGENT,
+      subjectId: b.subjectId,
+      observations: BigInt(b.observations),
+      resourceClasses: [...b.resourceClasses],
+      sourceRegions: [...b.regions],
+      sourceNetworks: [...b.networks],
+      tools: [...b.tools],
+      peakCallsPerMinute: b.peakPerMinute,
+      peakCallsPer10Minutes: b.peakPer10Minutes,
+      activeHoursUtc: b.activeHoursUtc.reduce((mask, h) => mask | (1 << h), 0),
     })),
   };
 }

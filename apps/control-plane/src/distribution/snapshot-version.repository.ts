@@ -7,6 +7,7 @@ export function affectsSnapshot(type: string): boolean {
     type.startsWith('agent.') ||
     type.startsWith('credential.') ||
     type.startsWith('policy.') ||
+    type.startsWith('baseline.') ||
     type === 'tenant.signed_up' ||
     type === 'tenant.mode_switched' ||
     type === 'tenant.fail_mode_chosen'
@@ -27,7 +28,7 @@ export class SnapshotVersionRepository {
         await tx.execute(sql`
           SELECT position::text AS position FROM events
            WHERE tenant_id = ${tenantId}
-             AND (type LIKE 'agent.%' OR type LIKE 'credential.%' OR type LIKE 'policy.%'
+             AND (type LIKE 'agent.%' OR type LIKE 'credential.%' OR type LIKE 'policy.%' OR type LIKE 'baseline.%'
                   OR type IN ('tenant.signed_up', 'tenant.mode_switched', 'tenant.fail_mode_chosen'))
            ORDER BY position DESC LIMIT 1`),
       );

@@ -1,0 +1,44 @@
+import { Inject } from '@nestjs/common';
+import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { AgentsRepository } from '../../../agents/projections/agents.repository.js';
+import { CredentialsRepository } from '../../../credentials/projections/credentials.repository.js';
+import { buildInventory, summarize } from '../../domain/credential-inventory.js';
+import { CredentialUsageRepository } from '../../projections/credential-usage.repository.js';
+import { GetCredentialInventoryQuery, type CredentialInventoryPage } from './get-credential-inventory.query.js';
+
+/**
+ * Reads the usage rows, the tenant's credentials (revoked ones too: their use is a finding)
+ * and agents, and sets them against each other. The whole inventory is built in memory (one
+ * entry per fingerprint seen, one row per fingerprint and agent), then filtered and paged.
+ */
+@QueryHandler(GetCredentialInventoryQuery)
+export class GetCredentialInventoryHandler implements IQueryHandler<GetCredentialInventoryQuery> {
+  constructor(
+    @Inject(CredentialUsageRepository) private readonly usage: CredentialUsageRepository,
+    @Inject(CredentialsRepository) private readonly credentials: CredentialsRepository,
+    @Inject(AgentsRepository) private readonly agents: AgentsRepository,
+  ) {}
+
+  async execute({ tenantId, options }: GetCredentialInventoryQuery): Promise<CredentialInventoryPage> {
+    const [usage, credentials, agents] = await Promise.all([this.usage.list(tenantId), this.credentials.list(tenantId, {}), this.agents.list(tenantId, {})]);
+    const inventory = buildInventory(
+      usage,
+      credentials.map(({ credential: c, agents: links, fingerprints }) => ({
+        credentialId: c.credentialId,
+        name: c.name,
+        kind: c.kind,
+        provider: c.provider,
+        status: c.status,
+        expiresAt: c.expiresAt,
+        revokedAt: c.revokedAt,
+        linkedAgentIds: links.map((l) => l.agentId),
+        fingerprints: fingerprints.map((f) => ({ fingerprint: f.fingerprint, rotatedOutAt: f.rotatedOutAt })),
+      })),
+      agents.map((a) => ({ agentId: a.agentId, name: a.name })),
+    );
+    const { finding, after, limit } = options;
+    const selected = inventory.filter((e) => (finding === undefined || e.findings.includes(finding)) && (after === undefined || e.fingerprint > after));
+    const items = selected.slice(0, limit);
+    return { summary: summarize(inventory), items, next: selected.length > limit ? (items.at(-1)?.fingerprint ?? null) : null };
+  }
+}
