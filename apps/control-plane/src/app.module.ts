@@ -9,6 +9,7 @@ import { CredentialsModule } from './modules/credentials/credentials.module.js';
 import { DecisionsModule, type InProcessDecisionFeed } from './modules/decisions/index.js';
 import { EnforcersModule } from './modules/enforcers/enforcers.module.js';
 import { PoliciesModule } from './modules/policies/policies.module.js';
+import { ShadowReportModule } from './modules/shadow-report/shadow-report.module.js';
 import { TenantsModule } from './modules/tenants/tenants.module.js';
 import { TrialModule } from './modules/trial/trial.module.js';
 import { PlatformModule, type PlatformDependencies } from './platform/platform.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         EnforcersModule,
         // Credential inventory from traffic, learned baselines for drift (needs the decision read model).
         CredentialGovernanceModule,
+        ShadowReportModule,
         // The decision read model, fed from Kafka (config.decisions) or the embedded in-process log.
         DecisionsModule.forRoot({
           ...(dependencies.config.decisions ? { kafka: dependencies.config.decisions.kafka } : {}),

@@ -11,5 +11,7 @@ export * from './decision-records.table.js';
 export * from './trials.table.js';
 export * from './alert-destinations.table.js';
 export * from './alerts.table.js';
+export * from './shadow-reports.table.js';
+export * from './policy-replays.table.js';
 export * from './credential-usage.table.js';
 export * from './credential-baselines.table.js';

@@ -1,0 +1,81 @@
+import type { NewPolicyReplayRow } from '@thoth/db';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Caller } from '../../../../platform/caller.js';
+import type { AgentsRepository } from '../../../agents/projections/agents.repository.js';
+import type { CredentialsRepository } from '../../../credentials/projections/credentials.repository.js';
+import type { DecisionRecord, DecisionRecordsRepository } from '../../../decisions/index.js';
+import type { PoliciesRepository } from '../../../policies/projections/policies.repository.js';
+import type { TenantsRepository } from '../../../tenants/projections/tenants.repository.js';
+import { MAX_REPLAY_CALLS, type PolicyReplayResult } from '../../domain/policy-replay.js';
+import { DAY, decision, T0, TENANT } from '../../domain/test-fixtures.js';
+import type { PolicyReplaysRepository } from '../../storage/policy-replays.repository.js';
+import { RunPolicyReplayCommand } from './run-policy-replay.command.js';
+import { RunPolicyReplayHandler } from './run-policy-replay.handler.js';
+
+const caller: Caller = { tenantId: TENANT, actor: 'key:author', requestId: 'r-1' };
+const NO_DELETES = `apiVersion: thoth.dev/policy/v1
+kind: Policy
+metadata: {name: c, version: "1"}
+defaults: {effect: allow}
+rules:
+  - id: no-deletes
+    match: {tools: ["crm.delete_*"]}
+    effect: deny
+`;
+
+function handler(pages: (w: { after?: unknown }) => DecisionRecord[]) {
+  const stored: NewPolicyReplayRow[] = [];
+  const decisions = { inWindow: async (_: string, w: { after?: unknown }) => pages(w) } as unknown as DecisionRecordsRepository;
+  const tenant = { tenantId: TENANT, mode: 'shadow', failMode: 'closed', signedUpAt: new Date(T0), trialEndsAt: new Date(T0 + 7 * DAY) };
+  const h = new RunPolicyReplayHandler(
+    decisions,
+    { findTenant: async () => tenant } as unknown as TenantsRepository,
+    { findCurrent: async () => undefined } as unknown as PoliciesRepository,
+    { list: async () => [] } as unknown as AgentsRepository,
+    { list: async () => [] } as unknown as CredentialsRepository,
+    { insert: async (row: NewPolicyReplayRow) => void stored.push(row) } as unknown as PolicyReplaysRepository,
+    { now: () => new Date(T0 + 7 * DAY) },
+    pino({ level: 'silent' }),
+  );
+  return { h, stored };
+}
+
+describe('RunPolicyReplayHandler', () => {
+  it('replays the window in enforce mode and stores the candidate with its result', async () => {
+    const records = [decision({ at: T0 + 1 }), decision({ at: T0 + 2, tool: 'crm.delete_records' })];
+    const { h, stored } = handler(() => records);
+    const { replayId } = await h.execute(new RunPolicyReplayCommand(caller, NO_DELETES, 'yaml', 'effect'));
+    expect(stored[0]).toMatchObject({ replayId, tenantId: TENANT, requestedBy: 'key:author', candidateSource: NO_DELETES, calls: 2, changed: 1, windowFrom: new Date(T0), windowTo: new Date(T0 + 7 * DAY) });
+    const result = stored[0]!.result as PolicyReplayResult;
+    expect(result.changedDecisionIds).toEqual([records[1]!.decisionId]);
+    expect(result.boundTo).toEqual({ agents: 0, credentials: 0, mode: 'enforce' });
+  });
+
+  it('refuses an invalid candidate with every engine error, before reading anything', async () => {
+    let reads = 0;
+    const { h, stored } = handler(() => {
+      reads++;
+      return [];
+    });
+    await expect(h.execute(new RunPolicyReplayCommand(caller, NO_DELETES.replace('deny', 'nope'), 'yaml', 'effect'))).rejects.toMatchObject({
+      code: 'policy.invalid',
+      kind: 'invalid',
+      errors: [expect.objectContaining({ code: 'schema.enum', path: '/rules/0/effect', line: 8 })],
+    });
+    expect([reads, stored.length]).toEqual([0, 0]);
+  });
+
+  it(`refuses a window of more than ${MAX_REPLAY_CALLS} decisions, storing nothing`, async () => {
+    // Full pages forever (the same 5,000 records): the handler must stop at the limit.
+    const page = Array.from({ length: 5_000 }, (_, i) => decision({ at: T0 + i }));
+    let pages = 0;
+    const { h, stored } = handler(() => {
+      pages++;
+      return page;
+    });
+    await expect(h.execute(new RunPolicyReplayCommand(caller, NO_DELETES, 'yaml', 'effect'))).rejects.toMatchObject({ code: 'policy_replay.too_many_calls', kind: 'invalid', field: '/window' });
+    expect(pages).toBe(MAX_REPLAY_CALLS / 5_000 + 1);
+    expect(stored).toEqual([]);
+  });
+});

@@ -1,0 +1,216 @@
+import { compilePolicy, decide, WindowState, type CompiledPolicy, type MatchedRule } from '@thoth/policy';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { DecisionRecord, RecordedRule } from '../../decisions/domain/decision-record.js';
+import { replayDecisions } from './policy-replay.js';
+import { peakSeen, PolicyRecommender, type CurrentPolicy } from './recommended-policy.js';
+import { decision, denyRule, HOUR, T0, TENANT, wouldDeny } from './test-fixtures.js';
+
+const DAY = 24 * HOUR;
+const WINDOW = { from: new Date(T0), to: new Date(T0 + 7 * DAY) };
+
+function recommend(records: readonly DecisionRecord[], current?: CurrentPolicy) {
+  const recommender = new PolicyRecommender();
+  for (const r of records) recommender.add(r);
+  return recommender.recommend(WINDOW, current);
+}
+
+function compiled(source: string): CompiledPolicy {
+  const result = compilePolicy(source, { format: 'yaml', tenant: { mode: 'enforce' } });
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.policy;
+}
+
+function replayUnder(source: string, records: readonly DecisionRecord[]) {
+  return replayDecisions(records, { window: WINDOW, baseline: 'effect', policy: compiled(source), contentHash: 'x', format: 'yaml', boundTo: { agents: 0, credentials: 0 } });
+}
+
+describe('recommended policy', () => {
+  it('allow-lists per agent the tools of its allowed calls, limits each just above its busiest hour, and denies the rest', () => {
+    const records = [
+      // crm-agent reads 5 times within one hour, then 2 more later: peak 5 → at most 6 an hour
+      ...[0, 1, 2, 3, 4].map((m) => decision({ at: T0 + m * 60_000 })),
+      decision({ at: T0 + 3 * HOUR }),
+      decision({ at: T0 + 5 * HOUR }),
+      decision({ at: T0 + DAY, tool: 'crm.update_contact' }),
+      decision({ at: T0 + DAY, agentId: 'billing-agent', tool: 'billing.pay' }),
+      // would-deny: not allow-listed
+      wouldDeny({ at: T0 + 2 * DAY, tool: 'db.drop_table' }, denyRule('no-drops', 'critical')),
+    ];
+    const r = recommend(records);
+    expect(r.valid).toBe(true);
+    expect(r.allowLists).toEqual([
+      { agentId: 'billing-agent', ruleId: 'allow.billing-agent', tools: ['billing.pay'] },
+      { agentId: 'crm-agent', ruleId: 'allow.crm-agent', tools: ['crm.read_contacts', 'crm.update_contact'] },
+    ]);
+    expect(r.limits.map((l) => [l.agentId, l.tool, l.peak, l.maxCalls])).toEqual([
+      ['billing-agent', 'billing.pay', 1, 2],
+      ['crm-agent', 'crm.read_contacts', 5, 6],
+      ['crm-agent', 'crm.update_contact', 1, 2],
+    ]);
+    expect(r.basedOn).toEqual({ legitimateCalls: 9, excludedCalls: { wouldDeny: 1, denied: 0, errors: 0 }, currentPolicy: null });
+    const doc = parse(r.source) as Record<string, unknown>;
+    expect(doc['defaults']).toEqual({ effect: 'deny', mode: 'enforce' });
+    expect(r.source).not.toContain('db.drop_table');
+
+    const replayed = replayUnder(r.source, records);
+    expect(replayed.changedDecisionIds).toEqual([records[9]!.decisionId]);
+    expect(replayed.totals).toMatchObject({ replayed: 10, changed: 1, newlyDenied: 1, newlyAllowed: 0, denied: 1 });
+  });
+
+  it('denies the call one over the limit, and an agent or tool never seen', () => {
+    const records = [0, 1, 2, 3, 4].map((m) => decision({ at: T0 + m * 60_000 }));
+    const r = recommend(records);
+    const extra = [
+      ...records,
+      decision({ at: T0 + 6 * 60_000 }), // the 6th in the hour: allowed (limit 6)
+      decision({ at: T0 + 7 * 60_000 }), // the 7th: denied by the limit
+      decision({ at: T0 + 8 * 60_000, agentId: 'stranger' }),
+      decision({ at: T0 + 9 * 60_000, tool: 'crm.export_all' }),
+    ];
+    const replayed = replayUnder(r.source, extra);
+    expect(replayed.changedDecisionIds).toEqual([extra[6]!.decisionId, extra[7]!.decisionId, extra[8]!.decisionId]);
+    expect(replayed.byRule.map((b) => [b.ruleId, b.newlyDenied])).toEqual([
+      ['default', 2],
+      ['peak.crm-agent.crm.read_contacts', 1],
+    ]);
+  });
+
+  it('counts every attempt toward the peak a legitimate call saw, as the engine will', () => {
+    // 3 would-deny deletes then 2 allowed deletes in the same hour: the allowed ones saw 4 and 5 calls.
+    const records = [
+      ...[0, 1, 2].map((m) => wouldDeny({ at: T0 + m * 60_000, tool: 'crm.delete_records' }, denyRule('crm-delete-blast-radius'))),
+      decision({ at: T0 + 10 * 60_000, tool: 'crm.delete_records' }),
+      decision({ at: T0 + 11 * 60_000, tool: 'crm.delete_records' }),
+    ];
+    const [limit] = recommend(records).limits;
+    expect(limit).toMatchObject({ peak: 5, legitimatePeak: 2, maxCalls: 6 });
+  });
+
+  it('keeps the guardrails of the policy in force, enforced, and drops its allow rules', () => {
+    const current: CurrentPolicy = { version: 3, format: 'yaml', source: GUARDRAILS };
+    const records = [decision({ at: T0, agentId: 'allow.a' }), decision({ at: T0 + 1, agentId: 'a' })];
+    const r = recommend(records, current);
+    expect(r.valid).toBe(true);
+    const doc = parse(r.source) as { metadata: { name: string }; rules: Array<{ id: string; mode?: string }>; limits: Array<{ id: string }>; sequences: Array<{ id: string; mode?: string }> };
+    expect(doc.metadata.name).toBe('guardrails');
+    expect(doc.rules.map((x) => x.id)).toEqual(['no-drops', 'cite-ticket', 'allow.a', 'allow.a-2', 'allow.allow.a']);
+    expect(doc.rules.every((x) => x.mode === undefined)).toBe(true);
+    expect(doc.limits.map((x) => x.id)).toEqual(['delete-burst', 'peak.a.crm.read_contacts', 'peak.allow.a.crm.read_contacts']);
+    expect(doc.sequences.map((x) => x.id)).toEqual(['fabrication']);
+    expect(r.basedOn.currentPolicy).toEqual({ version: 3, carried: ['no-drops', 'cite-ticket', 'allow.a', 'delete-burst', 'fabrication'], dropped: ['reads-ok'] });
+  });
+
+  it('makes ids unique and valid whatever the agent and tool names', () => {
+    const records = [
+      decision({ at: T0, agentId: 'a b', tool: 'x y' }),
+      decision({ at: T0, agentId: 'a-b', tool: 'x-y' }),
+      decision({ at: T0, agentId: 'ü'.repeat(200), tool: 't*?' }),
+    ];
+    const r = recommend(records);
+    expect(r.valid).toBe(true);
+    const ids = [...r.allowLists.map((a) => a.ruleId), ...r.limits.map((l) => l.limitId)];
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(r.notes.join(' ')).toContain('contain * or ?');
+    expect(replayUnder(r.source, records).totals.changed).toBe(0);
+  });
+
+  it('computes sliding-hour peaks over half-open windows', () => {
+    expect(peakSeen([], [], HOUR)).toBe(0);
+    expect(peakSeen([0, HOUR], [0, HOUR], HOUR)).toBe(1);
+    expect(peakSeen([0, HOUR - 1], [0, HOUR - 1], HOUR)).toBe(2);
+    expect(peakSeen([10], [1, 2, 3, 10, 11], HOUR)).toBe(4);
+  });
+});
+
+describe('recommended policy over engine-decided shadow traffic (property)', () => {
+  const AGENTS = ['crm-agent', 'sync-agent'];
+  const TOOLS = ['crm.read_contacts', 'crm.update_contact', 'crm.delete_records', 'crm.insert_record', 'db.drop_table', 'billing.pay'];
+  const call = fc.record({
+    agent: fc.constantFrom(...AGENTS),
+    tool: fc.constantFrom(...TOOLS),
+    resource: fc.constantFrom('crm/contacts', 'crm/executives', 'billing/invoices'),
+    ids: fc.integer({ min: 0, max: 150 }),
+    ticket: fc.boolean(),
+    // bursts (seconds apart) and lulls (up to 20 minutes)
+    gapMs: fc.oneof(fc.integer({ min: 0, max: 30_000 }), fc.integer({ min: 0, max: 20 * 60_000 })),
+  });
+
+  it('compiles, allows every call the policy in force allowed, and denies every call it would have denied', () => {
+    const policyInForce = compilePolicy(GUARDRAILS, { tenant: { mode: 'shadow' } });
+    if (!policyInForce.ok) throw new Error('fixture');
+    fc.assert(
+      fc.property(fc.array(call, { minLength: 1, maxLength: 200 }), (calls) => {
+        // The traffic as the enforcer would have recorded it, decided by the policy in force in shadow mode.
+        const state = new WindowState();
+        let at = T0;
+        const records = calls.map((c, i) => {
+          at += c.gapMs;
+          const args = { ids: Array.from({ length: c.ids }, (_, k) => k), ...(c.ticket ? { ticket: 'T-1' } : {}) };
+          const d = decide(policyInForce.policy, { tenantId: TENANT, agent: { id: c.agent }, tool: c.tool, args, resource: c.resource }, state, at);
+          state.apply(d.updates, at);
+          return decision({
+            at,
+            decisionId: `p-${String(i).padStart(4, '0')}`,
+            agentId: c.agent,
+            tool: c.tool,
+            resource: c.resource,
+            arguments: args,
+            outcome: d.shadow ? 'would_deny' : 'allow',
+            shadow: d.shadow,
+            matchedRules: d.matched.map(recorded),
+          });
+        });
+        const r = recommend(records, { version: 1, format: 'yaml', source: GUARDRAILS });
+        expect(r.valid).toBe(true);
+        const replayed = replayUnder(r.source, records);
+        const legitimate = records.filter((x) => x.outcome === 'allow').map((x) => x.decisionId);
+        const unsafe = records.filter((x) => x.outcome === 'would_deny').map((x) => x.decisionId);
+        // Baseline `effect`: every call went through, so exactly the would-deny ones change.
+        expect(replayed.changedDecisionIds).toEqual(unsafe);
+        expect(new Set(replayed.changedDecisionIds).size + legitimate.length).toBe(records.length);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+function recorded(m: MatchedRule): RecordedRule {
+  const kind = { rule: 'condition', limit: 'blast_radius', freeze: 'freeze_window', sequence: 'sequence', credential: 'credential', agent_status: 'kill_switch', default: 'default', drift: 'drift' }[m.kind];
+  return { ruleId: m.ruleId, reason: m.reason, severity: m.severity, kind, effect: m.effect };
+}
+
+const GUARDRAILS = `apiVersion: thoth.dev/policy/v1
+kind: Policy
+metadata: {name: guardrails, version: "3"}
+defaults: {effect: allow}
+rules:
+  - id: no-drops
+    match: {tools: ["db.drop_*"]}
+    effect: deny
+    severity: critical
+  - id: reads-ok
+    match: {tools: ["*.read*"]}
+    effect: allow
+  - id: cite-ticket
+    match: {tools: ["crm.update_*"]}
+    when: '!has(args.ticket)'
+    effect: deny
+    mode: shadow
+  - id: allow.a
+    match: {agents: {ids: [nobody]}}
+    effect: deny
+limits:
+  - id: delete-burst
+    match: {tools: ["crm.delete_*"]}
+    records: 'has(args.ids) ? size(args.ids) : 1'
+    maxPerCall: 100
+    window: {duration: 10m, maxCalls: 5}
+sequences:
+  - id: fabrication
+    after: {tools: ["crm.delete_*"]}
+    then: {tools: ["crm.insert_*"]}
+    within: 30m
+    minCalls: 2
+`;

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ShadowReportBuilder } from '../domain/shadow-report.js';
+import { decision, DAY, denyRule, HOUR, T0, wouldDeny } from '../domain/test-fixtures.js';
+import { renderReportPage, REPORT_PAGE_CSP } from './report-page.js';
+import { niceMax } from './svg-charts.js';
+
+const META = { reportId: '0b5f3f0e-6f7e-4a55-9f57-3a8f00000001', trigger: 'trial_ended' as const, generatedBy: 'system:trial-scheduler' };
+
+function render(records: Parameters<ShadowReportBuilder['add']>[0][]): string {
+  const builder = new ShadowReportBuilder({ from: new Date(T0), to: new Date(T0 + 7 * DAY) });
+  for (const r of records) builder.add(r);
+  return renderReportPage(builder.build(new Date(T0 + 7 * DAY), undefined), META);
+}
+
+describe('the report page', () => {
+  const hostile = '<script>alert(1)</script>';
+  const html = render([
+    decision({ at: T0 + HOUR }),
+    decision({ at: T0 + DAY + HOUR, agentId: hostile, tool: 'x"><img src=x onerror=alert(1)>' }),
+    wouldDeny({ at: T0 + 2 * DAY, tool: 'crm.delete_records' }, denyRule(`rule-${hostile}`, 'critical')),
+  ]);
+
+  it('escapes everything that came from traffic', () => {
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('loads nothing and runs nothing: no scripts, links, images, forms or style attributes', () => {
+    // Text is escaped, so every '<' left starts a real tag.
+    const tags = html.match(/<[a-z][^>]*>/gi) ?? [];
+    expect(tags.length).toBeGreaterThan(100);
+    expect(tags.filter((t) => /^<(script|link|img|iframe|form|object|embed|meta http-equiv)\b/i.test(t))).toEqual([]);
+    expect(tags.filter((t) => /\s(style|src|href|action|on[a-z]+)=/i.test(t))).toEqual([]);
+    // The only URL is the SVG namespace.
+    expect(html.match(/https?:\/\/[^\s"'<]+/g)?.filter((u) => u !== 'http://www.w3.org/2000/svg') ?? []).toEqual([]);
+  });
+
+  it('allows exactly its own stylesheet through the CSP hash', () => {
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+    const hash = createHash('sha256').update(style, 'utf8').digest('base64');
+    expect(REPORT_PAGE_CSP).toContain(`style-src 'sha256-${hash}'`);
+    expect(REPORT_PAGE_CSP.startsWith("default-src 'none'")).toBe(true);
+    expect(html.match(/<style>/g)).toHaveLength(1);
+    expect(style).toContain('@media print');
+  });
+
+  it('labels the key figures and puts a table behind every chart', () => {
+    expect(html).toContain('<div data-testid="figure-calls"><dt>Calls</dt><dd>3</dd></div>');
+    expect(html).toContain('data-testid="figure-would-deny" class="warn"><dt>Would have been blocked</dt><dd>1</dd>');
+    for (const id of ['chart-calls-per-day', 'table-calls-per-day', 'chart-calls-per-hour', 'chart-would-block-by-rule', 'table-would-block', 'table-riskiest', 'recommended-policy-source', 'switch-to-enforce']) {
+      expect(html, id).toContain(`data-testid="${id}"`);
+    }
+    // every chart is an accessible image with a title and a description
+    const charts = html.match(/<svg [^>]*>/g) ?? [];
+    expect(charts).toHaveLength(3);
+    for (const svg of charts) expect(svg).toMatch(/role="img" aria-labelledby="[\w-]+-title [\w-]+-desc"/);
+  });
+
+  it('says when nothing would have been blocked', () => {
+    const quiet = render([decision({ at: T0 })]);
+    expect(quiet).toContain('data-testid="nothing-blocked"');
+    expect(quiet).not.toContain('data-testid="chart-would-block-by-rule"');
+  });
+
+  it('offers the switch as the exact API call, never as a form', () => {
+    const details = /<details class="switch"[\s\S]*?<\/details>/.exec(html)![0];
+    expect(details).toContain('curl -X PUT "$THOTH/v1/tenant/mode"');
+    expect(details).toContain('{"mode":"enforce"}');
+  });
+});
+
+describe('chart axes', () => {
+  it('round up to 1, 2, 2.5 or 5 times a power of ten', () => {
+    expect([0, 1, 3, 10, 21, 26, 99, 101, 1206].map(niceMax)).toEqual([1, 1, 5, 10, 25, 50, 100, 200, 2000]);
+  });
+});

@@ -1,0 +1,173 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Effect, RuleKind, Severity } from '../../libs/contracts/src/index.js';
+import type { ControlPlane } from '../../apps/control-plane/src/control-plane.js';
+import { recordOfEvent } from '../../apps/control-plane/src/modules/decisions/ingest/decode-decision-event.js';
+import { decisionEvent } from '../../apps/control-plane/src/modules/decisions/ingest/test-fixtures.js';
+import { DecisionIngestion } from '../../apps/control-plane/src/modules/decisions/index.js';
+import { call, createAppLoginRole, FixedClock, signUp, startControlPlane } from '../../apps/control-plane/test/integration/support/control-plane.js';
+
+// Issue 8, acceptance 2: the report page in Debian's Chromium (headless, driven by
+// playwright-core; never Playwright's own browsers), opened with a view link. Its key figures
+// match the known traffic, its stylesheet applies under the page's CSP (no violation is
+// reported), print media hides the switch; screenshots go to test/artifacts/.
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const T0 = Date.parse('2026-05-04T00:00:00.000Z');
+const clock = new FixedClock(new Date(T0 + 7 * DAY));
+
+/**
+ * The known week: crm-agent 10 reads a day; billing-agent 4 payments a day on days 0–3;
+ * sync-agent 2 reads a day; 5 crm deletes on day 2 would have been denied by no-crm-deletes,
+ * one table drop on day 5 by no-drops (critical).
+ */
+function knownWeek(tenantId: string) {
+  const events: Parameters<typeof decisionEvent>[0][] = [];
+  const at = (ms: number) => ({ seconds: BigInt(Math.floor(ms / 1000)), nanos: 0 });
+  const allowed = { effect: Effect.ALLOW, shadow: false, matchedRules: [] };
+  let n = 0;
+  const id = () => `w-${String(++n).padStart(4, '0')}`;
+  for (let day = 0; day < 7; day++) {
+    for (let i = 0; i < 10; i++) events.push({ tenantId, decisionId: id(), agentId: 'crm-agent', tool: 'crm.read_contacts', resource: 'crm/contacts', decidedAt: at(T0 + day * DAY + (8 + i) * HOUR), ...allowed });
+    if (day < 4) {
+      for (let i = 0; i < 4; i++) {
+        events.push({ tenantId, decisionId: id(), agentId: 'billing-agent', tool: 'billing.pay', resource: 'billing/invoices', credentialFingerprint: 'e'.repeat(64), decidedAt: at(T0 + day * DAY + (9 + i) * HOUR), ...allowed });
+      }
+    }
+    for (let i = 0; i < 2; i++) events.push({ tenantId, decisionId: id(), agentId: 'sync-agent', tool: 'crm.read_contacts', resource: 'crm/contacts', decidedAt: at(T0 + day * DAY + (10 + i) * HOUR), ...allowed });
+  }
+  for (let i = 0; i < 5; i++) {
+    // The fixture's default: a shadow denial by no-crm-deletes.
+    events.push({ tenantId, decisionId: id(), agentId: 'crm-agent', tool: 'crm.delete_contact', resource: 'crm/contacts', decidedAt: at(T0 + 2 * DAY + 14 * HOUR + i * 60_000) });
+  }
+  events.push({
+    tenantId,
+    decisionId: id(),
+    agentId: 'crm-agent',
+    tool: 'crm.drop_table',
+    resource: 'crm/executives',
+    decidedAt: at(T0 + 5 * DAY + 16 * HOUR),
+    effect: Effect.ALLOW,
+    shadow: true,
+    matchedRules: [{ ruleId: 'no-drops', reason: 'Nobody drops tables.', severity: Severity.CRITICAL, kind: RuleKind.CONDITION, effect: 'deny' }],
+  });
+  return events;
+}
+
+const PER_DAY = [16, 16, 21, 16, 12, 13, 12];
+let role: Awaited<ReturnType<typeof createAppLoginRole>>;
+let cp: ControlPlane;
+let context: BrowserContext;
+let page: Page;
+let userDataDir: string;
+let pageUrl: string;
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run bash infra/local/chromium.sh (apt-get install chromium)`);
+  role = await createAppLoginRole();
+  cp = await startControlPlane(role.url, {}, clock);
+  const tenant = await signUp(cp.url, 'Browser');
+  const ingestion = cp.app.get(DecisionIngestion);
+  await ingestion.ingestor.ingest(knownWeek(tenant.tenantId).map((e) => ({ decision: recordOfEvent(decisionEvent(e)), from: 'test' })));
+  const window = { from: new Date(T0).toISOString(), to: new Date(T0 + 7 * DAY).toISOString() };
+  const report = await call(cp.url, 'POST', '/v1/shadow-reports', { key: tenant.key, body: { window } });
+  expect(report.status).toBe(201);
+  const link = await call(cp.url, 'POST', `/v1/shadow-reports/${report.body.id}/view-links`, { key: tenant.key });
+  expect(link.status).toBe(201);
+  pageUrl = cp.url + link.body.path;
+
+  userDataDir = mkdtempSync(join(tmpdir(), 'thoth-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1200, height: 900 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  const response = await page.goto(pageUrl);
+  expect(response?.status()).toBe(200);
+});
+
+afterAll(async () => {
+  await context?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await cp?.close();
+  await role?.drop();
+});
+
+const text = async (testId: string) => (await page.getByTestId(testId).locator('dd').textContent())?.trim();
+
+describe('the shadow report page in Chromium', () => {
+  it('shows the key figures of the known week', async () => {
+    expect(await page.title()).toBe(`Shadow report ${new Date(T0).toISOString().replace('.000Z', 'Z')} – ${new Date(T0 + 7 * DAY).toISOString().replace('.000Z', 'Z')}`);
+    expect(await text('figure-calls')).toBe('106');
+    expect(await text('figure-allowed')).toBe('100');
+    expect(await text('figure-would-deny')).toBe('6');
+    expect(await text('figure-denied')).toBe('0');
+    expect(await text('figure-agents')).toBe('3');
+    expect(await text('figure-tools')).toBe('4');
+    expect(await text('figure-credentials')).toBe('2');
+  });
+
+  it('draws calls per day by agent, with the same numbers in a table', async () => {
+    const chart = page.getByTestId('chart-calls-per-day');
+    await expect.poll(() => chart.locator('svg rect').count()).toBeGreaterThan(7);
+    expect(await chart.locator('svg title').first().textContent()).toBe('Calls per day, by agent');
+    const totals = await page.getByTestId('row-day-totals').locator('td').allTextContents();
+    expect(totals).toEqual([...PER_DAY.map(String), '106']);
+    const crm = await page.locator('[data-testid="table-calls-per-day"] tr[data-agent="crm-agent"] td').allTextContents();
+    expect(crm).toEqual(['10', '10', '15', '10', '10', '11', '10', '76']);
+    expect(await page.getByTestId('chart-calls-per-hour').locator('svg rect').count()).toBe(new Set(knownWeek('x').map((e) => Math.floor(Number((e.decidedAt as { seconds: bigint }).seconds) / 3600))).size);
+  });
+
+  it('names what would have been blocked, by rule, with example receipts', async () => {
+    expect(await page.getByTestId('chart-would-block-by-rule').locator('svg rect').count()).toBe(2);
+    const row = (ruleId: string) => page.locator(`[data-testid="table-would-block"] tr[data-rule-id="${ruleId}"]`);
+    expect(await row('no-crm-deletes').getByTestId('rule-calls').textContent()).toBe('5');
+    expect(await row('no-drops').getByTestId('rule-calls').textContent()).toBe('1');
+    expect(await row('no-drops').locator('td').first().textContent()).toBe('critical');
+    expect(await row('no-crm-deletes').locator('details.receipts summary').textContent()).toBe('3 example receipt(s)');
+  });
+
+  it('ranks the riskiest actions and offers the recommended policy', async () => {
+    const first = page.getByTestId('table-riskiest').locator('tbody tr').first();
+    // The drop: critical 40 + would-deny 20 + destructive 20 + a credential two agents share 5.
+    expect(await first.getByTestId('risk-score').textContent()).toBe('85');
+    const source = await page.getByTestId('recommended-policy-source').textContent();
+    expect(source).toContain('defaults:\n  effect: deny');
+    expect(source).toContain('id: allow.crm-agent');
+    expect(source).not.toContain('crm.drop_table');
+  });
+
+  it('applies its stylesheet under its CSP and runs nothing', async () => {
+    expect(consoleErrors).toEqual([]);
+    // (the test compiles without the DOM library: the browser's global is typed here)
+    expect(await page.locator('.figures').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(el).display)).toBe('grid');
+    expect(await page.locator('script, link, img, iframe, form').count()).toBe(0);
+  });
+
+  it('shows the switch to enforce as the API call an admin makes, and saves screenshots', async () => {
+    const switcher = page.getByTestId('switch-to-enforce');
+    await switcher.locator('summary').click();
+    await expect.poll(() => switcher.locator('pre').isVisible()).toBe(true);
+    expect(await switcher.locator('pre').textContent()).toContain('PUT "$THOTH/v1/tenant/mode"');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'shadow-report.png'), fullPage: true });
+    await page.emulateMedia({ media: 'print' });
+    expect(await switcher.isVisible()).toBe(false);
+    await page.screenshot({ path: join(ARTIFACTS, 'shadow-report-print.png'), fullPage: true });
+    await page.emulateMedia({ media: 'screen' });
+    expect(existsSync(join(ARTIFACTS, 'shadow-report.png'))).toBe(true);
+  });
+});
