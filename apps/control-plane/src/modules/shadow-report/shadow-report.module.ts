@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TenantDatabase } from '../../platform/database/tenant-database.js';
 import { AgentsModule } from '../agents/agents.module.js';
+import { CredentialGovernanceModule } from '../credential-governance/index.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { PoliciesModule } from '../policies/policies.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
@@ -23,7 +24,7 @@ import { ShadowReportsRepository } from './storage/shadow-reports.repository.js'
  * scheduler dispatches at day seven.
  */
 @Module({
-  imports: [TenantsModule, AgentsModule, CredentialsModule, PoliciesModule],
+  imports: [TenantsModule, AgentsModule, CredentialsModule, PoliciesModule, CredentialGovernanceModule],
   controllers: [ShadowReportsController, PolicyReplaysController],
   providers: [
     { provide: ShadowReportsRepository, inject: [TenantDatabase], useFactory: (db: TenantDatabase) => new ShadowReportsRepository(db) },

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Caller } from '../../../../platform/caller.js';
 import type { AgentsRepository } from '../../../agents/projections/agents.repository.js';
+import type { BaselinesRepository } from '../../../credential-governance/index.js';
 import type { CredentialsRepository } from '../../../credentials/projections/credentials.repository.js';
 import type { DecisionRecord, DecisionRecordsRepository } from '../../../decisions/index.js';
 import type { PoliciesRepository } from '../../../policies/projections/policies.repository.js';
@@ -34,6 +35,7 @@ function handler(pages: (w: { after?: unknown }) => DecisionRecord[]) {
     { findCurrent: async () => undefined } as unknown as PoliciesRepository,
     { list: async () => [] } as unknown as AgentsRepository,
     { list: async () => [] } as unknown as CredentialsRepository,
+    { list: async () => [] } as unknown as BaselinesRepository,
     { insert: async (row: NewPolicyReplayRow) => void stored.push(row) } as unknown as PolicyReplaysRepository,
     { now: () => new Date(T0 + 7 * DAY) },
     pino({ level: 'silent' }),

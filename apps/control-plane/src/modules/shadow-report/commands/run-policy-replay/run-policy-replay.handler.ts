@@ -11,6 +11,7 @@ import { Clock } from '../../../../platform/clock/clock.js';
 import { LOGGER } from '../../../../platform/tokens.js';
 import { DomainError } from '../../../../shared/domain/domain-error.js';
 import { AgentsRepository } from '../../../agents/projections/agents.repository.js';
+import { BaselinesRepository } from '../../../credential-governance/index.js';
 import { CredentialsRepository } from '../../../credentials/projections/credentials.repository.js';
 import { type DecisionRecord, DecisionRecordsRepository } from '../../../decisions/index.js';
 import { assertValidPolicySource } from '../../../policies/domain/policy-source.js';
@@ -26,7 +27,8 @@ import { RunPolicyReplayCommand } from './run-policy-replay.command.js';
 
 /**
  * The candidate is bound to the tenant exactly as the snapshot builder binds the published
- * policy (agent directory by name, active credentials and their bindings), in enforce mode,
+ * policy (agent directory by name, active credentials and their bindings, learned baselines
+ * for drift checks), in enforce mode,
  * and replayed over the window's recorded decisions in time order.
  */
 @CommandHandler(RunPolicyReplayCommand)
@@ -37,6 +39,7 @@ export class RunPolicyReplayHandler implements ICommandHandler<RunPolicyReplayCo
     @Inject(PoliciesRepository) private readonly policies: PoliciesRepository,
     @Inject(AgentsRepository) private readonly agents: AgentsRepository,
     @Inject(CredentialsRepository) private readonly credentials: CredentialsRepository,
+    @Inject(BaselinesRepository) private readonly baselines: BaselinesRepository,
     @Inject(PolicyReplaysRepository) private readonly replays: PolicyReplaysRepository,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -51,12 +54,13 @@ export class RunPolicyReplayHandler implements ICommandHandler<RunPolicyReplayCo
     const now = this.clock.now();
     const window = checkWindow(asked ?? defaultWindow(tenant, now, false));
 
-    const [policy, agentRows, credentialRows] = await Promise.all([
+    const [policy, agentRows, credentialRows, baselineRows] = await Promise.all([
       this.policies.findCurrent(tenantId),
       this.agents.list(tenantId, {}),
       this.credentials.list(tenantId, { status: 'active' }),
+      this.baselines.list(tenantId),
     ]);
-    const config = create(EnforcerConfigSchema, enforcerConfigOf({ tenant, policy, agents: agentRows, credentials: credentialRows }));
+    const config = create(EnforcerConfigSchema, enforcerConfigOf({ tenant, policy, agents: agentRows, credentials: credentialRows, baselines: baselineRows }));
     const tenantContext = { ...tenantContextOf(config), mode: 'enforce' as const };
     const compiled = compilePolicy(source, { format, tenant: tenantContext });
     if (!compiled.ok) {
