@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createControlPlane, type ControlPlane, type ControlPlaneConfig } from '../../apps/control-plane/src/control-plane.js';
-import { GenerateShadowReportCommand } from '../../apps/control-plane/src/modules/shadow-report/commands/generate-shadow-report/generate-shadow-report.command.js';
-import { DecisionIngestion, DecisionRecordsRepository } from '../../apps/control-plane/src/modules/decisions/index.js';
+import { DecisionIngestion } from '../../apps/control-plane/src/modules/decisions/index.js';
 import { TrialScheduler } from '../../apps/control-plane/src/modules/trial/index.js';
 import { Clock } from '../../apps/control-plane/src/platform/clock/clock.js';
 import { KafkaDecisionLog, startEnforcer, type RunningEnforcer } from '../../apps/enforcer/src/embedded.js';
@@ -14,8 +13,6 @@ import { credentialFingerprint, Thoth, type GuardEvent } from '../../libs/sdk/sr
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey } from '../../libs/snapshot/src/index.js';
 import { createTestDatabase, createTestTopics, dropTestDatabase, testKafkaBrokers } from '../../libs/testing/src/index.js';
 import { waitFor } from '../integration/enforcers/harness.js';
-// The control plane's own copy (test/ has no @nestjs dependency): for the stand-in report handler below.
-import { CommandBus, CommandHandler, type ICommandHandler } from '../../apps/control-plane/node_modules/@nestjs/cqrs/dist/index.js';
 import { call, ok } from './enforcers.support.js';
 
 // Issue 8, acceptance 1: a week of synthetic traffic from three agents, through the SDK, against
@@ -99,12 +96,6 @@ function repeat<T>(n: number, make: (i: number) => T): T[] {
   return Array.from({ length: n }, (_, i) => make(i));
 }
 
-/**
- * Until the shadow-report module's handler is wired, the scheduler's command lands here: a
- * stand-in that counts the window through the same repository the real report reads.
- */
-const standIn = { reports: new Map<string, { command: GenerateShadowReportCommand; counts: Map<string, number>; total: number }>() };
-
 describe('a week of shadow traffic and the day-seven report', () => {
   const serverUrl = inject('thoth.serverUrl');
   const databaseName = `thoth_test_${inject('thoth.runId')}_trial_${randomBytes(3).toString('hex')}`;
@@ -112,15 +103,17 @@ describe('a week of shadow traffic and the day-seven report', () => {
   const clock = new MovableClock(SIGN_UP);
   const enforcers: RunningEnforcer[] = [];
   const agents = new Map<string, Thoth>();
-  /** What the test sent, tallied by agent|tool|outcome, agent|credential fingerprint, and in total. */
+  /** What the test sent: by `agent|tool|outcome`, by `agent|day`, and per agent's credential. */
   const sent = new Map<string, number>();
+  const perDay = new Map<string, number>();
+  const perCredential = new Map<string, number>();
   const events: GuardEvent[] = [];
   let cp: ControlPlane;
   let key: string;
   let tenantId: string;
   let total = 0;
 
-  const tally = (k: string) => sent.set(k, (sent.get(k) ?? 0) + 1);
+  const tally = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
   beforeAll(async () => {
     const [topic] = (await createTestTopics([{ name: `trial-e2e-${randomBytes(3).toString('hex')}`, numPartitions: 3 }])) as [string];
@@ -140,7 +133,6 @@ describe('a week of shadow traffic and the day-seven report', () => {
       decisions: { kafka: { brokers: testKafkaBrokers(), topic, groupId: `trial-e2e-${randomBytes(3).toString('hex')}`, sessionTimeoutMs: 10_000 } },
     };
     cp = await createControlPlane(config, { clock });
-    useStandInReports(cp);
 
     // Day 0: sign up (the trial starts), register three agents and two enforcers, publish the policy.
     const signUp = await ok(call(cp.url, 'POST', '/v1/tenants', { body: { name: 'Trial Co', email: 'sec@trial.test' } }), 201);
@@ -205,8 +197,9 @@ describe('a week of shadow traffic and the day-seven report', () => {
           clock.current = new Date(SIGN_UP.getTime() + day * DAY_MS + 2 * 3_600_000 + 1000 * second++);
           const event = await thoth.check({ name: c.tool, risk: 'write', arguments: c.args, resource: c.resource, credential: traffic.credential });
           expect(event.outcome, `${name} ${c.tool} on day ${day}`).toBe(c.expected === 'allow' ? 'allow' : 'shadow_deny');
-          tally(`${name}|${c.tool}|${c.expected}`);
-          tally(`credential|${name}`);
+          tally(sent, `${name}|${c.tool}|${c.expected}`);
+          tally(perCredential, name);
+          tally(perDay, `${name}|${day}`);
           total++;
         }
       }
@@ -234,10 +227,52 @@ describe('a week of shadow traffic and the day-seven report', () => {
 
     const tenant = (await ok(call(cp.url, 'GET', '/v1/tenant', { key }))).body;
     expect(tenant).toMatchObject({ mode: 'shadow', trial: { status: 'ended', active: false, reportId } });
-    const report = standIn.reports.get(reportId)!;
-    expect(report.command).toMatchObject({ tenantId, trigger: 'trial_ended', actor: 'system:trial-scheduler', window: { from: SIGN_UP, to: new Date(SIGN_UP.getTime() + 7 * DAY_MS) } });
-    expect(report.total).toBe(total);
-    expect(Object.fromEntries([...report.counts].sort())).toEqual(Object.fromEntries([...sent].filter(([k]) => !k.startsWith('credential|')).sort()));
+
+    const view = (await ok(call(cp.url, 'GET', `/v1/shadow-reports/${reportId}`, { key }))).body;
+    const end = new Date(SIGN_UP.getTime() + 7 * DAY_MS);
+    expect(view).toMatchObject({ id: reportId, trigger: 'trial_ended', generatedBy: 'system:trial-scheduler', window: { from: SIGN_UP.toISOString(), to: end.toISOString() } });
+    const report = view.report;
+    const count = (pick: (agent: string, tool: string, outcome: Outcome) => boolean) =>
+      [...sent].reduce((n, [k, v]) => {
+        const [agent, tool, outcome] = k.split('|') as [string, string, Outcome];
+        return pick(agent, tool, outcome) ? n + v : n;
+      }, 0);
+    const tools = new Set([...sent.keys()].map((k) => k.split('|')[1]!));
+
+    // Its numbers are the test's own tally: in total, per agent (and per day), per tool, per rule.
+    expect(report.totals).toMatchObject({
+      calls: total,
+      allowed: count((_a, _t, o) => o === 'allow'),
+      wouldDeny: count((_a, _t, o) => o === 'would_deny'),
+      denied: 0,
+      refused: 0,
+      agents: 3,
+      tools: tools.size,
+      credentials: 3,
+      argumentsRetained: total,
+    });
+    expect(report.activity.agents.keys).toBe(3);
+    for (const agent of Object.keys(TRAFFIC)) {
+      const row = report.activity.agents.items.find((i: { key: string }) => i.key === agent);
+      expect(row, agent).toMatchObject({
+        calls: count((a) => a === agent),
+        allowed: count((a, _t, o) => a === agent && o === 'allow'),
+        wouldDeny: count((a, _t, o) => a === agent && o === 'would_deny'),
+        denied: 0,
+      });
+      // Seven trial days, from 07:00 UTC on day 0 to 07:00 UTC on day 7: eight UTC days, the last one empty.
+      expect(row.perDay, agent).toEqual([...Array.from({ length: 7 }, (_, d) => perDay.get(`${agent}|${d}`) ?? 0), 0]);
+    }
+    expect(report.activity.tools.keys).toBe(tools.size);
+    for (const tool of tools) {
+      const row = report.activity.tools.items.find((i: { key: string }) => i.key === tool);
+      expect(row, tool).toMatchObject({ calls: count((_a, t) => t === tool), wouldDeny: count((_a, t, o) => t === tool && o === 'would_deny'), denied: 0 });
+    }
+    const rule = (id: string) => report.wouldBlock.byRule.find((r: { ruleId: string }) => r.ruleId === id);
+    expect(report.wouldBlock).toMatchObject({ calls: count((_a, _t, o) => o === 'would_deny'), wouldDeny: count((_a, _t, o) => o === 'would_deny'), denied: 0 });
+    expect(rule('no-crm-deletes')).toMatchObject({ wouldDeny: count((_a, t, o) => t.startsWith('crm.delete_') && o === 'would_deny'), denied: 0 });
+    expect(rule('big-refunds')).toMatchObject({ wouldDeny: count((_a, t, o) => t === 'billing.refund' && o === 'would_deny'), denied: 0 });
+    expect(report.wouldBlock.byRule).toHaveLength(2);
   });
 
   it('answers the same counts through GET /v1/decisions, per agent, tool and outcome, and per credential', async () => {
@@ -255,14 +290,14 @@ describe('a week of shadow traffic and the day-seven report', () => {
     expect(all).toHaveLength(total);
     const counted = new Map<string, number>();
     for (const d of all) counted.set(`${d.agentId}|${d.tool}|${d.outcome}`, (counted.get(`${d.agentId}|${d.tool}|${d.outcome}`) ?? 0) + 1);
-    expect(Object.fromEntries([...counted].sort())).toEqual(Object.fromEntries([...sent].filter(([k]) => !k.startsWith('credential|')).sort()));
+    expect(Object.fromEntries([...counted].sort())).toEqual(Object.fromEntries([...sent].sort()));
     expect(all.filter((d) => d.outcome === 'deny')).toEqual([]);
     // Arguments were retained during the trial (replay needs them).
     expect(all.every((d) => d.arguments !== null)).toBe(true);
 
     for (const [name, traffic] of Object.entries(TRAFFIC)) {
       const byCredential = await page(`&credential=${credentialFingerprint(traffic.credential)}`);
-      expect(byCredential.length, name).toBe(sent.get(`credential|${name}`));
+      expect(byCredential.length, name).toBe(perCredential.get(name));
       expect(new Set(byCredential.map((d) => d.agentId)), name).toEqual(new Set([name]));
     }
     const refundsDenied = await page('&agent=billing-agent&tool=billing.refund&outcome=would_deny');
@@ -276,23 +311,3 @@ describe('a week of shadow traffic and the day-seven report', () => {
     expect(switched.body.mode).toBe('enforce');
   });
 });
-
-@CommandHandler(GenerateShadowReportCommand)
-class StandInShadowReports implements ICommandHandler<GenerateShadowReportCommand> {
-  constructor(private readonly decisions: DecisionRecordsRepository) {}
-
-  async execute(command: GenerateShadowReportCommand): Promise<{ reportId: string }> {
-    const counts = new Map<string, number>();
-    const records = await this.decisions.inWindow(command.tenantId, command.window ?? {});
-    for (const r of records) counts.set(`${r.agentId}|${r.tool}|${r.outcome}`, (counts.get(`${r.agentId}|${r.tool}|${r.outcome}`) ?? 0) + 1);
-    const reportId = `stand-in-${standIn.reports.size + 1}`;
-    standIn.reports.set(reportId, { command, counts, total: records.length });
-    return { reportId };
-  }
-}
-
-function useStandInReports(cp: ControlPlane): void {
-  const id = (Reflect.getMetadata('__command__', GenerateShadowReportCommand) as { id: string }).id;
-  const handler = new StandInShadowReports(cp.app.get(DecisionRecordsRepository));
-  (cp.app.get(CommandBus) as unknown as { bind(wrapper: unknown, id: string): void }).bind({ isDependencyTreeStatic: () => true, instance: handler }, id);
-}
