@@ -3,7 +3,7 @@ import type { ParseResult } from '@marcbachmann/cel-js';
 import type { Cidr } from '../match/cidr.js';
 import type { GlobSet } from '../match/glob.js';
 import type { ZoneClock } from '../time/zone.js';
-import type { CredentialViolationAction, DirectoryAgent, Effect, MatchKind, MatchedRule, Mode, Severity } from '../types.js';
+import type { CredentialViolationAction, DirectoryAgent, Effect, MatchKind, MatchedRule, Mode, Severity, StateUpdate } from '../types.js';
 
 export interface AgentSelector {
   readonly ids: ReadonlySet<string> | undefined;
@@ -160,6 +160,11 @@ export interface BaselineC {
   readonly activeHours: number;
   /** The learned hours without slack, for reasons. */
   readonly learnedHours: number;
+  /**
+   * Memo of its window-state updates (one call) for the tenant last seen (a bundle serves one
+   * tenant): the same key strings every call, so map lookups reuse their cached hashes.
+   */
+  windowKeys: { readonly tenant: string; readonly minute: StateUpdate; readonly tenMinutes: StateUpdate; readonly hours: StateUpdate } | undefined;
 }
 
 /** What compiling a document produces; shared by every tenant bundle made from it. */

@@ -22,6 +22,27 @@ const HOUR_MS = 3_600_000;
 /** Items of a baseline listed in a reason before "and N more". */
 const LISTED = 8;
 
+/** What both subjects' checks compare, worked out once per decision and only if needed. */
+class CallKeys {
+  #resourceClass: string | undefined;
+  #network: string | null | undefined;
+
+  constructor(readonly ev: DriftEvaluation) {}
+
+  resourceClass(): string {
+    return (this.#resourceClass ??= resourceClass(this.ev.resource));
+  }
+
+  /** null: the call names no IP, or not a valid one. */
+  network(): string | null {
+    if (this.#network === undefined) {
+      const ip = this.ev.req.source?.ip;
+      this.#network = typeof ip === 'string' && ip !== '' ? (networkOf(ip) ?? null) : null;
+    }
+    return this.#network;
+  }
+}
+
 /**
  * Checks the call against the trusted baselines of its credential and of its agent. Each
  * check that finds drift adds one `drift:<subject>:<check>` entry; rate and off-hours
@@ -30,16 +51,17 @@ const LISTED = 8;
 export function checkDrift(ev: DriftEvaluation, state: WindowStateView): void {
   const b = ev.bundle;
   const drift = b.doc.drift!;
+  let keys: CallKeys | undefined;
   if (drift.credential && b.credentialBaselines.size > 0) {
     const given = ev.req.credential?.fingerprint;
     if (typeof given === 'string' && given !== '') {
       const baseline = b.credentialBaselines.get(canonicalFingerprint(given));
-      if (baseline !== undefined) checkBaseline(ev, drift, baseline, state);
+      if (baseline !== undefined) checkBaseline(ev, drift, baseline, state, (keys ??= new CallKeys(ev)));
     }
   }
   if (drift.agent && b.agentBaselines.size > 0) {
     const baseline = b.agentBaselines.get(ev.agent.id);
-    if (baseline !== undefined) checkBaseline(ev, drift, baseline, state);
+    if (baseline !== undefined) checkBaseline(ev, drift, baseline, state, keys ?? new CallKeys(ev));
   }
 }
 
@@ -53,38 +75,36 @@ function listed(values: Iterable<string>): string {
   return all.length > LISTED ? `${shown} and ${all.length - LISTED} more` : shown;
 }
 
-function checkBaseline(ev: DriftEvaluation, d: DriftC, b: BaselineC, state: WindowStateView): void {
+function checkBaseline(ev: DriftEvaluation, d: DriftC, b: BaselineC, state: WindowStateView, keys: CallKeys): void {
   const req = ev.req;
   if (d.tools.enabled && b.tools !== undefined && !b.tools.has(req.tool)) {
     report(ev, d.tools, b, 'tools', `${b.label} called tool '${req.tool}', never seen in its baseline (${listed(b.tools)})`);
   }
   if (d.resources.enabled && b.resourceClasses !== undefined) {
-    const rc = resourceClass(ev.resource);
+    const rc = keys.resourceClass();
     if (!b.resourceClasses.has(rc)) {
       report(ev, d.resources, b, 'resources', `${b.label} touched resource class '${rc === '' ? '(none)' : rc}', never seen in its baseline (${listed(b.resourceClasses)})`);
     }
   }
-  if (d.locations.enabled) checkLocation(ev, d, b);
+  if (d.locations.enabled) checkLocation(ev, d, b, keys);
   if (d.rate.enabled && (b.peakPerMinute > 0 || b.peakPer10Minutes > 0)) checkRate(ev, d, b, state);
   if (d.hours.enabled && b.activeHours !== 0) checkHours(ev, d, b, state);
 }
 
-function checkLocation(ev: DriftEvaluation, d: DriftC, b: BaselineC): void {
+function checkLocation(ev: DriftEvaluation, d: DriftC, b: BaselineC, keys: CallKeys): void {
   const src = ev.req.source;
   const region = src?.region;
   const newRegion = b.regions !== undefined && typeof region === 'string' && region !== '' && !b.regions.has(region) ? region : undefined;
   let newNetwork: string | undefined;
-  const ip = src?.ip;
-  if (b.networks !== undefined && typeof ip === 'string' && ip !== '') {
-    const net = networkOf(ip);
-    if (net !== undefined && !b.networks.has(net)) {
-      let inside = false;
-      if (b.wideNetworks.length > 0) {
-        const addr = parseAddress(ip)!;
-        for (let i = 0; i < b.wideNetworks.length && !inside; i++) inside = cidrContains(b.wideNetworks[i]!, addr);
-      }
-      if (!inside) newNetwork = net;
+  const net = b.networks === undefined ? null : keys.network();
+  if (net !== null && !b.networks!.has(net)) {
+    let inside = false;
+    if (b.wideNetworks.length > 0) {
+      // networkOf parsed it, so it is an address.
+      const addr = parseAddress(src!.ip!)!;
+      for (let i = 0; i < b.wideNetworks.length && !inside; i++) inside = cidrContains(b.wideNetworks[i]!, addr);
     }
+    if (!inside) newNetwork = net;
   }
   if (newRegion === undefined && newNetwork === undefined) return;
   const networks = (): string => listed(b.networkList);
@@ -99,15 +119,23 @@ function checkLocation(ev: DriftEvaluation, d: DriftC, b: BaselineC): void {
   report(ev, d.locations, b, 'locations', reason);
 }
 
+function windowKeys(b: BaselineC, drift: DriftC, tenant: string): NonNullable<BaselineC['windowKeys']> {
+  let k = b.windowKeys;
+  if (k === undefined || k.tenant !== tenant) {
+    const update = (kind: string, windowMs: number): StateUpdate => Object.freeze({ key: `D\u0000${kind}\u0000${tenant}\u0000${b.key}`, windowMs, calls: 1, records: 0 });
+    k = { tenant, minute: update('m', MINUTE_MS), tenMinutes: update('t', TEN_MINUTES_MS), hours: update('h', drift.hours.windowMs) };
+    b.windowKeys = k;
+  }
+  return k;
+}
+
 function checkRate(ev: DriftEvaluation, d: DriftC, b: BaselineC, state: WindowStateView): void {
-  const tenant = ev.req.tenantId;
-  const k1 = `D\u0000m\u0000${tenant}\u0000${b.key}`;
-  const k10 = `D\u0000t\u0000${tenant}\u0000${b.key}`;
+  const keys = windowKeys(b, d, ev.req.tenantId);
   // Counting this call, like limits do; read before the updates are applied.
-  const c1 = state.read(k1, MINUTE_MS, ev.now).calls + 1;
-  const c10 = state.read(k10, TEN_MINUTES_MS, ev.now).calls + 1;
-  ev.update({ key: k1, windowMs: MINUTE_MS, calls: 1, records: 0 });
-  ev.update({ key: k10, windowMs: TEN_MINUTES_MS, calls: 1, records: 0 });
+  const c1 = state.read(keys.minute.key, MINUTE_MS, ev.now).calls + 1;
+  const c10 = state.read(keys.tenMinutes.key, TEN_MINUTES_MS, ev.now).calls + 1;
+  ev.update(keys.minute);
+  ev.update(keys.tenMinutes);
   const r = d.rate;
   const over = (calls: number, peak: number): number => (peak > 0 && calls >= r.minCalls && calls >= r.factor * peak ? calls / peak : 0);
   const x1 = over(c1, b.peakPerMinute);
@@ -138,9 +166,9 @@ function checkHours(ev: DriftEvaluation, d: DriftC, b: BaselineC, state: WindowS
   const hour = ((Math.floor(ev.now / HOUR_MS) % 24) + 24) % 24;
   if ((b.activeHours & (1 << hour)) !== 0) return;
   const h = d.hours;
-  const key = `D\u0000h\u0000${ev.req.tenantId}\u0000${b.key}`;
-  const calls = state.read(key, h.windowMs, ev.now).calls + 1;
-  ev.update({ key, windowMs: h.windowMs, calls: 1, records: 0 });
+  const update = windowKeys(b, d, ev.req.tenantId).hours;
+  const calls = state.read(update.key, h.windowMs, ev.now).calls + 1;
+  ev.update(update);
   if (calls < h.minCalls) return;
   report(ev, h, b, 'hours', `${b.label} made ${calls} calls within ${h.windowText} at ${hourText(hour)}–${String(hour).padStart(2, '0')}:59 UTC, outside its active hours (${hoursText(b.learnedHours)} UTC)`);
 }

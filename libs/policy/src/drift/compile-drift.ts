@@ -115,6 +115,7 @@ export function compileBaseline(
       peakPer10Minutes: count(b.peakPer10Minutes),
       activeHours: mask === 0 ? 0 : widen(mask, drift.hours.slackHours),
       learnedHours: mask,
+      windowKeys: undefined,
     },
   };
 }

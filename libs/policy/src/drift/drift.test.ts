@@ -311,3 +311,23 @@ describe('resource classes and networks', () => {
     ]);
   });
 });
+
+describe('networkOf without parsing dotted quads', () => {
+  it('agrees with the parser on canonical and odd IPv4 text', () => {
+    for (const [ip, net] of [
+      ['0.0.0.0', '0.0.0.0/24'],
+      ['255.255.255.255', '255.255.255.0/24'],
+      ['10.20.1.9', '10.20.1.0/24'],
+      ['256.1.1.1', undefined],
+      ['1.1.1', undefined],
+      ['1.1.1.1.1', undefined],
+      ['01.1.1.1', undefined],
+      ['1.1.1.', undefined],
+      ['1..1.1', undefined],
+      ['1.1.1.999', undefined],
+      ['a.b.c.d', undefined],
+    ] as const) {
+      expect(networkOf(ip), ip).toBe(net);
+    }
+  });
+});

@@ -44,11 +44,36 @@ function renderNetwork(a: Address): string {
 }
 
 /**
+ * End of the third octet of a canonical dotted quad (no leading zeros, each at most 255), or
+ * -1: the common case of networkOf without parsing, since such an address's first three
+ * octets already are the network's text.
+ */
+function canonicalV4Prefix(ip: string): number {
+  if (ip.length < 7 || ip.length > 15) return -1;
+  let dots = 0;
+  let third = -1;
+  let start = 0;
+  for (let i = 0; i <= ip.length; i++) {
+    const c = i === ip.length ? 46 : ip.charCodeAt(i);
+    if (c === 46) {
+      const len = i - start;
+      if (len < 1 || len > 3 || (len > 1 && ip.charCodeAt(start) === 48)) return -1;
+      if (len === 3 && (ip.charCodeAt(start) - 48) * 100 + (ip.charCodeAt(start + 1) - 48) * 10 + (ip.charCodeAt(start + 2) - 48) > 255) return -1;
+      if (i < ip.length && ++dots === 3) third = i;
+      start = i + 1;
+    } else if (c < 48 || c > 57) return -1;
+  }
+  return dots === 3 ? third : -1;
+}
+
+/**
  * The network a source address belongs to, for drift: its IPv4 /24 or IPv6 /48 in CIDR
  * notation (`203.0.113.7` → `203.0.113.0/24`, `2001:db8:1:2::5` → `2001:db8:1::/48`;
  * IPv4-mapped IPv6 counts as IPv4). Undefined for text that is not an IP address.
  */
 export function networkOf(ip: string): string | undefined {
+  const third = canonicalV4Prefix(ip);
+  if (third > 0) return `${ip.slice(0, third)}.0/24`;
   const a = parseAddress(ip);
   return a === undefined ? undefined : renderNetwork(a);
 }
