@@ -1,10 +1,13 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from '../../apps/control-plane/node_modules/pino/pino.js';
+import { createControlPlane } from '../../apps/control-plane/src/control-plane.js';
 import { Effect } from '../../libs/contracts/src/index.js';
 import type { ControlPlane } from '../../apps/control-plane/src/control-plane.js';
 import { recordOfEvent } from '../../apps/control-plane/src/modules/decisions/ingest/decode-decision-event.js';
 import { decisionEvent } from '../../apps/control-plane/src/modules/decisions/ingest/test-fixtures.js';
 import { DecisionIngestion } from '../../apps/control-plane/src/modules/decisions/index.js';
-import { call, createAppLoginRole, FixedClock, signUp, startControlPlane } from '../../apps/control-plane/test/integration/support/control-plane.js';
+import { call, createAppLoginRole, FixedClock, signUp, startControlPlane, testConfig } from '../../apps/control-plane/test/integration/support/control-plane.js';
 
 // Issue 8, acceptance 4 for shadow reports and replays: tenant B reads nothing of tenant A's —
 // reports (JSON, the HTML page, view links reused across tenants or forged), replays — through
@@ -171,6 +174,29 @@ describe('the report page and its view links', () => {
     }
     const tooLong = await call(cp.url, 'POST', `/v1/shadow-reports/${aReport}/view-links`, { key: a.key, body: { expiresInSeconds: 86_401 } });
     expect([tooLong.status, tooLong.body.code, tooLong.body.errors[0].path]).toEqual([400, 'request.invalid', '/expiresInSeconds']);
+  });
+});
+
+describe('view links and logs', () => {
+  it('never writes a view-link token to the request log', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logged = await createControlPlane(testConfig(role.url, { logLevel: 'info' }), { clock, logger: pino({ level: 'info' }, sink) });
+    try {
+      const answer = await fetch(`${logged.url}/v1/shadow-reports/${aReport}/html?token=${encodeURIComponent(aToken)}`);
+      expect(answer.status).toBe(200);
+    } finally {
+      await logged.close();
+    }
+    const requests = lines.filter((l) => l.includes('"incoming request"'));
+    expect(requests.some((l) => l.includes(`/v1/shadow-reports/${aReport}/html?token=[redacted]"`))).toBe(true);
+    const secret = aToken.split('.').at(-1)!;
+    expect(lines.filter((l) => l.includes(secret))).toEqual([]);
   });
 });
 

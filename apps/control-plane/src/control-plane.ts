@@ -78,6 +78,10 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
   adapter.getInstance().addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  // Secrets in query strings (report view links: ?token=thoth_vl.…) never reach the request log.
+  adapter.getInstance().addHook('onRoute', (route) => {
+    route.logSerializers = { ...route.logSerializers, req: loggedRequest };
+  });
 
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({
@@ -110,6 +114,17 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
       await notifications.close();
       if (!options.database) await database.close();
     },
+  };
+}
+
+/** Fastify's request log fields, with the values of `token` query parameters redacted. */
+function loggedRequest(request: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: request.url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]'),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
   };
 }
 
