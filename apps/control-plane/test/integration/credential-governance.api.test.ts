@@ -5,9 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../../src/control-plane.js';
 import { recordOfEvent } from '../../src/modules/decisions/ingest/decode-decision-event.js';
 import { decisionEvent, type DecisionEventOverrides } from '../../src/modules/decisions/ingest/test-fixtures.js';
+import { BaselineScheduler } from '../../src/modules/credential-governance/index.js';
 import { DecisionIngestion } from '../../src/modules/decisions/index.js';
+import { TrialScheduler } from '../../src/modules/trial/index.js';
 import { queryAsTenant } from './support/contexts.js';
 import { call, createAppLoginRole, FixedClock, signUp, startControlPlane } from './support/control-plane.js';
+import { waitFor } from './support/wait.js';
 
 // The credential inventory and the baselines API on the real Postgres: decisions go through the
 // read model's ingestion (the code the Kafka and in-process sources call), the inventory hook runs
@@ -192,5 +195,38 @@ describe('baselines', () => {
     const before = (await call(cp.url, 'GET', '/v1/baselines', { key: a.key })).body.items;
     await cp.rebuildProjections([a.tenantId]);
     expect((await call(cp.url, 'GET', '/v1/baselines', { key: a.key })).body.items).toEqual(before);
+  });
+});
+
+describe('keeping baselines current', () => {
+  const regions = async () => (await call(cp.url, 'GET', `/v1/baselines?subject=credential&id=${FP.crm}`, { key: a.key })).body.items[0]?.regions as string[];
+
+  it('the periodic pass relearns the tenants with new decisions, and only those', async () => {
+    const scheduler = cp.app.get(BaselineScheduler);
+    const first = await scheduler.runDue();
+    expect([...first.keys()].sort()).toEqual([a.tenantId, b.tenantId].sort());
+    expect(first.get(a.tenantId)?.recorded).toBe(0); // learned above: nothing changed
+    expect(first.get(b.tenantId)?.recorded).toBe(2); // b-agent and the fingerprint it used
+
+    expect((await scheduler.runDue()).size).toBe(0);
+
+    await ingest(event({ at: clock.now().getTime() - 60_000, source: { ip: '10.20.9.9', region: 'us-west-2' } }));
+    const third = await scheduler.runDue();
+    expect([...third.keys()]).toEqual([a.tenantId]);
+    expect(third.get(a.tenantId)?.recorded).toBe(2);
+    expect(await regions()).toEqual(['eu-west-1', 'us-west-2']);
+  });
+
+  it('learns at once when the shadow trial ends', async () => {
+    await ingest(event({ at: clock.now().getTime(), source: { ip: '10.20.9.10', region: 'ca-central-1' } }));
+    clock.current = new Date(T0 + 8 * DAY); // past day seven
+    await cp.app.get(TrialScheduler).runDue();
+    expect(await waitFor('the baseline relearned at the end of the trial', async () => ((await regions()).includes('ca-central-1') ? await regions() : undefined))).toEqual([
+      'ca-central-1',
+      'eu-west-1',
+      'us-west-2',
+    ]);
+    const learned = (await call(cp.url, 'GET', '/v1/audit?limit=500', { key: a.key })).body.items.filter((e: { type: string }) => e.type === 'baseline.learned');
+    expect(learned.at(-1).actor).toBe('system:baseline-learning');
   });
 });

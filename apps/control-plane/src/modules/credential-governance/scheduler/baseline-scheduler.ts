@@ -13,6 +13,11 @@ import { BaselinesRepository } from '../projections/baselines.repository.js';
 /** How often a replica relearns the baselines of tenants with new decisions. */
 export const LEARN_INTERVAL_MS = 60 * 60 * 1000;
 export const BASELINE_LEARNER = 'system:baseline-learning';
+/**
+ * Decisions are found by the enforcer's time, and arrive after it: ones decided up to this
+ * long before the last learning still count as new (a second learning of the same is harmless).
+ */
+const ARRIVAL_GRACE_MS = 10 * 60 * 1000;
 
 /**
  * Keeps baselines current: every LEARN_INTERVAL_MS (on replicas that distribute snapshots)
@@ -72,7 +77,7 @@ export class BaselineScheduler implements OnApplicationBootstrap, OnApplicationS
     const results = new Map<string, LearnBaselinesResult>();
     for (const tenantId of await this.baselines.tenants()) {
       const since = this.#learnedAt.get(tenantId);
-      const fresh = await this.decisions.inWindow(tenantId, { ...(since ? { from: since } : {}), limit: 1 });
+      const fresh = await this.decisions.inWindow(tenantId, { ...(since ? { from: new Date(since.getTime() - ARRIVAL_GRACE_MS) } : {}), limit: 1 });
       if (fresh.length === 0) continue;
       try {
         results.set(tenantId, await this.learn(tenantId, 'schedule'));
