@@ -57,6 +57,17 @@ export type ToolClass = 'destructive' | 'write' | 'read';
 
 /** `crm.delete_records` → destructive: the verb is the first word (snake, kebab or camel case) of the tool's last dotted/slashed segment. */
 export function toolClass(tool: string): ToolClass {
+  let known = toolClasses.get(tool);
+  if (known === undefined) {
+    known = classify(tool);
+    if (toolClasses.size < 10_000) toolClasses.set(tool, known);
+  }
+  return known;
+}
+
+const toolClasses = new Map<string, ToolClass>();
+
+function classify(tool: string): ToolClass {
   const last = tool.split(/[./:]/).pop() ?? '';
   const verb = (last.split(/[_\-\s]|(?=[A-Z])/)[0] ?? '').toLowerCase();
   const is = (verbs: readonly string[]) => verbs.some((v) => verb === v || verb === `${v}s`);

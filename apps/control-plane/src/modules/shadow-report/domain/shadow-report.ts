@@ -211,6 +211,7 @@ export class ShadowReportBuilder {
   readonly #actions = new Map<string, ActionTally>();
   readonly #recommender = new PolicyRecommender();
   readonly #totals = { calls: 0, allowed: 0, wouldDeny: 0, denied: 0, refused: 0, argumentsRetained: 0 };
+  readonly #networks = new Map<string, string>();
 
   constructor(window: ReportWindow) {
     this.#window = window;
@@ -438,7 +439,7 @@ export class ShadowReportBuilder {
       keepEarliest(location.examples, EXAMPLES_PER_RULE, { at, id: record.decisionId });
     };
     locate(seen.regions, record.sourceRegion);
-    locate(seen.networks, networkOf(record.sourceIp));
+    locate(seen.networks, this.#network(record.sourceIp));
   }
 
   #action(record: DecisionRecord, at: number): void {
@@ -455,14 +456,28 @@ export class ShadowReportBuilder {
     if (riskTotal(risk) > riskTotal(action.best)) action.best = risk;
     if (isBlocked(record)) for (const r of blockingRules(record).rules) if (action.ruleIds.size < MAX_LISTED) action.ruleIds.add(r.ruleId);
     if (record.credentialFingerprint !== '' && action.sources.size < MAX_SOURCES_PER_ACTION) {
-      action.sources.add(`${record.credentialFingerprint}\u0000${record.sourceRegion}\u0000${networkOf(record.sourceIp)}`);
+      action.sources.add(`${record.credentialFingerprint}\u0000${record.sourceRegion}\u0000${this.#network(record.sourceIp)}`);
     }
     action.last = Math.max(action.last, at);
     // Examples: the highest-scoring calls, earliest first among equals.
     const score = riskTotal(risk);
-    action.examples.push({ at, id: record.decisionId, score });
-    action.examples.sort((a, b) => b.score - a.score || a.at - b.at || compare(a.id, b.id));
-    if (action.examples.length > EXAMPLES_PER_RULE) action.examples.length = EXAMPLES_PER_RULE;
+    const example = { at, id: record.decisionId, score };
+    const worst = action.examples[action.examples.length - 1];
+    if (action.examples.length < EXAMPLES_PER_RULE || (worst !== undefined && byRisk(example, worst) < 0)) {
+      action.examples.push(example);
+      action.examples.sort(byRisk);
+      if (action.examples.length > EXAMPLES_PER_RULE) action.examples.length = EXAMPLES_PER_RULE;
+    }
+  }
+
+  /** networkOf, remembered for the source addresses seen (a few per agent, as a rule). */
+  #network(ip: string): string {
+    let network = this.#networks.get(ip);
+    if (network === undefined) {
+      network = networkOf(ip);
+      if (this.#networks.size < 100_000) this.#networks.set(ip, network);
+    }
+    return network;
   }
 
   #sharedCredentials(): SharedCredential[] {
@@ -540,3 +555,6 @@ function keepEarliest<T extends { at: number }>(list: T[], max: number, item: T)
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Riskier first, then earlier, then by id. */
+const byRisk = (a: { score: number; at: number; id: string }, b: { score: number; at: number; id: string }): number => b.score - a.score || a.at - b.at || compare(a.id, b.id);
