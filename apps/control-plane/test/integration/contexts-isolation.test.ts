@@ -8,6 +8,7 @@ import { recordOfEvent } from '../../src/modules/decisions/ingest/decode-decisio
 import { DecisionIngestor } from '../../src/modules/decisions/ingest/decision-ingestor.js';
 import { decisionEvent } from '../../src/modules/decisions/ingest/test-fixtures.js';
 import { TenantDatabase } from '../../src/platform/database/tenant-database.js';
+import { alertsConfig, decisions as alertDecisions, ingest } from './alerts.support.js';
 import { call, createAppLoginRole, signUp, startControlPlane, type Answer } from './support/control-plane.js';
 import { policySource, queryAsTenant } from './support/contexts.js';
 
@@ -18,13 +19,14 @@ let role: Awaited<ReturnType<typeof createAppLoginRole>>;
 let cp: ControlPlane;
 let a: Awaited<ReturnType<typeof signUp>>;
 let b: Awaited<ReturnType<typeof signUp>>;
-const ids = { agent: '', credential: '', enforcer: '', apiKey: '', bCredential: '' };
+const ids = { agent: '', credential: '', enforcer: '', apiKey: '', bCredential: '', report: '', replay: '', bViewToken: '', destination: '', alert: '' };
 const SECRET_MARK = 'tenant-a-secret-marker';
 const A_DECISION = '01970000-0000-7000-8000-00000000000a';
+const A_BLOCKED = '01970000-0000-7000-8000-00000000000b';
 
 beforeAll(async () => {
   role = await createAppLoginRole();
-  cp = await startControlPlane(role.url);
+  cp = await startControlPlane(role.url, { alerts: alertsConfig({ worker: false }) });
   a = await signUp(cp.url, 'Tenant A');
   b = await signUp(cp.url, 'Tenant B');
   const ok = (answer: Answer) => {
@@ -41,6 +43,13 @@ beforeAll(async () => {
   await new DecisionIngestor(new TenantDatabase(cp.database), [], pino({ level: 'silent' })).ingest([
     { decision: recordOfEvent(decisionEvent({ tenantId: a.tenantId, decisionId: A_DECISION, agentId: 'a-agent', resource: SECRET_MARK })), from: 'test' },
   ]);
+  ids.destination = ok(await call(cp.url, 'POST', '/v1/alert-destinations', { key: a.key, body: { kind: 'webhook', name: SECRET_MARK, url: 'http://127.0.0.1:9/hook' } })).destination.id;
+  await ingest(cp, [alertDecisions.block(a.tenantId, A_BLOCKED)]);
+  ids.alert = ok(await call(cp.url, 'GET', '/v1/alerts', { key: a.key })).items[0].id;
+  ids.report = ok(await call(cp.url, 'POST', '/v1/shadow-reports', { key: a.key, body: {} })).id;
+  ids.replay = ok(await call(cp.url, 'POST', '/v1/policy/replays', { key: a.key, body: { source: policySource('3') } })).id;
+  const bReport = ok(await call(cp.url, 'POST', '/v1/shadow-reports', { key: b.key, body: {} })).id;
+  ids.bViewToken = ok(await call(cp.url, 'POST', `/v1/shadow-reports/${bReport}/view-links`, { key: b.key, body: {} })).token;
 });
 afterAll(async () => {
   await cp?.close();
@@ -50,8 +59,10 @@ afterAll(async () => {
 interface Case {
   path: () => string;
   body?: unknown;
-  /** The stable code the 404 must carry. */
+  /** The stable code the refusal must carry. */
   code: string;
+  /** 404 unless said otherwise. */
+  status?: number;
 }
 
 /** Every id-route, keyed as Nest registers it. */
@@ -71,6 +82,16 @@ const MATRIX: Record<string, Case> = {
   'POST /v1/enforcers/:id/decommission': { path: () => `/v1/enforcers/${ids.enforcer}/decommission`, body: {}, code: 'enforcer.not_found' },
   'DELETE /v1/api-keys/:id': { path: () => `/v1/api-keys/${ids.apiKey}`, code: 'tenant.api_key_not_found' },
   'GET /v1/decisions/:decisionId': { path: () => `/v1/decisions/${A_DECISION}`, code: 'decision.not_found' },
+  'GET /v1/shadow-reports/:reportId': { path: () => `/v1/shadow-reports/${ids.report}`, code: 'shadow_report.not_found' },
+  'POST /v1/shadow-reports/:reportId/view-links': { path: () => `/v1/shadow-reports/${ids.report}/view-links`, body: {}, code: 'shadow_report.not_found' },
+  // The page takes no API key: tenant B's own view link, on tenant A's report, is a link for another report.
+  'GET /v1/shadow-reports/:reportId/html': { path: () => `/v1/shadow-reports/${ids.report}/html?token=${encodeURIComponent(ids.bViewToken)}`, code: 'view_link.other_report', status: 403 },
+  'GET /v1/alert-destinations/:id': { path: () => `/v1/alert-destinations/${ids.destination}`, code: 'alert_destination.not_found' },
+  'POST /v1/alert-destinations/:id/rotate-secret': { path: () => `/v1/alert-destinations/${ids.destination}/rotate-secret`, body: {}, code: 'alert_destination.not_found' },
+  'DELETE /v1/alert-destinations/:id': { path: () => `/v1/alert-destinations/${ids.destination}`, code: 'alert_destination.not_found' },
+  'GET /v1/alerts/:id': { path: () => `/v1/alerts/${ids.alert}`, code: 'alert.not_found' },
+  'POST /v1/alerts/:id/redeliver': { path: () => `/v1/alerts/${ids.alert}/redeliver`, body: {}, code: 'alert.not_found' },
+  'GET /v1/policy/replays/:replayId': { path: () => `/v1/policy/replays/${ids.replay}`, code: 'policy_replay.not_found' },
 };
 
 /** The routes Nest actually registered, from the controllers' metadata (not from our own table or OpenAPI). */
@@ -108,11 +129,11 @@ describe('tenant isolation matrix (agents, credentials, policy, enforcers, API k
     expect(Object.keys(MATRIX).sort()).toEqual(registeredIdRoutes());
   });
 
-  it.each(Object.entries(MATRIX))("%s with tenant B's key on tenant A's ids: 404, nothing leaked, nothing changed", async (route, c) => {
+  it.each(Object.entries(MATRIX))("%s with tenant B's key on tenant A's ids: refused (404), nothing leaked, nothing changed", async (route, c) => {
     const before = await snapshotOfA();
     const method = route.split(' ')[0]!;
     const answer = await call(cp.url, method, c.path(), { key: b.key, ...(c.body === undefined ? {} : { body: c.body }) });
-    expect(answer.status, JSON.stringify(answer.body)).toBe(404);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(c.status ?? 404);
     expect(answer.body.code).toBe(c.code);
     expect(leaks(answer, c.path())).toEqual([]);
     expect(await snapshotOfA()).toEqual(before);
