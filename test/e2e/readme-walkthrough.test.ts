@@ -65,7 +65,7 @@ describe('README', () => {
     expect(log).toMatch(/"mode":"embedded"/);
   });
 
-  it('walks a newcomer through sign-up, agent, credential and policy with copy-paste curl', async () => {
+  it('walks a newcomer through sign-up, agent, credential, policy and the shadow report with copy-paste curl', async () => {
     const walkthrough = run(`set -euo pipefail\n${readmeWalkthrough()}`, { THOTH: api });
     let stdout = '';
     let stderr = '';
@@ -85,7 +85,14 @@ describe('README', () => {
     expect(stdout).not.toContain('demo-crm-oauth-token');
     expect(JSON.parse(lines[2]!)).toMatchObject({ policyVersion: 1, document: 'crm-guardrails' });
 
-    const audit = lines.slice(3).map((l) => l.split(' ')[2]);
+    // The on-demand shadow report of a tenant that has sent no traffic yet, and a link to its page.
+    const report = JSON.parse(lines[3]!) as { report: string; trigger: string; calls: number; wouldDeny: number };
+    expect(report).toMatchObject({ trigger: 'on_demand', calls: 0, wouldDeny: 0 });
+    expect(lines[4]).toBe(`open ${api}/v1/shadow-reports/${report.report}/html?token=${lines[4]!.split('?token=')[1]}`);
+    const page = await fetch(lines[4]!.slice('open '.length));
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+
+    const audit = lines.slice(5).map((l) => l.split(' ')[2]);
     expect(audit).toEqual(
       expect.arrayContaining(['tenant.signed_up', 'tenant.api_key_issued', 'agent.registered', 'credential.registered', 'policy.version_published']),
     );
