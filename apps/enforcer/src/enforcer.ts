@@ -1,10 +1,10 @@
-import { Server, ServerCredentials, type ServerCredentials as Credentials } from '@grpc/grpc-js';
 import { Enforcer as EnforcerService } from '@thoth/contracts';
 import { Health } from '@thoth/contracts/health';
-import { addService } from '@thoth/grpc';
+import { addService, GrpcServer } from '@thoth/grpc';
 import { WindowState } from '@thoth/policy';
 import type { Keyring, Signer } from '@thoth/snapshot';
 import type { Server as HttpServer } from 'node:http';
+import type { SecureServerOptions } from 'node:http2';
 import { DecisionService } from './decide/decision-service.js';
 import { enforcerHandlers } from './decide/enforcer-service.js';
 import { HealthService } from './decide/health-service.js';
@@ -20,7 +20,7 @@ import { SnapshotDisk } from './sync/snapshot-disk.js';
 export interface EnforcerOptions {
   readonly enforcerId: string;
   /** Where agents call Decide. Port 0 picks a free one. */
-  readonly listen: { readonly host: string; readonly port: number; readonly credentials?: Credentials };
+  readonly listen: { readonly host: string; readonly port: number; readonly tls?: SecureServerOptions };
   /** `/metrics`, `/healthz`, `/readyz`; omitted: no HTTP listener. */
   readonly http?: { readonly host: string; readonly port: number };
   /** The config stream; omitted: no control plane (decides on restored snapshots only). */
@@ -137,16 +137,14 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
   });
 
   // Messages a little larger than the arguments limit still reach the handler, so an
-  // oversized call is answered ARGUMENTS_TOO_LARGE and recorded, not cut off by grpc-js.
-  const server = new Server({ 'grpc.max_receive_message_length': maxArgumentsBytes + 64 * 1024 });
+  // oversized call is answered ARGUMENTS_TOO_LARGE and recorded, not cut off by the transport.
+  // GrpcServer (node:http2) rather than grpc-js's Server: same protocol, a fraction of the
+  // CPU per message (libs/grpc http2-server.ts, docs/enforcer-performance.md).
+  const server = new GrpcServer({ maxReceiveMessageLength: maxArgumentsBytes + 64 * 1024, ...(options.listen.tls ? { tls: options.listen.tls } : {}) });
   const onUnexpectedError = (error: unknown) => logger.error({ err: error }, 'unexpected error in a gRPC handler');
   addService(server, EnforcerService, enforcerHandlers(decisions, metrics), { onUnexpectedError });
   addService(server, Health, health.handlers(), { onUnexpectedError });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${options.listen.host}:${options.listen.port}`, options.listen.credentials ?? ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
+  const port = await server.listen(options.listen.host, options.listen.port);
   const address = `${options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host}:${port}`;
 
   const status = (): EnforcerStatus => {
@@ -182,13 +180,9 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     status,
     async stop({ drainTimeoutMs = 10_000 } = {}) {
       health.shutdown();
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.forceShutdown(), 5_000);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      });
+      const force = setTimeout(() => server.forceShutdown(), 5_000);
+      await server.tryShutdown();
+      clearTimeout(force);
       await sync?.stop();
       const drained = await options.decisionLog.close({ timeoutMs: drainTimeoutMs });
       if (http) {

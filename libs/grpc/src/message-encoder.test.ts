@@ -5,7 +5,7 @@ import * as health from '@thoth/contracts/health';
 import * as testing from '@thoth/contracts/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { messageEncoder } from './message-encoder.js';
+import { grpcFrameEncoder, messageEncoder } from './message-encoder.js';
 
 /** Every message type a module exports (nested ones included). */
 function messagesOf(...modules: Record<string, unknown>[]): DescMessage[] {
@@ -281,6 +281,18 @@ describe('messageEncoder', () => {
         const decoded = fromBinary(schema, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
         for (const field of schema.fields) expect(isFieldSet(decoded, field), `${schema.typeName}.${field.name}`).toBe(true);
       }
+    }
+  });
+
+  it('grpcFrameEncoder: the gRPC length prefix, then the same bytes', () => {
+    const frame = grpcFrameEncoder(contracts.DecideResponseSchema);
+    for (const init of fc.sample(messageInit(contracts.DecideResponseSchema, 2), 50)) {
+      const message = create(contracts.DecideResponseSchema, init);
+      const bytes = toBinary(contracts.DecideResponseSchema, message);
+      const framed = frame(message);
+      expect(framed[0]).toBe(0);
+      expect(framed.readUInt32BE(1)).toBe(bytes.length);
+      expect(framed.subarray(5).toString('hex')).toBe(Buffer.from(bytes).toString('hex'));
     }
   });
 

@@ -24,20 +24,47 @@ export interface MessageEncoder<Desc extends DescMessage> {
 }
 
 export function messageEncoder<Desc extends DescMessage>(schema: Desc): MessageEncoder<Desc> {
+  return encoder(schema, 0);
+}
+
+/**
+ * As `messageEncoder`, with the 5-byte gRPC message prefix (flag 0: not compressed, then the
+ * length, big-endian) written in front: a gRPC length-prefixed message, without a copy.
+ */
+export function grpcFrameEncoder<Desc extends DescMessage>(schema: Desc): MessageEncoder<Desc> {
+  return encoder(schema, GRPC_PREFIX);
+}
+
+const GRPC_PREFIX = 5;
+
+function grpcFrame(message: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(GRPC_PREFIX + message.length);
+  frame[0] = 0;
+  frame.writeUInt32BE(message.length, 1);
+  frame.set(message, GRPC_PREFIX);
+  return frame;
+}
+
+function encoder<Desc extends DescMessage>(schema: Desc, prefix: 0 | typeof GRPC_PREFIX): MessageEncoder<Desc> {
+  const slow = prefix === 0 ? (message: MessageShape<Desc>) => toBuffer(toBinary(schema, message)) : (message: MessageShape<Desc>) => grpcFrame(toBinary(schema, message));
   let write: MessageWriter;
   try {
     write = compiledWriter(schema);
   } catch (error) {
     if (!(error instanceof Unsupported)) throw error;
-    return Object.assign((message: MessageShape<Desc>) => toBuffer(toBinary(schema, message)), { compiled: false });
+    return Object.assign(slow, { compiled: false });
   }
   const encode = (message: MessageShape<Desc>): Buffer => {
-    pos = 0;
+    pos = prefix;
     try {
       write(message);
     } catch {
       // A value this writer refuses: toBinary throws protobuf-es' own error for it.
-      return toBuffer(toBinary(schema, message));
+      return slow(message);
+    }
+    if (prefix !== 0) {
+      buf[0] = 0;
+      buf.writeUInt32BE(pos - prefix, 1);
     }
     const out = Buffer.allocUnsafe(pos);
     buf.copy(out, 0, 0, pos);
@@ -373,9 +400,20 @@ function raw(bytes: Uint8Array): void {
 function string(value: unknown): void {
   const s = typeof value === 'string' ? value : String(value);
   const n = s.length;
-  // ASCII (most of what we send) is copied char by char after a length guessed from n.
+  // The length prefix is guessed from n (right for ASCII, which is most of what we send) and
+  // the bytes moved in the rare case the UTF-8 length needs a longer prefix.
   const prefix = varintSize(n);
-  ensure(5 + n); // uint32() below must not grow the buffer under the bytes copied already
+  if (n > 16) {
+    ensure(prefix + 3 * n + 5);
+    const written = buf.write(s, pos + prefix, 'utf8');
+    const actual = varintSize(written);
+    if (actual !== prefix) buf.copyWithin(pos + actual, pos + prefix, pos + prefix + written);
+    uint32(written);
+    pos += written;
+    return;
+  }
+  // Short strings: copied char by char while ASCII (cheaper than the native call).
+  ensure(5 + 3 * n); // uint32() below must not grow the buffer under the bytes copied already
   const b = buf;
   const at = pos + prefix;
   let i = 0;
@@ -391,7 +429,6 @@ function string(value: unknown): void {
   }
   const bytes = Buffer.byteLength(s, 'utf8');
   uint32(bytes);
-  ensure(bytes);
   buf.write(s, pos, bytes, 'utf8');
   pos += bytes;
 }

@@ -11,6 +11,7 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { GrpcError, toGrpcError, toStatus } from './grpc-error.js';
+import { GrpcServer } from './http2-server.js';
 import { readMessages } from './messages.js';
 import { serviceDefinition } from './service-definition.js';
 
@@ -44,13 +45,17 @@ export interface AddServiceOptions {
   onUnexpectedError?: (error: unknown, method: DescMethod) => void;
 }
 
-/** Registers typed handlers for a protobuf-es service on a grpc-js server. */
+/** Registers typed handlers for a protobuf-es service on a grpc-js server, or on a GrpcServer. */
 export function addService<S extends DescService>(
-  server: Server,
+  server: Server | GrpcServer,
   service: S,
   handlers: ServiceHandlers<S>,
   options: AddServiceOptions = {},
 ): void {
+  if (server instanceof GrpcServer) {
+    server.addService(service, handlers, options);
+    return;
+  }
   const implementation: UntypedServiceImplementation = {};
   for (const method of service.methods) {
     const handler = (handlers as Record<string, unknown>)[method.localName];

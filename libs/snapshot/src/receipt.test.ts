@@ -166,7 +166,13 @@ describe('receipts, version 2 (batch-signed)', () => {
 });
 
 describe('ReceiptIssuer', () => {
-  const text = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 60 }), fc.constantFrom('', 'a\nb', 'é', '9:x\n'));
+  const text = fc.oneof(
+    fc.string({ maxLength: 30 }),
+    fc.string({ unit: 'binary', maxLength: 60 }),
+    fc.string({ minLength: 95, maxLength: 1200 }), // lengths of 2, 3 and 4 digits
+    fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 40 }), // lone surrogates
+    fc.constantFrom('', 'a\nb', 'é', '9:x\n'),
+  );
   const decision = fc.record({
     decisionId: text,
     requestId: text,

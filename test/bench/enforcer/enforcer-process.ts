@@ -1,13 +1,16 @@
 // A child process of the enforcer benchmark, so load generator and enforcer do not share
 // an event loop (and RSS is the enforcer's alone).
-//   decide: an enforcer with one 200-rule tenant; prints {"address"} and serves until killed.
+//   decide: an enforcer with one 200-rule tenant; prints {"address", "publicKey"} (its receipt key)
+//           and serves until killed; answers "cpu" on stdin with its process.cpuUsage().
 //   rss:    restores the signed snapshots the parent stored in a directory (argv: dir, control-plane
 //           public key) + 100,000 live window keys; prints {"rssMb"}.
-import { generateSigningKey, keyring, signSnapshot, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
+import { generateSigningKey, keyring, publicKeyBase64, signSnapshot, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
 import { InProcessDecisionLog } from '../../../apps/enforcer/src/emit/in-process-decision-log.js';
 import { startEnforcer } from '../../../apps/enforcer/src/enforcer.js';
 import { activate } from '../../../apps/enforcer/src/sync/activate.js';
 import v8 from 'node:v8';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { benchConfig, benchPolicy } from './bench-tenant.js';
 
 const mode = process.argv[2];
@@ -16,12 +19,13 @@ const cp = signerFromSeed(generateSigningKey());
 const trusted = mode === 'rss' ? keyring([verifierFromPublicKey(process.argv[4] ?? '')]) : keyring([verifierFromPublicKey(cp.publicKey)]);
 const log = new InProcessDecisionLog({ capacity: 1_000_000 });
 log.subscribe(() => {}); // events are consumed and discarded: Decide is measured, not Kafka
+const signer = signerFromSeed(generateSigningKey());
 const started = Date.now();
 const enforcer = await startEnforcer({
   enforcerId: `bench-${mode}`,
   listen: { host: '127.0.0.1', port: 0 },
   trustedKeys: trusted,
-  signer: signerFromSeed(generateSigningKey()),
+  signer,
   decisionLog: log,
   windowMaxKeys: 200_000,
   // rss: restores (verifies, compiles, activates) every snapshot the parent stored, as a
@@ -37,7 +41,18 @@ if (mode === 'decide') {
   const policy = benchPolicy(200);
   const result = activate(enforcer.store, signSnapshot({ ...benchConfig('tenant-bench', policy), version: 1n }, cp).signed, trusted, Date.now());
   if (!result.ok) throw new Error(result.message);
-  process.stdout.write(`${JSON.stringify({ address: enforcer.address })}\n`);
+  process.stdout.write(`${JSON.stringify({ address: enforcer.address, publicKey: publicKeyBase64(signer) })}\n`);
+  // The parent asks for this process's CPU time around each phase ("cpu" on stdin): CPU µs
+  // per decision is a figure that, unlike throughput, other load on the machine barely moves.
+  // Event-loop delay since the previous "cpu": what a request waits before the enforcer can read it.
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line !== 'cpu') return;
+    const loopDelay = { p50Ms: delay.percentile(50) / 1e6, p99Ms: delay.percentile(99) / 1e6, maxMs: delay.max / 1e6 };
+    delay.reset();
+    process.stdout.write(`${JSON.stringify({ ...process.cpuUsage(), loopDelay })}\n`);
+  });
 } else if (mode === 'rss') {
   const tenants = enforcer.store.size;
   const now = Date.now();

@@ -3,9 +3,7 @@
 // publish → activation on 1,000 config streams, and the RSS of an enforcer holding 1,000
 // tenants' 200-rule snapshots with 100,000 live window keys. Enforcer and load generator
 // run in separate processes; everything is loopback and bounded in time.
-import { Client, Metadata, Server, ServerCredentials, credentials } from '@grpc/grpc-js';
-import { Enforcer, type DecideResponse } from '@thoth/contracts';
-import { createClient } from '@thoth/grpc';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { generateSigningKey, publicKeyBase64, signSnapshot, signerFromSeed } from '@thoth/snapshot';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -24,15 +22,22 @@ import {
 import { SnapshotDisk } from '../../../apps/enforcer/src/sync/snapshot-disk.js';
 import { BenchReport, percentile } from '../lib/results.js';
 import { thothDocument } from '../policy/thoth-policy.js';
-import { benchCalls, benchConfig, benchPolicy, type BenchCall } from './bench-tenant.js';
+import { benchConfig, benchPolicy } from './bench-tenant.js';
+import type { LoadResult, LoadSpec } from './decide-load-process.js';
 
-const RATES = [1_000, 5_000, 10_000];
+const RATES = (process.env['THOTH_BENCH_RATES'] ?? '1000,5000,10000').split(',').map(Number);
 const RATE_SECONDS = Number(process.env['THOTH_BENCH_RATE_SECONDS'] ?? 5);
 const STREAMS = Number(process.env['THOTH_BENCH_STREAMS'] ?? 1_000);
 const SUBSCRIBER_PROCESSES = 4;
+const UNARY_CONNECTIONS = 4;
+const STREAMS_DECIDE = 4;
+const STREAM_CONNECTIONS = 2;
+const STREAM_DEPTH = 512;
+const PER_STREAM = 50_000;
 const PROPAGATION_ROUNDS = 5;
 const RSS_TENANTS = Number(process.env['THOTH_BENCH_RSS_TENANTS'] ?? 1_000);
-// For profiling and focused runs: THOTH_BENCH_ONLY=unary,stream,propagation,rss (default all);
+// For profiling and focused runs: THOTH_BENCH_ONLY=unary,stream,propagation,rss (default all),
+// THOTH_BENCH_RATES=1000,5000 (offered unary rates);
 // THOTH_BENCH_ENFORCER_FLAGS is passed to the enforcer child's node (e.g. --cpu-prof).
 const ONLY = new Set((process.env['THOTH_BENCH_ONLY'] ?? 'unary,stream,propagation,rss').split(','));
 const ENFORCER_FLAGS = (process.env['THOTH_BENCH_ENFORCER_FLAGS'] ?? '').split(' ').filter(Boolean);
@@ -42,7 +47,7 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const children: ChildProcess[] = [];
 
 function child(file: string, args: string[], nodeFlags: string[] = []): { process: ChildProcess; lines: AsyncIterator<string> } {
-  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', here(file), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', here(file), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   children.push(proc);
   const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
   return { process: proc, lines };
@@ -54,113 +59,59 @@ async function firstLine(lines: AsyncIterator<string>): Promise<string> {
   return next.value;
 }
 
+/** CPU time (user + system, µs) the enforcer child has used so far. */
+async function cpuMicros(c: { process: ChildProcess; lines: AsyncIterator<string> }): Promise<number> {
+  c.process.stdin!.write('cpu\n');
+  const { user, system } = JSON.parse(await firstLine(c.lines)) as NodeJS.CpuUsage;
+  return user + system;
+}
+
 const sorted = (xs: number[]) => Float64Array.from(xs).sort();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function metadataFor(calls: readonly BenchCall[]): Map<string, Metadata> {
-  const out = new Map<string, Metadata>();
-  for (const { token } of calls) {
-    if (out.has(token)) continue;
-    const m = new Metadata();
-    m.set('authorization', `Bearer ${token}`);
-    out.set(token, m);
-  }
-  return out;
-}
-
-/** Open loop: requests leave on schedule whatever the answers do; latency from each send to its answer. */
-async function openLoop(client: ReturnType<typeof createClient<typeof Enforcer>>, calls: readonly BenchCall[], auth: Map<string, Metadata>, rate: number, seconds: number) {
-  const total = Math.round(rate * seconds);
-  const latencies: number[] = [];
-  let errors = 0;
-  let sent = 0;
-  const pending: Promise<void>[] = [];
-  const started = process.hrtime.bigint();
-  while (sent < total) {
-    const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
-    const due = Math.min(total, Math.floor(elapsedS * rate));
-    for (; sent < due; sent++) {
-      const call = calls[sent % calls.length]!;
-      const t0 = process.hrtime.bigint();
-      pending.push(
-        client.decide(call.request, { metadata: auth.get(call.token)!, deadlineMs: 10_000 }).then(
-          () => void latencies.push(Number(process.hrtime.bigint() - t0) / 1e6),
-          () => void errors++,
-        ),
-      );
-    }
-    await new Promise((r) => setImmediate(r));
-  }
-  await Promise.all(pending);
-  const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
-  return { latencies: sorted(latencies), errors, achieved: latencies.length / elapsedS };
+/** Runs one load phase in a generator process of its own; returns its result and the enforcer's CPU during it. */
+async function load(enforcer: ReturnType<typeof child>, spec: LoadSpec): Promise<LoadResult & { enforcerCpuMicros: number }> {
+  const cpu0 = await cpuMicros(enforcer);
+  const generator = child('./decide-load-process.ts', [JSON.stringify(spec)]);
+  const result = JSON.parse(await firstLine(generator.lines)) as LoadResult;
+  const enforcerCpuMicros = (await cpuMicros(enforcer)) - cpu0;
+  return { ...result, enforcerCpuMicros };
 }
 
 async function benchDecide(): Promise<void> {
   const enforcer = child('./enforcer-process.ts', ['decide'], ENFORCER_FLAGS);
-  const { address } = JSON.parse(await firstLine(enforcer.lines)) as { address: string };
-  const channel = new Client(address, credentials.createInsecure());
-  const client = createClient(Enforcer, channel);
-  const calls = benchCalls('tenant-bench', benchPolicy(200), 5_000);
-  const auth = metadataFor(calls);
+  const { address, publicKey } = JSON.parse(await firstLine(enforcer.lines)) as { address: string; publicKey: string };
   try {
-    await openLoop(client, calls, auth, 2_000, 2); // warm-up: JIT, connection, caches
+    // Warm-up: JIT, connections, caches.
+    await load(enforcer, { kind: 'unary', address, publicKey, rate: 2_000, seconds: 2, connections: UNARY_CONNECTIONS });
     for (const rate of ONLY.has('unary') ? RATES : []) {
-      const r = await openLoop(client, calls, auth, rate, RATE_SECONDS);
-      report.add(`decide.unary.rate${rate}.p50_ms`, percentile(r.latencies, 50), 'ms');
-      report.add(`decide.unary.rate${rate}.p99_ms`, percentile(r.latencies, 99), 'ms');
-      report.add(`decide.unary.rate${rate}.max_ms`, r.latencies[r.latencies.length - 1] ?? 0, 'ms');
-      report.add(`decide.unary.rate${rate}.achieved_per_s`, r.achieved, 'per_s');
+      const r = await load(enforcer, { kind: 'unary', address, publicKey, rate, seconds: RATE_SECONDS, connections: UNARY_CONNECTIONS });
+      const latency = r.latencyMs ?? { p50: 0, p99: 0, max: 0 };
+      report.add(`decide.unary.rate${rate}.p50_ms`, latency.p50, 'ms');
+      report.add(`decide.unary.rate${rate}.p99_ms`, latency.p99, 'ms');
+      report.add(`decide.unary.rate${rate}.max_ms`, latency.max, 'ms');
+      report.add(`decide.unary.rate${rate}.achieved_per_s`, r.answered / r.seconds, 'per_s');
       report.add(`decide.unary.rate${rate}.errors`, r.errors, 'count');
+      report.add(`decide.unary.rate${rate}.receipts_verified`, r.verified, 'count');
+      report.add(`decide.unary.rate${rate}.generator_max_lag_ms`, r.maxSendLagMs ?? 0, 'ms');
+      report.add(`decide.unary.rate${rate}.enforcer_cpu_us_per_decision`, r.enforcerCpuMicros / Math.max(1, r.answered + r.errors), 'us');
+      report.add(`decide.unary.rate${rate}.generator_cpu_us_per_decision`, r.cpuMicros / Math.max(1, r.answered + r.errors), 'us');
       await sleep(500);
     }
-
-    // DecideStream: 4 pipelined streams, one agent each (the token is per stream).
-    const byAgent = new Map<string, BenchCall[]>();
-    for (const c of calls) byAgent.set(c.request.agentId, [...(byAgent.get(c.request.agentId) ?? []), c]);
-    const agents = [...byAgent.values()].sort((a, b) => b.length - a.length).slice(0, 4);
-    const perStream = 25_000;
-    // A connection of its own, so the unary overload phases (cancelled calls at 10k/s)
-    // leave nothing behind on the HTTP/2 session the streams measure.
-    const streamChannel = new Client(address, credentials.createInsecure());
-    const streamClient = createClient(Enforcer, streamChannel);
-    const runStreams = async (n: number) => {
-      const t0 = process.hrtime.bigint();
-      let answered = 0;
-      let failed = 0;
-      await Promise.all(
-        agents.map(async (agentCalls) => {
-          const stream = streamClient.decideStream({ metadata: auth.get(agentCalls[0]!.token)! });
-          const reading = (async () => {
-            for await (const answer of stream as AsyncIterable<DecideResponse>) if (answer.decisionId) answered++;
-          })();
-          reading.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
-          try {
-            for (let i = 0; i < n; i++) await stream.send(agentCalls[i % agentCalls.length]!.request);
-            stream.end();
-            await reading;
-          } catch (error) {
-            failed++;
-            process.stderr.write(`DecideStream failed: ${(error as Error).message}\n`);
-            await reading.catch(() => {});
-          }
-        }),
-      );
-      return { answered, failed, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
-    };
-    try {
-      if (ONLY.has('stream')) {
-        await runStreams(5_000);
-        const s = await runStreams(perStream);
-        report.add('decide.stream.throughput_per_s', s.answered / s.seconds, 'per_s');
-        report.add('decide.stream.decisions', s.answered, 'count');
-        report.add('decide.stream.failed_streams', s.failed, 'count');
-      }
-    } finally {
-      streamChannel.close();
+    if (ONLY.has('stream')) {
+      const spec = { kind: 'stream', address, publicKey, streams: STREAMS_DECIDE, connections: STREAM_CONNECTIONS, depth: STREAM_DEPTH } as const;
+      await load(enforcer, { ...spec, perStream: 10_000 });
+      const s = await load(enforcer, { ...spec, perStream: PER_STREAM });
+      report.add('decide.stream.throughput_per_s', s.answered / s.seconds, 'per_s');
+      report.add('decide.stream.decisions', s.answered, 'count');
+      report.add('decide.stream.errors', s.errors, 'count');
+      report.add('decide.stream.failed_streams', s.failedStreams ?? 0, 'count');
+      report.add('decide.stream.receipts_verified', s.verified, 'count');
+      report.add('decide.stream.enforcer_cpu_us_per_decision', s.enforcerCpuMicros / Math.max(1, s.answered), 'us');
+      report.add('decide.stream.enforcer_max_per_core_per_s', 1e6 / (s.enforcerCpuMicros / Math.max(1, s.answered)), 'per_s');
+      report.add('decide.stream.generator_cpu_us_per_decision', s.cpuMicros / Math.max(1, s.answered), 'us');
     }
   } finally {
-    channel.close();
     enforcer.process.kill('SIGTERM');
     await new Promise((r) => (enforcer.process.exitCode === null ? enforcer.process.once('exit', r) : r(undefined)));
   }
@@ -282,9 +233,11 @@ try {
   if (ONLY.has('propagation')) await benchPropagation();
   if (ONLY.has('rss')) await benchRss();
   report.note(
-    'Decide: enforcer in its own process with a 200-rule tenant policy; open-loop load from this (single) process over one HTTP/2 connection, achieved vs offered rate reported; latency from send to answer, receipt included ' +
-      '(receipt v2: the receipts answered in one event-loop turn, ≤ 256, share one Ed25519 signature over their Merkle root); the decision log is in-process (the answer never waits on Kafka). ' +
-      'DecideStream: 4 pipelined streams on a connection of their own. The machine has 2 cores shared by client, enforcer and whatever else runs: compare runs, not single figures.',
+    `Decide: the enforcer in its own process (200-rule tenant policy, in-process decision log: the answer never waits on Kafka); the load from a generator process of its own speaking gRPC over node:http2 with requests encoded in advance (as h2load/ghz would), every answer checked and 1 in 997 decoded with its receipt verified. ` +
+      `Unary: open loop over ${UNARY_CONNECTIONS} connections, requests leave on a 1 ms timer (no busy loop), latency from send to answer; achieved rate and the generator's lag behind its schedule reported. ` +
+      `DecideStream: ${STREAMS_DECIDE} streams (one agent each) on ${STREAM_CONNECTIONS} connections, ≤ ${STREAM_DEPTH} requests in flight per stream. ` +
+      '*_cpu_us_per_decision: process CPU (all threads) over the phase divided by decisions — steadier than wall-clock figures when others use the machine; enforcer_max_per_core_per_s = 1e6 / that. ' +
+      'Receipts v2: the receipts answered in one event-loop turn (≤ 256) share one Ed25519 signature over their Merkle root. The machine has 2 cores shared by generator, enforcer and whatever else runs: compare runs, not single figures.',
   );
   report.note(`propagation: publish (kill switch) → ACK received by the control plane, ${STREAMS} config streams from ${SUBSCRIBER_PROCESSES} processes on the same machine, each verifying and activating like an enforcer (20-rule policy, re-bound not recompiled); ${PROPAGATION_ROUNDS} rounds.`);
   report.write();

@@ -12,4 +12,16 @@ describe('uuidv7', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort()).toEqual(ids);
   });
+
+  it('spreads its random bits over every hex digit they own, for any time', () => {
+    const times = [0, 1, 0xfff, 0x1000, 2 ** 24 - 1, 2 ** 24, 1_764_000_000_123, 2 ** 48 - 1];
+    for (const t of times) {
+      const id = uuidv7(t);
+      expect(id.slice(0, 8) + id.slice(9, 13)).toBe(t.toString(16).padStart(12, '0'));
+    }
+    const seen = Array.from({ length: 36 }, () => new Set<string>());
+    for (let i = 0; i < 2_000; i++) [...uuidv7(1_764_000_000_123)].forEach((c, at) => seen[at]!.add(c));
+    // 12 time digits fixed; the version digit fixed; the variant digit one of 8, 9, a, b; every other digit random.
+    expect(seen.map((s) => s.size)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 16, 16, 16, 1, 4, 16, 16, 16, 1, ...Array(12).fill(16)]);
+  });
 });
