@@ -59,23 +59,23 @@ async function firstLine(lines: AsyncIterator<string>): Promise<string> {
   return next.value;
 }
 
-/** CPU time (user + system, µs) the enforcer child has used so far. */
-async function cpuMicros(c: { process: ChildProcess; lines: AsyncIterator<string> }): Promise<number> {
+/** CPU time (user + system, µs) the enforcer child has used so far, and its event-loop delay since the last ask. */
+async function enforcerUsage(c: { process: ChildProcess; lines: AsyncIterator<string> }): Promise<{ cpuMicros: number; loopDelayMs: { maxMs: number } }> {
   c.process.stdin!.write('cpu\n');
-  const { user, system } = JSON.parse(await firstLine(c.lines)) as NodeJS.CpuUsage;
-  return user + system;
+  const { user, system, loopDelay } = JSON.parse(await firstLine(c.lines)) as NodeJS.CpuUsage & { loopDelay: { maxMs: number } };
+  return { cpuMicros: user + system, loopDelayMs: loopDelay };
 }
 
 const sorted = (xs: number[]) => Float64Array.from(xs).sort();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs one load phase in a generator process of its own; returns its result and the enforcer's CPU during it. */
-async function load(enforcer: ReturnType<typeof child>, spec: LoadSpec): Promise<LoadResult & { enforcerCpuMicros: number }> {
-  const cpu0 = await cpuMicros(enforcer);
+async function load(enforcer: ReturnType<typeof child>, spec: LoadSpec): Promise<LoadResult & { enforcerCpuMicros: number; enforcerLoopDelayMs: { max: number } }> {
+  const before = await enforcerUsage(enforcer);
   const generator = child('./decide-load-process.ts', [JSON.stringify(spec)]);
   const result = JSON.parse(await firstLine(generator.lines)) as LoadResult;
-  const enforcerCpuMicros = (await cpuMicros(enforcer)) - cpu0;
-  return { ...result, enforcerCpuMicros };
+  const after = await enforcerUsage(enforcer);
+  return { ...result, enforcerCpuMicros: after.cpuMicros - before.cpuMicros, enforcerLoopDelayMs: { max: after.loopDelayMs.maxMs } };
 }
 
 async function benchDecide(): Promise<void> {
@@ -86,16 +86,20 @@ async function benchDecide(): Promise<void> {
     await load(enforcer, { kind: 'unary', address, publicKey, rate: 2_000, seconds: 2, connections: UNARY_CONNECTIONS });
     for (const rate of ONLY.has('unary') ? RATES : []) {
       const r = await load(enforcer, { kind: 'unary', address, publicKey, rate, seconds: RATE_SECONDS, connections: UNARY_CONNECTIONS });
-      const latency = r.latencyMs ?? { p50: 0, p99: 0, max: 0 };
+      const latency = r.latencyMs ?? { p50: 0, p90: 0, p99: 0, max: 0, within2Ms: 0 };
       report.add(`decide.unary.rate${rate}.p50_ms`, latency.p50, 'ms');
+      report.add(`decide.unary.rate${rate}.p90_ms`, latency.p90, 'ms');
       report.add(`decide.unary.rate${rate}.p99_ms`, latency.p99, 'ms');
       report.add(`decide.unary.rate${rate}.max_ms`, latency.max, 'ms');
+      report.add(`decide.unary.rate${rate}.within_2ms_ratio`, latency.within2Ms, 'ratio');
       report.add(`decide.unary.rate${rate}.achieved_per_s`, r.answered / r.seconds, 'per_s');
       report.add(`decide.unary.rate${rate}.errors`, r.errors, 'count');
       report.add(`decide.unary.rate${rate}.receipts_verified`, r.verified, 'count');
       report.add(`decide.unary.rate${rate}.generator_max_lag_ms`, r.maxSendLagMs ?? 0, 'ms');
       report.add(`decide.unary.rate${rate}.enforcer_cpu_us_per_decision`, r.enforcerCpuMicros / Math.max(1, r.answered + r.errors), 'us');
       report.add(`decide.unary.rate${rate}.generator_cpu_us_per_decision`, r.cpuMicros / Math.max(1, r.answered + r.errors), 'us');
+      report.add(`decide.unary.rate${rate}.enforcer_loop_delay_max_ms`, r.enforcerLoopDelayMs.max, 'ms');
+      report.add(`decide.unary.rate${rate}.generator_loop_delay_max_ms`, r.loopDelayMs.max, 'ms');
       await sleep(500);
     }
     if (ONLY.has('stream')) {
