@@ -10,6 +10,7 @@ import { CredentialUsageHook } from './ingest/credential-usage.hook.js';
 import { BaselinesProjection } from './projections/baselines.projection.js';
 import { BaselinesRepository } from './projections/baselines.repository.js';
 import { CredentialUsageRepository } from './projections/credential-usage.repository.js';
+import { ClassifyCredentialUsageHandler } from './queries/classify-credential-usage/classify-credential-usage.handler.js';
 import { GetCredentialInventoryHandler } from './queries/get-credential-inventory/get-credential-inventory.handler.js';
 import { ListBaselinesHandler } from './queries/list-baselines/list-baselines.handler.js';
 import { BaselineScheduler, TrialEndedBaselineTrigger } from './scheduler/baseline-scheduler.js';
@@ -30,6 +31,7 @@ import { BaselineScheduler, TrialEndedBaselineTrigger } from './scheduler/baseli
     BaselinesProjection,
     LearnBaselinesHandler,
     GetCredentialInventoryHandler,
+    ClassifyCredentialUsageHandler,
     ListBaselinesHandler,
     BaselineScheduler,
     TrialEndedBaselineTrigger,

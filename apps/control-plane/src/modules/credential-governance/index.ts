@@ -1,6 +1,10 @@
 // What credential governance offers the rest: the module, the baselines the snapshot builder
-// ships, and the scheduler tests drive.
+// ships, the scheduler tests drive, and the inventory of a window's usage (the shadow report's
+// credential findings).
 export { CredentialGovernanceModule } from './credential-governance.module.js';
 export { BaselinesRepository } from './projections/baselines.repository.js';
 export { BaselineScheduler, LEARN_INTERVAL_MS } from './scheduler/baseline-scheduler.js';
 export type { StoredBaseline } from './domain/baseline.js';
+export { ClassifyCredentialUsageQuery } from './queries/classify-credential-usage/classify-credential-usage.query.js';
+export { UsageTally } from './domain/credential-usage.js';
+export { INVENTORY_FINDINGS, type InventoryEntry, type InventoryFinding } from './domain/credential-inventory.js';

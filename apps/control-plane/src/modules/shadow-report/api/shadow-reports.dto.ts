@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { INVENTORY_FINDINGS, type InventoryFinding } from '../../credential-governance/index.js';
 import { MAX_POLICY_BYTES } from '../../policies/domain/policy-source.js';
+import { LISTED_CREDENTIAL_FINDINGS } from '../domain/credential-findings.js';
 import { VIEW_LINK_DEFAULT_SECONDS, VIEW_LINK_MAX_SECONDS } from '../domain/view-link.js';
 
 // Bodies and query strings are strict: an unknown field is a 400 naming its path. Windows are
@@ -42,6 +44,7 @@ export const RunPolicyReplayBody = z.strictObject({
 // Responses (documentation: the OpenAPI document shows them).
 
 const Count = z.number().int();
+const Finding = z.enum(INVENTORY_FINDINGS as [InventoryFinding, ...InventoryFinding[]]);
 const Severity = z.enum(['unspecified', 'low', 'medium', 'high', 'critical']);
 const Activity = z.object({
   key: z.string(),
@@ -127,6 +130,29 @@ export const ShadowReportBody = z.object({
         baseline: z.array(z.string()),
       }),
     ),
+    findings: z
+      .object({
+        counts: z.record(Finding, Count).describe('Credentials with each finding in the window'),
+        items: z
+          .array(
+            z.object({
+              kind: Finding,
+              fingerprint: z.string().describe('SHA-256 of the credential (hex)'),
+              credential: z.object({ id: z.uuid(), name: z.string(), status: z.enum(['active', 'revoked']) }).nullable().describe('As registered now; null when unknown'),
+              since: z.string().nullable().describe('When it was revoked, expired or rotated out (for those kinds)'),
+              agents: z
+                .array(z.object({ agent: z.string(), linked: z.boolean().nullable(), calls: Count, firstSeen: z.string(), lastSeen: z.string() }))
+                .describe('For unlinked_agent the agents it is not linked to; otherwise every agent that used it'),
+              calls: Count,
+              firstSeen: z.string(),
+              lastSeen: z.string(),
+            }),
+          )
+          .describe(`One per credential and finding, by kind then most calls; at most ${LISTED_CREDENTIAL_FINDINGS}`),
+        unlisted: Count,
+      })
+      .optional()
+      .describe('The credential inventory over the window: unknown, shared, revoked/expired/rotated-out still in use, used by an agent it is not linked to. Absent from reports generated before it was added'),
   }),
   riskiestActions: z.array(
     z.object({

@@ -9,7 +9,7 @@ const WINDOW = { from: new Date(T0), to: new Date(T0 + 7 * DAY) };
 function report(records: readonly DecisionRecord[], window = WINDOW): ShadowReport {
   const builder = new ShadowReportBuilder(window);
   for (const r of records) builder.add(r);
-  return builder.build(new Date(T0 + 7 * DAY), undefined);
+  return builder.build(new Date(T0 + 7 * DAY), undefined, []);
 }
 
 describe('shadow report numbers', () => {

@@ -1,4 +1,6 @@
+import type { InventoryEntry } from '../../credential-governance/domain/credential-inventory.js';
 import type { DecisionOutcome, DecisionRecord } from '../../decisions/domain/decision-record.js';
+import { credentialFindings, type CredentialFindings } from './credential-findings.js';
 import { blockingRules, isBlocked, isRefused, networkOf, SEVERITY_RANK, type RecordedSeverity } from './decision-facts.js';
 import { PolicyRecommender, type CurrentPolicy, type RecommendedPolicy } from './recommended-policy.js';
 import { dayLabels, DAY_MS, HOUR_MS, timeAxes, type ReportWindow, type TimeAxes } from './report-window.js';
@@ -128,7 +130,12 @@ export interface ShadowReport {
   readonly activity: { readonly agents: ActivityDimension; readonly tools: ActivityDimension; readonly credentials: ActivityDimension; readonly resources: ActivityDimension };
   /** Calls that were blocked (deny) or would have been (would_deny), by the rule that did it. */
   readonly wouldBlock: { readonly calls: number; readonly wouldDeny: number; readonly denied: number; readonly byRule: readonly BlockedRule[] };
-  readonly credentials: { readonly sharedByAgents: readonly SharedCredential[]; readonly newLocations: readonly NewLocation[] };
+  readonly credentials: {
+    readonly sharedByAgents: readonly SharedCredential[];
+    readonly newLocations: readonly NewLocation[];
+    /** The credential inventory's findings over the window; absent from reports generated before they were added. */
+    readonly findings?: CredentialFindings;
+  };
   readonly riskiestActions: readonly RiskyAction[];
   readonly riskScoring: typeof RISK_POINTS;
   readonly recommendedPolicy: RecommendedPolicy;
@@ -242,7 +249,8 @@ export class ShadowReportBuilder {
     this.#recommender.add(record);
   }
 
-  build(generatedAt: Date, currentPolicy: CurrentPolicy | undefined): ShadowReport {
+  /** `credentialInventory`: the window's credential usage as credential governance classified it. */
+  build(generatedAt: Date, currentPolicy: CurrentPolicy | undefined, credentialInventory: readonly InventoryEntry[]): ShadowReport {
     const iso = (ms: number) => new Date(ms).toISOString();
     const t = this.#totals;
     const shared = this.#sharedCredentials();
@@ -318,7 +326,7 @@ export class ShadowReportBuilder {
         resources: this.#dimension('resources'),
       },
       wouldBlock: { calls: t.wouldDeny + t.denied, wouldDeny: t.wouldDeny, denied: t.denied, byRule },
-      credentials: { sharedByAgents: shared, newLocations },
+      credentials: { sharedByAgents: shared, newLocations, findings: credentialFindings(credentialInventory) },
       riskiestActions,
       riskScoring: RISK_POINTS,
       recommendedPolicy: this.#recommender.recommend(this.#window, currentPolicy),

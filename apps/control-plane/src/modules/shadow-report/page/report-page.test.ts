@@ -1,17 +1,21 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ShadowReportBuilder } from '../domain/shadow-report.js';
+import { buildInventory, type UsageRecord } from '../../credential-governance/domain/credential-inventory.js';
+import { ShadowReportBuilder, type ShadowReport } from '../domain/shadow-report.js';
 import { decision, DAY, denyRule, HOUR, T0, wouldDeny } from '../domain/test-fixtures.js';
 import { renderReportPage, REPORT_PAGE_CSP } from './report-page.js';
 import { niceMax } from './svg-charts.js';
 
 const META = { reportId: '0b5f3f0e-6f7e-4a55-9f57-3a8f00000001', trigger: 'trial_ended' as const, generatedBy: 'system:trial-scheduler' };
 
-function render(records: Parameters<ShadowReportBuilder['add']>[0][]): string {
+function build(records: Parameters<ShadowReportBuilder['add']>[0][], usage: readonly UsageRecord[] = []): ShadowReport {
   const builder = new ShadowReportBuilder({ from: new Date(T0), to: new Date(T0 + 7 * DAY) });
   for (const r of records) builder.add(r);
-  return renderReportPage(builder.build(new Date(T0 + 7 * DAY), undefined), META);
+  const revoked = { credentialId: '0b5f3f0e-6f7e-4a55-9f57-3a8f000000aa', name: 'Billing <prod>', kind: 'api_key', provider: 'stripe', status: 'revoked' as const, expiresAt: null };
+  const credentials = [{ ...revoked, revokedAt: new Date(T0), linkedAgentIds: [], fingerprints: [{ fingerprint: 'b'.repeat(64), rotatedOutAt: null }] }];
+  return builder.build(new Date(T0 + 7 * DAY), undefined, buildInventory(usage, credentials, []));
 }
+const render = (records: Parameters<ShadowReportBuilder['add']>[0][], usage: readonly UsageRecord[] = []) => renderReportPage(build(records, usage), META);
 
 describe('the report page', () => {
   const hostile = '<script>alert(1)</script>';
@@ -68,6 +72,44 @@ describe('the report page', () => {
     const details = /<details class="switch"[\s\S]*?<\/details>/.exec(html)![0];
     expect(details).toContain('curl -X PUT "$THOTH/v1/tenant/mode"');
     expect(details).toContain('{"mode":"enforce"}');
+  });
+});
+
+describe('the credential findings section', () => {
+  const use = (fingerprint: string, agentId: string, calls: number): UsageRecord => ({
+    fingerprint,
+    agentId,
+    firstSeenAt: new Date(T0 + HOUR),
+    lastSeenAt: new Date(T0 + 2 * HOUR),
+    calls,
+    denied: 0,
+    regions: [],
+    lastDecisionId: 'd-1',
+  });
+  const html = render([decision({ at: T0 })], [use('a'.repeat(64), '<b>bot</b>', 3), use('b'.repeat(64), 'crm-agent', 4)]);
+  const section = /<section aria-labelledby="credential-findings"[\s\S]*?<\/section>/.exec(html)![0];
+
+  it('lists each finding with its kind, shortened fingerprint, registered name, agents, first and last seen and calls', () => {
+    const rows = section.match(/<tr data-finding[\s\S]*?<\/tr>/g) ?? [];
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toContain('data-finding="unknown"');
+    expect(rows[0]).toContain(`<code title="${'a'.repeat(64)}">${'a'.repeat(16)}…</code> <span class="note">unregistered</span>`);
+    expect(rows[0]).toContain('&lt;b&gt;bot&lt;/b&gt; (3)');
+    expect(rows[1]).toContain('data-finding="revoked_in_use"');
+    expect(rows[1]).toContain('Used after revocation <span class="note">since 2026-03-02 00:00</span>');
+    expect(rows[1]).toContain('Billing &lt;prod&gt;');
+    expect(rows[1]).toContain('<td>2026-03-02 01:00</td><td>2026-03-02 02:00</td><td class="num">4</td>');
+    // Shortened in the text; in full only in attributes (the tooltip).
+    expect(section.replace(/<[^>]*>/g, '')).not.toContain('b'.repeat(17));
+    expect(section).toContain('data-testid="finding-count-revoked_in_use">Used after revocation: <strong>1</strong>');
+    expect(section).toContain('data-testid="table-credential-findings"');
+  });
+
+  it('says when there is none, and when the report predates findings', () => {
+    expect(render([decision({ at: T0 })])).toContain('data-testid="no-credential-findings"');
+    const old = build([decision({ at: T0 })]);
+    const { findings: _, ...credentials } = old.credentials;
+    expect(renderReportPage({ ...old, credentials }, META)).toContain('data-testid="credential-findings-absent"');
   });
 });
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { InventoryFinding } from '../../credential-governance/domain/credential-inventory.js';
 import type { ActivityDimension, ShadowReport } from '../domain/shadow-report.js';
 import { bars, escapeHtml as h, formatNumber as n, horizontalBars, stackedBars, type Series } from './svg-charts.js';
 
@@ -117,6 +118,7 @@ ${switchToEnforce()}
 ${activitySection(report)}
 ${wouldBlockSection(report)}
 ${credentialsSection(report)}
+${credentialFindingsSection(report)}
 ${riskSection(report)}
 ${recommendationSection(report)}
 </main>
@@ -265,6 +267,41 @@ ${shared}
 <h3>Used from a new location</h3>
 <p class="note">A credential's baseline is the regions and networks (IPv4 /24, IPv6 /48) it was used from in the 24 hours after its first call in the window; a region or network first seen after that is new.</p>
 ${fresh}
+</section>`;
+}
+
+const FINDINGS: Record<InventoryFinding, string> = {
+  unknown: 'Unknown (not registered)',
+  shared: 'Shared by several agents',
+  revoked_in_use: 'Used after revocation',
+  expired_in_use: 'Used after expiry',
+  rotated_out_in_use: 'Used after rotation',
+  unlinked_agent: 'Used by an agent it is not linked to',
+};
+
+function credentialFindingsSection(report: ShadowReport): string {
+  const findings = report.credentials.findings;
+  const at = (iso: string) => h(iso.slice(0, 16).replace('T', ' '));
+  const body =
+    findings === undefined
+      ? '<p data-testid="credential-findings-absent">This report was generated before credential findings were added to reports; generate a new one.</p>'
+      : findings.items.length === 0
+        ? '<p data-testid="no-credential-findings">No finding: every credential used was registered, linked to the agents that used it, used by one agent, and valid when used.</p>'
+        : `<ul class="legend" data-testid="credential-finding-counts">${(Object.keys(FINDINGS) as InventoryFinding[])
+            .map((kind) => `<li data-testid="finding-count-${kind}">${h(FINDINGS[kind])}: <strong>${n(findings.counts[kind])}</strong></li>`)
+            .join('')}</ul>
+<table data-testid="table-credential-findings"><thead><tr><th scope="col">Finding</th><th scope="col">Credential</th><th scope="col">Agents (calls)</th><th scope="col">First seen</th><th scope="col">Last seen</th><th scope="col" class="num">Calls</th></tr></thead><tbody>
+${findings.items
+  .map(
+    (f) => `<tr data-finding="${h(f.kind)}" data-fingerprint="${h(f.fingerprint)}"><td>${h(FINDINGS[f.kind])}${f.since ? ` <span class="note">since ${at(f.since)}</span>` : ''}</td><th scope="row"><code title="${h(f.fingerprint)}">${h(f.fingerprint.slice(0, 16))}…</code>${f.credential ? ` ${h(f.credential.name)}` : ' <span class="note">unregistered</span>'}</th><td>${f.agents.map((a) => `${h(a.agent)} (${n(a.calls)})`).join('; ')}</td><td>${at(f.firstSeen)}</td><td>${at(f.lastSeen)}</td><td class="num">${n(f.calls)}</td></tr>`,
+  )
+  .join('\n')}
+</tbody></table>
+${findings.unlisted > 0 ? `<p class="note">${n(findings.unlisted)} more finding(s) not listed; GET /v1/credentials/inventory has them all.</p>` : ''}`;
+  return `<section aria-labelledby="credential-findings" data-testid="section-credential-findings">
+<h2 id="credential-findings">Credential findings</h2>
+<p class="note">The credential inventory over the window, against the credentials and agents as registered when the report was generated: credentials nobody registered, used by several agents, still used after they were revoked, expired or rotated out, or used by an agent they are not linked to. Fingerprints are SHA-256 (the full value is in the JSON report).</p>
+${body}
 </section>`;
 }
 

@@ -2,8 +2,9 @@ import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { AgentsRepository } from '../../../agents/projections/agents.repository.js';
 import { CredentialsRepository } from '../../../credentials/projections/credentials.repository.js';
-import { buildInventory, summarize } from '../../domain/credential-inventory.js';
+import { summarize } from '../../domain/credential-inventory.js';
 import { CredentialUsageRepository } from '../../projections/credential-usage.repository.js';
+import { inventoryOf } from '../inventory-of.js';
 import { GetCredentialInventoryQuery, type CredentialInventoryPage } from './get-credential-inventory.query.js';
 
 /**
@@ -20,22 +21,7 @@ export class GetCredentialInventoryHandler implements IQueryHandler<GetCredentia
   ) {}
 
   async execute({ tenantId, options }: GetCredentialInventoryQuery): Promise<CredentialInventoryPage> {
-    const [usage, credentials, agents] = await Promise.all([this.usage.list(tenantId), this.credentials.list(tenantId, {}), this.agents.list(tenantId, {})]);
-    const inventory = buildInventory(
-      usage,
-      credentials.map(({ credential: c, agents: links, fingerprints }) => ({
-        credentialId: c.credentialId,
-        name: c.name,
-        kind: c.kind,
-        provider: c.provider,
-        status: c.status,
-        expiresAt: c.expiresAt,
-        revokedAt: c.revokedAt,
-        linkedAgentIds: links.map((l) => l.agentId),
-        fingerprints: fingerprints.map((f) => ({ fingerprint: f.fingerprint, rotatedOutAt: f.rotatedOutAt })),
-      })),
-      agents.map((a) => ({ agentId: a.agentId, name: a.name })),
-    );
+    const inventory = await inventoryOf(tenantId, await this.usage.list(tenantId), this.credentials, this.agents);
     const { finding, after, limit } = options;
     const selected = inventory.filter((e) => (finding === undefined || e.findings.includes(finding)) && (after === undefined || e.fingerprint > after));
     const items = selected.slice(0, limit);

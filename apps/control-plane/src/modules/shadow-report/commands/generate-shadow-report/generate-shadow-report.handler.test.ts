@@ -1,7 +1,10 @@
 import type { NewShadowReportRow } from '@thoth/db';
+import type { QueryBus } from '@nestjs/cqrs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../../platform/clock/clock.js';
+import { buildInventory } from '../../../credential-governance/domain/credential-inventory.js';
+import type { ClassifyCredentialUsageQuery } from '../../../credential-governance/index.js';
 import type { DecisionRecordsRepository } from '../../../decisions/index.js';
 import type { PoliciesRepository } from '../../../policies/projections/policies.repository.js';
 import type { TenantsRepository } from '../../../tenants/projections/tenants.repository.js';
@@ -11,7 +14,7 @@ import type { ShadowReportsRepository } from '../../storage/shadow-reports.repos
 import { GenerateShadowReportCommand } from './generate-shadow-report.command.js';
 import { GenerateShadowReportHandler } from './generate-shadow-report.handler.js';
 
-const RECORDS = [decision({ at: T0 + DAY }), decision({ at: T0 + 2 * DAY }), wouldDeny({ at: T0 + 3 * DAY, tool: 'db.drop_table' }, denyRule('no-drops', 'critical'))];
+const RECORDS = [decision({ at: T0 + DAY }), decision({ at: T0 + 2 * DAY, agentId: 'report-agent' }), wouldDeny({ at: T0 + 3 * DAY, tool: 'db.drop_table' }, denyRule('no-drops', 'critical'))];
 
 function handler(now: number, tenant: { signedUpAt: Date; trialEndsAt: Date } | null = { signedUpAt: new Date(T0), trialEndsAt: new Date(T0 + 7 * DAY) }) {
   const stored: NewShadowReportRow[] = [];
@@ -26,7 +29,15 @@ function handler(now: number, tenant: { signedUpAt: Date; trialEndsAt: Date } | 
   const policies = { findCurrent: async () => undefined } as unknown as PoliciesRepository;
   const reports = { insert: async (row: NewShadowReportRow) => void stored.push(row) } as unknown as ShadowReportsRepository;
   const clock: Clock = { now: () => new Date(now) };
-  return { h: new GenerateShadowReportHandler(decisions, tenants, policies, reports, clock, pino({ level: 'silent' })), stored, windows };
+  // Credential governance as the bus answers: nothing registered, so every credential is unknown.
+  const classified: ClassifyCredentialUsageQuery[] = [];
+  const queries = {
+    async execute(q: ClassifyCredentialUsageQuery) {
+      classified.push(q);
+      return buildInventory(q.usage, [], []);
+    },
+  } as unknown as QueryBus;
+  return { h: new GenerateShadowReportHandler(decisions, tenants, policies, reports, clock, pino({ level: 'silent' }), queries), stored, windows, classified };
 }
 
 describe('GenerateShadowReportHandler', () => {
@@ -77,5 +88,24 @@ describe('GenerateShadowReportHandler', () => {
     const none = handler(T0, null);
     await expect(none.h.execute(new GenerateShadowReportCommand(TENANT, 'on_demand', 'key:1'))).rejects.toMatchObject({ code: 'tenant.not_found' });
     expect([...stored, ...none.stored]).toEqual([]);
+  });
+
+  it("has credential governance classify the window's usage, and stores its findings in the report", async () => {
+    const given = handler(T0 + 30 * DAY);
+    await given.h.execute(new GenerateShadowReportCommand(TENANT, 'on_demand', 'key:1', { from: new Date(T0 + 2 * DAY), to: new Date(T0 + 4 * DAY) }));
+    expect(given.classified.map((q) => [q.tenantId, q.usage.map((u) => [u.agentId, u.calls, u.firstSeenAt.getTime()])])).toEqual([
+      [
+        TENANT,
+        [
+          ['crm-agent', 1, T0 + 3 * DAY],
+          ['report-agent', 1, T0 + 2 * DAY],
+        ],
+      ],
+    ]);
+    const findings = (given.stored[0]!.report as ShadowReport).credentials.findings!;
+    expect(findings.items.map((f) => [f.kind, f.calls, f.agents.map((a) => a.agent)])).toEqual([
+      ['unknown', 2, ['crm-agent', 'report-agent']],
+      ['shared', 2, ['crm-agent', 'report-agent']],
+    ]);
   });
 });

@@ -1,10 +1,11 @@
 import { Inject } from '@nestjs/common';
-import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Clock } from '../../../../platform/clock/clock.js';
 import { LOGGER } from '../../../../platform/tokens.js';
 import { DomainError } from '../../../../shared/domain/domain-error.js';
+import { ClassifyCredentialUsageQuery, UsageTally } from '../../../credential-governance/index.js';
 import { DecisionRecordsRepository } from '../../../decisions/index.js';
 import { PoliciesRepository } from '../../../policies/projections/policies.repository.js';
 import { TenantsRepository } from '../../../tenants/projections/tenants.repository.js';
@@ -20,7 +21,8 @@ export const MAX_REPORT_DECISIONS = 2_000_000;
 
 /**
  * Reads the window's decisions from the read model, builds the report (with the recommended
- * policy, which keeps the guardrails of the policy in force) and stores it, once.
+ * policy, which keeps the guardrails of the policy in force, and the credential findings, which
+ * credential governance classifies from the window's usage) and stores it, once.
  */
 @CommandHandler(GenerateShadowReportCommand)
 export class GenerateShadowReportHandler implements ICommandHandler<GenerateShadowReportCommand> {
@@ -31,6 +33,7 @@ export class GenerateShadowReportHandler implements ICommandHandler<GenerateShad
     @Inject(ShadowReportsRepository) private readonly reports: ShadowReportsRepository,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(QueryBus) private readonly queries: QueryBus,
   ) {}
 
   async execute({ tenantId, trigger, actor, window: asked }: GenerateShadowReportCommand): Promise<{ reportId: string }> {
@@ -40,7 +43,11 @@ export class GenerateShadowReportHandler implements ICommandHandler<GenerateShad
     const now = this.clock.now();
     const window = checkWindow(asked ?? defaultWindow(tenant, now, trigger === 'trial_ended'));
     const builder = new ShadowReportBuilder(window);
-    const complete = await readDecisionWindow(this.decisions, tenantId, window, MAX_REPORT_DECISIONS, (r) => builder.add(r));
+    const usage = new UsageTally();
+    const complete = await readDecisionWindow(this.decisions, tenantId, window, MAX_REPORT_DECISIONS, (r) => {
+      builder.add(r);
+      usage.add(r);
+    });
     if (!complete) {
       throw new ShadowReportError(
         'shadow_report.too_many_decisions',
@@ -49,8 +56,8 @@ export class GenerateShadowReportHandler implements ICommandHandler<GenerateShad
         '/window',
       );
     }
-    const current = await this.policies.findCurrent(tenantId);
-    const report = builder.build(now, current ? { version: current.current.version, format: current.current.format, source: current.current.source } : undefined);
+    const [current, inventory] = await Promise.all([this.policies.findCurrent(tenantId), this.queries.execute(new ClassifyCredentialUsageQuery(tenantId, usage.deltas()))]);
+    const report = builder.build(now, current ? { version: current.current.version, format: current.current.format, source: current.current.source } : undefined, inventory);
     const reportId = randomUUID();
     await this.reports.insert({
       reportId,
