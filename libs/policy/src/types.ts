@@ -167,6 +167,23 @@ export interface CredentialBinding {
   readonly onViolation?: CredentialViolationAction;
 }
 
+/** Why a credential fingerprint may no longer be used. */
+export type RevocationReason = 'revoked' | 'expired' | 'rotated_out';
+
+/**
+ * A credential fingerprint refused from `at` on, whatever the bindings and the document's
+ * `credentials` section say (`onViolation`, `unbound`, `mode`): the call is denied when the
+ * tenant enforces, a would-deny in shadow mode. Compared at decision time, so an expiry in
+ * the future starts refusing at that instant without a new tenant context.
+ */
+export interface RevokedCredential {
+  /** SHA-256 fingerprint (any form `canonicalFingerprint` folds). */
+  readonly fingerprint: string;
+  readonly reason: RevocationReason;
+  /** Epoch ms: when it was revoked, rotated out, or expires. */
+  readonly at: number;
+}
+
 /** Whose usage a baseline describes: a credential (by fingerprint) or an agent (by id). */
 export type BaselineSubject = 'credential' | 'agent';
 
@@ -197,8 +214,8 @@ export interface Baseline {
 
 /**
  * The per-tenant context the control plane compiles with the policy: tenant mode, the
- * agent directory (status = kill switch, labels, environment), credential bindings and
- * learned baselines.
+ * agent directory (status = kill switch, labels, environment), credential bindings,
+ * learned baselines and revoked credentials.
  * Bind it with `compilePolicy(doc, {tenant})` or, reusing a compiled document,
  * `bindTenant(policy, tenant)` (cheap: no CEL is recompiled).
  */
@@ -210,6 +227,8 @@ export interface TenantContext {
   readonly credentials?: readonly CredentialBinding[];
   /** Checked by the document's `drift` section (none: no drift is checked). The last one for a subject wins. */
   readonly baselines?: readonly Baseline[];
+  /** Refused fingerprints; for one named twice the earliest `at` wins. */
+  readonly revokedCredentials?: readonly RevokedCredential[];
 }
 
 /** Compile-time bounds on expressions and documents. */

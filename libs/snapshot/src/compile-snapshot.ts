@@ -1,7 +1,9 @@
+import { timestampMs } from '@bufbuild/protobuf/wkt';
 import {
   AgentStatus,
   BaselineSubject,
   PolicyFormat,
+  RevocationReason,
   TenantMode,
   type EnforcerConfig,
 } from '@thoth/contracts';
@@ -44,7 +46,11 @@ function hoursOf(mask: number): number[] {
   return hours;
 }
 
-/** The tenant context (mode, agent directory, credential bindings, learned baselines) a snapshot carries. */
+/**
+ * The tenant context a snapshot carries: mode, agent directory, credential bindings,
+ * learned baselines, and the fingerprints to refuse (revoked, rotated out, and the
+ * bindings' expiries).
+ */
 export function tenantContextOf(config: EnforcerConfig): TenantContext {
   const nonEmpty = (list: readonly string[]) => (list.length > 0 ? list : undefined);
   return {
@@ -64,6 +70,16 @@ export function tenantContextOf(config: EnforcerConfig): TenantContext {
         ...(cidrs ? { cidrs } : {}),
       };
     }),
+    revokedCredentials: [
+      ...config.revokedCredentials.map((r) => ({
+        fingerprint: r.credentialFingerprint,
+        reason: r.reason === RevocationReason.ROTATED_OUT ? ('rotated_out' as const) : ('revoked' as const),
+        // No time: refused since the epoch (a snapshot that forgets it fails closed).
+        at: r.since === undefined ? 0 : timestampMs(r.since),
+      })),
+      // Expiry is compared at decision time: the credential starts failing at that instant.
+      ...config.credentialBindings.flatMap((b) => (b.expiresAt === undefined ? [] : [{ fingerprint: b.credentialFingerprint, reason: 'expired' as const, at: timestampMs(b.expiresAt) }])),
+    ],
     // An unspecified subject is left out (the policy engine would refuse it).
     baselines: config.baselines
       .filter((b) => b.subjectKind === BaselineSubject.CREDENTIAL || b.subjectKind === BaselineSubject.AGENT)

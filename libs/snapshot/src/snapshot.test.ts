@@ -1,7 +1,9 @@
 import { create, toBinary } from '@bufbuild/protobuf';
-import { AgentStatus, EnforcerConfigSchema, Outcome, PolicyFormat, TenantMode } from '@thoth/contracts';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import { AgentStatus, EnforcerConfigSchema, Outcome, PolicyFormat, RevocationReason, TenantMode } from '@thoth/contracts';
+import { WindowState, decide } from '@thoth/policy';
 import { describe, expect, it } from 'vitest';
-import { compileSnapshot, generateSigningKey, keyring, openSnapshot, receiptSigningPayload, signReceipt, signSnapshot, signerFromSeed, snapshotContentHash, verifierFromPublicKey, verifyReceipt } from './index.js';
+import { compileSnapshot, tenantContextOf, generateSigningKey, keyring, openSnapshot, receiptSigningPayload, signReceipt, signSnapshot, signerFromSeed, snapshotContentHash, verifierFromPublicKey, verifyReceipt } from './index.js';
 
 const signer = signerFromSeed(generateSigningKey());
 const trusted = keyring([verifierFromPublicKey(signer.publicKey)]);
@@ -48,6 +50,59 @@ describe('snapshots', () => {
     expect(compiled.ok).toBe(true);
     const bad = compileSnapshot(create(EnforcerConfigSchema, { ...config, policy: { content: new TextEncoder().encode('kind: Nope') } }));
     expect(bad).toMatchObject({ ok: false, code: 'POLICY_INVALID' });
+  });
+});
+
+describe('revoked credentials in snapshots', () => {
+  const fp = (c: string) => c.repeat(64);
+  const ts = (iso: string) => timestampFromMs(Date.parse(iso));
+  const withRevoked = {
+    ...config,
+    credentialBindings: [
+      { credentialId: 'c1', credentialFingerprint: fp('a'), agentIds: ['b'], expiresAt: ts('2026-12-01T00:00:00Z') },
+      { credentialId: 'c2', credentialFingerprint: fp('d'), agentIds: ['b'] },
+    ],
+    revokedCredentials: [
+      { credentialId: 'c3', credentialFingerprint: fp('e'), reason: RevocationReason.REVOKED, since: ts('2026-11-20T10:00:00Z') },
+      { credentialId: 'c1', credentialFingerprint: fp('b'), reason: RevocationReason.ROTATED_OUT, since: ts('2026-11-21T08:30:00Z') },
+      { credentialId: 'c4', credentialFingerprint: fp('f'), reason: RevocationReason.UNSPECIFIED },
+    ],
+  };
+
+  it('hash equally in any order, and differently when a revocation changes', () => {
+    const signed = signSnapshot(withRevoked, signer).config;
+    expect(signed.revokedCredentials.map((r) => r.credentialFingerprint)).toEqual([fp('b'), fp('e'), fp('f')]);
+    const reordered = signSnapshot({ ...withRevoked, revokedCredentials: [...withRevoked.revokedCredentials].reverse() }, signer).config;
+    expect(reordered.contentHash).toBe(signed.contentHash);
+    const opened = openSnapshot(signSnapshot(withRevoked, signer).signed, trusted);
+    expect(opened.ok && opened.config.revokedCredentials).toEqual(signed.revokedCredentials);
+    const later = { ...withRevoked, revokedCredentials: [{ ...withRevoked.revokedCredentials[0]!, since: ts('2026-11-20T10:00:01Z') }, ...withRevoked.revokedCredentials.slice(1)] };
+    expect(signSnapshot(later, signer).config.contentHash).not.toBe(signed.contentHash);
+    const unbound = { ...withRevoked, credentialBindings: [{ ...withRevoked.credentialBindings[0]!, expiresAt: undefined }, withRevoked.credentialBindings[1]!] };
+    expect(signSnapshot(unbound, signer).config.contentHash).not.toBe(signed.contentHash);
+  });
+
+  it('reach the tenant context: revoked and rotated-out since their time, expiry from the binding, an unset reason or time failing closed', () => {
+    const tenant = tenantContextOf(create(EnforcerConfigSchema, withRevoked));
+    expect(tenant.revokedCredentials).toEqual([
+      { fingerprint: fp('e'), reason: 'revoked', at: Date.parse('2026-11-20T10:00:00Z') },
+      { fingerprint: fp('b'), reason: 'rotated_out', at: Date.parse('2026-11-21T08:30:00Z') },
+      { fingerprint: fp('f'), reason: 'revoked', at: 0 },
+      { fingerprint: fp('a'), reason: 'expired', at: Date.parse('2026-12-01T00:00:00Z') },
+    ]);
+  });
+
+  it('compile into denials at decision time', () => {
+    const compiled = compileSnapshot(signSnapshot(withRevoked, signer).config);
+    if (!compiled.ok) throw new Error(compiled.message);
+    const call = (fingerprint: string, now: number) =>
+      decide(compiled.policy, { tenantId: 't1', agent: { id: 'b' }, tool: 'crm.read', args: {}, credential: { fingerprint } }, new WindowState(), now);
+    const now = Date.parse('2026-11-25T00:00:00Z');
+    expect(call(fp('e'), now).matched[0]?.reason).toBe('credential eeeeeeeeeeee… was revoked at 2026-11-20T10:00:00.000Z; every call with it is denied');
+    expect(call(fp('b'), now).matched[0]?.reason).toBe('credential bbbbbbbbbbbb… was rotated out at 2026-11-21T08:30:00.000Z; use the new one');
+    expect(call(fp('a'), now).effect).toBe('allow');
+    expect(call(fp('a'), Date.parse('2026-12-01T00:00:00Z')).matched[0]?.reason).toBe('credential aaaaaaaaaaaa… expired at 2026-12-01T00:00:00.000Z; every call with it is denied');
+    expect(call(fp('d'), now).effect).toBe('allow');
   });
 });
 

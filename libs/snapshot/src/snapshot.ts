@@ -19,7 +19,8 @@ const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(byt
 
 /**
  * The config in canonical order — agents by id, bindings by credential id, baselines by
- * subject, labels, token hashes and baseline lists sorted — so that equal content always
+ * subject, revoked credentials by fingerprint, labels, token hashes and baseline lists
+ * sorted — so that equal content always
  * encodes to equal bytes.
  */
 export function normalizeConfig(config: EnforcerConfig): EnforcerConfig {
@@ -44,6 +45,9 @@ export function normalizeConfig(config: EnforcerConfig): EnforcerConfig {
         sourceNetworks: [...b.sourceNetworks].sort(byString),
         tools: [...b.tools].sort(byString),
       })),
+    revokedCredentials: [...config.revokedCredentials].sort(
+      (a, b) => byString(a.credentialFingerprint, b.credentialFingerprint) || byString(a.credentialId, b.credentialId) || a.reason - b.reason,
+    ),
   });
 }
 

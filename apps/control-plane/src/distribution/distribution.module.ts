@@ -148,7 +148,7 @@ export class DistributionModule {
                 const [policy, agentRows, credentialRows, baselineRows] = await Promise.all([
                   policies.findCurrent(tenantId),
                   agents.list(tenantId, {}),
-                  credentials.list(tenantId, { status: 'active' }),
+                  credentials.list(tenantId, {}),
                   baselines.list(tenantId),
                 ]);
                 return { tenant, policy, agents: agentRows, credentials: credentialRows, baselines: baselineRows };

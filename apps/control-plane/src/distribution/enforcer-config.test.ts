@@ -1,4 +1,5 @@
-import { AgentStatus, FailMode, TenantMode } from '@thoth/contracts';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { AgentStatus, FailMode, RevocationReason, TenantMode } from '@thoth/contracts';
 import { describe, expect, it } from 'vitest';
 import { enforcerConfigOf, type TenantState } from './enforcer-config.js';
 
@@ -52,5 +53,41 @@ describe('enforcerConfigOf', () => {
     expect(enforcerConfigOf(state('shadow', 'enforce')).retainArguments).toBe(true);
     expect(enforcerConfigOf(state('enforce', 'shadow')).retainArguments).toBe(true);
     expect(enforcerConfigOf(state('enforce', 'enforce')).retainArguments).toBe(false);
+  });
+
+  it('binds active credentials with their expiry, and refuses revoked ones and rotated-out fingerprints from when they ended', () => {
+    const base = state('enforce', 'enforce');
+    const [c1] = base.credentials;
+    const rotatedAt = new Date('2026-11-21T08:30:00Z');
+    const revokedAt = new Date('2026-11-20T10:00:00Z');
+    const expiresAt = new Date('2026-12-01T00:00:00Z');
+    const fp = (c: string) => c.repeat(64);
+    const record = (credentialId: string, fingerprint: string, change: Record<string, unknown>, fingerprints: [string, Date | null][]) => ({
+      ...c1!,
+      credential: { ...c1!.credential, credentialId, fingerprint, ...change },
+      agents: [],
+      fingerprints: fingerprints.map(([f, out]) => ({ tenantId: T, credentialId, fingerprint: f, activeFrom: at, rotatedOutAt: out })),
+    });
+    const config = enforcerConfigOf({
+      ...base,
+      credentials: [
+        // Rotated once: its first fingerprint is refused; the current one is bound until it expires.
+        record('c1', fp('b'), { expiresAt, rotatedAt }, [[fp('a'), rotatedAt], [fp('b'), null]]),
+        // Rotated, then revoked: each fingerprint with its own end.
+        record('c2', fp('d'), { status: 'revoked', revokedAt }, [[fp('c'), rotatedAt], [fp('d'), null]]),
+        // Revoked, and its secret registered again as c4: c4 owns it now.
+        record('c3', fp('e'), { status: 'revoked', revokedAt }, [[fp('e'), null]]),
+        record('c4', fp('e'), {}, [[fp('e'), null]]),
+      ],
+    });
+    expect(config.credentialBindings?.map((b) => [b.credentialId, b.credentialFingerprint, b.expiresAt])).toEqual([
+      ['c1', fp('b'), timestampFromDate(expiresAt)],
+      ['c4', fp('e'), undefined],
+    ]);
+    expect(config.revokedCredentials).toEqual([
+      { credentialId: 'c1', credentialFingerprint: fp('a'), reason: RevocationReason.ROTATED_OUT, since: timestampFromDate(rotatedAt) },
+      { credentialId: 'c2', credentialFingerprint: fp('c'), reason: RevocationReason.ROTATED_OUT, since: timestampFromDate(rotatedAt) },
+      { credentialId: 'c2', credentialFingerprint: fp('d'), reason: RevocationReason.REVOKED, since: timestampFromDate(revokedAt) },
+    ]);
   });
 });

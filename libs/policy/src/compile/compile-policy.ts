@@ -13,6 +13,8 @@ import type {
   Mode,
   PolicyError,
   PolicyLimits,
+  RevocationReason,
+  RevokedCredential,
   TenantContext,
 } from '../types.js';
 import { DEFAULT_LIMITS, compileCel, type ExpectedType } from './cel.js';
@@ -28,6 +30,7 @@ import type {
   FreezeC,
   LimitC,
   Matcher,
+  RevokedC,
   RuleC,
   SequenceC,
   StepC,
@@ -349,6 +352,37 @@ function compileBinding(b: BindingDoc | CredentialBinding, policy: CredentialPol
   };
 }
 
+const REVOCATION_REASONS: ReadonlySet<string> = new Set<RevocationReason>(['revoked', 'expired', 'rotated_out']);
+
+/**
+ * Refused fingerprints with their denials prebuilt. Not an element of the document: neither
+ * `credentials.onViolation` nor `credentials.mode` applies (a revoked credential is never
+ * merely flagged); only the tenant's or the policy's shadow mode turns it into a would-deny.
+ */
+function compileRevoked(list: readonly RevokedCredential[], mode: Mode, error: (code: string, message: string, path: string) => void): Map<string, RevokedC> {
+  const revoked = new Map<string, RevokedC>();
+  list.forEach((r, i) => {
+    const path = `/revokedCredentials/${i}`;
+    if (typeof r.fingerprint !== 'string' || r.fingerprint === '') return error('credential.invalid', 'fingerprint must be a non-empty string', `${path}/fingerprint`);
+    if (!REVOCATION_REASONS.has(r.reason)) return error('credential.invalid', `reason must be revoked, expired or rotated_out, got ${JSON.stringify(r.reason)}`, `${path}/reason`);
+    if (typeof r.at !== 'number' || !Number.isFinite(r.at)) return error('credential.invalid', 'at must be a finite epoch-ms time', `${path}/at`);
+    const fp = canonicalFingerprint(r.fingerprint);
+    const seen = revoked.get(fp);
+    if (seen !== undefined && seen.at <= r.at) return;
+    const label = fp.length > 12 ? `${fp.slice(0, 12)}…` : fp;
+    const when = new Date(r.at).toISOString();
+    const reason =
+      r.reason === 'revoked'
+        ? `credential ${label} was revoked at ${when}; every call with it is denied`
+        : r.reason === 'expired'
+          ? `credential ${label} expired at ${when}; every call with it is denied`
+          : `credential ${label} was rotated out at ${when}; use the new one`;
+    const entry: MatchedRule = Object.freeze({ ruleId: `credential:${fp}`, kind: 'credential', effect: 'deny', severity: r.reason === 'revoked' ? 'critical' : 'high', mode, reason });
+    revoked.set(fp, { at: r.at, entry });
+  });
+  return revoked;
+}
+
 function bind(doc: CompiledDocument, tenant: TenantContext): CompileResult {
   const errors: PolicyError[] = [];
   const tenantError = (code: string, message: string, path: string): void => {
@@ -364,6 +398,7 @@ function bind(doc: CompiledDocument, tenant: TenantContext): CompileResult {
     for (const bad of r.badCidrs) tenantError('cidr.invalid', `'${b.cidrs?.[bad]}' is not an IPv4 or IPv6 CIDR`, `/credentials/${i}/cidrs/${bad}`);
     bindings.set(r.binding.fingerprint, r.binding);
   });
+  const revoked = compileRevoked(tenant.revokedCredentials ?? [], mode, tenantError);
   const credentialBaselines = new Map<string, BaselineC>();
   const agentBaselines = new Map<string, BaselineC>();
   if (doc.drift !== undefined) {
@@ -399,7 +434,8 @@ function bind(doc: CompiledDocument, tenant: TenantContext): CompileResult {
     mode,
     agents,
     bindings,
-    hasCredentialGovernance: bindings.size > 0 || cp.requireCredential || cp.unbound !== 'allow',
+    revoked,
+    hasCredentialGovernance: bindings.size > 0 || revoked.size > 0 || cp.requireCredential || cp.unbound !== 'allow',
     credentialBaselines,
     agentBaselines,
     hasDrift: credentialBaselines.size > 0 || agentBaselines.size > 0,

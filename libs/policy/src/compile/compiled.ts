@@ -109,6 +109,13 @@ export interface BindingC {
   readonly onViolation: CredentialViolationAction;
 }
 
+/** A refused fingerprint, bound to a tenant bundle: its denial is prebuilt. */
+export interface RevokedC {
+  /** Epoch ms from which calls presenting it are denied. */
+  readonly at: number;
+  readonly entry: MatchedRule;
+}
+
 export interface CredentialPolicyC {
   readonly unbound: 'allow' | 'flag' | 'deny';
   readonly requireCredential: boolean;
@@ -194,6 +201,8 @@ export interface Bundle {
   readonly mode: Mode;
   readonly agents: ReadonlyMap<string, DirectoryAgent>;
   readonly bindings: ReadonlyMap<string, BindingC>;
+  /** Revoked, rotated-out and expiring fingerprints (canonical form). */
+  readonly revoked: ReadonlyMap<string, RevokedC>;
   readonly hasCredentialGovernance: boolean;
   /** Trusted baselines by canonical fingerprint and by agent id (empty without a `drift` section). */
   readonly credentialBaselines: ReadonlyMap<string, BaselineC>;

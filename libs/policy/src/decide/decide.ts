@@ -404,6 +404,15 @@ function checkCredential(ev: Evaluation): void {
     if (cp.requireCredential) push(cp.onViolation, 'credential:none', 'the call carries no credential; this policy requires one');
     return;
   }
+  if (b.revoked.size > 0) {
+    // Whatever its binding says: a revoked credential fails closed (an enforced deny; the
+    // entry's mode is the tenant's, so shadow mode makes it a would-deny).
+    const revoked = b.revoked.get(fp);
+    if (revoked !== undefined && ev.now >= revoked.at) {
+      ev.push(revoked.entry, 'enforce');
+      return;
+    }
+  }
   const binding = b.bindings.get(fp);
   const ruleId = `credential:${fp}`;
   if (binding === undefined) {

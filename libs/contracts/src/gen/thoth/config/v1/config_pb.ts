@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file thoth/config/v1/config.proto.
  */
 export const file_thoth_config_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("Chx0aG90aC9jb25maWcvdjEvY29uZmlnLnByb3RvEg90aG90aC5jb25maWcudjEidwoOUG9saWN5RG9jdW1lbnQSDwoHdmVyc2lvbhgBIAEoBBItCgZmb3JtYXQYAiABKA4yHS50aG90aC5jb25maWcudjEuUG9saWN5Rm9ybWF0Eg8KB2NvbnRlbnQYAyABKAwSFAoMY29udGVudF9oYXNoGAQgASgJIt4BCgVBZ2VudBIQCghhZ2VudF9pZBgBIAEoCRIsCgZzdGF0dXMYAiABKA4yHC50aG90aC5jb25maWcudjEuQWdlbnRTdGF0dXMSMgoGbGFiZWxzGAMgAygLMiIudGhvdGguY29uZmlnLnYxLkFnZW50LkxhYmVsc0VudHJ5EhQKDHRva2VuX3NoYTI1NhgEIAMoCRIcChRyZXZva2VkX3Rva2VuX3NoYTI1NhgFIAMoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqYBChFDcmVkZW50aWFsQmluZGluZxIVCg1jcmVkZW50aWFsX2lkGAEgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYAiABKAkSEQoJYWdlbnRfaWRzGAMgAygJEhkKEXJlc291cmNlX3BhdHRlcm5zGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhQKDHNvdXJjZV9jaWRycxgGIAMoCSKiAgoIQmFzZWxpbmUSNgoMc3ViamVjdF9raW5kGAEgASgOMiAudGhvdGguY29uZmlnLnYxLkJhc2VsaW5lU3ViamVjdBISCgpzdWJqZWN0X2lkGAIgASgJEhQKDG9ic2VydmF0aW9ucxgDIAEoBBIYChByZXNvdXJjZV9jbGFzc2VzGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhcKD3NvdXJjZV9uZXR3b3JrcxgGIAMoCRINCgV0b29scxgHIAMoCRIdChVwZWFrX2NhbGxzX3Blcl9taW51dGUYCCABKA0SIQoZcGVha19jYWxsc19wZXJfMTBfbWludXRlcxgJIAEoDRIYChBhY3RpdmVfaG91cnNfdXRjGAogASgNIrQDCg5FbmZvcmNlckNvbmZpZxIRCgl0ZW5hbnRfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoBBIUCgxjb250ZW50X2hhc2gYAyABKAkSLwoGcG9saWN5GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlBvbGljeURvY3VtZW50EiYKBmFnZW50cxgFIAMoCzIWLnRob3RoLmNvbmZpZy52MS5BZ2VudBI/ChNjcmVkZW50aWFsX2JpbmRpbmdzGAYgAygLMiIudGhvdGguY29uZmlnLnYxLkNyZWRlbnRpYWxCaW5kaW5nEikKBG1vZGUYByABKA4yGy50aG90aC5jb25maWcudjEuVGVuYW50TW9kZRIsCglmYWlsX21vZGUYCCABKA4yGS50aG90aC5jb25maWcudjEuRmFpbE1vZGUSLQoJaXNzdWVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChByZXRhaW5fYXJndW1lbnRzGAogASgIEiwKCWJhc2VsaW5lcxgLIAMoCzIZLnRob3RoLmNvbmZpZy52MS5CYXNlbGluZSJFCg5TaWduZWRTbmFwc2hvdBIQCghzbmFwc2hvdBgBIAEoDBIOCgZrZXlfaWQYAiABKAkSEQoJc2lnbmF0dXJlGAMgASgMIkcKC0hlbGRWZXJzaW9uEhEKCXRlbmFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEhQKDGNvbnRlbnRfaGFzaBgDIAEoCSJ9CgVIZWxsbxITCgtlbmZvcmNlcl9pZBgBIAEoCRIWCg5lbmZvcmNlcl90b2tlbhgCIAEoCRISCgp0ZW5hbnRfaWRzGAMgAygJEjMKDWhlbGRfdmVyc2lvbnMYBCADKAsyHC50aG90aC5jb25maWcudjEuSGVsZFZlcnNpb24iOAoDQWNrEhEKCXRlbmFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEg0KBW5vbmNlGAMgASgJImQKBE5hY2sSEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSDQoFbm9uY2UYAyABKAkSEgoKZXJyb3JfY29kZRgEIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAUgASgJIjgKCUhlYXJ0YmVhdBIrCgdzZW50X2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLAAQoQU3Vic2NyaWJlUmVxdWVzdBInCgVoZWxsbxgBIAEoCzIWLnRob3RoLmNvbmZpZy52MS5IZWxsb0gAEiMKA2FjaxgCIAEoCzIULnRob3RoLmNvbmZpZy52MS5BY2tIABIlCgRuYWNrGAMgASgLMhUudGhvdGguY29uZmlnLnYxLk5hY2tIABIvCgloZWFydGJlYXQYBCABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCKKAQoMU25hcHNob3RQdXNoEg0KBW5vbmNlGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgEEjEKCHNuYXBzaG90GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlNpZ25lZFNuYXBzaG90EhQKDGJhc2VfdmVyc2lvbhgFIAEoBCJ/ChFTdWJzY3JpYmVSZXNwb25zZRIxCghzbmFwc2hvdBgBIAEoCzIdLnRob3RoLmNvbmZpZy52MS5TbmFwc2hvdFB1c2hIABIvCgloZWFydGJlYXQYAiABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCpaCgpUZW5hbnRNb2RlEhsKF1RFTkFOVF9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSVEVOQU5UX01PREVfU0hBRE9XEAESFwoTVEVOQU5UX01PREVfRU5GT1JDRRACKk8KCEZhaWxNb2RlEhkKFUZBSUxfTU9ERV9VTlNQRUNJRklFRBAAEhIKDkZBSUxfTU9ERV9PUEVOEAESFAoQRkFJTF9NT0RFX0NMT1NFRBACKl0KDFBvbGljeUZvcm1hdBIdChlQT0xJQ1lfRk9STUFUX1VOU1BFQ0lGSUVEEAASFgoSUE9MSUNZX0ZPUk1BVF9ZQU1MEAESFgoSUE9MSUNZX0ZPUk1BVF9KU09OEAIqegoLQWdlbnRTdGF0dXMSHAoYQUdFTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTQUdFTlRfU1RBVFVTX0FDVElWRRABEhoKFkFHRU5UX1NUQVRVU19TVVNQRU5ERUQQAhIYChRBR0VOVF9TVEFUVVNfUkVUSVJFRBADKnAKD0Jhc2VsaW5lU3ViamVjdBIgChxCQVNFTElORV9TVUJKRUNUX1VOU1BFQ0lGSUVEEAASHwobQkFTRUxJTkVfU1VCSkVDVF9DUkVERU5USUFMEAESGgoWQkFTRUxJTkVfU1VCSkVDVF9BR0VOVBACMmwKEkNvbmZpZ0Rpc3RyaWJ1dGlvbhJWCglTdWJzY3JpYmUSIS50aG90aC5jb25maWcudjEuU3Vic2NyaWJlUmVxdWVzdBoiLnRob3RoLmNvbmZpZy52MS5TdWJzY3JpYmVSZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Chx0aG90aC9jb25maWcvdjEvY29uZmlnLnByb3RvEg90aG90aC5jb25maWcudjEidwoOUG9saWN5RG9jdW1lbnQSDwoHdmVyc2lvbhgBIAEoBBItCgZmb3JtYXQYAiABKA4yHS50aG90aC5jb25maWcudjEuUG9saWN5Rm9ybWF0Eg8KB2NvbnRlbnQYAyABKAwSFAoMY29udGVudF9oYXNoGAQgASgJIt4BCgVBZ2VudBIQCghhZ2VudF9pZBgBIAEoCRIsCgZzdGF0dXMYAiABKA4yHC50aG90aC5jb25maWcudjEuQWdlbnRTdGF0dXMSMgoGbGFiZWxzGAMgAygLMiIudGhvdGguY29uZmlnLnYxLkFnZW50LkxhYmVsc0VudHJ5EhQKDHRva2VuX3NoYTI1NhgEIAMoCRIcChRyZXZva2VkX3Rva2VuX3NoYTI1NhgFIAMoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItYBChFDcmVkZW50aWFsQmluZGluZxIVCg1jcmVkZW50aWFsX2lkGAEgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYAiABKAkSEQoJYWdlbnRfaWRzGAMgAygJEhkKEXJlc291cmNlX3BhdHRlcm5zGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhQKDHNvdXJjZV9jaWRycxgGIAMoCRIuCgpleHBpcmVzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKoAQoRUmV2b2tlZENyZWRlbnRpYWwSFQoNY3JlZGVudGlhbF9pZBgBIAEoCRIeChZjcmVkZW50aWFsX2ZpbmdlcnByaW50GAIgASgJEjEKBnJlYXNvbhgDIAEoDjIhLnRob3RoLmNvbmZpZy52MS5SZXZvY2F0aW9uUmVhc29uEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKiAgoIQmFzZWxpbmUSNgoMc3ViamVjdF9raW5kGAEgASgOMiAudGhvdGguY29uZmlnLnYxLkJhc2VsaW5lU3ViamVjdBISCgpzdWJqZWN0X2lkGAIgASgJEhQKDG9ic2VydmF0aW9ucxgDIAEoBBIYChByZXNvdXJjZV9jbGFzc2VzGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhcKD3NvdXJjZV9uZXR3b3JrcxgGIAMoCRINCgV0b29scxgHIAMoCRIdChVwZWFrX2NhbGxzX3Blcl9taW51dGUYCCABKA0SIQoZcGVha19jYWxsc19wZXJfMTBfbWludXRlcxgJIAEoDRIYChBhY3RpdmVfaG91cnNfdXRjGAogASgNIvUDCg5FbmZvcmNlckNvbmZpZxIRCgl0ZW5hbnRfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoBBIUCgxjb250ZW50X2hhc2gYAyABKAkSLwoGcG9saWN5GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlBvbGljeURvY3VtZW50EiYKBmFnZW50cxgFIAMoCzIWLnRob3RoLmNvbmZpZy52MS5BZ2VudBI/ChNjcmVkZW50aWFsX2JpbmRpbmdzGAYgAygLMiIudGhvdGguY29uZmlnLnYxLkNyZWRlbnRpYWxCaW5kaW5nEikKBG1vZGUYByABKA4yGy50aG90aC5jb25maWcudjEuVGVuYW50TW9kZRIsCglmYWlsX21vZGUYCCABKA4yGS50aG90aC5jb25maWcudjEuRmFpbE1vZGUSLQoJaXNzdWVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChByZXRhaW5fYXJndW1lbnRzGAogASgIEiwKCWJhc2VsaW5lcxgLIAMoCzIZLnRob3RoLmNvbmZpZy52MS5CYXNlbGluZRI/ChNyZXZva2VkX2NyZWRlbnRpYWxzGAwgAygLMiIudGhvdGguY29uZmlnLnYxLlJldm9rZWRDcmVkZW50aWFsIkUKDlNpZ25lZFNuYXBzaG90EhAKCHNuYXBzaG90GAEgASgMEg4KBmtleV9pZBgCIAEoCRIRCglzaWduYXR1cmUYAyABKAwiRwoLSGVsZFZlcnNpb24SEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSFAoMY29udGVudF9oYXNoGAMgASgJIn0KBUhlbGxvEhMKC2VuZm9yY2VyX2lkGAEgASgJEhYKDmVuZm9yY2VyX3Rva2VuGAIgASgJEhIKCnRlbmFudF9pZHMYAyADKAkSMwoNaGVsZF92ZXJzaW9ucxgEIAMoCzIcLnRob3RoLmNvbmZpZy52MS5IZWxkVmVyc2lvbiI4CgNBY2sSEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSDQoFbm9uY2UYAyABKAkiZAoETmFjaxIRCgl0ZW5hbnRfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoBBINCgVub25jZRgDIAEoCRISCgplcnJvcl9jb2RlGAQgASgJEhUKDWVycm9yX21lc3NhZ2UYBSABKAkiOAoJSGVhcnRiZWF0EisKB3NlbnRfYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsABChBTdWJzY3JpYmVSZXF1ZXN0EicKBWhlbGxvGAEgASgLMhYudGhvdGguY29uZmlnLnYxLkhlbGxvSAASIwoDYWNrGAIgASgLMhQudGhvdGguY29uZmlnLnYxLkFja0gAEiUKBG5hY2sYAyABKAsyFS50aG90aC5jb25maWcudjEuTmFja0gAEi8KCWhlYXJ0YmVhdBgEIAEoCzIaLnRob3RoLmNvbmZpZy52MS5IZWFydGJlYXRIAEIGCgRraW5kIooBCgxTbmFwc2hvdFB1c2gSDQoFbm9uY2UYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAQSMQoIc25hcHNob3QYBCABKAsyHy50aG90aC5jb25maWcudjEuU2lnbmVkU25hcHNob3QSFAoMYmFzZV92ZXJzaW9uGAUgASgEIn8KEVN1YnNjcmliZVJlc3BvbnNlEjEKCHNuYXBzaG90GAEgASgLMh0udGhvdGguY29uZmlnLnYxLlNuYXBzaG90UHVzaEgAEi8KCWhlYXJ0YmVhdBgCIAEoCzIaLnRob3RoLmNvbmZpZy52MS5IZWFydGJlYXRIAEIGCgRraW5kKloKClRlbmFudE1vZGUSGwoXVEVOQU5UX01PREVfVU5TUEVDSUZJRUQQABIWChJURU5BTlRfTU9ERV9TSEFET1cQARIXChNURU5BTlRfTU9ERV9FTkZPUkNFEAIqTwoIRmFpbE1vZGUSGQoVRkFJTF9NT0RFX1VOU1BFQ0lGSUVEEAASEgoORkFJTF9NT0RFX09QRU4QARIUChBGQUlMX01PREVfQ0xPU0VEEAIqXQoMUG9saWN5Rm9ybWF0Eh0KGVBPTElDWV9GT1JNQVRfVU5TUEVDSUZJRUQQABIWChJQT0xJQ1lfRk9STUFUX1lBTUwQARIWChJQT0xJQ1lfRk9STUFUX0pTT04QAip6CgtBZ2VudFN0YXR1cxIcChhBR0VOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNBR0VOVF9TVEFUVVNfQUNUSVZFEAESGgoWQUdFTlRfU1RBVFVTX1NVU1BFTkRFRBACEhgKFEFHRU5UX1NUQVRVU19SRVRJUkVEEAMqdwoQUmV2b2NhdGlvblJlYXNvbhIhCh1SRVZPQ0FUSU9OX1JFQVNPTl9VTlNQRUNJRklFRBAAEh0KGVJFVk9DQVRJT05fUkVBU09OX1JFVk9LRUQQARIhCh1SRVZPQ0FUSU9OX1JFQVNPTl9ST1RBVEVEX09VVBACKnAKD0Jhc2VsaW5lU3ViamVjdBIgChxCQVNFTElORV9TVUJKRUNUX1VOU1BFQ0lGSUVEEAASHwobQkFTRUxJTkVfU1VCSkVDVF9DUkVERU5USUFMEAESGgoWQkFTRUxJTkVfU1VCSkVDVF9BR0VOVBACMmwKEkNvbmZpZ0Rpc3RyaWJ1dGlvbhJWCglTdWJzY3JpYmUSIS50aG90aC5jb25maWcudjEuU3Vic2NyaWJlUmVxdWVzdBoiLnRob3RoLmNvbmZpZy52MS5TdWJzY3JpYmVSZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * The tenant's policy as authored (one JSON Schema for YAML and JSON); per-policy
@@ -141,6 +141,14 @@ export type CredentialBinding = Message<"thoth.config.v1.CredentialBinding"> & {
    * @generated from field: repeated string source_cidrs = 6;
    */
   sourceCidrs: string[];
+
+  /**
+   * When set, the credential is refused as expired from this instant on, whatever the
+   * binding and the policy say: evaluated at decision time, no new snapshot needed.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 7;
+   */
+  expiresAt?: Timestamp | undefined;
 };
 
 /**
@@ -149,6 +157,46 @@ export type CredentialBinding = Message<"thoth.config.v1.CredentialBinding"> & {
  */
 export const CredentialBindingSchema: GenMessage<CredentialBinding> = /*@__PURE__*/
   messageDesc(file_thoth_config_v1_config, 2);
+
+/**
+ * A fingerprint that may no longer be used: every call presenting it is denied when the
+ * tenant enforces (a would-deny in shadow mode), whatever the bindings and the policy's
+ * credentials section say.
+ *
+ * @generated from message thoth.config.v1.RevokedCredential
+ */
+export type RevokedCredential = Message<"thoth.config.v1.RevokedCredential"> & {
+  /**
+   * @generated from field: string credential_id = 1;
+   */
+  credentialId: string;
+
+  /**
+   * Lowercase hex SHA-256, as in CredentialBinding.
+   *
+   * @generated from field: string credential_fingerprint = 2;
+   */
+  credentialFingerprint: string;
+
+  /**
+   * @generated from field: thoth.config.v1.RevocationReason reason = 3;
+   */
+  reason: RevocationReason;
+
+  /**
+   * When it was revoked or rotated out; named in the denial's reason.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 4;
+   */
+  since?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message thoth.config.v1.RevokedCredential.
+ * Use `create(RevokedCredentialSchema)` to create a new message.
+ */
+export const RevokedCredentialSchema: GenMessage<RevokedCredential> = /*@__PURE__*/
+  messageDesc(file_thoth_config_v1_config, 3);
 
 /**
  * How a credential or an agent is normally used, learned by the control plane from the
@@ -226,7 +274,7 @@ export type Baseline = Message<"thoth.config.v1.Baseline"> & {
  * Use `create(BaselineSchema)` to create a new message.
  */
 export const BaselineSchema: GenMessage<Baseline> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 3);
+  messageDesc(file_thoth_config_v1_config, 4);
 
 /**
  * Everything an enforcer knows about one tenant.
@@ -298,6 +346,14 @@ export type EnforcerConfig = Message<"thoth.config.v1.EnforcerConfig"> & {
    * @generated from field: repeated thoth.config.v1.Baseline baselines = 11;
    */
   baselines: Baseline[];
+
+  /**
+   * Revoked and rotated-out fingerprints of the tenant's credentials (none is also an
+   * active credential's fingerprint).
+   *
+   * @generated from field: repeated thoth.config.v1.RevokedCredential revoked_credentials = 12;
+   */
+  revokedCredentials: RevokedCredential[];
 };
 
 /**
@@ -305,7 +361,7 @@ export type EnforcerConfig = Message<"thoth.config.v1.EnforcerConfig"> & {
  * Use `create(EnforcerConfigSchema)` to create a new message.
  */
 export const EnforcerConfigSchema: GenMessage<EnforcerConfig> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 4);
+  messageDesc(file_thoth_config_v1_config, 5);
 
 /**
  * An EnforcerConfig as the control plane signed it. The enforcer verifies the
@@ -342,7 +398,7 @@ export type SignedSnapshot = Message<"thoth.config.v1.SignedSnapshot"> & {
  * Use `create(SignedSnapshotSchema)` to create a new message.
  */
 export const SignedSnapshotSchema: GenMessage<SignedSnapshot> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 5);
+  messageDesc(file_thoth_config_v1_config, 6);
 
 /**
  * A snapshot an enforcer already holds (e.g. restored from disk), named on reconnect.
@@ -371,7 +427,7 @@ export type HeldVersion = Message<"thoth.config.v1.HeldVersion"> & {
  * Use `create(HeldVersionSchema)` to create a new message.
  */
 export const HeldVersionSchema: GenMessage<HeldVersion> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 6);
+  messageDesc(file_thoth_config_v1_config, 7);
 
 /**
  * First message on a stream.
@@ -405,7 +461,7 @@ export type Hello = Message<"thoth.config.v1.Hello"> & {
  * Use `create(HelloSchema)` to create a new message.
  */
 export const HelloSchema: GenMessage<Hello> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 7);
+  messageDesc(file_thoth_config_v1_config, 8);
 
 /**
  * The enforcer verified, compiled and swapped in this version.
@@ -434,7 +490,7 @@ export type Ack = Message<"thoth.config.v1.Ack"> & {
  * Use `create(AckSchema)` to create a new message.
  */
 export const AckSchema: GenMessage<Ack> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 8);
+  messageDesc(file_thoth_config_v1_config, 9);
 
 /**
  * The enforcer rejected this version and keeps deciding on its previous one.
@@ -477,7 +533,7 @@ export type Nack = Message<"thoth.config.v1.Nack"> & {
  * Use `create(NackSchema)` to create a new message.
  */
 export const NackSchema: GenMessage<Nack> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 9);
+  messageDesc(file_thoth_config_v1_config, 10);
 
 /**
  * @generated from message thoth.config.v1.Heartbeat
@@ -494,7 +550,7 @@ export type Heartbeat = Message<"thoth.config.v1.Heartbeat"> & {
  * Use `create(HeartbeatSchema)` to create a new message.
  */
 export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 10);
+  messageDesc(file_thoth_config_v1_config, 11);
 
 /**
  * @generated from message thoth.config.v1.SubscribeRequest
@@ -535,7 +591,7 @@ export type SubscribeRequest = Message<"thoth.config.v1.SubscribeRequest"> & {
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 11);
+  messageDesc(file_thoth_config_v1_config, 12);
 
 /**
  * @generated from message thoth.config.v1.SnapshotPush
@@ -577,7 +633,7 @@ export type SnapshotPush = Message<"thoth.config.v1.SnapshotPush"> & {
  * Use `create(SnapshotPushSchema)` to create a new message.
  */
 export const SnapshotPushSchema: GenMessage<SnapshotPush> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 12);
+  messageDesc(file_thoth_config_v1_config, 13);
 
 /**
  * @generated from message thoth.config.v1.SubscribeResponse
@@ -606,7 +662,7 @@ export type SubscribeResponse = Message<"thoth.config.v1.SubscribeResponse"> & {
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 13);
+  messageDesc(file_thoth_config_v1_config, 14);
 
 /**
  * @generated from enum thoth.config.v1.TenantMode
@@ -726,6 +782,36 @@ export const AgentStatusSchema: GenEnum<AgentStatus> = /*@__PURE__*/
   enumDesc(file_thoth_config_v1_config, 3);
 
 /**
+ * @generated from enum thoth.config.v1.RevocationReason
+ */
+export enum RevocationReason {
+  /**
+   * Treated as REVOKED: a snapshot that forgets the reason fails closed.
+   *
+   * @generated from enum value: REVOCATION_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: REVOCATION_REASON_REVOKED = 1;
+   */
+  REVOKED = 1,
+
+  /**
+   * A rotation replaced this fingerprint with a new one.
+   *
+   * @generated from enum value: REVOCATION_REASON_ROTATED_OUT = 2;
+   */
+  ROTATED_OUT = 2,
+}
+
+/**
+ * Describes the enum thoth.config.v1.RevocationReason.
+ */
+export const RevocationReasonSchema: GenEnum<RevocationReason> = /*@__PURE__*/
+  enumDesc(file_thoth_config_v1_config, 4);
+
+/**
  * @generated from enum thoth.config.v1.BaselineSubject
  */
 export enum BaselineSubject {
@@ -753,7 +839,7 @@ export enum BaselineSubject {
  * Describes the enum thoth.config.v1.BaselineSubject.
  */
 export const BaselineSubjectSchema: GenEnum<BaselineSubject> = /*@__PURE__*/
-  enumDesc(file_thoth_config_v1_config, 4);
+  enumDesc(file_thoth_config_v1_config, 5);
 
 /**
  * @generated from service thoth.config.v1.ConfigDistribution
