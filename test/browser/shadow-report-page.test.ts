@@ -150,6 +150,19 @@ describe('the shadow report page in Chromium', () => {
     expect(source).not.toContain('crm.drop_table');
   });
 
+  it('lists the credential findings, fingerprints shortened, also when printed', async () => {
+    // Nothing is registered: both fingerprints are unknown; crm-agent and sync-agent share the fixture's.
+    const rows = page.locator('[data-testid="table-credential-findings"] tbody tr');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => `${tr.getAttribute('data-finding')} ${tr.getAttribute('data-fingerprint')?.[0]}`))).toEqual(['unknown b', 'unknown e', 'shared b']);
+    expect(await rows.nth(1).locator('th').textContent()).toBe(`${'e'.repeat(16)}… unregistered`);
+    expect(await rows.nth(1).locator('td').allTextContents()).toEqual(['Unknown (not registered)', 'billing-agent (16)', '2026-05-04 09:00', '2026-05-07 12:00', '16']);
+    expect(await rows.nth(2).locator('td').nth(1).textContent()).toBe('crm-agent (76); sync-agent (14)');
+    expect(await page.getByTestId('finding-count-unknown').locator('strong').textContent()).toBe('2');
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.getByTestId('section-credential-findings').isVisible()).toBe(true);
+    await page.emulateMedia({ media: 'screen' });
+  });
+
   it('applies its stylesheet under its CSP and runs nothing', async () => {
     expect(consoleErrors).toEqual([]);
     // (the test compiles without the DOM library: the browser's global is typed here)
