@@ -9,7 +9,8 @@ import { waitFor } from '../integration/enforcers/harness.js';
 // Issue 7, acceptance 1: on a fresh data directory the README's start command brings up the whole
 // of Thoth in one process (control plane, enforcer, ledger on PGlite, in-process decision log), and
 // the README's demo command, run against it, shows the blocked calls and a verified evidence bundle;
-// the ledger then holds exactly the decisions the demo was answered.
+// the ledger then holds exactly the decisions the demo was answered, and the demo ends with a
+// shadow report of its run and a view link to it.
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
@@ -94,6 +95,24 @@ describe('pnpm start + pnpm demo (embedded, one process)', () => {
     expect(output).toMatch(/receipt: decision [0-9a-f-]{36}, enforcer embedded-enforcer, signature [0-9a-f]{16}…/);
     expect(output).toMatch(/still holds 1,206 real executives, 1,196 real companies and 0 fabricated records/);
     expect(output).toContain('evidence bundle verified offline ✓');
+  });
+
+  it('ends with a shadow report of the run made on demand: its key figures, and a view link that opens it', async () => {
+    expect(demoExit, output).toBe(0);
+    expect(output).toMatch(/4\. Shadow report [0-9a-f-]{36} \(POST \/v1\/shadow-reports/);
+    // 4,025 shadow calls would have been blocked, then 3 blocked in enforce, one agent, one (registered, linked, in place) credential.
+    expect(output).toContain('4,028 calls: 0 allowed, 4,025 would have been blocked, 3 blocked · 1 agent(s), 1 credential(s)');
+    expect(output).toMatch(/would-be blocks by rule: .*q3-code-freeze ×/);
+    expect(output).toContain('credential findings: none');
+    expect(output).toContain('recommended policy: compiles');
+    const url = /open it \(read only, until [^)]+\): (http:\/\/\S+\/v1\/shadow-reports\/([0-9a-f-]{36})\/html\?token=thoth_vl\.\S+)/.exec(output);
+    expect(url, output).not.toBeNull();
+    expect(output).toContain(`Shadow report ${url![2]}`);
+    const page = await fetch(url![1]!);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<div data-testid="figure-calls"><dt>Calls</dt><dd>4,028</dd></div>');
+    expect(html).toContain('data-testid="no-credential-findings"');
   });
 
   it('leaves exactly the demo’s decisions in the ledger, under a signed checkpoint', async () => {

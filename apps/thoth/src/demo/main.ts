@@ -67,6 +67,8 @@ function incidentScript(): Array<{ step: string; calls: Array<() => Promise<numb
 say(`Thoth demo — the July 2025 CRM incident, replayed by agent ${demo.agent.name} of tenant ${demo.tenantId}`);
 say(`  enforcer ${demo.enforcer} · API ${demo.api}/v1 · ledger ${demo.ledger}/v1`);
 say();
+// This run's decisions, for its shadow report (a second run on the same data shares the trial window); the enforcer's clock is this host's.
+const runStart = new Date(Date.now() - 1_000);
 await setMode('shadow');
 const freeze = await declareFreeze();
 say(`0. Code freeze in effect: policy crm-guardrails v${freeze.version} (${freeze.range}, America/Los_Angeles)`);
@@ -125,6 +127,12 @@ if (!verified.ok) {
   say(`3. Evidence bundle of blocked decision ${v.decisionId}: entry ${v.leafIndex} of log ${v.origin}, signed checkpoint of size ${n(v.treeSize)}`);
   say(`   evidence bundle verified offline ✓ (with only the ledger public key ${demo.ledgerVerifierKey.split('+').slice(0, 2).join('+')}…)`);
 }
+
+// ── 4. the shadow report, on demand ───────────────────────────────────────────────────────────
+say();
+const runEnd = new Date(Date.now() + 1);
+await recorded(answered.length, runStart, runEnd);
+await shadowReport(runStart, runEnd);
 
 const denied = events.filter((e) => e.outcome === 'deny').length;
 say();
@@ -203,6 +211,51 @@ async function activated(mode: 'shadow' | 'enforce', policyVersion: number): Pro
     if (Date.now() > deadline) throw new Error(`no enforcer activated config v${snapshot.version} (${mode}) within 30 s: is the enforcer connected?`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Waits until the control plane's decision read model holds this run's decisions (they arrive through the decision log). */
+async function recorded(expected: number, from: Date, to: Date): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    let count = 0;
+    let cursor: string | null = null;
+    do {
+      const query: string = `?from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page: { items: unknown[]; next: string | null } = (await api<{ items: unknown[]; next: string | null }>(demo.api, 'GET', `/v1/decisions${query}`, { key })).body;
+      count += page.items.length;
+      cursor = page.next;
+    } while (cursor !== null);
+    if (count >= expected) return;
+    if (Date.now() > deadline) throw new Error(`the control plane recorded ${count} of ${expected} decisions within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+interface ReportFigures {
+  id: string;
+  report: {
+    totals: { calls: number; allowed: number; wouldDeny: number; denied: number; agents: number; credentials: number };
+    wouldBlock: { byRule: Array<{ ruleId: string; calls: number }> };
+    credentials: { findings?: { counts: Record<string, number> } };
+    riskiestActions: Array<{ agentId: string; tool: string; score: number }>;
+    recommendedPolicy: { valid: boolean; allowLists: unknown[] };
+  };
+}
+
+/** POST /v1/shadow-reports over this run, its key figures, and a view link to open it in a browser. */
+async function shadowReport(from: Date, to: Date): Promise<void> {
+  const { id, report } = (await api<ReportFigures>(demo.api, 'POST', '/v1/shadow-reports', { key, body: { window: { from: from.toISOString(), to: to.toISOString() } }, expect: 201 })).body;
+  const t = report.totals;
+  say(`4. Shadow report ${id} (POST /v1/shadow-reports, this run's window):`);
+  say(`   ${n(t.calls)} calls: ${n(t.allowed)} allowed, ${n(t.wouldDeny)} would have been blocked, ${n(t.denied)} blocked · ${n(t.agents)} agent(s), ${n(t.credentials)} credential(s)`);
+  say(`   would-be blocks by rule: ${report.wouldBlock.byRule.map((r) => `${r.ruleId} ×${n(r.calls)}`).join(', ') || 'none'}`);
+  const riskiest = report.riskiestActions[0];
+  if (riskiest) say(`   riskiest action: ${riskiest.agentId} · ${riskiest.tool} (score ${riskiest.score})`);
+  const findings = Object.entries(report.credentials.findings?.counts ?? {}).filter(([, count]) => count > 0);
+  say(`   credential findings: ${findings.map(([kind, count]) => `${kind} ×${count}`).join(', ') || 'none'}`);
+  say(`   recommended policy: ${report.recommendedPolicy.valid ? 'compiles' : 'DOES NOT COMPILE'}`);
+  const link = (await api<{ path: string; expiresAt: string }>(demo.api, 'POST', `/v1/shadow-reports/${id}/view-links`, { key, expect: 201 })).body;
+  say(`   open it (read only, until ${link.expiresAt}): ${demo.api}${link.path}`);
 }
 
 /** The bundle from the ledger API (the tenant is the API key's), once the decision is folded and under a signed checkpoint. */
