@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { ControlPlaneConfig } from '../../../config/config.js';
 import { EventRecorded } from '../../../event-store/event-store.js';
 import { Clock } from '../../../platform/clock/clock.js';
+import { PeriodicPass } from '../../../platform/scheduling/periodic-pass.js';
 import { CONFIG, LOGGER } from '../../../platform/tokens.js';
 import { DecisionRecordsRepository } from '../../decisions/index.js';
 import { LearnBaselinesCommand, type LearnBaselinesResult } from '../commands/learn-baselines/learn-baselines.command.js';
@@ -28,8 +29,7 @@ const ARRIVAL_GRACE_MS = 10 * 60 * 1000;
  */
 @Injectable()
 export class BaselineScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<Map<string, LearnBaselinesResult>> | undefined;
+  readonly #passes: PeriodicPass<Map<string, LearnBaselinesResult>>;
   readonly #learnedAt = new Map<string, Date>();
   readonly #log: Logger;
 
@@ -42,27 +42,21 @@ export class BaselineScheduler implements OnApplicationBootstrap, OnApplicationS
     @Inject(LOGGER) logger: Logger,
   ) {
     this.#log = logger.child({ component: 'baseline-scheduler' });
+    this.#passes = new PeriodicPass(() => this.#pass(), this.#log, 'baseline learning pass failed; the next one tries again');
   }
 
   onApplicationBootstrap(): void {
     if (this.config.distribution === undefined) return;
-    this.#timer = setInterval(() => {
-      void this.runDue().catch((error: unknown) => this.#log.error({ err: error }, 'baseline learning pass failed; the next one tries again'));
-    }, LEARN_INTERVAL_MS);
-    this.#timer.unref();
+    this.#passes.start(LEARN_INTERVAL_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running?.catch(() => undefined);
+  onApplicationShutdown(): Promise<void> {
+    return this.#passes.stop();
   }
 
   /** One pass over the tenants; a pass already running is joined. Results by tenant learned. */
   runDue(): Promise<Map<string, LearnBaselinesResult>> {
-    this.#running ??= this.#pass().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#passes.run();
   }
 
   /** Learns one tenant now. */

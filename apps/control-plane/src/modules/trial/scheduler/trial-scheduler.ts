@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import type { Logger } from 'pino';
 import type { ControlPlaneConfig } from '../../../config/config.js';
 import { Clock } from '../../../platform/clock/clock.js';
+import { PeriodicPass } from '../../../platform/scheduling/periodic-pass.js';
 import { CONFIG, LOGGER } from '../../../platform/tokens.js';
 import { GenerateShadowReportCommand } from '../../shadow-report/commands/generate-shadow-report/generate-shadow-report.command.js';
 import { ClaimTrialReportCommand } from '../commands/claim-trial-report/claim-trial-report.command.js';
@@ -35,8 +36,7 @@ const BATCH = 100;
  */
 @Injectable()
 export class TrialScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<TrialRun> | undefined;
+  readonly #passes: PeriodicPass<TrialRun>;
   readonly #log: Logger;
 
   constructor(
@@ -47,29 +47,23 @@ export class TrialScheduler implements OnApplicationBootstrap, OnApplicationShut
     @Inject(LOGGER) logger: Logger,
   ) {
     this.#log = logger.child({ component: 'trial-scheduler' });
+    this.#passes = new PeriodicPass(() => this.#pass(), this.#log, 'trial scheduler pass failed; the next tick tries again');
   }
 
   onApplicationBootstrap(): void {
     const tickMs = this.config.trial?.tickMs;
     if (tickMs === undefined) return;
-    this.#timer = setInterval(() => {
-      void this.runDue().catch((error: unknown) => this.#log.error({ err: error }, 'trial scheduler pass failed; the next tick tries again'));
-    }, tickMs);
-    this.#timer.unref();
+    this.#passes.start(tickMs);
     this.#log.info({ tickMs }, 'trial scheduler started');
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running?.catch(() => undefined);
+  onApplicationShutdown(): Promise<void> {
+    return this.#passes.stop();
   }
 
   /** One pass; a pass already running is joined, not doubled. */
   runDue(): Promise<TrialRun> {
-    this.#running ??= this.#pass().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#passes.run();
   }
 
   async #pass(): Promise<TrialRun> {
