@@ -1,7 +1,7 @@
 export interface CredentialRotatedPayload {
   readonly credentialId: string;
   readonly fingerprint: string;
-  /** Rotated out: a call still presenting it is unbound from now on. */
+  /** Rotated out: a call still presenting it is refused from now on (no grace period). */
   readonly previousFingerprint: string;
   readonly expiresAt: string | null;
   readonly rotatedAt: string;
