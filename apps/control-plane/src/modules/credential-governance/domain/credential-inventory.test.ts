@@ -116,6 +116,10 @@ describe('the credential inventory', () => {
     expect(later[0]!.findings).toEqual(['expired_in_use']);
   });
 
+  it('a use at the very instant of expiry is a finding, as the enforcer refuses it from that instant', () => {
+    expect(buildInventory([use(FP.expired, 'crm-agent', 10)], credentials, AGENTS)[0]!.findings).toEqual(['expired_in_use']);
+  });
+
   it('an agent the tenant does not know (any more) counts as unlinked', () => {
     const [e] = buildInventory([use(FP.crm, 'ghost', 9)], credentials, AGENTS);
     expect(e!.agents[0]).toMatchObject({ agent: 'ghost', agentId: null, linked: false });

@@ -125,10 +125,10 @@ export function buildInventory(usage: readonly UsageRecord[], credentials: reado
       const found = new Set<InventoryFinding>();
       if (c === undefined) found.add('unknown');
       if (agentUses.length > 1) found.add('shared');
-      if (c !== undefined && c.status === 'revoked' && c.revokedAt !== null && lastSeenAt > c.revokedAt) found.add('revoked_in_use');
+      if (c !== undefined && c.status === 'revoked' && c.revokedAt !== null && lastSeenAt >= c.revokedAt) found.add('revoked_in_use');
       if (known !== undefined && known.rotatedOutAt !== null) {
-        if (lastSeenAt > known.rotatedOutAt) found.add('rotated_out_in_use');
-      } else if (c !== undefined && c.expiresAt !== null && lastSeenAt > c.expiresAt) found.add('expired_in_use');
+        if (lastSeenAt >= known.rotatedOutAt) found.add('rotated_out_in_use');
+      } else if (c !== undefined && c.expiresAt !== null && lastSeenAt >= c.expiresAt) found.add('expired_in_use');
       if (agentUses.some((a) => a.linked === false)) found.add('unlinked_agent');
       return {
         fingerprint,

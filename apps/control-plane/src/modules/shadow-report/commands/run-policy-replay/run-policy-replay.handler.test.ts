@@ -25,7 +25,7 @@ rules:
     effect: deny
 `;
 
-function handler(pages: (w: { after?: unknown }) => DecisionRecord[]) {
+function handler(pages: (w: { after?: unknown }) => DecisionRecord[], credentials: (filter: { status?: string }) => unknown[] = () => []) {
   const stored: NewPolicyReplayRow[] = [];
   const decisions = { inWindow: async (_: string, w: { after?: unknown }) => pages(w) } as unknown as DecisionRecordsRepository;
   const tenant = { tenantId: TENANT, mode: 'shadow', failMode: 'closed', signedUpAt: new Date(T0), trialEndsAt: new Date(T0 + 7 * DAY) };
@@ -34,7 +34,7 @@ function handler(pages: (w: { after?: unknown }) => DecisionRecord[]) {
     { findTenant: async () => tenant } as unknown as TenantsRepository,
     { findCurrent: async () => undefined } as unknown as PoliciesRepository,
     { list: async () => [] } as unknown as AgentsRepository,
-    { list: async () => [] } as unknown as CredentialsRepository,
+    { list: async (_: string, filter: { status?: string }) => credentials(filter) } as unknown as CredentialsRepository,
     { list: async () => [] } as unknown as BaselinesRepository,
     { insert: async (row: NewPolicyReplayRow) => void stored.push(row) } as unknown as PolicyReplaysRepository,
     { now: () => new Date(T0 + 7 * DAY) },
@@ -52,6 +52,25 @@ describe('RunPolicyReplayHandler', () => {
     const result = stored[0]!.result as PolicyReplayResult;
     expect(result.changedDecisionIds).toEqual([records[1]!.decisionId]);
     expect(result.boundTo).toEqual({ agents: 0, credentials: 0, mode: 'enforce' });
+  });
+
+  it('binds revoked credentials as the snapshot builder does: a call with one is denied by the candidate too', async () => {
+    const revokedAt = new Date(T0 + DAY);
+    const fingerprint = 'a'.repeat(64);
+    const revoked = {
+      credential: {
+        credentialId: 'c1', tenantId: TENANT, name: 'sf', kind: 'oauth_token', provider: 'salesforce', fingerprint, scopes: [], allowedResources: [], allowedCidrs: [],
+        allowedRegions: [], expiresAt: null, status: 'revoked', registeredAt: new Date(T0), rotatedAt: null, revokedAt, revokedReason: 'leaked', version: 2, updatedAt: revokedAt,
+      },
+      agents: [],
+      fingerprints: [{ tenantId: TENANT, credentialId: 'c1', fingerprint, activeFrom: new Date(T0), rotatedOutAt: null }],
+    };
+    const records = [decision({ at: T0 + 1, credentialFingerprint: fingerprint }), decision({ at: T0 + 2 * DAY, credentialFingerprint: fingerprint })];
+    const { h, stored } = handler(() => records, (filter) => (filter.status === undefined || filter.status === 'revoked' ? [revoked] : []));
+    await h.execute(new RunPolicyReplayCommand(caller, NO_DELETES, 'yaml', 'effect'));
+    const result = stored[0]!.result as PolicyReplayResult;
+    expect(result.changedDecisionIds).toEqual([records[1]!.decisionId]);
+    expect(result.byRule.map((r) => r.ruleId)).toEqual([`credential:${fingerprint}`]);
   });
 
   it('refuses an invalid candidate with every engine error, before reading anything', async () => {

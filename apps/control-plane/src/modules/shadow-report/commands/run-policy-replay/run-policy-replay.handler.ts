@@ -57,7 +57,8 @@ export class RunPolicyReplayHandler implements ICommandHandler<RunPolicyReplayCo
     const [policy, agentRows, credentialRows, baselineRows] = await Promise.all([
       this.policies.findCurrent(tenantId),
       this.agents.list(tenantId, {}),
-      this.credentials.list(tenantId, { status: 'active' }),
+      // Every credential, as the snapshot builder reads them: revoked and rotated-out ones are refused too.
+      this.credentials.list(tenantId, {}),
       this.baselines.list(tenantId),
     ]);
     const config = create(EnforcerConfigSchema, enforcerConfigOf({ tenant, policy, agents: agentRows, credentials: credentialRows, baselines: baselineRows }));
