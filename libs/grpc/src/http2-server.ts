@@ -16,7 +16,7 @@ import {
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { GrpcError, toStatus } from './grpc-error.js';
 import { grpcFrameEncoder } from './message-encoder.js';
-import type { AddServiceOptions, HandlerContext, ServiceHandlers } from './server.js';
+import type { AddServiceOptions, HandlerContext, ServiceHandlers } from './handlers.js';
 import { methodPath } from './service-definition.js';
 
 /**

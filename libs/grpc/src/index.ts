@@ -8,6 +8,6 @@ export { GrpcServer } from './http2-server.js';
 export type { GrpcServerOptions } from './http2-server.js';
 export { grpcFrameEncoder, messageEncoder } from './message-encoder.js';
 export type { MessageEncoder } from './message-encoder.js';
-export type { AddServiceOptions, HandlerContext, MethodHandler, ServiceHandlers } from './server.js';
+export type { AddServiceOptions, HandlerContext, MethodHandler, ServiceHandlers } from './handlers.js';
 export { createClient } from './client.js';
 export type { BidiStream, CallOptions, ClientMethod, ServiceClient } from './client.js';
