@@ -1,5 +1,7 @@
 // A child process of the enforcer benchmark, so load generator and enforcer do not share
 // an event loop (and RSS is the enforcer's alone).
+//   floor:  the same, but answering from a bare node:http2 server with one real answer's bytes:
+//           what the transport and the generator cost with no enforcer work at all.
 //   decide: an enforcer with one 200-rule tenant; prints {"address", "publicKey"} (its receipt key)
 //           and serves until killed; answers "cpu" on stdin with its process.cpuUsage().
 //   rss:    restores the signed snapshots the parent stored in a directory (argv: dir, control-plane
@@ -11,7 +13,11 @@ import { activate } from '../../../apps/enforcer/src/sync/activate.js';
 import v8 from 'node:v8';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { benchConfig, benchPolicy } from './bench-tenant.js';
+import { benchCalls, benchConfig, benchPolicy } from './bench-tenant.js';
+import { DecideResponseSchema } from '@thoth/contracts';
+import { grpcFrameEncoder } from '@thoth/grpc';
+import { createServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 
 const mode = process.argv[2];
 const cp = signerFromSeed(generateSigningKey());
@@ -37,11 +43,33 @@ const activateMs = Date.now() - started;
 // Exit on SIGTERM through process.exit so that --cpu-prof / --heap-prof write their files.
 process.on('SIGTERM', () => process.exit(0));
 
-if (mode === 'decide') {
+if (mode === 'decide' || mode === 'floor') {
   const policy = benchPolicy(200);
   const result = activate(enforcer.store, signSnapshot({ ...benchConfig('tenant-bench', policy), version: 1n }, cp).signed, trusted, Date.now());
   if (!result.ok) throw new Error(result.message);
-  process.stdout.write(`${JSON.stringify({ address: enforcer.address, publicKey: publicKeyBase64(signer) })}\n`);
+  let address = enforcer.address;
+  if (mode === 'floor') {
+    // The transport's floor: a bare node:http2 server that answers every call with the bytes
+    // of one real answer (decided and signed once), so the generator's checks still pass.
+    const [call] = benchCalls('tenant-bench', policy, 1);
+    const answer = await enforcer.decisions.decide(call!.request, call!.token);
+    if (!answer.ok) throw new Error(answer.error.message);
+    const frame = grpcFrameEncoder(DecideResponseSchema)(answer.response);
+    await enforcer.stop({ drainTimeoutMs: 100 });
+    const server = createServer();
+    server.on('stream', (stream) => {
+      stream.on('error', () => {});
+      stream.on('data', () => {});
+      stream.once('end', () => {
+        stream.respond({ ':status': 200, 'content-type': 'application/grpc+proto' }, { waitForTrailers: true });
+        stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0', 'grpc-message': 'OK' }));
+        stream.end(frame);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  process.stdout.write(`${JSON.stringify({ address, publicKey: publicKeyBase64(signer) })}\n`);
   // The parent asks for this process's CPU time around each phase ("cpu" on stdin): CPU µs
   // per decision is a figure that, unlike throughput, other load on the machine barely moves.
   // Event-loop delay since the previous "cpu": what a request waits before the enforcer can read it.
