@@ -32,9 +32,22 @@ export async function createTestDatabase(serverUrl: string, name: string): Promi
   return url;
 }
 
+/**
+ * Drops a test database, ending its sessions. A session this role may not end (an autovacuum
+ * worker that just started on the fresh tables: SQLSTATE 42501) makes the drop fail, so it is
+ * tried again for a while; such workers are short.
+ */
 export async function dropTestDatabase(serverUrl: string, name: string): Promise<void> {
   assertTestDatabase(withDatabase(serverUrl, name));
-  await withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42501' || attempt === 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
