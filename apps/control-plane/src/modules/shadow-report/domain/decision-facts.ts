@@ -1,3 +1,4 @@
+import { networkOf as policyNetworkOf } from '@thoth/policy';
 import type { DecisionRecord, RecordedRule } from '../../decisions/domain/decision-record.js';
 
 // What the report reads off one recorded decision: which rules blocked it, how severe, how
@@ -92,49 +93,9 @@ export function recordsTouched(args: unknown): number | undefined {
 }
 
 /**
- * The network a source IP belongs to, for "new location" findings: the /24 of an IPv4
- * address (IPv4-mapped IPv6 counts as IPv4), the /48 of an IPv6 address; '' when absent or
- * not an IP address.
+ * The network a source IP belongs to, for "new location" findings: the same /24 (IPv4, and
+ * IPv4-mapped IPv6) or /48 (IPv6) that drift baselines use; '' when absent or not an IP address.
  */
 export function networkOf(ip: string): string {
-  const text = ip.trim();
-  if (text === '') return '';
-  const v4 = ipv4Octets(text) ?? ipv4Octets(text.replace(/^::ffff:/i, ''));
-  if (v4) return `${v4[0]}.${v4[1]}.${v4[2]}.0/24`;
-  const groups = ipv6Groups(text);
-  if (!groups) return '';
-  return `${groups.slice(0, 3).map((g) => g.toString(16)).join(':')}::/48`;
-}
-
-function ipv4Octets(text: string): number[] | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p))) return undefined;
-  const octets = parts.map(Number);
-  return octets.every((o) => o <= 255) ? octets : undefined;
-}
-
-function ipv6Groups(text: string): number[] | undefined {
-  const bare = text.replace(/%.*$/, '');
-  if (!/^[0-9a-f:.]+$/i.test(bare)) return undefined;
-  const halves = bare.split('::');
-  if (halves.length > 2) return undefined;
-  const parse = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const groups: number[] = [];
-    for (const g of part.split(':')) {
-      if (g.includes('.')) {
-        const v4 = ipv4Octets(g);
-        if (!v4) return undefined;
-        groups.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else if (/^[0-9a-f]{1,4}$/i.test(g)) groups.push(parseInt(g, 16));
-      else return undefined;
-    }
-    return groups;
-  };
-  const head = parse(halves[0] ?? '');
-  const tail = halves.length === 2 ? parse(halves[1] ?? '') : [];
-  if (!head || !tail) return undefined;
-  if (halves.length === 1) return head.length === 8 ? head : undefined;
-  const missing = 8 - head.length - tail.length;
-  return missing >= 1 ? [...head, ...Array<number>(missing).fill(0), ...tail] : undefined;
+  return policyNetworkOf(ip.trim()) ?? '';
 }
