@@ -13,8 +13,9 @@ import { call, createAppLoginRole, FixedClock, signUp, startControlPlane } from 
 
 // Issue 8, acceptance 2: the report page in Debian's Chromium (headless, driven by
 // playwright-core; never Playwright's own browsers), opened with a view link. Its key figures
-// match the known traffic, its stylesheet applies under the page's CSP (no violation is
-// reported), print media hides the switch; screenshots go to test/artifacts/.
+// match the known traffic, its stylesheet and script apply under the page's CSP (no violation
+// is reported), print media hides the switch, and its button switches the tenant to enforce
+// with an admin key of that tenant only; screenshots go to test/artifacts/.
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
@@ -68,13 +69,14 @@ let context: BrowserContext;
 let page: Page;
 let userDataDir: string;
 let pageUrl: string;
+let tenant: Awaited<ReturnType<typeof signUp>>;
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run bash infra/local/chromium.sh (apt-get install chromium)`);
   role = await createAppLoginRole();
   cp = await startControlPlane(role.url, {}, clock);
-  const tenant = await signUp(cp.url, 'Browser');
+  tenant = await signUp(cp.url, 'Browser');
   const ingestion = cp.app.get(DecisionIngestion);
   await ingestion.ingestor.ingest(knownWeek(tenant.tenantId).map((e) => ({ decision: recordOfEvent(decisionEvent(e)), from: 'test' })));
   const window = { from: new Date(T0).toISOString(), to: new Date(T0 + 7 * DAY).toISOString() };
@@ -163,14 +165,15 @@ describe('the shadow report page in Chromium', () => {
     await page.emulateMedia({ media: 'screen' });
   });
 
-  it('applies its stylesheet under its CSP and runs nothing', async () => {
+  it('applies its stylesheet and its one script under its CSP, and loads nothing', async () => {
     expect(consoleErrors).toEqual([]);
     // (the test compiles without the DOM library: the browser's global is typed here)
     expect(await page.locator('.figures').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(el).display)).toBe('grid');
-    expect(await page.locator('script, link, img, iframe, form').count()).toBe(0);
+    expect(await page.locator('link, img, iframe, form, script[src]').count()).toBe(0);
+    expect(await page.locator('script').count()).toBe(1);
   });
 
-  it('shows the switch to enforce as the API call an admin makes, and saves screenshots', async () => {
+  it('saves screenshots, on screen and printed (without the switch)', async () => {
     const switcher = page.getByTestId('switch-to-enforce');
     await switcher.locator('summary').click();
     await expect.poll(() => switcher.locator('pre').isVisible()).toBe(true);
@@ -182,5 +185,36 @@ describe('the shadow report page in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'shadow-report-print.png'), fullPage: true });
     await page.emulateMedia({ media: 'screen' });
     expect(existsSync(join(ARTIFACTS, 'shadow-report.png'))).toBe(true);
+    expect(existsSync(join(ARTIFACTS, 'shadow-report-print.png'))).toBe(true);
+  });
+
+  it('switches the tenant to enforce with its button, and only with an admin key of this tenant', async () => {
+    const mode = async () => (await call(cp.url, 'GET', '/v1/tenant', { key: tenant.key })).body.mode as string;
+    const result = page.getByTestId('switch-result');
+    const press = async (key: string) => {
+      await page.getByTestId('switch-key').fill(key);
+      await page.getByTestId('switch-button').click();
+      await expect.poll(() => result.getAttribute('data-state')).not.toBe('pending');
+      return { state: await result.getAttribute('data-state'), text: await result.textContent() };
+    };
+    expect(await mode()).toBe('shadow');
+
+    const other = await signUp(cp.url, 'Someone else');
+    expect(await press(other.key)).toEqual({ state: 'failed', text: 'Not switched: this key is for another tenant than the report' });
+    expect(await press('thoth_sk_forged')).toEqual({ state: 'failed', text: 'Not switched: auth.malformed_key: the API key is not a well-formed Thoth key' });
+    const viewer = await call(cp.url, 'POST', '/v1/api-keys', { key: tenant.key, body: { name: 'viewer', role: 'read_only' } });
+    expect(viewer.status).toBe(201);
+    expect(await press(viewer.body.key)).toEqual({ state: 'failed', text: 'Not switched: auth.forbidden_role: this needs one of the roles admin; the key has read_only' });
+    expect(await mode()).toBe('shadow');
+    expect((await call(cp.url, 'GET', '/v1/tenant', { key: other.key })).body.mode).toBe('shadow');
+
+    expect(await press(tenant.key)).toEqual({
+      state: 'done',
+      text: 'Browser now enforces: its enforcers block what this report shows as would have been blocked, from their next config push.',
+    });
+    expect(await page.getByTestId('switch-key').inputValue()).toBe('');
+    expect(await mode()).toBe('enforce');
+    // Chromium logs each refused call (401, 403) as a failed resource load; nothing else.
+    expect(consoleErrors.filter((e) => !/status of 40[13]/.test(e))).toEqual([]);
   });
 });

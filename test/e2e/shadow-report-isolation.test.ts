@@ -111,6 +111,18 @@ describe('shadow reports and replays through the API', () => {
     expect((await call(cp.url, 'GET', '/v1/policy/replays', { key: a.key })).body.items.map((r: { id: string }) => r.id)).toEqual([aReplay]);
   });
 
+  it("replays each tenant's own recorded traffic only", async () => {
+    const theirs = await call(cp.url, 'POST', '/v1/policy/replays', { key: b.key, body: { source: POLICY.replace('crm.delete_*', '*'), window: WINDOW } });
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.result.totals).toMatchObject({ recorded: 1, replayed: 1, changed: 1 });
+    expect(theirs.body.result.changedDecisionIds).toEqual(['b-0']);
+    expect(JSON.stringify(theirs.body)).not.toContain('a-secret');
+    const mine = await call(cp.url, 'GET', `/v1/policy/replays/${aReplay}`, { key: a.key });
+    expect(mine.body.result.totals).toMatchObject({ recorded: 6 });
+    expect(JSON.stringify(mine.body)).not.toContain('b-0');
+    expect((await call(cp.url, 'GET', `/v1/policy/replays/${theirs.body.id}`, { key: a.key })).status).toBe(404);
+  });
+
   it('lets admins, auditors and read-only keys read; admins and policy authors generate', async () => {
     for (const key of [a.key, keys.auditor, keys.readOnly]) expect((await call(cp.url, 'GET', `/v1/shadow-reports/${aReport}`, { key })).status).toBe(200);
     const authorRead = await call(cp.url, 'GET', `/v1/shadow-reports/${aReport}`, { key: keys.author });
@@ -130,7 +142,7 @@ describe('the report page and its view links', () => {
     const answer = await page(aReport, aToken);
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(answer.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+=*'; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'$/);
+    expect(answer.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+=*'; script-src 'sha256-[A-Za-z0-9+/]+=*'; connect-src 'self'; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'$/);
     expect(answer.headers.get('referrer-policy')).toBe('no-referrer');
     expect(answer.headers.get('cache-control')).toBe('no-store');
     const html = await answer.text();

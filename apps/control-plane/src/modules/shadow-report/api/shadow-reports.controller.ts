@@ -13,7 +13,7 @@ import { VIEW_LINK_DEFAULT_SECONDS, ViewLinkError } from '../domain/view-link.js
 import { renderReportPage, REPORT_PAGE_CSP } from '../page/report-page.js';
 import { GetShadowReportQuery, type ShadowReportView } from '../queries/get-shadow-report/get-shadow-report.query.js';
 import { ListShadowReportsQuery } from '../queries/list-shadow-reports/list-shadow-reports.query.js';
-import { OpenReportPageQuery } from '../queries/open-report-page/open-report-page.query.js';
+import { OpenReportPageQuery, type ReportPageView } from '../queries/open-report-page/open-report-page.query.js';
 import {
   GenerateShadowReportBody,
   IssueViewLinkBody,
@@ -140,7 +140,7 @@ export class ShadowReportsController {
     params: ReportIdParams,
     query: ReportPageQueryParams,
     responses: {
-      200: { description: 'text/html: the page (Content-Security-Policy: nothing loads, nothing runs)' },
+      200: { description: 'text/html: the page (Content-Security-Policy: nothing loads; one script, the switch to enforce, which asks for an admin key)' },
       401: { description: 'No, a malformed, an unknown or an expired view link (view_link.missing, view_link.invalid, view_link.expired)' },
       403: { description: 'The view link is for another report (view_link.other_report)' },
       404: NOT_FOUND,
@@ -151,7 +151,7 @@ export class ShadowReportsController {
     @Query(new ZodPipe(ReportPageQueryParams, 'query')) query: z.output<typeof ReportPageQueryParams>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    let view: ShadowReportView;
+    let view: ReportPageView;
     try {
       view = await this.queries.execute(new OpenReportPageQuery(params.reportId, query.token));
     } catch (error) {
@@ -165,6 +165,6 @@ export class ShadowReportsController {
       .header('referrer-policy', 'no-referrer')
       .header('x-frame-options', 'DENY')
       .header('cache-control', 'no-store');
-    return renderReportPage(view.report, { reportId: view.id, trigger: view.trigger, generatedBy: view.generatedBy });
+    return renderReportPage(view.report, { reportId: view.id, tenantId: view.tenantId, trigger: view.trigger, generatedBy: view.generatedBy });
   }
 }

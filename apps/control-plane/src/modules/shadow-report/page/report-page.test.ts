@@ -6,7 +6,7 @@ import { decision, DAY, denyRule, HOUR, T0, wouldDeny } from '../domain/test-fix
 import { renderReportPage, REPORT_PAGE_CSP } from './report-page.js';
 import { niceMax } from './svg-charts.js';
 
-const META = { reportId: '0b5f3f0e-6f7e-4a55-9f57-3a8f00000001', trigger: 'trial_ended' as const, generatedBy: 'system:trial-scheduler' };
+const META = { reportId: '0b5f3f0e-6f7e-4a55-9f57-3a8f00000001', tenantId: '0b5f3f0e-6f7e-4a55-9f57-3a8f000000t1', trigger: 'trial_ended' as const, generatedBy: 'system:trial-scheduler' };
 
 function build(records: Parameters<ShadowReportBuilder['add']>[0][], usage: readonly UsageRecord[] = []): ShadowReport {
   const builder = new ShadowReportBuilder({ from: new Date(T0), to: new Date(T0 + 7 * DAY) });
@@ -26,16 +26,17 @@ describe('the report page', () => {
   ]);
 
   it('escapes everything that came from traffic', () => {
-    expect(html).not.toContain('<script');
+    expect(html).not.toContain('<script>alert');
     expect(html).not.toContain('<img');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   });
 
-  it('loads nothing and runs nothing: no scripts, links, images, forms or style attributes', () => {
+  it('loads nothing: no links, images, forms, script sources or style attributes; one inline script', () => {
     // Text is escaped, so every '<' left starts a real tag.
     const tags = html.match(/<[a-z][^>]*>/gi) ?? [];
     expect(tags.length).toBeGreaterThan(100);
-    expect(tags.filter((t) => /^<(script|link|img|iframe|form|object|embed|meta http-equiv)\b/i.test(t))).toEqual([]);
+    expect(tags.filter((t) => /^<(link|img|iframe|form|object|embed|meta http-equiv)\b/i.test(t))).toEqual([]);
+    expect(tags.filter((t) => /^<script\b/i.test(t))).toEqual(['<script>']);
     expect(tags.filter((t) => /\s(style|src|href|action|on[a-z]+)=/i.test(t))).toEqual([]);
     // The only URL is the SVG namespace.
     expect(html.match(/https?:\/\/[^\s"'<]+/g)?.filter((u) => u !== 'http://www.w3.org/2000/svg') ?? []).toEqual([]);
@@ -48,6 +49,18 @@ describe('the report page', () => {
     expect(REPORT_PAGE_CSP.startsWith("default-src 'none'")).toBe(true);
     expect(html.match(/<style>/g)).toHaveLength(1);
     expect(style).toContain('@media print');
+  });
+
+  it('runs exactly its own script, which may call this control plane only', () => {
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    const hash = createHash('sha256').update(script, 'utf8').digest('base64');
+    expect(REPORT_PAGE_CSP).toContain(`script-src 'sha256-${hash}'`);
+    expect(REPORT_PAGE_CSP).toContain("connect-src 'self'");
+    expect(REPORT_PAGE_CSP).toContain("form-action 'none'");
+    // The same script on every page (the hash is a constant); the tenant is in an attribute.
+    expect(/<script>([\s\S]*?)<\/script>/.exec(render([decision({ at: T0 })]))![1]).toBe(script);
+    expect(script).toContain("credentials: 'omit'");
+    expect(script).toContain('box.dataset.tenantId');
   });
 
   it('labels the key figures and puts a table behind every chart', () => {
@@ -68,10 +81,13 @@ describe('the report page', () => {
     expect(quiet).not.toContain('data-testid="chart-would-block-by-rule"');
   });
 
-  it('offers the switch as the exact API call, never as a form', () => {
-    const details = /<details class="switch"[\s\S]*?<\/details>/.exec(html)![0];
-    expect(details).toContain('curl -X PUT "$THOTH/v1/tenant/mode"');
-    expect(details).toContain('{"mode":"enforce"}');
+  it('offers the switch as a button that asks for an admin key, and as the exact API call', () => {
+    const box = /<div class="switch"[\s\S]*?<\/div>/.exec(html)![0];
+    expect(box).toContain(`data-tenant-id="${META.tenantId}"`);
+    expect(box).toContain('<input type="password" autocomplete="off"');
+    expect(box).toContain('<button type="button" data-testid="switch-button">Switch to enforce</button>');
+    expect(box).toContain('curl -X PUT "$THOTH/v1/tenant/mode"');
+    expect(box).toContain('{"mode":"enforce"}');
   });
 });
 

@@ -4,13 +4,15 @@ import type { ActivityDimension, ShadowReport } from '../domain/shadow-report.js
 import { bars, escapeHtml as h, formatNumber as n, horizontalBars, stackedBars, type Series } from './svg-charts.js';
 
 /**
- * The shadow report as one self-contained HTML page: server-rendered, no script, no external
- * asset (the CSP is `default-src 'none'` with the stylesheet allowed by its hash), inline SVG
- * charts each followed by a table of the same numbers, a print stylesheet. Key figures carry
- * stable `data-testid`s.
+ * The shadow report as one self-contained HTML page: server-rendered, no external asset (the
+ * CSP is `default-src 'none'` with the stylesheet and the one script allowed by their hashes),
+ * inline SVG charts each followed by a table of the same numbers, a print stylesheet. Key
+ * figures carry stable `data-testid`s. The script only runs the switch-to-enforce button.
  */
 export interface ReportPageMeta {
   readonly reportId: string;
+  /** The report's tenant: the switch refuses an admin key of any other. */
+  readonly tenantId: string;
   readonly trigger: 'trial_ended' | 'on_demand';
   readonly generatedBy: string;
 }
@@ -51,7 +53,12 @@ figure{margin:8px 0}
 details{margin:6px 0}
 summary{cursor:pointer}
 .switch{margin:16px 0;border:1px solid var(--accent);border-radius:6px;padding:10px 14px}
-.switch summary{display:inline-block;background:var(--accent);color:#fff;border-radius:4px;padding:6px 14px;font-weight:600}
+.switch button{background:var(--accent);color:#fff;border:0;border-radius:4px;padding:6px 14px;font:inherit;font-weight:600;cursor:pointer}
+.switch button:disabled{opacity:.6;cursor:default}
+.switch input{font:inherit;padding:5px 8px;border:1px solid var(--line);border-radius:4px;width:22em;max-width:100%}
+.switch output{display:block;margin-top:8px}
+.switch output[data-state=failed]{color:#c92a2a}
+.switch output[data-state=done]{color:#2b7a3d;font-weight:600}
 footer{margin:40px auto 32px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);padding-top:12px}
 @media print{
   body{font-size:11pt;color:#000}
@@ -66,10 +73,59 @@ footer{margin:40px auto 32px;color:var(--muted);font-size:12px;border-top:1px so
 }
 `;
 
-/** The Content-Security-Policy of the page: nothing loads, nothing runs; only its own stylesheet applies. */
+/**
+ * The switch to enforce: with an admin key typed into the page (never stored, never sent
+ * anywhere but this control plane, cleared on click) it reads the key's tenant, refuses a key
+ * of another tenant than the report's, and switches with If-Match. The key travels in the
+ * authorization header, so no other site can make the browser do this (no cookie, no form).
+ */
+const SWITCH_SCRIPT = `
+(() => {
+  const box = document.querySelector('[data-testid="switch-to-enforce"]');
+  const key = box.querySelector('input');
+  const button = box.querySelector('button');
+  const out = box.querySelector('output');
+  const show = (state, text) => { out.dataset.state = state; out.textContent = text; };
+  const problem = async (r) => {
+    try { const p = await r.json(); return (p.code ? p.code + ': ' : '') + (p.detail || p.title); } catch { return 'HTTP ' + r.status; }
+  };
+  button.addEventListener('click', async () => {
+    const authorization = 'Bearer ' + key.value.trim();
+    key.value = '';
+    button.disabled = true;
+    show('pending', 'Switching…');
+    try {
+      const read = await fetch('/v1/tenant', { headers: { authorization }, credentials: 'omit', cache: 'no-store' });
+      if (!read.ok) throw new Error(await problem(read));
+      const tenant = await read.json();
+      if (tenant.id !== box.dataset.tenantId) throw new Error('this key is for another tenant than the report');
+      if (tenant.mode !== 'enforce') {
+        const put = await fetch('/v1/tenant/mode', {
+          method: 'PUT',
+          credentials: 'omit',
+          cache: 'no-store',
+          headers: { authorization, 'content-type': 'application/json', 'if-match': read.headers.get('etag') || '' },
+          body: JSON.stringify({ mode: 'enforce' }),
+        });
+        if (!put.ok) throw new Error(await problem(put));
+      }
+      show('done', tenant.name + ' now enforces: its enforcers block what this report shows as would have been blocked, from their next config push.');
+    } catch (error) {
+      show('failed', 'Not switched: ' + error.message);
+      button.disabled = false;
+    }
+  });
+})();
+`;
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+/** The Content-Security-Policy of the page: nothing loads; its own stylesheet applies and its one script runs, which may call this control plane only. */
 export const REPORT_PAGE_CSP = [
   "default-src 'none'",
-  `style-src 'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'`,
+  `style-src ${sha256(STYLE)}`,
+  `script-src ${sha256(SWITCH_SCRIPT)}`,
+  "connect-src 'self'",
   "img-src 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
@@ -113,7 +169,7 @@ ${figure('credentials', 'Credentials', t.credentials)}
 ${figure('resources', 'Resources', t.resources)}
 </dl>
 <p class="note">“Would have been blocked”: the policy denied the call but the tenant is in shadow mode, so it went through. “Blocked”: denied and stopped${t.refused > 0 ? ` (${n(t.refused)} of them refused before evaluation: unknown agent, bad token, malformed arguments)` : ''}.</p>
-${switchToEnforce()}
+${switchToEnforce(meta.tenantId)}
 </section>
 ${activitySection(report)}
 ${wouldBlockSection(report)}
@@ -123,24 +179,29 @@ ${riskSection(report)}
 ${recommendationSection(report)}
 </main>
 <footer>Thoth shadow report · schema ${report.schemaVersion} · every chart is followed by a table with the same numbers · print this page for a paper copy.</footer>
+<script>${SWITCH_SCRIPT}</script>
 </body>
 </html>
 `;
 }
 
 /**
- * The page holds no credential that could switch the tenant (it is opened with a read-only
- * view link), and a form here would be a cross-site request target; so the button reveals the
- * exact API call, to be run with an admin key.
+ * The one button: the page itself holds only a read-only view link (which may have been
+ * forwarded), so switching asks for an admin key, as the API does. The exact API call is shown
+ * beside it for those who would rather run it.
  */
-function switchToEnforce(): string {
-  return `<details class="switch" data-testid="switch-to-enforce">
-<summary>Switch to enforce</summary>
-<p>Switching makes every enforcer block what this report shows as “would have been blocked”. It needs an <strong>admin</strong> API key, which this page never holds: run the call yourself (optionally publish the recommended policy below first).</p>
+function switchToEnforce(tenantId: string): string {
+  return `<div class="switch" data-testid="switch-to-enforce" data-tenant-id="${h(tenantId)}">
+<p>Switching makes every enforcer block what this report shows as “would have been blocked” (optionally publish the recommended policy below first). It needs an <strong>admin</strong> API key of this tenant; the page never keeps it.</p>
+<p><label>Admin API key <input type="password" autocomplete="off" spellcheck="false" placeholder="thoth_sk_…" data-testid="switch-key"></label>
+<button type="button" data-testid="switch-button">Switch to enforce</button></p>
+<output data-testid="switch-result" aria-live="polite"></output>
+<details><summary>Or run the API call</summary>
 <pre><code>curl -X PUT "$THOTH/v1/tenant/mode" \\
   -H "authorization: Bearer $THOTH_ADMIN_KEY" -H 'content-type: application/json' \\
   -d '{"mode":"enforce"}'</code></pre>
-</details>`;
+</details>
+</div>`;
 }
 
 function legend(series: readonly Series[]): string {

@@ -1,4 +1,4 @@
-// Server-side SVG charts for the report page: no script, no external asset, colours from the
+// Server-side SVG charts for the report page: no external asset, colours from the
 // page's stylesheet through classes (the CSP allows no style attributes). Every chart has a
 // <title> and a <desc>, and the page puts the same numbers in a table next to it.
 

@@ -4,8 +4,8 @@ import { Clock } from '../../../../platform/clock/clock.js';
 import { ShadowReportError } from '../../domain/shadow-report.errors.js';
 import { checkViewLink, parseViewLinkToken } from '../../domain/view-link.js';
 import { ShadowReportsRepository } from '../../storage/shadow-reports.repository.js';
-import { shadowReportView, type ShadowReportView } from '../get-shadow-report/get-shadow-report.query.js';
-import { OpenReportPageQuery } from './open-report-page.query.js';
+import { shadowReportView } from '../get-shadow-report/get-shadow-report.query.js';
+import { OpenReportPageQuery, type ReportPageView } from './open-report-page.query.js';
 
 @QueryHandler(OpenReportPageQuery)
 export class OpenReportPageHandler implements IQueryHandler<OpenReportPageQuery> {
@@ -14,13 +14,13 @@ export class OpenReportPageHandler implements IQueryHandler<OpenReportPageQuery>
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  async execute({ reportId, token }: OpenReportPageQuery): Promise<ShadowReportView> {
+  async execute({ reportId, token }: OpenReportPageQuery): Promise<ReportPageView> {
     const parsed = parseViewLinkToken(token);
     // Both reads run under the tenant the token names: another tenant's link or report is invisible.
     const link = await this.reports.findViewLink(parsed.tenantId, parsed.linkId);
     checkViewLink(link, parsed, reportId, this.clock.now());
     const row = await this.reports.find(parsed.tenantId, reportId);
     if (!row) throw new ShadowReportError('shadow_report.not_found', 'not_found', 'no such shadow report');
-    return shadowReportView(row);
+    return { ...shadowReportView(row), tenantId: parsed.tenantId };
   }
 }
