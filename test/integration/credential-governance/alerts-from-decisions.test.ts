@@ -6,7 +6,7 @@
 // signature by recomputing the HMAC itself, verifies the receipt with the enforcer's public key
 // alone, and follows the evidence link to a bundle that verifies with the ledger's key.
 import { fromJson, type JsonValue } from '@bufbuild/protobuf';
-import { Effect, ReceiptSchema, RuleKind, type DecideResponse } from '@thoth/contracts';
+import { Effect, ReceiptSchema, RuleKind, TenantMode, type DecideResponse } from '@thoth/contracts';
 import { generateSigningKey, keyring, publicKeyBase64, signerFromSeed, verifierFromPublicKey, verifyReceipt } from '@thoth/snapshot';
 import { createTestTopics, testKafkaBrokers, withDatabase } from '@thoth/testing';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
@@ -18,26 +18,16 @@ import { alertsConfig, WebhookReceiver } from '../../../apps/control-plane/test/
 import { call, createAppLoginRole, signUp, startControlPlane } from '../../../apps/control-plane/test/integration/support/control-plane.js';
 import type { ControlPlane } from '../../../apps/control-plane/src/control-plane.js';
 import { DecisionIngestion } from '../../../apps/control-plane/src/modules/decisions/index.js';
-import { KafkaDecisionLog } from '../../../apps/enforcer/src/emit/kafka-decision-log.js';
-import { startEnforcer, type RunningEnforcer } from '../../../apps/enforcer/src/enforcer.js';
+import type { RunningEnforcer } from '../../../apps/enforcer/src/enforcer.js';
 import { verifyEvidenceBundle } from '../../../apps/ledger/src/evidence/verify-bundle.js';
 import { startLedger, type RunningLedger } from '../../../apps/ledger/src/ledger.js';
 import { ledgerTestContext, quietLog, type LedgerTestContext } from '../../../apps/ledger/test/support/ledger-harness.js';
-import { agentClient, waitFor, type AgentClient } from '../enforcers/harness.js';
+import { agentClient, POLICY_V1, waitFor, type AgentClient } from '../enforcers/harness.js';
+import { publishFirstPolicy, registerAgents, rollouts, startEdgeEnforcer } from './governed-edge.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const FP = sha256('crm-oauth-token');
-const POLICY = `apiVersion: thoth.dev/policy/v1
-kind: Policy
-metadata: {name: crm-alerted, version: "1"}
-defaults: {effect: allow}
-rules:
-  - id: no-drops
-    match: {tools: ["db.drop_*"]}
-    effect: deny
-    severity: critical
-    reason: Nobody drops tables.
-drift:
+const POLICY = `${POLICY_V1}drift:
   action: deny
   minObservations: 100
 `;
@@ -66,7 +56,7 @@ describe('SOC alerts from real decisions, with the receipt and the evidence link
   let secret: string;
   const agents: Record<'crm' | 'report', AgentClient> = {} as Record<'crm' | 'report', AgentClient>;
   let sent = 0;
-  let published = 0;
+  let rolledOut: ReturnType<typeof rollouts>;
   /** What the test expects to be alerted: decision id → kind. */
   const expected = new Map<string, 'block' | 'drift'>();
   /** Decisions that must not raise an alert. */
@@ -82,15 +72,6 @@ describe('SOC alerts from real decisions, with the receipt and the evidence link
       ...request,
     });
   };
-  const rolledOut = async () => {
-    const snapshot = await waitFor(`a snapshot after version ${published}`, async () => {
-      const s = await call(cp.url, 'GET', '/v1/distribution/snapshot', { key: tenant.key });
-      return s.status === 200 && (s.body as { version: number }).version > published ? (s.body as { version: number }) : undefined;
-    });
-    published = snapshot.version;
-    await waitFor(`the enforcer to activate config ${snapshot.version}`, () => (enforcer.store.get(tenant.tenantId)?.version ?? 0n) >= BigInt(snapshot.version));
-  };
-
   beforeAll(async () => {
     // A database of the file's own: the alert worker and the checkpointer serve every tenant in theirs.
     ctx = await ledgerTestContext(`cg_alerts_${randomBytes(2).toString('hex')}`);
@@ -103,36 +84,22 @@ describe('SOC alerts from real decisions, with the receipt and the evidence link
       alerts: alertsConfig({ ledgerPublicUrl: ledger.url! }),
     });
     tenant = await signUp(cp.url, 'Alerted');
-    const tokens: Record<string, string> = {};
-    const ids: Record<string, string> = {};
-    for (const name of ['crm-agent', 'report-agent']) {
-      const registered = await call(cp.url, 'POST', '/v1/agents', { key: tenant.key, body: { name } });
-      tokens[name] = registered.body.token;
-      ids[name] = registered.body.agent.id;
-    }
+    const registered = await registerAgents(cp, tenant.key, ['crm-agent', 'report-agent']);
     const credential = await call(cp.url, 'POST', '/v1/credentials', {
       key: tenant.key,
-      body: { name: 'Salesforce prod', kind: 'oauth_token', provider: 'salesforce', token: 'crm-oauth-token', agentIds: [ids['crm-agent']] },
+      body: { name: 'Salesforce prod', kind: 'oauth_token', provider: 'salesforce', token: 'crm-oauth-token', agentIds: [registered['crm-agent']!.id] },
     });
     expect(credential.status).toBe(201);
-    expect((await call(cp.url, 'PUT', '/v1/policy', { key: tenant.key, body: { source: POLICY }, headers: { 'if-none-match': '*' } })).status).toBe(200);
+    await publishFirstPolicy(cp, tenant.key, POLICY);
     const destination = await call(cp.url, 'POST', '/v1/alert-destinations', { key: tenant.key, body: { kind: 'webhook', name: 'soc', url: `${await receiver.start()}/thoth` } });
     expect(destination.status).toBe(201);
     secret = destination.body.secret;
     receiver.secrets = [secret];
     receiver.failures = () => 2;
-    const enforcerToken = (await call(cp.url, 'POST', '/v1/enforcers', { key: tenant.key, body: { name: 'edge-1' } })).body.token as string;
-    const publicKey = (await call(cp.url, 'GET', '/v1/distribution/public-key')).body.publicKey as string;
-    enforcer = await startEnforcer({
-      enforcerId: 'edge-1',
-      listen: { host: '127.0.0.1', port: 0 },
-      trustedKeys: keyring([verifierFromPublicKey(publicKey)]),
-      signer: enforcerSigner,
-      decisionLog: new KafkaDecisionLog({ brokers: testKafkaBrokers(), topic, bufferSize: 10_000 }),
-      controlPlane: { address: cp.grpcAddress!, token: enforcerToken, heartbeatIntervalMs: 200, backoff: { initialMs: 50, maxMs: 500 } },
-    });
-    agents.crm = agentClient(enforcer.address, { tenantId: tenant.tenantId, agentId: 'crm-agent', token: tokens['crm-agent']! });
-    agents.report = agentClient(enforcer.address, { tenantId: tenant.tenantId, agentId: 'report-agent', token: tokens['report-agent']! });
+    enforcer = await startEdgeEnforcer(cp, tenant.key, { topic, signer: enforcerSigner });
+    agents.crm = agentClient(enforcer.address, { tenantId: tenant.tenantId, agentId: 'crm-agent', token: registered['crm-agent']!.token });
+    agents.report = agentClient(enforcer.address, { tenantId: tenant.tenantId, agentId: 'report-agent', token: registered['report-agent']!.token });
+    rolledOut = rollouts(cp, tenant.tenantId, enforcer);
     await rolledOut();
 
     // The trial's normal traffic, then baselines learned from it, shipped to the enforcer.
@@ -144,7 +111,7 @@ describe('SOC alerts from real decisions, with the receipt and the evidence link
     await waitFor(`${sent} decisions in the read model`, () => cp.app.get(DecisionIngestion).totals().inserted >= sent, 60_000);
     const learned = await call(cp.url, 'POST', '/v1/baselines/learn', { key: tenant.key });
     expect(learned.body).toMatchObject({ decisionsLearnedFrom: 120, recorded: 2 });
-    await rolledOut();
+    await rolledOut((config) => config.baselines.length === 2); // the credential's and crm-agent's
   });
 
   afterAll(async () => {
@@ -173,7 +140,7 @@ describe('SOC alerts from real decisions, with the receipt and the evidence link
 
   it('once the tenant enforces: each block and each drift is alerted', async () => {
     expect((await call(cp.url, 'PUT', '/v1/tenant/mode', { key: tenant.key, body: { mode: 'enforce' } })).status).toBe(200);
-    await rolledOut();
+    await rolledOut((config) => config.mode === TenantMode.ENFORCE);
     const normal = await decide('crm', { resource: 'crm/contacts/501' });
     expect(normal.effect).toBe(Effect.ALLOW);
     quiet.add(normal.decisionId);

@@ -4,8 +4,8 @@
 // baselines are learned by the control plane from the traffic the enforcer decided and
 // recorded, and reach the enforcer in its snapshot; the drift checks run in the enforcer.
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { Effect, Outcome, RuleKind, type DecideResponse } from '@thoth/contracts';
-import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
+import { Effect, Outcome, RuleKind, TenantMode, type DecideResponse } from '@thoth/contracts';
+import { generateSigningKey, signerFromSeed } from '@thoth/snapshot';
 import { createTestTopics, testKafkaBrokers } from '@thoth/testing';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,9 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecisionIngestion } from '../../../apps/control-plane/src/modules/decisions/index.js';
 import type { ControlPlane } from '../../../apps/control-plane/src/control-plane.js';
 import { call, createAppLoginRole, FixedClock, signUp, startControlPlane } from '../../../apps/control-plane/test/integration/support/control-plane.js';
-import { KafkaDecisionLog } from '../../../apps/enforcer/src/emit/kafka-decision-log.js';
-import { startEnforcer, type RunningEnforcer } from '../../../apps/enforcer/src/enforcer.js';
+import type { RunningEnforcer } from '../../../apps/enforcer/src/enforcer.js';
 import { agentClient, waitFor, type AgentClient } from '../enforcers/harness.js';
+import { publishFirstPolicy, registerAgents, rollouts, startEdgeEnforcer } from './governed-edge.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const FP = sha256('crm-oauth-token');
@@ -60,16 +60,7 @@ describe('credential governance through a real enforcer, Kafka and the control p
   };
   const drift = (answer: DecideResponse) => answer.matchedRules.filter((r) => r.kind === RuleKind.DRIFT);
   const ingested = () => waitFor(`${sent} decisions in the read model`, () => cp.app.get(DecisionIngestion).totals().inserted >= sent, 60_000);
-  let published = 0;
-  /** Waits for a snapshot newer than the last one seen (a change was just made), then for the enforcer to run it. */
-  const rolledOut = async () => {
-    const snapshot = await waitFor(`a snapshot after version ${published}`, async () => {
-      const s = await call(cp.url, 'GET', '/v1/distribution/snapshot', { key: tenant.key });
-      return s.status === 200 && (s.body as { version: number }).version > published ? (s.body as { version: number }) : undefined;
-    });
-    published = snapshot.version;
-    await waitFor(`the enforcer to activate config ${snapshot.version}`, () => (enforcer.store.get(tenant.tenantId)?.version ?? 0n) >= BigInt(snapshot.version));
-  };
+  let rolledOut: ReturnType<typeof rollouts>;
 
   beforeAll(async () => {
     const [topic] = (await createTestTopics([{ name: `cg-decisions-${randomBytes(3).toString('hex')}` }])) as [string];
@@ -83,36 +74,21 @@ describe('credential governance through a real enforcer, Kafka and the control p
       cpClock,
     );
     tenant = await signUp(cp.url, 'Governed');
-    const agentTokens: Record<string, string> = {};
-    const agentIds: Record<string, string> = {};
-    for (const name of ['crm-agent', 'report-agent']) {
-      const registered = await call(cp.url, 'POST', '/v1/agents', { key: tenant.key, body: { name } });
-      agentTokens[name] = registered.body.token;
-      agentIds[name] = registered.body.agent.id;
-    }
+    const registered = await registerAgents(cp, tenant.key, ['crm-agent', 'report-agent']);
     // The CRM credential is linked to crm-agent only.
     const credential = await call(cp.url, 'POST', '/v1/credentials', {
       key: tenant.key,
-      body: { name: 'Salesforce prod', kind: 'oauth_token', provider: 'salesforce', token: 'crm-oauth-token', agentIds: [agentIds['crm-agent']] },
+      body: { name: 'Salesforce prod', kind: 'oauth_token', provider: 'salesforce', token: 'crm-oauth-token', agentIds: [registered['crm-agent']!.id] },
     });
     expect(credential.status).toBe(201);
-    expect((await call(cp.url, 'PUT', '/v1/policy', { key: tenant.key, body: { source: POLICY }, headers: { 'if-none-match': '*' } })).status).toBe(200);
-    const enforcerToken = (await call(cp.url, 'POST', '/v1/enforcers', { key: tenant.key, body: { name: 'edge-1' } })).body.token as string;
+    await publishFirstPolicy(cp, tenant.key, POLICY);
     const publicKey = (await call(cp.url, 'GET', '/v1/distribution/public-key')).body.publicKey as string;
     expect(publicKey).toBe(Buffer.from(signerFromSeed(signingKey).publicKey).toString('base64'));
-
-    enforcer = await startEnforcer({
-      enforcerId: 'edge-1',
-      listen: { host: '127.0.0.1', port: 0 },
-      trustedKeys: keyring([verifierFromPublicKey(publicKey)]),
-      signer: signerFromSeed(generateSigningKey()),
-      decisionLog: new KafkaDecisionLog({ brokers: testKafkaBrokers(), topic, bufferSize: 100_000 }),
-      // The test moves the enforcer's clock by hours: the stream must not take that for a silent server.
-      controlPlane: { address: cp.grpcAddress!, token: enforcerToken, heartbeatIntervalMs: 200, serverTimeoutMs: 30 * DAY, backoff: { initialMs: 50, maxMs: 500 } },
-      clock: () => now,
-    });
-    agents.crm = agentClient(enforcer.address, { tenantId: tenant.tenantId, agentId: 'crm-agent', token: agentTokens['crm-agent']! });
-    agents.report = agentClient(enforcer.address, { tenantId: tenant.tenantId, agentId: 'report-agent', token: agentTokens['report-agent']! });
+    // The test moves the enforcer's clock by hours: the stream must not take that for a silent server.
+    enforcer = await startEdgeEnforcer(cp, tenant.key, { topic, clock: () => now, serverTimeoutMs: 30 * DAY });
+    agents.crm = agentClient(enforcer.address, { tenantId: tenant.tenantId, agentId: 'crm-agent', token: registered['crm-agent']!.token });
+    agents.report = agentClient(enforcer.address, { tenantId: tenant.tenantId, agentId: 'report-agent', token: registered['report-agent']!.token });
+    rolledOut = rollouts(cp, tenant.tenantId, enforcer);
     await rolledOut();
   });
 
@@ -150,7 +126,7 @@ describe('credential governance through a real enforcer, Kafka and the control p
       peakPer10Minutes: 20,
       activeHoursUtc: [8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
     });
-    await rolledOut();
+    await rolledOut((config) => config.baselines.length === 2); // the credential's and crm-agent's
   });
 
   it('in the shadow trial a drifting call is a would-deny naming the drift', async () => {
@@ -184,7 +160,7 @@ describe('credential governance through a real enforcer, Kafka and the control p
   describe('once the tenant enforces', () => {
     beforeAll(async () => {
       expect((await call(cp.url, 'PUT', '/v1/tenant/mode', { key: tenant.key, body: { mode: 'enforce' } })).status).toBe(200);
-      await rolledOut();
+      await rolledOut((config) => config.mode === TenantMode.ENFORCE);
     });
     const day2 = T0 + DAY;
 

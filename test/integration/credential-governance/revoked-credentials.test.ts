@@ -4,8 +4,8 @@
 // the policy's `credentials` section says, and the decisions reach the inventory through
 // the real Kafka broker and Postgres.
 import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
-import { Effect, Outcome, RevocationReason, RuleKind, Severity, type DecideResponse } from '@thoth/contracts';
-import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
+import { Effect, Outcome, RevocationReason, RuleKind, Severity, TenantMode, type DecideResponse } from '@thoth/contracts';
+import { generateSigningKey } from '@thoth/snapshot';
 import { createTestTopics, testKafkaBrokers } from '@thoth/testing';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,12 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../../../apps/control-plane/src/control-plane.js';
-import { SnapshotCache } from '../../../apps/control-plane/src/distribution/index.js';
 import { DecisionIngestion } from '../../../apps/control-plane/src/modules/decisions/index.js';
 import { call, createAppLoginRole, FixedClock, signUp, startControlPlane } from '../../../apps/control-plane/test/integration/support/control-plane.js';
-import { KafkaDecisionLog } from '../../../apps/enforcer/src/emit/kafka-decision-log.js';
-import { startEnforcer, type RunningEnforcer } from '../../../apps/enforcer/src/enforcer.js';
+import type { RunningEnforcer } from '../../../apps/enforcer/src/enforcer.js';
 import { agentClient, waitFor, type AgentClient } from '../enforcers/harness.js';
+import { publishFirstPolicy, registerAgents, rollouts, startEdgeEnforcer } from './governed-edge.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const MINUTE = 60_000;
@@ -58,17 +57,7 @@ describe('revoked, rotated-out and expired credentials through a real enforcer, 
   const credentialRule = (answer: DecideResponse) => answer.matchedRules.filter((r) => r.kind === RuleKind.CREDENTIAL);
   const ingested = () => waitFor(`${sent} decisions in the read model`, () => cp.app.get(DecisionIngestion).totals().inserted >= sent, 60_000);
   const inventory = async (finding: string) => (await call(cp.url, 'GET', `/v1/credentials/inventory?finding=${finding}`, { key: tenant.key })).body;
-  let published = 0;
-  /** Waits for a snapshot newer than the last one seen, then for the enforcer to run it; returns what the control plane published. */
-  const rolledOut = async () => {
-    const snapshot = await waitFor(`a snapshot after version ${published}`, () => {
-      const s = cp.app.get(SnapshotCache).get(tenant.tenantId);
-      return s !== undefined && s.version > BigInt(published) ? s : undefined;
-    });
-    published = Number(snapshot.version);
-    await waitFor(`the enforcer to activate config ${snapshot.version}`, () => (enforcer.store.get(tenant.tenantId)?.version ?? 0n) >= snapshot.version);
-    return snapshot.config;
-  };
+  let rolledOut: ReturnType<typeof rollouts>;
 
   beforeAll(async () => {
     const [topic] = (await createTestTopics([{ name: `revoked-decisions-${randomBytes(3).toString('hex')}` }])) as [string];
@@ -82,8 +71,8 @@ describe('revoked, rotated-out and expired credentials through a real enforcer, 
       cpClock,
     );
     tenant = await signUp(cp.url, 'Revoking');
-    const registered = await call(cp.url, 'POST', '/v1/agents', { key: tenant.key, body: { name: 'crm-agent' } });
-    const agentId = registered.body.agent.id as string;
+    const { 'crm-agent': registered } = await registerAgents(cp, tenant.key, ['crm-agent']);
+    const agentId = registered!.id;
     for (const [name, token, expiresAt] of [
       ['revoked', TOKENS.revoked, null],
       ['rotated', TOKENS.rotated, null],
@@ -96,20 +85,11 @@ describe('revoked, rotated-out and expired credentials through a real enforcer, 
       expect(credential.status).toBe(201);
       credentialIds[name] = credential.body.id;
     }
-    expect((await call(cp.url, 'PUT', '/v1/policy', { key: tenant.key, body: { source: POLICY }, headers: { 'if-none-match': '*' } })).status).toBe(200);
-    const enforcerToken = (await call(cp.url, 'POST', '/v1/enforcers', { key: tenant.key, body: { name: 'edge-1' } })).body.token as string;
-    const publicKey = (await call(cp.url, 'GET', '/v1/distribution/public-key')).body.publicKey as string;
-    enforcer = await startEnforcer({
-      enforcerId: 'edge-1',
-      listen: { host: '127.0.0.1', port: 0 },
-      trustedKeys: keyring([verifierFromPublicKey(publicKey)]),
-      signer: signerFromSeed(generateSigningKey()),
-      decisionLog: new KafkaDecisionLog({ brokers: testKafkaBrokers(), topic, bufferSize: 10_000 }),
-      // The test moves the enforcer's clock: the stream must not take that for a silent server.
-      controlPlane: { address: cp.grpcAddress!, token: enforcerToken, heartbeatIntervalMs: 200, serverTimeoutMs: 24 * 60 * MINUTE, backoff: { initialMs: 50, maxMs: 500 } },
-      clock: () => now,
-    });
-    agent = agentClient(enforcer.address, { tenantId: tenant.tenantId, agentId: 'crm-agent', token: registered.body.token });
+    await publishFirstPolicy(cp, tenant.key, POLICY);
+    // The test moves the enforcer's clock: the stream must not take that for a silent server.
+    enforcer = await startEdgeEnforcer(cp, tenant.key, { topic, clock: () => now, serverTimeoutMs: 24 * 60 * MINUTE });
+    agent = agentClient(enforcer.address, { tenantId: tenant.tenantId, agentId: 'crm-agent', token: registered!.token });
+    rolledOut = rollouts(cp, tenant.tenantId, enforcer);
     const first = await rolledOut();
     expect(first.revokedCredentials).toEqual([]);
   });
@@ -133,7 +113,7 @@ describe('revoked, rotated-out and expired credentials through a real enforcer, 
   it('in the shadow trial: revoked through the API, carried by the next snapshot, a would-deny with the revocation reason', async () => {
     cpClock.current = new Date(T0 + 10 * MINUTE);
     expect((await call(cp.url, 'POST', `/v1/credentials/${credentialIds.revoked}/revoke`, { key: tenant.key, body: { reason: 'leaked in a public repo' } })).status).toBe(200);
-    const config = await rolledOut();
+    const config = await rolledOut((c) => c.revokedCredentials.length > 0);
     expect(config.revokedCredentials.map((r) => [r.credentialId, r.credentialFingerprint, r.reason, r.since && timestampMs(r.since)])).toEqual([
       [credentialIds.revoked, FP.revoked, RevocationReason.REVOKED, T0 + 10 * MINUTE],
     ]);
@@ -155,7 +135,7 @@ describe('revoked, rotated-out and expired credentials through a real enforcer, 
   describe('once the tenant enforces', () => {
     beforeAll(async () => {
       expect((await call(cp.url, 'PUT', '/v1/tenant/mode', { key: tenant.key, body: { mode: 'enforce' } })).status).toBe(200);
-      await rolledOut();
+      await rolledOut((c) => c.mode === TenantMode.ENFORCE);
     });
 
     it('denies the revoked credential with the revocation reason, and the inventory lists it as revoked_in_use', async () => {
@@ -178,7 +158,7 @@ describe('revoked, rotated-out and expired credentials through a real enforcer, 
       cpClock.current = new Date(T0 + 20 * MINUTE);
       const rotated = await call(cp.url, 'POST', `/v1/credentials/${credentialIds.rotated}/rotate`, { key: tenant.key, body: { token: TOKENS.rotatedNew } });
       expect(rotated.status).toBe(200);
-      const config = await rolledOut();
+      const config = await rolledOut((c) => c.revokedCredentials.some((r) => r.credentialFingerprint === FP.rotated));
       expect(config.revokedCredentials.find((r) => r.credentialFingerprint === FP.rotated)).toMatchObject({ credentialId: credentialIds.rotated, reason: RevocationReason.ROTATED_OUT });
 
       const old = await decide(FP.rotated, T0 + 21 * MINUTE);

@@ -1,0 +1,76 @@
+// Shared by the credential-governance tests: the real control plane's tenant, seen from an
+// enforcer on its config stream that publishes its decisions to the real Kafka broker.
+import type { EnforcerConfig } from '@thoth/contracts';
+import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey, type Signer } from '@thoth/snapshot';
+import { testKafkaBrokers } from '@thoth/testing';
+import { expect } from 'vitest';
+import type { ControlPlane } from '../../../apps/control-plane/src/control-plane.js';
+import { SnapshotCache } from '../../../apps/control-plane/src/distribution/index.js';
+import { call } from '../../../apps/control-plane/test/integration/support/control-plane.js';
+import { KafkaDecisionLog } from '../../../apps/enforcer/src/emit/kafka-decision-log.js';
+import { startEnforcer, type RunningEnforcer } from '../../../apps/enforcer/src/enforcer.js';
+import { waitFor } from '../enforcers/harness.js';
+
+/** Registers each agent by name; returns their ids and tokens. */
+export async function registerAgents(cp: ControlPlane, key: string, names: readonly string[]): Promise<Record<string, { id: string; token: string }>> {
+  const agents: Record<string, { id: string; token: string }> = {};
+  for (const name of names) {
+    const registered = await call(cp.url, 'POST', '/v1/agents', { key, body: { name } });
+    expect(registered.status).toBe(201);
+    agents[name] = { id: registered.body.agent.id, token: registered.body.token };
+  }
+  return agents;
+}
+
+/** Publishes the tenant's first policy. */
+export async function publishFirstPolicy(cp: ControlPlane, key: string, source: string): Promise<void> {
+  expect((await call(cp.url, 'PUT', '/v1/policy', { key, body: { source }, headers: { 'if-none-match': '*' } })).status).toBe(200);
+}
+
+/**
+ * Registers an enforcer for the tenant and starts it in this process, trusting the control
+ * plane's published key, on its config stream, sending decisions to `topic`. `clock`: the
+ * enforcer's time, when the test moves it (then the stream's server timeout is as long as the
+ * test's jumps, so that a jump is not taken for a silent server).
+ */
+export async function startEdgeEnforcer(
+  cp: ControlPlane,
+  key: string,
+  options: { topic: string; signer?: Signer; clock?: () => number; serverTimeoutMs?: number },
+): Promise<RunningEnforcer> {
+  const token = (await call(cp.url, 'POST', '/v1/enforcers', { key, body: { name: 'edge-1' } })).body.token as string;
+  const publicKey = (await call(cp.url, 'GET', '/v1/distribution/public-key')).body.publicKey as string;
+  return startEnforcer({
+    enforcerId: 'edge-1',
+    listen: { host: '127.0.0.1', port: 0 },
+    trustedKeys: keyring([verifierFromPublicKey(publicKey)]),
+    signer: options.signer ?? signerFromSeed(generateSigningKey()),
+    decisionLog: new KafkaDecisionLog({ brokers: testKafkaBrokers(), topic: options.topic, bufferSize: 100_000 }),
+    controlPlane: {
+      address: cp.grpcAddress!,
+      token,
+      heartbeatIntervalMs: 200,
+      ...(options.serverTimeoutMs !== undefined ? { serverTimeoutMs: options.serverTimeoutMs } : {}),
+      backoff: { initialMs: 50, maxMs: 500 },
+    },
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+}
+
+/**
+ * Follows the tenant's rollouts: each call waits for a snapshot newer than the last one it saw
+ * that shows the change just made (`shows`: one change, such as learning two baselines, may be
+ * published as several snapshots), then for the enforcer to activate it; returns what was published.
+ */
+export function rollouts(cp: ControlPlane, tenantId: string, enforcer: RunningEnforcer): (shows?: (config: EnforcerConfig) => boolean) => Promise<EnforcerConfig> {
+  let published = 0n;
+  return async (shows = () => true) => {
+    const snapshot = await waitFor(`a snapshot after version ${published} that shows the change`, () => {
+      const s = cp.app.get(SnapshotCache).get(tenantId);
+      return s !== undefined && s.version > published && shows(s.config) ? s : undefined;
+    });
+    published = snapshot.version;
+    await waitFor(`the enforcer to activate config ${snapshot.version}`, () => (enforcer.store.get(tenantId)?.version ?? 0n) >= snapshot.version);
+    return snapshot.config;
+  };
+}
