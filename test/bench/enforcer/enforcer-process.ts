@@ -3,7 +3,8 @@
 //   floor:  the same, but answering from a bare node:http2 server with one real answer's bytes:
 //           what the transport and the generator cost with no enforcer work at all.
 //   decide: an enforcer with one 200-rule tenant; prints {"address", "publicKey"} (its receipt key)
-//           and serves until killed; answers "cpu" on stdin with its process.cpuUsage().
+//           and serves until killed; answers "cpu" on stdin with its process.cpuUsage(), its
+//           event-loop delay and the decisions its log has delivered.
 //   rss:    restores the signed snapshots the parent stored in a directory (argv: dir, control-plane
 //           public key) + 100,000 live window keys; prints {"rssMb"}.
 import { generateSigningKey, keyring, publicKeyBase64, signSnapshot, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
@@ -79,7 +80,8 @@ if (mode === 'decide' || mode === 'floor') {
     if (line !== 'cpu') return;
     const loopDelay = { p50Ms: delay.percentile(50) / 1e6, p99Ms: delay.percentile(99) / 1e6, maxMs: delay.max / 1e6 };
     delay.reset();
-    process.stdout.write(`${JSON.stringify({ ...process.cpuUsage(), loopDelay })}\n`);
+    // decisions: every event the decision log has delivered (the bench's h2load phase checks that each answered call was decided)
+    process.stdout.write(`${JSON.stringify({ ...process.cpuUsage(), loopDelay, decisions: log.stats().delivered })}\n`);
   });
 } else if (mode === 'rss') {
   const tenants = enforcer.store.size;

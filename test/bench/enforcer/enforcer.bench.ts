@@ -5,9 +5,11 @@
 // run in separate processes; everything is loopback and bounded in time.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { generateSigningKey, publicKeyBase64, signSnapshot, signerFromSeed } from '@thoth/snapshot';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { toBinary } from '@bufbuild/protobuf';
+import { DecideRequestSchema } from '@thoth/contracts';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -22,7 +24,7 @@ import {
 import { SnapshotDisk } from '../../../apps/enforcer/src/sync/snapshot-disk.js';
 import { BenchReport, percentile } from '../lib/results.js';
 import { thothDocument } from '../policy/thoth-policy.js';
-import { benchConfig, benchPolicy } from './bench-tenant.js';
+import { benchCalls, benchConfig, benchPolicy } from './bench-tenant.js';
 import type { LoadResult, LoadSpec } from './decide-load-process.js';
 
 const RATES = (process.env['THOTH_BENCH_RATES'] ?? '1000,5000,10000').split(',').map(Number);
@@ -37,10 +39,11 @@ const PER_STREAM = 50_000;
 const PROPAGATION_ROUNDS = 5;
 const RSS_TENANTS = Number(process.env['THOTH_BENCH_RSS_TENANTS'] ?? 1_000);
 const RSS_RESTORES = Number(process.env['THOTH_BENCH_RSS_RESTORES'] ?? 3);
-// For profiling and focused runs: THOTH_BENCH_ONLY=unary,stream,floor,propagation,rss (default all),
+// For profiling and focused runs: THOTH_BENCH_ONLY=unary,stream,floor,h2load,propagation,rss (default all),
 // THOTH_BENCH_RATES=1000,5000 (offered unary rates);
 // THOTH_BENCH_ENFORCER_FLAGS is passed to the enforcer child's node (e.g. --cpu-prof).
-const ONLY = new Set((process.env['THOTH_BENCH_ONLY'] ?? 'unary,stream,floor,propagation,rss').split(','));
+const ONLY = new Set((process.env['THOTH_BENCH_ONLY'] ?? 'unary,stream,floor,h2load,propagation,rss').split(','));
+const H2LOAD = process.env['THOTH_BENCH_H2LOAD'] ?? 'h2load';
 const ENFORCER_FLAGS = (process.env['THOTH_BENCH_ENFORCER_FLAGS'] ?? '').split(' ').filter(Boolean);
 
 const report = new BenchReport('enforcer');
@@ -61,10 +64,10 @@ async function firstLine(lines: AsyncIterator<string>): Promise<string> {
 }
 
 /** CPU time (user + system, µs) the enforcer child has used so far, and its event-loop delay since the last ask. */
-async function enforcerUsage(c: { process: ChildProcess; lines: AsyncIterator<string> }): Promise<{ cpuMicros: number; loopDelayMs: { maxMs: number } }> {
+async function enforcerUsage(c: { process: ChildProcess; lines: AsyncIterator<string> }): Promise<{ cpuMicros: number; loopDelayMs: { maxMs: number }; decisions: number }> {
   c.process.stdin!.write('cpu\n');
-  const { user, system, loopDelay } = JSON.parse(await firstLine(c.lines)) as NodeJS.CpuUsage & { loopDelay: { maxMs: number } };
-  return { cpuMicros: user + system, loopDelayMs: loopDelay };
+  const { user, system, loopDelay, decisions } = JSON.parse(await firstLine(c.lines)) as NodeJS.CpuUsage & { loopDelay: { maxMs: number }; decisions: number };
+  return { cpuMicros: user + system, loopDelayMs: loopDelay, decisions };
 }
 
 const sorted = (xs: number[]) => Float64Array.from(xs).sort();
@@ -140,6 +143,80 @@ async function benchFloor(): Promise<void> {
   } finally {
     floor.process.kill('SIGTERM');
     await new Promise((r) => (floor.process.exitCode === null ? floor.process.once('exit', r) : r(undefined)));
+  }
+}
+
+/**
+ * Unary at 5k/s offered from h2load (nghttp2's C load generator, Debian package nghttp2-client)
+ * instead of the Node generator: a client that costs a fraction of a Node HTTP/2 client per
+ * call, so its own pauses and CPU are not what is measured. Against the floor server and the
+ * enforcer. Open loop from a timing script per connection (h2load issues each request after
+ * the previous one's offset, so it falls behind its schedule when the machine is busy: the
+ * achieved rate is reported beside the latencies). h2load checks HTTP status only: for the
+ * enforcer, the decisions its log delivered must equal the calls answered.
+ */
+async function benchH2load(): Promise<void> {
+  const version = await new Promise<string | undefined>((resolve) => execFile(H2LOAD, ['--version'], (error, stdout) => resolve(error ? undefined : stdout.trim())));
+  if (version === undefined) {
+    report.note(`decide.unary.h2load.*: not measured, ${H2LOAD} was not found (apt-get install nghttp2-client, or THOTH_BENCH_H2LOAD=<path>).`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'thoth-bench-h2load-'));
+  try {
+    const [call] = benchCalls('tenant-bench', benchPolicy(200), 1);
+    const message = toBinary(DecideRequestSchema, call!.request);
+    const frame = Buffer.alloc(5 + message.length);
+    frame.writeUInt32BE(message.length, 1);
+    frame.set(message, 5);
+    writeFileSync(join(dir, 'body'), frame);
+    for (const target of ['floor', 'decide'] as const) {
+      const server = child('./enforcer-process.ts', [target], ENFORCER_FLAGS);
+      const { address } = JSON.parse(await firstLine(server.lines)) as { address: string };
+      try {
+        const run = async (rate: number, seconds: number) => {
+          const perConnection = rate / UNARY_CONNECTIONS;
+          const lines = Array.from({ length: Math.round(perConnection * seconds) }, (_, i) => `${((i * 1000) / perConnection).toFixed(3)}\thttp://${address}/thoth.decision.v1.Enforcer/Decide\n`);
+          writeFileSync(join(dir, 'script'), lines.join(''));
+          rmSync(join(dir, 'log'), { force: true });
+          const before = await enforcerUsage(server);
+          const started = process.hrtime.bigint();
+          await new Promise<void>((resolve, reject) =>
+            execFile(
+              H2LOAD,
+              ['-c', String(UNARY_CONNECTIONS), '-t', '1', `--timing-script-file=${join(dir, 'script')}`, '-d', join(dir, 'body'), '-H', 'content-type: application/grpc', '-H', 'te: trailers', '-H', `authorization: Bearer ${call!.token}`, `--log-file=${join(dir, 'log')}`],
+              { maxBuffer: 16 * 1024 * 1024 },
+              (error) => (error ? reject(error) : resolve()),
+            ),
+          );
+          const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+          const after = await enforcerUsage(server);
+          // log lines: start (µs since the epoch) \t HTTP status \t µs to the end of the response
+          const rows = readFileSync(join(dir, 'log'), 'utf8').trim().split('\n').map((l) => l.split('\t').map(Number));
+          const ok = rows.filter((r) => r[1] === 200);
+          return { latencies: sorted(ok.map((r) => r[2]! / 1000)), errors: rows.length - ok.length, seconds: elapsed, cpuMicros: after.cpuMicros - before.cpuMicros, decisions: after.decisions - before.decisions };
+        };
+        await run(2_000, 2); // warm-up
+        const r = await run(5_000, RATE_SECONDS);
+        const prefix = target === 'floor' ? 'decide.unary.h2load.floor.rate5000' : 'decide.unary.h2load.rate5000';
+        report.add(`${prefix}.p50_ms`, percentile(r.latencies, 50), 'ms');
+        report.add(`${prefix}.p90_ms`, percentile(r.latencies, 90), 'ms');
+        report.add(`${prefix}.p99_ms`, percentile(r.latencies, 99), 'ms');
+        report.add(`${prefix}.max_ms`, r.latencies[r.latencies.length - 1] ?? 0, 'ms');
+        report.add(`${prefix}.within_2ms_ratio`, r.latencies.filter((ms) => ms <= 2).length / Math.max(1, r.latencies.length), 'ratio');
+        report.add(`${prefix}.achieved_per_s`, r.latencies.length / r.seconds, 'per_s');
+        report.add(`${prefix}.errors`, r.errors, 'count');
+        report.add(`${prefix}.server_cpu_us_per_call`, r.cpuMicros / Math.max(1, r.latencies.length + r.errors), 'us');
+        if (target === 'decide') report.add(`${prefix}.undecided`, r.latencies.length - r.decisions, 'count');
+      } finally {
+        server.process.kill('SIGTERM');
+        await new Promise((r) => (server.process.exitCode === null ? server.process.once('exit', r) : r(undefined)));
+      }
+    }
+    report.note(
+      `decide.unary.h2load.*: ${version}, ${UNARY_CONNECTIONS} connections on one thread, each following a timing script (open loop, ${5_000 / UNARY_CONNECTIONS}/s per connection, ${RATE_SECONDS} s); the same request every time; latency from h2load's per-request log. floor: the bare node:http2 server; otherwise the enforcer (undecided = answered calls without a decision event: must be 0).`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -269,6 +346,7 @@ async function benchRss(): Promise<void> {
 try {
   if (ONLY.has('unary') || ONLY.has('stream')) await benchDecide();
   if (ONLY.has('floor')) await benchFloor();
+  if (ONLY.has('h2load')) await benchH2load();
   if (ONLY.has('propagation')) await benchPropagation();
   if (ONLY.has('rss')) await benchRss();
   report.note(
