@@ -95,6 +95,8 @@ describe('signed webhook alerts', () => {
     expect(receiver.requests.every((r) => r.check?.ok === true)).toBe(true);
     const [rows] = await queryAsTenant<{ n: string }>(cp, tenantId, 'SELECT count(*) AS n FROM alerts');
     expect(rows?.n).toBe('7');
+    // The delivery history stays: the app's role may not delete an alert, even its tenant's own.
+    await expect(queryAsTenant(cp, tenantId, 'DELETE FROM alerts')).rejects.toThrow(/permission denied for table alerts/);
 
     // What the SOC got: the decision summary, the signed receipt, the evidence link.
     const body = JSON.parse(receiver.requests.find((r) => r.status === 200 && JSON.parse(r.body).decision.decisionId === 'drift-shadow-1')!.body);
