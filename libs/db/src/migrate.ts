@@ -1,5 +1,5 @@
 import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SqlSession } from './database.js';
@@ -29,11 +29,24 @@ export class MigrationDriftError extends Error {
   }
 }
 
+export class MigrationJournalError extends Error {
+  readonly code = 'db.migration_journal_order';
+}
+
 /** Every committed migration, set by set, in the order they apply. */
 export function committedMigrations(folder: string = MIGRATIONS_FOLDER): Array<{ set: string; id: number; migration: MigrationMeta }> {
   return MIGRATION_SETS.flatMap((set) => {
     const setFolder = join(folder, set);
-    if (!existsSync(join(setFolder, 'meta', '_journal.json'))) return [];
+    const journal = join(setFolder, 'meta', '_journal.json');
+    if (!existsSync(journal)) return [];
+    // drizzle applies a journal's entries in the order listed, and a migration's id here is its
+    // position: a journal merged out of order would apply (and record) migrations out of order.
+    const entries = (JSON.parse(readFileSync(journal, 'utf8')) as { entries: Array<{ idx: number; tag: string }> }).entries;
+    entries.forEach((entry, position) => {
+      if (entry.idx !== position || !entry.tag.startsWith(`${String(position).padStart(4, '0')}_`)) {
+        throw new MigrationJournalError(`${set}/meta/_journal.json lists ${entry.tag} (idx ${entry.idx}) at position ${position}: entries must be in migration order`);
+      }
+    });
     return readMigrationFiles({ migrationsFolder: setFolder }).map((migration, id) => ({ set, id, migration }));
   });
 }
