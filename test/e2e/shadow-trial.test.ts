@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +107,7 @@ describe('a week of shadow traffic and the day-seven report', () => {
   const sent = new Map<string, number>();
   const perDay = new Map<string, number>();
   const perCredential = new Map<string, number>();
+  const perResource = new Map<string, number>();
   const events: GuardEvent[] = [];
   let cp: ControlPlane;
   let key: string;
@@ -199,6 +200,7 @@ describe('a week of shadow traffic and the day-seven report', () => {
           expect(event.outcome, `${name} ${c.tool} on day ${day}`).toBe(c.expected === 'allow' ? 'allow' : 'shadow_deny');
           tally(sent, `${name}|${c.tool}|${c.expected}`);
           tally(perCredential, name);
+          tally(perResource, c.resource);
           tally(perDay, `${name}|${day}`);
           total++;
         }
@@ -268,6 +270,11 @@ describe('a week of shadow traffic and the day-seven report', () => {
       const row = report.activity.tools.items.find((i: { key: string }) => i.key === tool);
       expect(row, tool).toMatchObject({ calls: count((_a, t) => t === tool), wouldDeny: count((_a, t, o) => t === tool && o === 'would_deny'), denied: 0 });
     }
+    // Per credential (the SDK sends the token's SHA-256, never the token) and per resource.
+    const fingerprint = (token: string) => createHash('sha256').update(token).digest('hex');
+    const byKey = (dimension: { items: Array<{ key: string; calls: number }> }) => Object.fromEntries(dimension.items.map((i) => [i.key, i.calls]));
+    expect(byKey(report.activity.credentials)).toEqual(Object.fromEntries(Object.entries(TRAFFIC).map(([name, t]) => [fingerprint(t.credential), perCredential.get(name)])));
+    expect(byKey(report.activity.resources)).toEqual(Object.fromEntries(perResource));
     const rule = (id: string) => report.wouldBlock.byRule.find((r: { ruleId: string }) => r.ruleId === id);
     expect(report.wouldBlock).toMatchObject({ calls: count((_a, _t, o) => o === 'would_deny'), wouldDeny: count((_a, _t, o) => o === 'would_deny'), denied: 0 });
     expect(rule('no-crm-deletes')).toMatchObject({ wouldDeny: count((_a, t, o) => t.startsWith('crm.delete_') && o === 'would_deny'), denied: 0 });
