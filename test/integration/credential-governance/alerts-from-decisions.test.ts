@@ -9,7 +9,7 @@ import { fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { Effect, ReceiptSchema, RuleKind, TenantMode, type DecideResponse } from '@thoth/contracts';
 import { generateSigningKey, keyring, publicKeyBase64, signerFromSeed, verifierFromPublicKey, verifyReceipt } from '@thoth/snapshot';
 import { createTestTopics, testKafkaBrokers, withDatabase } from '@thoth/testing';
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,10 +23,8 @@ import { verifyEvidenceBundle } from '../../../apps/ledger/src/evidence/verify-b
 import { startLedger, type RunningLedger } from '../../../apps/ledger/src/ledger.js';
 import { ledgerTestContext, quietLog, type LedgerTestContext } from '../../../apps/ledger/test/support/ledger-harness.js';
 import { agentClient, POLICY_V1, waitFor, type AgentClient } from '../enforcers/harness.js';
-import { publishFirstPolicy, registerAgents, rollouts, startEdgeEnforcer } from './governed-edge.js';
+import { CRM_FINGERPRINT as FP, crmTenant, rollouts, startEdgeEnforcer, USUAL_CRM_CALL } from './governed-edge.js';
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-const FP = sha256('crm-oauth-token');
 const POLICY = `${POLICY_V1}drift:
   action: deny
   minObservations: 100
@@ -64,13 +62,7 @@ describe('SOC alerts from real decisions, with the receipt and the evidence link
 
   const decide = async (who: 'crm' | 'report', request: Record<string, unknown> = {}): Promise<DecideResponse> => {
     sent++;
-    return agents[who].decide({
-      tool: 'crm.read_contacts',
-      resource: 'crm/contacts/17',
-      credentialFingerprint: FP,
-      source: { ip: '10.20.1.9', region: 'eu-west-1' },
-      ...request,
-    });
+    return agents[who].decide({ ...USUAL_CRM_CALL, ...request });
   };
   beforeAll(async () => {
     // A database of the file's own: the alert worker and the checkpointer serve every tenant in theirs.
@@ -83,14 +75,8 @@ describe('SOC alerts from real decisions, with the receipt and the evidence link
       decisions: { kafka: { brokers: testKafkaBrokers(), topic, groupId: `cg-alerts-${randomBytes(4).toString('hex')}`, sessionTimeoutMs: 10_000 } },
       alerts: alertsConfig({ ledgerPublicUrl: ledger.url! }),
     });
-    tenant = await signUp(cp.url, 'Alerted');
-    const registered = await registerAgents(cp, tenant.key, ['crm-agent', 'report-agent']);
-    const credential = await call(cp.url, 'POST', '/v1/credentials', {
-      key: tenant.key,
-      body: { name: 'Salesforce prod', kind: 'oauth_token', provider: 'salesforce', token: 'crm-oauth-token', agentIds: [registered['crm-agent']!.id] },
-    });
-    expect(credential.status).toBe(201);
-    await publishFirstPolicy(cp, tenant.key, POLICY);
+    const { agents: registered, ...signedUp } = await crmTenant(cp, 'Alerted', POLICY);
+    tenant = signedUp;
     const destination = await call(cp.url, 'POST', '/v1/alert-destinations', { key: tenant.key, body: { kind: 'webhook', name: 'soc', url: `${await receiver.start()}/thoth` } });
     expect(destination.status).toBe(201);
     secret = destination.body.secret;

@@ -7,20 +7,18 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Effect, Outcome, RuleKind, TenantMode, type DecideResponse } from '@thoth/contracts';
 import { generateSigningKey, signerFromSeed } from '@thoth/snapshot';
 import { createTestTopics, testKafkaBrokers } from '@thoth/testing';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecisionIngestion } from '../../../apps/control-plane/src/modules/decisions/index.js';
 import type { ControlPlane } from '../../../apps/control-plane/src/control-plane.js';
-import { call, createAppLoginRole, FixedClock, signUp, startControlPlane } from '../../../apps/control-plane/test/integration/support/control-plane.js';
+import { call, createAppLoginRole, FixedClock, startControlPlane } from '../../../apps/control-plane/test/integration/support/control-plane.js';
 import type { RunningEnforcer } from '../../../apps/enforcer/src/enforcer.js';
 import { agentClient, waitFor, type AgentClient } from '../enforcers/harness.js';
-import { publishFirstPolicy, registerAgents, rollouts, startEdgeEnforcer } from './governed-edge.js';
+import { CRM_FINGERPRINT as FP, crmTenant, rollouts, startEdgeEnforcer, USUAL_CRM_CALL } from './governed-edge.js';
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-const FP = sha256('crm-oauth-token');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const T0 = Date.UTC(2026, 2, 2); // a Monday, 00:00 UTC
@@ -50,10 +48,7 @@ describe('credential governance through a real enforcer, Kafka and the control p
     now = at;
     sent++;
     return agents[who].decide({
-      tool: 'crm.read_contacts',
-      resource: 'crm/contacts/17',
-      credentialFingerprint: FP,
-      source: { ip: '10.20.1.9', region: 'eu-west-1' },
+      ...USUAL_CRM_CALL,
       requestedAt: timestampFromMs(at),
       ...request,
     });
@@ -73,15 +68,8 @@ describe('credential governance through a real enforcer, Kafka and the control p
       },
       cpClock,
     );
-    tenant = await signUp(cp.url, 'Governed');
-    const registered = await registerAgents(cp, tenant.key, ['crm-agent', 'report-agent']);
-    // The CRM credential is linked to crm-agent only.
-    const credential = await call(cp.url, 'POST', '/v1/credentials', {
-      key: tenant.key,
-      body: { name: 'Salesforce prod', kind: 'oauth_token', provider: 'salesforce', token: 'crm-oauth-token', agentIds: [registered['crm-agent']!.id] },
-    });
-    expect(credential.status).toBe(201);
-    await publishFirstPolicy(cp, tenant.key, POLICY);
+    const { agents: registered, ...signedUp } = await crmTenant(cp, 'Governed', POLICY);
+    tenant = signedUp;
     const publicKey = (await call(cp.url, 'GET', '/v1/distribution/public-key')).body.publicKey as string;
     expect(publicKey).toBe(Buffer.from(signerFromSeed(signingKey).publicKey).toString('base64'));
     // The test moves the enforcer's clock by hours: the stream must not take that for a silent server.

@@ -3,10 +3,11 @@
 import type { EnforcerConfig } from '@thoth/contracts';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey, type Signer } from '@thoth/snapshot';
 import { testKafkaBrokers } from '@thoth/testing';
+import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import type { ControlPlane } from '../../../apps/control-plane/src/control-plane.js';
 import { SnapshotCache } from '../../../apps/control-plane/src/distribution/index.js';
-import { call } from '../../../apps/control-plane/test/integration/support/control-plane.js';
+import { call, signUp } from '../../../apps/control-plane/test/integration/support/control-plane.js';
 import { KafkaDecisionLog } from '../../../apps/enforcer/src/emit/kafka-decision-log.js';
 import { startEnforcer, type RunningEnforcer } from '../../../apps/enforcer/src/enforcer.js';
 import { waitFor } from '../enforcers/harness.js';
@@ -25,6 +26,33 @@ export async function registerAgents(cp: ControlPlane, key: string, names: reado
 /** Publishes the tenant's first policy. */
 export async function publishFirstPolicy(cp: ControlPlane, key: string, source: string): Promise<void> {
   expect((await call(cp.url, 'PUT', '/v1/policy', { key, body: { source }, headers: { 'if-none-match': '*' } })).status).toBe(200);
+}
+
+/** The token of the CRM credential of `crmTenant`, as its agent holds it. */
+export const CRM_TOKEN = 'crm-oauth-token';
+export const CRM_FINGERPRINT = createHash('sha256').update(CRM_TOKEN).digest('hex');
+/** crm-agent's everyday call: what its baselines are learned from, unless a test says otherwise. */
+export const USUAL_CRM_CALL = {
+  tool: 'crm.read_contacts',
+  resource: 'crm/contacts/17',
+  credentialFingerprint: CRM_FINGERPRINT,
+  source: { ip: '10.20.1.9', region: 'eu-west-1' },
+} as const;
+
+/**
+ * A signed-up tenant with two agents, crm-agent and report-agent, the CRM credential linked to
+ * crm-agent only, and `policy` published.
+ */
+export async function crmTenant(cp: ControlPlane, name: string, policy: string): Promise<{ tenantId: string; key: string; agents: Record<string, { id: string; token: string }> }> {
+  const tenant = await signUp(cp.url, name);
+  const agents = await registerAgents(cp, tenant.key, ['crm-agent', 'report-agent']);
+  const credential = await call(cp.url, 'POST', '/v1/credentials', {
+    key: tenant.key,
+    body: { name: 'Salesforce prod', kind: 'oauth_token', provider: 'salesforce', token: CRM_TOKEN, agentIds: [agents['crm-agent']!.id] },
+  });
+  expect(credential.status).toBe(201);
+  await publishFirstPolicy(cp, tenant.key, policy);
+  return { ...tenant, agents };
 }
 
 /**
