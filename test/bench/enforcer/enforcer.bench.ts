@@ -5,8 +5,8 @@
 // run in separate processes; everything is loopback and bounded in time.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { generateSigningKey, publicKeyBase64, signSnapshot, signerFromSeed } from '@thoth/snapshot';
-import { toBinary } from '@bufbuild/protobuf';
 import { DecideRequestSchema } from '@thoth/contracts';
+import { grpcFrameEncoder } from '@thoth/grpc';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -164,11 +164,7 @@ async function benchH2load(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'thoth-bench-h2load-'));
   try {
     const [call] = benchCalls('tenant-bench', benchPolicy(200), 1);
-    const message = toBinary(DecideRequestSchema, call!.request);
-    const frame = Buffer.alloc(5 + message.length);
-    frame.writeUInt32BE(message.length, 1);
-    frame.set(message, 5);
-    writeFileSync(join(dir, 'body'), frame);
+    writeFileSync(join(dir, 'body'), grpcFrameEncoder(DecideRequestSchema)(call!.request));
     for (const target of ['floor', 'decide'] as const) {
       const server = child('./enforcer-process.ts', [target], ENFORCER_FLAGS);
       const { address } = JSON.parse(await firstLine(server.lines)) as { address: string };

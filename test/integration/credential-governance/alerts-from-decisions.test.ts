@@ -64,6 +64,7 @@ describe('SOC alerts from real decisions, with the receipt and the evidence link
     sent++;
     return agents[who].decide({ ...USUAL_CRM_CALL, ...request });
   };
+  const ingested = () => waitFor(`${sent} decisions in the read model`, () => cp.app.get(DecisionIngestion).totals().inserted >= sent, 60_000);
   beforeAll(async () => {
     // A database of the file's own: the alert worker and the checkpointer serve every tenant in theirs.
     ctx = await ledgerTestContext(`cg_alerts_${randomBytes(2).toString('hex')}`);
@@ -94,7 +95,7 @@ describe('SOC alerts from real decisions, with the receipt and the evidence link
       expect(answer.effect).toBe(Effect.ALLOW);
       quiet.add(answer.decisionId);
     }
-    await waitFor(`${sent} decisions in the read model`, () => cp.app.get(DecisionIngestion).totals().inserted >= sent, 60_000);
+    await ingested();
     const learned = await call(cp.url, 'POST', '/v1/baselines/learn', { key: tenant.key });
     expect(learned.body).toMatchObject({ decisionsLearnedFrom: 120, recorded: 2 });
     await rolledOut((config) => config.baselines.length === 2); // the credential's and crm-agent's
@@ -152,7 +153,7 @@ describe('SOC alerts from real decisions, with the receipt and the evidence link
       60_000,
     );
     // Nothing more arrives for the quiet decisions: every decision is in the read model by now.
-    await waitFor(`${sent} decisions in the read model`, () => cp.app.get(DecisionIngestion).totals().inserted >= sent, 60_000);
+    await ingested();
     await new Promise((r) => setTimeout(r, 500));
     const bodies = receiver.requests.filter((r) => r.status === 200).map((r) => JSON.parse(r.body) as AlertBody);
     expect(bodies).toHaveLength(accepted.length);
