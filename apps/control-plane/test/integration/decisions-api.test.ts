@@ -166,9 +166,11 @@ describe('GET /v1/decisions/{decisionId}', () => {
 });
 
 describe("tenant isolation of decisions (issue 8, acceptance 4)", () => {
+  // Whole tokens only: a random UUID in the answer (its request id) may hold "…a-05…" by chance.
   const leaksOfA = (body: unknown) => {
     const text = JSON.stringify(body);
-    return [a.tenantId, A_SECRET, 'crm-agent', 'billing-agent', ...A_DECISIONS.map((d) => d.decisionId)].filter((s) => text.includes(s));
+    const token = (s: string) => new RegExp(`(?<![\\w-])${s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![\\w-])`);
+    return [a.tenantId, A_SECRET, 'crm-agent', 'billing-agent', ...A_DECISIONS.map((d) => d.decisionId)].filter((s) => token(s).test(text));
   };
 
   it("lists only tenant B's own decisions to tenant B, whatever the filters", async () => {
