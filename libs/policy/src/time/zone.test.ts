@@ -41,6 +41,17 @@ describe('time zones', () => {
     expect(c.msOfWeek(Date.UTC(2025, 2, 9, 10, 0))).toBe(6 * 86_400_000 + 3 * 3_600_000);
   });
 
+  it('answers at the edges of the Date range instead of throwing', () => {
+    const max = 8_640_000_000_000_000;
+    for (const zone of ['Europe/Paris', 'America/Los_Angeles', 'UTC']) {
+      expect(Number.isFinite(zoneOffset(zone, max)), zone).toBe(true);
+      expect(Number.isFinite(zoneOffset(zone, -max)), zone).toBe(true);
+      expect(zoneOffset(zone, max)).toBe(zoneOffset(zone, max - 86_400_000));
+      const week = new ZoneClock(zone).msOfWeek(max);
+      expect(week >= 0 && week < 7 * 86_400_000, zone).toBe(true);
+    }
+  });
+
   it('parses durations', () => {
     expect(parseDuration('10m')).toBe(600_000);
     expect(parseDuration('500ms')).toBe(500);

@@ -44,8 +44,14 @@ export function isValidZone(zone: string): boolean {
   }
 }
 
+/** The instants a Date can hold are ±8.64e15 ms; offsets are read a day inside, where local time is a Date too. */
+const EDGE_MS = 8_640_000_000_000_000 - DAY_MS;
+
 /** Offset of `zone` from UTC at instant `utcMs`, ms (local = utc + offset). */
 export function zoneOffset(zone: string, utcMs: number): number {
+  // Past the edge (a request's clock, a quarter-hour probe) the offset is the edge's: no time
+  // zone rule is known there, and a Date outside the range would throw.
+  if (utcMs > EDGE_MS || utcMs < -EDGE_MS) utcMs = utcMs > 0 ? EDGE_MS : -EDGE_MS;
   const parts = formatter(zone).formatToParts(new Date(utcMs));
   const get = (t: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === t)?.value ?? 0);
   const year = parts.find((p) => p.type === 'era')?.value === 'BC' ? 1 - get('year') : get('year');
