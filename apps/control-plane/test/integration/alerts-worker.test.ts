@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../../src/control-plane.js';
 import { AlertDeliveryWorker } from '../../src/modules/alerts/delivery/alert-delivery.worker.js';
-import { AlertsRepository } from '../../src/modules/alerts/outbox/alerts.repository.js';
+import { AlertsRepository } from '../../src/modules/alerts/storage/alerts.repository.js';
 import { alertsConfig, decisions, ingest, ownDatabase, WebhookReceiver } from './alerts.support.js';
 import { call, createAppLoginRole, FixedClock, signUp, startControlPlane } from './support/control-plane.js';
 

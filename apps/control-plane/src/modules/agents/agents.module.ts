@@ -6,8 +6,8 @@ import { RegisterAgentHandler } from './commands/register-agent/register-agent.h
 import { ResumeAgentHandler } from './commands/resume-agent/resume-agent.handler.js';
 import { RetireAgentHandler } from './commands/retire-agent/retire-agent.handler.js';
 import { SuspendAgentHandler } from './commands/suspend-agent/suspend-agent.handler.js';
-import { AgentsProjection } from './projections/agents.projection.js';
-import { AgentsRepository } from './projections/agents.repository.js';
+import { AgentsProjection } from './storage/agents.projection.js';
+import { AgentsRepository } from './storage/agents.repository.js';
 import { GetAgentHandler } from './queries/get-agent/get-agent.handler.js';
 import { ListAgentsHandler } from './queries/list-agents/list-agents.handler.js';
 

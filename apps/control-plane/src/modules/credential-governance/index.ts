@@ -2,7 +2,7 @@
 // ships, the scheduler tests drive, and the inventory of a window's usage (the shadow report's
 // credential findings).
 export { CredentialGovernanceModule } from './credential-governance.module.js';
-export { BaselinesRepository } from './projections/baselines.repository.js';
+export { BaselinesRepository } from './storage/baselines.repository.js';
 export { BaselineScheduler, LEARN_INTERVAL_MS } from './scheduler/baseline-scheduler.js';
 export type { StoredBaseline } from './domain/baseline.js';
 export { ClassifyCredentialUsageQuery } from './queries/classify-credential-usage/classify-credential-usage.query.js';

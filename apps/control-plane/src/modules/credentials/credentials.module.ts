@@ -6,8 +6,8 @@ import { RegisterCredentialHandler } from './commands/register-credential/regist
 import { RevokeCredentialHandler } from './commands/revoke-credential/revoke-credential.handler.js';
 import { RotateCredentialHandler } from './commands/rotate-credential/rotate-credential.handler.js';
 import { UnlinkCredentialAgentHandler } from './commands/unlink-credential-agent/unlink-credential-agent.handler.js';
-import { CredentialsProjection } from './projections/credentials.projection.js';
-import { CredentialsRepository } from './projections/credentials.repository.js';
+import { CredentialsProjection } from './storage/credentials.projection.js';
+import { CredentialsRepository } from './storage/credentials.repository.js';
 import { GetCredentialHandler } from './queries/get-credential/get-credential.handler.js';
 import { ListCredentialsHandler } from './queries/list-credentials/list-credentials.handler.js';
 

@@ -5,7 +5,7 @@ import { DecisionsController } from './api/decisions.controller.js';
 import { DecisionIngestion, DECISIONS_OPTIONS, type DecisionsOptions } from './ingest/decision-ingestion.js';
 import { GetDecisionHandler } from './queries/get-decision/get-decision.handler.js';
 import { ListDecisionsHandler } from './queries/list-decisions/list-decisions.handler.js';
-import { DecisionRecordsRepository } from './read-model/decision-records.repository.js';
+import { DecisionRecordsRepository } from './storage/decision-records.repository.js';
 
 /**
  * The decision read model: ingestion from the decision stream (with the ingest hooks other

@@ -11,4 +11,4 @@ export {
   type DecisionFilters,
   type DecisionPosition,
   type DecisionWindow,
-} from './read-model/decision-records.repository.js';
+} from './storage/decision-records.repository.js';

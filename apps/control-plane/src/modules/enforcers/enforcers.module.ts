@@ -8,8 +8,8 @@ import { MarkEnforcerSeenHandler } from './commands/mark-enforcer-seen/mark-enfo
 import { RecordEnforcerActivationHandler } from './commands/record-enforcer-activation/record-enforcer-activation.handler.js';
 import { RecordEnforcerRejectionHandler } from './commands/record-enforcer-rejection/record-enforcer-rejection.handler.js';
 import { RegisterEnforcerHandler } from './commands/register-enforcer/register-enforcer.handler.js';
-import { EnforcersProjection } from './projections/enforcers.projection.js';
-import { EnforcersRepository } from './projections/enforcers.repository.js';
+import { EnforcersProjection } from './storage/enforcers.projection.js';
+import { EnforcersRepository } from './storage/enforcers.repository.js';
 import { GetEnforcerHandler } from './queries/get-enforcer/get-enforcer.handler.js';
 import { ListEnforcersHandler } from './queries/list-enforcers/list-enforcers.handler.js';
 

@@ -8,8 +8,8 @@ import { IssueApiKeyHandler } from './commands/issue-api-key/issue-api-key.handl
 import { RevokeApiKeyHandler } from './commands/revoke-api-key/revoke-api-key.handler.js';
 import { SignUpTenantHandler } from './commands/sign-up-tenant/sign-up-tenant.handler.js';
 import { SwitchTenantModeHandler } from './commands/switch-tenant-mode/switch-tenant-mode.handler.js';
-import { TenantsProjection } from './projections/tenants.projection.js';
-import { TenantsRepository } from './projections/tenants.repository.js';
+import { TenantsProjection } from './storage/tenants.projection.js';
+import { TenantsRepository } from './storage/tenants.repository.js';
 import { GetTenantHandler } from './queries/get-tenant/get-tenant.handler.js';
 import { ListApiKeysHandler } from './queries/list-api-keys/list-api-keys.handler.js';
 

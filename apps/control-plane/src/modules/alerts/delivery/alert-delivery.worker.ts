@@ -8,7 +8,7 @@ import { LOGGER } from '../../../platform/tokens.js';
 import { ALERTS_CONFIG } from '../alerts.tokens.js';
 import type { AlertDocument } from '../domain/alert.js';
 import { afterFailure } from '../domain/delivery-schedule.js';
-import { AlertsRepository, type Settlement } from '../outbox/alerts.repository.js';
+import { AlertsRepository, type Settlement } from '../storage/alerts.repository.js';
 import { SecretBox, sealContext } from '../secrets/secret-box.js';
 import { AlertTransports, type DeliveryTarget } from './alert-transports.js';
 

@@ -7,8 +7,8 @@ import type { Tx } from '../../../platform/database/tenant-database.js';
 import type { DecisionIngestHook, DecisionRecord } from '../../decisions/index.js';
 import { ALERTS_CONFIG } from '../alerts.tokens.js';
 import { alertDocument, alertReasonOf } from '../domain/alert.js';
-import { AlertsRepository } from '../outbox/alerts.repository.js';
-import { AlertDestinationsRepository } from '../projections/alert-destinations.repository.js';
+import { AlertsRepository } from '../storage/alerts.repository.js';
+import { AlertDestinationsRepository } from '../storage/alert-destinations.repository.js';
 
 /**
  * Enqueues the alerts of newly recorded decisions, inside the transaction that records them

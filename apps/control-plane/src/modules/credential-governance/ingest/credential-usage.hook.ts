@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Tx } from '../../../platform/database/tenant-database.js';
 import type { DecisionIngestHook, DecisionRecord } from '../../decisions/index.js';
 import { usageOf } from '../domain/credential-usage.js';
-import { CredentialUsageRepository } from '../projections/credential-usage.repository.js';
+import { CredentialUsageRepository } from '../storage/credential-usage.repository.js';
 
 /**
  * Keeps the credential inventory current from the decision stream: in the transaction that

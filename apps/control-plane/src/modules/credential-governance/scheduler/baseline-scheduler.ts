@@ -9,7 +9,7 @@ import { PeriodicPass } from '../../../platform/scheduling/periodic-pass.js';
 import { CONFIG, LOGGER } from '../../../platform/tokens.js';
 import { DecisionRecordsRepository } from '../../decisions/index.js';
 import { LearnBaselinesCommand, type LearnBaselinesResult } from '../commands/learn-baselines/learn-baselines.command.js';
-import { BaselinesRepository } from '../projections/baselines.repository.js';
+import { BaselinesRepository } from '../storage/baselines.repository.js';
 
 /** How often a replica relearns the baselines of tenants with new decisions. */
 export const LEARN_INTERVAL_MS = 60 * 60 * 1000;

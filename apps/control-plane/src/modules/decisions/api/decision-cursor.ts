@@ -1,4 +1,4 @@
-import type { DecisionPosition } from '../read-model/decision-records.repository.js';
+import type { DecisionPosition } from '../storage/decision-records.repository.js';
 
 /**
  * The opaque `cursor` of GET /v1/decisions: the last record of a page, as base64url JSON. Only a

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { TenantDatabase } from '../../../platform/database/tenant-database.js';
 import type { DecisionRecord } from '../domain/decision-record.js';
-import { DecisionRecordsRepository } from '../read-model/decision-records.repository.js';
+import { DecisionRecordsRepository } from '../storage/decision-records.repository.js';
 import type { IncomingDecision } from './decode-decision-event.js';
 import type { DecisionIngestHook } from './decision-ingest-hook.js';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EnforcerAuthenticator, EnforcerIdentity } from '../../../distribution/enforcer-status.js';
 import { hashToken, isWellFormedToken } from '../../agents/domain/secret-token.js';
-import { EnforcersRepository } from '../projections/enforcers.repository.js';
+import { EnforcersRepository } from '../storage/enforcers.repository.js';
 
 /**
  * Checks the enforcer token of a config stream's Hello: shape and checksum first (a typo or a

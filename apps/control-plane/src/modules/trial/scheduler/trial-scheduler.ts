@@ -9,7 +9,7 @@ import { GenerateShadowReportCommand } from '../../shadow-report/commands/genera
 import { ClaimTrialReportCommand } from '../commands/claim-trial-report/claim-trial-report.command.js';
 import { TRIAL_SCHEDULER } from '../commands/claim-trial-report/claim-trial-report.handler.js';
 import { RecordTrialReportCommand } from '../commands/record-trial-report/record-trial-report.command.js';
-import { TrialsRepository } from '../projections/trials.repository.js';
+import { TrialsRepository } from '../storage/trials.repository.js';
 
 /** What one pass of the scheduler did. */
 export interface TrialRun {

@@ -6,7 +6,7 @@ import { EventStore } from '../../../../event-store/event-store.js';
 import { Clock } from '../../../../platform/clock/clock.js';
 import { Agent, agentStreamId } from '../../domain/agent.aggregate.js';
 import { AgentError } from '../../domain/agent.errors.js';
-import { isUniqueViolation } from '../../projections/unique-violation.js';
+import { isUniqueViolation } from '../../storage/unique-violation.js';
 import { RegisterAgentCommand, type RegisteredAgent } from './register-agent.command.js';
 
 @CommandHandler(RegisterAgentCommand)

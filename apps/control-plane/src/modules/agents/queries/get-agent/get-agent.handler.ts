@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { AgentError } from '../../domain/agent.errors.js';
-import { AgentsRepository } from '../../projections/agents.repository.js';
+import { AgentsRepository } from '../../storage/agents.repository.js';
 import { agentView, GetAgentQuery, type AgentView } from './get-agent.query.js';
 
 @QueryHandler(GetAgentQuery)

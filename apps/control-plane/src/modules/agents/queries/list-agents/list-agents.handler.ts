@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { AgentsRepository } from '../../projections/agents.repository.js';
+import { AgentsRepository } from '../../storage/agents.repository.js';
 import { agentView, type AgentView } from '../get-agent/get-agent.query.js';
 import { ListAgentsQuery } from './list-agents.query.js';
 

@@ -4,7 +4,7 @@ import type { AlertsConfig } from '../../../../config/config.js';
 import { InMemoryEventStore } from '../../../../event-store/in-memory-event-store.js';
 import type { Resolver } from '../../delivery/destination-address.js';
 import type { AlertDestinationCreatedPayload } from '../../domain/events/index.js';
-import type { AlertDestinationsRepository } from '../../projections/alert-destinations.repository.js';
+import type { AlertDestinationsRepository } from '../../storage/alert-destinations.repository.js';
 import { SecretBox, sealContext } from '../../secrets/secret-box.js';
 import { CreateAlertDestinationCommand } from './create-alert-destination.command.js';
 import { CreateAlertDestinationHandler } from './create-alert-destination.handler.js';

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Clock } from '../../../../platform/clock/clock.js';
 import { LOGGER } from '../../../../platform/tokens.js';
 import { AlertError } from '../../domain/alert.errors.js';
-import { AlertsRepository } from '../../outbox/alerts.repository.js';
+import { AlertsRepository } from '../../storage/alerts.repository.js';
 import { RedeliverAlertCommand } from './redeliver-alert.command.js';
 
 @CommandHandler(RedeliverAlertCommand)

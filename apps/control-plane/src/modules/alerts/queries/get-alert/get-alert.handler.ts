@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { AlertError } from '../../domain/alert.errors.js';
-import { AlertsRepository } from '../../outbox/alerts.repository.js';
+import { AlertsRepository } from '../../storage/alerts.repository.js';
 import { alertView, type AlertView } from '../alert-view.js';
 import { GetAlertQuery } from './get-alert.query.js';
 

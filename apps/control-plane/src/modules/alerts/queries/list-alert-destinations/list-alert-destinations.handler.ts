@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { Clock } from '../../../../platform/clock/clock.js';
-import { AlertDestinationsRepository } from '../../projections/alert-destinations.repository.js';
+import { AlertDestinationsRepository } from '../../storage/alert-destinations.repository.js';
 import { alertDestinationView, type AlertDestinationView } from '../alert-destination-view.js';
 import { ListAlertDestinationsQuery } from './list-alert-destinations.query.js';
 

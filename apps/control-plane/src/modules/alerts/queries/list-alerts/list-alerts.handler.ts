@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { AlertsRepository, type AlertCursor } from '../../outbox/alerts.repository.js';
+import { AlertsRepository, type AlertCursor } from '../../storage/alerts.repository.js';
 import { alertView } from '../alert-view.js';
 import { type AlertPage, ListAlertsQuery } from './list-alerts.query.js';
 

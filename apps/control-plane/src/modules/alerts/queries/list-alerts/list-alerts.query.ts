@@ -1,5 +1,5 @@
 import { Query } from '@nestjs/cqrs';
-import type { AlertCursor, AlertStatus } from '../../outbox/alerts.repository.js';
+import type { AlertCursor, AlertStatus } from '../../storage/alerts.repository.js';
 import type { AlertView } from '../alert-view.js';
 
 export interface AlertPage {

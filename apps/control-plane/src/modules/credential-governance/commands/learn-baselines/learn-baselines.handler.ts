@@ -10,7 +10,7 @@ import { LOGGER } from '../../../../platform/tokens.js';
 import { DecisionRecordsRepository, type DecisionPosition } from '../../../decisions/index.js';
 import { BASELINE_LEARNING, baselineStreamId, countsAsNormalUse, learnedPayload, requestOf, revisionOf } from '../../domain/baseline.js';
 import { BaselineLearned } from '../../domain/events/baseline-learned.event.js';
-import { BaselinesRepository } from '../../projections/baselines.repository.js';
+import { BaselinesRepository } from '../../storage/baselines.repository.js';
 import { LearnBaselinesCommand, type LearnBaselinesResult } from './learn-baselines.command.js';
 
 const DAY_MS = 86_400_000;

@@ -1,9 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { AgentsRepository } from '../../../agents/projections/agents.repository.js';
-import { CredentialsRepository } from '../../../credentials/projections/credentials.repository.js';
+import { AgentsRepository } from '../../../agents/storage/agents.repository.js';
+import { CredentialsRepository } from '../../../credentials/storage/credentials.repository.js';
 import { summarize } from '../../domain/credential-inventory.js';
-import { CredentialUsageRepository } from '../../projections/credential-usage.repository.js';
+import { CredentialUsageRepository } from '../../storage/credential-usage.repository.js';
 import { inventoryOf } from '../inventory-of.js';
 import { GetCredentialInventoryQuery, type CredentialInventoryPage } from './get-credential-inventory.query.js';
 

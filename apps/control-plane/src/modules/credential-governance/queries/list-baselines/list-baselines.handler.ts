@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import type { StoredBaseline } from '../../domain/baseline.js';
-import { BaselinesRepository } from '../../projections/baselines.repository.js';
+import { BaselinesRepository } from '../../storage/baselines.repository.js';
 import { ListBaselinesQuery } from './list-baselines.query.js';
 
 @QueryHandler(ListBaselinesQuery)

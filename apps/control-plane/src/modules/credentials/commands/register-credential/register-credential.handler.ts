@@ -6,7 +6,7 @@ import { EventStore } from '../../../../event-store/event-store.js';
 import { Clock } from '../../../../platform/clock/clock.js';
 import { Credential, credentialStreamId } from '../../domain/credential.aggregate.js';
 import { CredentialError } from '../../domain/credential.errors.js';
-import { isUniqueViolation } from '../../projections/unique-violation.js';
+import { isUniqueViolation } from '../../storage/unique-violation.js';
 import { assertLinkableAgent } from '../linked-agents.js';
 import { RegisterCredentialCommand } from './register-credential.command.js';
 

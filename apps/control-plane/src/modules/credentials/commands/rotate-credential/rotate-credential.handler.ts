@@ -4,7 +4,7 @@ import { loadAggregate, saveAggregate } from '../../../../event-store/aggregate-
 import { EventStore } from '../../../../event-store/event-store.js';
 import { Clock } from '../../../../platform/clock/clock.js';
 import { Credential, credentialStreamId } from '../../domain/credential.aggregate.js';
-import { isUniqueViolation } from '../../projections/unique-violation.js';
+import { isUniqueViolation } from '../../storage/unique-violation.js';
 import { ACTIVE_FINGERPRINT_KEY, fingerprintTaken } from '../register-credential/register-credential.handler.js';
 import { RotateCredentialCommand } from './rotate-credential.command.js';
 

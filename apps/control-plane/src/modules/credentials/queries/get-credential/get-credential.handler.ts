@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { CredentialError } from '../../domain/credential.errors.js';
-import { CredentialsRepository } from '../../projections/credentials.repository.js';
+import { CredentialsRepository } from '../../storage/credentials.repository.js';
 import { credentialView, GetCredentialQuery, type CredentialView } from './get-credential.query.js';
 
 @QueryHandler(GetCredentialQuery)

@@ -1,6 +1,6 @@
 import { Query } from '@nestjs/cqrs';
 import type { CredentialKind } from '../../domain/events/index.js';
-import type { CredentialRecord } from '../../projections/credentials.repository.js';
+import type { CredentialRecord } from '../../storage/credentials.repository.js';
 
 /** A credential as the API shows it: fingerprints only, never a secret. */
 export interface CredentialView {

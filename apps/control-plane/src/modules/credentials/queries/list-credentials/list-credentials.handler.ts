@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { CredentialsRepository } from '../../projections/credentials.repository.js';
+import { CredentialsRepository } from '../../storage/credentials.repository.js';
 import { credentialView, type CredentialView } from '../get-credential/get-credential.query.js';
 import { ListCredentialsQuery } from './list-credentials.query.js';
 

@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DomainError } from '../../../../shared/domain/domain-error.js';
 import type { DecisionRecord } from '../../domain/decision-record.js';
-import { DecisionRecordsRepository } from '../../read-model/decision-records.repository.js';
+import { DecisionRecordsRepository } from '../../storage/decision-records.repository.js';
 import { type DecisionView, GetDecisionQuery } from './get-decision.query.js';
 
 @QueryHandler(GetDecisionQuery)

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { DecisionRecordsRepository } from '../../read-model/decision-records.repository.js';
+import { DecisionRecordsRepository } from '../../storage/decision-records.repository.js';
 import { viewOf } from '../get-decision/get-decision.handler.js';
 import { type DecisionPage, ListDecisionsQuery } from './list-decisions.query.js';
 

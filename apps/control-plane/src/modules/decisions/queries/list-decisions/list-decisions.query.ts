@@ -1,5 +1,5 @@
 import { Query } from '@nestjs/cqrs';
-import type { DecisionFilters, DecisionPosition } from '../../read-model/decision-records.repository.js';
+import type { DecisionFilters, DecisionPosition } from '../../storage/decision-records.repository.js';
 import type { DecisionView } from '../get-decision/get-decision.query.js';
 
 export interface DecisionPage {

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { EnforcerError } from '../../domain/enforcer.errors.js';
-import { EnforcersRepository } from '../../projections/enforcers.repository.js';
+import { EnforcersRepository } from '../../storage/enforcers.repository.js';
 import { enforcerView, GetEnforcerQuery, type EnforcerView } from './get-enforcer.query.js';
 
 @QueryHandler(GetEnforcerQuery)

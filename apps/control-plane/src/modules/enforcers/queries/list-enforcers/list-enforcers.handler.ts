@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { EnforcersRepository } from '../../projections/enforcers.repository.js';
+import { EnforcersRepository } from '../../storage/enforcers.repository.js';
 import { enforcerView, type EnforcerView } from '../get-enforcer/get-enforcer.query.js';
 import { ListEnforcersQuery } from './list-enforcers.query.js';
 

@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { diffPolicySources, type PolicyDiff } from '../../domain/policy-diff.js';
 import { PolicyError } from '../../domain/policy.errors.js';
-import { PoliciesRepository } from '../../projections/policies.repository.js';
+import { PoliciesRepository } from '../../storage/policies.repository.js';
 import { DiffPolicyVersionsQuery } from './diff-policy-versions.query.js';
 
 @QueryHandler(DiffPolicyVersionsQuery)

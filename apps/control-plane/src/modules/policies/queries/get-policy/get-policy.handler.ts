@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { PolicyError } from '../../domain/policy.errors.js';
-import { PoliciesRepository } from '../../projections/policies.repository.js';
+import { PoliciesRepository } from '../../storage/policies.repository.js';
 import { GetPolicyQuery, policyView, type PolicyView } from './get-policy.query.js';
 
 @QueryHandler(GetPolicyQuery)

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { PoliciesRepository } from '../../projections/policies.repository.js';
+import { PoliciesRepository } from '../../storage/policies.repository.js';
 import { policyVersionView, type PolicyVersionView } from '../get-policy/get-policy.query.js';
 import { ListPolicyVersionsQuery } from './list-policy-versions.query.js';
 

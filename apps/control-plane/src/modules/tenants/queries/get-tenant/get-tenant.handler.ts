@@ -2,8 +2,8 @@ import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { Clock } from '../../../../platform/clock/clock.js';
 import { DomainError } from '../../../../shared/domain/domain-error.js';
-import { TrialsRepository } from '../../../trial/projections/trials.repository.js';
-import { TenantsRepository } from '../../projections/tenants.repository.js';
+import { TrialsRepository } from '../../../trial/storage/trials.repository.js';
+import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { GetTenantQuery, type TenantView } from './get-tenant.query.js';
 
 @QueryHandler(GetTenantQuery)

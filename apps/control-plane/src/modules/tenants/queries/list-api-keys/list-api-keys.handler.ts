@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { TenantsRepository } from '../../projections/tenants.repository.js';
+import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { type ApiKeyView, ListApiKeysQuery } from './list-api-keys.query.js';
 
 @QueryHandler(ListApiKeysQuery)

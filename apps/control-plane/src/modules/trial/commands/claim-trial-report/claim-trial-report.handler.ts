@@ -7,7 +7,7 @@ import { EventStore } from '../../../../event-store/event-store.js';
 import { Clock } from '../../../../platform/clock/clock.js';
 import { TRIAL_DAYS } from '../../../tenants/domain/tenant.aggregate.js';
 import { Trial, trialStreamId } from '../../domain/trial.aggregate.js';
-import { TrialsRepository } from '../../projections/trials.repository.js';
+import { TrialsRepository } from '../../storage/trials.repository.js';
 import { ClaimTrialReportCommand, type TrialReportClaim } from './claim-trial-report.command.js';
 
 export const TRIAL_SCHEDULER = 'system:trial-scheduler';
