@@ -8,20 +8,12 @@ import { generateSigningKey } from '../../libs/snapshot/src/index.js';
 import { createTestDatabase, dropTestDatabase } from '../../libs/testing/src/index.js';
 import { agentClient, waitFor, type AgentClient } from '../integration/enforcers/harness.js';
 import { call, ok, Proc } from './enforcers.support.js';
+import { noDropsRules, policyYaml } from '../../libs/testing/src/policy-yaml.js';
 
 // Two control-plane replicas on one database: a policy published through one reaches an
 // enforcer streaming from the other (LISTEN/NOTIFY, not shared memory), and both replicas
 // publish the same snapshot version for the same events.
-const POLICY = (extra: string) => `apiVersion: thoth.dev/policy/v1
-kind: Policy
-metadata: {name: p, version: "1"}
-defaults: {effect: allow}
-rules:
-  - id: no-drops
-    match: {tools: ["db.drop_*"]}
-    effect: deny
-    reason: Nobody drops tables.
-${extra}`;
+const POLICY = (extra: string) => policyYaml('p', 1, `${noDropsRules()}${extra}`);
 
 describe('config distribution across control-plane replicas', () => {
   const serverUrl = inject('thoth.serverUrl');

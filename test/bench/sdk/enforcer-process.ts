@@ -7,20 +7,12 @@ import { createHash } from 'node:crypto';
 import { InProcessDecisionLog } from '../../../apps/enforcer/src/emit/in-process-decision-log.js';
 import { startEnforcer } from '../../../apps/enforcer/src/enforcer.js';
 import { activate } from '../../../apps/enforcer/src/sync/activate.js';
+import { noDropsRules, policyYaml } from '../../../libs/testing/src/policy-yaml.js';
 
 export const BENCH_TENANT = 'tenant-sdk-bench';
 export const BENCH_AGENT = { id: 'crm-agent', token: 'thoth_at_sdk_bench_crm_agent' };
 
-const POLICY = `apiVersion: thoth.dev/policy/v1
-kind: Policy
-metadata: {name: sdk-bench, version: "1"}
-defaults: {effect: allow}
-rules:
-  - id: no-drops
-    match: {tools: ["db.drop_*"]}
-    effect: deny
-    reason: Nobody drops tables.
-  - id: no-bulk-exports
+const POLICY = policyYaml('sdk-bench', 1, `${noDropsRules()}  - id: no-bulk-exports
     match: {tools: ["crm.export_*"]}
     when: "size(args) > 3"
     effect: deny
@@ -31,7 +23,7 @@ freezes:
     match: {tools: ["crm.delete_*"]}
     ranges:
       - {start: "2020-01-01T00:00", end: "2099-01-01T00:00"}
-`;
+`);
 
 const cp = signerFromSeed(generateSigningKey());
 const trusted = keyring([verifierFromPublicKey(cp.publicKey)]);

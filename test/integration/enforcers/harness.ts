@@ -16,6 +16,7 @@ import {
 } from '../../../apps/control-plane/src/distribution/index.js';
 import { InProcessDecisionLog } from '../../../apps/enforcer/src/emit/in-process-decision-log.js';
 import { startEnforcer, type EnforcerOptions, type RunningEnforcer } from '../../../apps/enforcer/src/enforcer.js';
+import { noDropsRules, policyYaml } from '../../../libs/testing/src/policy-yaml.js';
 
 export const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -69,17 +70,7 @@ export async function startControlPlane(options: {
   };
 }
 
-export const POLICY_V1 = `apiVersion: thoth.dev/policy/v1
-kind: Policy
-metadata: {name: test-policy, version: "1"}
-defaults: {effect: allow}
-rules:
-  - id: no-drops
-    match: {tools: ["db.drop_*"]}
-    effect: deny
-    severity: critical
-    reason: Nobody drops tables.
-`;
+export const POLICY_V1 = policyYaml('test-policy', 1, noDropsRules({ severity: 'critical' }));
 
 export const POLICY_V2 = `${POLICY_V1}  - id: no-crm-deletes
     match: {tools: ["crm.delete_*"]}

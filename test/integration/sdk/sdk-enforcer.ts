@@ -6,29 +6,20 @@ import { Thoth, type GuardEvent, type RetryOptions, type ThothSettings } from '@
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey, type Keyring } from '@thoth/snapshot';
 import type { DecisionEvent } from '@thoth/contracts';
 import { controlPlaneKey, startControlPlane, startTestEnforcer, tenantConfig, waitFor, type TestControlPlane } from '../enforcers/harness.js';
+import { noDropsRules, policyYaml } from '../../../libs/testing/src/policy-yaml.js';
 
 export const ENFORCE_TENANT = 'sdk-enforce';
 export const SHADOW_TENANT = 'sdk-shadow';
 export const AGENT = { id: 'crm-agent', token: 'thoth_at_sdk_crm_agent' };
 
-export const CRM_POLICY = `apiVersion: thoth.dev/policy/v1
-kind: Policy
-metadata: {name: sdk-crm, version: "1"}
-defaults: {effect: allow}
-rules:
-  - id: no-drops
-    match: {tools: ["db.drop_*"]}
-    effect: deny
-    severity: critical
-    reason: Nobody drops tables.
-freezes:
+export const CRM_POLICY = policyYaml('sdk-crm', 1, `${noDropsRules({ severity: 'critical' })}freezes:
   - id: code-freeze
     description: Deletes are frozen until 2099-01-01.
     timeZone: UTC
     match: {tools: ["crm.delete_*"]}
     ranges:
       - {start: "2020-01-01T00:00", end: "2099-01-01T00:00"}
-`;
+`);
 
 export interface SdkEnforcer {
   readonly address: string;

@@ -9,18 +9,15 @@ import { activate } from '../sync/activate.js';
 import { ActiveSnapshots } from '../sync/active-snapshots.js';
 import { DecisionService } from './decision-service.js';
 import { EnforcerMetrics } from './metrics.js';
+import { policyYaml } from '@thoth/testing/policy-yaml';
 
-const POLICY = `apiVersion: thoth.dev/policy/v1
-kind: Policy
-metadata: {name: idempotency, version: "1"}
-defaults: {effect: allow}
-limits:
+const POLICY = policyYaml('idempotency', 1, `limits:
   - id: one-delete
     match: {tools: ["crm.delete_*"]}
     window: {duration: 10m, maxCalls: 1}
     scope: agent
     reason: One delete per ten minutes.
-`;
+`);
 const TOKEN = 'thoth_at_idem';
 const cp = signerFromSeed(generateSigningKey());
 const enc = (s: string) => new TextEncoder().encode(s);

@@ -7,25 +7,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessDecisionLog } from '../../src/emit/in-process-decision-log.js';
 import { startEnforcer, type RunningEnforcer } from '../../src/enforcer.js';
 import { agentClient, install, sha256Hex, trusted } from './fixtures.js';
+import { noDropsRules, policyYaml } from '@thoth/testing/policy-yaml';
 
 const FP = sha256Hex('crm-oauth-token');
 const AGENT = { id: 'crm-agent', token: 'thoth_at_drift' };
 const enc = (s: string) => new TextEncoder().encode(s);
 const NOW = Date.UTC(2026, 2, 4, 10, 30);
 
-const policy = (action: string) => `apiVersion: thoth.dev/policy/v1
-kind: Policy
-metadata: {name: drift-edge, version: "3"}
-defaults: {effect: allow}
-rules:
-  - id: no-drops
-    match: {tools: ["db.drop_*"]}
-    effect: deny
-drift:
+const policy = (action: string) =>
+  policyYaml('drift-edge', 3, `${noDropsRules({ reason: false })}drift:
   action: ${action}
   subjects: [credential]
   minObservations: 100
-`;
+`);
 
 const baseline = (regions: string[]) => ({
   subjectKind: BaselineSubject.CREDENTIAL,

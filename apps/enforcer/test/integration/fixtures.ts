@@ -9,27 +9,18 @@ import type { Kafka } from 'kafkajs';
 import { createHash } from 'node:crypto';
 import { activate } from '../../src/sync/activate.js';
 import type { ActiveSnapshots } from '../../src/sync/active-snapshots.js';
+import { noDropsRules, policyYaml } from '@thoth/testing/policy-yaml';
 
 export const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 export const controlPlaneSigner = signerFromSeed(generateSigningKey());
 export const trusted = keyring([verifierFromPublicKey(controlPlaneSigner.publicKey)]);
 
-export const POLICY = `apiVersion: thoth.dev/policy/v1
-kind: Policy
-metadata: {name: decide-test, version: "7"}
-defaults: {effect: allow}
-rules:
-  - id: no-drops
-    match: {tools: ["db.drop_*"]}
-    effect: deny
-    severity: critical
-    reason: Nobody drops tables.
-  - id: big-exports
+export const POLICY = policyYaml('decide-test', 7, `${noDropsRules({ severity: 'critical' })}  - id: big-exports
     match: {tools: ["crm.export"]}
     when: 'args.limit > 500'
     effect: deny
     reason: Exports over 500 rows need a human.
-`;
+`);
 
 export function config(init: Partial<MessageInitShape<typeof EnforcerConfigSchema>> & { tenantId: string; version?: bigint }, agents: { id: string; token: string; revoked?: string[]; status?: AgentStatus }[]) {
   return create(EnforcerConfigSchema, <MessageInitShape<typeof EnforcerConfigSchema>>{

@@ -10,18 +10,15 @@ import { DECISION_ID_HEADER, ERROR_CODE_HEADER } from '../../src/decide/decision
 import { InProcessDecisionLog } from '../../src/emit/in-process-decision-log.js';
 import { startEnforcer, type RunningEnforcer } from '../../src/enforcer.js';
 import { agentClient, install, trusted } from './fixtures.js';
+import { policyYaml } from '@thoth/testing/policy-yaml';
 
-const POLICY = `apiVersion: thoth.dev/policy/v1
-kind: Policy
-metadata: {name: idempotency-test, version: "1"}
-defaults: {effect: allow}
-limits:
+const POLICY = policyYaml('idempotency-test', 1, `limits:
   - id: one-delete
     match: {tools: ["crm.delete_*"]}
     window: {duration: 10m, maxCalls: 1}
     scope: agent
     reason: One delete per ten minutes.
-`;
+`);
 const T = 'tenant-idempotency';
 const AGENT = { id: 'crm-agent', token: 'thoth_at_idem' };
 const enc = (s: string) => new TextEncoder().encode(s);
