@@ -8,7 +8,7 @@
 import { fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { Effect, ReceiptSchema, RuleKind, TenantMode, type DecideResponse } from '@thoth/contracts';
 import { generateSigningKey, keyring, publicKeyBase64, signerFromSeed, verifierFromPublicKey, verifyReceipt } from '@thoth/snapshot';
-import { createTestTopics, testKafkaBrokers, withDatabase } from '@thoth/testing';
+import { createTestTopics, withDatabase } from '@thoth/testing';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,7 @@ import { verifyEvidenceBundle } from '../../../apps/ledger/src/evidence/verify-b
 import { startLedger, type RunningLedger } from '../../../apps/ledger/src/ledger.js';
 import { ledgerTestContext, quietLog, type LedgerTestContext } from '../../../apps/ledger/test/support/ledger-harness.js';
 import { agentClient, POLICY_V1, waitFor, type AgentClient } from '../enforcers/harness.js';
-import { CRM_FINGERPRINT as FP, crmTenant, rollouts, startEdgeEnforcer, USUAL_CRM_CALL } from './governed-edge.js';
+import { CRM_FINGERPRINT as FP, crmTenant, rollouts, startEdgeEnforcer, USUAL_CRM_CALL, edgeControlPlaneConfig } from './governed-edge.js';
 
 const POLICY = `${POLICY_V1}drift:
   action: deny
@@ -72,8 +72,7 @@ describe('SOC alerts from real decisions, with the receipt and the evidence link
     ledger = await startLedger(ctx.config({ THOTH_LEDGER_TOPIC: topic }), quietLog);
     role = await createAppLoginRole();
     cp = await startControlPlane(withDatabase(role.url, new URL(ctx.ownerUrl).pathname.slice(1)), {
-      distribution: { grpc: { host: '127.0.0.1', port: 0 }, signingKey: cpSigningKey, keyFile: join(dataDir, 'snapshot-signing.key') },
-      decisions: { kafka: { brokers: testKafkaBrokers(), topic, groupId: `cg-alerts-${randomBytes(4).toString('hex')}`, sessionTimeoutMs: 10_000 } },
+      ...edgeControlPlaneConfig({ dataDir, signingKey: cpSigningKey, topic, group: 'cg-alerts' }),
       alerts: alertsConfig({ ledgerPublicUrl: ledger.url! }),
     });
     const { agents: registered, ...signedUp } = await crmTenant(cp, 'Alerted', POLICY);

@@ -6,7 +6,7 @@
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Effect, Outcome, RuleKind, TenantMode, type DecideResponse } from '@thoth/contracts';
 import { generateSigningKey, signerFromSeed } from '@thoth/snapshot';
-import { createTestTopics, testKafkaBrokers } from '@thoth/testing';
+import { createTestTopics } from '@thoth/testing';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import type { ControlPlane } from '../../../apps/control-plane/src/control-plane
 import { call, createAppLoginRole, FixedClock, startControlPlane } from '../../../apps/control-plane/test/integration/support/control-plane.js';
 import type { RunningEnforcer } from '../../../apps/enforcer/src/enforcer.js';
 import { agentClient, waitFor, type AgentClient } from '../enforcers/harness.js';
-import { CRM_FINGERPRINT as FP, crmTenant, rollouts, startEdgeEnforcer, USUAL_CRM_CALL } from './governed-edge.js';
+import { CRM_FINGERPRINT as FP, crmTenant, rollouts, startEdgeEnforcer, USUAL_CRM_CALL, edgeControlPlaneConfig } from './governed-edge.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -60,14 +60,7 @@ describe('credential governance through a real enforcer, Kafka and the control p
   beforeAll(async () => {
     const [topic] = (await createTestTopics([{ name: `cg-decisions-${randomBytes(3).toString('hex')}` }])) as [string];
     role = await createAppLoginRole();
-    cp = await startControlPlane(
-      role.url,
-      {
-        distribution: { grpc: { host: '127.0.0.1', port: 0 }, signingKey, keyFile: join(dataDir, 'snapshot-signing.key') },
-        decisions: { kafka: { brokers: testKafkaBrokers(), topic, groupId: `cg-${randomBytes(4).toString('hex')}`, sessionTimeoutMs: 10_000 } },
-      },
-      cpClock,
-    );
+    cp = await startControlPlane(role.url, edgeControlPlaneConfig({ dataDir, signingKey, topic, group: 'cg' }), cpClock);
     const { agents: registered, ...signedUp } = await crmTenant(cp, 'Governed', POLICY);
     tenant = signedUp;
     const publicKey = (await call(cp.url, 'GET', '/v1/distribution/public-key')).body.publicKey as string;

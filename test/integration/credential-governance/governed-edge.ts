@@ -3,7 +3,8 @@
 import type { EnforcerConfig } from '@thoth/contracts';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey, type Signer } from '@thoth/snapshot';
 import { testKafkaBrokers } from '@thoth/testing';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ControlPlane } from '../../../apps/control-plane/src/control-plane.js';
 import { SnapshotCache } from '../../../apps/control-plane/src/distribution/index.js';
@@ -100,5 +101,16 @@ export function rollouts(cp: ControlPlane, tenantId: string, enforcer: RunningEn
     published = snapshot.version;
     await waitFor(`the enforcer to activate config ${snapshot.version}`, () => (enforcer.store.get(tenantId)?.version ?? 0n) >= snapshot.version);
     return snapshot.config;
+  };
+}
+
+/**
+ * The control plane's settings in these tests: its config stream on a free port, snapshots
+ * signed with `signingKey`, decisions read from `topic` by a consumer group of its own.
+ */
+export function edgeControlPlaneConfig(options: { dataDir: string; signingKey: string; topic: string; group: string }) {
+  return {
+    distribution: { grpc: { host: '127.0.0.1', port: 0 }, signingKey: options.signingKey, keyFile: join(options.dataDir, 'snapshot-signing.key') },
+    decisions: { kafka: { brokers: testKafkaBrokers(), topic: options.topic, groupId: `${options.group}-${randomBytes(4).toString('hex')}`, sessionTimeoutMs: 10_000 } },
   };
 }

@@ -6,7 +6,7 @@
 import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
 import { Effect, Outcome, RevocationReason, RuleKind, Severity, TenantMode, type DecideResponse } from '@thoth/contracts';
 import { generateSigningKey } from '@thoth/snapshot';
-import { createTestTopics, testKafkaBrokers } from '@thoth/testing';
+import { createTestTopics } from '@thoth/testing';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { DecisionIngestion } from '../../../apps/control-plane/src/modules/decis
 import { call, createAppLoginRole, FixedClock, signUp, startControlPlane } from '../../../apps/control-plane/test/integration/support/control-plane.js';
 import type { RunningEnforcer } from '../../../apps/enforcer/src/enforcer.js';
 import { agentClient, waitFor, type AgentClient } from '../enforcers/harness.js';
-import { publishFirstPolicy, registerAgents, rollouts, startEdgeEnforcer } from './governed-edge.js';
+import { publishFirstPolicy, registerAgents, rollouts, startEdgeEnforcer, edgeControlPlaneConfig } from './governed-edge.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const MINUTE = 60_000;
@@ -62,14 +62,7 @@ describe('revoked, rotated-out and expired credentials through a real enforcer, 
   beforeAll(async () => {
     const [topic] = (await createTestTopics([{ name: `revoked-decisions-${randomBytes(3).toString('hex')}` }])) as [string];
     role = await createAppLoginRole();
-    cp = await startControlPlane(
-      role.url,
-      {
-        distribution: { grpc: { host: '127.0.0.1', port: 0 }, signingKey, keyFile: join(dataDir, 'snapshot-signing.key') },
-        decisions: { kafka: { brokers: testKafkaBrokers(), topic, groupId: `revoked-${randomBytes(4).toString('hex')}`, sessionTimeoutMs: 10_000 } },
-      },
-      cpClock,
-    );
+    cp = await startControlPlane(role.url, edgeControlPlaneConfig({ dataDir, signingKey, topic, group: 'revoked' }), cpClock);
     tenant = await signUp(cp.url, 'Revoking');
     const { 'crm-agent': registered } = await registerAgents(cp, tenant.key, ['crm-agent']);
     const agentId = registered!.id;
