@@ -10,7 +10,7 @@ import {
   type ToolAnnotations,
 } from '@modelcontextprotocol/sdk/types.js';
 import { ReceiptSchema } from '@thoth/contracts';
-import { resolveTool, type AdapterOptions } from '../adapters/tool-policies.js';
+import { resolveTool, type AdapterOptions, type ResolvedTool } from '../adapters/tool-policies.js';
 import { ThothDeniedError, ThothUnavailableError } from '../errors.js';
 import type { Risk } from '../guard/fail-mode.js';
 
@@ -99,14 +99,7 @@ export function guardMcpClient<C extends Client>(client: C, options: McpGuardOpt
     await learn(params.name);
     const tool = resolveTool(params.name, defaults, hints.risk(params.name));
     try {
-      await options.thoth.check({
-        name: tool.name,
-        risk: tool.risk,
-        arguments: params.arguments ?? {},
-        resource: tool.resource?.(params.arguments ?? {}),
-        credential: tool.credential,
-        signal: requestOptions?.signal,
-      });
+      await checkCall(options, tool, params.arguments, requestOptions?.signal);
     } catch (error) {
       if (onBlocked === 'result' && isBlocked(error)) return deniedToolResult(error) as Awaited<ReturnType<Client['callTool']>>;
       throw error;
@@ -120,6 +113,19 @@ export function guardMcpClient<C extends Client>(client: C, options: McpGuardOpt
       // Methods run on the real client: it keeps transport and request state on itself.
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
+  });
+}
+
+/** Decides the MCP call of `tool` with `args`; throws what `thoth.check` throws. */
+function checkCall(options: AdapterOptions, tool: ResolvedTool, args: Record<string, unknown> | undefined, signal: AbortSignal | undefined): Promise<unknown> {
+  const callArguments = args ?? {};
+  return options.thoth.check({
+    name: tool.name,
+    risk: tool.risk,
+    arguments: callArguments,
+    resource: tool.resource?.(callArguments),
+    credential: tool.credential,
+    signal,
   });
 }
 
@@ -162,14 +168,7 @@ export function createGuardingProxy(upstream: Client, options: GuardingProxyOpti
     if (!hints.known(params.name) && !options.tools?.[params.name]?.risk) hints.record(await listAll(upstream).catch(() => []));
     const tool = resolveTool(params.name, defaults, hints.risk(params.name));
     try {
-      await options.thoth.check({
-        name: tool.name,
-        risk: tool.risk,
-        arguments: params.arguments ?? {},
-        resource: tool.resource?.(params.arguments ?? {}),
-        credential: tool.credential,
-        signal: extra.signal,
-      });
+      await checkCall(options, tool, params.arguments, extra.signal);
     } catch (error) {
       if (isBlocked(error)) return deniedToolResult(error);
       throw error;
