@@ -24,15 +24,16 @@ export class SnapshotVersionRepository {
   async latest(tenantId: string): Promise<bigint | undefined> {
     return this.database.transaction(tenantId, async (tx) => {
       // Walks the (tenant_id, position) index backwards past enforcer reports to the first relevant event.
-      const [row] = rowsOf<{ position: string }>(
+      // The text goes out under another name: ORDER BY position would sort the text ('9' > '10').
+      const [row] = rowsOf<{ latest: string }>(
         await tx.execute(sql`
-          SELECT position::text AS position FROM events
+          SELECT position::text AS latest FROM events
            WHERE tenant_id = ${tenantId}
              AND (type LIKE 'agent.%' OR type LIKE 'credential.%' OR type LIKE 'policy.%' OR type LIKE 'baseline.%'
                   OR type IN ('tenant.signed_up', 'tenant.mode_switched', 'tenant.fail_mode_chosen'))
            ORDER BY position DESC LIMIT 1`),
       );
-      return row ? BigInt(row.position) : undefined;
+      return row ? BigInt(row.latest) : undefined;
     });
   }
 }
