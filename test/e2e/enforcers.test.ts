@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Effect, RuleKind, type DecideResponse } from '../../libs/contracts/src/index.js';
+import { generateSigningKey } from '../../libs/snapshot/src/index.js';
 import { createTestDatabase, createTestTopics, dropTestDatabase, testKafka, testKafkaBrokers } from '../../libs/testing/src/index.js';
 import { agentClient, waitFor, type AgentClient } from '../integration/enforcers/harness.js';
 import { call, ok, Proc } from './enforcers.support.js';
 
 // Issue 5, acceptance 1 and 2, across processes: the real control plane (tsx main.ts on its
 // own Postgres database), two enforcer processes on its config stream, the real Kafka broker.
-const TAMPERED_POLICY_VERSION = 3;
+// The enforcers reach the config stream through a relay, so that for one policy version they
+// stream from a second control plane on the same database whose signing key they do not trust.
+const UNTRUSTED_POLICY_VERSION = 3;
 const WAIT_MS = 30_000;
 
 const POLICY = (version: number, rules: string) => `apiVersion: thoth.dev/policy/v1
@@ -34,6 +38,53 @@ const NO_CRM_UPDATES = `  - id: no-crm-updates
     reason: Frozen.
 `;
 
+/** A TCP relay to one upstream at a time; `route` moves every connection to another. */
+class Relay {
+  readonly #sockets = new Set<Socket>();
+  #server: Server | undefined;
+  #upstream: string;
+  address = '';
+
+  constructor(upstream: string) {
+    this.#upstream = upstream;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((downstream) => {
+      const [host, port] = splitAddress(this.#upstream);
+      const up = connect(port, host);
+      for (const [a, b] of [[downstream, up], [up, downstream]] as const) {
+        this.#sockets.add(a);
+        a.pipe(b);
+        a.on('error', () => b.destroy());
+        a.on('close', () => {
+          this.#sockets.delete(a);
+          b.destroy();
+        });
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.#server = server;
+    this.address = `127.0.0.1:${(server.address() as { port: number }).port}`;
+  }
+
+  /** New connections go to `upstream`; open ones are cut, so their clients reconnect there. */
+  route(upstream: string): void {
+    this.#upstream = upstream;
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise((resolve) => (this.#server ? this.#server.close(resolve) : resolve(undefined)));
+  }
+}
+
+function splitAddress(address: string): [string, number] {
+  const at = address.lastIndexOf(':');
+  return [address.slice(0, at).replace(/^\[|\]$/g, ''), Number(address.slice(at + 1))];
+}
+
 interface RunningEnforcer {
   proc: Proc;
   address: string;
@@ -47,8 +98,10 @@ describe('control plane → two enforcer processes → Kafka', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'thoth-e2e-enforcers-'));
   let topic: string;
   let controlPlane: Proc;
+  let databaseUrl: string;
   let api: string;
   let grpc: string;
+  let relay: Relay;
   let key: string;
   let tenantId: string;
   let publicKey: string;
@@ -133,7 +186,7 @@ describe('control plane → two enforcer processes → Kafka', () => {
       },
     });
 
-    const databaseUrl = await createTestDatabase(serverUrl, databaseName);
+    databaseUrl = await createTestDatabase(serverUrl, databaseName);
     controlPlane = Proc.start('control plane', 'apps/control-plane/src/main.ts', {
       DATABASE_URL: databaseUrl,
       THOTH_MIGRATE: 'true',
@@ -141,11 +194,12 @@ describe('control plane → two enforcer processes → Kafka', () => {
       THOTH_HTTP_PORT: '0',
       THOTH_GRPC_PORT: '0',
       THOTH_RATE_LIMIT_PER_MINUTE: '100000',
-      THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION: String(TAMPERED_POLICY_VERSION),
     });
     const listening = await controlPlane.logged('control plane listening');
     api = String(listening['url']);
     grpc = String(listening['grpc']);
+    relay = new Relay(grpc);
+    await relay.start();
 
     const signedUp = await ok(call(api, 'POST', '/v1/tenants', { body: { name: 'Acme', email: 'ops@acme.test' } }), 201);
     key = signedUp.body.apiKey.key;
@@ -162,7 +216,7 @@ describe('control plane → two enforcer processes → Kafka', () => {
 
     const names = ['edge-a', 'edge-b'];
     const started = await Promise.all(
-      names.map((name, i) => startEnforcer(name, { THOTH_CONTROL_PLANE_GRPC: grpc, THOTH_ENFORCER_TOKEN: enforcerTokens[i]! })),
+      names.map((name, i) => startEnforcer(name, { THOTH_CONTROL_PLANE_GRPC: relay.address, THOTH_ENFORCER_TOKEN: enforcerTokens[i]! })),
     );
     for (const e of started) {
       enforcers.push({
@@ -178,6 +232,7 @@ describe('control plane → two enforcer processes → Kafka', () => {
   afterAll(async () => {
     for (const e of enforcers) for (const a of Object.values(e.agents)) a.close();
     await Promise.all([...enforcers.map((e) => e.proc.stop()), ...extra.map((p) => p.stop()), controlPlane?.stop()]);
+    await relay?.stop();
     await kafkaConsumer?.disconnect();
     await dropTestDatabase(serverUrl, databaseName).catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
@@ -207,31 +262,51 @@ describe('control plane → two enforcer processes → Kafka', () => {
     }
   });
 
-  it('a snapshot with a bad signature is NACKed and the previous version keeps serving', async () => {
+  it('a snapshot signed with a key the enforcers do not trust is NACKed, recorded, and the previous version keeps serving', async () => {
     const before = (await enforcerRows()).map((r) => r.activeConfig?.version);
-    await publish(POLICY(TAMPERED_POLICY_VERSION, NO_CRM_DELETES + NO_CRM_UPDATES));
-    const { version } = await waitFor('the tampered snapshot', async () => {
-      const s = await snapshot();
-      return s.policyVersion === TAMPERED_POLICY_VERSION ? s : undefined;
+    // A second control plane on the same database, signing with a key of its own.
+    const untrusted = Proc.start('untrusted control plane', 'apps/control-plane/src/main.ts', {
+      DATABASE_URL: databaseUrl,
+      THOTH_MIGRATE: 'false',
+      THOTH_DATA_DIR: dataDir,
+      THOTH_HTTP_PORT: '0',
+      THOTH_GRPC_PORT: '0',
+      THOTH_SNAPSHOT_SIGNING_KEY: generateSigningKey(),
+      THOTH_RATE_LIMIT_PER_MINUTE: '100000',
     });
-    const rows = await waitFor('both enforcers to NACK it', async () => {
-      const r = await enforcerRows();
-      return r.every((row) => row.lastRejection?.version === version) ? r : undefined;
-    }, WAIT_MS);
-    for (const row of rows) expect(row.lastRejection?.errorCode).toBe('BAD_SIGNATURE');
-    expect(rows.map((r) => r.activeConfig?.version)).toEqual(before);
-    for (const e of enforcers) {
-      const answer = await decide(e.agents.crm, 'crm.update_contacts');
-      expect(answer.effect).toBe(Effect.ALLOW);
-      expect(answer.policyVersion).toBe(2n);
+    extra.push(untrusted);
+    relay.route(String((await untrusted.logged('control plane listening'))['grpc']));
+    try {
+      await publish(POLICY(UNTRUSTED_POLICY_VERSION, NO_CRM_DELETES + NO_CRM_UPDATES));
+      const { version } = await waitFor('the snapshot with policy v3', async () => {
+        const s = await snapshot();
+        return s.policyVersion === UNTRUSTED_POLICY_VERSION ? s : undefined;
+      });
+      // Both replicas publish the same version for the same events; the enforcers got it from the untrusted one.
+      const rows = await waitFor('both enforcers to NACK it', async () => {
+        const r = await enforcerRows();
+        return r.every((row) => row.lastRejection?.version === version) ? r : undefined;
+      }, WAIT_MS);
+      for (const row of rows) expect(row.lastRejection?.errorCode).toBe('UNKNOWN_KEY');
+      expect(rows.map((r) => r.activeConfig?.version)).toEqual(before);
+      for (const e of enforcers) {
+        const answer = await decide(e.agents.crm, 'crm.update_contacts');
+        expect(answer.effect).toBe(Effect.ALLOW);
+        expect(answer.policyVersion).toBe(2n);
+      }
+    } finally {
+      // Back to the trusted control plane, whatever happened.
+      relay.route(grpc);
     }
+    expect(await untrusted.stop()).toBe(0);
+    expect(untrusted.lines.filter((l) => Number(l['level']) >= 50).map((l) => l['msg'])).toEqual([]);
   });
 
   it('suspending an agent through the API denies its next call on both enforcers', async () => {
-    const tampered = (await snapshot()).version;
+    const refused = (await snapshot()).version;
     await ok(call(api, 'POST', `/v1/agents/${crmAgentId}/suspend`, { key, body: { reason: 'incident' } }));
-    // The next snapshot (properly signed) carries the suspension, with policy v3 now.
-    await rolledOut(TAMPERED_POLICY_VERSION, tampered);
+    // Back on the trusted control plane: the next snapshot carries the suspension, with policy v3 now.
+    await rolledOut(UNTRUSTED_POLICY_VERSION, refused);
     for (const e of enforcers) {
       const answer = await decide(e.agents.crm, 'crm.read_contacts');
       expect(answer.effect).toBe(Effect.DENY);
@@ -262,7 +337,7 @@ describe('control plane → two enforcer processes → Kafka', () => {
       const blocked = await decide(e.agents.reports, 'crm.delete_contacts');
       expect(blocked.effect).toBe(Effect.DENY);
       expect(blocked.matchedRules.map((r) => r.ruleId)).toEqual(['no-crm-deletes']);
-      expect(blocked.policyVersion).toBe(BigInt(TAMPERED_POLICY_VERSION));
+      expect(blocked.policyVersion).toBe(BigInt(UNTRUSTED_POLICY_VERSION));
       expect((await decide(e.agents.reports, 'crm.update_contacts')).effect).toBe(Effect.DENY);
       expect((await decide(e.agents.reports, 'crm.read_contacts')).effect).toBe(Effect.ALLOW);
     }

@@ -5,6 +5,7 @@ import { AgentStatus, Effect, RuleKind } from '@thoth/contracts';
 import { HealthCheckResponse_ServingStatus, Health } from '@thoth/contracts/health';
 import { Client, credentials } from '@grpc/grpc-js';
 import { createClient } from '@thoth/grpc';
+import { generateSigningKey, signerFromSeed, type Signer } from '@thoth/snapshot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   POLICY_V1,
@@ -20,6 +21,11 @@ import {
 } from './harness.js';
 
 const { signer, trusted } = controlPlaneKey();
+// The control plane's cache signs through this test's signer, so a test can have a snapshot
+// signed by an impostor: another key under the trusted key's id, a signature that does not verify.
+const impostor = signerFromSeed(generateSigningKey());
+let signingKey: Signer = signer;
+const signing: Signer = { keyId: signer.keyId, publicKey: signer.publicKey, sign: (payload) => signingKey.sign(payload) };
 const TENANT = 'tenant-push';
 const AGENT = { id: 'crm-agent', token: 'thoth_at_crm_agent_token' };
 const TOKENS = {
@@ -33,7 +39,7 @@ describe('config push to two enforcers', () => {
   let agents: AgentClient[] = [];
 
   beforeAll(async () => {
-    cp = await startControlPlane({ signer, tokens: TOKENS });
+    cp = await startControlPlane({ signer: signing, tokens: TOKENS });
     const published = cp.cache.setSnapshot(TENANT, tenantConfig({ tenantId: TENANT, policy: POLICY_V1, agents: [AGENT] }));
     expect(published.ok).toBe(true);
     enforcers = await Promise.all(
@@ -93,9 +99,12 @@ describe('config push to two enforcers', () => {
   });
 
   it('a snapshot with a bad signature is NACKed by both; version 2 keeps serving', async () => {
-    const bad = cp.cache.publishBadSignatureForTest(TENANT);
+    signingKey = impostor;
+    const bad = cp.cache.setSnapshot(TENANT, tenantConfig({ tenantId: TENANT, policy: POLICY_V2, policyVersion: 2n, agents: [AGENT] }), { version: 3n });
+    signingKey = signer;
+    expect(bad).toMatchObject({ ok: true, changed: true, snapshot: { version: 3n } });
     await waitFor('both enforcers to NACK the bad snapshot', () =>
-      enforcers.every((e) => cp.status.status(e.enforcerId, TENANT)?.lastNack?.version === bad.version),
+      enforcers.every((e) => cp.status.status(e.enforcerId, TENANT)?.lastNack?.version === 3n),
     );
     for (const e of enforcers) {
       const status = cp.status.status(e.enforcerId, TENANT);
@@ -144,7 +153,7 @@ describe('config push to two enforcers', () => {
 
   it('reconnects to a restarted control plane, naming the versions it holds', async () => {
     const version = enforcers[0]!.store.get(TENANT)!.version;
-    cp = await startControlPlane({ signer, tokens: TOKENS, cache: cp.cache, port: cp.port });
+    cp = await startControlPlane({ signer: signing, tokens: TOKENS, cache: cp.cache, port: cp.port });
     await waitFor('both enforcers to reconnect', () => enforcers.every((e) => e.status().connected), 30_000);
     // They hold the published version: nothing to push, nothing to activate.
     expect(cp.streams.stats().pushes).toBe(0);
