@@ -26,11 +26,9 @@ describe('loadConfig: config distribution', () => {
     expect(config.distribution).toEqual({ grpc: { host: '127.0.0.1', port: 4001 }, signingKey: undefined, keyFile: '/tmp/thoth-x/snapshot-signing.key' });
   });
 
-  it('requires the signing key in production, and refuses the test hook outside tests', () => {
+  it('requires the signing key in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/THOTH_SNAPSHOT_SIGNING_KEY: required in production/);
     expect(() => loadConfig({ THOTH_SNAPSHOT_SIGNING_KEY: 'c2hvcnQ=' })).toThrow(/THOTH_SNAPSHOT_SIGNING_KEY/);
-    expect(() => loadConfig({ THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION: '2' })).toThrow(/only allowed with NODE_ENV=test/);
-    expect(loadConfig({ NODE_ENV: 'test', THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION: '2' }).distribution?.tamperPolicyVersionForTest).toBe(2);
   });
 });
 

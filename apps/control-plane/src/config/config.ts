@@ -49,9 +49,6 @@ const Environment = z.object({
   THOTH_ALERTS_BACKOFF_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(600_000),
   THOTH_ALERTS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   THOTH_ALERTS_BATCH: z.coerce.number().int().min(1).max(500).default(20),
-  // Test hook (NODE_ENV=test only): the first snapshot of each tenant carrying this policy
-  // version goes out with a corrupted signature, so an e2e test can watch enforcers NACK it.
-  THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION: z.coerce.number().int().min(1).optional(),
 });
 
 export interface ControlPlaneConfig {
@@ -128,8 +125,6 @@ export interface DistributionConfig {
    */
   signingKey: string | undefined;
   keyFile: string;
-  /** Test hook, see THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION. */
-  tamperPolicyVersionForTest?: number;
 }
 
 export class ConfigError extends Error {
@@ -153,9 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
   if (e.THOTH_ALERTS_LEASE_MS <= e.THOTH_ALERTS_TIMEOUT_MS) {
     throw new ConfigError('invalid configuration — THOTH_ALERTS_LEASE_MS: must be longer than THOTH_ALERTS_TIMEOUT_MS');
   }
-  if (e.THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION !== undefined && e.NODE_ENV !== 'test') {
-    throw new ConfigError('invalid configuration — THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION: a test hook, only allowed with NODE_ENV=test');
-  }
   const databaseUrl = e.DATABASE_URL ?? `pglite:${resolve(e.THOTH_DATA_DIR, 'pgdata')}`;
   return {
     databaseUrl,
@@ -169,7 +161,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       grpc: { host: e.THOTH_GRPC_HOST, port: e.THOTH_GRPC_PORT },
       signingKey: e.THOTH_SNAPSHOT_SIGNING_KEY,
       keyFile: resolve(e.THOTH_DATA_DIR, 'snapshot-signing.key'),
-      ...(e.THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION !== undefined ? { tamperPolicyVersionForTest: e.THOTH_TEST_TAMPER_SNAPSHOT_POLICY_VERSION } : {}),
     },
     alerts: {
       secretsKey: e.THOTH_SECRETS_KEY,

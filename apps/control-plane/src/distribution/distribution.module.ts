@@ -154,7 +154,6 @@ export class DistributionModule {
                 return { tenant, policy, agents: agentRows, credentials: credentialRows, baselines: baselineRows };
               },
               logger: logger.child({ component: 'distribution' }),
-              ...(config.tamperPolicyVersionForTest !== undefined ? { tamperPolicyVersionForTest: config.tamperPolicyVersionForTest } : {}),
             }),
         },
         { provide: QueuedStatusSink, inject: [EnforcerStatusRecorder], useFactory: (recorder: EnforcerStatusRecorder) => new QueuedStatusSink(recorder) },

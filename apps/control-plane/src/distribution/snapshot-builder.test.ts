@@ -80,21 +80,4 @@ describe('SnapshotBuilder', () => {
     await settle();
     expect(cache.get(T)?.version).toBe(6n);
   });
-
-  it('test hook: corrupts the signature of the first snapshot with the named policy version only', async () => {
-    const w = world();
-    const cache = new SnapshotCache({ signer });
-    const builder = new SnapshotBuilder({ cache, version: w.version, read: w.read, logger: quiet, tamperPolicyVersionForTest: 2 });
-    await builder.ensure(T);
-    w.state.policyVersion = 2;
-    w.state.position = 7n;
-    builder.changed(T);
-    await settle();
-    expect(openSnapshot(cache.get(T)!.signed, trusted)).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
-    w.state.suspended = true;
-    w.state.position = 8n;
-    builder.changed(T);
-    await settle();
-    expect(openSnapshot(cache.get(T)!.signed, trusted)).toMatchObject({ ok: true });
-  });
 });

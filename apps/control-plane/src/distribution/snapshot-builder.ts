@@ -11,8 +11,6 @@ export interface SnapshotBuilderOptions {
   readonly logger: Logger;
   /** Changes closer together than this are built once. Default 5 ms. */
   readonly debounceMs?: number;
-  /** Test hook: the first snapshot of a tenant with this policy version is signed wrongly. */
-  readonly tamperPolicyVersionForTest?: number;
 }
 
 interface Build {
@@ -32,7 +30,6 @@ export class SnapshotBuilder {
   readonly #o: SnapshotBuilderOptions;
   readonly #builds = new Map<string, Build>();
   readonly #tracked = new Set<string>();
-  readonly #tampered = new Set<string>();
   #closed = false;
 
   constructor(options: SnapshotBuilderOptions) {
@@ -104,27 +101,19 @@ export class SnapshotBuilder {
       return;
     }
     const config = enforcerConfigOf(state);
-    const tamper =
-      this.#o.tamperPolicyVersionForTest !== undefined &&
-      config.policy?.version === BigInt(this.#o.tamperPolicyVersionForTest) &&
-      !this.#tampered.has(tenantId);
-    let result = cache.setSnapshot(tenantId, config, { version, corruptSignatureForTest: tamper });
+    let result = cache.setSnapshot(tenantId, config, { version });
     if (!result.ok && result.code === 'STALE_VERSION') {
       // An event with a lower position committed after a higher one (concurrent appends to
       // two streams of the tenant): the content is newer than its version says.
       const next = (cache.get(tenantId)?.version ?? version) + 1n;
       logger.warn({ tenantId, version: String(version), published: String(next) }, 'snapshot content changed under an unchanged version; publishing the next one');
-      result = cache.setSnapshot(tenantId, config, { version: next, corruptSignatureForTest: tamper });
+      result = cache.setSnapshot(tenantId, config, { version: next });
     }
     if (!result.ok) {
       logger.error({ tenantId, code: result.code, reason: result.message, errors: result.errors }, 'snapshot not published; enforcers keep the previous one');
       return;
     }
     if (!result.changed) return;
-    if (tamper) {
-      this.#tampered.add(tenantId);
-      logger.warn({ tenantId, version: String(result.snapshot.version) }, 'TEST HOOK: published a snapshot with a corrupted signature');
-    }
     logger.info(
       { tenantId, version: String(result.snapshot.version), contentHash: result.snapshot.contentHash, policyVersion: String(config.policy?.version ?? 0n) },
       'snapshot published',

@@ -44,12 +44,13 @@ describe('SnapshotCache', () => {
     expect(cache.setSnapshot('t1', config(AgentStatus.SUSPENDED), { version: 9n })).toMatchObject({ ok: false, code: 'STALE_VERSION' });
   });
 
-  it('has a test hook that publishes a bad signature', () => {
-    const cache = new SnapshotCache({ signer });
-    cache.setSnapshot('t1', config());
-    const bad = cache.publishBadSignatureForTest('t1');
-    expect(bad.version).toBe(2n);
-    expect(openSnapshot(bad.signed, trusted)).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+  it('signs with the key it is given, and only with it', () => {
+    // How tests make a snapshot enforcers refuse: a cache holding a key they do not trust.
+    const other = new SnapshotCache({ signer: signerFromSeed(generateSigningKey()) });
+    const result = other.setSnapshot('t1', config());
+    expect(result.ok && result.snapshot.signed.keyId).toBe(other.keyId);
+    expect(result.ok && openSnapshot(result.snapshot.signed, trusted)).toMatchObject({ ok: false, code: 'UNKNOWN_KEY' });
+    expect(new SnapshotCache({ signer }).keyId).toBe(signer.keyId);
   });
 });
 
@@ -59,11 +60,5 @@ describe('SnapshotCache with explicit versions', () => {
     cache.setSnapshot('t1', config(), { version: 10n });
     expect(cache.setSnapshot('t1', config(), { version: 10n })).toMatchObject({ ok: true, changed: false, snapshot: { version: 10n } });
     expect(cache.setSnapshot('t1', config(), { version: 12n })).toMatchObject({ ok: true, changed: true, snapshot: { version: 12n } });
-  });
-
-  it('can sign a snapshot wrongly on purpose (test hook)', () => {
-    const cache = new SnapshotCache({ signer });
-    const result = cache.setSnapshot('t1', config(), { version: 3n, corruptSignatureForTest: true });
-    expect(result.ok && openSnapshot(result.snapshot.signed, trusted)).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
   });
 });

@@ -1,6 +1,6 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { EnforcerConfigSchema, SignedSnapshotSchema, type EnforcerConfig, type SignedSnapshot } from '@thoth/contracts';
+import { EnforcerConfigSchema, type EnforcerConfig, type SignedSnapshot } from '@thoth/contracts';
 import type { CompiledPolicy, PolicyError } from '@thoth/policy';
 import { compileSnapshot, policyContentHash, signSnapshot, snapshotContentHash, type Signer } from '@thoth/snapshot';
 
@@ -69,9 +69,8 @@ export class SnapshotCache {
    * Publishes the tenant's new state. Equal content under the same (or no) version is a
    * no-op (`changed: false`); otherwise the version becomes `version` when given (e.g. the
    * tenant's event position, so replicas agree) or the current one plus one.
-   * `corruptSignatureForTest` sends it out with a signature that does not verify.
    */
-  setSnapshot(tenantId: string, init: ConfigInit, options: { version?: bigint; corruptSignatureForTest?: boolean } = {}): SetSnapshotResult {
+  setSnapshot(tenantId: string, init: ConfigInit, options: { version?: bigint } = {}): SetSnapshotResult {
     const current = this.#snapshots.get(tenantId);
     const candidate = create(EnforcerConfigSchema, { ...init, tenantId, version: 0n, contentHash: '' } as ConfigInit);
     if (candidate.policy) candidate.policy.contentHash = policyContentHash(candidate.policy.content);
@@ -91,22 +90,9 @@ export class SnapshotCache {
     if (!compiled.ok) return { ok: false, code: compiled.code, message: compiled.message, errors: compiled.errors };
 
     const now = this.#clock();
-    const { signed: good, config } = signSnapshot({ ...candidate, version, issuedAt: timestampFromMs(now) }, this.#signer);
-    const signed = options.corruptSignatureForTest ? corrupted(good) : good;
+    const { signed, config } = signSnapshot({ ...candidate, version, issuedAt: timestampFromMs(now) }, this.#signer);
     if (config.policy) this.#compiled.set(tenantId, { policyHash: config.policy.contentHash, policy: compiled.policy });
     return { ok: true, snapshot: this.#publish({ tenantId, version, contentHash: config.contentHash, signed, config, publishedAt: now }), changed: true };
-  }
-
-  /**
-   * Test hook: publishes the current content as the next version with a corrupted
-   * signature, bypassing the checks, so tests can watch enforcers NACK it.
-   */
-  publishBadSignatureForTest(tenantId: string): TenantSnapshot {
-    const current = this.#snapshots.get(tenantId);
-    if (!current) throw new Error(`no snapshot for tenant ${tenantId}`);
-    const version = current.version + 1n;
-    const { signed, config } = signSnapshot({ ...current.config, version }, this.#signer);
-    return this.#publish({ tenantId, version, contentHash: config.contentHash, signed: corrupted(signed), config, publishedAt: this.#clock() });
   }
 
   /** Calls `listener` with every snapshot published for the tenant from now on. */
@@ -131,10 +117,4 @@ export class SnapshotCache {
     }
     return snapshot;
   }
-}
-
-function corrupted(signed: SignedSnapshot): SignedSnapshot {
-  const signature = Uint8Array.from(signed.signature);
-  signature[0] = (signature[0] ?? 0) ^ 0xff;
-  return create(SignedSnapshotSchema, { ...signed, signature });
 }
