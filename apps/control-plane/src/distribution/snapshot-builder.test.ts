@@ -1,3 +1,4 @@
+import { AgentStatus } from '@thoth/contracts';
 import { generateSigningKey, keyring, openSnapshot, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +14,8 @@ const policySource = (n: number) => `apiVersion: thoth.dev/policy/v1\nkind: Poli
 
 function world() {
   const state = { position: 5n, policyVersion: 1, suspended: false, reads: 0 };
+  // Runs after the version is read and before the read models are: a commit in between.
+  const between: { commit?: () => void } = {};
   const read = async (tenantId: string): Promise<TenantState | undefined> => {
     state.reads++;
     if (tenantId !== T) return undefined;
@@ -31,7 +34,13 @@ function world() {
       credentials: [],
     };
   };
-  return { state, read, version: async (tenantId: string) => (tenantId === T ? state.position : undefined) };
+  const version = async (tenantId: string) => {
+    const position = tenantId === T ? state.position : undefined;
+    between.commit?.();
+    between.commit = undefined;
+    return position;
+  };
+  return { state, between, read, version };
 }
 
 const quiet = pino({ level: 'silent' });
@@ -70,14 +79,25 @@ describe('SnapshotBuilder', () => {
     await builder.close();
   });
 
-  it('publishes the next version when content changed under an unchanged one (out-of-order commit)', async () => {
+  it('publishes the next version when a change commits between reading the version and the read models', async () => {
     const w = world();
     const cache = new SnapshotCache({ signer });
     const builder = new SnapshotBuilder({ cache, version: w.version, read: w.read, logger: quiet });
     await builder.ensure(T);
-    w.state.suspended = true;
-    builder.changed(T);
+    // A rebuild with nothing new reads version 5; the suspension commits at 9 before the read models are read.
+    w.between.commit = () => {
+      w.state.suspended = true;
+      w.state.position = 9n;
+    };
+    builder.resync();
     await settle();
     expect(cache.get(T)?.version).toBe(6n);
+    const opened = openSnapshot(cache.get(T)!.signed, trusted, { tenantId: T, version: 6n });
+    expect(opened.ok && opened.config.agents[0]?.status).toBe(AgentStatus.SUSPENDED);
+    // The suspension's own build relabels the same content with its position.
+    builder.changed(T);
+    await settle();
+    expect(cache.get(T)?.version).toBe(9n);
+    await builder.close();
   });
 });

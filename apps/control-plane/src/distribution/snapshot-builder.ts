@@ -103,8 +103,11 @@ export class SnapshotBuilder {
     const config = enforcerConfigOf(state);
     let result = cache.setSnapshot(tenantId, config, { version });
     if (!result.ok && result.code === 'STALE_VERSION') {
-      // An event with a lower position committed after a higher one (concurrent appends to
-      // two streams of the tenant): the content is newer than its version says.
+      // Not out-of-order commits (a tenant's appends hold its advisory lock, positions are
+      // taken inside it): the version and the read models are read in separate transactions,
+      // so a rebuild with nothing new (an event heard twice, the resync) can read version v,
+      // then see an event after v commit. The content is newer than v; current + 1 is still
+      // at most that event's position, whose own build relabels it.
       const next = (cache.get(tenantId)?.version ?? version) + 1n;
       logger.warn({ tenantId, version: String(version), published: String(next) }, 'snapshot content changed under an unchanged version; publishing the next one');
       result = cache.setSnapshot(tenantId, config, { version: next });
