@@ -80,8 +80,8 @@ class Session {
 /**
  * `ConfigDistribution.Subscribe`: authenticates the Hello, sends each subscribed tenant's
  * snapshot whenever the enforcer's version differs from the published one (a full
- * snapshot on any gap), each push with a fresh nonce; matches ACK/NACK to the latest
- * nonce and reports them to the status sink; heartbeats both ways. Tracks versions,
+ * snapshot on any gap), each push with a fresh nonce; matches ACK/NACK to any push not
+ * answered yet and reports them to the status sink; heartbeats both ways. Tracks versions,
  * nonces and answers only: what a snapshot holds is the SnapshotCache's business.
  */
 export class ConfigStreamServer {
