@@ -1,5 +1,5 @@
 /**
- * Architecture rules that `pnpm lint` enforces (STYLE.md: layout and habit 3).
+ * Architecture rules that `pnpm lint` enforces (docs/architecture.md, "Rules between the parts").
  * A violation fails `pnpm test`; scripts/dependency-rules.test.ts proves each rule bites.
  * @type {import('dependency-cruiser').IConfiguration}
  */

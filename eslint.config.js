@@ -16,7 +16,7 @@ export default tseslint.config(
         'error',
         {
           selector: "MemberExpression[object.name='process'][property.name='env']",
-          message: 'Parse the environment once, in a config/ module (STYLE.md habit 5).',
+          message: 'Parse the environment once, in a config/ module (docs/architecture.md, "Conventions").',
         },
       ],
     },

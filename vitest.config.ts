@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three tiers (STYLE.md habit 7): unit tests beside the code; integration tests in each
+// Three tiers (docs/architecture.md, "Conventions"): unit tests beside the code; integration tests in each
 // package's test/integration against the real Postgres and Kafka that libs/testing
 // provisions once per run; e2e tests across processes.
 // Under CI a JSON report is written beside the console output; .ci/run reads it.

@@ -1,6 +1,6 @@
 /**
  * `pnpm gen:check`: fails when libs/contracts/src/gen is not exactly what `pnpm gen`
- * would write from proto/ (STYLE.md habit 8), and when `buf lint` fails.
+ * would write from proto/ (docs/architecture.md, "Conventions"), and when `buf lint` fails.
  *
  * Regenerates into a temporary directory with the same template and compares byte for
  * byte. `--root <dir>` checks another tree laid out like this repository (its tests).

@@ -1,4 +1,4 @@
-/** Untrusted input (proofs, notes, checkpoints) is answered with a value, never a throw (STYLE habit 10). */
+/** Untrusted input (proofs, notes, checkpoints) is answered with a value, never a throw (docs/architecture.md, "Conventions": errors are values at the edges). */
 export type Failure<Code extends string> = { readonly ok: false; readonly code: Code; readonly reason: string };
 export type Result<T, Code extends string> = { readonly ok: true; readonly value: T } | Failure<Code>;
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import crmPolicy from '../examples/crm-guardrails.policy.yaml?raw';
 import { WindowState, compilePolicy, decide, type CompiledPolicy, type Decision, type DecisionRequest, type TenantContext } from './index.js';
 
-// The motivating incident (DESIGN.md): during a code freeze an agent with valid CRM
+// The motivating incident (docs/architecture.md, "What Thoth is for"): during a code freeze an agent with valid CRM
 // credentials deleted 1,206 executives and 1,196 companies, then inserted ~4,000 fake
 // records to hide it.
 

@@ -29,7 +29,7 @@ const POSTGRES_IMAGE = 'postgres:17';
 const noop = async (): Promise<void> => {};
 
 /**
- * Test services in the order DESIGN.md gives: the environment, then testcontainers when a
+ * Test services in the order docs/architecture.md ("Conventions") gives: the environment, then testcontainers when a
  * Docker engine answers, then the project's own infra/local scripts (Debian's PostgreSQL,
  * Kafka in KRaft mode from its Maven Central jars).
  */

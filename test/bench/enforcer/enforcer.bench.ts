@@ -1,4 +1,4 @@
-// `pnpm bench:enforcer` (DESIGN.md "Performance targets", issue 5 acceptance 4): Decide over
+// `pnpm bench:enforcer` (docs/architecture.md, "Performance targets"; issue 5 acceptance 4): Decide over
 // gRPC on loopback at offered 1k/5k/10k per s (open loop), DecideStream throughput,
 // publish → activation on 1,000 config streams, and the RSS of an enforcer holding 1,000
 // tenants' 200-rule snapshots with 100,000 live window keys. Enforcer and load generator

@@ -1,4 +1,4 @@
-// pnpm bench:ledger — the ledger with the real broker and Postgres (DESIGN.md, "Performance targets"):
+// pnpm bench:ledger — the ledger with the real broker and Postgres (docs/architecture.md, "Performance targets"):
 // events folded per second by one worker, decision → signed checkpoint latency, and the time to
 // verify an inclusion proof against a signed checkpoint, and an evidence bundle fetched through the
 // authenticated API (API key checked, tenant-scoped read under RLS). Own database (thoth_test_bench_*), own topic.

@@ -1,4 +1,4 @@
-// The shared results format of every benchmark (DESIGN.md, "Performance targets"):
+// The shared results format of every benchmark (docs/architecture.md, "Performance targets"):
 // a table on stdout and test/bench/results/<bench>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';

@@ -54,7 +54,7 @@ const Environment = z.object({
 export interface ControlPlaneConfig {
   /**
    * The app's connection. Every query runs as the role thoth_app (SET LOCAL ROLE), so the
-   * login role should be a member of thoth_app that owns nothing; see PLATFORM.md.
+   * login role should be a member of thoth_app that owns nothing; see docs/architecture.md, "Database roles".
    */
   databaseUrl: string;
   /** Apply the committed migrations at boot (needs a role that owns the schema). */

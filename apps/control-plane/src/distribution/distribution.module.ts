@@ -109,7 +109,7 @@ export class ConfigStreamListener implements OnApplicationBootstrap, BeforeAppli
 }
 
 /**
- * Config distribution (DESIGN.md "Config push"): the snapshot builder keeps the cache of
+ * Config distribution (docs/architecture.md, "Config push"): the snapshot builder keeps the cache of
  * the tenants served here current from the read models; the config stream server pushes
  * it over gRPC to enforcers, which authenticate with their token and whose ACK/NACK and
  * heartbeats become the enforcers context's commands. The public key is on the REST API.

@@ -1,4 +1,4 @@
-// Config distribution (DESIGN.md "Config push"): SnapshotCache holds what each tenant's
+// Config distribution (docs/architecture.md, "Config push"): SnapshotCache holds what each tenant's
 // enforcers must run; ConfigStreamServer pushes it and tracks what they activated.
 // Framework-free: the control plane's Nest module wires a cache, an authenticator
 // (enforcer tokens) and a status sink (Postgres) into them.

@@ -29,7 +29,7 @@ export class PostgresEventStore extends EventStore {
       await this.projections.apply(tx, records);
       return records;
     });
-    // Durable first (habit 4), then in process; other replicas hear of it through NOTIFY.
+    // Durable first (docs/architecture.md, "Conventions"), then in process; other replicas hear of it through NOTIFY.
     this.publish(recorded);
     return recorded;
   }

@@ -18,7 +18,7 @@ export interface FailModeOptions {
 export const RISKS: readonly Risk[] = ['read', 'write', 'destructive'];
 
 /**
- * Risk-tiered fail modes (DESIGN.md "What no peer does well"), applied when the enforcer
+ * Risk-tiered fail modes (docs/architecture.md, "Fail modes"), applied when the enforcer
  * is unreachable, too slow, or not ready:
  * - destructive tools always fail closed, whatever is configured: an unchecked delete is
  *   exactly the incident Thoth exists to stop;

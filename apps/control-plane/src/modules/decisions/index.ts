@@ -1,5 +1,5 @@
 // What the decisions module offers the others: the record shape, the repository to read it,
-// and the ingest hook contract (see PLATFORM.md, "Decision read model").
+// and the ingest hook contract (docs/architecture.md, "Decision read model and ingest hooks").
 export type { DecisionOutcome, DecisionRecord, RecordedRule } from './domain/decision-record.js';
 export { DecisionsModule } from './decisions.module.js';
 export { DECISION_INGEST_HOOKS, type DecisionIngestHook } from './ingest/decision-ingest-hook.js';
