@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { decodeBase64 } from './base64.js';
 import { verifyConsistency, verifyInclusion } from './proof.js';
 
-// The transparency-dev RFC 6962 vectors in ../shared/testdata, loaded through vitest's module graph:
-// libs/merkle/src may not import node:fs (pure-libs-stay-pure), and the vectors stay where they are.
+// The transparency-dev RFC 6962 vectors, copied into libs/merkle/testdata/rfc6962 (source and
+// licence in its README.md), loaded through vitest's module graph: libs/merkle/src may not import
+// node:fs (pure-libs-stay-pure).
 declare global {
   interface ImportMeta {
     glob<T>(pattern: string, options: { eager: true; import: 'default' }): Record<string, T>;
@@ -30,11 +31,11 @@ interface ConsistencyVector {
   wantErr: boolean;
 }
 
-const inclusion = import.meta.glob<InclusionVector>('../../../../shared/testdata/rfc6962/inclusion/**/*.json', {
+const inclusion = import.meta.glob<InclusionVector>('../testdata/rfc6962/inclusion/**/*.json', {
   eager: true,
   import: 'default',
 });
-const consistency = import.meta.glob<ConsistencyVector>('../../../../shared/testdata/rfc6962/consistency/**/*.json', {
+const consistency = import.meta.glob<ConsistencyVector>('../testdata/rfc6962/consistency/**/*.json', {
   eager: true,
   import: 'default',
 });
