@@ -6,18 +6,40 @@ import { generateSignerKey, parseSignerKey, verifierFromSigner } from '@thoth/me
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { loadConfig } from './config/config.js';
+import { ConfigError, loadConfig, type ThothConfig } from './config/config.js';
 import { readDemoKeys, writeDemoFile, type DemoFile, type DemoKeys } from './demo/demo-file.js';
 import { api, demoKeysValid, seedDemoTenant } from './demo/seed.js';
+import { ensureDecisionsTopic, StartupError } from './kafka/decisions-topic.js';
+import { createLogger, logFormat } from './log/logger.js';
 
 // The one-process Thoth: control plane, an enforcer and the ledger. With no configuration:
 // PGlite under .thoth/ and the enforcer's in-process decision log feeding the ledger's fold in
 // place of Kafka, seeded with a demo tenant. With DATABASE_URL and KAFKA_BROKERS set, the same
 // code runs on Postgres with decisions through Kafka (each app can also run alone:
 // apps/*/src/main.ts).
-const config = loadConfig();
-const log = pino({ level: config.logLevel, base: { service: 'thoth' } });
+
+/** Stops before anything started, with one line that says why (no stack trace). */
+function stopAtStart(error: ConfigError | StartupError): never {
+  process.stderr.write(`thoth: ${error.message}\n`);
+  process.exit(1);
+}
+
+let config: ThothConfig;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) stopAtStart(error);
+  throw error;
+}
+const log = createLogger({ level: config.logLevel, format: logFormat(config.logFormat, process.stdout) });
+
+// With Kafka, the decisions topic exists before the ledger and the control plane subscribe.
+if (config.kafkaBrokers) {
+  await ensureDecisionsTopic(config.kafkaBrokers, { topic: config.decisionsTopic, ...config.decisionsTopicSpec }, log).catch((error: unknown) => {
+    if (error instanceof StartupError) stopAtStart(error);
+    throw error;
+  });
+}
 
 mkdirSync(config.dataDir, { recursive: true });
 const database = await openDatabase({ url: config.databaseUrl });
@@ -112,6 +134,7 @@ log.info(
     ledger: ledger.url,
     demoTenant: demo?.tenantId,
     decisionLog: config.kafkaBrokers ? 'kafka' : 'in-process',
+    pid: process.pid,
   },
   'thoth is up',
 );

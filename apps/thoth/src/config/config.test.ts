@@ -26,4 +26,20 @@ describe('loadConfig', () => {
       expect((error as Error).message).toMatch(/KAFKA_BROKERS/);
     }
   });
+
+  it('creates a missing decisions topic by default (3 partitions, 7 days), and says how else', () => {
+    expect(loadConfig({}).decisionsTopicSpec).toEqual({ create: true, partitions: 3, replicationFactor: undefined, retentionMs: 604_800_000 });
+    expect(loadConfig({}).logFormat).toBe('auto');
+    const custom = loadConfig({
+      THOTH_KAFKA_CREATE_TOPICS: 'false',
+      THOTH_DECISIONS_PARTITIONS: '12',
+      THOTH_DECISIONS_REPLICATION_FACTOR: '3',
+      THOTH_DECISIONS_RETENTION_MS: '-1',
+      THOTH_LOG_FORMAT: 'json',
+    });
+    expect(custom.decisionsTopicSpec).toEqual({ create: false, partitions: 12, replicationFactor: 3, retentionMs: -1 });
+    expect(custom.logFormat).toBe('json');
+    expect(() => loadConfig({ THOTH_DECISIONS_PARTITIONS: '0' })).toThrow(/THOTH_DECISIONS_PARTITIONS/);
+    expect(() => loadConfig({ THOTH_LOG_FORMAT: 'xml' })).toThrow(/THOTH_LOG_FORMAT/);
+  });
 });

@@ -12,6 +12,8 @@ const Environment = z.object({
     .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]')
     .optional(),
   THOTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** auto: readable lines when stdout is a terminal, JSON lines otherwise. */
+  THOTH_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   // The enforcer and the ledger in this process (the control plane reads its own variables).
   THOTH_HTTP_HOST: z.string().default('127.0.0.1'),
   THOTH_ENFORCER_GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
@@ -23,6 +25,14 @@ const Environment = z.object({
   THOTH_LEDGER_SIGNING_KEY: z.string().startsWith('PRIVATE+KEY+', 'must be a PRIVATE+KEY+<name>+<id>+<key> signed-note key').optional(),
   THOTH_DECISIONS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('thoth.decisions'),
   THOTH_LEDGER_GROUP: z.string().min(1).default('thoth-ledger'),
+  // The decisions topic, created at start when missing (production wiring), unless the
+  // deployment provisions its topics itself (THOTH_KAFKA_CREATE_TOPICS=false).
+  THOTH_KAFKA_CREATE_TOPICS: z.enum(['true', 'false']).default('true'),
+  THOTH_DECISIONS_PARTITIONS: z.coerce.number().int().min(1).max(10_000).default(3),
+  /** Defaults to 3, or fewer when the cluster has fewer brokers. */
+  THOTH_DECISIONS_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).optional(),
+  /** How long Kafka keeps decisions (the ledger keeps them for good): 7 days; -1 for ever. */
+  THOTH_DECISIONS_RETENTION_MS: z.coerce.number().int().min(-1).default(604_800_000),
   /** Seed the demo tenant (crm-agent, incident policy, enforcer) on first start. */
   THOTH_DEMO: z.enum(['true', 'false']).default('true'),
 });
@@ -34,11 +44,14 @@ export interface ThothConfig {
   databaseUrl: string;
   kafkaBrokers: string[] | undefined;
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
+  logFormat: z.infer<typeof Environment>['THOTH_LOG_FORMAT'];
   host: string;
   enforcer: { grpcPort: number; signingKey: string | undefined };
   ledger: { httpPort: number; signingKey: string | undefined; group: string };
   /** The Kafka topic of decisions (production wiring only). */
   decisionsTopic: string;
+  /** How the decisions topic is made when it is missing; `create: false` only checks that it exists. */
+  decisionsTopicSpec: { create: boolean; partitions: number; replicationFactor: number | undefined; retentionMs: number };
   seedDemo: boolean;
 }
 
@@ -61,10 +74,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ThothConfig {
     databaseUrl: e.DATABASE_URL ?? `pglite:${resolve(dataDir, 'pgdata')}`,
     kafkaBrokers: e.KAFKA_BROKERS?.split(','),
     logLevel: e.THOTH_LOG_LEVEL,
+    logFormat: e.THOTH_LOG_FORMAT,
     host: e.THOTH_HTTP_HOST,
     enforcer: { grpcPort: e.THOTH_ENFORCER_GRPC_PORT, signingKey: e.THOTH_ENFORCER_SIGNING_KEY },
     ledger: { httpPort: e.THOTH_LEDGER_HTTP_PORT, signingKey: e.THOTH_LEDGER_SIGNING_KEY, group: e.THOTH_LEDGER_GROUP },
     decisionsTopic: e.THOTH_DECISIONS_TOPIC,
+    decisionsTopicSpec: {
+      create: e.THOTH_KAFKA_CREATE_TOPICS === 'true',
+      partitions: e.THOTH_DECISIONS_PARTITIONS,
+      replicationFactor: e.THOTH_DECISIONS_REPLICATION_FACTOR,
+      retentionMs: e.THOTH_DECISIONS_RETENTION_MS,
+    },
     seedDemo: e.THOTH_DEMO === 'true',
   };
 }
