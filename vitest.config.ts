@@ -38,7 +38,7 @@ export default defineConfig({
       },
       {
         // Pages served by the control plane, opened in Debian's Chromium (headless) through
-        // playwright-core; infra/local installs /usr/bin/chromium.
+        // playwright-core; the test setup installs /usr/bin/chromium when missing (infra/local/chromium.sh).
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],

@@ -27,13 +27,9 @@ bash "$INFRA_LOCAL/postgres.sh" start >"$out/postgres" &
 pg=$!
 bash "$INFRA_LOCAL/kafka.sh" start >"$out/kafka" &
 kafka=$!
-# Debian's Chromium for the browser tests (installed only when missing).
-bash "$INFRA_LOCAL/chromium.sh" >"$out/chromium" &
-chromium=$!
 failed=()
 wait "$pg" || failed+=(postgres)
 wait "$kafka" || failed+=(kafka)
-wait "$chromium" || failed+=(chromium)
 [ ${#failed[@]} -eq 0 ] || die "failed to start: ${failed[*]}"
 
 database_url=$(bash "$INFRA_LOCAL/postgres.sh" url)
@@ -41,12 +37,12 @@ admin_url=$(bash "$INFRA_LOCAL/postgres.sh" url --admin)
 brokers=$(bash "$INFRA_LOCAL/kafka.sh" brokers)
 
 if $env_only; then
-  cat "$out/postgres" "$out/kafka" "$out/chromium" >&2
+  cat "$out/postgres" "$out/kafka" >&2
   echo "export THOTH_TEST_DATABASE_URL='$database_url'"
   echo "export THOTH_TEST_DATABASE_ADMIN_URL='$admin_url'"
   echo "export THOTH_TEST_KAFKA_BROKERS='$brokers'"
 else
-  cat "$out/postgres" "$out/kafka" "$out/chromium"
+  cat "$out/postgres" "$out/kafka"
   echo "THOTH_TEST_DATABASE_URL=$database_url"
   echo "THOTH_TEST_DATABASE_ADMIN_URL=$admin_url"
   echo "THOTH_TEST_KAFKA_BROKERS=$brokers"

@@ -2,7 +2,7 @@ import { migrate, openDatabase } from '@thoth/db';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import { resolveKafka, resolvePostgres, resolvePostgresAdminUrl } from './services.js';
+import { ensureChromium, resolveKafka, resolvePostgres, resolvePostgresAdminUrl } from './services.js';
 import { createTestDatabase, dropTestDatabase } from './test-database.js';
 import './provided-context.js';
 
@@ -10,11 +10,16 @@ import './provided-context.js';
 /**
  * Once per test run: real Postgres and Kafka, a database of the run's own with the
  * committed migrations applied, and a topic prefix of its own, so that runs never see each
- * other's data. Everything is removed again at the end unless THOTH_TEST_KEEP=1.
+ * other's data; for the browser project, Chromium too. Everything is removed again at the
+ * end unless THOTH_TEST_KEEP=1.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const runId = `${new Date().toISOString().slice(0, 19).replace(/\D/g, '')}_${randomBytes(3).toString('hex')}`;
-  const [postgres, kafka] = await Promise.all([resolvePostgres(), resolveKafka()]);
+  const [postgres, kafka, chromium] = await Promise.all([
+    resolvePostgres(),
+    resolveKafka(),
+    project.name === 'browser' ? ensureChromium() : undefined,
+  ]);
 
   const databaseName = `thoth_test_${runId}`;
   const databaseUrl = await createTestDatabase(postgres.url, databaseName);
@@ -31,7 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   console.log(
     `[thoth test services] ${project.name}: PostgreSQL ${version} (${postgres.source}), ` +
       `Apache Kafka ${kafkaVersion} at ${kafka.brokers.join(',')} (${kafka.source}); ` +
-      `database ${databaseName}, topics ${topicPrefix}*`,
+      `database ${databaseName}, topics ${topicPrefix}*${chromium ? `; ${chromium}` : ''}`,
   );
 
   project.provide('thoth.runId', runId);

@@ -74,6 +74,16 @@ export async function resolveKafka(env: NodeJS.ProcessEnv = process.env): Promis
   };
 }
 
+/**
+ * Debian's Chromium for the browser tests (playwright-core drives /usr/bin/chromium):
+ * infra/local/chromium.sh installs it with apt-get when it is missing, as the services are
+ * installed when they are, so `pnpm test` needs nothing prepared. Returns its one line.
+ */
+export async function ensureChromium(): Promise<string> {
+  const { stdout } = await run('bash', [INFRA_LOCAL + 'chromium.sh'], { timeout: 900_000, maxBuffer: 16 << 20 });
+  return lastLine(stdout);
+}
+
 async function dockerAnswers(env: NodeJS.ProcessEnv): Promise<boolean> {
   if (env['THOTH_TEST_NO_DOCKER'] === '1') return false;
   if (!env['DOCKER_HOST'] && !existsSync('/var/run/docker.sock')) return false;
