@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # A PostgreSQL server of the checkout's own for tests and local runs, without Docker:
-# Debian's server binaries (installed with apt-get when missing), a data directory under
-# infra/local/.state/postgres, listening on 127.0.0.1 only.
+# Debian's server binaries (installed with apt-get when missing), a data directory of the
+# checkout's own (infra/local/.state/postgres, or elsewhere: see resolve_state), listening
+# on 127.0.0.1 only.
 #
 #   postgres.sh start          start (initialising on first use); quick when running
 #   postgres.sh stop           fast shutdown (open sessions are ended, data is kept)
 #   postgres.sh status         version and address; exit 3 when stopped
 #   postgres.sh url [--admin]  the application URL, or the superuser's with --admin
+#   postgres.sh state-dir      where this checkout's server keeps its files
 #
 # Roles: `thoth` (LOGIN CREATEDB CREATEROLE, not superuser) owning database `thoth`, and
 # the superuser `postgres` for tests that must act behind the application's back
@@ -18,18 +20,8 @@ LOG_TAG=postgres
 
 HOST=127.0.0.1
 PORT=${THOTH_PG_PORT:-54329}
-STATE=$STATE_ROOT/postgres
-DATA=$STATE/data
-LOGFILE=$STATE/postgres.log
 APP_URL="postgres://thoth:thoth@$HOST:$PORT/thoth"
 ADMIN_URL="postgres://postgres:postgres@$HOST:$PORT/postgres"
-
-# The unix socket lives in the state directory, away from a system cluster's
-# /var/run/postgresql. A socket path is capped at 107 bytes, so a deep checkout uses /tmp.
-SOCKDIR=$STATE
-if [ $((${#SOCKDIR} + 20)) -gt 107 ]; then
-  SOCKDIR=/tmp/thoth-pg-$(printf %s "$STATE" | sha256sum | cut -c1-12)
-fi
 
 # initdb and postgres refuse to run as root: as root the server runs as the `postgres`
 # OS user (Debian's package creates it); anyone else runs it as themselves.
@@ -40,6 +32,50 @@ else
   as_server() { "$@"; }
   SERVER_USER=$(id -un)
 fi
+
+# Where the server's files live (data directory, log, socket). The server must be able to
+# reach them, and as root it runs as `postgres`, which cannot enter a checkout under a
+# directory of mode 0700 (root's home, a `mktemp -d`). So, in this order:
+#   1. THOTH_PG_STATE_DIR, when set;
+#   2. wherever this checkout's cluster already is (infra/local/.state/postgres, or the
+#      server user's home as in 4): an initialised cluster never moves;
+#   3. infra/local/.state/postgres, when the server user can enter infra/local/.state
+#      (always when not root: the server runs as the invoking user);
+#   4. otherwise thoth/<checkout>-<hash of its path> in the server user's home
+#      (/var/lib/postgresql on Debian), which is that user's own.
+# Called again once the package is installed (before, the `postgres` user may not exist).
+OUTSIDE=""
+resolve_state() {
+  local in_checkout=$STATE_ROOT/postgres outside=""
+  if is_root; then
+    local home name
+    home=$(getent passwd "$SERVER_USER" | cut -d: -f6) || home=""
+    name=$(basename "$THOTH_ROOT")
+    name=${name//[^A-Za-z0-9._-]/_}
+    [ -n "$home" ] && outside=$home/thoth/$name-$(printf %s "$THOTH_ROOT" | sha256sum | cut -c1-12)
+  fi
+  if [ -n "${THOTH_PG_STATE_DIR:-}" ]; then
+    STATE=$THOTH_PG_STATE_DIR
+  elif [ -f "$in_checkout/data/PG_VERSION" ] || [ -z "$outside" ]; then
+    STATE=$in_checkout
+  elif [ -f "$outside/data/PG_VERSION" ]; then
+    STATE=$outside
+  elif mkdir -p "$STATE_ROOT" && as_server test -x "$STATE_ROOT"; then
+    STATE=$in_checkout
+  else
+    STATE=$outside
+  fi
+  OUTSIDE=$outside
+  DATA=$STATE/data
+  LOGFILE=$STATE/postgres.log
+  # The unix socket lives in the state directory, away from a system cluster's
+  # /var/run/postgresql. A socket path is capped at 107 bytes, so a deep checkout uses /tmp.
+  SOCKDIR=$STATE
+  if [ $((${#SOCKDIR} + 20)) -gt 107 ]; then
+    SOCKDIR=/tmp/thoth-pg-$(printf %s "$STATE" | sha256sum | cut -c1-12)
+  fi
+}
+resolve_state
 
 # The server binaries: those of the data directory's major version when it exists,
 # otherwise the newest Debian ships here, otherwise whatever pg_config names.
@@ -99,7 +135,12 @@ running_port() { sed -n 4p "$DATA/postmaster.pid" 2>/dev/null; }
 
 init_cluster() {
   mkdir -p "$STATE"
-  if is_root; then chown "$SERVER_USER": "$STATE"; fi
+  if is_root; then
+    chown "$SERVER_USER": "$STATE"
+    # In the server user's home, the folder holding the checkouts' states is that user's too.
+    if [ "$STATE" = "$OUTSIDE" ]; then chown "$SERVER_USER": "$(dirname "$STATE")"; fi
+    as_server test -x "$STATE" || die "the server user $SERVER_USER cannot enter $STATE; set THOTH_PG_STATE_DIR to a directory it can reach"
+  fi
   chmod 700 "$STATE"
   # initdb reads the superuser's password from a file the server user can read.
   local pwfile=$STATE/.pwfile
@@ -155,6 +196,7 @@ SQL
 
 cmd_start() {
   ensure_installed
+  resolve_state
   lock_state "$STATE"
   if is_running; then
     local port
@@ -206,6 +248,7 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
+  state-dir) echo "$STATE" ;;
   url)
     case "${2:-}" in
       "") echo "$APP_URL" ;;
@@ -213,5 +256,5 @@ case "${1:-}" in
       *) die "usage: postgres.sh url [--admin]" ;;
     esac
     ;;
-  *) die "usage: postgres.sh start|stop|status|url [--admin]" ;;
+  *) die "usage: postgres.sh start|stop|status|url [--admin]|state-dir" ;;
 esac
