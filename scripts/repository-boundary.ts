@@ -45,7 +45,7 @@ export const ALLOWED: readonly Allowance[] = [
   {
     file: 'infra/local/lib.sh',
     kind: 'home',
-    reason: 'the same download cache, for the Kafka jars Maven fetches, and the PostgreSQL server user\'s home where the server keeps a clone\'s data when it cannot enter the clone (state, not content)',
+    reason: 'the same download cache, for the Kafka jars Maven fetches',
   },
   {
     file: 'infra/local/kafka.sh',
