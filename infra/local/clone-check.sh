@@ -43,6 +43,7 @@ unset THOTH_PG_STATE_DIR THOTH_KAFKA_STATE_DIR
 bash "$clone/infra/local/up.sh" >"$tmp/up.log" || { cat "$tmp/up.log" >&2; die "the clone's services did not start"; }
 # And the application role over TCP, as the tests connect.
 url=$(bash "$clone/infra/local/postgres.sh" url)
-[ "$(psql "$url" -X -Atc 'SELECT current_user')" = thoth ] || die "postgres at $url did not answer as thoth"
+psql=$(command -v psql || find /usr/lib/postgresql -path '*/bin/psql' | sort -V | tail -n 1)
+[ "$("$psql" "$url" -X -Atc 'SELECT current_user')" = thoth ] || die "postgres at $url did not answer as thoth"
 bash "$clone/infra/local/kafka.sh" status >/dev/null || die "kafka in the clone is not running"
 echo "clone-check: postgres and kafka start from a clone under a mode-0700 directory (postgres data in $(bash "$clone/infra/local/postgres.sh" state-dir), ports $THOTH_PG_PORT and $THOTH_KAFKA_PORT)"
