@@ -1,4 +1,5 @@
 import type { SqlSession } from '@thoth/db';
+import { kafkaLogCreator } from '@thoth/kafka';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DecisionFolder, FoldOutcome } from '../fold/decision-folder.js';
@@ -30,7 +31,7 @@ export interface DecisionConsumer {
  */
 export async function startDecisionConsumer(sql: SqlSession, folder: DecisionFolder, options: DecisionConsumerOptions): Promise<DecisionConsumer> {
   const { topic, groupId, log } = options;
-  const kafka = new Kafka({ clientId: options.clientId ?? 'thoth-ledger', brokers: options.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogger(log) });
+  const kafka = new Kafka({ clientId: options.clientId ?? 'thoth-ledger', brokers: options.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
   const consumer: Consumer = kafka.consumer({
     groupId,
     sessionTimeout: options.sessionTimeoutMs,
@@ -106,14 +107,4 @@ export async function startDecisionConsumer(sql: SqlSession, folder: DecisionFol
 
 function toSource(m: KafkaMessage): { offset: number; key: Uint8Array | null; value: Uint8Array | null } {
   return { offset: Number(m.offset), key: m.key, value: m.value };
-}
-
-function kafkaLogger(log: Logger) {
-  return () =>
-    ({ level, log: entry }: { level: logLevel; log: { message: string } & Record<string, unknown> }) => {
-      const { message, ...rest } = entry;
-      if (level <= logLevel.ERROR) log.error({ kafka: rest }, message);
-      else if (level === logLevel.WARN) log.warn({ kafka: rest }, message);
-      else log.debug({ kafka: rest }, message);
-    };
 }

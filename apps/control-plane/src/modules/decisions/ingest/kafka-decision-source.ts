@@ -1,3 +1,4 @@
+import { kafkaLogCreator } from '@thoth/kafka';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { decodeDecisionMessage } from './decode-decision-event.js';
@@ -34,7 +35,7 @@ export function startKafkaDecisionSource(
   onIngested: (outcome: IngestOutcome) => void,
 ): RunningDecisionSource {
   const { topic, groupId } = options;
-  const kafka = new Kafka({ clientId: options.clientId ?? 'thoth-control-plane', brokers: [...options.brokers], logLevel: logLevel.WARN, logCreator: kafkaLogger(log) });
+  const kafka = new Kafka({ clientId: options.clientId ?? 'thoth-control-plane', brokers: [...options.brokers], logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
   let consumer: Consumer | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
@@ -88,14 +89,4 @@ export function startKafkaDecisionSource(
       await consumer?.disconnect();
     },
   };
-}
-
-function kafkaLogger(log: Logger) {
-  return () =>
-    ({ level, log: entry }: { level: logLevel; log: { message: string } & Record<string, unknown> }) => {
-      const { message, ...rest } = entry;
-      if (level <= logLevel.ERROR) log.error({ kafka: rest }, message);
-      else if (level === logLevel.WARN) log.warn({ kafka: rest }, message);
-      else log.debug({ kafka: rest }, message);
-    };
 }

@@ -1,0 +1,1 @@
+export { kafkaLogCreator } from './kafka-logger.js';
