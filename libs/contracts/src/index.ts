@@ -2,3 +2,5 @@
 export * from './gen/thoth/decision/v1/decision_pb.js';
 export * from './gen/thoth/decision/v1/enforcer_pb.js';
 export * from './gen/thoth/config/v1/config_pb.js';
+// Reading and validating a DecisionEvent off the decision stream, as every consumer of it does.
+export * from './decision-event.js';

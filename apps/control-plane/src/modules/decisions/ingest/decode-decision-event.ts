@@ -1,19 +1,16 @@
-import { fromBinary, toJson } from '@bufbuild/protobuf';
+import { toJson } from '@bufbuild/protobuf';
 import type { Timestamp } from '@bufbuild/protobuf/wkt';
-import { DecisionEventSchema, Effect, ReceiptSchema, RuleKind, Severity, type DecisionEvent, type MatchedRule } from '@thoth/contracts';
+import { decisionEventProblem, Effect, readDecisionEvent, ReceiptSchema, RuleKind, Severity, type DecisionEvent, type DecisionEventCode, type MatchedRule } from '@thoth/contracts';
 import type { DecisionOutcome, DecisionRecord, RecordedRule } from '../domain/decision-record.js';
 
 /** Why a message of the decision stream was not ingested; stable codes, counted and logged. */
-export type PoisonCode = 'event.empty' | 'event.undecodable' | 'event.invalid';
+export type PoisonCode = DecisionEventCode;
 
 /** One message of the decision stream, decoded: a record to store, or why not. */
 export type IncomingDecision =
   | { readonly ok: true; readonly record: DecisionRecord }
   | { readonly ok: false; readonly code: PoisonCode; readonly reason: string };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-// Identifiers go into URLs, cursors and log lines: printable, bounded.
-const IDENTIFIER = /^[\x21-\x7e]{1,200}$/;
 const MAX_TEXT = 4096;
 // Postgres timestamptz reaches further, but nothing an enforcer decides is outside these.
 const EARLIEST = Date.UTC(2000, 0, 1);
@@ -21,14 +18,8 @@ const LATEST = Date.UTC(9999, 11, 31);
 
 /** A Kafka message's value (a protobuf DecisionEvent) as a record to ingest. */
 export function decodeDecisionMessage(value: Uint8Array | null | undefined): IncomingDecision {
-  if (value === null || value === undefined || value.length === 0) return poison('event.empty', 'message has no value');
-  let event: DecisionEvent;
-  try {
-    event = fromBinary(DecisionEventSchema, value);
-  } catch (error) {
-    return poison('event.undecodable', `not a thoth.decision.v1.DecisionEvent: ${(error as Error).message}`);
-  }
-  return recordOfEvent(event);
+  const read = readDecisionEvent(value);
+  return read.ok ? recordOfEvent(read.event) : poison(read.code, read.reason);
 }
 
 /**
@@ -37,12 +28,9 @@ export function decodeDecisionMessage(value: Uint8Array | null | undefined): Inc
  * (Postgres text and jsonb refuse them), times and versions in range.
  */
 export function recordOfEvent(e: DecisionEvent): IncomingDecision {
-  if (!IDENTIFIER.test(e.decisionId)) return invalid('decision_id must be 1–200 printable ASCII characters');
-  if (!UUID.test(e.tenantId)) return invalid('tenant_id must be a lowercase UUID');
-  if (!IDENTIFIER.test(e.agentId)) return invalid('agent_id must be 1–200 printable ASCII characters');
-  if (e.tool === '') return invalid('tool is required');
-  if (e.effect !== Effect.ALLOW && e.effect !== Effect.DENY) return invalid('effect must be ALLOW or DENY');
-  if (!IDENTIFIER.test(e.enforcerId)) return invalid('enforcer_id must be 1–200 printable ASCII characters');
+  // What every consumer of the decision stream checks (identifiers, tool, effect), then what a stored record needs.
+  const unusable = decisionEventProblem(e);
+  if (unusable !== undefined) return invalid(unusable);
   if (e.receipt === undefined) return invalid('receipt is required');
   const decidedAt = dateOf(e.decidedAt);
   if (decidedAt === undefined) return invalid('decided_at is required, between 2000 and 9999');
