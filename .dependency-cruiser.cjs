@@ -29,16 +29,16 @@ module.exports = {
     },
     {
       name: 'pure-libs-stay-pure',
-      comment: 'libs/policy, libs/merkle and libs/api-keys depend on nothing of ours, so they embed anywhere (enforcer, control plane, SDK).',
+      comment: 'libs/policy, libs/merkle, libs/api-keys and libs/backoff depend on nothing of ours, so they embed anywhere (enforcer, control plane, SDK).',
       severity: 'error',
-      from: { path: '^libs/(policy|merkle|api-keys)/' },
+      from: { path: '^libs/(policy|merkle|api-keys|backoff)/' },
       to: { path: '^(apps|libs)/', pathNot: '^libs/$1/' },
     },
     {
       name: 'pure-libs-do-no-io',
-      comment: 'No files, sockets or processes in the decision engine, the Merkle core or the API-key format.',
+      comment: 'No files, sockets or processes in the decision engine, the Merkle core, the API-key format or the backoff computation.',
       severity: 'error',
-      from: { path: '^libs/(policy|merkle|api-keys)/src/', pathNot: '\\.test\\.ts$' },
+      from: { path: '^libs/(policy|merkle|api-keys|backoff)/src/', pathNot: '\\.test\\.ts$' },
       to: {
         dependencyTypes: ['core'],
         path: '^(node:)?(fs|fs/promises|net|http|https|http2|dgram|child_process|worker_threads|cluster|dns|tls)$',
@@ -47,7 +47,7 @@ module.exports = {
     {
       name: 'pure-libs-use-no-drivers',
       severity: 'error',
-      from: { path: '^libs/(policy|merkle|api-keys)/' },
+      from: { path: '^libs/(policy|merkle|api-keys|backoff)/' },
       to: { path: '(^|/)node_modules/(pg|kafkajs|@grpc/grpc-js|drizzle-orm|@electric-sql/pglite)/' },
     },
     {

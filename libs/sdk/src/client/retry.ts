@@ -1,3 +1,4 @@
+import { jitteredBackoffMs } from '@thoth/backoff';
 import type { Risk } from '../guard/fail-mode.js';
 
 export interface RetryOptions {
@@ -53,6 +54,5 @@ export function shouldRetry(code: string, risk: Risk, attempt: number, options: 
 
 /** Pause before retry number `retry` (1-based): exponential with full jitter in its upper half. */
 export function backoffMs(retry: number, options: RetryOptions = {}, random: () => number = Math.random): number {
-  const base = (options.backoffMs ?? DEFAULT_BACKOFF_MS) * 2 ** (retry - 1);
-  return base / 2 + random() * (base / 2);
+  return jitteredBackoffMs(retry - 1, { baseMs: options.backoffMs ?? DEFAULT_BACKOFF_MS, jitter: 'equal' }, random);
 }

@@ -1,3 +1,5 @@
+import { jitteredBackoffMs } from '@thoth/backoff';
+
 /** How retries are spaced and when an alert gives up (AlertDeliverySettings, in the config). */
 export interface RetryPolicy {
   readonly maxAttempts: number;
@@ -6,13 +8,12 @@ export interface RetryPolicy {
 }
 
 /**
- * Exponential backoff with full jitter (the AWS architecture blog's "Exponential Backoff And
- * Jitter"): after the n-th failed attempt, wait random(0, min(maxMs, baseMs·2^(n-1))).
- * Spreads the retries of many alerts that failed together (a receiver outage) over the window.
+ * Exponential backoff with full jitter (@thoth/backoff): after the n-th failed attempt, wait
+ * random(0, min(maxMs, baseMs·2^(n-1))), in whole milliseconds. Spreads the retries of many
+ * alerts that failed together (a receiver outage) over the window.
  */
 export function retryDelayMs(failedAttempts: number, backoff: RetryPolicy['backoff'], random: () => number): number {
-  const ceiling = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(failedAttempts - 1, 52));
-  return Math.floor(random() * ceiling);
+  return Math.floor(jitteredBackoffMs(Math.min(failedAttempts - 1, 52), { ...backoff, jitter: 'full' }, random));
 }
 
 export type AfterFailure = { readonly retryAt: Date } | { readonly deadLetter: 'max_attempts' | 'max_age' };

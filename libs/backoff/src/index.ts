@@ -1,0 +1,1 @@
+export { jitteredBackoffMs, type Backoff } from './backoff.js';
