@@ -1,3 +1,4 @@
+import { jitteredBackoffMs } from '@thoth/backoff';
 import { DecisionEventSchema, type DecisionEvent } from '@thoth/contracts';
 import { messageEncoder } from '@thoth/grpc';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
@@ -158,7 +159,7 @@ export class KafkaDecisionLog implements DecisionLog {
         this.#connected = undefined;
         this.#options.logger?.warn({ err: error, attempt, events: batch.length }, 'decision log: produce failed, retrying');
         if (this.#closed && attempt > 0) return;
-        await sleep(Math.random() * Math.min(this.#options.maxRetryMs, 100 * 2 ** attempt));
+        await sleep(jitteredBackoffMs(attempt, { baseMs: 100, maxMs: this.#options.maxRetryMs, jitter: 'full' }));
       }
     }
   }
