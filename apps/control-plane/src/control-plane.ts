@@ -14,7 +14,7 @@ import type { InProcessDecisionFeed } from './modules/decisions/index.js';
 import { ProjectionRebuilder, type RebuildReport } from './event-store/projection-rebuilder.js';
 import { type Clock, SystemClock } from './platform/clock/clock.js';
 import { inspectLoginRole } from './platform/database/login-role.js';
-import { NestPinoLogger } from './platform/logging/nest-logger.js';
+import { NestPinoLogger } from '@thoth/http';
 import { API_PREFIX } from './platform/openapi/openapi-document.js';
 
 export type { ControlPlaneConfig } from './config/config.js';

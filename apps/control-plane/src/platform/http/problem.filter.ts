@@ -1,6 +1,6 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
+import { Catch, HttpException } from '@nestjs/common';
+import { ProblemFilterBase, type ProblemReply } from '@thoth/http';
+import type { FastifyRequest } from 'fastify';
 import { ConcurrencyError } from '../../event-store/concurrency.error.js';
 import { DomainError } from '../../shared/domain/domain-error.js';
 import { problem, ProblemError, type Problem } from './problem.js';
@@ -16,26 +16,17 @@ const FASTIFY_ERRORS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'request.invalid', 'the Content-Length does not match the body'],
 };
 
-/** Every error leaves as RFC 9457 application/problem+json with a stable code. */
+/** Every error leaves as RFC 9457 application/problem+json with a stable code, the request's URL and id. */
 @Catch()
-export class ProblemFilter implements ExceptionFilter {
-  constructor(private readonly log: Logger) {}
-
-  catch(error: unknown, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    const reply = http.getResponse<FastifyReply>();
-    const request = http.getRequest<FastifyRequest>();
-    const { body, headers } = this.toProblem(error, request);
+export class ProblemFilter extends ProblemFilterBase {
+  protected toProblem(error: unknown, request: FastifyRequest): ProblemReply {
+    const { body, headers } = this.problemOf(error, request);
     body.instance = request.url;
     body.requestId = String(request.id);
-    if (body.status >= 500) this.log.error({ err: error, requestId: request.id }, 'request failed');
-    void reply
-      .status(body.status)
-      .headers({ ...headers, 'content-type': 'application/problem+json' })
-      .send(body);
+    return { status: body.status, body, headers };
   }
 
-  private toProblem(error: unknown, request: FastifyRequest): { body: Problem; headers: Record<string, string> } {
+  private problemOf(error: unknown, request: FastifyRequest): { body: Problem; headers: Record<string, string> } {
     if (error instanceof ProblemError) return { body: error.toProblem(), headers: error.headers ?? {} };
     if (error instanceof ConcurrencyError) return { body: problem(409, error.code, error.message), headers: {} };
     if (error instanceof DomainError) {
