@@ -9,7 +9,7 @@ export { Checkpointer, type CheckpointSigned } from './checkpoint/checkpointer.j
 export { DirectoryAnchor, AnchorConflictError, type Anchor } from './checkpoint/anchor.js';
 export { tenantOrigin } from './checkpoint/origin.js';
 export { LedgerReader, ReadError } from './api/ledger-reader.js';
-export { createLedgerApi } from './api/ledger-api.js';
+export { startLedgerApi, type LedgerApi } from './api/ledger-api.js';
 export { ApiKeyAuthenticator, EVIDENCE_ROLES, type Authentication, type Caller } from './api/authenticate.js';
 export { EVIDENCE_BUNDLE_VERSION, EvidenceBundleSchema, type EvidenceBundle } from './evidence/evidence-bundle.js';
 export { verifyEvidenceBundle, type VerifyErrorCode, type VerifyResult } from './evidence/verify-bundle.js';

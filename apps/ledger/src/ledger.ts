@@ -1,10 +1,8 @@
 import { openDatabase, redactUrl, type DatabaseHandle } from '@thoth/db';
 import { verifierFromSigner } from '@thoth/merkle';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ApiKeyAuthenticator } from './api/authenticate.js';
-import { createLedgerApi } from './api/ledger-api.js';
+import { startLedgerApi, type LedgerApi } from './api/ledger-api.js';
 import { LedgerReader } from './api/ledger-reader.js';
 import { DirectoryAnchor, type Anchor } from './checkpoint/anchor.js';
 import { Checkpointer, type CheckpointSigned } from './checkpoint/checkpointer.js';
@@ -57,13 +55,15 @@ export async function startLedger(
   });
   const folder = new DecisionFolder(database.sql, new TenantTrees(), config.kafka.groupId);
 
-  let server: Server | undefined;
-  let url: string | undefined;
+  let api: LedgerApi | undefined;
   if (options.api !== false) {
-    server = createLedgerApi(new LedgerReader(database.sql, verifierFromSigner(config.signer)), new ApiKeyAuthenticator(database.sql), log);
-    await new Promise<void>((resolve) => server!.listen(config.http.port, config.http.host, resolve));
-    url = `http://${config.http.host}:${(server.address() as AddressInfo).port}`;
+    const reader = new LedgerReader(database.sql, verifierFromSigner(config.signer));
+    api = await startLedgerApi(reader, new ApiKeyAuthenticator(database.sql), log, config.http).catch(async (error: unknown) => {
+      await closeDatabase();
+      throw error;
+    });
   }
+  const url = api?.url;
   checkpointer.start();
   let consumer: DecisionConsumer;
   try {
@@ -73,7 +73,7 @@ export async function startLedger(
       : await startDecisionConsumer(database.sql, folder, { ...config.kafka, log, ...onFolded });
   } catch (error) {
     await checkpointer.stop();
-    server?.close();
+    await api?.close();
     await closeDatabase();
     throw error;
   }
@@ -89,7 +89,7 @@ export async function startLedger(
       await checkpointer.stop();
       // A graceful stop leaves every folded entry under a signed, anchored checkpoint.
       await checkpointer.tick().catch((error: unknown) => log.error({ err: error }, 'final checkpoint round failed'));
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await api?.close();
       await closeDatabase();
     },
   };

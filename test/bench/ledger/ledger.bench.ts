@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
-import { ApiKeyAuthenticator, LedgerReader, createLedgerApi, loadConfig, startLedger, verifyEvidenceBundle, type CheckpointSigned } from '../../../apps/ledger/src/index.js';
+import { ApiKeyAuthenticator, LedgerReader, loadConfig, startLedgerApi, startLedger, verifyEvidenceBundle, type CheckpointSigned } from '../../../apps/ledger/src/index.js';
 import { issueTestKey } from '../../../apps/ledger/test/support/api-keys.js';
 import {
   Kafka,
@@ -187,9 +186,8 @@ try {
 
   // 4. The evidence API as an auditor calls it: Bearer key (checksum, definer lookup by hash, role),
   //    then the bundle read in one transaction as thoth_ledger_reader under the key's tenant (RLS).
-  const server = createLedgerApi(bundleReader, new ApiKeyAuthenticator(owner.sql), pino({ level: 'warn' }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startLedgerApi(bundleReader, new ApiKeyAuthenticator(owner.sql), pino({ level: 'warn' }), { host: '127.0.0.1', port: 0 });
+  const api = server.url;
   const auditorKey = await issueTestKey(owner, sample.tenant_id, 'auditor');
   const otherKey = await issueTestKey(owner, TENANTS.find((t) => t !== sample.tenant_id)!, 'auditor');
   const fetchBundle = (key: string) => fetch(`${api}/v1/decisions/${sample.decision_id}/evidence`, { headers: { authorization: `Bearer ${key}` } });
@@ -203,7 +201,7 @@ try {
     if (response.status !== 200) throw new Error(`evidence API answered ${response.status}: ${text}`);
     if (i === 0 && !verifyEvidenceBundle(text, verifierKey).ok) throw new Error('the served bundle does not verify');
   }
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
   served.sort((a, b) => a - b);
   report.add('api.evidence.p50_ms', percentile(served, 50), 'ms');
   report.add('api.evidence.p99_ms', percentile(served, 99), 'ms');

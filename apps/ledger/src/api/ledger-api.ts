@@ -1,95 +1,77 @@
-import { MerkleError, parseCheckpoint } from '@thoth/merkle';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import 'reflect-metadata';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestPinoLogger, ProblemError } from '@thoth/http';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { ApiKeyAuthenticator, Caller } from './authenticate.js';
-import { ReadError, type LedgerReader, type ReadErrorCode } from './ledger-reader.js';
-import { sendJson, sendProblem } from './problem.js';
+import { AccessGuard, admit } from './access.guard.js';
+import type { ApiKeyAuthenticator } from './authenticate.js';
+import { LedgerController } from './ledger.controller.js';
+import { LedgerReader } from './ledger-reader.js';
+import { LedgerProblemFilter } from './problem.js';
 
-const STATUS: Record<ReadErrorCode, number> = {
-  'ledger.no_checkpoint': 404,
-  'ledger.decision_not_found': 404,
-  'ledger.checkpoint_not_found': 404,
-  'ledger.not_yet_checkpointed': 409,
-  'ledger.bad_sizes': 400,
-};
+@Module({})
+class LedgerApiModule {
+  static forRoot(reader: LedgerReader): DynamicModule {
+    return { module: LedgerApiModule, controllers: [LedgerController], providers: [{ provide: LedgerReader, useValue: reader }] };
+  }
+}
 
-type Route = (reader: LedgerReader, caller: Caller, params: string[], query: URLSearchParams) => Promise<unknown>;
+export interface LedgerApi {
+  /** `http://host:port` as asked for (port 0: the one picked). */
+  readonly url: string;
+  readonly app: NestFastifyApplication;
+  close(): Promise<void>;
+}
 
-// The tenant is the caller's: it comes from the API key, never from the request. A decision id of
-// another tenant is therefore simply not found (the same 404 as an id that exists nowhere).
-const ROUTES: Array<[RegExp, Route]> = [
-  [
-    /^\/v1\/checkpoint$/,
-    async (reader, { tenantId }) => {
-      const cp = await reader.latest(tenantId);
-      const parsed = parseCheckpoint(cp.note.slice(0, cp.note.indexOf('\n\n') + 1));
-      return { tenantId, origin: parsed.ok ? parsed.value.origin : undefined, size: cp.size, checkpoint: cp.note, verifierKey: reader.verifierKey };
+/** The ledger's HTTP API (NestJS over Fastify, like the control plane's), listening on host:port. */
+export async function startLedgerApi(reader: LedgerReader, auth: ApiKeyAuthenticator, log: Logger, listen: { host: string; port: number }): Promise<LedgerApi> {
+  const filter = new LedgerProblemFilter(log);
+  const adapter = new FastifyAdapter({
+    // Paths are read as the WHATWG URL parser reads them (dot segments resolved), as before Nest.
+    rewriteUrl: (request: { url?: string }) => normalized(request.url ?? '/'),
+    // A decision id of any length reaches the reader (and is not found there), not a router limit.
+    routerOptions: { maxParamLength: 1 << 16 },
+    // A path Fastify cannot decode: after the method and the key, like every other answer.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const problem =
+        error.code === 'FST_ERR_BAD_URL'
+          ? admit(auth, request).then(() => new ProblemError(400, 'http.bad_path', 'malformed percent-encoding in the path'))
+          : Promise.resolve(error);
+      void problem.then(
+        (e) => filter.send(e, request, reply),
+        (e: unknown) => filter.send(e, request, reply),
+      );
     },
-  ],
-  [/^\/v1\/decisions\/([^/]+)\/inclusion-proof$/, (reader, { tenantId }, [decision], q) => reader.inclusionProof(tenantId, decision!, optionalSize(q, 'size'))],
-  [/^\/v1\/decisions\/([^/]+)\/evidence$/, (reader, { tenantId }, [decision]) => reader.evidenceBundle(tenantId, decision!)],
-  [/^\/v1\/consistency-proof$/, (reader, { tenantId }, _, q) => reader.consistencyProof(tenantId, requiredSize(q, 'from'), requiredSize(q, 'to'))],
-];
-
-class BadRequest extends Error {
-  constructor(
-    readonly code: 'http.bad_query' | 'http.bad_path',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function optionalSize(q: URLSearchParams, name: string): number | undefined {
-  return q.has(name) ? requiredSize(q, name) : undefined;
-}
-
-function requiredSize(q: URLSearchParams, name: string): number {
-  const text = q.get(name) ?? '';
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(text)) throw new BadRequest('http.bad_query', `query parameter ${name} must be a tree size`);
-  return Number(text);
-}
-
-function decodeParam(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    throw new BadRequest('http.bad_path', 'malformed percent-encoding in the path');
-  }
-}
-
-const CHALLENGE = { 'www-authenticate': 'Bearer realm="thoth"' };
-
-export function createLedgerApi(reader: LedgerReader, auth: ApiKeyAuthenticator, log: Logger): Server {
-  return createServer((request, response) => {
-    void handle(reader, auth, log, request, response);
   });
+  // The media types exactly as set (application/json, application/problem+json), without the charset Fastify appends.
+  adapter.getInstance().addHook('onSend', async (_request, reply, payload) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string') void reply.header('content-type', type.replace(/; charset=utf-8$/, ''));
+    return payload;
+  });
+  // Only GET is served: no body is ever read, whatever its type (a POST is a 405, not a parse error).
+  adapter.getInstance().removeAllContentTypeParsers();
+  adapter.getInstance().addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  const app = await NestFactory.create<NestFastifyApplication>(LedgerApiModule.forRoot(reader), adapter, {
+    logger: new NestPinoLogger(log),
+    abortOnError: false,
+    bodyParser: false,
+  });
+  app.useGlobalFilters(filter);
+  app.useGlobalGuards(new AccessGuard(auth));
+  await app.listen(listen.port, listen.host);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { url: `http://${listen.host}:${port}`, app, close: () => app.close() };
 }
 
-async function handle(reader: LedgerReader, auth: ApiKeyAuthenticator, log: Logger, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://ledger');
-  // Public: liveness, and the verifier key (one key for every tenant's log; an auditor should get it
-  // out of band as well, a bundle's own copy is never trusted).
-  if (url.pathname === '/healthz') return sendJson(response, 200, { status: 'ok' });
-  if (request.method !== 'GET') return sendProblem(response, { status: 405, code: 'http.method_not_allowed', title: 'Only GET is served' });
-  if (url.pathname === '/v1/verifier-key') return sendJson(response, 200, { verifierKey: reader.verifierKey });
+function normalized(url: string): string {
   try {
-    // Everything else needs a key, before any route is matched: no key, no information.
-    const authenticated = await auth.authenticate(request.headers.authorization);
-    if (!authenticated.ok) return sendProblem(response, authenticated.problem, authenticated.problem.status === 401 ? CHALLENGE : {});
-    for (const [pattern, route] of ROUTES) {
-      const match = pattern.exec(url.pathname);
-      if (!match) continue;
-      return sendJson(response, 200, await route(reader, authenticated.caller, match.slice(1).map(decodeParam), url.searchParams));
-    }
-    return sendProblem(response, { status: 404, code: 'http.not_found', title: `No route for ${url.pathname}` });
-  } catch (error) {
-    if (error instanceof ReadError) return sendProblem(response, { status: STATUS[error.code], code: error.code, title: error.message });
-    if (error instanceof BadRequest) return sendProblem(response, { status: 400, code: error.code, title: error.message });
-    if (error instanceof MerkleError && error.code === 'tree.out_of_range') {
-      return sendProblem(response, { status: 400, code: 'ledger.bad_sizes', title: error.message });
-    }
-    log.error({ err: error, path: url.pathname }, 'request failed');
-    return sendProblem(response, { status: 500, code: 'internal', title: 'Internal error' });
+    const parsed = new URL(url, 'http://ledger');
+    return parsed.pathname + parsed.search;
+  } catch {
+    return url;
   }
 }
