@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { DistributionModule } from './distribution/distribution.module.js';
+import { EventStoreModule } from './event-store/event-store.module.js';
 import { AgentsModule } from './modules/agents/agents.module.js';
 import { AlertsModule } from './modules/alerts/alerts.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
@@ -14,7 +15,7 @@ import { TenantsModule } from './modules/tenants/tenants.module.js';
 import { TrialModule } from './modules/trial/trial.module.js';
 import { PlatformModule, type PlatformDependencies } from './platform/platform.module.js';
 
-/** The control plane: the platform, then one module per bounded context. */
+/** The control plane: the platform, the event store on it, then one module per bounded context. */
 @Module({})
 export class AppModule {
   static forRoot(dependencies: PlatformDependencies & { decisionFeed?: InProcessDecisionFeed }): DynamicModule {
@@ -23,6 +24,7 @@ export class AppModule {
       imports: [
         CqrsModule.forRoot(),
         PlatformModule.forRoot(dependencies),
+        EventStoreModule,
         TenantsModule,
         TrialModule,
         AuditModule,

@@ -1,16 +1,3 @@
-/** Someone appended to the stream since it was loaded: reload and retry, or tell the caller (409). */
-export class ConcurrencyError extends Error {
-  readonly code = 'concurrency.conflict';
-  constructor(
-    readonly streamId: string,
-    readonly expectedVersion: number,
-    readonly actualVersion: number | undefined,
-  ) {
-    super(
-      actualVersion === undefined
-        ? `stream ${streamId} moved past version ${expectedVersion} while this change was made`
-        : `stream ${streamId} is at version ${actualVersion}, not the expected ${expectedVersion}`,
-    );
-    this.name = 'ConcurrencyError';
-  }
-}
+// The stale-version error lives in the shared kernel (platform's problem filter maps it to 409
+// without importing the event store); re-exported here for the event store's users.
+export { ConcurrencyError } from '../shared/domain/concurrency.error.js';

@@ -1,14 +1,8 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { EventBus } from '@nestjs/cqrs';
 import type { DatabaseHandle } from '@thoth/db';
 import type { Logger } from 'pino';
 import type { ControlPlaneConfig } from '../config/config.js';
-import { EventNotifications } from '../event-store/event-notifications.js';
-import { EventRecorded, EventStore } from '../event-store/event-store.js';
-import { PostgresEventStore } from '../event-store/postgres-event-store.js';
-import { ProjectionRebuilder } from '../event-store/projection-rebuilder.js';
-import { ProjectionRegistry } from '../event-store/projection.js';
 import { ApiKeyLookupRepository } from './auth/api-key-lookup.repository.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { Clock } from './clock/clock.js';
@@ -26,8 +20,8 @@ export interface PlatformDependencies {
 }
 
 /**
- * What every bounded context builds on: the tenant-scoped database, the event store with its
- * projections and notifications, authentication, rate limits, problem errors, OpenAPI.
+ * What every bounded context builds on: the tenant-scoped database, authentication, rate limits,
+ * problem errors, OpenAPI. The event store builds on it (event-store/event-store.module.ts).
  */
 @Global()
 @Module({})
@@ -42,26 +36,6 @@ export class PlatformModule {
         { provide: DATABASE, useValue: database },
         { provide: Clock, useValue: clock },
         { provide: TenantDatabase, useValue: new TenantDatabase(database) },
-        { provide: ProjectionRegistry, useValue: new ProjectionRegistry() },
-        {
-          provide: EventStore,
-          inject: [TenantDatabase, ProjectionRegistry, EventBus],
-          useFactory: (db: TenantDatabase, projections: ProjectionRegistry, bus: EventBus) =>
-            new PostgresEventStore(db, projections, (events) => bus.publishAll(events.map((e) => new EventRecorded(e)))),
-        },
-        {
-          provide: ProjectionRebuilder,
-          inject: [TenantDatabase, ProjectionRegistry],
-          useFactory: (db: TenantDatabase, projections: ProjectionRegistry) => new ProjectionRebuilder(db, projections),
-        },
-        {
-          provide: EventNotifications,
-          useFactory: async () => {
-            const notifications = new EventNotifications(database, config.databaseUrl, logger);
-            await notifications.start();
-            return notifications;
-          },
-        },
         { provide: ApiKeyLookupRepository, inject: [TenantDatabase], useFactory: (db: TenantDatabase) => new ApiKeyLookupRepository(db) },
         { provide: RateLimitSettings, useValue: new RateLimitSettings(config.rateLimit) },
         // Guards run in this order: who is calling (401/403), then how often (429).
@@ -69,7 +43,7 @@ export class PlatformModule {
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useValue: new ProblemFilter(logger) },
       ],
-      exports: [CONFIG, LOGGER, DATABASE, Clock, TenantDatabase, ProjectionRegistry, EventStore, ProjectionRebuilder, EventNotifications],
+      exports: [CONFIG, LOGGER, DATABASE, Clock, TenantDatabase],
     };
   }
 }

@@ -1,7 +1,7 @@
 import { Catch, HttpException } from '@nestjs/common';
 import { ProblemFilterBase, type ProblemReply } from '@thoth/http';
 import type { FastifyRequest } from 'fastify';
-import { ConcurrencyError } from '../../event-store/concurrency.error.js';
+import { ConcurrencyError } from '../../shared/domain/concurrency.error.js';
 import { DomainError } from '../../shared/domain/domain-error.js';
 import { problem, ProblemError, type Problem } from './problem.js';
 
