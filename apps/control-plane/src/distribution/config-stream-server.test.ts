@@ -7,7 +7,7 @@ import { createClient, type GrpcError } from '@thoth/grpc';
 import { generateSigningKey, signerFromSeed } from '@thoth/snapshot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigStreamServer } from './config-stream-server.js';
-import { InMemoryEnforcerStatusSink, StaticEnforcerAuthenticator } from './enforcer-status.js';
+import { InMemoryEnforcerStatusSink, StaticEnforcerAuthenticator } from './in-memory-enforcer-status.js';
 import { SnapshotCache } from './snapshot-cache.js';
 
 const policy = (n: number) => ({

@@ -4,7 +4,7 @@ import type { Server } from '@grpc/grpc-js';
 import { ConfigDistribution, type SubscribeRequest, type SubscribeResponseSchema } from '@thoth/contracts';
 import { addService, GrpcError, type HandlerContext, type ServiceHandlers } from '@thoth/grpc';
 import { randomUUID } from 'node:crypto';
-import type { EnforcerAuthenticator, EnforcerIdentity, EnforcerStatusSink } from './enforcer-status.js';
+import type { EnforcerAuthenticator, EnforcerIdentity, EnforcerStatusSink } from '../modules/enforcers/index.js';
 import type { SnapshotCache, TenantSnapshot } from './snapshot-cache.js';
 
 type Response = MessageInitShape<typeof SubscribeResponseSchema>;

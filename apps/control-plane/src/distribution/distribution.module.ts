@@ -22,7 +22,7 @@ import { TenantDatabase } from '../platform/database/tenant-database.js';
 import { LOGGER } from '../platform/tokens.js';
 import { DistributionController } from './api/distribution.controller.js';
 import { ConfigStreamServer } from './config-stream-server.js';
-import type { EnforcerAuthenticator } from './enforcer-status.js';
+import type { EnforcerAuthenticator } from '../modules/enforcers/index.js';
 import { QueuedStatusSink } from './queued-status-sink.js';
 import { SnapshotBuilder } from './snapshot-builder.js';
 import { SnapshotCache } from './snapshot-cache.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyError } from '../event-store/concurrency.error.js';
-import type { EnforcerStatusSink } from './enforcer-status.js';
+import type { EnforcerStatusSink } from '../modules/enforcers/index.js';
 import { QueuedStatusSink } from './queued-status-sink.js';
 
 const who = { enforcerId: 'e1', instanceId: 'pod-1' };

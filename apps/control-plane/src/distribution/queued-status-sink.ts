@@ -1,5 +1,5 @@
 import { ConcurrencyError } from '../event-store/concurrency.error.js';
-import type { AckEvent, EnforcerStatusSink, NackEvent } from './enforcer-status.js';
+import type { AckEvent, EnforcerStatusSink, NackEvent } from '../modules/enforcers/index.js';
 
 type Connected = Parameters<EnforcerStatusSink['connected']>[0];
 type Disconnected = Parameters<EnforcerStatusSink['disconnected']>[0];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Agent } from './agent.aggregate.js';
 import { AgentError } from './agent.errors.js';
 import type { AgentEvent } from './events/index.js';
-import { hashToken } from './secret-token.js';
+import { hashToken } from '../../../shared/domain/secret-token.js';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
 
 const t0 = new Date('2025-07-14T09:00:00Z');

@@ -10,7 +10,7 @@ import {
   AgentSuspended,
   type AgentEvent,
 } from './events/index.js';
-import { issueToken } from './secret-token.js';
+import { issueToken } from '../../../shared/domain/secret-token.js';
 
 export type AgentStatus = 'active' | 'suspended' | 'retired';
 

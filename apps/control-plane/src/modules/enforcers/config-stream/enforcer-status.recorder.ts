@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import type { AckEvent, EnforcerStatusSink, NackEvent } from '../../../distribution/enforcer-status.js';
+import type { AckEvent, EnforcerStatusSink, NackEvent } from './enforcer-status.js';
 import type { Caller } from '../../../platform/caller.js';
 import { MarkEnforcerSeenCommand } from '../commands/mark-enforcer-seen/mark-enforcer-seen.command.js';
 import { RecordEnforcerActivationCommand } from '../commands/record-enforcer-activation/record-enforcer-activation.command.js';

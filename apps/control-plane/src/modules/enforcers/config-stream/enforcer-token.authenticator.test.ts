@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashToken, issueToken } from '../../agents/domain/secret-token.js';
+import { hashToken, issueToken } from '../../../shared/domain/secret-token.js';
 import { EnforcerTokenAuthenticator } from './enforcer-token.authenticator.js';
 
 describe('EnforcerTokenAuthenticator', () => {

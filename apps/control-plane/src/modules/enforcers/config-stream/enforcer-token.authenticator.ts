@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EnforcerAuthenticator, EnforcerIdentity } from '../../../distribution/enforcer-status.js';
-import { hashToken, isWellFormedToken } from '../../agents/domain/secret-token.js';
+import type { EnforcerAuthenticator, EnforcerIdentity } from './enforcer-status.js';
+import { hashToken, isWellFormedToken } from '../../../shared/domain/secret-token.js';
 import { EnforcersRepository } from '../storage/enforcers.repository.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
-import { hashToken } from '../../agents/domain/secret-token.js';
+import { hashToken } from '../../../shared/domain/secret-token.js';
 import { Enforcer } from './enforcer.aggregate.js';
 import { EnforcerError } from './enforcer.errors.js';
 import type { EnforcerEvent } from './events/index.js';

@@ -1,6 +1,6 @@
 import { AggregateRoot } from '../../../shared/domain/aggregate-root.js';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
-import { issueToken } from '../../agents/domain/secret-token.js';
+import { issueToken } from '../../../shared/domain/secret-token.js';
 import { EnforcerError } from './enforcer.errors.js';
 import {
   EnforcerConfigActivated,

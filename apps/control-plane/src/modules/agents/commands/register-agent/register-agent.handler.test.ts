@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryEventStore } from '../../../../event-store/in-memory-event-store.js';
 import type { Clock } from '../../../../platform/clock/clock.js';
-import { hashToken } from '../../domain/secret-token.js';
+import { hashToken } from '../../../../shared/domain/secret-token.js';
 import { RegisterAgentCommand } from './register-agent.command.js';
 import { RegisterAgentHandler } from './register-agent.handler.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryEventStore } from '../../../../event-store/in-memory-event-store.js';
-import { hashToken } from '../../../agents/domain/secret-token.js';
+import { hashToken } from '../../../../shared/domain/secret-token.js';
 import { caller, clock } from '../test-fixtures.js';
 import { RegisterEnforcerCommand } from './register-enforcer.command.js';
 import { RegisterEnforcerHandler } from './register-enforcer.handler.js';
