@@ -1,18 +1,18 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { DistributionModule } from './distribution/distribution.module.js';
+import { DistributionModule } from './distribution/index.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
-import { AgentsModule } from './modules/agents/agents.module.js';
-import { AlertsModule } from './modules/alerts/alerts.module.js';
-import { AuditModule } from './modules/audit/audit.module.js';
+import { AgentsModule } from './modules/agents/index.js';
+import { AlertsModule } from './modules/alerts/index.js';
+import { AuditModule } from './modules/audit/index.js';
 import { CredentialGovernanceModule } from './modules/credential-governance/index.js';
-import { CredentialsModule } from './modules/credentials/credentials.module.js';
+import { CredentialsModule } from './modules/credentials/index.js';
 import { DecisionsModule, type InProcessDecisionFeed } from './modules/decisions/index.js';
-import { EnforcersModule } from './modules/enforcers/enforcers.module.js';
-import { PoliciesModule } from './modules/policies/policies.module.js';
-import { ShadowReportModule } from './modules/shadow-report/shadow-report.module.js';
-import { TenantsModule } from './modules/tenants/tenants.module.js';
-import { TrialModule } from './modules/trial/trial.module.js';
+import { EnforcersModule } from './modules/enforcers/index.js';
+import { PoliciesModule } from './modules/policies/index.js';
+import { ShadowReportModule } from './modules/shadow-report/index.js';
+import { TenantsModule } from './modules/tenants/index.js';
+import { TrialModule } from './modules/trial/index.js';
 import { PlatformModule, type PlatformDependencies } from './platform/platform.module.js';
 
 /** The control plane: the platform, the event store on it, then one module per bounded context. */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { AppModule } from './app.module.js';
-import { ConfigStreamListener } from './distribution/distribution.module.js';
+import { ConfigStreamListener } from './distribution/index.js';
 import type { ControlPlaneConfig } from './config/config.js';
 import { EventNotifications } from './event-store/event-notifications.js';
 import type { InProcessDecisionFeed } from './modules/decisions/index.js';
@@ -21,7 +21,7 @@ export type { ControlPlaneConfig } from './config/config.js';
 export { loadConfig } from './config/config.js';
 export { Clock } from './platform/clock/clock.js';
 // For alert receivers: check a webhook alert's Thoth-Signature (docs/alerts.md).
-export { verifyAlertSignature, type AlertSignatureCheck } from './modules/alerts/domain/alert-signature.js';
+export { verifyAlertSignature, type AlertSignatureCheck } from './modules/alerts/index.js';
 export type { InProcessDecisionFeed } from './modules/decisions/index.js';
 
 export interface ControlPlaneOptions {

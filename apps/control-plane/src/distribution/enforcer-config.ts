@@ -12,7 +12,7 @@ import {
 } from '@thoth/contracts';
 import type { AgentRow, PolicyRow, PolicyVersionRow, TenantRow } from '@thoth/db';
 import type { StoredBaseline } from '../modules/credential-governance/index.js';
-import type { CredentialRecord } from '../modules/credentials/storage/credentials.repository.js';
+import type { CredentialRecord } from '../modules/credentials/index.js';
 
 /** A tenant's read models, as the snapshot builder reads them. */
 export interface TenantState {

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TenantDatabase } from '../../platform/database/tenant-database.js';
-import { AgentsModule } from '../agents/agents.module.js';
-import { CredentialsModule } from '../credentials/credentials.module.js';
+import { AgentsModule } from '../agents/index.js';
+import { CredentialsModule } from '../credentials/index.js';
 import { DECISION_INGEST_HOOKS } from '../decisions/index.js';
 import { BaselinesController } from './api/baselines.controller.js';
 import { CredentialInventoryController } from './api/credential-inventory.controller.js';

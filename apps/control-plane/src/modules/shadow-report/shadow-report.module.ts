@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TenantDatabase } from '../../platform/database/tenant-database.js';
-import { AgentsModule } from '../agents/agents.module.js';
+import { AgentsModule } from '../agents/index.js';
 import { CredentialGovernanceModule } from '../credential-governance/index.js';
-import { CredentialsModule } from '../credentials/credentials.module.js';
-import { PoliciesModule } from '../policies/policies.module.js';
-import { TenantsModule } from '../tenants/tenants.module.js';
+import { CredentialsModule } from '../credentials/index.js';
+import { PoliciesModule } from '../policies/index.js';
+import { TenantsModule } from '../tenants/index.js';
 import { PolicyReplaysController } from './api/policy-replays.controller.js';
 import { ShadowReportsController } from './api/shadow-reports.controller.js';
+import { DaySevenReportTrigger } from './commands/generate-shadow-report/day-seven-report.trigger.js';
 import { GenerateShadowReportHandler } from './commands/generate-shadow-report/generate-shadow-report.handler.js';
 import { IssueViewLinkHandler } from './commands/issue-view-link/issue-view-link.handler.js';
 import { RunPolicyReplayHandler } from './commands/run-policy-replay/run-policy-replay.handler.js';
@@ -20,8 +21,9 @@ import { ShadowReportsRepository } from './storage/shadow-reports.repository.js'
 
 /**
  * The shadow report (JSON, web page with view links, recommended policy) and policy replay,
- * both read from the decision read model. GenerateShadowReportCommand is also what the trial
- * scheduler dispatches at day seven.
+ * both read from the decision read model. The trial's day-seven report is produced here when the
+ * trial announces its end (DaySevenReportTrigger on trial.ended; TrialModule, global, provides
+ * the trial read model it reads the window from).
  */
 @Module({
   imports: [TenantsModule, AgentsModule, CredentialsModule, PoliciesModule, CredentialGovernanceModule],
@@ -30,6 +32,7 @@ import { ShadowReportsRepository } from './storage/shadow-reports.repository.js'
     { provide: ShadowReportsRepository, inject: [TenantDatabase], useFactory: (db: TenantDatabase) => new ShadowReportsRepository(db) },
     { provide: PolicyReplaysRepository, inject: [TenantDatabase], useFactory: (db: TenantDatabase) => new PolicyReplaysRepository(db) },
     GenerateShadowReportHandler,
+    DaySevenReportTrigger,
     IssueViewLinkHandler,
     RunPolicyReplayHandler,
     GetShadowReportHandler,

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TenantDatabase } from '../../platform/database/tenant-database.js';
-import { TrialModule } from '../trial/trial.module.js';
 import { ApiKeysController } from './api/api-keys.controller.js';
 import { TenantsController } from './api/tenants.controller.js';
 import { ChooseFailModeHandler } from './commands/choose-fail-mode/choose-fail-mode.handler.js';
@@ -13,9 +12,11 @@ import { TenantsRepository } from './storage/tenants.repository.js';
 import { GetTenantHandler } from './queries/get-tenant/get-tenant.handler.js';
 import { ListApiKeysHandler } from './queries/list-api-keys/list-api-keys.handler.js';
 
-/** The Tenant context: sign-up and the shadow trial, mode and fail mode, API keys. */
+/**
+ * The Tenant context: sign-up and the shadow trial, mode and fail mode, API keys. GET /v1/tenant
+ * reads the trial's end through TrialProgress, which the (global) TrialModule provides.
+ */
 @Module({
-  imports: [TrialModule],
   controllers: [TenantsController, ApiKeysController],
   providers: [
     { provide: TenantsRepository, inject: [TenantDatabase], useFactory: (db: TenantDatabase) => new TenantsRepository(db) },

@@ -1,4 +1,4 @@
-import type { DecisionRecord, RecordedRule } from '../../decisions/domain/decision-record.js';
+import type { DecisionRecord, RecordedRule } from '../../decisions/index.js';
 
 export type AlertKind = 'block' | 'drift';
 export type AlertSeverity = 'low' | 'medium' | 'high' | 'critical';

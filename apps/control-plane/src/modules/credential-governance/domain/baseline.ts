@@ -1,5 +1,5 @@
 import type { DecisionRequest, LearnedBaseline } from '@thoth/policy';
-import type { DecisionRecord } from '../../decisions/domain/decision-record.js';
+import type { DecisionRecord } from '../../decisions/index.js';
 import type { BaselineLearnedPayload } from './events/baseline-learned.event.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { DecisionRecord } from '../../decisions/domain/decision-record.js';
+import type { DecisionRecord } from '../../decisions/index.js';
 
 /** Source regions kept per (credential, agent). */
 export const MAX_USAGE_REGIONS = 32;

@@ -1,5 +1,5 @@
-import type { AgentsRepository } from '../../agents/storage/agents.repository.js';
-import type { CredentialsRepository } from '../../credentials/storage/credentials.repository.js';
+import type { AgentsRepository } from '../../agents/index.js';
+import type { CredentialsRepository } from '../../credentials/index.js';
 import { buildInventory, type InventoryEntry, type UsageRecord } from '../domain/credential-inventory.js';
 
 /**

@@ -1,8 +1,7 @@
 import { loadAggregate } from '../../../event-store/aggregate-store.js';
 import type { EventStore } from '../../../event-store/event-store.js';
 import type { Caller } from '../../../platform/caller.js';
-import { Agent, agentStreamId } from '../../agents/domain/agent.aggregate.js';
-import { AgentError } from '../../agents/domain/agent.errors.js';
+import { Agent, agentStreamId, AgentError } from '../../agents/index.js';
 
 /**
  * A credential may only be linked to an agent of the caller's own tenant that is not retired.

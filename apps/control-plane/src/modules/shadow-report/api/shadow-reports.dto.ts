@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { INVENTORY_FINDINGS, type InventoryFinding } from '../../credential-governance/index.js';
-import { MAX_POLICY_BYTES } from '../../policies/domain/policy-source.js';
+import { MAX_POLICY_BYTES } from '../../policies/index.js';
 import { LISTED_CREDENTIAL_FINDINGS } from '../domain/credential-findings.js';
 import { VIEW_LINK_DEFAULT_SECONDS, VIEW_LINK_MAX_SECONDS } from '../domain/view-link.js';
 

@@ -1,4 +1,4 @@
-import { INVENTORY_FINDINGS, type InventoryEntry, type InventoryFinding } from '../../credential-governance/domain/credential-inventory.js';
+import { INVENTORY_FINDINGS, type InventoryEntry, type InventoryFinding } from '../../credential-governance/index.js';
 
 /** Findings listed in a report; the counts cover them all. */
 export const LISTED_CREDENTIAL_FINDINGS = 200;

@@ -1,5 +1,5 @@
 import { networkOf as policyNetworkOf } from '@thoth/policy';
-import type { DecisionRecord, RecordedRule } from '../../decisions/domain/decision-record.js';
+import type { DecisionRecord, RecordedRule } from '../../decisions/index.js';
 
 // What the report reads off one recorded decision: which rules blocked it, how severe, how
 // destructive its tool is, how many records it touched, where it came from.

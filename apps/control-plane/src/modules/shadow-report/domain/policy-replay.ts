@@ -1,5 +1,5 @@
 import { replay, type CompiledPolicy, type DecisionRequest, type RecordedCall } from '@thoth/policy';
-import type { DecisionOutcome, DecisionRecord } from '../../decisions/domain/decision-record.js';
+import type { DecisionOutcome, DecisionRecord } from '../../decisions/index.js';
 import { blockingRules, isRefused } from './decision-facts.js';
 import type { ReportWindow } from './report-window.js';
 

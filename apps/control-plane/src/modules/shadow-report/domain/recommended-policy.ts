@@ -1,6 +1,6 @@
 import { compilePolicy, POLICY_API_VERSION, POLICY_KIND, type PolicyError } from '@thoth/policy';
 import { Document, isScalar, parse, visit } from 'yaml';
-import type { DecisionRecord } from '../../decisions/domain/decision-record.js';
+import type { DecisionRecord } from '../../decisions/index.js';
 import { isLegitimate, isRefused } from './decision-facts.js';
 import { HOUR_MS, type ReportWindow } from './report-window.js';
 

@@ -1,4 +1,4 @@
-import type { DecisionRecord } from '../../decisions/domain/decision-record.js';
+import type { DecisionRecord } from '../../decisions/index.js';
 import { findingRules, highestSeverity, isBlocked, recordsTouched, toolClass, type RecordedSeverity, type ToolClass } from './decision-facts.js';
 
 /**

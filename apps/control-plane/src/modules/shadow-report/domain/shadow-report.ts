@@ -1,5 +1,5 @@
-import type { InventoryEntry } from '../../credential-governance/domain/credential-inventory.js';
-import type { DecisionOutcome, DecisionRecord } from '../../decisions/domain/decision-record.js';
+import type { InventoryEntry } from '../../credential-governance/index.js';
+import type { DecisionOutcome, DecisionRecord } from '../../decisions/index.js';
 import { credentialFindings, type CredentialFindings } from './credential-findings.js';
 import { blockingRules, isBlocked, isRefused, networkOf, SEVERITY_RANK, type RecordedSeverity } from './decision-facts.js';
 import { PolicyRecommender, type CurrentPolicy, type RecommendedPolicy } from './recommended-policy.js';

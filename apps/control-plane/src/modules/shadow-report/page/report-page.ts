@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { InventoryFinding } from '../../credential-governance/domain/credential-inventory.js';
+import type { InventoryFinding } from '../../credential-governance/index.js';
 import type { ActivityDimension, ShadowReport } from '../domain/shadow-report.js';
 import { bars, escapeHtml as h, formatNumber as n, horizontalBars, stackedBars, type Series } from './svg-charts.js';
 

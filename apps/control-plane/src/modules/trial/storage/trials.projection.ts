@@ -4,7 +4,7 @@ import type { Projection } from '../../../event-store/projection.js';
 import { ProjectionRegistry } from '../../../event-store/projection.js';
 import type { Tx } from '../../../platform/database/tenant-database.js';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
-import type { TenantSignedUpPayload } from '../../tenants/domain/events/index.js';
+import type { TenantSignedUpPayload } from '../../tenants/index.js';
 import type { TrialEvent } from '../domain/events/index.js';
 import { TrialsRepository } from './trials.repository.js';
 

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { AgentsRepository } from '../../../agents/storage/agents.repository.js';
-import { CredentialsRepository } from '../../../credentials/storage/credentials.repository.js';
+import { AgentsRepository } from '../../../agents/index.js';
+import { CredentialsRepository } from '../../../credentials/index.js';
 import type { InventoryEntry } from '../../domain/credential-inventory.js';
 import { inventoryOf } from '../inventory-of.js';
 import { ClassifyCredentialUsageQuery } from './classify-credential-usage.query.js';

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { AgentsRepository } from '../../../agents/storage/agents.repository.js';
-import { CredentialsRepository } from '../../../credentials/storage/credentials.repository.js';
+import { AgentsRepository } from '../../../agents/index.js';
+import { CredentialsRepository } from '../../../credentials/index.js';
 import { summarize } from '../../domain/credential-inventory.js';
 import { CredentialUsageRepository } from '../../storage/credential-usage.repository.js';
 import { inventoryOf } from '../inventory-of.js';

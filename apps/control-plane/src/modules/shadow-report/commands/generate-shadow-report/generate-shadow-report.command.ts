@@ -6,7 +6,8 @@ export type ShadowReportTrigger = 'trial_ended' | 'on_demand';
 /**
  * Produces and stores a shadow report of the tenant's decisions in [from, to) (default: the
  * trial window, or the last seven days when the trial is over). Returns the new report's id.
- * Dispatched by the trial scheduler at day seven (actor 'system:trial-scheduler') and by the API.
+ * Dispatched at day seven when the trial announces its end (DaySevenReportTrigger, actor
+ * 'system:trial-scheduler') and by the API.
  */
 export class GenerateShadowReportCommand extends Command<{ reportId: string }> {
   constructor(

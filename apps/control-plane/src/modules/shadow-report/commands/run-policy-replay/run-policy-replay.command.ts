@@ -1,6 +1,6 @@
 import { Command } from '@nestjs/cqrs';
 import type { Caller } from '../../../../platform/caller.js';
-import type { PolicyFormat } from '../../../policies/domain/policy-source.js';
+import type { PolicyFormat } from '../../../policies/index.js';
 import type { ReplayBaseline } from '../../domain/policy-replay.js';
 import type { ReportWindow } from '../../domain/report-window.js';
 

@@ -2,16 +2,16 @@ import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { Clock } from '../../../../platform/clock/clock.js';
 import { DomainError } from '../../../../shared/domain/domain-error.js';
-import { TrialsRepository } from '../../../trial/storage/trials.repository.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { GetTenantQuery, type TenantView } from './get-tenant.query.js';
+import { TrialProgress } from './trial-progress.js';
 
 @QueryHandler(GetTenantQuery)
 export class GetTenantHandler implements IQueryHandler<GetTenantQuery> {
   constructor(
     @Inject(TenantsRepository) private readonly tenants: TenantsRepository,
     @Inject(Clock) private readonly clock: Clock,
-    @Inject(TrialsRepository) private readonly trials: TrialsRepository,
+    @Inject(TrialProgress) private readonly trials: TrialProgress,
   ) {}
 
   async execute({ tenantId }: GetTenantQuery): Promise<TenantView> {

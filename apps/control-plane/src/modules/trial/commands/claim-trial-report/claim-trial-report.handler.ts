@@ -5,13 +5,16 @@ import { loadAggregate, saveAggregate } from '../../../../event-store/aggregate-
 import { ConcurrencyError } from '../../../../event-store/concurrency.error.js';
 import { EventStore } from '../../../../event-store/event-store.js';
 import { Clock } from '../../../../platform/clock/clock.js';
-import { TRIAL_DAYS } from '../../../tenants/domain/tenant.aggregate.js';
+import { TRIAL_DAYS } from '../../../tenants/index.js';
 import { Trial, trialStreamId } from '../../domain/trial.aggregate.js';
 import { TrialsRepository } from '../../storage/trials.repository.js';
 import { ClaimTrialReportCommand, type TrialReportClaim } from './claim-trial-report.command.js';
 
 export const TRIAL_SCHEDULER = 'system:trial-scheduler';
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The trial's window, [sign-up, end): what the day-seven report covers. */
+export const trialWindow = (endsAt: Date): { from: Date; to: Date } => ({ from: new Date(endsAt.getTime() - TRIAL_DAYS * DAY_MS), to: endsAt });
 
 @CommandHandler(ClaimTrialReportCommand)
 export class ClaimTrialReportHandler implements ICommandHandler<ClaimTrialReportCommand> {
@@ -35,6 +38,6 @@ export class ClaimTrialReportHandler implements ICommandHandler<ClaimTrialReport
       if (error instanceof ConcurrencyError) return { claimed: false };
       throw error;
     }
-    return { claimed: true, attempt: trial.attempts, window: { from: new Date(row.endsAt.getTime() - TRIAL_DAYS * DAY_MS), to: row.endsAt } };
+    return { claimed: true, attempt: trial.attempts, window: trialWindow(row.endsAt) };
   }
 }
