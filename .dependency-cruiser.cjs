@@ -58,6 +58,61 @@ module.exports = {
       to: { path: '^apps/([^/]+)/', pathNot: '^apps/$1/' },
     },
     {
+      name: 'contexts-meet-at-their-index',
+      comment:
+        "A bounded context (apps/control-plane/src/modules/<name>/, and distribution/) is used by another context only " +
+        "through its index.ts: its commands, queries, events, module and the read types it offers. Its aggregates' " +
+        "internals, handlers and storage/ stay its own. Tests are not held to it (*.test.ts, test-fixtures.ts, the apps' " +
+        "test/ folders, test/): a white-box test may drive another context's handler or fixture. Temporarily allowed: " +
+        "agents/storage/unique-violation.ts (isUniqueViolation is moving to a platform helper).",
+      severity: 'error',
+      from: {
+        path: '^apps/control-plane/src/(modules/[^/]+|distribution)/',
+        pathNot: '\\.test\\.ts$|(^|/)test-fixtures\\.ts$',
+      },
+      to: {
+        path: '^apps/control-plane/src/(modules/[^/]+|distribution)/',
+        pathNot: [
+          '^apps/control-plane/src/$1/',
+          '^apps/control-plane/src/(modules/[^/]+|distribution)/index\\.ts$',
+          '^apps/control-plane/src/modules/agents/storage/unique-violation\\.ts$',
+        ],
+      },
+    },
+    {
+      name: 'the-rest-meets-contexts-at-their-index',
+      comment:
+        "Outside the contexts (app.module.ts, control-plane.ts, platform/, event-store/, shared/, config/, apps/thoth, " +
+        "scripts) a context is reached through its index.ts too. Tests are not held to it (see contexts-meet-at-their-index).",
+      severity: 'error',
+      from: {
+        path: '^(apps|libs|scripts)/',
+        pathNot: [
+          '^apps/control-plane/src/(modules/[^/]+|distribution)/',
+          '\\.test\\.ts$',
+          '(^|/)test-fixtures\\.ts$',
+          '^apps/[^/]+/test/',
+        ],
+      },
+      to: {
+        path: '^apps/control-plane/src/(modules/[^/]+|distribution)/',
+        pathNot: '^apps/control-plane/src/(modules/[^/]+|distribution)/index\\.ts$',
+      },
+    },
+    {
+      name: 'no-folder-cycles-in-the-control-plane',
+      comment:
+        "No two folders of the control plane depend on each other, even when no file-level cycle exists (tenants → trial " +
+        "→ shadow-report → tenants was one: a context announces with its events, or owns the port the other implements). " +
+        "Every folder level under apps/control-plane/src counts: top-level folders (platform, event-store, shared, config, " +
+        "distribution), each context, and the folders inside a context (commands/ ⇄ storage/ would fail too). A folder " +
+        "stands for its files and subfolders; tests count (they import like any file). libs/ are not covered yet.",
+      severity: 'error',
+      scope: 'folder',
+      from: { path: '^apps/control-plane/src/' },
+      to: { path: '^apps/control-plane/src/', circular: true },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -19,6 +19,16 @@ function fixtureTree(files: Record<string, string>): string {
     'libs/db/src/index.ts': 'export const db = 1;\n',
     'libs/policy/src/index.ts': 'export const decide = 1;\n',
     'apps/enforcer/src/main.ts': "import { decide } from '../../../libs/policy/src/index.js';\nexport const main = decide;\n",
+    // Two contexts meeting at their index.ts; a test may reach into another context's internals.
+    'apps/control-plane/src/modules/tenants/index.ts': "export { TenantsRepository } from './storage/tenants.repository.js';\n",
+    'apps/control-plane/src/modules/tenants/storage/tenants.repository.ts': 'export class TenantsRepository {}\n',
+    'apps/control-plane/src/modules/trial/index.ts': "export { TrialScheduler } from './scheduler/trial-scheduler.js';\n",
+    'apps/control-plane/src/modules/trial/scheduler/trial-scheduler.ts':
+      "import { TenantsRepository } from '../../tenants/index.js';\nexport class TrialScheduler {\n  constructor(readonly tenants: TenantsRepository) {}\n}\n",
+    'apps/control-plane/src/modules/trial/scheduler/trial-scheduler.test.ts':
+      "import { TenantsRepository } from '../../tenants/storage/tenants.repository.js';\nexport const x = TenantsRepository;\n",
+    'apps/control-plane/src/app.module.ts':
+      "import { TenantsRepository } from './modules/tenants/index.js';\nimport { TrialScheduler } from './modules/trial/index.js';\nexport const app = [TenantsRepository, TrialScheduler];\n",
     'node_modules/@nestjs/common/package.json': JSON.stringify({ name: '@nestjs/common', main: 'index.js' }),
     'node_modules/@nestjs/common/index.js': 'exports.Injectable = 1;\n',
     'node_modules/pg/package.json': JSON.stringify({ name: 'pg', main: 'index.js' }),
@@ -63,9 +73,29 @@ describe('dependency rules (pnpm lint)', () => {
     ['the policy engine imports another lib of ours', 'pure-libs-stay-pure', { 'libs/policy/src/leak.ts': "import { db } from '../../db/src/index.js';\nexport const x = db;\n" }],
     ['the policy engine reads files', 'pure-libs-do-no-io', { 'libs/policy/src/io.ts': "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n" }],
     ['one app imports another', 'apps-do-not-import-each-other', { 'apps/ledger/src/main.ts': "import { main } from '../../enforcer/src/main.js';\nexport const x = main;\n" }],
+    [
+      "a context imports another context's storage instead of its index.ts",
+      'contexts-meet-at-their-index',
+      { 'apps/control-plane/src/modules/trial/scheduler/leak.ts': "import { TenantsRepository } from '../../tenants/storage/tenants.repository.js';\nexport const x = TenantsRepository;\n" },
+    ],
+    [
+      "the platform imports a context's internals instead of its index.ts",
+      'the-rest-meets-contexts-at-their-index',
+      { 'apps/control-plane/src/platform/leak.ts': "import { TenantsRepository } from '../modules/tenants/storage/tenants.repository.js';\nexport const x = TenantsRepository;\n" },
+    ],
   ])('fail when %s', async (_what, rule, files) => {
     const result = await lint(tree(files));
     expect(result.ok).toBe(false);
     expect(result.output).toContain(rule);
+  });
+
+  it('fail on a folder cycle that has no file-level cycle (two contexts importing each other through index.ts)', async () => {
+    // tenants/queries → trial/index → trial/scheduler → tenants/index → tenants/storage: every file
+    // imports forward, but the folders modules/tenants and modules/trial depend on each other.
+    const result = await lint(tree({ 'apps/control-plane/src/modules/tenants/queries/trial-of.ts': "import { TrialScheduler } from '../../trial/index.js';\nexport const x = TrialScheduler;\n" }));
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain('no-folder-cycles-in-the-control-plane');
+    expect(result.output).toMatch(/modules\/tenants → \s*\S*modules\/trial/);
+    expect(result.output).not.toContain('no-circular');
   });
 });
