@@ -12,3 +12,6 @@ export {
   type DecisionPosition,
   type DecisionWindow,
 } from './storage/decision-records.repository.js';
+// Its queries (the read model has no commands: decisions arrive on the decision stream).
+export { type DecisionView, GetDecisionQuery } from './queries/get-decision/get-decision.query.js';
+export { type DecisionPage, ListDecisionsQuery } from './queries/list-decisions/list-decisions.query.js';
