@@ -105,8 +105,10 @@ module.exports = {
         "No two folders of the control plane depend on each other, even when no file-level cycle exists (tenants → trial " +
         "→ shadow-report → tenants was one: a context announces with its events, or owns the port the other implements). " +
         "Every folder level under apps/control-plane/src counts: top-level folders (platform, event-store, shared, config, " +
-        "distribution), each context, and the folders inside a context (commands/ ⇄ storage/ would fail too). A folder " +
-        "stands for its files and subfolders; tests count (they import like any file). libs/ are not covered yet.",
+        "distribution), each context, and the folders inside a context (commands/ ⇄ storage/ would fail too). A folder's " +
+        "imports are those of its files and subfolders; an import lands on the folder of the file imported (for another " +
+        "context, its index.ts: the context's own folder). Tests count (they import like any file). Not libs/: " +
+        "libs/sdk (client ⇄ guard) and libs/policy (compile ⇄ decide ⇄ drift) have folder cycles today.",
       severity: 'error',
       scope: 'folder',
       from: { path: '^apps/control-plane/src/' },
