@@ -23,14 +23,23 @@ export type TrialReportOutcome = { readonly reportId: string } | { readonly erro
  */
 @EventsHandler(EventRecorded, TrialReportFailed)
 export class TrialReportOutcomes implements IEventHandler<EventRecorded | TrialReportFailed> {
-  readonly #waiting = new Map<string, (outcome: TrialReportOutcome) => void>();
+  readonly #waiting = new Map<string, { resolve: (outcome: TrialReportOutcome) => void; timer: NodeJS.Timeout }>();
 
-  /** Call before the claim: the outcome may be said before the claim's own promise settles. */
-  expect(tenantId: string): Promise<TrialReportOutcome> {
-    return new Promise((resolve) => this.#waiting.set(tenantId, resolve));
+  /**
+   * Call before the claim: the outcome may be said before the claim's own promise settles.
+   * Nothing said within `timeoutMs` (no producer answered, or it hung) is a failure, so a
+   * pass never waits longer than the claim's lease.
+   */
+  expect(tenantId: string, timeoutMs: number): Promise<TrialReportOutcome> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.#settle(tenantId, { error: new Error(`no day-seven report within ${timeoutMs} ms of the announcement`) }), timeoutMs);
+      timer.unref();
+      this.#waiting.set(tenantId, { resolve, timer });
+    });
   }
 
   forget(tenantId: string): void {
+    clearTimeout(this.#waiting.get(tenantId)?.timer);
     this.#waiting.delete(tenantId);
   }
 
@@ -41,9 +50,9 @@ export class TrialReportOutcomes implements IEventHandler<EventRecorded | TrialR
   }
 
   #settle(tenantId: string, outcome: TrialReportOutcome): void {
-    const resolve = this.#waiting.get(tenantId);
-    if (!resolve) return;
-    this.#waiting.delete(tenantId);
-    resolve(outcome);
+    const waiting = this.#waiting.get(tenantId);
+    if (!waiting) return;
+    this.forget(tenantId);
+    waiting.resolve(outcome);
   }
 }

@@ -73,7 +73,7 @@ export class TrialScheduler implements OnApplicationBootstrap, OnApplicationShut
     const run = { reported: [] as Array<TrialRun['reported'][number]>, failed: [] as Array<TrialRun['failed'][number]>, skipped: [] as string[] };
     for (const tenantId of due) {
       // Waiting starts before the claim: its announcement may be answered before the claim returns.
-      const outcome = this.outcomes.expect(tenantId);
+      const outcome = this.outcomes.expect(tenantId, REPORT_LEASE_MS);
       const claim = await this.commands.execute(new ClaimTrialReportCommand(tenantId, REPORT_LEASE_MS)).catch((error: unknown) => {
         this.outcomes.forget(tenantId);
         throw error;
