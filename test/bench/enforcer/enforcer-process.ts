@@ -4,7 +4,9 @@
 //           what the transport and the generator cost with no enforcer work at all.
 //   decide: an enforcer with one 200-rule tenant; prints {"address", "publicKey"} (its receipt key)
 //           and serves until killed; answers "cpu" on stdin with its process.cpuUsage(), its
-//           event-loop delay and the decisions its log has delivered.
+//           event-loop delay and the decisions its log has delivered. argv[3]: the gRPC server
+//           serving Decide, `node-http2` (default, @thoth/grpc's GrpcServer) or `connect`
+//           (@connectrpc/connect-node).
 //   rss:    restores the signed snapshots the parent stored in a directory (argv: dir, control-plane
 //           public key) + 100,000 live window keys; prints {"rssMb"}.
 import { generateSigningKey, keyring, publicKeyBase64, signSnapshot, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
@@ -30,7 +32,7 @@ const signer = signerFromSeed(generateSigningKey());
 const started = Date.now();
 const enforcer = await startEnforcer({
   enforcerId: `bench-${mode}`,
-  listen: { host: '127.0.0.1', port: 0 },
+  listen: { host: '127.0.0.1', port: 0, ...(mode === 'decide' && process.argv[3] === 'connect' ? { server: 'connect' as const } : {}) },
   trustedKeys: trusted,
   signer,
   decisionLog: log,

@@ -39,10 +39,17 @@ const PER_STREAM = 50_000;
 const PROPAGATION_ROUNDS = 5;
 const RSS_TENANTS = Number(process.env['THOTH_BENCH_RSS_TENANTS'] ?? 1_000);
 const RSS_RESTORES = Number(process.env['THOTH_BENCH_RSS_RESTORES'] ?? 3);
-// For profiling and focused runs: THOTH_BENCH_ONLY=unary,stream,floor,h2load,propagation,rss (default all),
-// THOTH_BENCH_RATES=1000,5000 (offered unary rates);
+// For profiling and focused runs: THOTH_BENCH_ONLY=unary,stream,floor,h2load,propagation,rss,rpc (default all;
+// `pnpm bench:enforcer --only rpc` is the same as THOTH_BENCH_ONLY=rpc), THOTH_BENCH_RATES=1000,5000 (offered unary rates);
+// THOTH_BENCH_RPC_ROUNDS=3 (rounds of the gRPC server comparison, each running both servers);
 // THOTH_BENCH_ENFORCER_FLAGS is passed to the enforcer child's node (e.g. --cpu-prof).
-const ONLY = new Set((process.env['THOTH_BENCH_ONLY'] ?? 'unary,stream,floor,h2load,propagation,rss').split(','));
+const onlyFlag = process.argv.indexOf('--only');
+const ONLY = new Set(((onlyFlag >= 0 ? process.argv[onlyFlag + 1] : undefined) ?? process.env['THOTH_BENCH_ONLY'] ?? 'unary,stream,floor,h2load,propagation,rss,rpc').split(','));
+const RPC_ROUNDS = Number(process.env['THOTH_BENCH_RPC_ROUNDS'] ?? 3);
+const RPC_UNARY_SECONDS = Number(process.env['THOTH_BENCH_RPC_UNARY_SECONDS'] ?? 10);
+const RPC_PER_STREAM = 25_000;
+const RPC_SERVERS = ['node-http2', 'connect'] as const;
+type RpcServer = (typeof RPC_SERVERS)[number];
 const H2LOAD = process.env['THOTH_BENCH_H2LOAD'] ?? 'h2load';
 const ENFORCER_FLAGS = (process.env['THOTH_BENCH_ENFORCER_FLAGS'] ?? '').split(' ').filter(Boolean);
 
@@ -216,6 +223,84 @@ async function benchH2load(): Promise<void> {
   }
 }
 
+/**
+ * The gRPC server under Decide: @thoth/grpc's GrpcServer (node-http2, hand-written) against
+ * ConnectGrpcServer (@connectrpc/connect-node, gRPC protocol only), same handlers, same
+ * enforcer, same process layout (an enforcer child, a generator child per phase). Each round
+ * runs both, in alternating order (A B, B A, A B, …) so that a drift of the machine's load
+ * over the run does not favour one; each run: a fresh enforcer, warm-up, DecideStream
+ * (4 streams × 25,000), then Decide at 1,000/s offered. The figure compared is the
+ * enforcer's CPU µs per decision (wall-clock rates move too much on the shared machine):
+ * median over the rounds, with the range, and the ratio of the medians connect / node-http2.
+ */
+async function benchRpcCpu(): Promise<void> {
+  const rpc = new BenchReport('enforcer-rpc');
+  const samples = Object.fromEntries(RPC_SERVERS.map((s) => [s, { stream: [] as number[], unary: [] as number[], streamRate: [] as number[], unaryP50: [] as number[], unaryP99: [] as number[], errors: 0 }])) as Record<
+    RpcServer,
+    { stream: number[]; unary: number[]; streamRate: number[]; unaryP50: number[]; unaryP99: number[]; errors: number }
+  >;
+  const key = (server: RpcServer) => server.replace('-', '_');
+  for (let round = 1; round <= RPC_ROUNDS; round++) {
+    const order = round % 2 === 1 ? RPC_SERVERS : [...RPC_SERVERS].reverse();
+    for (const server of order) {
+      const enforcer = child('./enforcer-process.ts', ['decide', server], ENFORCER_FLAGS);
+      const { address, publicKey } = JSON.parse(await firstLine(enforcer.lines)) as { address: string; publicKey: string };
+      try {
+        const streamSpec = { kind: 'stream', address, publicKey, streams: STREAMS_DECIDE, connections: STREAM_CONNECTIONS, depth: STREAM_DEPTH } as const;
+        const unarySpec = { kind: 'unary', address, publicKey, connections: UNARY_CONNECTIONS } as const;
+        await load(enforcer, { ...unarySpec, rate: 2_000, seconds: 2 }); // warm-up: JIT, connections, caches
+        await load(enforcer, { ...streamSpec, perStream: 10_000 });
+        const s = await load(enforcer, { ...streamSpec, perStream: RPC_PER_STREAM });
+        await sleep(300);
+        const u = await load(enforcer, { ...unarySpec, rate: 1_000, seconds: RPC_UNARY_SECONDS });
+        const streamCpu = s.enforcerCpuMicros / Math.max(1, s.answered);
+        const unaryCpu = u.enforcerCpuMicros / Math.max(1, u.answered + u.errors);
+        const sample = samples[server];
+        sample.stream.push(streamCpu);
+        sample.unary.push(unaryCpu);
+        sample.streamRate.push(s.answered / s.seconds);
+        sample.unaryP50.push(u.latencyMs?.p50 ?? 0);
+        sample.unaryP99.push(u.latencyMs?.p99 ?? 0);
+        sample.errors += s.errors + (s.failedStreams ?? 0) + u.errors;
+        rpc.add(`rpc.round${round}.${key(server)}.stream.enforcer_cpu_us_per_decision`, streamCpu, 'us');
+        rpc.add(`rpc.round${round}.${key(server)}.unary.rate1000.enforcer_cpu_us_per_decision`, unaryCpu, 'us');
+        process.stderr.write(`rpc round ${round} ${server}: stream ${streamCpu.toFixed(1)} µs/decision (${Math.round(s.answered / s.seconds)}/s), unary at 1k/s ${unaryCpu.toFixed(1)} µs/decision\n`);
+      } finally {
+        enforcer.process.kill('SIGTERM');
+        await new Promise((r) => (enforcer.process.exitCode === null ? enforcer.process.once('exit', r) : r(undefined)));
+      }
+      await sleep(500);
+    }
+  }
+  const median = (xs: number[]) => percentile(sorted(xs), 50);
+  for (const server of RPC_SERVERS) {
+    const x = samples[server];
+    const k = key(server);
+    rpc.add(`rpc.${k}.stream.enforcer_cpu_us_per_decision`, median(x.stream), 'us');
+    rpc.add(`rpc.${k}.stream.enforcer_cpu_us_per_decision_min`, Math.min(...x.stream), 'us');
+    rpc.add(`rpc.${k}.stream.enforcer_cpu_us_per_decision_max`, Math.max(...x.stream), 'us');
+    rpc.add(`rpc.${k}.unary.rate1000.enforcer_cpu_us_per_decision`, median(x.unary), 'us');
+    rpc.add(`rpc.${k}.unary.rate1000.enforcer_cpu_us_per_decision_min`, Math.min(...x.unary), 'us');
+    rpc.add(`rpc.${k}.unary.rate1000.enforcer_cpu_us_per_decision_max`, Math.max(...x.unary), 'us');
+    rpc.add(`rpc.${k}.stream.throughput_per_s`, median(x.streamRate), 'per_s');
+    rpc.add(`rpc.${k}.unary.rate1000.p50_ms`, median(x.unaryP50), 'ms');
+    rpc.add(`rpc.${k}.unary.rate1000.p99_ms`, median(x.unaryP99), 'ms');
+    rpc.add(`rpc.${k}.errors`, x.errors, 'count');
+  }
+  const streamRatio = median(samples.connect.stream) / median(samples['node-http2'].stream);
+  const unaryRatio = median(samples.connect.unary) / median(samples['node-http2'].unary);
+  rpc.add('rpc.connect_over_node_http2.stream.cpu_ratio', streamRatio, 'ratio');
+  rpc.add('rpc.connect_over_node_http2.unary.rate1000.cpu_ratio', unaryRatio, 'ratio');
+  rpc.add('rpc.rounds', RPC_ROUNDS, 'count');
+  const within = streamRatio <= 1.15 && unaryRatio <= 1.15;
+  rpc.note(
+    `rpc.*: the gRPC server under Decide, node_http2 (@thoth/grpc GrpcServer) against connect (@connectrpc/connect-node, gRPC protocol), same enforcer and handlers; ${RPC_ROUNDS} rounds, each running both servers in alternating order, a fresh enforcer process per run; ` +
+      `stream: ${STREAMS_DECIDE} DecideStreams × ${RPC_PER_STREAM.toLocaleString('en-US')} decisions after a warm-up; unary: Decide at 1,000/s offered for ${RPC_UNARY_SECONDS} s. Enforcer process CPU µs per decision, median over rounds (min, max beside it). ` +
+      `15 % rule (connect's median ≤ 1.15 × node_http2's, streamed and unary alike): stream ${streamRatio.toFixed(3)}, unary ${unaryRatio.toFixed(3)} → ${within ? 'connect is within it' : 'connect is over it'}.`,
+  );
+  rpc.write();
+}
+
 async function benchPropagation(): Promise<void> {
   const signer = signerFromSeed(generateSigningKey());
   const cache = new SnapshotCache({ signer });
@@ -345,6 +430,7 @@ try {
   if (ONLY.has('h2load')) await benchH2load();
   if (ONLY.has('propagation')) await benchPropagation();
   if (ONLY.has('rss')) await benchRss();
+  if (ONLY.has('rpc')) await benchRpcCpu();
   report.note(
     `Decide: the enforcer in its own process (200-rule tenant policy, in-process decision log: the answer never waits on Kafka); the load from a generator process of its own speaking gRPC over node:http2 with requests encoded in advance (as h2load/ghz would), every answer checked and 1 in 997 decoded with its receipt verified. ` +
       `Unary: open loop over ${UNARY_CONNECTIONS} connections, requests leave on a 1 ms timer (no busy loop), latency from send to answer; achieved rate and the generator's lag behind its schedule reported. ` +
@@ -354,7 +440,7 @@ try {
       'Receipts v2: the receipts answered in one event-loop turn (≤ 256) share one Ed25519 signature over their Merkle root. The machine has 2 cores shared by generator, enforcer and whatever else runs: compare runs, not single figures.',
   );
   report.note(`propagation: publish (kill switch) → ACK received by the control plane, ${STREAMS} config streams from ${SUBSCRIBER_PROCESSES} processes on the same machine, each verifying and activating like an enforcer (20-rule policy, re-bound not recompiled); ${PROPAGATION_ROUNDS} rounds.`);
-  report.write();
+  if (report.metrics.length > 0) report.write();
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 }
