@@ -1,6 +1,6 @@
 import { Enforcer as EnforcerService } from '@thoth/contracts';
 import { Health } from '@thoth/contracts/health';
-import { addService, ConnectGrpcServer, GrpcServer } from '@thoth/grpc';
+import { addService, GrpcServer } from '@thoth/grpc';
 import { WindowState } from '@thoth/policy';
 import type { Keyring, Signer } from '@thoth/snapshot';
 import type { Server as HttpServer } from 'node:http';
@@ -20,17 +20,7 @@ import { SnapshotDisk } from './sync/snapshot-disk.js';
 export interface EnforcerOptions {
   readonly enforcerId: string;
   /** Where agents call Decide. Port 0 picks a free one. */
-  readonly listen: {
-    readonly host: string;
-    readonly port: number;
-    readonly tls?: SecureServerOptions;
-    /**
-     * What serves Decide: `node-http2` (default) is @thoth/grpc's GrpcServer, `connect` its
-     * ConnectGrpcServer (@connectrpc/connect-node). Same handlers, same protocol; the benchmark
-     * compares their CPU per decision (docs/enforcer-performance.md).
-     */
-    readonly server?: 'node-http2' | 'connect';
-  };
+  readonly listen: { readonly host: string; readonly port: number; readonly tls?: SecureServerOptions };
   /** `/metrics`, `/healthz`, `/readyz`; omitted: no HTTP listener. */
   readonly http?: { readonly host: string; readonly port: number };
   /** The config stream; omitted: no control plane (decides on restored snapshots only). */
@@ -150,8 +140,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
   // oversized call is answered ARGUMENTS_TOO_LARGE and recorded, not cut off by the transport.
   // GrpcServer (node:http2) rather than grpc-js's Server: same protocol, a fraction of the
   // CPU per message (libs/grpc http2-server.ts, docs/enforcer-performance.md).
-  const serverOptions = { maxReceiveMessageLength: maxArgumentsBytes + 64 * 1024, ...(options.listen.tls ? { tls: options.listen.tls } : {}) };
-  const server = options.listen.server === 'connect' ? new ConnectGrpcServer(serverOptions) : new GrpcServer(serverOptions);
+  const server = new GrpcServer({ maxReceiveMessageLength: maxArgumentsBytes + 64 * 1024, ...(options.listen.tls ? { tls: options.listen.tls } : {}) });
   const onUnexpectedError = (error: unknown) => logger.error({ err: error }, 'unexpected error in a gRPC handler');
   addService(server, EnforcerService, enforcerHandlers(decisions, metrics), { onUnexpectedError });
   addService(server, Health, health.handlers(), { onUnexpectedError });

@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { Echo, EchoRequestSchema, type EchoRequest } from '@thoth/contracts/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addService, ConnectGrpcServer, createClient, GrpcError, GrpcServer, methodPath, serviceDefinition, type ServiceHandlers } from './index.js';
+import { addService, createClient, GrpcError, GrpcServer, methodPath, serviceDefinition, type ServiceHandlers } from './index.js';
 
 const MAX_REQUEST_BYTES = 1024;
 
@@ -120,15 +120,6 @@ const SERVERS = [
     'GrpcServer (node:http2)',
     async () => {
       const server = new GrpcServer({ maxReceiveMessageLength: MAX_REQUEST_BYTES });
-      addService(server, Echo, handlers, { onUnexpectedError: (error) => unexpected.push(error) });
-      const port = await server.listen('127.0.0.1', 0);
-      return { port, close: () => server.tryShutdown() };
-    },
-  ],
-  [
-    'ConnectGrpcServer (@connectrpc/connect-node)',
-    async () => {
-      const server = new ConnectGrpcServer({ maxReceiveMessageLength: MAX_REQUEST_BYTES });
       addService(server, Echo, handlers, { onUnexpectedError: (error) => unexpected.push(error) });
       const port = await server.listen('127.0.0.1', 0);
       return { port, close: () => server.tryShutdown() };

@@ -6,7 +6,6 @@ export { methodPath, serviceDefinition } from './service-definition.js';
 export { addService } from './server.js';
 export { GrpcServer } from './http2-server.js';
 export type { GrpcServerOptions } from './http2-server.js';
-export { ConnectGrpcServer } from './connect-server.js';
 export { grpcFrameEncoder, messageEncoder } from './message-encoder.js';
 export type { MessageEncoder } from './message-encoder.js';
 export type { AddServiceOptions, HandlerContext, MethodHandler, ServiceHandlers } from './handlers.js';

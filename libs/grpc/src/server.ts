@@ -12,19 +12,18 @@ import type {
 } from '@grpc/grpc-js';
 import { GrpcError, toGrpcError, toStatus } from './grpc-error.js';
 import type { AddServiceOptions, HandlerContext, ServiceHandlers } from './handlers.js';
-import { ConnectGrpcServer } from './connect-server.js';
 import { GrpcServer } from './http2-server.js';
 import { readMessages } from './messages.js';
 import { serviceDefinition } from './service-definition.js';
 
-/** Registers typed handlers for a protobuf-es service on a grpc-js server, a GrpcServer or a ConnectGrpcServer. */
+/** Registers typed handlers for a protobuf-es service on a grpc-js server, or on a GrpcServer. */
 export function addService<S extends DescService>(
-  server: Server | GrpcServer | ConnectGrpcServer,
+  server: Server | GrpcServer,
   service: S,
   handlers: ServiceHandlers<S>,
   options: AddServiceOptions = {},
 ): void {
-  if (server instanceof GrpcServer || server instanceof ConnectGrpcServer) {
+  if (server instanceof GrpcServer) {
     server.addService(service, handlers, options);
     return;
   }

@@ -5,13 +5,18 @@
 //   decide: an enforcer with one 200-rule tenant; prints {"address", "publicKey"} (its receipt key)
 //           and serves until killed; answers "cpu" on stdin with its process.cpuUsage(), its
 //           event-loop delay and the decisions its log has delivered. argv[3]: the gRPC server
-//           serving Decide, `node-http2` (default, @thoth/grpc's GrpcServer) or `connect`
-//           (@connectrpc/connect-node).
+//           serving Decide, `node-http2` (default: the enforcer's own, @thoth/grpc's GrpcServer)
+//           or `connect` (ConnectGrpcServer, @connectrpc/connect-node, set up as enforcer.ts sets
+//           up GrpcServer, with the enforcer's own handlers; the enforcer's idle server stays up).
 //   rss:    restores the signed snapshots the parent stored in a directory (argv: dir, control-plane
 //           public key) + 100,000 live window keys; prints {"rssMb"}.
 import { generateSigningKey, keyring, publicKeyBase64, signSnapshot, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
 import { InProcessDecisionLog } from '../../../apps/enforcer/src/emit/in-process-decision-log.js';
-import { startEnforcer } from '../../../apps/enforcer/src/enforcer.js';
+import { DEFAULT_MAX_ARGUMENTS_BYTES, startEnforcer } from '../../../apps/enforcer/src/enforcer.js';
+import { enforcerHandlers } from '../../../apps/enforcer/src/decide/enforcer-service.js';
+import { ConnectGrpcServer } from './connect-server.js';
+import { Enforcer as EnforcerService } from '@thoth/contracts';
+import { Health } from '@thoth/contracts/health';
 import { activate } from '../../../apps/enforcer/src/sync/activate.js';
 import v8 from 'node:v8';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -32,7 +37,7 @@ const signer = signerFromSeed(generateSigningKey());
 const started = Date.now();
 const enforcer = await startEnforcer({
   enforcerId: `bench-${mode}`,
-  listen: { host: '127.0.0.1', port: 0, ...(mode === 'decide' && process.argv[3] === 'connect' ? { server: 'connect' as const } : {}) },
+  listen: { host: '127.0.0.1', port: 0 },
   trustedKeys: trusted,
   signer,
   decisionLog: log,
@@ -51,6 +56,12 @@ if (mode === 'decide' || mode === 'floor') {
   const result = activate(enforcer.store, signSnapshot({ ...benchConfig('tenant-bench', policy), version: 1n }, cp).signed, trusted, Date.now());
   if (!result.ok) throw new Error(result.message);
   let address = enforcer.address;
+  if (mode === 'decide' && process.argv[3] === 'connect') {
+    const server = new ConnectGrpcServer({ maxReceiveMessageLength: DEFAULT_MAX_ARGUMENTS_BYTES + 64 * 1024 });
+    server.addService(EnforcerService, enforcerHandlers(enforcer.decisions, enforcer.metrics));
+    server.addService(Health, enforcer.health.handlers());
+    address = `127.0.0.1:${await server.listen('127.0.0.1', 0)}`;
+  }
   if (mode === 'floor') {
     // The transport's floor: a bare node:http2 server that answers every call with the bytes
     // of one real answer (decided and signed once), so the generator's checks still pass.

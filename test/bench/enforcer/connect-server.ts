@@ -3,14 +3,16 @@ import { Code, ConnectError, type ConnectRouter, type HandlerContext as ConnectC
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { Metadata, status as Status, type Deadline } from '@grpc/grpc-js';
 import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type ServerHttp2Session } from 'node:http2';
-import { GrpcError, type GrpcCode } from './grpc-error.js';
-import type { AddServiceOptions, HandlerContext, ServiceHandlers } from './handlers.js';
-import type { GrpcServerOptions } from './http2-server.js';
+import { GrpcError, type AddServiceOptions, type GrpcCode, type GrpcServerOptions, type HandlerContext, type ServiceHandlers } from '@thoth/grpc';
 
 /**
- * The same handlers as `addService` / GrpcServer take, served by `@connectrpc/connect-node`
- * (the protobuf-es project's RPC library) with only its gRPC protocol enabled, on
- * `node:http2`. The adapter maps:
+ * The enforcer benchmark's peer for GrpcServer (bench:enforcer --only rpc): the same handlers
+ * as `addService` / GrpcServer take, served by `@connectrpc/connect-node` (the protobuf-es
+ * project's RPC library) with only its gRPC protocol enabled, on `node:http2`. Measured at
+ * 1.7× GrpcServer's CPU per streamed decision and 2.9× per unary decision, it does not serve
+ * the enforcer (docs/enforcer-performance.md, "The gRPC server"). When it was measured it
+ * passed libs/grpc's adapter tests (grpc-js client: deadlines, cancellation, status details
+ * and trailers, RESOURCE_EXHAUSTED) like the other two servers. The adapter maps:
  *
  * - context: `metadata` (grpc-js Metadata, built on first read from the request headers),
  *   `signal` (aborted with a CANCELLED GrpcError when Connect's is), `deadline`;
