@@ -1,7 +1,9 @@
 // `pnpm bench:enforcer` (docs/architecture.md, "Performance targets"; issue 5 acceptance 4): Decide over
 // gRPC on loopback at offered 1k/5k/10k per s (open loop), DecideStream throughput,
 // publish → activation on 1,000 config streams, and the RSS of an enforcer holding 1,000
-// tenants' 200-rule snapshots with 100,000 live window keys. Enforcer and load generator
+// tenants' 200-rule snapshots with 100,000 live window keys; and (rpc) the enforcer's CPU per
+// decision with Decide served by GrpcServer and by @connectrpc/connect-node, in alternating
+// rounds (test/bench/results/enforcer-rpc.json). Enforcer and load generator
 // run in separate processes; everything is loopback and bounded in time.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { generateSigningKey, publicKeyBase64, signSnapshot, signerFromSeed } from '@thoth/snapshot';
@@ -289,8 +291,14 @@ async function benchRpcCpu(): Promise<void> {
   }
   const streamRatio = median(samples.connect.stream) / median(samples['node-http2'].stream);
   const unaryRatio = median(samples.connect.unary) / median(samples['node-http2'].unary);
+  // Each round's own ratio too (the two runs of a round are a minute apart, under much the same load).
+  const paired = (mode: 'stream' | 'unary') => samples.connect[mode].map((c, i) => c / samples['node-http2'][mode][i]!);
   rpc.add('rpc.connect_over_node_http2.stream.cpu_ratio', streamRatio, 'ratio');
+  rpc.add('rpc.connect_over_node_http2.stream.cpu_ratio_round_min', Math.min(...paired('stream')), 'ratio');
+  rpc.add('rpc.connect_over_node_http2.stream.cpu_ratio_round_max', Math.max(...paired('stream')), 'ratio');
   rpc.add('rpc.connect_over_node_http2.unary.rate1000.cpu_ratio', unaryRatio, 'ratio');
+  rpc.add('rpc.connect_over_node_http2.unary.rate1000.cpu_ratio_round_min', Math.min(...paired('unary')), 'ratio');
+  rpc.add('rpc.connect_over_node_http2.unary.rate1000.cpu_ratio_round_max', Math.max(...paired('unary')), 'ratio');
   rpc.add('rpc.rounds', RPC_ROUNDS, 'count');
   const within = streamRatio <= 1.15 && unaryRatio <= 1.15;
   rpc.note(
