@@ -1,5 +1,8 @@
-// grpc-js ⇄ protobuf-es: protobuf-es generates no grpc-js stubs, so services are served
-// and called from their descriptors.
+// gRPC for protobuf-es services: protobuf-es generates no grpc-js stubs, so services are served
+// and called from their descriptors. grpc-js's client (createClient) and Server (addService);
+// GrpcServer, a gRPC server on node:http2, and the compiled protobuf encoder, for the
+// enforcer's Decide (docs/enforcer-performance.md: grpc-js's and connect-node's servers cost
+// several times its CPU per message).
 export { GrpcError, toGrpcError } from './grpc-error.js';
 export type { GrpcCode } from './grpc-error.js';
 export { methodPath, serviceDefinition } from './service-definition.js';
