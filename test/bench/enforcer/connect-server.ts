@@ -9,7 +9,7 @@ import { GrpcError, type AddServiceOptions, type GrpcCode, type GrpcServerOption
  * The enforcer benchmark's peer for GrpcServer (bench:enforcer --only rpc): the same handlers
  * as `addService` / GrpcServer take, served by `@connectrpc/connect-node` (the protobuf-es
  * project's RPC library) with only its gRPC protocol enabled, on `node:http2`. Measured at
- * 1.4–1.7× GrpcServer's CPU per streamed decision and 2.5–3.3× per unary decision at 1k/s, it
+ * 1.4–1.8× GrpcServer's CPU per streamed decision and 1.9–3.3× per unary decision at 1k/s, it
  * does not serve the enforcer (docs/enforcer-performance.md, "The gRPC server"). When it was measured it
  * passed libs/grpc's adapter tests (grpc-js client: deadlines, cancellation, status details
  * and trailers, RESOURCE_EXHAUSTED) like the other two servers. The adapter maps:
