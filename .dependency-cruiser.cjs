@@ -80,6 +80,23 @@ module.exports = {
       },
     },
     {
+      name: 'domains-read-other-contexts-as-types',
+      comment:
+        "A context's domain/ may name another context's types (through its index.ts) but imports no value of another " +
+        "context: a value import runs that context's index.ts, and with it its Nest module and the framework, which " +
+        "domain-knows-no-framework keeps out of domain/. Tests are not held to it.",
+      severity: 'error',
+      from: {
+        path: '^apps/control-plane/src/modules/([^/]+)/domain/',
+        pathNot: '\\.test\\.ts$|(^|/)test-fixtures\\.ts$',
+      },
+      to: {
+        path: '^apps/control-plane/src/(modules/[^/]+|distribution)/',
+        pathNot: '^apps/control-plane/src/modules/$1/',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
       name: 'the-rest-meets-contexts-at-their-index',
       comment:
         "Outside the contexts (app.module.ts, control-plane.ts, platform/, event-store/, shared/, config/, apps/thoth, " +

@@ -27,6 +27,9 @@ function fixtureTree(files: Record<string, string>): string {
       "import { TenantsRepository } from '../../tenants/index.js';\nexport class TrialScheduler {\n  constructor(readonly tenants: TenantsRepository) {}\n}\n",
     'apps/control-plane/src/modules/trial/scheduler/trial-scheduler.test.ts':
       "import { TenantsRepository } from '../../tenants/storage/tenants.repository.js';\nexport const x = TenantsRepository;\n",
+    // A domain names another context's type: allowed, it loads nothing.
+    'apps/control-plane/src/modules/trial/domain/trial.ts':
+      "import type { TenantsRepository } from '../../tenants/index.js';\nexport type Tenants = TenantsRepository;\nexport const trial = 1;\n",
     'apps/control-plane/src/app.module.ts':
       "import { TenantsRepository } from './modules/tenants/index.js';\nimport { TrialScheduler } from './modules/trial/index.js';\nexport const app = [TenantsRepository, TrialScheduler];\n",
     'node_modules/@nestjs/common/package.json': JSON.stringify({ name: '@nestjs/common', main: 'index.js' }),
@@ -82,6 +85,11 @@ describe('dependency rules (pnpm lint)', () => {
       "the platform imports a context's internals instead of its index.ts",
       'the-rest-meets-contexts-at-their-index',
       { 'apps/control-plane/src/platform/leak.ts': "import { TenantsRepository } from '../modules/tenants/storage/tenants.repository.js';\nexport const x = TenantsRepository;\n" },
+    ],
+    [
+      "a context's domain imports a value of another context (its index.ts, and so its Nest module, would load)",
+      'domains-read-other-contexts-as-types',
+      { 'apps/control-plane/src/modules/trial/domain/leak.ts': "import { TenantsRepository } from '../../tenants/index.js';\nexport const x = TenantsRepository;\n" },
     ],
   ])('fail when %s', async (_what, rule, files) => {
     const result = await lint(tree(files));

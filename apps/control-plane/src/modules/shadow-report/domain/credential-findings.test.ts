@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildInventory, type KnownCredential, type UsageRecord } from '../../credential-governance/domain/credential-inventory.js';
+import { buildInventory, INVENTORY_FINDINGS, type KnownCredential, type UsageRecord } from '../../credential-governance/domain/credential-inventory.js';
 import { credentialFindings, LISTED_CREDENTIAL_FINDINGS } from './credential-findings.js';
 import { DAY, HOUR, T0 } from './test-fixtures.js';
 
@@ -32,6 +32,11 @@ const AGENTS = [
 ];
 
 describe('credential findings of a report', () => {
+  it("counts every finding credential governance knows, in its order", () => {
+    expect(Object.keys(credentialFindings([]).counts)).toEqual(INVENTORY_FINDINGS);
+  });
+
+
   const inventory = buildInventory(
     [
       use(fp('a'), 'crm-agent', 3),

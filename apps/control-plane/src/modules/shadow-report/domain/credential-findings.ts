@@ -1,4 +1,19 @@
-import { INVENTORY_FINDINGS, type InventoryEntry, type InventoryFinding } from '../../credential-governance/index.js';
+import type { InventoryEntry, InventoryFinding } from '../../credential-governance/index.js';
+
+/**
+ * The report's order of credential governance's findings (its INVENTORY_FINDINGS order). A
+ * Record, so a finding added there fails to compile until it has its place here: the domain
+ * reads another context's types only, never its values (which would load its Nest module).
+ */
+const FINDING_RANK: Readonly<Record<InventoryFinding, number>> = {
+  unknown: 0,
+  shared: 1,
+  revoked_in_use: 2,
+  expired_in_use: 3,
+  rotated_out_in_use: 4,
+  unlinked_agent: 5,
+};
+const FINDINGS = (Object.keys(FINDING_RANK) as InventoryFinding[]).sort((a, b) => FINDING_RANK[a] - FINDING_RANK[b]);
 
 /** Findings listed in a report; the counts cover them all. */
 export const LISTED_CREDENTIAL_FINDINGS = 200;
@@ -33,7 +48,7 @@ export interface CredentialFinding {
 export interface CredentialFindings {
   /** Credentials with each finding (a credential can have several). */
   readonly counts: Readonly<Record<InventoryFinding, number>>;
-  /** By kind (in INVENTORY_FINDINGS order), most calls first, then by fingerprint; at most LISTED_CREDENTIAL_FINDINGS. */
+  /** By kind (in FINDING_RANK order), most calls first, then by fingerprint; at most LISTED_CREDENTIAL_FINDINGS. */
   readonly items: readonly CredentialFinding[];
   /** Findings not listed. */
   readonly unlisted: number;
@@ -45,7 +60,7 @@ export interface CredentialFindings {
  */
 export function credentialFindings(inventory: readonly InventoryEntry[]): CredentialFindings {
   const iso = (d: Date) => d.toISOString();
-  const counts = Object.fromEntries(INVENTORY_FINDINGS.map((f) => [f, 0])) as Record<InventoryFinding, number>;
+  const counts = Object.fromEntries(FINDINGS.map((f) => [f, 0])) as Record<InventoryFinding, number>;
   const all: CredentialFinding[] = [];
   for (const entry of inventory) {
     for (const kind of entry.findings) {
@@ -65,7 +80,6 @@ export function credentialFindings(inventory: readonly InventoryEntry[]): Creden
       });
     }
   }
-  const rank = new Map(INVENTORY_FINDINGS.map((f, i) => [f, i]));
-  all.sort((a, b) => rank.get(a.kind)! - rank.get(b.kind)! || b.calls - a.calls || (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
+  all.sort((a, b) => FINDING_RANK[a.kind] - FINDING_RANK[b.kind] || b.calls - a.calls || (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
   return { counts, items: all.slice(0, LISTED_CREDENTIAL_FINDINGS), unlisted: Math.max(0, all.length - LISTED_CREDENTIAL_FINDINGS) };
 }
