@@ -1,22 +1,11 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { loadAggregate, saveAggregate } from '../../../../event-store/aggregate-store.js';
-import { EventStore } from '../../../../event-store/event-store.js';
-import { Clock } from '../../../../platform/clock/clock.js';
+import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
 import { Agent, agentStreamId } from '../../domain/agent.aggregate.js';
 import { SuspendAgentCommand } from './suspend-agent.command.js';
 
 @CommandHandler(SuspendAgentCommand)
-export class SuspendAgentHandler implements ICommandHandler<SuspendAgentCommand> {
-  constructor(
-    @Inject(EventStore) private readonly store: EventStore,
-    @Inject(Clock) private readonly clock: Clock,
-  ) {}
-
+export class SuspendAgentHandler extends AggregateCommandHandler implements ICommandHandler<SuspendAgentCommand> {
   async execute({ caller, agentId, reason, expectedVersion }: SuspendAgentCommand): Promise<void> {
-    const stream = agentStreamId(agentId);
-    const agent = await loadAggregate(this.store, caller, stream, Agent.fromHistory, expectedVersion);
-    agent.suspend(reason, this.clock.now());
-    await saveAggregate(this.store, caller, stream, agent);
+    await this.change(caller, agentStreamId(agentId), Agent.fromHistory, expectedVersion, (agent, now) => agent.suspend(reason, now));
   }
 }

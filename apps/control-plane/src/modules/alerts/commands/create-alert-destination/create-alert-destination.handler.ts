@@ -5,7 +5,7 @@ import type { AlertsConfig } from '../../../../config/config.js';
 import { saveAggregate } from '../../../../event-store/aggregate-store.js';
 import { EventStore } from '../../../../event-store/event-store.js';
 import { Clock } from '../../../../platform/clock/clock.js';
-import { isUniqueViolation } from '../../../agents/storage/unique-violation.js';
+import { isUniqueViolation } from '../../../../platform/database/unique-violation.js';
 import { ADDRESS_RESOLVER, ALERTS_CONFIG } from '../../alerts.tokens.js';
 import { type Resolver, bareHost, parseDestinationUrl, resolveAllowed } from '../../delivery/destination-address.js';
 import { AlertDestination, alertDestinationStreamId } from '../../domain/alert-destination.aggregate.js';

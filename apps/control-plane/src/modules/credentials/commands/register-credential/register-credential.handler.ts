@@ -1,24 +1,17 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { saveAggregate } from '../../../../event-store/aggregate-store.js';
-import { EventStore } from '../../../../event-store/event-store.js';
-import { Clock } from '../../../../platform/clock/clock.js';
+import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
 import { Credential, credentialStreamId } from '../../domain/credential.aggregate.js';
 import { CredentialError } from '../../domain/credential.errors.js';
-import { isUniqueViolation } from '../../storage/unique-violation.js';
+import { isUniqueViolation } from '../../../../platform/database/unique-violation.js';
 import { assertLinkableAgent } from '../linked-agents.js';
 import { RegisterCredentialCommand } from './register-credential.command.js';
 
 export const ACTIVE_FINGERPRINT_KEY = 'credentials_tenant_active_fingerprint_key';
 
 @CommandHandler(RegisterCredentialCommand)
-export class RegisterCredentialHandler implements ICommandHandler<RegisterCredentialCommand> {
-  constructor(
-    @Inject(EventStore) private readonly store: EventStore,
-    @Inject(Clock) private readonly clock: Clock,
-  ) {}
-
+export class RegisterCredentialHandler extends AggregateCommandHandler implements ICommandHandler<RegisterCredentialCommand> {
   async execute({ caller, input }: RegisterCredentialCommand): Promise<{ credentialId: string; version: number }> {
     const now = this.clock.now();
     const credentialId = randomUUID();

@@ -1,22 +1,11 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { loadAggregate, saveAggregate } from '../../../../event-store/aggregate-store.js';
-import { EventStore } from '../../../../event-store/event-store.js';
-import { Clock } from '../../../../platform/clock/clock.js';
+import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
 import { Credential, credentialStreamId } from '../../domain/credential.aggregate.js';
 import { RevokeCredentialCommand } from './revoke-credential.command.js';
 
 @CommandHandler(RevokeCredentialCommand)
-export class RevokeCredentialHandler implements ICommandHandler<RevokeCredentialCommand> {
-  constructor(
-    @Inject(EventStore) private readonly store: EventStore,
-    @Inject(Clock) private readonly clock: Clock,
-  ) {}
-
+export class RevokeCredentialHandler extends AggregateCommandHandler implements ICommandHandler<RevokeCredentialCommand> {
   async execute({ caller, credentialId, reason, expectedVersion }: RevokeCredentialCommand): Promise<void> {
-    const stream = credentialStreamId(credentialId);
-    const credential = await loadAggregate(this.store, caller, stream, Credential.fromHistory, expectedVersion);
-    credential.revoke(reason, this.clock.now());
-    await saveAggregate(this.store, caller, stream, credential);
+    await this.change(caller, credentialStreamId(credentialId), Credential.fromHistory, expectedVersion, (credential, now) => credential.revoke(reason, now));
   }
 }

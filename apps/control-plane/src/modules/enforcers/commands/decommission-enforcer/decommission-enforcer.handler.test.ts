@@ -11,6 +11,6 @@ describe('DecommissionEnforcerHandler', () => {
     const store = new InMemoryEventStore();
     const enforcerId = await registerEnforcer(store);
     await new DecommissionEnforcerHandler(store, clock).execute(new DecommissionEnforcerCommand(caller, enforcerId, 'host gone', 1));
-    await expect(new MarkEnforcerSeenHandler(store).execute(new MarkEnforcerSeenCommand(caller, enforcerId, at(1)))).rejects.toMatchObject({ code: 'enforcer.decommissioned' });
+    await expect(new MarkEnforcerSeenHandler(store, clock).execute(new MarkEnforcerSeenCommand(caller, enforcerId, at(1)))).rejects.toMatchObject({ code: 'enforcer.decommissioned' });
   });
 });

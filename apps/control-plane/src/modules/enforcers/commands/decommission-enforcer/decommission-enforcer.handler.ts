@@ -1,22 +1,11 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { loadAggregate, saveAggregate } from '../../../../event-store/aggregate-store.js';
-import { EventStore } from '../../../../event-store/event-store.js';
-import { Clock } from '../../../../platform/clock/clock.js';
+import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
 import { Enforcer, enforcerStreamId } from '../../domain/enforcer.aggregate.js';
 import { DecommissionEnforcerCommand } from './decommission-enforcer.command.js';
 
 @CommandHandler(DecommissionEnforcerCommand)
-export class DecommissionEnforcerHandler implements ICommandHandler<DecommissionEnforcerCommand> {
-  constructor(
-    @Inject(EventStore) private readonly store: EventStore,
-    @Inject(Clock) private readonly clock: Clock,
-  ) {}
-
+export class DecommissionEnforcerHandler extends AggregateCommandHandler implements ICommandHandler<DecommissionEnforcerCommand> {
   async execute({ caller, enforcerId, reason, expectedVersion }: DecommissionEnforcerCommand): Promise<void> {
-    const stream = enforcerStreamId(enforcerId);
-    const enforcer = await loadAggregate(this.store, caller, stream, Enforcer.fromHistory, expectedVersion);
-    enforcer.decommission(reason, this.clock.now());
-    await saveAggregate(this.store, caller, stream, enforcer);
+    await this.change(caller, enforcerStreamId(enforcerId), Enforcer.fromHistory, expectedVersion, (enforcer, now) => enforcer.decommission(reason, now));
   }
 }

@@ -1,23 +1,13 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { loadAggregate, saveAggregate } from '../../../../event-store/aggregate-store.js';
-import { EventStore } from '../../../../event-store/event-store.js';
-import { Clock } from '../../../../platform/clock/clock.js';
+import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
 import { Enforcer, enforcerStreamId } from '../../domain/enforcer.aggregate.js';
 import { RecordEnforcerRejectionCommand } from './record-enforcer-rejection.command.js';
 
 @CommandHandler(RecordEnforcerRejectionCommand)
-export class RecordEnforcerRejectionHandler implements ICommandHandler<RecordEnforcerRejectionCommand> {
-  constructor(
-    @Inject(EventStore) private readonly store: EventStore,
-    @Inject(Clock) private readonly clock: Clock,
-  ) {}
-
+export class RecordEnforcerRejectionHandler extends AggregateCommandHandler implements ICommandHandler<RecordEnforcerRejectionCommand> {
   async execute(command: RecordEnforcerRejectionCommand): Promise<void> {
     const { caller, enforcerId, configVersion, errorCode, errorMessage, rejectedAt, instanceId } = command;
-    const stream = enforcerStreamId(enforcerId);
-    const enforcer = await loadAggregate(this.store, caller, stream, Enforcer.fromHistory);
-    enforcer.recordRejection({ configVersion, errorCode, errorMessage, rejectedAt, instanceId }, this.clock.now());
-    await saveAggregate(this.store, caller, stream, enforcer);
+    const rejection = { configVersion, errorCode, errorMessage, rejectedAt, instanceId };
+    await this.change(caller, enforcerStreamId(enforcerId), Enforcer.fromHistory, undefined, (enforcer, now) => enforcer.recordRejection(rejection, now));
   }
 }

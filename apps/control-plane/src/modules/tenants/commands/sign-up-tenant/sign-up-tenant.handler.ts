@@ -1,20 +1,13 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { saveAggregate } from '../../../../event-store/aggregate-store.js';
-import { EventStore } from '../../../../event-store/event-store.js';
 import { generateApiKey } from '@thoth/api-keys';
-import { Clock } from '../../../../platform/clock/clock.js';
+import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
 import { Tenant, tenantStreamId } from '../../domain/tenant.aggregate.js';
 import { SignUpTenantCommand, type SignUpResult } from './sign-up-tenant.command.js';
 
 @CommandHandler(SignUpTenantCommand)
-export class SignUpTenantHandler implements ICommandHandler<SignUpTenantCommand> {
-  constructor(
-    @Inject(EventStore) private readonly store: EventStore,
-    @Inject(Clock) private readonly clock: Clock,
-  ) {}
-
+export class SignUpTenantHandler extends AggregateCommandHandler implements ICommandHandler<SignUpTenantCommand> {
   async execute(command: SignUpTenantCommand): Promise<SignUpResult> {
     const tenantId = randomUUID();
     const keyId = randomUUID();

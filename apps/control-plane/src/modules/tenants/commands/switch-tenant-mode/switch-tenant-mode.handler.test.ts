@@ -11,7 +11,7 @@ describe('SwitchTenantModeHandler', () => {
     const store = new InMemoryEventStore();
     const { tenantId } = await new SignUpTenantHandler(store, { now: () => new Date() }).execute(new SignUpTenantCommand('Acme', 'a@b.test', 'r0'));
     const caller = { tenantId, actor: 'key:k', requestId: 'r1' };
-    const handler = new SwitchTenantModeHandler(store);
+    const handler = new SwitchTenantModeHandler(store, { now: () => new Date() });
 
     await handler.execute(new SwitchTenantModeCommand(caller, 'enforce', 2));
     await handler.execute(new SwitchTenantModeCommand(caller, 'enforce'));
