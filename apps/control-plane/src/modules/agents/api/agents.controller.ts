@@ -1,12 +1,11 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Patch, Post, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { ANY_ROLE, CurrentPrincipal, RequestId, Roles, type Principal } from '../../../platform/auth/principal.js';
-import { callerOf } from '../../../platform/caller.js';
-import { etagOf, expectedVersionFrom } from '../../../platform/http/if-match.js';
-import { ZodPipe } from '../../../platform/http/zod.pipe.js';
-import { Operation } from '../../../platform/openapi/operation.decorator.js';
+import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
+import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { IfMatch, withEtag } from '../../../platform/http/if-match.js';
+import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { LabelAgentCommand } from '../commands/label-agent/label-agent.command.js';
 import { RegisterAgentCommand } from '../commands/register-agent/register-agent.command.js';
 import { ResumeAgentCommand } from '../commands/resume-agent/resume-agent.command.js';
@@ -53,13 +52,12 @@ export class AgentsController {
     },
   })
   async register(
-    @Body(new ZodPipe(RegisterAgentBody)) body: z.output<typeof RegisterAgentBody>,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidBody() body: z.output<typeof RegisterAgentBody>,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<z.output<typeof RegisteredAgentResponse>> {
-    const registered = await this.commands.execute(new RegisterAgentCommand(callerOf(principal, requestId), body.name, body.description ?? null, body.labels ?? {}));
-    const agent = withEtag(reply, await this.queries.execute(new GetAgentQuery(principal.tenantId, registered.agentId)));
+    const registered = await this.commands.execute(new RegisterAgentCommand(caller, body.name, body.description ?? null, body.labels ?? {}));
+    const agent = await this.view(reply, caller.tenantId, registered.agentId);
     void reply.header('location', `/v1/agents/${agent.id}`);
     return { agent, token: registered.token };
   }
@@ -73,10 +71,7 @@ export class AgentsController {
     query: ListAgentsQueryParams,
     responses: { 200: { description: 'Agents', schema: AgentListResponse } },
   })
-  async list(
-    @Query(new ZodPipe(ListAgentsQueryParams, 'query')) query: z.output<typeof ListAgentsQueryParams>,
-    @CurrentPrincipal() principal: Principal,
-  ): Promise<z.output<typeof AgentListResponse>> {
+  async list(@ValidQuery() query: z.output<typeof ListAgentsQueryParams>, @CurrentPrincipal() principal: Principal): Promise<z.output<typeof AgentListResponse>> {
     return { items: await this.queries.execute(new ListAgentsQuery(principal.tenantId, query.status)) };
   }
 
@@ -89,12 +84,8 @@ export class AgentsController {
     params: AgentIdParams,
     responses: { 200: { description: 'The agent', schema: AgentResponse, headers: ETAG }, 404: NOT_FOUND },
   })
-  async get(
-    @Param(new ZodPipe(AgentIdParams, 'path')) params: z.output<typeof AgentIdParams>,
-    @CurrentPrincipal() principal: Principal,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<AgentView> {
-    return withEtag(reply, await this.queries.execute(new GetAgentQuery(principal.tenantId, params.id)));
+  async get(@ValidParams() { id }: z.output<typeof AgentIdParams>, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<AgentView> {
+    return this.view(reply, principal.tenantId, id);
   }
 
   @Patch(':id/labels')
@@ -109,16 +100,14 @@ export class AgentsController {
     responses: { 200: { description: 'The agent', schema: AgentResponse, headers: ETAG }, 404: NOT_FOUND, 409: RETIRED },
   })
   async label(
-    @Param(new ZodPipe(AgentIdParams, 'path')) params: z.output<typeof AgentIdParams>,
-    @Body(new ZodPipe(LabelAgentBody)) body: z.output<typeof LabelAgentBody>,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidParams() { id }: z.output<typeof AgentIdParams>,
+    @ValidBody() body: z.output<typeof LabelAgentBody>,
+    @IfMatch() expectedVersion: number | undefined,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AgentView> {
-    const expected = expectedVersionFrom(ifMatch);
-    await this.commands.execute(new LabelAgentCommand(callerOf(principal, requestId), params.id, body.set ?? {}, body.remove ?? [], expected));
-    return withEtag(reply, await this.queries.execute(new GetAgentQuery(principal.tenantId, params.id)));
+    await this.commands.execute(new LabelAgentCommand(caller, id, body.set ?? {}, body.remove ?? [], expectedVersion));
+    return this.view(reply, caller.tenantId, id);
   }
 
   @Post(':id/suspend')
@@ -134,16 +123,14 @@ export class AgentsController {
     responses: { 200: { description: 'The agent', schema: AgentResponse, headers: ETAG }, 404: NOT_FOUND, 409: RETIRED },
   })
   async suspend(
-    @Param(new ZodPipe(AgentIdParams, 'path')) params: z.output<typeof AgentIdParams>,
-    @Body(new ZodPipe(ReasonBody)) body: z.output<typeof ReasonBody>,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidParams() { id }: z.output<typeof AgentIdParams>,
+    @ValidBody() body: z.output<typeof ReasonBody>,
+    @IfMatch() expectedVersion: number | undefined,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AgentView> {
-    const expected = expectedVersionFrom(ifMatch);
-    await this.commands.execute(new SuspendAgentCommand(callerOf(principal, requestId), params.id, body.reason ?? null, expected));
-    return withEtag(reply, await this.queries.execute(new GetAgentQuery(principal.tenantId, params.id)));
+    await this.commands.execute(new SuspendAgentCommand(caller, id, body.reason ?? null, expectedVersion));
+    return this.view(reply, caller.tenantId, id);
   }
 
   @Post(':id/resume')
@@ -159,16 +146,14 @@ export class AgentsController {
     responses: { 200: { description: 'The agent', schema: AgentResponse, headers: ETAG }, 404: NOT_FOUND, 409: RETIRED },
   })
   async resume(
-    @Param(new ZodPipe(AgentIdParams, 'path')) params: z.output<typeof AgentIdParams>,
-    @Body(new ZodPipe(EmptyBody)) _body: z.output<typeof EmptyBody>,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidParams() { id }: z.output<typeof AgentIdParams>,
+    @ValidBody() _body: z.output<typeof EmptyBody>,
+    @IfMatch() expectedVersion: number | undefined,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AgentView> {
-    const expected = expectedVersionFrom(ifMatch);
-    await this.commands.execute(new ResumeAgentCommand(callerOf(principal, requestId), params.id, expected));
-    return withEtag(reply, await this.queries.execute(new GetAgentQuery(principal.tenantId, params.id)));
+    await this.commands.execute(new ResumeAgentCommand(caller, id, expectedVersion));
+    return this.view(reply, caller.tenantId, id);
   }
 
   @Post(':id/retire')
@@ -184,20 +169,17 @@ export class AgentsController {
     responses: { 200: { description: 'The agent', schema: AgentResponse, headers: ETAG }, 404: NOT_FOUND },
   })
   async retire(
-    @Param(new ZodPipe(AgentIdParams, 'path')) params: z.output<typeof AgentIdParams>,
-    @Body(new ZodPipe(ReasonBody)) body: z.output<typeof ReasonBody>,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidParams() { id }: z.output<typeof AgentIdParams>,
+    @ValidBody() body: z.output<typeof ReasonBody>,
+    @IfMatch() expectedVersion: number | undefined,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AgentView> {
-    const expected = expectedVersionFrom(ifMatch);
-    await this.commands.execute(new RetireAgentCommand(callerOf(principal, requestId), params.id, body.reason ?? null, expected));
-    return withEtag(reply, await this.queries.execute(new GetAgentQuery(principal.tenantId, params.id)));
+    await this.commands.execute(new RetireAgentCommand(caller, id, body.reason ?? null, expectedVersion));
+    return this.view(reply, caller.tenantId, id);
   }
-}
 
-function withEtag(reply: FastifyReply, agent: AgentView): AgentView {
-  void reply.header('etag', etagOf(agent.version));
-  return agent;
+  private async view(reply: FastifyReply, tenantId: string, agentId: string): Promise<AgentView> {
+    return withEtag(reply, await this.queries.execute(new GetAgentQuery(tenantId, agentId)));
+  }
 }

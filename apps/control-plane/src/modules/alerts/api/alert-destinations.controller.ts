@@ -1,12 +1,11 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { ANY_ROLE, CurrentPrincipal, RequestId, Roles, type Principal } from '../../../platform/auth/principal.js';
-import { callerOf } from '../../../platform/caller.js';
-import { etagOf, expectedVersionFrom } from '../../../platform/http/if-match.js';
-import { ZodPipe } from '../../../platform/http/zod.pipe.js';
-import { Operation } from '../../../platform/openapi/operation.decorator.js';
+import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
+import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { IfMatch, withEtag } from '../../../platform/http/if-match.js';
+import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { CreateAlertDestinationCommand } from '../commands/create-alert-destination/create-alert-destination.command.js';
 import { DeleteAlertDestinationCommand } from '../commands/delete-alert-destination/delete-alert-destination.command.js';
 import { RotateAlertDestinationSecretCommand } from '../commands/rotate-alert-destination-secret/rotate-alert-destination-secret.command.js';
@@ -52,13 +51,12 @@ export class AlertDestinationsController {
     },
   })
   async create(
-    @Body(new ZodPipe(CreateAlertDestinationBody)) body: z.output<typeof CreateAlertDestinationBody>,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidBody() body: z.output<typeof CreateAlertDestinationBody>,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<z.output<typeof CreatedAlertDestinationResponse>> {
-    const created = await this.commands.execute(new CreateAlertDestinationCommand(callerOf(principal, requestId), body));
-    const destination = withEtag(reply, await this.queries.execute(new GetAlertDestinationQuery(principal.tenantId, created.destinationId)));
+    const created = await this.commands.execute(new CreateAlertDestinationCommand(caller, body));
+    const destination = withEtag(reply, await this.queries.execute(new GetAlertDestinationQuery(caller.tenantId, created.destinationId)));
     void reply.header('location', `/v1/alert-destinations/${destination.id}`);
     return { destination, secret: created.secret };
   }
@@ -73,7 +71,7 @@ export class AlertDestinationsController {
     responses: { 200: { description: 'Destinations', schema: AlertDestinationListResponse } },
   })
   async list(
-    @Query(new ZodPipe(ListDestinationsQueryParams, 'query')) query: z.output<typeof ListDestinationsQueryParams>,
+    @ValidQuery() query: z.output<typeof ListDestinationsQueryParams>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<z.output<typeof AlertDestinationListResponse>> {
     return { items: await this.queries.execute(new ListAlertDestinationsQuery(principal.tenantId, query.includeDeleted === 'true')) };
@@ -89,7 +87,7 @@ export class AlertDestinationsController {
     responses: { 200: { description: 'The destination', schema: AlertDestinationResponse, headers: ETAG }, 404: NOT_FOUND },
   })
   async get(
-    @Param(new ZodPipe(DestinationIdParams, 'path')) params: z.output<typeof DestinationIdParams>,
+    @ValidParams() params: z.output<typeof DestinationIdParams>,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AlertDestinationView> {
@@ -114,18 +112,16 @@ export class AlertDestinationsController {
     },
   })
   async rotateSecret(
-    @Param(new ZodPipe(DestinationIdParams, 'path')) params: z.output<typeof DestinationIdParams>,
-    @Body(new ZodPipe(RotateSecretBody)) body: z.output<typeof RotateSecretBody>,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidParams() params: z.output<typeof DestinationIdParams>,
+    @ValidBody() body: z.output<typeof RotateSecretBody>,
+    @IfMatch() expected: number | undefined,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<z.output<typeof RotatedSecretResponse>> {
-    const expected = expectedVersionFrom(ifMatch);
     const { secret } = await this.commands.execute(
-      new RotateAlertDestinationSecretCommand(callerOf(principal, requestId), params.id, body.keepPreviousForSeconds * 1_000, expected),
+      new RotateAlertDestinationSecretCommand(caller, params.id, body.keepPreviousForSeconds * 1_000, expected),
     );
-    return { destination: withEtag(reply, await this.queries.execute(new GetAlertDestinationQuery(principal.tenantId, params.id))), secret };
+    return { destination: withEtag(reply, await this.queries.execute(new GetAlertDestinationQuery(caller.tenantId, params.id))), secret };
   }
 
   @Delete(':id')
@@ -140,16 +136,10 @@ export class AlertDestinationsController {
     responses: { 204: { description: 'Deleted' }, 404: NOT_FOUND, 409: { description: 'A stale If-Match (concurrency.conflict)' } },
   })
   async delete(
-    @Param(new ZodPipe(DestinationIdParams, 'path')) params: z.output<typeof DestinationIdParams>,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidParams() params: z.output<typeof DestinationIdParams>,
+    @IfMatch() expected: number | undefined,
+    @CurrentCaller() caller: Caller,
   ): Promise<void> {
-    await this.commands.execute(new DeleteAlertDestinationCommand(callerOf(principal, requestId), params.id, expectedVersionFrom(ifMatch)));
+    await this.commands.execute(new DeleteAlertDestinationCommand(caller, params.id, expected));
   }
-}
-
-function withEtag(reply: FastifyReply, destination: AlertDestinationView): AlertDestinationView {
-  void reply.header('etag', etagOf(destination.version));
-  return destination;
 }

@@ -1,11 +1,10 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { z } from 'zod';
-import { ANY_ROLE, CurrentPrincipal, RequestId, Roles, type Principal } from '../../../platform/auth/principal.js';
-import { callerOf } from '../../../platform/caller.js';
+import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
+import { CurrentCaller, type Caller } from '../../../platform/caller.js';
 import { ProblemError } from '../../../platform/http/problem.js';
-import { ZodPipe } from '../../../platform/http/zod.pipe.js';
-import { Operation } from '../../../platform/openapi/operation.decorator.js';
+import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { RedeliverAlertCommand } from '../commands/redeliver-alert/redeliver-alert.command.js';
 import type { AlertView } from '../queries/alert-view.js';
 import { GetAlertQuery } from '../queries/get-alert/get-alert.query.js';
@@ -33,7 +32,7 @@ export class AlertsController {
     responses: { 200: { description: 'A page of alerts', schema: AlertListResponse } },
   })
   async list(
-    @Query(new ZodPipe(ListAlertsQueryParams, 'query')) query: z.output<typeof ListAlertsQueryParams>,
+    @ValidQuery() query: z.output<typeof ListAlertsQueryParams>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<z.output<typeof AlertListResponse>> {
     const after = query.after === undefined ? undefined : decodeAlertCursor(query.after);
@@ -59,7 +58,7 @@ export class AlertsController {
     params: AlertIdParams,
     responses: { 200: { description: 'The alert', schema: AlertWithDocumentResponse }, 404: NOT_FOUND },
   })
-  async get(@Param(new ZodPipe(AlertIdParams, 'path')) params: z.output<typeof AlertIdParams>, @CurrentPrincipal() principal: Principal): Promise<AlertView> {
+  async get(@ValidParams() params: z.output<typeof AlertIdParams>, @CurrentPrincipal() principal: Principal): Promise<AlertView> {
     return this.queries.execute(new GetAlertQuery(principal.tenantId, params.id));
   }
 
@@ -79,12 +78,11 @@ export class AlertsController {
     },
   })
   async redeliver(
-    @Param(new ZodPipe(AlertIdParams, 'path')) params: z.output<typeof AlertIdParams>,
-    @Body(new ZodPipe(EmptyBody)) _body: z.output<typeof EmptyBody>,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidParams() params: z.output<typeof AlertIdParams>,
+    @ValidBody() _body: z.output<typeof EmptyBody>,
+    @CurrentCaller() caller: Caller,
   ): Promise<AlertView> {
-    await this.commands.execute(new RedeliverAlertCommand(callerOf(principal, requestId), params.id));
-    return this.queries.execute(new GetAlertQuery(principal.tenantId, params.id));
+    await this.commands.execute(new RedeliverAlertCommand(caller, params.id));
+    return this.queries.execute(new GetAlertQuery(caller.tenantId, params.id));
   }
 }

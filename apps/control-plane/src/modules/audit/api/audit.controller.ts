@@ -1,9 +1,8 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { z } from 'zod';
 import { CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
-import { ZodPipe } from '../../../platform/http/zod.pipe.js';
-import { Operation } from '../../../platform/openapi/operation.decorator.js';
+import { Operation, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { ListAuditEventsQuery } from '../queries/list-audit-events/list-audit-events.query.js';
 
 export const AuditQuery = z.strictObject({
@@ -40,7 +39,7 @@ export class AuditController {
     responses: { 200: { description: 'A page of the audit trail', schema: AuditResponse } },
   })
   async list(
-    @Query(new ZodPipe(AuditQuery, 'query')) query: z.output<typeof AuditQuery>,
+    @ValidQuery() query: z.output<typeof AuditQuery>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<z.output<typeof AuditResponse>> {
     return this.queries.execute(new ListAuditEventsQuery(principal.tenantId, query.after ? BigInt(query.after) : undefined, query.limit));

@@ -1,10 +1,9 @@
-import { Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { z } from 'zod';
-import { ANY_ROLE, CurrentPrincipal, RequestId, Roles, type Principal } from '../../../platform/auth/principal.js';
-import { callerOf } from '../../../platform/caller.js';
-import { ZodPipe } from '../../../platform/http/zod.pipe.js';
-import { Operation } from '../../../platform/openapi/operation.decorator.js';
+import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
+import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { Operation, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { LearnBaselinesCommand } from '../commands/learn-baselines/learn-baselines.command.js';
 import type { StoredBaseline } from '../domain/baseline.js';
 import { ListBaselinesQuery } from '../queries/list-baselines/list-baselines.query.js';
@@ -27,7 +26,7 @@ export class BaselinesController {
     responses: { 200: { description: 'Baselines, credentials first', schema: BaselinesResponse } },
   })
   async list(
-    @Query(new ZodPipe(BaselinesQueryParams, 'query')) query: z.output<typeof BaselinesQueryParams>,
+    @ValidQuery() query: z.output<typeof BaselinesQueryParams>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<z.output<typeof BaselinesResponse>> {
     const filter = { ...(query.subject !== undefined ? { subjectKind: query.subject } : {}), ...(query.id !== undefined ? { subjectId: query.id } : {}) };
@@ -60,8 +59,8 @@ export class BaselinesController {
     tags: ['baselines'],
     responses: { 200: { description: 'What was learned', schema: LearnBaselinesResponse } },
   })
-  async learn(@CurrentPrincipal() principal: Principal, @RequestId() requestId: string): Promise<z.output<typeof LearnBaselinesResponse>> {
-    const r = await this.commands.execute(new LearnBaselinesCommand(callerOf(principal, requestId), 'api'));
+  async learn(@CurrentCaller() caller: Caller): Promise<z.output<typeof LearnBaselinesResponse>> {
+    const r = await this.commands.execute(new LearnBaselinesCommand(caller, 'api'));
     return { ...r, window: { from: r.window.from.toISOString(), until: r.window.until.toISOString() } };
   }
 }

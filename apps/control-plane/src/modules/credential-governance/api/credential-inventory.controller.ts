@@ -1,9 +1,8 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import type { z } from 'zod';
 import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
-import { ZodPipe } from '../../../platform/http/zod.pipe.js';
-import { Operation } from '../../../platform/openapi/operation.decorator.js';
+import { Operation, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import type { InventoryEntry, InventoryFinding } from '../domain/credential-inventory.js';
 import { GetCredentialInventoryQuery } from '../queries/get-credential-inventory/get-credential-inventory.query.js';
 import { InventoryQueryParams, InventoryResponse } from './credential-governance.dto.js';
@@ -25,7 +24,7 @@ export class CredentialInventoryController {
     responses: { 200: { description: 'The inventory, by fingerprint', schema: InventoryResponse } },
   })
   async inventory(
-    @Query(new ZodPipe(InventoryQueryParams, 'query')) query: z.output<typeof InventoryQueryParams>,
+    @ValidQuery() query: z.output<typeof InventoryQueryParams>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<z.output<typeof InventoryResponse>> {
     const page = await this.queries.execute(

@@ -1,12 +1,11 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Post, Put, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { ANY_ROLE, CurrentPrincipal, RequestId, Roles, type Principal } from '../../../platform/auth/principal.js';
-import { callerOf } from '../../../platform/caller.js';
-import { etagOf, expectedVersionFrom } from '../../../platform/http/if-match.js';
-import { ZodPipe } from '../../../platform/http/zod.pipe.js';
-import { Operation } from '../../../platform/openapi/operation.decorator.js';
+import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
+import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { IfMatch, withEtag } from '../../../platform/http/if-match.js';
+import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { LinkCredentialAgentCommand } from '../commands/link-credential-agent/link-credential-agent.command.js';
 import { RegisterCredentialCommand } from '../commands/register-credential/register-credential.command.js';
 import { RevokeCredentialCommand } from '../commands/revoke-credential/revoke-credential.command.js';
@@ -61,14 +60,13 @@ export class CredentialsController {
     },
   })
   async register(
-    @Body(new ZodPipe(RegisterCredentialBody)) body: z.output<typeof RegisterCredentialBody>,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidBody() body: z.output<typeof RegisterCredentialBody>,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CredentialView> {
     const fingerprint = fingerprintOf(body);
     const { credentialId } = await this.commands.execute(
-      new RegisterCredentialCommand(callerOf(principal, requestId), {
+      new RegisterCredentialCommand(caller, {
         name: body.name,
         kind: body.kind,
         provider: body.provider,
@@ -81,7 +79,7 @@ export class CredentialsController {
       }),
     );
     void reply.header('location', `/v1/credentials/${credentialId}`);
-    return this.view(reply, principal.tenantId, credentialId);
+    return this.view(reply, caller.tenantId, credentialId);
   }
 
   @Get()
@@ -94,7 +92,7 @@ export class CredentialsController {
     responses: { 200: { description: 'Credentials', schema: CredentialListResponse } },
   })
   async list(
-    @Query(new ZodPipe(ListCredentialsQueryParams, 'query')) query: z.output<typeof ListCredentialsQueryParams>,
+    @ValidQuery() query: z.output<typeof ListCredentialsQueryParams>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<z.output<typeof CredentialListResponse>> {
     return { items: await this.queries.execute(new ListCredentialsQuery(principal.tenantId, query)) };
@@ -110,7 +108,7 @@ export class CredentialsController {
     responses: { 200: { description: 'The credential', schema: CredentialResponse, headers: ETAG }, 404: NOT_FOUND },
   })
   async get(
-    @Param(new ZodPipe(CredentialIdParams, 'path')) params: z.output<typeof CredentialIdParams>,
+    @ValidParams() params: z.output<typeof CredentialIdParams>,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CredentialView> {
@@ -128,15 +126,13 @@ export class CredentialsController {
     responses: { 200: { description: 'The credential', schema: CredentialResponse, headers: ETAG }, 404: NOT_FOUND, 409: REVOKED },
   })
   async link(
-    @Param(new ZodPipe(CredentialAgentParams, 'path')) params: z.output<typeof CredentialAgentParams>,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidParams() params: z.output<typeof CredentialAgentParams>,
+    @IfMatch() expected: number | undefined,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CredentialView> {
-    const expected = expectedVersionFrom(ifMatch);
-    await this.commands.execute(new LinkCredentialAgentCommand(callerOf(principal, requestId), params.id, params.agentId, expected));
-    return this.view(reply, principal.tenantId, params.id);
+    await this.commands.execute(new LinkCredentialAgentCommand(caller, params.id, params.agentId, expected));
+    return this.view(reply, caller.tenantId, params.id);
   }
 
   @Delete(':id/agents/:agentId')
@@ -150,15 +146,13 @@ export class CredentialsController {
     responses: { 200: { description: 'The credential', schema: CredentialResponse, headers: ETAG }, 404: NOT_FOUND, 409: REVOKED },
   })
   async unlink(
-    @Param(new ZodPipe(CredentialAgentParams, 'path')) params: z.output<typeof CredentialAgentParams>,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidParams() params: z.output<typeof CredentialAgentParams>,
+    @IfMatch() expected: number | undefined,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CredentialView> {
-    const expected = expectedVersionFrom(ifMatch);
-    await this.commands.execute(new UnlinkCredentialAgentCommand(callerOf(principal, requestId), params.id, params.agentId, expected));
-    return this.view(reply, principal.tenantId, params.id);
+    await this.commands.execute(new UnlinkCredentialAgentCommand(caller, params.id, params.agentId, expected));
+    return this.view(reply, caller.tenantId, params.id);
   }
 
   @Post(':id/rotate')
@@ -174,17 +168,15 @@ export class CredentialsController {
     responses: { 200: { description: 'The credential', schema: CredentialResponse, headers: ETAG }, 404: NOT_FOUND, 409: REVOKED },
   })
   async rotate(
-    @Param(new ZodPipe(CredentialIdParams, 'path')) params: z.output<typeof CredentialIdParams>,
-    @Body(new ZodPipe(RotateCredentialBody)) body: z.output<typeof RotateCredentialBody>,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidParams() params: z.output<typeof CredentialIdParams>,
+    @ValidBody() body: z.output<typeof RotateCredentialBody>,
+    @IfMatch() expected: number | undefined,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CredentialView> {
-    const expected = expectedVersionFrom(ifMatch);
     const fingerprint = fingerprintOf(body);
-    await this.commands.execute(new RotateCredentialCommand(callerOf(principal, requestId), params.id, fingerprint, dateOrNull(body.expiresAt), expected));
-    return this.view(reply, principal.tenantId, params.id);
+    await this.commands.execute(new RotateCredentialCommand(caller, params.id, fingerprint, dateOrNull(body.expiresAt), expected));
+    return this.view(reply, caller.tenantId, params.id);
   }
 
   @Post(':id/revoke')
@@ -200,21 +192,17 @@ export class CredentialsController {
     responses: { 200: { description: 'The credential', schema: CredentialResponse, headers: ETAG }, 404: NOT_FOUND },
   })
   async revoke(
-    @Param(new ZodPipe(CredentialIdParams, 'path')) params: z.output<typeof CredentialIdParams>,
-    @Body(new ZodPipe(ReasonBody)) body: z.output<typeof ReasonBody>,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidParams() params: z.output<typeof CredentialIdParams>,
+    @ValidBody() body: z.output<typeof ReasonBody>,
+    @IfMatch() expected: number | undefined,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CredentialView> {
-    const expected = expectedVersionFrom(ifMatch);
-    await this.commands.execute(new RevokeCredentialCommand(callerOf(principal, requestId), params.id, body.reason ?? null, expected));
-    return this.view(reply, principal.tenantId, params.id);
+    await this.commands.execute(new RevokeCredentialCommand(caller, params.id, body.reason ?? null, expected));
+    return this.view(reply, caller.tenantId, params.id);
   }
 
   private async view(reply: FastifyReply, tenantId: string, credentialId: string): Promise<CredentialView> {
-    const credential = await this.queries.execute(new GetCredentialQuery(tenantId, credentialId));
-    void reply.header('etag', etagOf(credential.version));
-    return credential;
+    return withEtag(reply, await this.queries.execute(new GetCredentialQuery(tenantId, credentialId)));
   }
 }

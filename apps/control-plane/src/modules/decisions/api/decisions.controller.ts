@@ -1,9 +1,8 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import type { z } from 'zod';
 import { CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
-import { ZodPipe } from '../../../platform/http/zod.pipe.js';
-import { Operation } from '../../../platform/openapi/operation.decorator.js';
+import { Operation, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { GetDecisionQuery, type DecisionView } from '../queries/get-decision/get-decision.query.js';
 import { ListDecisionsQuery } from '../queries/list-decisions/list-decisions.query.js';
 import { encodeCursor } from './decision-cursor.js';
@@ -23,7 +22,7 @@ export class DecisionsController {
     responses: { 200: { description: 'A page of decisions', schema: DecisionListResponse } },
   })
   async list(
-    @Query(new ZodPipe(ListDecisionsQueryParams, 'query')) query: z.output<typeof ListDecisionsQueryParams>,
+    @ValidQuery() query: z.output<typeof ListDecisionsQueryParams>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<z.output<typeof DecisionListResponse>> {
     const filters = {
@@ -48,7 +47,7 @@ export class DecisionsController {
     responses: { 200: { description: 'The decision', schema: DecisionResponse }, 404: { description: 'No such decision in this tenant (decision.not_found)' } },
   })
   async get(
-    @Param(new ZodPipe(DecisionIdParams, 'path')) params: z.output<typeof DecisionIdParams>,
+    @ValidParams() params: z.output<typeof DecisionIdParams>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<DecisionView> {
     return this.queries.execute(new GetDecisionQuery(principal.tenantId, params.decisionId));

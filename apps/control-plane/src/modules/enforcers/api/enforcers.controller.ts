@@ -1,12 +1,11 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { ANY_ROLE, CurrentPrincipal, RequestId, Roles, type Principal } from '../../../platform/auth/principal.js';
-import { callerOf } from '../../../platform/caller.js';
-import { etagOf, expectedVersionFrom } from '../../../platform/http/if-match.js';
-import { ZodPipe } from '../../../platform/http/zod.pipe.js';
-import { Operation } from '../../../platform/openapi/operation.decorator.js';
+import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
+import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { IfMatch, withEtag } from '../../../platform/http/if-match.js';
+import { Operation, ValidBody, ValidParams } from '../../../platform/openapi/operation.decorator.js';
 import { DecommissionEnforcerCommand } from '../commands/decommission-enforcer/decommission-enforcer.command.js';
 import { RegisterEnforcerCommand } from '../commands/register-enforcer/register-enforcer.command.js';
 import { GetEnforcerQuery, type EnforcerView } from '../queries/get-enforcer/get-enforcer.query.js';
@@ -34,14 +33,13 @@ export class EnforcersController {
     responses: { 201: { description: 'The enforcer and its token', schema: RegisteredEnforcerResponse, headers: ETAG }, 422: { description: 'Invalid name (enforcer.invalid_name)' } },
   })
   async register(
-    @Body(new ZodPipe(RegisterEnforcerBody)) body: z.output<typeof RegisterEnforcerBody>,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidBody() body: z.output<typeof RegisterEnforcerBody>,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<z.output<typeof RegisteredEnforcerResponse>> {
-    const registered = await this.commands.execute(new RegisterEnforcerCommand(callerOf(principal, requestId), body.name));
+    const registered = await this.commands.execute(new RegisterEnforcerCommand(caller, body.name));
     void reply.header('location', `/v1/enforcers/${registered.enforcerId}`);
-    return { enforcer: await this.view(reply, principal.tenantId, registered.enforcerId), token: registered.token };
+    return { enforcer: await this.view(reply, caller.tenantId, registered.enforcerId), token: registered.token };
   }
 
   @Get()
@@ -66,7 +64,7 @@ export class EnforcersController {
     responses: { 200: { description: 'The enforcer', schema: EnforcerResponse, headers: ETAG }, 404: NOT_FOUND },
   })
   async get(
-    @Param(new ZodPipe(EnforcerIdParams, 'path')) params: z.output<typeof EnforcerIdParams>,
+    @ValidParams() params: z.output<typeof EnforcerIdParams>,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<EnforcerView> {
@@ -86,21 +84,17 @@ export class EnforcersController {
     responses: { 200: { description: 'The enforcer', schema: EnforcerResponse, headers: ETAG }, 404: NOT_FOUND },
   })
   async decommission(
-    @Param(new ZodPipe(EnforcerIdParams, 'path')) params: z.output<typeof EnforcerIdParams>,
-    @Body(new ZodPipe(ReasonBody)) body: z.output<typeof ReasonBody>,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidParams() params: z.output<typeof EnforcerIdParams>,
+    @ValidBody() body: z.output<typeof ReasonBody>,
+    @IfMatch() expected: number | undefined,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<EnforcerView> {
-    const expected = expectedVersionFrom(ifMatch);
-    await this.commands.execute(new DecommissionEnforcerCommand(callerOf(principal, requestId), params.id, body.reason ?? null, expected));
-    return this.view(reply, principal.tenantId, params.id);
+    await this.commands.execute(new DecommissionEnforcerCommand(caller, params.id, body.reason ?? null, expected));
+    return this.view(reply, caller.tenantId, params.id);
   }
 
   private async view(reply: FastifyReply, tenantId: string, enforcerId: string): Promise<EnforcerView> {
-    const enforcer = await this.queries.execute(new GetEnforcerQuery(tenantId, enforcerId));
-    void reply.header('etag', etagOf(enforcer.version));
-    return enforcer;
+    return withEtag(reply, await this.queries.execute(new GetEnforcerQuery(tenantId, enforcerId)));
   }
 }

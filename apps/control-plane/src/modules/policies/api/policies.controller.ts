@@ -1,13 +1,12 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Inject, Post, Put, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { ANY_ROLE, CurrentPrincipal, RequestId, Roles, type Principal } from '../../../platform/auth/principal.js';
-import { callerOf } from '../../../platform/caller.js';
+import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
+import { CurrentCaller, type Caller } from '../../../platform/caller.js';
 import { etagOf, expectedVersionFrom } from '../../../platform/http/if-match.js';
 import { ProblemError } from '../../../platform/http/problem.js';
-import { ZodPipe } from '../../../platform/http/zod.pipe.js';
-import { Operation } from '../../../platform/openapi/operation.decorator.js';
+import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { PublishPolicyCommand } from '../commands/publish-policy/publish-policy.command.js';
 import { RollBackPolicyCommand } from '../commands/roll-back-policy/roll-back-policy.command.js';
 import { SetPolicyModeCommand } from '../commands/set-policy-mode/set-policy-mode.command.js';
@@ -61,7 +60,7 @@ export class PoliciesController {
     body: PolicySourceBody,
     responses: { 200: { description: 'valid, or the errors', schema: ValidationResponse } },
   })
-  async validate(@Body(new ZodPipe(PolicySourceBody)) body: z.output<typeof PolicySourceBody>): Promise<z.output<typeof ValidationResponse>> {
+  async validate(@ValidBody() body: z.output<typeof PolicySourceBody>): Promise<z.output<typeof ValidationResponse>> {
     const result = await this.queries.execute(new ValidatePolicyQuery(body.source, body.format));
     if (!result.ok) return { valid: false, errors: [...result.errors] };
     return { valid: true, errors: [], contentHash: result.contentHash, document: result.document, size: result.size };
@@ -90,16 +89,15 @@ export class PoliciesController {
     responses: { 200: { description: 'The policy, now at the new version', schema: PolicyResponse, headers: ETAG }, 409: CONFLICT, 422: INVALID, 428: { description: 'Neither If-Match nor If-None-Match: * was sent' } },
   })
   async publish(
-    @Body(new ZodPipe(PolicySourceBody)) body: z.output<typeof PolicySourceBody>,
+    @ValidBody() body: z.output<typeof PolicySourceBody>,
     @Headers('if-match') ifMatch: string | undefined,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PolicyView> {
     const expected = preconditionOf(ifMatch, ifNoneMatch);
-    await this.commands.execute(new PublishPolicyCommand(callerOf(principal, requestId), body.source, body.format, expected));
-    return this.view(reply, principal.tenantId);
+    await this.commands.execute(new PublishPolicyCommand(caller, body.source, body.format, expected));
+    return this.view(reply, caller.tenantId);
   }
 
   @Post('rollback')
@@ -120,15 +118,14 @@ export class PoliciesController {
     },
   })
   async rollBack(
-    @Body(new ZodPipe(RollBackPolicyBody)) body: z.output<typeof RollBackPolicyBody>,
+    @ValidBody() body: z.output<typeof RollBackPolicyBody>,
     @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PolicyView> {
     const expected = preconditionOf(ifMatch, undefined);
-    await this.commands.execute(new RollBackPolicyCommand(callerOf(principal, requestId), body.toVersion, expected));
-    return this.view(reply, principal.tenantId);
+    await this.commands.execute(new RollBackPolicyCommand(caller, body.toVersion, expected));
+    return this.view(reply, caller.tenantId);
   }
 
   @Put('mode')
@@ -141,13 +138,12 @@ export class PoliciesController {
     responses: { 200: { description: 'The policy', schema: PolicyResponse, headers: ETAG }, 404: { description: 'Nothing published yet (policy.not_found)' } },
   })
   async setMode(
-    @Body(new ZodPipe(PolicyModeBody)) body: z.output<typeof PolicyModeBody>,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidBody() body: z.output<typeof PolicyModeBody>,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PolicyView> {
-    await this.commands.execute(new SetPolicyModeCommand(callerOf(principal, requestId), body.mode));
-    return this.view(reply, principal.tenantId);
+    await this.commands.execute(new SetPolicyModeCommand(caller, body.mode));
+    return this.view(reply, caller.tenantId);
   }
 
   @Get('versions')
@@ -172,7 +168,7 @@ export class PoliciesController {
     responses: { 200: { description: 'The version', schema: PolicyVersionResponse }, 404: { description: 'No such version (policy.version_not_found)' } },
   })
   async version(
-    @Param(new ZodPipe(PolicyVersionParams, 'path')) params: z.output<typeof PolicyVersionParams>,
+    @ValidParams() params: z.output<typeof PolicyVersionParams>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<PolicyVersionView> {
     return this.queries.execute(new GetPolicyVersionQuery(principal.tenantId, params.version));
@@ -188,7 +184,7 @@ export class PoliciesController {
     responses: { 200: { description: 'The diff', schema: PolicyDiffResponse }, 404: { description: 'No such version (policy.version_not_found)' } },
   })
   async diff(
-    @Query(new ZodPipe(DiffPolicyQueryParams, 'query')) query: z.output<typeof DiffPolicyQueryParams>,
+    @ValidQuery() query: z.output<typeof DiffPolicyQueryParams>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<PolicyDiff> {
     return this.queries.execute(new DiffPolicyVersionsQuery(principal.tenantId, query.from, query.to));

@@ -1,10 +1,9 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { z } from 'zod';
-import { ANY_ROLE, CurrentPrincipal, RequestId, Roles, type Principal } from '../../../platform/auth/principal.js';
-import { callerOf } from '../../../platform/caller.js';
-import { ZodPipe } from '../../../platform/http/zod.pipe.js';
-import { Operation } from '../../../platform/openapi/operation.decorator.js';
+import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
+import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { RunPolicyReplayCommand } from '../commands/run-policy-replay/run-policy-replay.command.js';
 import { GetPolicyReplayQuery, type PolicyReplayView } from '../queries/get-policy-replay/get-policy-replay.query.js';
 import { ListPolicyReplaysQuery } from '../queries/list-policy-replays/list-policy-replays.query.js';
@@ -37,12 +36,11 @@ export class PolicyReplaysController {
     },
   })
   async run(
-    @Body(new ZodPipe(RunPolicyReplayBody)) body: z.output<typeof RunPolicyReplayBody>,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidBody() body: z.output<typeof RunPolicyReplayBody>,
+    @CurrentCaller() caller: Caller,
   ): Promise<PolicyReplayView> {
-    const { replayId } = await this.commands.execute(new RunPolicyReplayCommand(callerOf(principal, requestId), body.source, body.format, body.baseline, body.window));
-    return this.queries.execute(new GetPolicyReplayQuery(principal.tenantId, replayId));
+    const { replayId } = await this.commands.execute(new RunPolicyReplayCommand(caller, body.source, body.format, body.baseline, body.window));
+    return this.queries.execute(new GetPolicyReplayQuery(caller.tenantId, replayId));
   }
 
   @Get()
@@ -55,7 +53,7 @@ export class PolicyReplaysController {
     responses: { 200: { description: 'Replays', schema: PolicyReplayListResponse } },
   })
   async list(
-    @Query(new ZodPipe(ListQueryParams, 'query')) query: z.output<typeof ListQueryParams>,
+    @ValidQuery() query: z.output<typeof ListQueryParams>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<z.output<typeof PolicyReplayListResponse>> {
     return { items: await this.queries.execute(new ListPolicyReplaysQuery(principal.tenantId, query.limit)) };
@@ -71,7 +69,7 @@ export class PolicyReplaysController {
     responses: { 200: { description: 'The replay', schema: PolicyReplayResponse }, 404: { description: 'No such replay in this tenant (policy_replay.not_found)' } },
   })
   async get(
-    @Param(new ZodPipe(ReplayIdParams, 'path')) params: z.output<typeof ReplayIdParams>,
+    @ValidParams() params: z.output<typeof ReplayIdParams>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<PolicyReplayView> {
     return this.queries.execute(new GetPolicyReplayQuery(principal.tenantId, params.replayId));

@@ -1,12 +1,11 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { CurrentPrincipal, Public, RequestId, Roles, type Principal } from '../../../platform/auth/principal.js';
-import { callerOf } from '../../../platform/caller.js';
+import { CurrentPrincipal, Public, Roles, type Principal } from '../../../platform/auth/principal.js';
+import { CurrentCaller, type Caller } from '../../../platform/caller.js';
 import { ProblemError } from '../../../platform/http/problem.js';
-import { ZodPipe } from '../../../platform/http/zod.pipe.js';
-import { Operation } from '../../../platform/openapi/operation.decorator.js';
+import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { GenerateShadowReportCommand } from '../commands/generate-shadow-report/generate-shadow-report.command.js';
 import { IssueViewLinkCommand } from '../commands/issue-view-link/issue-view-link.command.js';
 import { VIEW_LINK_DEFAULT_SECONDS, ViewLinkError } from '../domain/view-link.js';
@@ -54,13 +53,11 @@ export class ShadowReportsController {
     },
   })
   async generate(
-    @Body(new ZodPipe(GenerateShadowReportBody)) body: z.output<typeof GenerateShadowReportBody>,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidBody() body: z.output<typeof GenerateShadowReportBody>,
+    @CurrentCaller() caller: Caller,
   ): Promise<ShadowReportView> {
-    const caller = callerOf(principal, requestId);
     const { reportId } = await this.commands.execute(new GenerateShadowReportCommand(caller.tenantId, 'on_demand', caller.actor, body?.window));
-    return this.queries.execute(new GetShadowReportQuery(principal.tenantId, reportId));
+    return this.queries.execute(new GetShadowReportQuery(caller.tenantId, reportId));
   }
 
   @Get()
@@ -73,7 +70,7 @@ export class ShadowReportsController {
     responses: { 200: { description: 'Reports', schema: ShadowReportListResponse } },
   })
   async list(
-    @Query(new ZodPipe(ListQueryParams, 'query')) query: z.output<typeof ListQueryParams>,
+    @ValidQuery() query: z.output<typeof ListQueryParams>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<z.output<typeof ShadowReportListResponse>> {
     return { items: await this.queries.execute(new ListShadowReportsQuery(principal.tenantId, query.limit)) };
@@ -101,7 +98,7 @@ export class ShadowReportsController {
     responses: { 200: { description: 'The report', schema: ShadowReportResponse }, 404: NOT_FOUND },
   })
   async get(
-    @Param(new ZodPipe(ReportIdParams, 'path')) params: z.output<typeof ReportIdParams>,
+    @ValidParams() params: z.output<typeof ReportIdParams>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<ShadowReportView> {
     return this.queries.execute(new GetShadowReportQuery(principal.tenantId, params.reportId));
@@ -119,14 +116,13 @@ export class ShadowReportsController {
     responses: { 201: { description: 'The link (its token is shown once; only its hash is kept)', schema: ViewLinkResponse }, 404: NOT_FOUND },
   })
   async issueViewLink(
-    @Param(new ZodPipe(ReportIdParams, 'path')) params: z.output<typeof ReportIdParams>,
-    @Body(new ZodPipe(IssueViewLinkBody)) body: z.output<typeof IssueViewLinkBody>,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidParams() params: z.output<typeof ReportIdParams>,
+    @ValidBody() body: z.output<typeof IssueViewLinkBody>,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<z.output<typeof ViewLinkResponse>> {
     const seconds = body?.expiresInSeconds ?? VIEW_LINK_DEFAULT_SECONDS;
-    const link = await this.commands.execute(new IssueViewLinkCommand(callerOf(principal, requestId), params.reportId, seconds));
+    const link = await this.commands.execute(new IssueViewLinkCommand(caller, params.reportId, seconds));
     void reply.header('cache-control', 'no-store');
     return { path: `/v1/shadow-reports/${params.reportId}/html?token=${encodeURIComponent(link.token)}`, token: link.token, expiresAt: link.expiresAt.toISOString() };
   }
@@ -147,8 +143,8 @@ export class ShadowReportsController {
     },
   })
   async page(
-    @Param(new ZodPipe(ReportIdParams, 'path')) params: z.output<typeof ReportIdParams>,
-    @Query(new ZodPipe(ReportPageQueryParams, 'query')) query: z.output<typeof ReportPageQueryParams>,
+    @ValidParams() params: z.output<typeof ReportIdParams>,
+    @ValidQuery() query: z.output<typeof ReportPageQueryParams>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     let view: ReportPageView;

@@ -1,10 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { z } from 'zod';
-import { CurrentPrincipal, RequestId, Roles, type Principal } from '../../../platform/auth/principal.js';
-import { callerOf } from '../../../platform/caller.js';
-import { ZodPipe } from '../../../platform/http/zod.pipe.js';
-import { Operation } from '../../../platform/openapi/operation.decorator.js';
+import { CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
+import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { Operation, ValidBody, ValidParams } from '../../../platform/openapi/operation.decorator.js';
 import { IssueApiKeyCommand } from '../commands/issue-api-key/issue-api-key.command.js';
 import { RevokeApiKeyCommand } from '../commands/revoke-api-key/revoke-api-key.command.js';
 import { ListApiKeysQuery } from '../queries/list-api-keys/list-api-keys.query.js';
@@ -28,11 +27,10 @@ export class ApiKeysController {
     responses: { 201: { description: 'The new key, in clear this once', schema: IssuedApiKeyResponse } },
   })
   async issue(
-    @Body(new ZodPipe(IssueApiKeyBody)) body: z.output<typeof IssueApiKeyBody>,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidBody() body: z.output<typeof IssueApiKeyBody>,
+    @CurrentCaller() caller: Caller,
   ): Promise<z.output<typeof IssuedApiKeyResponse>> {
-    const issued = await this.commands.execute(new IssueApiKeyCommand(callerOf(principal, requestId), body.name, body.role));
+    const issued = await this.commands.execute(new IssueApiKeyCommand(caller, body.name, body.role));
     return { id: issued.keyId, name: issued.name, role: issued.role, prefix: issued.prefix, key: issued.key };
   }
 
@@ -63,10 +61,9 @@ export class ApiKeysController {
     },
   })
   async revoke(
-    @Param(new ZodPipe(ApiKeyIdParams, 'path')) params: z.output<typeof ApiKeyIdParams>,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidParams() params: z.output<typeof ApiKeyIdParams>,
+    @CurrentCaller() caller: Caller,
   ): Promise<void> {
-    await this.commands.execute(new RevokeApiKeyCommand(callerOf(principal, requestId), params.id));
+    await this.commands.execute(new RevokeApiKeyCommand(caller, params.id));
   }
 }

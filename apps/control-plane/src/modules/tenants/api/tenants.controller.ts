@@ -1,12 +1,11 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Put, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Put, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { ANY_ROLE, CurrentPrincipal, Public, RequestId, Roles, type Principal } from '../../../platform/auth/principal.js';
-import { callerOf } from '../../../platform/caller.js';
-import { etagOf, expectedVersionFrom } from '../../../platform/http/if-match.js';
-import { ZodPipe } from '../../../platform/http/zod.pipe.js';
-import { Operation } from '../../../platform/openapi/operation.decorator.js';
+import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { IfMatch, withEtag } from '../../../platform/http/if-match.js';
+import { Operation, ValidBody } from '../../../platform/openapi/operation.decorator.js';
 import { ChooseFailModeCommand } from '../commands/choose-fail-mode/choose-fail-mode.command.js';
 import { SignUpTenantCommand } from '../commands/sign-up-tenant/sign-up-tenant.command.js';
 import { SwitchTenantModeCommand } from '../commands/switch-tenant-mode/switch-tenant-mode.command.js';
@@ -34,7 +33,7 @@ export class TenantsController {
     responses: { 201: { description: 'The tenant and its first admin key', schema: SignUpTenantResponse } },
   })
   async signUp(
-    @Body(new ZodPipe(SignUpTenantBody)) body: z.output<typeof SignUpTenantBody>,
+    @ValidBody() body: z.output<typeof SignUpTenantBody>,
     @RequestId() requestId: string,
   ): Promise<z.output<typeof SignUpTenantResponse>> {
     const result = await this.commands.execute(new SignUpTenantCommand(body.name, body.email, requestId));
@@ -65,15 +64,13 @@ export class TenantsController {
     responses: { 200: { description: 'The tenant after the change', schema: TenantResponse, headers: ETAG } },
   })
   async switchMode(
-    @Body(new ZodPipe(SwitchModeBody)) body: z.output<typeof SwitchModeBody>,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidBody() body: z.output<typeof SwitchModeBody>,
+    @IfMatch() expected: number | undefined,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TenantView> {
-    const expected = expectedVersionFrom(ifMatch);
-    await this.commands.execute(new SwitchTenantModeCommand(callerOf(principal, requestId), body.mode, expected));
-    return withEtag(reply, await this.queries.execute(new GetTenantQuery(principal.tenantId)));
+    await this.commands.execute(new SwitchTenantModeCommand(caller, body.mode, expected));
+    return withEtag(reply, await this.queries.execute(new GetTenantQuery(caller.tenantId)));
   }
 
   @Put('tenant/fail-mode')
@@ -87,19 +84,12 @@ export class TenantsController {
     responses: { 200: { description: 'The tenant after the change', schema: TenantResponse, headers: ETAG } },
   })
   async chooseFailMode(
-    @Body(new ZodPipe(ChooseFailModeBody)) body: z.output<typeof ChooseFailModeBody>,
-    @Headers('if-match') ifMatch: string | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @RequestId() requestId: string,
+    @ValidBody() body: z.output<typeof ChooseFailModeBody>,
+    @IfMatch() expected: number | undefined,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TenantView> {
-    const expected = expectedVersionFrom(ifMatch);
-    await this.commands.execute(new ChooseFailModeCommand(callerOf(principal, requestId), body.failMode, expected));
-    return withEtag(reply, await this.queries.execute(new GetTenantQuery(principal.tenantId)));
+    await this.commands.execute(new ChooseFailModeCommand(caller, body.failMode, expected));
+    return withEtag(reply, await this.queries.execute(new GetTenantQuery(caller.tenantId)));
   }
-}
-
-function withEtag(reply: FastifyReply, tenant: TenantView): TenantView {
-  void reply.header('etag', etagOf(tenant.version));
-  return tenant;
 }

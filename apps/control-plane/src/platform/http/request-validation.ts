@@ -1,22 +1,14 @@
-import type { PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
 import { jsonPointer, ProblemError, type ProblemDetail } from './problem.js';
 
 /**
- * Validates a body, query or path against a zod schema (strict objects: an unknown field is
- * an error naming its path). `@Body(new ZodPipe(Schema))`.
+ * `value` parsed with `schema` (strict objects: an unknown field is an error naming its path),
+ * or a 400 problem naming each field that is wrong. @ValidBody() and its kin call it.
  */
-export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
-  constructor(
-    private readonly schema: S,
-    private readonly where: 'body' | 'query' | 'path' = 'body',
-  ) {}
-
-  transform(value: unknown): z.output<S> {
-    const parsed = this.schema.safeParse(value);
-    if (parsed.success) return parsed.data;
-    throw invalidRequest(parsed.error, this.where);
-  }
+export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'path'): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw invalidRequest(parsed.error, where);
 }
 
 export function invalidRequest(error: z.ZodError, where: 'body' | 'query' | 'path'): ProblemError {
