@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface AgentLabeledPayload {
   readonly agentId: string;
   /** The whole label map after the change, so a projection needs no earlier event. */
@@ -7,10 +9,4 @@ export interface AgentLabeledPayload {
   readonly labeledAt: string;
 }
 
-export class AgentLabeled {
-  static readonly type = 'agent.labeled';
-  static readonly schemaVersion = 1;
-  readonly type = AgentLabeled.type;
-  readonly schemaVersion = AgentLabeled.schemaVersion;
-  constructor(readonly payload: AgentLabeledPayload) {}
-}
+export class AgentLabeled extends DomainEventClass('agent.labeled')<AgentLabeledPayload> {}

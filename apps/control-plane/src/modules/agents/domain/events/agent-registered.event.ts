@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface AgentRegisteredPayload {
   readonly agentId: string;
   readonly tenantId: string;
@@ -10,10 +12,4 @@ export interface AgentRegisteredPayload {
   readonly registeredAt: string;
 }
 
-export class AgentRegistered {
-  static readonly type = 'agent.registered';
-  static readonly schemaVersion = 1;
-  readonly type = AgentRegistered.type;
-  readonly schemaVersion = AgentRegistered.schemaVersion;
-  constructor(readonly payload: AgentRegisteredPayload) {}
-}
+export class AgentRegistered extends DomainEventClass('agent.registered')<AgentRegisteredPayload> {}

@@ -1,12 +1,8 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface AgentResumedPayload {
   readonly agentId: string;
   readonly resumedAt: string;
 }
 
-export class AgentResumed {
-  static readonly type = 'agent.resumed';
-  static readonly schemaVersion = 1;
-  readonly type = AgentResumed.type;
-  readonly schemaVersion = AgentResumed.schemaVersion;
-  constructor(readonly payload: AgentResumedPayload) {}
-}
+export class AgentResumed extends DomainEventClass('agent.resumed')<AgentResumedPayload> {}

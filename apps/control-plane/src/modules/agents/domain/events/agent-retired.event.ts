@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface AgentRetiredPayload {
   readonly agentId: string;
   readonly reason: string | null;
@@ -5,10 +7,4 @@ export interface AgentRetiredPayload {
 }
 
 /** Terminal: a retired agent is denied everything and can never be resumed. */
-export class AgentRetired {
-  static readonly type = 'agent.retired';
-  static readonly schemaVersion = 1;
-  readonly type = AgentRetired.type;
-  readonly schemaVersion = AgentRetired.schemaVersion;
-  constructor(readonly payload: AgentRetiredPayload) {}
-}
+export class AgentRetired extends DomainEventClass('agent.retired')<AgentRetiredPayload> {}

@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface AgentSuspendedPayload {
   readonly agentId: string;
   readonly reason: string | null;
@@ -5,10 +7,4 @@ export interface AgentSuspendedPayload {
 }
 
 /** The kill switch: every enforcer denies this agent's calls from its next config push. */
-export class AgentSuspended {
-  static readonly type = 'agent.suspended';
-  static readonly schemaVersion = 1;
-  readonly type = AgentSuspended.type;
-  readonly schemaVersion = AgentSuspended.schemaVersion;
-  constructor(readonly payload: AgentSuspendedPayload) {}
-}
+export class AgentSuspended extends DomainEventClass('agent.suspended')<AgentSuspendedPayload> {}

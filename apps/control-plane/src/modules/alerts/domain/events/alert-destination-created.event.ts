@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export type AlertDestinationKind = 'webhook' | 'slack' | 'syslog';
 
 /** Where a syslog destination sends CEF: RFC 5424 over TCP (octet counting) or UDP. */
@@ -25,10 +27,4 @@ export interface AlertDestinationCreatedPayload {
 }
 
 /** A tenant added a place its SOC alerts go. */
-export class AlertDestinationCreated {
-  static readonly type = 'alert_destination.created';
-  static readonly schemaVersion = 1;
-  readonly type = AlertDestinationCreated.type;
-  readonly schemaVersion = AlertDestinationCreated.schemaVersion;
-  constructor(readonly payload: AlertDestinationCreatedPayload) {}
-}
+export class AlertDestinationCreated extends DomainEventClass('alert_destination.created')<AlertDestinationCreatedPayload> {}

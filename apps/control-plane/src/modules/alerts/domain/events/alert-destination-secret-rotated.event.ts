@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface AlertDestinationSecretRotatedPayload {
   readonly destinationId: string;
   /** The new signing secret, sealed; shown once, in the rotation's answer. */
@@ -9,10 +11,4 @@ export interface AlertDestinationSecretRotatedPayload {
 }
 
 /** A webhook destination got a new signing secret. */
-export class AlertDestinationSecretRotated {
-  static readonly type = 'alert_destination.secret_rotated';
-  static readonly schemaVersion = 1;
-  readonly type = AlertDestinationSecretRotated.type;
-  readonly schemaVersion = AlertDestinationSecretRotated.schemaVersion;
-  constructor(readonly payload: AlertDestinationSecretRotatedPayload) {}
-}
+export class AlertDestinationSecretRotated extends DomainEventClass('alert_destination.secret_rotated')<AlertDestinationSecretRotatedPayload> {}

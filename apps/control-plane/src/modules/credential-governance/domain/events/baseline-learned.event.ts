@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface BaselineLearnedPayload {
   readonly subjectKind: 'credential' | 'agent';
   /** Credential fingerprint (bare lowercase hex) or agent id as policies name it. */
@@ -18,10 +20,4 @@ export interface BaselineLearnedPayload {
 }
 
 /** A subject's baseline was (re)learned from recorded decisions; enforcers check drift against the latest. */
-export class BaselineLearned {
-  static readonly type = 'baseline.learned';
-  static readonly schemaVersion = 1;
-  readonly type = BaselineLearned.type;
-  readonly schemaVersion = BaselineLearned.schemaVersion;
-  constructor(readonly payload: BaselineLearnedPayload) {}
-}
+export class BaselineLearned extends DomainEventClass('baseline.learned')<BaselineLearnedPayload> {}

@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface CredentialAgentLinkedPayload {
   readonly credentialId: string;
   readonly agentId: string;
@@ -5,10 +7,4 @@ export interface CredentialAgentLinkedPayload {
 }
 
 /** The agent may use this credential (the enforcer's binding lists it). */
-export class CredentialAgentLinked {
-  static readonly type = 'credential.agent_linked';
-  static readonly schemaVersion = 1;
-  readonly type = CredentialAgentLinked.type;
-  readonly schemaVersion = CredentialAgentLinked.schemaVersion;
-  constructor(readonly payload: CredentialAgentLinkedPayload) {}
-}
+export class CredentialAgentLinked extends DomainEventClass('credential.agent_linked')<CredentialAgentLinkedPayload> {}

@@ -1,13 +1,9 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface CredentialAgentUnlinkedPayload {
   readonly credentialId: string;
   readonly agentId: string;
   readonly unlinkedAt: string;
 }
 
-export class CredentialAgentUnlinked {
-  static readonly type = 'credential.agent_unlinked';
-  static readonly schemaVersion = 1;
-  readonly type = CredentialAgentUnlinked.type;
-  readonly schemaVersion = CredentialAgentUnlinked.schemaVersion;
-  constructor(readonly payload: CredentialAgentUnlinkedPayload) {}
-}
+export class CredentialAgentUnlinked extends DomainEventClass('credential.agent_unlinked')<CredentialAgentUnlinkedPayload> {}

@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export type CredentialKind = 'oauth_token' | 'api_key';
 
 export interface CredentialRegisteredPayload {
@@ -19,10 +21,4 @@ export interface CredentialRegisteredPayload {
   readonly registeredAt: string;
 }
 
-export class CredentialRegistered {
-  static readonly type = 'credential.registered';
-  static readonly schemaVersion = 1;
-  readonly type = CredentialRegistered.type;
-  readonly schemaVersion = CredentialRegistered.schemaVersion;
-  constructor(readonly payload: CredentialRegisteredPayload) {}
-}
+export class CredentialRegistered extends DomainEventClass('credential.registered')<CredentialRegisteredPayload> {}

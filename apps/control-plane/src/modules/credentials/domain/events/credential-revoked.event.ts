@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface CredentialRevokedPayload {
   readonly credentialId: string;
   readonly reason: string | null;
@@ -5,10 +7,4 @@ export interface CredentialRevokedPayload {
 }
 
 /** Terminal. */
-export class CredentialRevoked {
-  static readonly type = 'credential.revoked';
-  static readonly schemaVersion = 1;
-  readonly type = CredentialRevoked.type;
-  readonly schemaVersion = CredentialRevoked.schemaVersion;
-  constructor(readonly payload: CredentialRevokedPayload) {}
-}
+export class CredentialRevoked extends DomainEventClass('credential.revoked')<CredentialRevokedPayload> {}

@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface CredentialRotatedPayload {
   readonly credentialId: string;
   readonly fingerprint: string;
@@ -7,10 +9,4 @@ export interface CredentialRotatedPayload {
   readonly rotatedAt: string;
 }
 
-export class CredentialRotated {
-  static readonly type = 'credential.rotated';
-  static readonly schemaVersion = 1;
-  readonly type = CredentialRotated.type;
-  readonly schemaVersion = CredentialRotated.schemaVersion;
-  constructor(readonly payload: CredentialRotatedPayload) {}
-}
+export class CredentialRotated extends DomainEventClass('credential.rotated')<CredentialRotatedPayload> {}

@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface EnforcerConfigActivatedPayload {
   readonly enforcerId: string;
   /** `EnforcerConfig.version` the enforcer ACKed: verified, compiled and swapped in. */
@@ -9,10 +11,4 @@ export interface EnforcerConfigActivatedPayload {
   readonly instanceId: string | null;
 }
 
-export class EnforcerConfigActivated {
-  static readonly type = 'enforcer.config_activated';
-  static readonly schemaVersion = 1;
-  readonly type = EnforcerConfigActivated.type;
-  readonly schemaVersion = EnforcerConfigActivated.schemaVersion;
-  constructor(readonly payload: EnforcerConfigActivatedPayload) {}
-}
+export class EnforcerConfigActivated extends DomainEventClass('enforcer.config_activated')<EnforcerConfigActivatedPayload> {}

@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface EnforcerConfigRejectedPayload {
   readonly enforcerId: string;
   readonly configVersion: number;
@@ -9,10 +11,4 @@ export interface EnforcerConfigRejectedPayload {
 }
 
 /** The enforcer refused a snapshot (NACK) and kept deciding on the one it had. */
-export class EnforcerConfigRejected {
-  static readonly type = 'enforcer.config_rejected';
-  static readonly schemaVersion = 1;
-  readonly type = EnforcerConfigRejected.type;
-  readonly schemaVersion = EnforcerConfigRejected.schemaVersion;
-  constructor(readonly payload: EnforcerConfigRejectedPayload) {}
-}
+export class EnforcerConfigRejected extends DomainEventClass('enforcer.config_rejected')<EnforcerConfigRejectedPayload> {}

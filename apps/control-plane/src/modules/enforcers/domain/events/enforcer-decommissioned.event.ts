@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface EnforcerDecommissionedPayload {
   readonly enforcerId: string;
   readonly reason: string | null;
@@ -5,10 +7,4 @@ export interface EnforcerDecommissionedPayload {
 }
 
 /** Terminal: its token no longer opens a config stream. */
-export class EnforcerDecommissioned {
-  static readonly type = 'enforcer.decommissioned';
-  static readonly schemaVersion = 1;
-  readonly type = EnforcerDecommissioned.type;
-  readonly schemaVersion = EnforcerDecommissioned.schemaVersion;
-  constructor(readonly payload: EnforcerDecommissionedPayload) {}
-}
+export class EnforcerDecommissioned extends DomainEventClass('enforcer.decommissioned')<EnforcerDecommissionedPayload> {}

@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface EnforcerRegisteredPayload {
   readonly enforcerId: string;
   readonly tenantId: string;
@@ -8,10 +10,4 @@ export interface EnforcerRegisteredPayload {
   readonly registeredAt: string;
 }
 
-export class EnforcerRegistered {
-  static readonly type = 'enforcer.registered';
-  static readonly schemaVersion = 1;
-  readonly type = EnforcerRegistered.type;
-  readonly schemaVersion = EnforcerRegistered.schemaVersion;
-  constructor(readonly payload: EnforcerRegisteredPayload) {}
-}
+export class EnforcerRegistered extends DomainEventClass('enforcer.registered')<EnforcerRegisteredPayload> {}

@@ -1,3 +1,4 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
 import type { PolicyMode } from '../policy-mode.js';
 
 export interface PolicyModeChangedPayload {
@@ -8,10 +9,4 @@ export interface PolicyModeChangedPayload {
 }
 
 /** `shadow`: the policy's denies are recorded as would-deny and let through, whatever the tenant's mode. */
-export class PolicyModeChanged {
-  static readonly type = 'policy.mode_changed';
-  static readonly schemaVersion = 1;
-  readonly type = PolicyModeChanged.type;
-  readonly schemaVersion = PolicyModeChanged.schemaVersion;
-  constructor(readonly payload: PolicyModeChangedPayload) {}
-}
+export class PolicyModeChanged extends DomainEventClass('policy.mode_changed')<PolicyModeChangedPayload> {}

@@ -1,3 +1,4 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
 import type { PolicyFormat } from '../policy-source.js';
 
 export interface PolicyRolledBackPayload {
@@ -14,10 +15,4 @@ export interface PolicyRolledBackPayload {
   readonly publishedAt: string;
 }
 
-export class PolicyRolledBack {
-  static readonly type = 'policy.rolled_back';
-  static readonly schemaVersion = 1;
-  readonly type = PolicyRolledBack.type;
-  readonly schemaVersion = PolicyRolledBack.schemaVersion;
-  constructor(readonly payload: PolicyRolledBackPayload) {}
-}
+export class PolicyRolledBack extends DomainEventClass('policy.rolled_back')<PolicyRolledBackPayload> {}

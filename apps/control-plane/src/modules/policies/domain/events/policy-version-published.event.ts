@@ -1,3 +1,4 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
 import type { PolicyFormat } from '../policy-source.js';
 
 export interface PolicyVersionPublishedPayload {
@@ -14,10 +15,4 @@ export interface PolicyVersionPublishedPayload {
   readonly publishedAt: string;
 }
 
-export class PolicyVersionPublished {
-  static readonly type = 'policy.version_published';
-  static readonly schemaVersion = 1;
-  readonly type = PolicyVersionPublished.type;
-  readonly schemaVersion = PolicyVersionPublished.schemaVersion;
-  constructor(readonly payload: PolicyVersionPublishedPayload) {}
-}
+export class PolicyVersionPublished extends DomainEventClass('policy.version_published')<PolicyVersionPublishedPayload> {}

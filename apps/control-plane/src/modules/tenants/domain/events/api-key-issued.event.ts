@@ -1,3 +1,4 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
 import type { ApiKeyRole } from '../tenant-settings.js';
 
 export interface ApiKeyIssuedPayload {
@@ -12,10 +13,4 @@ export interface ApiKeyIssuedPayload {
 }
 
 /** An API key with a role; authentication looks it up by hash. */
-export class ApiKeyIssued {
-  static readonly type = 'tenant.api_key_issued';
-  static readonly schemaVersion = 1;
-  readonly type = ApiKeyIssued.type;
-  readonly schemaVersion = ApiKeyIssued.schemaVersion;
-  constructor(readonly payload: ApiKeyIssuedPayload) {}
-}
+export class ApiKeyIssued extends DomainEventClass('tenant.api_key_issued')<ApiKeyIssuedPayload> {}

@@ -1,3 +1,4 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
 import type { FailMode } from '../tenant-settings.js';
 
 export interface TenantFailModeChosenPayload {
@@ -6,10 +7,4 @@ export interface TenantFailModeChosenPayload {
 }
 
 /** What enforcers do in enforce mode without a config. */
-export class TenantFailModeChosen {
-  static readonly type = 'tenant.fail_mode_chosen';
-  static readonly schemaVersion = 1;
-  readonly type = TenantFailModeChosen.type;
-  readonly schemaVersion = TenantFailModeChosen.schemaVersion;
-  constructor(readonly payload: TenantFailModeChosenPayload) {}
-}
+export class TenantFailModeChosen extends DomainEventClass('tenant.fail_mode_chosen')<TenantFailModeChosenPayload> {}

@@ -1,3 +1,4 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
 import type { TenantMode } from '../tenant-settings.js';
 
 export interface TenantModeSwitchedPayload {
@@ -6,10 +7,4 @@ export interface TenantModeSwitchedPayload {
 }
 
 /** Shadow ⇄ enforce. */
-export class TenantModeSwitched {
-  static readonly type = 'tenant.mode_switched';
-  static readonly schemaVersion = 1;
-  readonly type = TenantModeSwitched.type;
-  readonly schemaVersion = TenantModeSwitched.schemaVersion;
-  constructor(readonly payload: TenantModeSwitchedPayload) {}
-}
+export class TenantModeSwitched extends DomainEventClass('tenant.mode_switched')<TenantModeSwitchedPayload> {}

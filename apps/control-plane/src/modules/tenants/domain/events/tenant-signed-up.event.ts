@@ -1,3 +1,4 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
 import type { FailMode, TenantMode } from '../tenant-settings.js';
 
 export interface TenantSignedUpPayload {
@@ -11,10 +12,4 @@ export interface TenantSignedUpPayload {
 }
 
 /** Self-serve sign-up: the tenant starts in its shadow trial. */
-export class TenantSignedUp {
-  static readonly type = 'tenant.signed_up';
-  static readonly schemaVersion = 1;
-  readonly type = TenantSignedUp.type;
-  readonly schemaVersion = TenantSignedUp.schemaVersion;
-  constructor(readonly payload: TenantSignedUpPayload) {}
-}
+export class TenantSignedUp extends DomainEventClass('tenant.signed_up')<TenantSignedUpPayload> {}

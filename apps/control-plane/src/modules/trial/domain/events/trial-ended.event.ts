@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface TrialEndedPayload {
   /** The end the tenant signed up with (sign-up + seven days). */
   readonly endsAt: string;
@@ -10,10 +12,4 @@ export interface TrialEndedPayload {
  * tenant: the first event of the trial stream, appended at version 0 — a second replica's
  * append of it fails on the stream version. The tenant's mode does not change.
  */
-export class TrialEnded {
-  static readonly type = 'trial.ended';
-  static readonly schemaVersion = 1;
-  readonly type = TrialEnded.type;
-  readonly schemaVersion = TrialEnded.schemaVersion;
-  constructor(readonly payload: TrialEndedPayload) {}
-}
+export class TrialEnded extends DomainEventClass('trial.ended')<TrialEndedPayload> {}

@@ -1,3 +1,5 @@
+import { DomainEventClass } from '../../../../shared/domain/domain-event.js';
+
 export interface TrialReportRetriedPayload {
   /** 2, 3, …: the first attempt is TrialEnded's. */
   readonly attempt: number;
@@ -5,10 +7,4 @@ export interface TrialReportRetriedPayload {
 }
 
 /** The day-seven report was not recorded within the lease after the last attempt: a replica claimed another. */
-export class TrialReportRetried {
-  static readonly type = 'trial.report_retried';
-  static readonly schemaVersion = 1;
-  readonly type = TrialReportRetried.type;
-  readonly schemaVersion = TrialReportRetried.schemaVersion;
-  constructor(readonly payload: TrialReportRetriedPayload) {}
-}
+export class TrialReportRetried extends DomainEventClass('trial.report_retried')<TrialReportRetriedPayload> {}
