@@ -4,40 +4,20 @@ import { AgentError } from './agent.errors.js';
 import type { AgentEvent } from './events/index.js';
 import { hashToken } from '../../../shared/domain/secret-token.js';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
+import { recordedEvents, thrownBy } from '../../../shared/domain/test-fixtures.js';
 
 const t0 = new Date('2025-07-14T09:00:00Z');
 const t1 = new Date('2025-07-14T09:05:00Z');
 const base = { agentId: '7b0c8c9e-2f3e-4a53-9a53-0e6a3b1e0001', tenantId: 'c0ffee00-0000-4000-8000-000000000001', name: 'crm-agent' };
 
-/** Events as the store would hand them back. */
-function recorded(events: readonly AgentEvent[], after = 0): RecordedEvent[] {
-  return events.map((e, i) => ({
-    position: BigInt(after + i + 1),
-    tenantId: base.tenantId,
-    streamId: `agent-${base.agentId}`,
-    version: after + i + 1,
-    type: e.type,
-    schemaVersion: e.schemaVersion,
-    payload: structuredClone(e.payload),
-    metadata: { actor: 'test', requestId: 'req-1' },
-    recordedAt: t0,
-  }));
-}
+const recorded = (events: readonly AgentEvent[], after = 0): RecordedEvent[] => recordedEvents(events, { tenantId: base.tenantId, streamId: `agent-${base.agentId}`, recordedAt: t0 }, after);
 
 function registered(labels: Record<string, string> = { team: 'sales' }): Agent {
   const { agent } = Agent.register({ ...base, labels }, t0);
   return Agent.fromHistory(recorded(agent.uncommittedEvents));
 }
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AgentError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const codeOf = (fn: () => unknown): string | undefined => thrownBy(fn, AgentError)?.code;
 
 describe('Agent', () => {
   it('registers with a token that is returned once and stored only as its hash', () => {

@@ -5,6 +5,7 @@ import { CredentialError } from './credential.errors.js';
 import type { CredentialEvent } from './events/index.js';
 import { fingerprintOfSecret, parseFingerprint } from './fingerprint.js';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
+import { recordedEvents, thrownBy } from '../../../shared/domain/test-fixtures.js';
 
 const t0 = new Date('2025-07-14T09:00:00Z');
 const t1 = new Date('2025-07-14T10:00:00Z');
@@ -26,30 +27,9 @@ const input: RegisterCredentialInput = {
   expiresAt: later,
 };
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CredentialError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const codeOf = (fn: () => unknown): string | undefined => thrownBy(fn, CredentialError)?.code;
 
-/** Events as the store would hand them back. */
-function recorded(events: readonly CredentialEvent[], after = 0): RecordedEvent[] {
-  return events.map((e, i) => ({
-    position: BigInt(after + i + 1),
-    tenantId: input.tenantId,
-    streamId: `credential-${input.credentialId}`,
-    version: after + i + 1,
-    type: e.type,
-    schemaVersion: e.schemaVersion,
-    payload: structuredClone(e.payload),
-    metadata: { actor: 'test', requestId: 'req-1' },
-    recordedAt: t0,
-  }));
-}
+const recorded = (events: readonly CredentialEvent[], after = 0): RecordedEvent[] => recordedEvents(events, { tenantId: input.tenantId, streamId: `credential-${input.credentialId}`, recordedAt: t0 }, after);
 
 function registered(): Credential {
   return Credential.fromHistory(recorded(Credential.register(input, t0).uncommittedEvents));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
 import { hashToken } from '../../../shared/domain/secret-token.js';
+import { recordedEvents, thrownBy } from '../../../shared/domain/test-fixtures.js';
 import { Enforcer } from './enforcer.aggregate.js';
 import { EnforcerError } from './enforcer.errors.js';
 import type { EnforcerEvent } from './events/index.js';
@@ -10,29 +11,9 @@ const t0 = new Date('2025-07-14T09:00:00Z');
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
 const hash = 'a'.repeat(64);
 
-function recorded(events: readonly EnforcerEvent[], after = 0): RecordedEvent[] {
-  return events.map((e, i) => ({
-    position: BigInt(after + i + 1),
-    tenantId: base.tenantId,
-    streamId: `enforcer-${base.enforcerId}`,
-    version: after + i + 1,
-    type: e.type,
-    schemaVersion: e.schemaVersion,
-    payload: structuredClone(e.payload),
-    metadata: { actor: 'test', requestId: 'req-1' },
-    recordedAt: t0,
-  }));
-}
+const recorded = (events: readonly EnforcerEvent[], after = 0): RecordedEvent[] => recordedEvents(events, { tenantId: base.tenantId, streamId: `enforcer-${base.enforcerId}`, recordedAt: t0 }, after);
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof EnforcerError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const codeOf = (fn: () => unknown): string | undefined => thrownBy(fn, EnforcerError)?.code;
 
 function registered(): { enforcer: Enforcer; history: RecordedEvent[] } {
   const history = recorded(Enforcer.register(base, t0).enforcer.uncommittedEvents);

@@ -1,54 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
+import { recordedEvents, thrownBy } from '../../../shared/domain/test-fixtures.js';
 import type { PolicyEvent } from './events/index.js';
 import { Policy } from './policy.aggregate.js';
 import { PolicyError, StalePolicyVersionError } from './policy.errors.js';
 import { policyContentHash, validatePolicySource } from './policy-source.js';
+import { invalidPolicy as invalid, policyV1 } from './test-fixtures.js';
 
 const tenantId = 'c0ffee00-0000-4000-8000-000000000001';
 const t0 = new Date('2025-07-14T09:00:00Z');
 const t1 = new Date('2025-07-14T10:00:00Z');
 
-const policyV1 = `apiVersion: thoth.dev/policy/v1
-kind: Policy
-metadata:
-  name: crm-guardrails
-  version: "1"
-defaults:
-  effect: allow
-rules:
-  - id: crm-no-drop-tables
-    match:
-      tools: ["crm.drop_table"]
-    effect: deny
-`;
 const policyV2 = policyV1.replace('version: "1"', 'version: "2"').replace('["crm.drop_table"]', '["crm.drop_table", "crm.truncate_*"]');
-const invalid = policyV1.replace('effect: deny', 'effect: maybe');
 
-function recorded(events: readonly PolicyEvent[], after = 0): RecordedEvent[] {
-  return events.map((e, i) => ({
-    position: BigInt(after + i + 1),
-    tenantId,
-    streamId: `policy-${tenantId}`,
-    version: after + i + 1,
-    type: e.type,
-    schemaVersion: e.schemaVersion,
-    payload: structuredClone(e.payload),
-    metadata: { actor: 'test', requestId: 'req-1' },
-    recordedAt: t0,
-  }));
-}
+const recorded = (events: readonly PolicyEvent[], after = 0): RecordedEvent[] => recordedEvents(events, { tenantId, streamId: `policy-${tenantId}`, recordedAt: t0 }, after);
 
-function caught(fn: () => unknown): PolicyError | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PolicyError) return e;
-    throw e;
-  }
-  return undefined;
-}
+const caught = (fn: () => unknown): PolicyError | undefined => thrownBy(fn, PolicyError);
 
 describe('policy sources', () => {
   it('validate with the engine: a dry run with every error located by line and column', () => {
