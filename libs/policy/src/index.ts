@@ -18,3 +18,4 @@ export { POLICY_API_VERSION, POLICY_KIND } from './compile/document.js';
 export { resourceClass, networkOf } from './drift/usage-keys.js';
 export { BaselineLearner, learnBaselines, type BaselineLearnerOptions, type LearnedBaseline } from './drift/learn-baselines.js';
 export { canonicalFingerprint } from './match/fingerprint.js';
+export { parseAddress, type Address } from './match/cidr.js';

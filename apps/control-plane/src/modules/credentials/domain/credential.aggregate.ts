@@ -11,7 +11,7 @@ import {
   type CredentialKind,
 } from './events/index.js';
 import type { Fingerprint } from './fingerprint.js';
-import { assertCidr, assertRegion } from './network.js';
+import { assertCidr, assertRegion } from './allowed-locations.js';
 
 export type CredentialStatus = 'active' | 'revoked';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CredentialError } from './credential.errors.js';
-import { assertCidr, assertRegion } from './network.js';
+import { assertCidr, assertRegion } from './allowed-locations.js';
 
 function messageOf(fn: () => unknown): string | undefined {
   try {
