@@ -1,9 +1,9 @@
-import { Controller, Get, HttpCode, Inject, Patch, Post, Res } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Controller, Get, HttpCode, Patch, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
 import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { ApiController } from '../../../platform/http/api-controller.js';
 import { IfMatch, withEtag } from '../../../platform/http/if-match.js';
 import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { LabelAgentCommand } from '../commands/label-agent/label-agent.command.js';
@@ -31,12 +31,7 @@ const NOT_FOUND = { description: 'No such agent in this tenant (agent.not_found)
 const RETIRED = { description: 'The agent is retired (agent.retired), or If-Match is stale (concurrency.conflict)' };
 
 @Controller('agents')
-export class AgentsController {
-  constructor(
-    @Inject(CommandBus) private readonly commands: CommandBus,
-    @Inject(QueryBus) private readonly queries: QueryBus,
-  ) {}
-
+export class AgentsController extends ApiController {
   @Post()
   @Roles('admin')
   @HttpCode(201)

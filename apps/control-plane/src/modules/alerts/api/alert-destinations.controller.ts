@@ -1,9 +1,9 @@
-import { Controller, Delete, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Controller, Delete, Get, HttpCode, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
 import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { ApiController } from '../../../platform/http/api-controller.js';
 import { IfMatch, withEtag } from '../../../platform/http/if-match.js';
 import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { CreateAlertDestinationCommand } from '../commands/create-alert-destination/create-alert-destination.command.js';
@@ -30,12 +30,7 @@ const ADDRESS_ERRORS =
   'Invalid name, URL or address (alert_destination.invalid_field, .invalid_url, .insecure_url, .private_address, .forbidden_address, .unresolvable_host)';
 
 @Controller('alert-destinations')
-export class AlertDestinationsController {
-  constructor(
-    @Inject(CommandBus) private readonly commands: CommandBus,
-    @Inject(QueryBus) private readonly queries: QueryBus,
-  ) {}
-
+export class AlertDestinationsController extends ApiController {
   @Post()
   @Roles('admin')
   @HttpCode(201)

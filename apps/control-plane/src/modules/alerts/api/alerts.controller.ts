@@ -1,8 +1,8 @@
-import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { z } from 'zod';
 import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
 import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { ApiController } from '../../../platform/http/api-controller.js';
 import { ProblemError } from '../../../platform/http/problem.js';
 import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { RedeliverAlertCommand } from '../commands/redeliver-alert/redeliver-alert.command.js';
@@ -16,12 +16,7 @@ const NOT_FOUND = { description: 'No such alert in this tenant (alert.not_found)
 const EmptyBody = z.strictObject({}).default({});
 
 @Controller('alerts')
-export class AlertsController {
-  constructor(
-    @Inject(CommandBus) private readonly commands: CommandBus,
-    @Inject(QueryBus) private readonly queries: QueryBus,
-  ) {}
-
+export class AlertsController extends ApiController {
   @Get()
   @Roles(...ANY_ROLE)
   @Operation({

@@ -1,8 +1,8 @@
-import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import type { z } from 'zod';
 import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
 import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { ApiController } from '../../../platform/http/api-controller.js';
 import { Operation, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { LearnBaselinesCommand } from '../commands/learn-baselines/learn-baselines.command.js';
 import type { StoredBaseline } from '../domain/baseline.js';
@@ -10,12 +10,7 @@ import { ListBaselinesQuery } from '../queries/list-baselines/list-baselines.que
 import { BaselinesQueryParams, BaselinesResponse, LearnBaselinesResponse } from './credential-governance.dto.js';
 
 @Controller('baselines')
-export class BaselinesController {
-  constructor(
-    @Inject(CommandBus) private readonly commands: CommandBus,
-    @Inject(QueryBus) private readonly queries: QueryBus,
-  ) {}
-
+export class BaselinesController extends ApiController {
   @Get()
   @Roles(...ANY_ROLE)
   @Operation({

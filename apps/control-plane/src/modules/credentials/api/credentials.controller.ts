@@ -1,9 +1,9 @@
-import { Controller, Delete, Get, HttpCode, Inject, Post, Put, Res } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Controller, Delete, Get, HttpCode, Post, Put, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
 import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { ApiController } from '../../../platform/http/api-controller.js';
 import { IfMatch, withEtag } from '../../../platform/http/if-match.js';
 import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { LinkCredentialAgentCommand } from '../commands/link-credential-agent/link-credential-agent.command.js';
@@ -38,12 +38,7 @@ function fingerprintOf(body: { token?: string | undefined; fingerprint?: string 
 const dateOrNull = (text: string | null | undefined): Date | null | undefined => (text === undefined ? undefined : text === null ? null : new Date(text));
 
 @Controller('credentials')
-export class CredentialsController {
-  constructor(
-    @Inject(CommandBus) private readonly commands: CommandBus,
-    @Inject(QueryBus) private readonly queries: QueryBus,
-  ) {}
-
+export class CredentialsController extends ApiController {
   @Post()
   @Roles('admin')
   @HttpCode(201)

@@ -1,9 +1,9 @@
-import { Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
 import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { ApiController } from '../../../platform/http/api-controller.js';
 import { IfMatch, withEtag } from '../../../platform/http/if-match.js';
 import { Operation, ValidBody, ValidParams } from '../../../platform/openapi/operation.decorator.js';
 import { DecommissionEnforcerCommand } from '../commands/decommission-enforcer/decommission-enforcer.command.js';
@@ -16,12 +16,7 @@ const ETAG = { ETag: 'The enforcer version, for If-Match' };
 const NOT_FOUND = { description: 'No such enforcer in this tenant (enforcer.not_found)' };
 
 @Controller('enforcers')
-export class EnforcersController {
-  constructor(
-    @Inject(CommandBus) private readonly commands: CommandBus,
-    @Inject(QueryBus) private readonly queries: QueryBus,
-  ) {}
-
+export class EnforcersController extends ApiController {
   @Post()
   @Roles('admin')
   @HttpCode(201)

@@ -1,9 +1,9 @@
-import { Controller, Get, Headers, HttpCode, Inject, Post, Put, Res } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Controller, Get, Headers, HttpCode, Post, Put, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
 import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { ApiController } from '../../../platform/http/api-controller.js';
 import { etagOf, expectedVersionFrom } from '../../../platform/http/if-match.js';
 import { ProblemError } from '../../../platform/http/problem.js';
 import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
@@ -44,12 +44,7 @@ const INVALID = { description: 'The engine rejected the source (policy.invalid);
  * what enforcers report as activated.
  */
 @Controller('policy')
-export class PoliciesController {
-  constructor(
-    @Inject(CommandBus) private readonly commands: CommandBus,
-    @Inject(QueryBus) private readonly queries: QueryBus,
-  ) {}
-
+export class PoliciesController extends ApiController {
   @Post('validate')
   @Roles(...AUTHORS)
   @HttpCode(200)

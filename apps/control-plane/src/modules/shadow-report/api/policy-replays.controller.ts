@@ -1,8 +1,8 @@
-import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import type { z } from 'zod';
 import { ANY_ROLE, CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
 import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { ApiController } from '../../../platform/http/api-controller.js';
 import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { RunPolicyReplayCommand } from '../commands/run-policy-replay/run-policy-replay.command.js';
 import { GetPolicyReplayQuery, type PolicyReplayView } from '../queries/get-policy-replay/get-policy-replay.query.js';
@@ -13,12 +13,7 @@ const AUTHORS = ['admin', 'policy_author'] as const;
 
 /** Replay: what a candidate policy would have decided on the window's recorded traffic, before publishing it. */
 @Controller('policy/replays')
-export class PolicyReplaysController {
-  constructor(
-    @Inject(CommandBus) private readonly commands: CommandBus,
-    @Inject(QueryBus) private readonly queries: QueryBus,
-  ) {}
-
+export class PolicyReplaysController extends ApiController {
   @Post()
   @Roles(...AUTHORS)
   @HttpCode(201)

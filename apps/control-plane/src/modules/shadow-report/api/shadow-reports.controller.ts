@@ -1,9 +1,9 @@
-import { Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { CurrentPrincipal, Public, Roles, type Principal } from '../../../platform/auth/principal.js';
 import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { ApiController } from '../../../platform/http/api-controller.js';
 import { ProblemError } from '../../../platform/http/problem.js';
 import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { GenerateShadowReportCommand } from '../commands/generate-shadow-report/generate-shadow-report.command.js';
@@ -33,12 +33,7 @@ const NOT_FOUND = { description: 'No such report in this tenant (shadow_report.n
  * at the end of the trial and on demand, as JSON and as a web page opened with a view link.
  */
 @Controller('shadow-reports')
-export class ShadowReportsController {
-  constructor(
-    @Inject(CommandBus) private readonly commands: CommandBus,
-    @Inject(QueryBus) private readonly queries: QueryBus,
-  ) {}
-
+export class ShadowReportsController extends ApiController {
   @Post()
   @Roles(...GENERATORS)
   @HttpCode(201)

@@ -1,8 +1,8 @@
-import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import type { z } from 'zod';
 import { CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
 import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { ApiController } from '../../../platform/http/api-controller.js';
 import { Operation, ValidBody, ValidParams } from '../../../platform/openapi/operation.decorator.js';
 import { IssueApiKeyCommand } from '../commands/issue-api-key/issue-api-key.command.js';
 import { RevokeApiKeyCommand } from '../commands/revoke-api-key/revoke-api-key.command.js';
@@ -10,12 +10,7 @@ import { ListApiKeysQuery } from '../queries/list-api-keys/list-api-keys.query.j
 import { ApiKeyIdParams, ApiKeyListResponse, IssueApiKeyBody, IssuedApiKeyResponse } from './tenants.dto.js';
 
 @Controller('api-keys')
-export class ApiKeysController {
-  constructor(
-    @Inject(CommandBus) private readonly commands: CommandBus,
-    @Inject(QueryBus) private readonly queries: QueryBus,
-  ) {}
-
+export class ApiKeysController extends ApiController {
   @Post()
   @Roles('admin')
   @HttpCode(201)

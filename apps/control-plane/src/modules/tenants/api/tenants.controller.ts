@@ -1,9 +1,9 @@
-import { Controller, Get, HttpCode, Inject, Post, Put, Res } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Controller, Get, HttpCode, Post, Put, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { ANY_ROLE, CurrentPrincipal, Public, RequestId, Roles, type Principal } from '../../../platform/auth/principal.js';
 import { CurrentCaller, type Caller } from '../../../platform/caller.js';
+import { ApiController } from '../../../platform/http/api-controller.js';
 import { IfMatch, withEtag } from '../../../platform/http/if-match.js';
 import { Operation, ValidBody } from '../../../platform/openapi/operation.decorator.js';
 import { ChooseFailModeCommand } from '../commands/choose-fail-mode/choose-fail-mode.command.js';
@@ -16,12 +16,7 @@ const IF_MATCH = { 'If-Match': 'The ETag of GET /v1/tenant; a stale one answers 
 const ETAG = { ETag: 'The tenant version, for If-Match' };
 
 @Controller()
-export class TenantsController {
-  constructor(
-    @Inject(CommandBus) private readonly commands: CommandBus,
-    @Inject(QueryBus) private readonly queries: QueryBus,
-  ) {}
-
+export class TenantsController extends ApiController {
   @Post('tenants')
   @Public()
   @HttpCode(201)
