@@ -1,5 +1,5 @@
 import type { PgTable } from 'drizzle-orm/pg-core';
-import type { RecordedEvent } from '../shared/domain/domain-event.js';
+import type { DomainEvent, RecordedEvent } from '../shared/domain/domain-event.js';
 import type { Tx } from '../platform/database/tenant-database.js';
 
 /**
@@ -31,4 +31,32 @@ export class ProjectionRegistry {
       for (const projection of this.#projections) await projection.apply(tx, event);
     }
   }
+}
+
+/** What every read row keeps of the event that last wrote it. */
+export interface RowStamp {
+  readonly version: number;
+  readonly updatedAt: Date;
+}
+
+/**
+ * A projection of one kind of aggregate: it registers itself, and folds only the events whose
+ * type names start with `eventPrefix`, each typed as E, with the stamp its rows keep.
+ */
+export abstract class AggregateProjection<E extends DomainEvent> implements Projection {
+  protected constructor(
+    registry: ProjectionRegistry,
+    readonly name: string,
+    readonly tables: readonly PgTable[],
+    private readonly eventPrefix: string,
+  ) {
+    registry.register(this);
+  }
+
+  async apply(tx: Tx, record: RecordedEvent): Promise<void> {
+    if (!record.type.startsWith(this.eventPrefix)) return;
+    await this.fold(tx, { type: record.type, payload: record.payload } as E, { version: record.version, updatedAt: record.recordedAt }, record);
+  }
+
+  protected abstract fold(tx: Tx, event: E, stamp: RowStamp, record: RecordedEvent): Promise<void>;
 }

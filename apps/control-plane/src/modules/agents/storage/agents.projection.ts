@@ -1,26 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { agents } from '@thoth/db';
-import type { Projection } from '../../../event-store/projection.js';
-import { ProjectionRegistry } from '../../../event-store/projection.js';
+import { AggregateProjection, ProjectionRegistry, type RowStamp } from '../../../event-store/projection.js';
 import type { Tx } from '../../../platform/database/tenant-database.js';
-import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
 import type { AgentEvent } from '../domain/events/index.js';
 import { AgentsRepository } from './agents.repository.js';
 
 /** agents, folded from the Agent streams. Depends on the event alone, so a rebuild reproduces it. */
 @Injectable()
-export class AgentsProjection implements Projection {
-  readonly name = 'agents';
-  readonly tables = [agents];
-
+export class AgentsProjection extends AggregateProjection<AgentEvent> {
   constructor(@Inject(ProjectionRegistry) registry: ProjectionRegistry) {
-    registry.register(this);
+    super(registry, 'agents', [agents], 'agent.');
   }
 
-  async apply(tx: Tx, record: RecordedEvent): Promise<void> {
-    if (!record.type.startsWith('agent.')) return;
-    const event = { type: record.type, payload: record.payload } as AgentEvent;
-    const stamp = { version: record.version, updatedAt: record.recordedAt };
+  protected async fold(tx: Tx, event: AgentEvent, stamp: RowStamp): Promise<void> {
     switch (event.type) {
       case 'agent.registered': {
         const p = event.payload;

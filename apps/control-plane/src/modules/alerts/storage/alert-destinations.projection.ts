@@ -1,26 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { alertDestinations } from '@thoth/db';
-import type { Projection } from '../../../event-store/projection.js';
-import { ProjectionRegistry } from '../../../event-store/projection.js';
+import { AggregateProjection, ProjectionRegistry, type RowStamp } from '../../../event-store/projection.js';
 import type { Tx } from '../../../platform/database/tenant-database.js';
-import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
 import type { AlertDestinationEvent } from '../domain/events/index.js';
 import { AlertDestinationsRepository } from './alert-destinations.repository.js';
 
 /** alert_destinations, folded from the AlertDestination streams. */
 @Injectable()
-export class AlertDestinationsProjection implements Projection {
-  readonly name = 'alert-destinations';
-  readonly tables = [alertDestinations];
-
+export class AlertDestinationsProjection extends AggregateProjection<AlertDestinationEvent> {
   constructor(@Inject(ProjectionRegistry) registry: ProjectionRegistry) {
-    registry.register(this);
+    super(registry, 'alert-destinations', [alertDestinations], 'alert_destination.');
   }
 
-  async apply(tx: Tx, record: RecordedEvent): Promise<void> {
-    if (!record.type.startsWith('alert_destination.')) return;
-    const event = { type: record.type, payload: record.payload } as AlertDestinationEvent;
-    const stamp = { version: record.version, updatedAt: record.recordedAt };
+  protected async fold(tx: Tx, event: AlertDestinationEvent, stamp: RowStamp): Promise<void> {
     switch (event.type) {
       case 'alert_destination.created': {
         const p = event.payload;

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { credentialAgents, credentialFingerprints, credentials } from '@thoth/db';
-import type { Projection } from '../../../event-store/projection.js';
-import { ProjectionRegistry } from '../../../event-store/projection.js';
+import { AggregateProjection, ProjectionRegistry, type RowStamp } from '../../../event-store/projection.js';
 import type { Tx } from '../../../platform/database/tenant-database.js';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
 import type { CredentialEvent } from '../domain/events/index.js';
@@ -9,18 +8,12 @@ import { CredentialsRepository } from './credentials.repository.js';
 
 /** credentials, credential_fingerprints and credential_agents, folded from the Credential streams. */
 @Injectable()
-export class CredentialsProjection implements Projection {
-  readonly name = 'credentials';
-  readonly tables = [credentials, credentialFingerprints, credentialAgents];
-
+export class CredentialsProjection extends AggregateProjection<CredentialEvent> {
   constructor(@Inject(ProjectionRegistry) registry: ProjectionRegistry) {
-    registry.register(this);
+    super(registry, 'credentials', [credentials, credentialFingerprints, credentialAgents], 'credential.');
   }
 
-  async apply(tx: Tx, record: RecordedEvent): Promise<void> {
-    if (!record.type.startsWith('credential.')) return;
-    const event = { type: record.type, payload: record.payload } as CredentialEvent;
-    const stamp = { version: record.version, updatedAt: record.recordedAt };
+  protected async fold(tx: Tx, event: CredentialEvent, stamp: RowStamp, record: RecordedEvent): Promise<void> {
     switch (event.type) {
       case 'credential.registered': {
         const p = event.payload;

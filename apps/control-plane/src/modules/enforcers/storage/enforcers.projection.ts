@@ -1,27 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { enforcers } from '@thoth/db';
 import { sql } from 'drizzle-orm';
-import type { Projection } from '../../../event-store/projection.js';
-import { ProjectionRegistry } from '../../../event-store/projection.js';
+import { AggregateProjection, ProjectionRegistry, type RowStamp } from '../../../event-store/projection.js';
 import type { Tx } from '../../../platform/database/tenant-database.js';
-import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
 import type { EnforcerEvent } from '../domain/events/index.js';
 import { EnforcersRepository } from './enforcers.repository.js';
 
 /** enforcers, folded from the Enforcer streams: what each runs and when it was last heard from. */
 @Injectable()
-export class EnforcersProjection implements Projection {
-  readonly name = 'enforcers';
-  readonly tables = [enforcers];
-
+export class EnforcersProjection extends AggregateProjection<EnforcerEvent> {
   constructor(@Inject(ProjectionRegistry) registry: ProjectionRegistry) {
-    registry.register(this);
+    super(registry, 'enforcers', [enforcers], 'enforcer.');
   }
 
-  async apply(tx: Tx, record: RecordedEvent): Promise<void> {
-    if (!record.type.startsWith('enforcer.')) return;
-    const event = { type: record.type, payload: record.payload } as EnforcerEvent;
-    const stamp = { version: record.version, updatedAt: record.recordedAt };
+  protected async fold(tx: Tx, event: EnforcerEvent, stamp: RowStamp): Promise<void> {
     switch (event.type) {
       case 'enforcer.registered': {
         const p = event.payload;

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { policies, policyVersions } from '@thoth/db';
-import type { Projection } from '../../../event-store/projection.js';
-import { ProjectionRegistry } from '../../../event-store/projection.js';
+import { AggregateProjection, ProjectionRegistry, type RowStamp } from '../../../event-store/projection.js';
 import type { Tx } from '../../../platform/database/tenant-database.js';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
 import type { PolicyEvent } from '../domain/events/index.js';
@@ -9,18 +8,12 @@ import { PoliciesRepository } from './policies.repository.js';
 
 /** policies (what is current, and the mode) and policy_versions, folded from the tenant's Policy stream. */
 @Injectable()
-export class PoliciesProjection implements Projection {
-  readonly name = 'policies';
-  readonly tables = [policies, policyVersions];
-
+export class PoliciesProjection extends AggregateProjection<PolicyEvent> {
   constructor(@Inject(ProjectionRegistry) registry: ProjectionRegistry) {
-    registry.register(this);
+    super(registry, 'policies', [policies, policyVersions], 'policy.');
   }
 
-  async apply(tx: Tx, record: RecordedEvent): Promise<void> {
-    if (!record.type.startsWith('policy.')) return;
-    const event = { type: record.type, payload: record.payload } as PolicyEvent;
-    const stamp = { version: record.version, updatedAt: record.recordedAt };
+  protected async fold(tx: Tx, event: PolicyEvent, stamp: RowStamp, record: RecordedEvent): Promise<void> {
     switch (event.type) {
       case 'policy.version_published':
       case 'policy.rolled_back': {

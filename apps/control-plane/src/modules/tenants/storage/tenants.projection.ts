@@ -1,26 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { apiKeys, tenants } from '@thoth/db';
 import type { Tx } from '../../../platform/database/tenant-database.js';
-import type { Projection } from '../../../event-store/projection.js';
-import { ProjectionRegistry } from '../../../event-store/projection.js';
+import { AggregateProjection, ProjectionRegistry, type RowStamp } from '../../../event-store/projection.js';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
 import type { TenantEvent } from '../domain/events/index.js';
 import { TenantsRepository } from './tenants.repository.js';
 
 /** tenants and api_keys, folded from the Tenant stream. */
 @Injectable()
-export class TenantsProjection implements Projection {
-  readonly name = 'tenants';
-  readonly tables = [tenants, apiKeys];
-
+export class TenantsProjection extends AggregateProjection<TenantEvent> {
   constructor(@Inject(ProjectionRegistry) registry: ProjectionRegistry) {
-    registry.register(this);
+    super(registry, 'tenants', [tenants, apiKeys], 'tenant.');
   }
 
-  async apply(tx: Tx, record: RecordedEvent): Promise<void> {
-    if (!record.type.startsWith('tenant.')) return;
-    const event = { type: record.type, payload: record.payload } as TenantEvent;
-    const stamp = { version: record.version, updatedAt: record.recordedAt };
+  protected async fold(tx: Tx, event: TenantEvent, stamp: RowStamp, record: RecordedEvent): Promise<void> {
     switch (event.type) {
       case 'tenant.signed_up': {
         const p = event.payload;
