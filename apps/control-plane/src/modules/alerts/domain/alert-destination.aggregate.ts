@@ -5,6 +5,7 @@ import {
   AlertDestinationCreated,
   AlertDestinationDeleted,
   AlertDestinationSecretRotated,
+  type AlertDestinationCreatedPayload,
   type AlertDestinationEvent,
   type AlertDestinationKind,
   type SyslogTarget,
@@ -15,16 +16,8 @@ export type AlertDestinationStatus = 'active' | 'deleted';
 /** How long a rotated-out signing secret may keep signing beside the new one, at most. */
 export const MAX_SECRET_GRACE_MS = 7 * 86_400_000;
 
-export interface CreateAlertDestinationInput {
-  readonly destinationId: string;
-  readonly tenantId: string;
-  readonly name: string;
-  readonly kind: AlertDestinationKind;
-  readonly target: string;
-  readonly urlCiphertext: string | null;
-  readonly syslog: SyslogTarget | null;
-  readonly secretCiphertext: string | null;
-}
+/** What creating a destination records, but for when. */
+export type CreateAlertDestinationInput = Omit<AlertDestinationCreatedPayload, 'createdAt'>;
 
 /** Stream of one alert destination in the event store. */
 export const alertDestinationStreamId = (destinationId: string): string => `alert-destination-${destinationId}`;

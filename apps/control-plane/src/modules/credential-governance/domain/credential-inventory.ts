@@ -1,3 +1,5 @@
+import type { UsageDelta } from './credential-usage.js';
+
 /**
  * The credential inventory: every fingerprint seen in decisions, with the agents that used it,
  * set against what the Credential context knows (registered? linked to whom? revoked, expired,
@@ -7,17 +9,8 @@ export type InventoryFinding = 'unknown' | 'shared' | 'revoked_in_use' | 'expire
 
 export const INVENTORY_FINDINGS: readonly InventoryFinding[] = ['unknown', 'shared', 'revoked_in_use', 'expired_in_use', 'rotated_out_in_use', 'unlinked_agent'];
 
-/** One (fingerprint, agent) row of the usage table. */
-export interface UsageRecord {
-  readonly fingerprint: string;
-  readonly agentId: string;
-  readonly firstSeenAt: Date;
-  readonly lastSeenAt: Date;
-  readonly calls: number;
-  readonly denied: number;
-  readonly regions: readonly string[];
-  readonly lastDecisionId: string;
-}
+/** One (fingerprint, agent) row of the usage table: the deltas of every batch, added up. */
+export type UsageRecord = UsageDelta;
 
 /** A registered credential as the Credential context has it. */
 export interface KnownCredential {
@@ -38,19 +31,13 @@ export interface KnownAgent {
   readonly name: string;
 }
 
-export interface InventoryAgentUse {
+export interface InventoryAgentUse extends Omit<UsageRecord, 'fingerprint' | 'agentId'> {
   /** The agent as decisions name it (its name). */
   readonly agent: string;
   /** Its UUID, null when no agent of the tenant has that name (any more). */
   readonly agentId: string | null;
   /** Linked to the credential; null when the credential is unknown or linked to nobody (any agent may use it). */
   readonly linked: boolean | null;
-  readonly firstSeenAt: Date;
-  readonly lastSeenAt: Date;
-  readonly calls: number;
-  readonly denied: number;
-  readonly regions: readonly string[];
-  readonly lastDecisionId: string;
 }
 
 export interface InventoryEntry {
