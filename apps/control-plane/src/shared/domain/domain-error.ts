@@ -28,3 +28,9 @@ export class DomainError extends Error {
     this.errors = details.errors;
   }
 }
+
+/** `value` when there is one; otherwise the not-found error `notFound` makes is thrown (404). */
+export function found<T>(value: T | null | undefined, notFound: () => DomainError): T {
+  if (value === null || value === undefined) throw notFound();
+  return value;
+}

@@ -1,6 +1,6 @@
 import { AggregateRoot } from '../../../shared/domain/aggregate-root.js';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
-import { AgentError } from './agent.errors.js';
+import { AgentError, agentNotFound } from './agent.errors.js';
 import { normalizeLabels } from './agent-labels.js';
 import {
   AgentLabeled,
@@ -86,7 +86,7 @@ export class Agent extends AggregateRoot<AgentEvent> {
 
   /** Loads an agent from its stream; an empty stream is an agent that does not exist (404). */
   static fromHistory(history: readonly RecordedEvent[]): Agent {
-    if (history.length === 0) throw new AgentError('agent.not_found', 'not_found', 'agent not found');
+    if (history.length === 0) throw agentNotFound();
     return new Agent().loadFrom(history);
   }
 

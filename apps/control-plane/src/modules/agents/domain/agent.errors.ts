@@ -22,3 +22,5 @@ export class AgentError extends DomainError {
     this.name = 'AgentError';
   }
 }
+
+export const agentNotFound = (): AgentError => new AgentError('agent.not_found', 'not_found', 'agent not found');

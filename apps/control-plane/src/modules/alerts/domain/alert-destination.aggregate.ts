@@ -1,6 +1,6 @@
 import { AggregateRoot } from '../../../shared/domain/aggregate-root.js';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
-import { AlertError } from './alert.errors.js';
+import { AlertError, alertDestinationNotFound } from './alert.errors.js';
 import {
   AlertDestinationCreated,
   AlertDestinationDeleted,
@@ -70,7 +70,7 @@ export class AlertDestination extends AggregateRoot<AlertDestinationEvent> {
 
   /** Loads a destination from its stream; an empty stream is a destination that does not exist (404). */
   static fromHistory(history: readonly RecordedEvent[]): AlertDestination {
-    if (history.length === 0) throw new AlertError('alert_destination.not_found', 'not_found', 'alert destination not found');
+    if (history.length === 0) throw alertDestinationNotFound();
     return new AlertDestination().loadFrom(history);
   }
 

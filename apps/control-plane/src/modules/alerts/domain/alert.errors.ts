@@ -31,3 +31,6 @@ export class AlertError extends DomainError {
     if (options && 'cause' in options) this.cause = options.cause;
   }
 }
+
+export const alertNotFound = (): AlertError => new AlertError('alert.not_found', 'not_found', 'alert not found');
+export const alertDestinationNotFound = (): AlertError => new AlertError('alert_destination.not_found', 'not_found', 'alert destination not found');

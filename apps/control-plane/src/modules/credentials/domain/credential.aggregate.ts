@@ -1,6 +1,6 @@
 import { AggregateRoot } from '../../../shared/domain/aggregate-root.js';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
-import { CredentialError } from './credential.errors.js';
+import { CredentialError, credentialNotFound } from './credential.errors.js';
 import {
   CredentialAgentLinked,
   CredentialAgentUnlinked,
@@ -108,7 +108,7 @@ export class Credential extends AggregateRoot<CredentialEvent> {
 
   /** Loads a credential from its stream; an empty stream is a credential that does not exist (404). */
   static fromHistory(history: readonly RecordedEvent[]): Credential {
-    if (history.length === 0) throw new CredentialError('credential.not_found', 'not_found', 'credential not found');
+    if (history.length === 0) throw credentialNotFound();
     return new Credential().loadFrom(history);
   }
 

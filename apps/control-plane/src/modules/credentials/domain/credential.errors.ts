@@ -29,3 +29,5 @@ export class CredentialError extends DomainError {
     this.name = 'CredentialError';
   }
 }
+
+export const credentialNotFound = (): CredentialError => new CredentialError('credential.not_found', 'not_found', 'credential not found');

@@ -1,7 +1,7 @@
 import { AggregateRoot } from '../../../shared/domain/aggregate-root.js';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
 import { issueToken } from '../../../shared/domain/secret-token.js';
-import { EnforcerError } from './enforcer.errors.js';
+import { EnforcerError, enforcerNotFound } from './enforcer.errors.js';
 import {
   EnforcerConfigActivated,
   EnforcerConfigRejected,
@@ -83,7 +83,7 @@ export class Enforcer extends AggregateRoot<EnforcerEvent> {
 
   /** Loads an enforcer from its stream; an empty stream is an enforcer that does not exist (404). */
   static fromHistory(history: readonly RecordedEvent[]): Enforcer {
-    if (history.length === 0) throw new EnforcerError('enforcer.not_found', 'not_found', 'enforcer not found');
+    if (history.length === 0) throw enforcerNotFound();
     return new Enforcer().loadFrom(history);
   }
 

@@ -15,3 +15,5 @@ export class EnforcerError extends DomainError {
     this.name = 'EnforcerError';
   }
 }
+
+export const enforcerNotFound = (): EnforcerError => new EnforcerError('enforcer.not_found', 'not_found', 'enforcer not found');

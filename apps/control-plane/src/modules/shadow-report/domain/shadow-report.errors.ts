@@ -20,3 +20,6 @@ export class ShadowReportError extends DomainError {
     this.name = 'ShadowReportError';
   }
 }
+
+export const shadowReportNotFound = (): ShadowReportError => new ShadowReportError('shadow_report.not_found', 'not_found', 'no such shadow report');
+export const policyReplayNotFound = (): ShadowReportError => new ShadowReportError('policy_replay.not_found', 'not_found', 'no such policy replay');

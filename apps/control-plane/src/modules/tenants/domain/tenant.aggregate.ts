@@ -4,6 +4,8 @@ import { DomainError } from '../../../shared/domain/domain-error.js';
 import { ApiKeyIssued, ApiKeyRevoked, type TenantEvent, TenantFailModeChosen, TenantModeSwitched, TenantSignedUp } from './events/index.js';
 import type { ApiKeyRole, FailMode, TenantMode } from './tenant-settings.js';
 
+export const tenantNotFound = (): DomainError => new DomainError('tenant.not_found', 'not_found', 'no such tenant');
+
 /** Every tenant starts in shadow mode for this long: decided and recorded, nothing blocked. */
 export const TRIAL_DAYS = 7;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -59,7 +61,7 @@ export class Tenant extends AggregateRoot<TenantEvent> {
   }
 
   static fromHistory(history: readonly RecordedEvent[]): Tenant {
-    if (history.length === 0) throw new DomainError('tenant.not_found', 'not_found', 'no such tenant');
+    if (history.length === 0) throw tenantNotFound();
     return new Tenant().loadFrom(history);
   }
 

@@ -3,7 +3,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { Logger } from 'pino';
 import { Clock } from '../../../../platform/clock/clock.js';
 import { LOGGER } from '../../../../platform/tokens.js';
-import { AlertError } from '../../domain/alert.errors.js';
+import { AlertError, alertNotFound } from '../../domain/alert.errors.js';
 import { AlertsRepository } from '../../storage/alerts.repository.js';
 import { RedeliverAlertCommand } from './redeliver-alert.command.js';
 
@@ -17,7 +17,7 @@ export class RedeliverAlertHandler implements ICommandHandler<RedeliverAlertComm
 
   async execute({ caller, alertId }: RedeliverAlertCommand): Promise<void> {
     await this.outbox.redeliver(caller.tenantId, alertId, this.clock.now(), (alert, destination) => {
-      if (!alert) throw new AlertError('alert.not_found', 'not_found', 'alert not found');
+      if (!alert) throw alertNotFound();
       if (alert.status !== 'dead_letter') {
         throw new AlertError('alert.not_dead_lettered', 'conflict', `the alert is ${alert.status}; only a dead-lettered alert can be redelivered`);
       }

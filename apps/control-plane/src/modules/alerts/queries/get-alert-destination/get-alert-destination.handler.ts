@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { Clock } from '../../../../platform/clock/clock.js';
-import { AlertError } from '../../domain/alert.errors.js';
+import { found } from '../../../../shared/domain/domain-error.js';
+import { alertDestinationNotFound } from '../../domain/alert.errors.js';
 import { AlertDestinationsRepository } from '../../storage/alert-destinations.repository.js';
 import { alertDestinationView, type AlertDestinationView } from '../alert-destination-view.js';
 import { GetAlertDestinationQuery } from './get-alert-destination.query.js';
@@ -14,8 +15,6 @@ export class GetAlertDestinationHandler implements IQueryHandler<GetAlertDestina
   ) {}
 
   async execute({ tenantId, destinationId }: GetAlertDestinationQuery): Promise<AlertDestinationView> {
-    const row = await this.destinations.find(tenantId, destinationId);
-    if (!row) throw new AlertError('alert_destination.not_found', 'not_found', 'alert destination not found');
-    return alertDestinationView(row, this.clock.now());
+    return alertDestinationView(found(await this.destinations.find(tenantId, destinationId), alertDestinationNotFound), this.clock.now());
   }
 }

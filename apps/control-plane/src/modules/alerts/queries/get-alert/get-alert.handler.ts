@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { AlertError } from '../../domain/alert.errors.js';
+import { found } from '../../../../shared/domain/domain-error.js';
+import { alertNotFound } from '../../domain/alert.errors.js';
 import { AlertsRepository } from '../../storage/alerts.repository.js';
 import { alertView, type AlertView } from '../alert-view.js';
 import { GetAlertQuery } from './get-alert.query.js';
@@ -10,8 +11,6 @@ export class GetAlertHandler implements IQueryHandler<GetAlertQuery> {
   constructor(@Inject(AlertsRepository) private readonly outbox: AlertsRepository) {}
 
   async execute({ tenantId, alertId }: GetAlertQuery): Promise<AlertView> {
-    const row = await this.outbox.find(tenantId, alertId);
-    if (!row) throw new AlertError('alert.not_found', 'not_found', 'alert not found');
-    return alertView(row, true);
+    return alertView(found(await this.outbox.find(tenantId, alertId), alertNotFound), true);
   }
 }

@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { EnforcerError } from '../../domain/enforcer.errors.js';
+import { found } from '../../../../shared/domain/domain-error.js';
+import { enforcerNotFound } from '../../domain/enforcer.errors.js';
 import { EnforcersRepository } from '../../storage/enforcers.repository.js';
 import { enforcerView, GetEnforcerQuery, type EnforcerView } from './get-enforcer.query.js';
 
@@ -9,8 +10,6 @@ export class GetEnforcerHandler implements IQueryHandler<GetEnforcerQuery> {
   constructor(@Inject(EnforcersRepository) private readonly enforcers: EnforcersRepository) {}
 
   async execute({ tenantId, enforcerId }: GetEnforcerQuery): Promise<EnforcerView> {
-    const row = await this.enforcers.find(tenantId, enforcerId);
-    if (!row) throw new EnforcerError('enforcer.not_found', 'not_found', 'enforcer not found');
-    return enforcerView(row);
+    return enforcerView(found(await this.enforcers.find(tenantId, enforcerId), enforcerNotFound));
   }
 }

@@ -2,7 +2,8 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../../../../platform/clock/clock.js';
-import { ShadowReportError } from '../../domain/shadow-report.errors.js';
+import { found } from '../../../../shared/domain/domain-error.js';
+import { shadowReportNotFound } from '../../domain/shadow-report.errors.js';
 import { newViewLinkSecret, viewLinkSecretHash, viewLinkToken } from '../../domain/view-link.js';
 import { ShadowReportsRepository } from '../../storage/shadow-reports.repository.js';
 import { IssueViewLinkCommand, type IssuedViewLink } from './issue-view-link.command.js';
@@ -15,8 +16,7 @@ export class IssueViewLinkHandler implements ICommandHandler<IssueViewLinkComman
   ) {}
 
   async execute({ caller, reportId, expiresInSeconds }: IssueViewLinkCommand): Promise<IssuedViewLink> {
-    const report = await this.reports.find(caller.tenantId, reportId);
-    if (!report) throw new ShadowReportError('shadow_report.not_found', 'not_found', 'no such shadow report');
+    found(await this.reports.find(caller.tenantId, reportId), shadowReportNotFound);
     const now = this.clock.now();
     const linkId = randomUUID();
     const secret = newViewLinkSecret();

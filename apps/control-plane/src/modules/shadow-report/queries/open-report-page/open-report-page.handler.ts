@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { Clock } from '../../../../platform/clock/clock.js';
-import { ShadowReportError } from '../../domain/shadow-report.errors.js';
+import { found } from '../../../../shared/domain/domain-error.js';
+import { shadowReportNotFound } from '../../domain/shadow-report.errors.js';
 import { checkViewLink, parseViewLinkToken } from '../../domain/view-link.js';
 import { ShadowReportsRepository } from '../../storage/shadow-reports.repository.js';
 import { shadowReportView } from '../get-shadow-report/get-shadow-report.query.js';
@@ -19,8 +20,7 @@ export class OpenReportPageHandler implements IQueryHandler<OpenReportPageQuery>
     // Both reads run under the tenant the token names: another tenant's link or report is invisible.
     const link = await this.reports.findViewLink(parsed.tenantId, parsed.linkId);
     checkViewLink(link, parsed, reportId, this.clock.now());
-    const row = await this.reports.find(parsed.tenantId, reportId);
-    if (!row) throw new ShadowReportError('shadow_report.not_found', 'not_found', 'no such shadow report');
+    const row = found(await this.reports.find(parsed.tenantId, reportId), shadowReportNotFound);
     return { ...shadowReportView(row), tenantId: parsed.tenantId };
   }
 }

@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { Clock } from '../../../../platform/clock/clock.js';
-import { DomainError } from '../../../../shared/domain/domain-error.js';
+import { found } from '../../../../shared/domain/domain-error.js';
+import { tenantNotFound } from '../../domain/tenant.aggregate.js';
 import { TenantsRepository } from '../../storage/tenants.repository.js';
 import { GetTenantQuery, type TenantView } from './get-tenant.query.js';
 import { TrialProgress } from './trial-progress.js';
@@ -15,8 +16,7 @@ export class GetTenantHandler implements IQueryHandler<GetTenantQuery> {
   ) {}
 
   async execute({ tenantId }: GetTenantQuery): Promise<TenantView> {
-    const row = await this.tenants.findTenant(tenantId);
-    if (!row) throw new DomainError('tenant.not_found', 'not_found', 'no such tenant');
+    const row = found(await this.tenants.findTenant(tenantId), tenantNotFound);
     const trial = await this.trials.find(tenantId);
     const active = this.clock.now() < row.trialEndsAt;
     return {
