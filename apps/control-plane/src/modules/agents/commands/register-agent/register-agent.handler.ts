@@ -1,7 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { saveAggregate } from '../../../../event-store/aggregate-store.js';
-import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
+import { AggregateCommandHandler } from '../../../../event-store/aggregate-command-handler.js';
 import { Agent, agentStreamId } from '../../domain/agent.aggregate.js';
 import { AgentError } from '../../domain/agent.errors.js';
 import { isUniqueViolation } from '../../../../platform/database/unique-violation.js';

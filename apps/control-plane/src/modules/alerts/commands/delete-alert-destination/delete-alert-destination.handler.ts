@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
+import { AggregateCommandHandler } from '../../../../event-store/aggregate-command-handler.js';
 import { AlertDestination, alertDestinationStreamId } from '../../domain/alert-destination.aggregate.js';
 import { DeleteAlertDestinationCommand } from './delete-alert-destination.command.js';
 

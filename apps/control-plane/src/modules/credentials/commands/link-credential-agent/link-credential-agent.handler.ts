@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
+import { AggregateCommandHandler } from '../../../../event-store/aggregate-command-handler.js';
 import { Credential, credentialStreamId } from '../../domain/credential.aggregate.js';
 import { assertLinkableAgent } from '../linked-agents.js';
 import { LinkCredentialAgentCommand } from './link-credential-agent.command.js';

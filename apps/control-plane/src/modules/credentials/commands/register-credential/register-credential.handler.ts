@@ -1,7 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { saveAggregate } from '../../../../event-store/aggregate-store.js';
-import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
+import { AggregateCommandHandler } from '../../../../event-store/aggregate-command-handler.js';
 import { Credential, credentialStreamId } from '../../domain/credential.aggregate.js';
 import { CredentialError } from '../../domain/credential.errors.js';
 import { isUniqueViolation } from '../../../../platform/database/unique-violation.js';

@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
+import { AggregateCommandHandler } from '../../../../event-store/aggregate-command-handler.js';
 import { Enforcer, enforcerStreamId } from '../../domain/enforcer.aggregate.js';
 import { RecordEnforcerActivationCommand } from './record-enforcer-activation.command.js';
 

@@ -1,7 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { saveAggregate } from '../../../../event-store/aggregate-store.js';
-import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
+import { AggregateCommandHandler } from '../../../../event-store/aggregate-command-handler.js';
 import { Enforcer, enforcerStreamId } from '../../domain/enforcer.aggregate.js';
 import { RegisterEnforcerCommand, type RegisteredEnforcer } from './register-enforcer.command.js';
 

@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
+import { AggregateCommandHandler } from '../../../../event-store/aggregate-command-handler.js';
 import { changePolicy } from '../policy-stream.js';
 import { PublishPolicyCommand, type PublishedPolicy } from './publish-policy.command.js';
 

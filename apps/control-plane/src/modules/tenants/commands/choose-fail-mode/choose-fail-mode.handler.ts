@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
+import { AggregateCommandHandler } from '../../../../event-store/aggregate-command-handler.js';
 import { Tenant, tenantStreamId } from '../../domain/tenant.aggregate.js';
 import { ChooseFailModeCommand } from './choose-fail-mode.command.js';
 

@@ -1,7 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { generateApiKey } from '@thoth/api-keys';
-import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
+import { AggregateCommandHandler } from '../../../../event-store/aggregate-command-handler.js';
 import { Tenant, tenantStreamId } from '../../domain/tenant.aggregate.js';
 import { IssueApiKeyCommand, type IssuedKey } from './issue-api-key.command.js';
 

@@ -2,7 +2,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { saveAggregate } from '../../../../event-store/aggregate-store.js';
 import { generateApiKey } from '@thoth/api-keys';
-import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
+import { AggregateCommandHandler } from '../../../../event-store/aggregate-command-handler.js';
 import { Tenant, tenantStreamId } from '../../domain/tenant.aggregate.js';
 import { SignUpTenantCommand, type SignUpResult } from './sign-up-tenant.command.js';
 

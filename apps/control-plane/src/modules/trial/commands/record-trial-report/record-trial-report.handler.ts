@@ -1,7 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError } from '../../../../event-store/concurrency.error.js';
-import { AggregateCommandHandler } from '../../../../platform/cqrs/aggregate-command-handler.js';
+import { AggregateCommandHandler } from '../../../../event-store/aggregate-command-handler.js';
 import { Trial, trialStreamId } from '../../domain/trial.aggregate.js';
 import { TRIAL_SCHEDULER } from '../claim-trial-report/claim-trial-report.handler.js';
 import { RecordTrialReportCommand } from './record-trial-report.command.js';

@@ -1,10 +1,10 @@
 import { Inject } from '@nestjs/common';
-import { loadAggregate, saveAggregate } from '../../event-store/aggregate-store.js';
-import { EventStore } from '../../event-store/event-store.js';
-import type { AggregateRoot } from '../../shared/domain/aggregate-root.js';
-import type { DomainEvent, RecordedEvent } from '../../shared/domain/domain-event.js';
-import type { Caller } from '../caller.js';
-import { Clock } from '../clock/clock.js';
+import type { Caller } from '../platform/caller.js';
+import { Clock } from '../platform/clock/clock.js';
+import type { AggregateRoot } from '../shared/domain/aggregate-root.js';
+import type { DomainEvent, RecordedEvent } from '../shared/domain/domain-event.js';
+import { loadAggregate, saveAggregate } from './aggregate-store.js';
+import { EventStore } from './event-store.js';
 
 /**
  * What most command handlers are: load one aggregate, let it act, append what it raised.
