@@ -20,17 +20,7 @@ export const BASELINE_LEARNING = {
 export type BaselineSubjectKind = 'credential' | 'agent';
 
 /** A baseline as stored (the read model of its stream). */
-export interface StoredBaseline {
-  readonly subjectKind: BaselineSubjectKind;
-  readonly subjectId: string;
-  readonly observations: number;
-  readonly resourceClasses: readonly string[];
-  readonly regions: readonly string[];
-  readonly networks: readonly string[];
-  readonly tools: readonly string[];
-  readonly peakPerMinute: number;
-  readonly peakPer10Minutes: number;
-  readonly activeHoursUtc: readonly number[];
+export interface StoredBaseline extends Omit<BaselineLearnedPayload, 'learnedFrom' | 'learnedUntil' | 'revision'> {
   readonly learnedFrom: Date;
   readonly learnedUntil: Date;
   /** Version of the subject's baseline stream. */

@@ -42,18 +42,14 @@ export interface InventoryAgentUse extends Omit<UsageRecord, 'fingerprint' | 'ag
 
 export interface InventoryEntry {
   readonly fingerprint: string;
-  readonly credential: {
-    readonly id: string;
-    readonly name: string;
-    readonly kind: string;
-    readonly provider: string;
-    readonly status: 'active' | 'revoked';
-    readonly expiresAt: Date | null;
-    readonly revokedAt: Date | null;
-    /** When this fingerprint was rotated out of the credential, if it was. */
-    readonly rotatedOutAt: Date | null;
-    readonly linkedAgents: readonly string[];
-  } | null;
+  readonly credential:
+    | (Pick<KnownCredential, 'name' | 'kind' | 'provider' | 'status' | 'expiresAt' | 'revokedAt'> & {
+        readonly id: string;
+        /** When this fingerprint was rotated out of the credential, if it was. */
+        readonly rotatedOutAt: Date | null;
+        readonly linkedAgents: readonly string[];
+      })
+    | null;
   readonly firstSeenAt: Date;
   readonly lastSeenAt: Date;
   readonly calls: number;
