@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecisionRecord } from '../../decisions/domain/decision-record.js';
+import { decisionRecord } from '../../decisions/domain/test-fixtures.js';
 import { buildInventory, summarize, type KnownCredential, type UsageRecord } from './credential-inventory.js';
 import { usageOf } from './credential-usage.js';
 
@@ -11,31 +12,7 @@ const AGENTS = [
 const at = (h: number) => new Date(Date.UTC(2026, 4, 1, h));
 
 function record(over: Partial<DecisionRecord>): DecisionRecord {
-  return {
-    tenantId: 't',
-    decisionId: `d-${Math.random()}`,
-    requestId: '',
-    agentId: 'crm-agent',
-    tool: 'crm.read',
-    resource: 'crm/contacts',
-    credentialFingerprint: FP.crm,
-    sourceIp: '10.0.0.1',
-    sourceRegion: 'eu-west-1',
-    outcome: 'allow',
-    shadow: false,
-    matchedRules: [],
-    policyVersion: 1,
-    policyHash: '',
-    configVersion: 1,
-    enforcerId: 'e',
-    argumentsDigest: '',
-    arguments: undefined,
-    errorCode: '',
-    requestedAt: at(9),
-    decidedAt: at(9),
-    receipt: {},
-    ...over,
-  };
+  return decisionRecord({ tenantId: 't', decisionId: `d-${Math.random()}`, tool: 'crm.read', credentialFingerprint: FP.crm, sourceIp: '10.0.0.1', requestedAt: at(9), decidedAt: at(9), ...over });
 }
 
 const credential = (over: Partial<KnownCredential> & { credentialId: string; fingerprint: string }): KnownCredential => ({

@@ -1,4 +1,5 @@
 import type { DecisionRecord, RecordedRule } from '../../decisions/domain/decision-record.js';
+import { decisionRecord } from '../../decisions/domain/test-fixtures.js';
 
 // Decision records for the shadow-report unit tests.
 
@@ -17,31 +18,18 @@ export function decision(overrides: Partial<DecisionRecord> & { at: number }): D
   const { at, ...rest } = overrides;
   sequence++;
   const decisionId = rest.decisionId ?? `d-${String(sequence).padStart(6, '0')}`;
-  return {
+  return decisionRecord({
     tenantId: TENANT,
     decisionId,
     requestId: `r-${sequence}`,
-    agentId: 'crm-agent',
-    tool: 'crm.read_contacts',
-    resource: 'crm/contacts',
-    credentialFingerprint: 'a'.repeat(64),
-    sourceIp: '10.20.1.7',
-    sourceRegion: 'eu-west-1',
-    outcome: 'allow',
-    shadow: false,
-    matchedRules: [],
-    policyVersion: 1,
     policyHash: 'sha256:00',
-    configVersion: 1,
     enforcerId: 'enforcer-1',
     argumentsDigest: '00',
-    arguments: undefined,
-    errorCode: '',
     requestedAt: new Date(at),
     decidedAt: new Date(at),
     receipt: { decisionId, signature: 'c2ln' },
     ...rest,
-  };
+  });
 }
 
 /** A would-deny decision (shadow mode let it through) by the given rules. */

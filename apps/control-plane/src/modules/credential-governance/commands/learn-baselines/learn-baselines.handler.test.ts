@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryEventStore } from '../../../../event-store/in-memory-event-store.js';
 import type { Clock } from '../../../../platform/clock/clock.js';
 import type { DecisionRecord } from '../../../decisions/domain/decision-record.js';
+import { decisionRecord } from '../../../decisions/domain/test-fixtures.js';
 import type { DecisionRecordsRepository } from '../../../decisions/index.js';
 import { BASELINE_LEARNING, type StoredBaseline } from '../../domain/baseline.js';
 import type { BaselineLearnedPayload } from '../../domain/events/baseline-learned.event.js';
@@ -17,31 +18,7 @@ const caller = { tenantId: TENANT, actor: 'key:k1', requestId: 'req-1' };
 
 function record(i: number, over: Partial<DecisionRecord> = {}): DecisionRecord {
   const at = new Date(NOW.getTime() - 2 * 86_400_000 + i * 10_000);
-  return {
-    tenantId: TENANT,
-    decisionId: `d-${String(i).padStart(6, '0')}`,
-    requestId: '',
-    agentId: 'crm-agent',
-    tool: 'crm.read_contacts',
-    resource: `crm/contacts/${i}`,
-    credentialFingerprint: FP,
-    sourceIp: '10.20.1.7',
-    sourceRegion: 'eu-west-1',
-    outcome: 'allow',
-    shadow: false,
-    matchedRules: [],
-    policyVersion: 1,
-    policyHash: '',
-    configVersion: 1,
-    enforcerId: 'e',
-    argumentsDigest: '',
-    arguments: undefined,
-    errorCode: '',
-    requestedAt: at,
-    decidedAt: at,
-    receipt: {},
-    ...over,
-  };
+  return decisionRecord({ tenantId: TENANT, decisionId: `d-${String(i).padStart(6, '0')}`, resource: `crm/contacts/${i}`, credentialFingerprint: FP, requestedAt: at, decidedAt: at, ...over });
 }
 
 /** The read model's window query over an array, paged as the repository pages. */
