@@ -63,8 +63,7 @@ module.exports = {
         "A bounded context (apps/control-plane/src/modules/<name>/, and distribution/) is used by another context only " +
         "through its index.ts: its commands, queries, events, module and the read types it offers. Its aggregates' " +
         "internals, handlers and storage/ stay its own. Tests are not held to it (*.test.ts, test-fixtures.ts, the apps' " +
-        "test/ folders, test/): a white-box test may drive another context's handler or fixture. Temporarily allowed: " +
-        "agents/storage/unique-violation.ts (isUniqueViolation is moving to a platform helper).",
+        "test/ folders, test/): a white-box test may drive another context's handler or fixture.",
       severity: 'error',
       from: {
         path: '^apps/control-plane/src/(modules/[^/]+|distribution)/',
@@ -75,7 +74,6 @@ module.exports = {
         pathNot: [
           '^apps/control-plane/src/$1/',
           '^apps/control-plane/src/(modules/[^/]+|distribution)/index\\.ts$',
-          '^apps/control-plane/src/modules/agents/storage/unique-violation\\.ts$',
         ],
       },
     },
