@@ -4,9 +4,11 @@
  * ```ts
  * const r = compilePolicy(yamlText, { tenant: { mode: 'shadow', agents, credentials } });
  * if (!r.ok) report(r.errors);              // each with code, path, line, column
- * const state = new WindowState({ maxKeys: 100_000 });
+ * const state = new WindowState({ maxKeys: 100_000, maxKeysPerTenant: 25_000, maxKeysPerAgent: 5_000 });
  * const d = decide(r.policy, request, state, now);
- * state.apply(d.updates, now);   // the caller applies, whatever the effect: attempts count
+ * // The caller applies, whatever the effect (attempts count); a new key over a quota is not kept:
+ * const { untracked } = state.apply(d.updates, now, { tenantId, agentId });
+ * if (untracked > 0) failMode();  // the call could not be counted
  * ```
  */
 export type * from './types.js';

@@ -125,17 +125,46 @@ export interface WindowStateView {
 
 /** Options of `WindowState`. */
 export interface WindowStateOptions {
-  /** Most keys kept; beyond it the least recently updated key is evicted. Default 100,000. */
+  /**
+   * Most keys kept in all. A key with counts inside its window is never evicted: when full,
+   * an idle key is dropped to make room, else the new key is not kept (`ApplyResult`). Default 100,000.
+   */
   readonly maxKeys?: number;
+  /** Most keys created by the calls of one tenant (`apply`'s owner). Default `maxKeys`. */
+  readonly maxKeysPerTenant?: number;
+  /** Most keys created by the calls of one agent of a tenant. Default `maxKeysPerTenant`. */
+  readonly maxKeysPerAgent?: number;
   /** Buckets per window (resolution = ceil(windowMs / buckets)). Default 20. */
   readonly buckets?: number;
+}
+
+/** The tenant and agent whose call a decision's updates come from: the quotas its new keys are charged to. */
+export interface StateOwner {
+  readonly tenantId: string;
+  readonly agentId: string;
+}
+
+/** The bound a new key did not fit in: all keys, the tenant's, or the agent's. */
+export type WindowQuota = 'enforcer' | 'tenant' | 'agent';
+
+/** What `WindowState.apply` could not count. */
+export interface ApplyResult {
+  /** Updates of new keys not kept because a quota was full (their counts are lost); 0 when all were applied. */
+  readonly untracked: number;
+  /** The first quota that was full, when `untracked > 0`. */
+  readonly quota?: WindowQuota;
 }
 
 /** Counters of `WindowState.stats()`. */
 export interface WindowStateStats {
   readonly liveKeys: number;
   readonly maxKeys: number;
+  readonly maxKeysPerTenant: number;
+  readonly maxKeysPerAgent: number;
+  /** Idle keys (nothing left in their window) dropped to make room for a new key. */
   readonly evictions: number;
+  /** Updates of new keys not kept because a quota was full. */
+  readonly refused: number;
   /** Estimated bytes held by the live keys (buffers plus per-key overhead). */
   readonly approxBytes: number;
 }

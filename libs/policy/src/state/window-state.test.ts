@@ -44,17 +44,79 @@ describe('WindowState', () => {
     expect({ ...s.read('k', W, 20_000) }).toEqual({ calls: 1, records: 1 });
   });
 
-  it('bounds memory: at most maxKeys, least recently updated evicted first, evictions counted', () => {
+  it('bounds memory: at most maxKeys; a live key is never evicted, a new key that does not fit is refused and counted', () => {
     const s = new WindowState({ maxKeys: 3 });
     for (const [i, key] of ['a', 'b', 'c'].entries()) s.apply([{ key, windowMs: W, calls: 1, records: 0 }], 1_000 + i);
     s.apply([{ key: 'a', windowMs: W, calls: 1, records: 0 }], 1_010); // a is fresh again; b is now the oldest
-    s.apply([{ key: 'd', windowMs: W, calls: 1, records: 0 }], 1_020);
-    expect(s.stats()).toMatchObject({ liveKeys: 3, maxKeys: 3, evictions: 1 });
-    expect(s.read('b', W, 1_020).calls).toBe(0);
+    expect(s.apply([{ key: 'd', windowMs: W, calls: 1, records: 0 }], 1_020)).toEqual({ untracked: 1, quota: 'enforcer' });
+    expect(s.stats()).toMatchObject({ liveKeys: 3, maxKeys: 3, evictions: 0, refused: 1 });
+    // b, the least recently updated, still holds its count: live counts are never given up.
+    expect(s.read('b', W, 1_020).calls).toBe(1);
     expect(s.read('a', W, 1_020).calls).toBe(2);
+    expect(s.read('d', W, 1_020).calls).toBe(0);
     for (let i = 0; i < 1_000; i++) s.apply([{ key: `k${i}`, windowMs: W, calls: 1, records: 0 }], 2_000 + i);
-    expect(s.stats()).toMatchObject({ liveKeys: 3, evictions: 1_001 });
+    expect(s.stats()).toMatchObject({ liveKeys: 3, evictions: 0, refused: 1_001 });
     expect(s.stats().approxBytes).toBeGreaterThan(0);
+    // Keys already kept are always counted, however full the state is.
+    expect(s.apply([{ key: 'b', windowMs: W, calls: 1, records: 0 }], 3_000)).toEqual({ untracked: 0 });
+    expect(s.read('b', W, 3_000).calls).toBe(2);
+    // Once their windows have passed, the keys make room again.
+    expect(s.apply([{ key: 'd', windowMs: W, calls: 1, records: 0 }], 20_000)).toEqual({ untracked: 0 });
+    expect(s.read('d', W, 20_000).calls).toBe(1);
+  });
+
+  it('a flood of new keys cannot evict a counter inside its window (the 50-deletes attack)', () => {
+    const owner = { tenantId: 't1', agentId: 'crm-agent' };
+    const s = new WindowState({ maxKeys: 1_000, maxKeysPerTenant: 500, maxKeysPerAgent: 100 });
+    const deletes = { key: 'L\u0000deletes\u0000t1\u0000crm-agent', windowMs: 600_000, calls: 1, records: 0 };
+    for (let i = 0; i < 50; i++) s.apply([deletes], i, owner);
+    let untracked = 0;
+    for (let i = 0; i < 10_000; i++) untracked += s.apply([{ key: `L\u0000per-resource\u0000t1\u0000crm-agent\u0000r${i}`, windowMs: 600_000, calls: 1, records: 0 }], 1_000 + i, owner).untracked;
+    expect(s.read(deletes.key, 600_000, 20_000).calls).toBe(50);
+    expect(untracked).toBe(10_000 - 99); // the agent's quota of 100 keys holds its delete counter and 99 others
+    expect(s.keysOf('t1', 'crm-agent')).toBe(100);
+  });
+
+  it("quotas per tenant and per agent: one agent's flood starves neither its colleagues nor other tenants", () => {
+    const s = new WindowState({ maxKeys: 100, maxKeysPerTenant: 30, maxKeysPerAgent: 10 });
+    const key = (owner: { tenantId: string; agentId: string }, i: number) => ({ key: `${owner.tenantId}/${owner.agentId}/${i}`, windowMs: W, calls: 1, records: 0 });
+    const a1 = { tenantId: 't1', agentId: 'a1' };
+    const a2 = { tenantId: 't1', agentId: 'a2' };
+    const b1 = { tenantId: 't2', agentId: 'a1' };
+    for (let i = 0; i < 10; i++) expect(s.apply([key(a1, i)], 0, a1).untracked).toBe(0);
+    expect(s.apply([key(a1, 10)], 1, a1)).toEqual({ untracked: 1, quota: 'agent' });
+    expect(s.apply([key(a2, 0)], 1, a2).untracked).toBe(0);
+    // The tenant's quota: three agents of t1 fill it, a fourth is refused; t2 is not.
+    for (const agentId of ['a3', 'a4']) for (let i = 0; i < 10; i++) s.apply([key({ tenantId: 't1', agentId }, i)], 2, { tenantId: 't1', agentId });
+    expect(s.keysOf('t1')).toBe(30); // a1 10, a2 1, a3 10, a4 9: a4's tenth refused by the tenant quota
+    expect(s.apply([key({ tenantId: 't1', agentId: 'a5' }, 0)], 3, { tenantId: 't1', agentId: 'a5' })).toEqual({ untracked: 1, quota: 'tenant' });
+    expect(s.apply([key(b1, 0), key(b1, 1)], 3, b1)).toEqual({ untracked: 0 });
+    expect(s.keysOf('t2', 'a1')).toBe(2);
+    // One decision's updates: those that fit are applied, the others counted as untracked.
+    const s2 = new WindowState({ maxKeysPerAgent: 2 });
+    expect(s2.apply([key(a1, 0), key(a1, 1), key(a1, 2), key(a1, 3)], 0, a1)).toEqual({ untracked: 2, quota: 'agent' });
+    expect(s2.stats()).toMatchObject({ liveKeys: 2, refused: 2 });
+  });
+
+  it('idle keys of an agent leave its quota once their windows have passed (one sweep per second at most)', () => {
+    const a1 = { tenantId: 't1', agentId: 'a1' };
+    const s = new WindowState({ maxKeysPerAgent: 5 });
+    for (let i = 0; i < 5; i++) s.apply([{ key: `short${i}`, windowMs: 1_000, calls: 1, records: 0 }], 0, a1);
+    expect(s.apply([{ key: 'x', windowMs: 1_000, calls: 1, records: 0 }], 500, a1).untracked).toBe(1);
+    // At 1,000 ms the windows have passed, but the last sweep was at 500: the next is due at 1,500.
+    expect(s.apply([{ key: 'x', windowMs: 1_000, calls: 1, records: 0 }], 1_000, a1).untracked).toBe(1);
+    expect(s.apply([{ key: 'x', windowMs: 1_000, calls: 1, records: 0 }], 1_500, a1).untracked).toBe(0);
+    expect(s.keysOf('t1', 'a1')).toBe(1);
+    expect(s.stats()).toMatchObject({ liveKeys: 1, refused: 2 });
+  });
+
+  it('a key whose window length changes is replaced in place, without asking for room', () => {
+    const a1 = { tenantId: 't1', agentId: 'a1' };
+    const s = new WindowState({ maxKeys: 1 });
+    s.apply([{ key: 'k', windowMs: W, calls: 1, records: 0 }], 0, a1);
+    expect(s.apply([{ key: 'k', windowMs: 2 * W, calls: 1, records: 0 }], 1, a1)).toEqual({ untracked: 0 });
+    expect(s.read('k', 2 * W, 1).calls).toBe(1);
+    expect(s.keysOf('t1', 'a1')).toBe(1);
   });
 
   it('evicts an idle key before a busier one among the oldest', () => {
@@ -86,5 +148,7 @@ describe('WindowState', () => {
   it('rejects nonsense options', () => {
     expect(() => new WindowState({ maxKeys: 0 })).toThrow(RangeError);
     expect(() => new WindowState({ buckets: 1.5 })).toThrow(RangeError);
+    expect(() => new WindowState({ maxKeysPerTenant: 0 })).toThrow(RangeError);
+    expect(() => new WindowState({ maxKeysPerAgent: 2.5 })).toThrow(RangeError);
   });
 });

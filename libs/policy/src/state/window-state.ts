@@ -1,4 +1,4 @@
-import type { StateUpdate, WindowStateOptions, WindowStateStats, WindowStateView } from '../types.js';
+import type { ApplyResult, StateOwner, StateUpdate, WindowQuota, WindowStateOptions, WindowStateStats, WindowStateView } from '../types.js';
 
 /**
  * One sliding window: a ring of `buckets` time buckets of `resolution` ms each, holding
@@ -17,6 +17,9 @@ class Ring {
    * plus an ArrayBuffer per array), which tripled the resident memory of 100,000 keys.
    */
   readonly slots: number[];
+  /** Whose calls created the key (the quotas it is charged to); undefined for an update applied without an owner. */
+  tenant: Tally | undefined = undefined;
+  agent: Tally | undefined = undefined;
 
   constructor(
     readonly windowMs: number,
@@ -91,24 +94,50 @@ function mod(a: number, n: number): number {
 const EMPTY = Object.freeze({ calls: 0, records: 0 });
 /** Rough per-key overhead beyond the two buffers: Map entry, key string, Ring object, typed-array headers. */
 const KEY_OVERHEAD_BYTES = 240;
+/** Least time (of `now`) between two full sweeps for idle keys when a quota is reached: bounds their cost under a flood. */
+const SWEEP_INTERVAL_MS = 1_000;
+/** The answer of `apply` when every update was counted (shared, never allocated per call). */
+const TRACKED: ApplyResult = Object.freeze({ untracked: 0 });
+
+/** Live keys created by one owner (a tenant, or an agent of a tenant). */
+class Tally {
+  keys = 0;
+  constructor(readonly id: string) {}
+}
 
 /**
- * Sliding-window counters with bounded memory: at most `maxKeys` keys; when full, the
- * least recently updated key is evicted (idle keys go first) and counted. Updates are
- * O(1) amortized; reads are O(buckets) at worst and O(1) when the window's head is now.
+ * Sliding-window counters with bounded memory, which a flood of new keys cannot use to
+ * erase live counts: at most `maxKeys` keys in all, `maxKeysPerTenant` created by one
+ * tenant's calls and `maxKeysPerAgent` by one agent's. A key whose window still holds
+ * counts is never evicted; only idle keys (windows entirely in the past) are dropped to
+ * make room. When a new key cannot be kept, `apply` leaves it uncounted and says so
+ * (`untracked`, and the quota that was full): the caller decides what that call gets (the
+ * enforcer: the tenant's fail mode). Updates are O(1) amortized; a full sweep for idle keys
+ * happens at most once per second of `now`, and only when a quota is reached; reads are
+ * O(buckets) at worst and O(1) when the window's head is now.
  */
 export class WindowState implements WindowStateView {
   readonly maxKeys: number;
+  readonly maxKeysPerTenant: number;
+  readonly maxKeysPerAgent: number;
   readonly buckets: number;
   #rings = new Map<string, Ring>();
+  readonly #tenants = new Map<string, Tally>();
+  readonly #agents = new Map<string, Tally>();
   #evictions = 0;
+  #refused = 0;
   #bytes = 0;
+  #nextSweep = Number.NEGATIVE_INFINITY;
   readonly #scratch = { calls: 0, records: 0 };
 
   constructor(opts: WindowStateOptions = {}) {
     this.maxKeys = opts.maxKeys ?? 100_000;
+    this.maxKeysPerTenant = opts.maxKeysPerTenant ?? this.maxKeys;
+    this.maxKeysPerAgent = opts.maxKeysPerAgent ?? this.maxKeysPerTenant;
     this.buckets = opts.buckets ?? 20;
     if (!Number.isInteger(this.maxKeys) || this.maxKeys < 1) throw new RangeError('WindowState maxKeys must be a positive integer');
+    if (!Number.isInteger(this.maxKeysPerTenant) || this.maxKeysPerTenant < 1) throw new RangeError('WindowState maxKeysPerTenant must be a positive integer');
+    if (!Number.isInteger(this.maxKeysPerAgent) || this.maxKeysPerAgent < 1) throw new RangeError('WindowState maxKeysPerAgent must be a positive integer');
     if (!Number.isInteger(this.buckets) || this.buckets < 1 || this.buckets > 3600) throw new RangeError('WindowState buckets must be an integer in 1..3600');
   }
 
@@ -123,16 +152,47 @@ export class WindowState implements WindowStateView {
     return this.#scratch;
   }
 
-  /** Applies the updates of a decision, stamped `now`. */
-  apply(updates: readonly StateUpdate[], now: number): void {
+  /**
+   * Applies the updates of a decision, stamped `now`, on behalf of `owner` (the tenant and
+   * agent of the call: the quotas new keys are charged to; without an owner only `maxKeys`
+   * applies). Keys already kept are always updated. A new key that would exceed a quota,
+   * once idle keys are dropped, is not kept: the answer counts those updates (`untracked`)
+   * and names the first quota that was full.
+   */
+  apply(updates: readonly StateUpdate[], now: number, owner?: StateOwner): ApplyResult {
+    let untracked = 0;
+    let quota: WindowQuota | undefined;
     for (let i = 0; i < updates.length; i++) {
       const u = updates[i]!;
       let ring = this.#rings.get(u.key);
       if (ring === undefined || ring.windowMs !== u.windowMs) {
-        if (ring !== undefined) this.#drop(u.key, ring);
-        else if (this.#rings.size >= this.maxKeys) this.#evictOne(now);
+        let tenant: Tally | undefined;
+        let agent: Tally | undefined;
+        if (ring !== undefined) {
+          // Same key, another window length (a policy change): replaced in place, same owner.
+          tenant = ring.tenant;
+          agent = ring.agent;
+          this.#rings.delete(u.key);
+          this.#bytes -= ring.size * 16 + KEY_OVERHEAD_BYTES + u.key.length * 2;
+        } else {
+          const full = this.#admit(now, owner);
+          if (full !== undefined) {
+            untracked++;
+            quota ??= full;
+            this.#refused++;
+            continue;
+          }
+          if (owner !== undefined) {
+            tenant = tally(this.#tenants, owner.tenantId);
+            agent = tally(this.#agents, `${owner.tenantId}\u0000${owner.agentId}`);
+            tenant.keys++;
+            agent.keys++;
+          }
+        }
         const resolution = Math.max(1, Math.ceil(u.windowMs / this.buckets));
         ring = new Ring(u.windowMs, resolution, Math.ceil(u.windowMs / resolution));
+        ring.tenant = tenant;
+        ring.agent = agent;
         this.#bytes += ring.size * 16 + KEY_OVERHEAD_BYTES + u.key.length * 2;
       } else {
         this.#rings.delete(u.key); // re-insert below: Map order = least recently updated first
@@ -140,6 +200,7 @@ export class WindowState implements WindowStateView {
       this.#rings.set(u.key, ring);
       ring.add(now, u.calls, u.records);
     }
+    return untracked === 0 ? TRACKED : { untracked, ...(quota === undefined ? {} : { quota }) };
   }
 
   /** Drops every key whose window is entirely in the past at `now` (not counted as evictions). */
@@ -155,39 +216,77 @@ export class WindowState implements WindowStateView {
   }
 
   stats(): WindowStateStats {
-    return { liveKeys: this.#rings.size, maxKeys: this.maxKeys, evictions: this.#evictions, approxBytes: this.#bytes };
+    return {
+      liveKeys: this.#rings.size,
+      maxKeys: this.maxKeys,
+      maxKeysPerTenant: this.maxKeysPerTenant,
+      maxKeysPerAgent: this.maxKeysPerAgent,
+      evictions: this.#evictions,
+      refused: this.#refused,
+      approxBytes: this.#bytes,
+    };
   }
 
-  #evictOne(now: number): void {
-    // Prefer a key whose window is already empty among the oldest few, else the least recently updated.
-    let victim: string | undefined;
-    let victimRing: Ring | undefined;
+  /** Live keys charged to a tenant, or to one of its agents. */
+  keysOf(tenantId: string, agentId?: string): number {
+    return (agentId === undefined ? this.#tenants.get(tenantId) : this.#agents.get(`${tenantId}\u0000${agentId}`))?.keys ?? 0;
+  }
+
+  /** Undefined when a new key of `owner` fits, idle keys dropped if need be; else the quota that is full. */
+  #admit(now: number, owner: StateOwner | undefined): WindowQuota | undefined {
+    let full = this.#full(owner);
+    if (full === undefined) return undefined;
+    // An idle key among the oldest few makes room for anyone's key at once.
+    if (full === 'enforcer' && this.#evictIdle(now)) full = this.#full(owner);
+    if (full !== undefined && now >= this.#nextSweep) {
+      this.#nextSweep = now + SWEEP_INTERVAL_MS;
+      this.prune(now);
+      full = this.#full(owner);
+    }
+    return full;
+  }
+
+  #full(owner: StateOwner | undefined): WindowQuota | undefined {
+    if (this.#rings.size >= this.maxKeys) return 'enforcer';
+    if (owner === undefined) return undefined;
+    if ((this.#tenants.get(owner.tenantId)?.keys ?? 0) >= this.maxKeysPerTenant) return 'tenant';
+    if ((this.#agents.get(`${owner.tenantId}\u0000${owner.agentId}`)?.keys ?? 0) >= this.maxKeysPerAgent) return 'agent';
+    return undefined;
+  }
+
+  /** Drops an idle key among the 8 least recently updated, counted as an eviction; false when none is idle. */
+  #evictIdle(now: number): boolean {
     let looked = 0;
     for (const [key, ring] of this.#rings) {
-      if (victim === undefined) {
-        victim = key;
-        victimRing = ring;
-      }
       if (ring.idleAt(now)) {
-        victim = key;
-        victimRing = ring;
-        break;
+        this.#drop(key, ring);
+        this.#evictions++;
+        return true;
       }
       if (++looked >= 8) break;
     }
-    if (victim !== undefined && victimRing !== undefined) {
-      this.#drop(victim, victimRing);
-      this.#evictions++;
-    }
+    return false;
   }
 
   #drop(key: string, ring: Ring): void {
     this.#rings.delete(key);
     this.#bytes -= ring.size * 16 + KEY_OVERHEAD_BYTES + key.length * 2;
+    release(this.#tenants, ring.tenant);
+    release(this.#agents, ring.agent);
   }
 }
 
-/** Functional form of `state.apply(updates, now)`. */
-export function applyUpdates(state: WindowState, updates: readonly StateUpdate[], now: number): void {
-  state.apply(updates, now);
+function tally(map: Map<string, Tally>, id: string): Tally {
+  let t = map.get(id);
+  if (t === undefined) map.set(id, (t = new Tally(id)));
+  return t;
+}
+
+function release(map: Map<string, Tally>, t: Tally | undefined): void {
+  if (t !== undefined && --t.keys === 0) map.delete(t.id);
+}
+
+/** Functional form of `state.apply(updates, now, owner)`. */
+export function applyUpdates(state: WindowState, updates: readonly StateUpdate[], now: number, owner?: StateOwner): ApplyResult {
+  return state.apply(updates, now, owner);
 }
