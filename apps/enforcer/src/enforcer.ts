@@ -39,8 +39,15 @@ export interface EnforcerOptions {
    * receipt alone (version 1).
    */
   readonly receiptBatchMax?: number;
-  /** Bound on live sliding-window keys (blast-radius counters). Default 100,000. */
+  /**
+   * Bounds on live sliding-window keys (blast-radius counters): in all, created by one
+   * tenant's calls, by one agent's. Defaults 100,000, 25,000 and 5,000. A key with counts in
+   * its window is never evicted; a call whose new key does not fit is decided by its tenant's
+   * fail mode (WINDOW_KEYS_EXHAUSTED).
+   */
   readonly windowMaxKeys?: number;
+  readonly windowMaxKeysPerTenant?: number;
+  readonly windowMaxKeysPerAgent?: number;
   /**
    * Answers kept so a retried request (same tenant, agent and request_id) gets the same
    * decision instead of being decided, counted and recorded again. Defaults: 10 minutes,
@@ -83,6 +90,10 @@ export interface EnforcerStatus {
 }
 
 export const DEFAULT_MAX_ARGUMENTS_BYTES = 256 * 1024;
+/** Window keys (docs/security.md, "Window counters under a flood"): in all, per tenant, per agent. */
+export const DEFAULT_WINDOW_MAX_KEYS = 100_000;
+export const DEFAULT_WINDOW_MAX_KEYS_PER_TENANT = 25_000;
+export const DEFAULT_WINDOW_MAX_KEYS_PER_AGENT = 5_000;
 
 /** Starts the enforcer: restore last-good snapshots, open the config stream, serve Decide. */
 export async function startEnforcer(options: EnforcerOptions): Promise<RunningEnforcer> {
@@ -101,9 +112,15 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     }
   }
 
+  const state = new WindowState({
+    maxKeys: options.windowMaxKeys ?? DEFAULT_WINDOW_MAX_KEYS,
+    maxKeysPerTenant: options.windowMaxKeysPerTenant ?? DEFAULT_WINDOW_MAX_KEYS_PER_TENANT,
+    maxKeysPerAgent: options.windowMaxKeysPerAgent ?? DEFAULT_WINDOW_MAX_KEYS_PER_AGENT,
+  });
   let sync: ConfigStreamClient | undefined;
   const metrics: EnforcerMetrics = new EnforcerMetrics({
     store,
+    windowState: () => state.stats(),
     decisionLog: options.decisionLog,
     sinceContactMs: () => sync?.staleness().sinceContactMs,
     ready: () => store.size > 0,
@@ -121,7 +138,6 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     });
   }
 
-  const state = new WindowState({ maxKeys: options.windowMaxKeys ?? 100_000 });
   const maxArgumentsBytes = options.maxArgumentsBytes ?? DEFAULT_MAX_ARGUMENTS_BYTES;
   const decisions = new DecisionService({
     enforcerId: options.enforcerId,

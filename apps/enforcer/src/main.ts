@@ -34,6 +34,8 @@ const enforcer = await startEnforcer({
   ...(config.snapshotDir ? { snapshotDir: config.snapshotDir } : {}),
   maxArgumentsBytes: config.maxArgumentsBytes,
   windowMaxKeys: config.windowMaxKeys,
+  windowMaxKeysPerTenant: config.windowMaxKeysPerTenant,
+  windowMaxKeysPerAgent: config.windowMaxKeysPerAgent,
   idempotency: config.idempotency,
   logger,
 });

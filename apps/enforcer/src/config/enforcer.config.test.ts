@@ -11,6 +11,13 @@ describe('loadConfig', () => {
     expect(config.decisionBufferSize).toBe(100_000);
     expect(config.idempotency).toEqual({ ttlMs: 600_000, maxEntries: 100_000 });
     expect(config.grpc).toEqual({ host: '127.0.0.1', port: 4100 });
+    expect(config).toMatchObject({ windowMaxKeys: 100_000, windowMaxKeysPerTenant: 25_000, windowMaxKeysPerAgent: 5_000 });
+  });
+
+  it('reads the window key quotas', () => {
+    const config = loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_WINDOW_MAX_KEYS: '1000000', THOTH_WINDOW_MAX_KEYS_PER_TENANT: '100000', THOTH_WINDOW_MAX_KEYS_PER_AGENT: '2000' });
+    expect(config).toMatchObject({ windowMaxKeys: 1_000_000, windowMaxKeysPerTenant: 100_000, windowMaxKeysPerAgent: 2_000 });
+    expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_WINDOW_MAX_KEYS_PER_AGENT: '0' })).toThrow(/THOTH_WINDOW_MAX_KEYS_PER_AGENT/);
   });
 
   it('reads the production wiring', () => {

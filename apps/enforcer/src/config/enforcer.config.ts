@@ -35,7 +35,14 @@ const Environment = z
     THOTH_DECISIONS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('thoth.decisions'),
     THOTH_DECISION_BUFFER_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
     THOTH_MAX_ARGUMENTS_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(256 * 1024),
+    /**
+     * Live sliding-window keys (blast-radius counters): in all, created by one tenant's calls,
+     * by one agent's. A key with counts in its window is never evicted; a call whose new key
+     * does not fit is decided by its tenant's fail mode (docs/security.md).
+     */
     THOTH_WINDOW_MAX_KEYS: z.coerce.number().int().min(1).default(100_000),
+    THOTH_WINDOW_MAX_KEYS_PER_TENANT: z.coerce.number().int().min(1).default(25_000),
+    THOTH_WINDOW_MAX_KEYS_PER_AGENT: z.coerce.number().int().min(1).default(5_000),
     /** How long a decision is remembered to answer a retry of its request_id with it. */
     THOTH_ENFORCER_IDEMPOTENCY_TTL_MS: z.coerce.number().int().min(1).max(24 * 3_600_000).default(10 * 60_000),
     /** Decisions remembered at most for retries; the oldest is evicted first. */
@@ -60,6 +67,8 @@ export interface EnforcerConfig {
   decisionBufferSize: number;
   maxArgumentsBytes: number;
   windowMaxKeys: number;
+  windowMaxKeysPerTenant: number;
+  windowMaxKeysPerAgent: number;
   idempotency: { ttlMs: number; maxEntries: number };
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
 }
@@ -94,6 +103,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
     decisionBufferSize: e.THOTH_DECISION_BUFFER_SIZE,
     maxArgumentsBytes: e.THOTH_MAX_ARGUMENTS_BYTES,
     windowMaxKeys: e.THOTH_WINDOW_MAX_KEYS,
+    windowMaxKeysPerTenant: e.THOTH_WINDOW_MAX_KEYS_PER_TENANT,
+    windowMaxKeysPerAgent: e.THOTH_WINDOW_MAX_KEYS_PER_AGENT,
     idempotency: { ttlMs: e.THOTH_ENFORCER_IDEMPOTENCY_TTL_MS, maxEntries: e.THOTH_ENFORCER_IDEMPOTENCY_MAX_ENTRIES },
     logLevel: e.THOTH_LOG_LEVEL,
   };

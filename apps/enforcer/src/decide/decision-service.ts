@@ -18,7 +18,7 @@ import { ReceiptIssuer, type Signer } from '@thoth/snapshot';
 import { hash } from 'node:crypto';
 import type { DecisionLog } from '../emit/decision-log.js';
 import type { ActiveSnapshots, ActiveTenant } from '../sync/active-snapshots.js';
-import type { EnforcerMetrics, OutcomeLabel } from './metrics.js';
+import type { EnforcerMetrics, OutcomeLabel, WindowQuota } from './metrics.js';
 import { compositeKey, DEFAULT_IDEMPOTENCY_MAX_ENTRIES, DEFAULT_IDEMPOTENCY_TTL_MS, IdempotencyCache } from './idempotency-cache.js';
 import { ReceiptBatcher } from './receipt-batcher.js';
 import { uuidv7 } from './uuidv7.js';
@@ -40,6 +40,14 @@ export const REQUEST_ERRORS = {
   REQUEST_ID_REUSED: 'INVALID_ARGUMENT',
 } as const satisfies Record<string, GrpcCode>;
 export type RequestErrorCode = keyof typeof REQUEST_ERRORS;
+
+/**
+ * A call with a new window counter that could not be kept (a quota of the window state was
+ * full): its error code and matched rule. Decided by the tenant's fail mode: denied when it
+ * fails closed (the default), let through as a would-deny when it fails open.
+ */
+export const WINDOW_KEYS_EXHAUSTED = 'WINDOW_KEYS_EXHAUSTED';
+export const WINDOW_KEYS_EXHAUSTED_RULE = 'enforcer.window_keys_exhausted';
 
 /** Trailing metadata of a refused unary Decide: the recorded decision and its code. */
 export const DECISION_ID_HEADER = 'thoth-decision-id';
@@ -266,7 +274,7 @@ export class DecisionService {
         ? { effect: Effect.ALLOW, shadow: true, outcome: Outcome.WOULD_DENY, matched: [rule('enforcer.fail_open', reason, RuleKind.DEFAULT, Severity.HIGH, 'allow')], errorCode: 'EVALUATION_ERROR', errorMessage: reason }
         : { ...deny([{ ruleId: 'enforcer.fail_closed', reason, kind: RuleKind.DEFAULT }]), errorCode: 'EVALUATION_ERROR', errorMessage: reason };
     }
-    this.#o.state.apply(decision.updates, now);
+    const counted = this.#o.state.apply(decision.updates, now, { tenantId: request.tenantId, agentId: request.agentId });
     const matched = decision.matched.map((m) => rule(m.ruleId, m.reason, KIND[m.kind], SEVERITY[m.severity], m.effect));
     let effect = decision.effect === 'allow' ? Effect.ALLOW : Effect.DENY;
     let shadow = decision.shadow;
@@ -281,8 +289,40 @@ export class DecisionService {
         matched.push(rule('enforcer.fail_open', `tenant fails open: ${errorMessage}`, RuleKind.DEFAULT, Severity.HIGH, 'allow'));
       }
     }
+    if (counted.untracked > 0) {
+      // A new counter of this call could not be kept (docs/security.md, "Window counters under a
+      // flood"): the call was not counted, so the tenant's fail mode decides it.
+      const quota = counted.quota ?? 'enforcer';
+      this.#o.metrics?.windowUntracked.inc({ quota });
+      const reason = `${this.#quotaText(quota, request)}: the call could not be counted against its windows`;
+      matched.push(rule(WINDOW_KEYS_EXHAUSTED_RULE, reason, RuleKind.BLAST_RADIUS, Severity.HIGH, 'deny'));
+      if (errorCode === '') {
+        errorCode = WINDOW_KEYS_EXHAUSTED;
+        errorMessage = reason;
+      }
+      if (effect === Effect.ALLOW && !shadow) {
+        if (tenant.failOpen) {
+          shadow = true;
+          matched.push(rule('enforcer.fail_open', `tenant fails open: ${reason}`, RuleKind.DEFAULT, Severity.HIGH, 'allow'));
+        } else {
+          effect = Effect.DENY;
+        }
+      }
+    }
     const outcome = effect === Effect.DENY ? Outcome.DENY : shadow ? Outcome.WOULD_DENY : Outcome.ALLOW;
     return { effect, shadow, outcome, matched, errorCode, errorMessage };
+  }
+
+  #quotaText(quota: WindowQuota, request: DecideRequest): string {
+    const { state } = this.#o;
+    switch (quota) {
+      case 'agent':
+        return `agent ${request.agentId} already holds ${state.maxKeysPerAgent} window counters, its quota`;
+      case 'tenant':
+        return `tenant ${request.tenantId} already holds ${state.maxKeysPerTenant} window counters, its quota`;
+      case 'enforcer':
+        return `the enforcer already holds ${state.maxKeys} window counters, all it keeps`;
+    }
   }
 
   #refuse(

@@ -1,8 +1,10 @@
+import type { WindowQuota, WindowStateStats } from '@thoth/policy';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DecisionLog } from '../emit/decision-log.js';
 import type { ActiveSnapshots } from '../sync/active-snapshots.js';
 
 export type OutcomeLabel = 'allow' | 'deny' | 'would_deny';
+export type { WindowQuota };
 
 /** Sources the gauges read at scrape time. */
 export interface MetricSources {
@@ -11,6 +13,8 @@ export interface MetricSources {
   /** Ms since the last message from the control plane; undefined when it never answered. */
   readonly sinceContactMs: () => number | undefined;
   readonly ready: () => boolean;
+  /** The window state's counters (blast-radius keys). */
+  readonly windowState?: () => WindowStateStats;
 }
 
 /** The enforcer's Prometheus metrics, on a registry of its own (several enforcers may share a process in tests). */
@@ -21,6 +25,7 @@ export class EnforcerMetrics {
   readonly activations: Counter<'result'>;
   readonly idempotentReplays: Counter;
   readonly idempotencyEvictions: Counter<'reason'>;
+  readonly windowUntracked: Counter<'quota'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -54,6 +59,31 @@ export class EnforcerMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.windowUntracked = new Counter({
+      name: 'thoth_enforcer_window_untracked_calls_total',
+      help: "Calls with a new window counter that could not be kept, by the quota that was full (agent, tenant, enforcer); each was decided by its tenant's fail mode (error_code WINDOW_KEYS_EXHAUSTED).",
+      labelNames: ['quota'],
+      registers,
+    });
+    const windowState = sources.windowState;
+    if (windowState) {
+      new Gauge({
+        name: 'thoth_enforcer_window_keys',
+        help: 'Live sliding-window keys (blast-radius, sequence and drift counters).',
+        registers,
+        collect() {
+          this.set(windowState().liveKeys);
+        },
+      });
+      new Gauge({
+        name: 'thoth_enforcer_window_keys_capacity',
+        help: 'Most sliding-window keys kept in all (THOTH_WINDOW_MAX_KEYS).',
+        registers,
+        collect() {
+          this.set(windowState().maxKeys);
+        },
+      });
+    }
     new Gauge({
       name: 'thoth_enforcer_config_version',
       help: 'Version of the activated config snapshot, per tenant.',
