@@ -37,6 +37,17 @@ export default defineConfig({
         },
       },
       {
+        // The decision path under attack (docs/security.md): each test is named after an attack and
+        // runs it against the real components (enforcer, Kafka, ledger, control plane, Postgres).
+        test: {
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
+          globalSetup: ['libs/testing/src/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
         // Pages served by the control plane, opened in Debian's Chromium (headless) through
         // playwright-core; the test setup installs /usr/bin/chromium when missing (infra/local/chromium.sh).
         test: {
