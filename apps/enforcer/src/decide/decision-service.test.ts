@@ -22,14 +22,14 @@ const TOKEN = 'thoth_at_idem';
 const cp = signerFromSeed(generateSigningKey());
 const enc = (s: string) => new TextEncoder().encode(s);
 
-function setup(idempotency?: { ttlMs?: number; maxEntries?: number }) {
+function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: { failMode?: FailMode; state?: WindowState } = {}) {
   let now = 1_700_000_000_000;
   const store = new ActiveSnapshots();
   const config = create(EnforcerConfigSchema, {
     tenantId: 't',
     version: 1n,
     mode: TenantMode.ENFORCE,
-    failMode: FailMode.CLOSED,
+    failMode: options.failMode ?? FailMode.CLOSED,
     policy: { version: 1n, format: PolicyFormat.YAML, content: enc(POLICY) },
     agents: [{ agentId: 'a', status: AgentStatus.ACTIVE, tokenSha256: [createHash('sha256').update(TOKEN).digest('hex')] }],
   });
@@ -42,7 +42,7 @@ function setup(idempotency?: { ttlMs?: number; maxEntries?: number }) {
   const service = new DecisionService({
     enforcerId: 'e',
     store,
-    state: new WindowState({ maxKeys: 1_000 }),
+    state: options.state ?? new WindowState({ maxKeys: 1_000 }),
     signer: signerFromSeed(generateSigningKey()),
     decisionLog: log,
     metrics,
@@ -153,5 +153,32 @@ describe('DecisionService idempotency', () => {
     for (const id of ['a', 'b', 'c', 'd']) await service.decide(request({ requestId: id, tool: 'crm.read' }), TOKEN);
     const values = (await metrics.idempotencyEvictions.get()).values;
     expect(values.find((v) => v.labels['reason'] === 'capacity')?.value).toBe(2);
+  });
+});
+
+describe('DecisionService window counters that cannot be kept', () => {
+  /** A window state whose only key is taken: the delete counter of agent a cannot be created. */
+  const full = () => {
+    const state = new WindowState({ maxKeys: 1 });
+    state.apply([{ key: 'someone-else', windowMs: 600_000, calls: 1, records: 0 }], 1_700_000_000_000, { tenantId: 'other', agentId: 'x' });
+    return state;
+  };
+
+  it('fails closed by default: denied with enforcer.window_keys_exhausted and WINDOW_KEYS_EXHAUSTED, recorded and counted', async () => {
+    const { service, events, metrics, request, settle } = setup(undefined, { state: full() });
+    const { response } = await service.decide(request({ requestId: 'r1' }), TOKEN);
+    expect(response).toMatchObject({ effect: Effect.DENY, shadow: false, errorCode: 'WINDOW_KEYS_EXHAUSTED' });
+    expect(response.matchedRules.map((m) => m.ruleId)).toEqual(['default', 'enforcer.window_keys_exhausted']);
+    expect(response.errorMessage).toContain('the enforcer already holds 1 window counters');
+    await settle();
+    expect(events[0]).toMatchObject({ effect: Effect.DENY, errorCode: 'WINDOW_KEYS_EXHAUSTED' });
+    expect((await metrics.windowUntracked.get()).values).toEqual([expect.objectContaining({ labels: { quota: 'enforcer' }, value: 1 })]);
+  });
+
+  it('fails open when the tenant says so: let through as a would-deny', async () => {
+    const { service, request } = setup(undefined, { state: full(), failMode: FailMode.OPEN });
+    const { response } = await service.decide(request({ requestId: 'r1' }), TOKEN);
+    expect(response).toMatchObject({ effect: Effect.ALLOW, shadow: true, errorCode: 'WINDOW_KEYS_EXHAUSTED' });
+    expect(response.matchedRules.map((m) => m.ruleId)).toEqual(['default', 'enforcer.window_keys_exhausted', 'enforcer.fail_open']);
   });
 });
