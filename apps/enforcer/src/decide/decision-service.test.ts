@@ -22,13 +22,13 @@ const TOKEN = 'thoth_at_idem';
 const cp = signerFromSeed(generateSigningKey());
 const enc = (s: string) => new TextEncoder().encode(s);
 
-function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: { failMode?: FailMode; state?: WindowState } = {}) {
+function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: { failMode?: FailMode; mode?: TenantMode; state?: WindowState } = {}) {
   let now = 1_700_000_000_000;
   const store = new ActiveSnapshots();
   const config = create(EnforcerConfigSchema, {
     tenantId: 't',
     version: 1n,
-    mode: TenantMode.ENFORCE,
+    mode: options.mode ?? TenantMode.ENFORCE,
     failMode: options.failMode ?? FailMode.CLOSED,
     policy: { version: 1n, format: PolicyFormat.YAML, content: enc(POLICY) },
     agents: [{ agentId: 'a', status: AgentStatus.ACTIVE, tokenSha256: [createHash('sha256').update(TOKEN).digest('hex')] }],
@@ -173,6 +173,12 @@ describe('DecisionService window counters that cannot be kept', () => {
     await settle();
     expect(events[0]).toMatchObject({ effect: Effect.DENY, errorCode: 'WINDOW_KEYS_EXHAUSTED' });
     expect((await metrics.windowUntracked.get()).values).toEqual([expect.objectContaining({ labels: { quota: 'enforcer' }, value: 1 })]);
+  });
+
+  it('blocks nothing in shadow mode, even failing closed: a would-deny', async () => {
+    const { service, request } = setup(undefined, { state: full(), mode: TenantMode.SHADOW });
+    const { response } = await service.decide(request({ requestId: 'r1' }), TOKEN);
+    expect(response).toMatchObject({ effect: Effect.ALLOW, shadow: true, errorCode: 'WINDOW_KEYS_EXHAUSTED' });
   });
 
   it('fails open when the tenant says so: let through as a would-deny', async () => {

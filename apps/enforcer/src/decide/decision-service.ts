@@ -301,7 +301,10 @@ export class DecisionService {
         errorMessage = reason;
       }
       if (effect === Effect.ALLOW && !shadow) {
-        if (tenant.failOpen) {
+        if (tenant.policy.mode === 'shadow') {
+          // Shadow mode blocks nothing, whatever the fail mode: recorded as a would-deny.
+          shadow = true;
+        } else if (tenant.failOpen) {
           shadow = true;
           matched.push(rule('enforcer.fail_open', `tenant fails open: ${reason}`, RuleKind.DEFAULT, Severity.HIGH, 'allow'));
         } else {
