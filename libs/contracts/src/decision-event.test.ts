@@ -43,6 +43,10 @@ describe('decisionEventProblem', () => {
     expect(decisionEventProblem(event({ tenantId: valid.tenantId.toUpperCase() }))).toBe('tenant_id must be a lowercase UUID');
     expect(decisionEventProblem(event({ agentId: 'a b' }))).toBe('agent_id must be 1–200 printable ASCII characters');
     expect(decisionEventProblem(event({ tool: '' }))).toBe('tool is required');
+    expect(decisionEventProblem(event({ tool: 'crm.read\u0000records' }))).toBe('tool holds a control character or a lone surrogate');
+    expect(decisionEventProblem(event({ tool: 'crm.read\u0085' }))).toBe('tool holds a control character or a lone surrogate');
+    expect(decisionEventProblem(event({ tool: 'x'.repeat(257) }))).toBe('tool is longer than 256 characters');
+    expect(decisionEventProblem(event({ tool: 'crm.lire_fiche_é😀' }))).toBeUndefined();
     expect(decisionEventProblem(event({ effect: Effect.UNSPECIFIED }))).toBe('effect must be ALLOW or DENY');
     expect(decisionEventProblem(event({ enforcerId: '' }))).toBe('enforcer_id must be 1–200 printable ASCII characters');
     expect(decisionEventProblem(event({ decisionId: '', tenantId: 'acme' }))).toMatch(/^decision_id/);

@@ -1,5 +1,6 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { DecisionEventSchema, Effect, type DecisionEvent } from './gen/thoth/decision/v1/decision_pb.js';
+import { FIELD_LIMITS, IDENTIFIER, textProblem, UUID } from './request-fields.js';
 
 /** Why bytes of the decision stream are not a usable DecisionEvent; stable codes. */
 export type DecisionEventCode = 'event.empty' | 'event.undecodable' | 'event.invalid';
@@ -7,10 +8,6 @@ export type DecisionEventCode = 'event.empty' | 'event.undecodable' | 'event.inv
 export type ReadDecisionEvent =
   | { readonly ok: true; readonly event: DecisionEvent; readonly bytes: Uint8Array }
   | { readonly ok: false; readonly code: DecisionEventCode; readonly reason: string };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-// Identifiers go into URLs, cursors, file names and log lines: printable, bounded.
-const IDENTIFIER = /^[\x21-\x7e]{1,200}$/;
 
 /**
  * A Kafka message's value as a protobuf DecisionEvent, not yet validated: `event.empty` for no
@@ -36,7 +33,9 @@ export function decisionEventProblem(e: DecisionEvent): string | undefined {
   if (!IDENTIFIER.test(e.decisionId)) return 'decision_id must be 1–200 printable ASCII characters';
   if (!UUID.test(e.tenantId)) return 'tenant_id must be a lowercase UUID';
   if (!IDENTIFIER.test(e.agentId)) return 'agent_id must be 1–200 printable ASCII characters';
-  if (e.tool === '') return 'tool is required';
+  // The tool is a column of both stores and a filter of the API: what an enforcer accepts (request-fields.ts).
+  const tool = textProblem('tool', e.tool, FIELD_LIMITS.tool, true);
+  if (tool !== undefined) return tool;
   if (e.effect !== Effect.ALLOW && e.effect !== Effect.DENY) return 'effect must be ALLOW or DENY';
   if (!IDENTIFIER.test(e.enforcerId)) return 'enforcer_id must be 1–200 printable ASCII characters';
   return undefined;
