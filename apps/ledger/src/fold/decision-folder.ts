@@ -54,6 +54,52 @@ export class DecisionFolder {
    * seeked back and Kafka still cannot serve the missing offsets (lost to retention).
    */
   async fold(topic: string, partition: number, messages: readonly SourceMessage[], options: { allowGap?: boolean } = {}): Promise<FoldOutcome> {
+    try {
+      return await this.#foldBatch(topic, partition, messages, options);
+    } catch (error) {
+      // Postgres refused a value of the batch (a data exception): never retry the same batch
+      // forever. Halve it until the message it cannot store is alone, quarantine that one, fold
+      // the rest. Any other failure (the database away, a lock timeout) rejects: the batch comes again.
+      const refused = refusedValue(error);
+      if (refused === undefined) throw error;
+      if (messages.length === 1) return this.#quarantineUnstorable(topic, partition, messages[0]!, refused, options);
+      const half = Math.ceil(messages.length / 2);
+      const head = await this.fold(topic, partition, messages.slice(0, half), options);
+      if (head.resumeAt !== undefined) return head;
+      // The second half was fetched right after the first: a gap between them is Kafka's own.
+      const tail = await this.fold(topic, partition, messages.slice(half), { allowGap: true });
+      return {
+        folded: head.folded + tail.folded,
+        duplicates: head.duplicates + tail.duplicates,
+        quarantined: head.quarantined + tail.quarantined,
+        stale: head.stale + tail.stale,
+        tenants: [...new Set([...head.tenants, ...tail.tenants])],
+        nextOffset: Math.max(head.nextOffset, tail.nextOffset),
+      };
+    }
+  }
+
+  /** One message Postgres refused, alone: quarantined with its bytes, the offset moves past it. */
+  async #quarantineUnstorable(topic: string, partition: number, m: SourceMessage, refused: { sqlstate: string; message: string }, options: { allowGap?: boolean }): Promise<FoldOutcome> {
+    const ref: PartitionRef = { group: this.group, topic, partition };
+    return this.sql.transaction(async (tx) => {
+      await relaxCommit(tx);
+      const next = await lockNextOffset(tx, ref, m.offset);
+      if (m.offset < next) return { folded: 0, duplicates: 0, quarantined: 0, stale: 1, tenants: [], nextOffset: next };
+      if (m.offset > next && options.allowGap !== true) return { folded: 0, duplicates: 0, quarantined: 0, stale: 0, tenants: [], resumeAt: next, nextOffset: next };
+      const quarantine: QuarantineInsert = {
+        offset: m.offset,
+        key: m.key,
+        value: m.value,
+        code: 'entry.unstorable',
+        reason: `Postgres refused the entry's values (SQLSTATE ${refused.sqlstate}: ${refused.message})`,
+      };
+      await writeBatch(tx, ref, { entries: [], nodes: [], treeSizes: new Map(), quarantine: [quarantine], nextOffset: m.offset + 1 });
+      return { folded: 0, duplicates: 0, quarantined: 1, stale: 0, tenants: [], nextOffset: m.offset + 1 };
+    });
+  }
+
+  async #foldBatch(topic: string, partition: number, messages: readonly SourceMessage[], options: { allowGap?: boolean }): Promise<FoldOutcome> {
     const first = messages[0];
     if (first === undefined) throw new Error('fold needs at least one message');
     const ref: PartitionRef = { group: this.group, topic, partition };
@@ -141,6 +187,21 @@ export class DecisionFolder {
     for (const [tenantId, tree] of trees) this.trees.publish(tenantId, tree.start, tree.range.size, tree.writes);
     return outcome;
   }
+}
+
+/**
+ * The SQLSTATE and message of a value Postgres cannot store: class 22 (data exception: a NUL or a
+ * lone surrogate in text or jsonb, 22P05, 22021; a value out of range) or 54000 (e.g. a row too
+ * big for an index). Undefined for anything else.
+ */
+function refusedValue(error: unknown): { sqlstate: string; message: string } | undefined {
+  for (let e: unknown = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (/^22[0-9A-Z]{3}$/.test(code) || code === '54000')) {
+      return { sqlstate: code, message: String((e as { message?: unknown }).message ?? '') };
+    }
+  }
+  return undefined;
 }
 
 function conflict(m: SourceMessage, what: string): QuarantineInsert {

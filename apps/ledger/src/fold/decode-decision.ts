@@ -1,7 +1,10 @@
 import { decodeDecisionEvent, type DecisionEvent, type DecisionEventCode } from '@thoth/contracts';
 
-/** Why a message went to quarantine instead of the log; stable codes. */
-export type QuarantineCode = DecisionEventCode | 'decision.conflict';
+/**
+ * Why a message went to quarantine instead of the log; stable codes. `entry.unstorable`: the
+ * message decoded, but Postgres refused a value of it (SQLSTATE class 22 or 54000, in the reason).
+ */
+export type QuarantineCode = DecisionEventCode | 'decision.conflict' | 'entry.unstorable';
 
 export type DecodedDecision =
   | { readonly ok: true; readonly event: DecisionEvent; readonly entry: Uint8Array }

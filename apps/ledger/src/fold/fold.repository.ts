@@ -99,7 +99,8 @@ export async function writeBatch(tx: Tx, p: PartitionRef, w: BatchWrite): Promis
   const hashes = Buffer.concat(w.nodes.map((n) => n.node.hash));
   const trees = JSON.stringify([...w.treeSizes]);
   const b64 = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'));
-  const quarantine = JSON.stringify(w.quarantine.map((q) => [q.offset, b64(q.key), b64(q.value), q.code, q.reason]));
+  // A reason may quote what was refused: stored as text Postgres accepts (no NUL, no lone surrogate).
+  const quarantine = JSON.stringify(w.quarantine.map((q) => [q.offset, b64(q.key), b64(q.value), q.code, storableText(q.reason)]));
   await tx.query(
     `WITH entries AS (
        INSERT INTO ledger_entries (tenant_id, seq, decision_id, agent_id, tool, effect, shadow, entry, source_topic, source_partition, source_offset)
@@ -124,6 +125,13 @@ export async function writeBatch(tx: Tx, p: PartitionRef, w: BatchWrite): Promis
      UPDATE ledger_offsets SET next_offset = $10, updated_at = now() WHERE consumer_group = $11 AND topic = $7 AND partition = $8`,
     [entries, blob, nodes, tenants, hashes, trees, p.topic, p.partition, quarantine, w.nextOffset, p.group],
   );
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** `text` with what Postgres text and jsonb refuse (NUL, lone surrogates) replaced by U+FFFD. */
+export function storableText(text: string): string {
+  return text.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
 }
 
 /** Concatenates byte strings; `starts` are 1-based, as SQL substring counts. */
