@@ -49,9 +49,9 @@ const PER_AGENT = 300;
 const FLOOD = Math.ceil(MAX_KEYS / 3) + 100;
 
 const { signer, trusted } = controlPlaneKey();
-const CLOSED = 'tenant-closed';
-const OPEN = 'tenant-open';
-const OTHER = 'tenant-other';
+const CLOSED = '7e0a0000-0000-4000-8000-00000000ce01';
+const OPEN = '7e0a0000-0000-4000-8000-00000000ce02';
+const OTHER = '7e0a0000-0000-4000-8000-00000000ce03';
 const ATTACKER = { id: 'crm-agent', token: 'thoth_at_attacker' };
 const COLLEAGUE = { id: 'billing-agent', token: 'thoth_at_colleague' };
 const NEIGHBOUR = { id: 'crm-agent', token: 'thoth_at_neighbour' };

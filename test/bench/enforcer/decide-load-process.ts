@@ -58,7 +58,7 @@ export interface LoadResult {
 const VERIFY_EVERY = 997;
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 const loopDelayMs = () => ({ p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 });
-const TENANT = 'tenant-bench';
+const TENANT = '7e0a0000-0000-4000-8000-00000000be01';
 const DECIDE = '/thoth.decision.v1.Enforcer/Decide';
 const DECIDE_STREAM = '/thoth.decision.v1.Enforcer/DecideStream';
 

@@ -53,7 +53,7 @@ process.on('SIGTERM', () => process.exit(0));
 
 if (mode === 'decide' || mode === 'floor') {
   const policy = benchPolicy(200);
-  const result = activate(enforcer.store, signSnapshot({ ...benchConfig('tenant-bench', policy), version: 1n }, cp).signed, trusted, Date.now());
+  const result = activate(enforcer.store, signSnapshot({ ...benchConfig('7e0a0000-0000-4000-8000-00000000be01', policy), version: 1n }, cp).signed, trusted, Date.now());
   if (!result.ok) throw new Error(result.message);
   let address = enforcer.address;
   if (mode === 'decide' && process.argv[3] === 'connect') {
@@ -65,7 +65,7 @@ if (mode === 'decide' || mode === 'floor') {
   if (mode === 'floor') {
     // The transport's floor: a bare node:http2 server that answers every call with the bytes
     // of one real answer (decided and signed once), so the generator's checks still pass.
-    const [call] = benchCalls('tenant-bench', policy, 1);
+    const [call] = benchCalls('7e0a0000-0000-4000-8000-00000000be01', policy, 1);
     const answer = await enforcer.decisions.decide(call!.request, call!.token);
     if (!answer.ok) throw new Error(answer.error.message);
     const frame = grpcFrameEncoder(DecideResponseSchema)(answer.response);

@@ -172,7 +172,7 @@ async function benchH2load(): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'thoth-bench-h2load-'));
   try {
-    const [call] = benchCalls('tenant-bench', benchPolicy(200), 1);
+    const [call] = benchCalls('7e0a0000-0000-4000-8000-00000000be01', benchPolicy(200), 1);
     writeFileSync(join(dir, 'body'), grpcFrameEncoder(DecideRequestSchema)(call!.request));
     for (const target of ['floor', 'decide'] as const) {
       const server = child('./enforcer-process.ts', [target], ENFORCER_FLAGS);
@@ -314,7 +314,7 @@ async function benchPropagation(): Promise<void> {
   const cache = new SnapshotCache({ signer });
   const status = new InMemoryEnforcerStatusSink();
   const tokens: Record<string, EnforcerIdentity> = {};
-  for (let i = 0; i < STREAMS; i++) tokens[`thoth_et_bench_${i}`] = { enforcerId: `bench-enforcer-${i}`, tenantIds: ['tenant-prop'] };
+  for (let i = 0; i < STREAMS; i++) tokens[`thoth_et_bench_${i}`] = { enforcerId: `bench-enforcer-${i}`, tenantIds: ['7e0a0000-0000-4000-8000-00000000be02'] };
   const streams = new ConfigStreamServer({ cache, authenticator: new StaticEnforcerAuthenticator(tokens), status, heartbeatIntervalMs: 5_000 });
   const server = new Server();
   streams.register(server);
@@ -325,7 +325,7 @@ async function benchPropagation(): Promise<void> {
   const agentId = policy.agents[0]!.id;
   let suspended = false;
   const publish = () => {
-    const result = cache.setSnapshot('tenant-prop', benchConfig('tenant-prop', policy, { suspended: new Set(suspended ? [agentId] : []) }));
+    const result = cache.setSnapshot('7e0a0000-0000-4000-8000-00000000be02', benchConfig('7e0a0000-0000-4000-8000-00000000be02', policy, { suspended: new Set(suspended ? [agentId] : []) }));
     if (!result.ok) throw new Error(result.message);
     suspended = !suspended;
     return result.snapshot;

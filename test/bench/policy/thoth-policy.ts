@@ -3,7 +3,7 @@
 import type { DecisionRequest, TenantContext } from '@thoth/policy';
 import type { Condition, TenantPolicy, TenantRequest } from './tenant-policy.js';
 
-export const BENCH_TENANT = 'tenant-bench';
+export const BENCH_TENANT = '7e0a0000-0000-4000-8000-00000000be01';
 
 export function celCondition(c: Condition): string {
   const str = JSON.stringify;

@@ -9,7 +9,7 @@ import { startEnforcer } from '../../../apps/enforcer/src/enforcer.js';
 import { activate } from '../../../apps/enforcer/src/sync/activate.js';
 import { noDropsRules, policyYaml } from '../../../libs/testing/src/policy-yaml.js';
 
-export const BENCH_TENANT = 'tenant-sdk-bench';
+export const BENCH_TENANT = '7e0a0000-0000-4000-8000-00000000be03';
 export const BENCH_AGENT = { id: 'crm-agent', token: 'thoth_at_sdk_bench_crm_agent' };
 
 const POLICY = policyYaml('sdk-bench', 1, `${noDropsRules()}  - id: no-bulk-exports

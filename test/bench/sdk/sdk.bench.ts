@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BenchReport, percentile } from '../lib/results.js';
 
-const BENCH_TENANT = 'tenant-sdk-bench';
+const BENCH_TENANT = '7e0a0000-0000-4000-8000-00000000be03';
 const BENCH_AGENT = { id: 'crm-agent', token: 'thoth_at_sdk_bench_crm_agent' };
 const WARMUP = 3_000;
 const SAMPLES = Number(process.env['THOTH_BENCH_SDK_SAMPLES'] ?? 20_000);

@@ -26,7 +26,7 @@ const { signer, trusted } = controlPlaneKey();
 const impostor = signerFromSeed(generateSigningKey());
 let signingKey: Signer = signer;
 const signing: Signer = { keyId: signer.keyId, publicKey: signer.publicKey, sign: (payload) => signingKey.sign(payload) };
-const TENANT = 'tenant-push';
+const TENANT = '7e0a0000-0000-4000-8000-000000000b05';
 const AGENT = { id: 'crm-agent', token: 'thoth_at_crm_agent_token' };
 const TOKENS = {
   thoth_et_a: { enforcerId: 'enforcer-a', tenantIds: [TENANT] },

@@ -8,8 +8,8 @@ import type { DecisionEvent } from '@thoth/contracts';
 import { controlPlaneKey, startControlPlane, startTestEnforcer, tenantConfig, waitFor, type TestControlPlane } from '../enforcers/harness.js';
 import { noDropsRules, policyYaml } from '../../../libs/testing/src/policy-yaml.js';
 
-export const ENFORCE_TENANT = 'sdk-enforce';
-export const SHADOW_TENANT = 'sdk-shadow';
+export const ENFORCE_TENANT = '7e0a0000-0000-4000-8000-000000005d01';
+export const SHADOW_TENANT = '7e0a0000-0000-4000-8000-000000005d02';
 export const AGENT = { id: 'crm-agent', token: 'thoth_at_sdk_crm_agent' };
 
 export const CRM_POLICY = policyYaml('sdk-crm', 1, `${noDropsRules({ severity: 'critical' })}freezes:

@@ -26,7 +26,7 @@ function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: {
   let now = 1_700_000_000_000;
   const store = new ActiveSnapshots();
   const config = create(EnforcerConfigSchema, {
-    tenantId: 't',
+    tenantId: '7e0a0000-0000-4000-8000-000000000001',
     version: 1n,
     mode: options.mode ?? TenantMode.ENFORCE,
     failMode: options.failMode ?? FailMode.CLOSED,
@@ -51,7 +51,7 @@ function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: {
     clock: () => now,
   });
   const request = (init: { requestId: string; tool?: string; args?: string; resource?: string }) =>
-    create(DecideRequestSchema, { tenantId: 't', agentId: 'a', tool: init.tool ?? 'crm.delete_contact', argumentsJson: enc(init.args ?? '{"id":1}'), resource: init.resource ?? '', requestId: init.requestId });
+    create(DecideRequestSchema, { tenantId: '7e0a0000-0000-4000-8000-000000000001', agentId: 'a', tool: init.tool ?? 'crm.delete_contact', argumentsJson: enc(init.args ?? '{"id":1}'), resource: init.resource ?? '', requestId: init.requestId });
   const settle = () => new Promise((r) => setTimeout(r, 20));
   /** Activates the next config version with the agent suspended (the kill switch). */
   const suspend = () => {

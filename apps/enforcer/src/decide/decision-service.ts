@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
 import { Metadata } from '@grpc/grpc-js';
 import {
+  decideRequestProblem,
   Effect,
   MatchedRuleSchema,
   Outcome,
@@ -48,6 +49,14 @@ export type RequestErrorCode = keyof typeof REQUEST_ERRORS;
  */
 export const WINDOW_KEYS_EXHAUSTED = 'WINDOW_KEYS_EXHAUSTED';
 export const WINDOW_KEYS_EXHAUSTED_RULE = 'enforcer.window_keys_exhausted';
+
+/**
+ * A request naming a malformed field (tenant_id not a UUID, a control character or lone surrogate,
+ * over a length limit: @thoth/contracts FIELD_LIMITS, docs/security.md) is refused with this code,
+ * INVALID_ARGUMENT, and is NOT recorded: no decision id, no receipt, nothing published — what the
+ * decision stream's consumers could not store is never signed.
+ */
+export const MALFORMED_FIELD = 'MALFORMED_FIELD';
 
 /** Trailing metadata of a refused unary Decide: the recorded decision and its code. */
 export const DECISION_ID_HEADER = 'thoth-decision-id';
@@ -188,6 +197,8 @@ export class DecisionService {
     const digest = sha256Hex(request.argumentsJson);
     const { store } = this.#o;
 
+    const malformed = decideRequestProblem(request);
+    if (malformed !== undefined) return this.#refuseUnrecorded(request, malformed.field, malformed.message);
     if (store.size === 0) {
       // Not ready: no snapshot at all, so no tenant's fail mode is known; fail closed.
       const recorded = this.#record(request, undefined, decisionId, digest, now, {
@@ -346,6 +357,26 @@ export class DecisionService {
     metadata.set(DECISION_ID_HEADER, decisionId);
     metadata.set(ERROR_CODE_HEADER, code);
     return { result: { ok: false, error: new GrpcError(REQUEST_ERRORS[code], `${code}: ${message}`, { metadata }), response }, signed };
+  }
+
+  /** A malformed request: answered DENY with MALFORMED_FIELD (in-band on DecideStream), neither signed nor published. */
+  #refuseUnrecorded(request: DecideRequest, field: string, message: string): PendingDecision {
+    this.#o.metrics?.malformedRequests.inc({ field });
+    const response: DecideResponse = {
+      $typeName: 'thoth.decision.v1.DecideResponse',
+      decisionId: '',
+      effect: Effect.DENY,
+      shadow: false,
+      matchedRules: [],
+      policyVersion: 0n,
+      policyHash: '',
+      requestId: request.requestId,
+      errorCode: MALFORMED_FIELD,
+      errorMessage: message,
+    };
+    const metadata = new Metadata();
+    metadata.set(ERROR_CODE_HEADER, MALFORMED_FIELD);
+    return { result: { ok: false, error: new GrpcError('INVALID_ARGUMENT', `${MALFORMED_FIELD}: ${message}`, { metadata }), response }, signed: Promise.resolve() };
   }
 
   /** Creates the receipt, counts, and returns the answer; once the receipt is signed, publishes the event. */

@@ -26,6 +26,7 @@ export class EnforcerMetrics {
   readonly idempotentReplays: Counter;
   readonly idempotencyEvictions: Counter<'reason'>;
   readonly windowUntracked: Counter<'quota'>;
+  readonly malformedRequests: Counter<'field'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -84,6 +85,12 @@ export class EnforcerMetrics {
         },
       });
     }
+    this.malformedRequests = new Counter({
+      name: 'thoth_enforcer_malformed_requests_total',
+      help: 'Requests refused MALFORMED_FIELD (not recorded, not published), by the first malformed field.',
+      labelNames: ['field'],
+      registers,
+    });
     new Gauge({
       name: 'thoth_enforcer_config_version',
       help: 'Version of the activated config snapshot, per tenant.',

@@ -10,7 +10,7 @@ const issuer = new ReceiptIssuer({ policyVersion: 1n, policyHash: 'h', configVer
 const decision = (i: number) => ({
   decisionId: `d${i}`,
   requestId: '',
-  tenantId: 't',
+  tenantId: '7e0a0000-0000-4000-8000-000000000001',
   agentId: 'a',
   tool: 'x',
   argumentsDigest: 'ab',

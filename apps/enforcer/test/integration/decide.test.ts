@@ -19,7 +19,7 @@ import { agentClient, consumeDecisions, install, trusted } from './fixtures.js';
 
 const receiptSigner = signerFromSeed(generateSigningKey());
 const receiptKeys = keyring([verifierFromPublicKey(receiptSigner.publicKey)]);
-const T = 'tenant-decide';
+const T = '7e0a0000-0000-4000-8000-00000000dec1';
 const AGENT = { id: 'crm-agent', token: 'thoth_at_good', revoked: ['thoth_at_old'] };
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -40,7 +40,7 @@ describe('Decide at the edge, decisions to Kafka', () => {
       maxArgumentsBytes: 1024,
     });
     install(enforcer.store, { tenantId: T }, [AGENT]);
-    install(enforcer.store, { tenantId: 'tenant-shadow', mode: TenantMode.SHADOW }, [AGENT]);
+    install(enforcer.store, { tenantId: '7e0a0000-0000-4000-8000-00000000005a', mode: TenantMode.SHADOW }, [AGENT]);
     agent = agentClient(enforcer.address);
   });
 
@@ -75,13 +75,13 @@ describe('Decide at the edge, decisions to Kafka', () => {
   });
 
   it('shadow mode lets a would-deny through and says so', async () => {
-    const answer = await call({ tenantId: 'tenant-shadow', tool: 'db.drop_table' });
+    const answer = await call({ tenantId: '7e0a0000-0000-4000-8000-00000000005a', tool: 'db.drop_table' });
     expect(answer).toMatchObject({ effect: Effect.ALLOW, shadow: true });
     expect(answer.receipt?.outcome).toBe(Outcome.WOULD_DENY);
   });
 
   const BAD: [string, Record<string, unknown>, string, string, string][] = [
-    ['an unknown tenant', { tenantId: 'nobody' }, AGENT.token, 'NOT_FOUND', 'UNKNOWN_TENANT'],
+    ['an unknown tenant', { tenantId: '7e0a0000-0000-4000-8000-0000000000b0' }, AGENT.token, 'NOT_FOUND', 'UNKNOWN_TENANT'],
     ['an unknown agent', { agentId: 'ghost' }, AGENT.token, 'UNAUTHENTICATED', 'UNKNOWN_AGENT'],
     ['no agent token', {}, '', 'UNAUTHENTICATED', 'MISSING_AGENT_TOKEN'],
     ['a wrong agent token', {}, 'thoth_at_wrong', 'UNAUTHENTICATED', 'INVALID_AGENT_TOKEN'],
@@ -173,15 +173,15 @@ describe('readiness, fail modes, last-good snapshots', () => {
   it('the tenant fail mode decides when evaluation fails: closed denies, open lets through as would-deny', async () => {
     const log = new InProcessDecisionLog({ capacity: 100 });
     const enforcer = await startEnforcer({ enforcerId: 'fail-modes', listen: { host: '127.0.0.1', port: 0 }, trustedKeys: trusted, signer: receiptSigner, decisionLog: log });
-    install(enforcer.store, { tenantId: 'closed', failMode: FailMode.CLOSED }, [AGENT]);
-    install(enforcer.store, { tenantId: 'open', failMode: FailMode.OPEN }, [AGENT]);
+    install(enforcer.store, { tenantId: '7e0a0000-0000-4000-8000-0000000000c1', failMode: FailMode.CLOSED }, [AGENT]);
+    install(enforcer.store, { tenantId: '7e0a0000-0000-4000-8000-0000000000e1', failMode: FailMode.OPEN }, [AGENT]);
     const agent = agentClient(enforcer.address);
     try {
       // args.limit is a string: the CEL comparison fails at run time.
       const request = { agentId: AGENT.id, tool: 'crm.export', argumentsJson: enc('{"limit": "lots"}') };
-      const closed = await agent.client.decide({ ...request, tenantId: 'closed' }, { metadata: agent.auth(AGENT.token) });
+      const closed = await agent.client.decide({ ...request, tenantId: '7e0a0000-0000-4000-8000-0000000000c1' }, { metadata: agent.auth(AGENT.token) });
       expect(closed).toMatchObject({ effect: Effect.DENY, errorCode: 'EVALUATION_ERROR' });
-      const open = await agent.client.decide({ ...request, tenantId: 'open' }, { metadata: agent.auth(AGENT.token) });
+      const open = await agent.client.decide({ ...request, tenantId: '7e0a0000-0000-4000-8000-0000000000e1' }, { metadata: agent.auth(AGENT.token) });
       expect(open).toMatchObject({ effect: Effect.ALLOW, shadow: true, errorCode: 'EVALUATION_ERROR' });
       expect(open.receipt?.outcome).toBe(Outcome.WOULD_DENY);
     } finally {

@@ -51,10 +51,10 @@ describe('drift checked by the enforcer against the snapshot’s baselines', () 
       clock: () => NOW,
     });
     const content = (action: string) => ({ policy: { version: 3n, format: 1, content: enc(policy(action)) } });
-    install(enforcer.store, { tenantId: 'tenant-deny', ...content('deny'), baselines: [baseline(['eu-west-1'])] }, [AGENT]);
-    install(enforcer.store, { tenantId: 'tenant-alert', ...content('alert'), baselines: [baseline(['eu-west-1'])] }, [AGENT]);
-    install(enforcer.store, { tenantId: 'tenant-observe', ...content('observe'), baselines: [baseline(['eu-west-1'])] }, [AGENT]);
-    install(enforcer.store, { tenantId: 'tenant-shadow', mode: TenantMode.SHADOW, ...content('deny'), baselines: [baseline(['eu-west-1'])] }, [AGENT]);
+    install(enforcer.store, { tenantId: '7e0a0000-0000-4000-8000-00000000d001', ...content('deny'), baselines: [baseline(['eu-west-1'])] }, [AGENT]);
+    install(enforcer.store, { tenantId: '7e0a0000-0000-4000-8000-00000000d002', ...content('alert'), baselines: [baseline(['eu-west-1'])] }, [AGENT]);
+    install(enforcer.store, { tenantId: '7e0a0000-0000-4000-8000-00000000d003', ...content('observe'), baselines: [baseline(['eu-west-1'])] }, [AGENT]);
+    install(enforcer.store, { tenantId: '7e0a0000-0000-4000-8000-00000000005a', mode: TenantMode.SHADOW, ...content('deny'), baselines: [baseline(['eu-west-1'])] }, [AGENT]);
     agent = agentClient(enforcer.address);
   });
 
@@ -83,13 +83,13 @@ describe('drift checked by the enforcer against the snapshot’s baselines', () 
   };
 
   it('normal use is allowed; the default rule says so with effect allow', async () => {
-    const answer = await call('tenant-deny');
+    const answer = await call('7e0a0000-0000-4000-8000-00000000d001');
     expect(answer).toMatchObject({ effect: Effect.ALLOW, shadow: false });
     expect(answer.matchedRules.map((r) => ({ ruleId: r.ruleId, effect: r.effect }))).toEqual([{ ruleId: 'default', effect: 'allow' }]);
   });
 
   it('a call from a new region is denied by a drift rule naming the region and the baseline', async () => {
-    const answer = await call('tenant-deny', { source: { ip: '10.20.1.9', region: 'ap-south-1' } });
+    const answer = await call('7e0a0000-0000-4000-8000-00000000d001', { source: { ip: '10.20.1.9', region: 'ap-south-1' } });
     expect(answer.effect).toBe(Effect.DENY);
     expect(answer.receipt?.outcome).toBe(Outcome.DENY);
     const drift = answer.matchedRules.find((r) => r.kind === RuleKind.DRIFT);
@@ -101,10 +101,10 @@ describe('drift checked by the enforcer against the snapshot’s baselines', () 
 
   it('alert lets it through flagged, observe records it only; the decision stream tells them apart', async () => {
     const away = { source: { ip: '10.20.1.9', region: 'ap-south-1' } };
-    const alerted = await call('tenant-alert', away);
+    const alerted = await call('7e0a0000-0000-4000-8000-00000000d002', away);
     expect(alerted).toMatchObject({ effect: Effect.ALLOW, shadow: false });
     expect(alerted.matchedRules.find((r) => r.kind === RuleKind.DRIFT)?.effect).toBe('flag');
-    const observed = await call('tenant-observe', away);
+    const observed = await call('7e0a0000-0000-4000-8000-00000000d003', away);
     expect(observed).toMatchObject({ effect: Effect.ALLOW, shadow: false });
     expect(observed.matchedRules.find((r) => r.kind === RuleKind.DRIFT)?.effect).toBe('observe');
     expect((await event(alerted.decisionId))?.matchedRules.map((r) => r.effect)).toEqual(['flag', 'allow']);
@@ -112,16 +112,16 @@ describe('drift checked by the enforcer against the snapshot’s baselines', () 
   });
 
   it('in shadow mode a drift deny is a would-deny', async () => {
-    const answer = await call('tenant-shadow', { resource: 'https://api.stripe.com/v1/charges' });
+    const answer = await call('7e0a0000-0000-4000-8000-00000000005a', { resource: 'https://api.stripe.com/v1/charges' });
     expect(answer).toMatchObject({ effect: Effect.ALLOW, shadow: true });
     expect(answer.receipt?.outcome).toBe(Outcome.WOULD_DENY);
     expect(answer.matchedRules.find((r) => r.kind === RuleKind.DRIFT)).toMatchObject({ ruleId: 'drift:credential:resources', effect: 'deny' });
   });
 
   it('a rule deny says deny; a request refused before evaluation says deny too', async () => {
-    const drop = await call('tenant-deny', { tool: 'db.drop_users' });
+    const drop = await call('7e0a0000-0000-4000-8000-00000000d001', { tool: 'db.drop_users' });
     expect(drop.matchedRules.find((r) => r.ruleId === 'no-drops')?.effect).toBe('deny');
-    const refused = await call('tenant-deny', { argumentsJson: enc('{not json') }).then(
+    const refused = await call('7e0a0000-0000-4000-8000-00000000d001', { argumentsJson: enc('{not json') }).then(
       () => 'answered',
       () => 'refused',
     );
@@ -131,8 +131,8 @@ describe('drift checked by the enforcer against the snapshot’s baselines', () 
   });
 
   it('a new snapshot with a grown baseline is activated and the region stops being drift', async () => {
-    install(enforcer.store, { tenantId: 'tenant-deny', version: 2n, policy: { version: 3n, format: 1, content: enc(policy('deny')) }, baselines: [baseline(['eu-west-1', 'ap-south-1'])] }, [AGENT]);
-    const answer = await call('tenant-deny', { source: { ip: '10.20.1.9', region: 'ap-south-1' } });
+    install(enforcer.store, { tenantId: '7e0a0000-0000-4000-8000-00000000d001', version: 2n, policy: { version: 3n, format: 1, content: enc(policy('deny')) }, baselines: [baseline(['eu-west-1', 'ap-south-1'])] }, [AGENT]);
+    const answer = await call('7e0a0000-0000-4000-8000-00000000d001', { source: { ip: '10.20.1.9', region: 'ap-south-1' } });
     expect(answer.effect).toBe(Effect.ALLOW);
     expect(answer.receipt?.configVersion).toBe(2n);
   });

@@ -19,7 +19,8 @@ const POLICY = policyYaml('idempotency-test', 1, `limits:
     scope: agent
     reason: One delete per ten minutes.
 `);
-const T = 'tenant-idempotency';
+const T = '7e0a0000-0000-4000-8000-0000000001de';
+const T_STREAM = '7e0a0000-0000-4000-8000-0000000002de';
 const AGENT = { id: 'crm-agent', token: 'thoth_at_idem' };
 const enc = (s: string) => new TextEncoder().encode(s);
 const bytes = (r: DecideResponse) => toBinary(DecideResponseSchema, r);
@@ -41,7 +42,7 @@ describe('idempotent Decide: a retry gets the first answer', () => {
     });
     const policy = { version: 1n, format: PolicyFormat.YAML, content: enc(POLICY) };
     install(enforcer.store, { tenantId: T, policy }, [AGENT]);
-    install(enforcer.store, { tenantId: `${T}-stream`, policy }, [AGENT]);
+    install(enforcer.store, { tenantId: T_STREAM, policy }, [AGENT]);
     agent = agentClient(enforcer.address);
   });
 
@@ -103,7 +104,7 @@ describe('idempotent Decide: a retry gets the first answer', () => {
   });
 
   it('deduplicates on DecideStream too, and across Decide and DecideStream', async () => {
-    const tenantId = `${T}-stream`;
+    const tenantId = T_STREAM;
     const request = (requestId: string, args = '{"id":7}') => ({ requestId, tenantId, agentId: AGENT.id, tool: 'crm.delete_contact', argumentsJson: enc(args) });
     const stream = agent.client.decideStream({ metadata: agent.auth(AGENT.token), deadlineMs: 10_000 });
     await stream.send(request('s1'));

@@ -11,7 +11,7 @@ import { generateSigningKey, signerFromSeed } from '@thoth/snapshot';
 import { freePort, privateKafkaBroker, type PrivateKafkaBroker } from '@thoth/testing';
 import { agentClient, consumeDecisions, install, trusted } from './fixtures.js';
 
-const T = 'tenant-outage';
+const T = '7e0a0000-0000-4000-8000-00000000007a';
 const AGENT = { id: 'agent-outage', token: 'thoth_at_outage' };
 
 describe('Kafka outage', () => {
