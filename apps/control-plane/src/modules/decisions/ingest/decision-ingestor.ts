@@ -43,7 +43,8 @@ export function addOutcomes(a: IngestOutcome, b: IngestOutcome): IngestOutcome {
  * that were new, in the same transaction. The caller acknowledges the batch (commits its Kafka
  * offsets) only after this resolves, so every decision is stored exactly once however often it
  * is delivered. Poison never blocks: it is counted, logged and skipped; a tenant transaction that
- * Postgres refuses for its data (SQLSTATE class 22) is retried one record at a time to find it.
+ * Postgres refuses for its data (SQLSTATE class 22, in the insert or in a hook) is retried one
+ * record at a time to find it.
  * Any other failure rejects, and the whole batch comes again.
  */
 export class DecisionIngestor {
@@ -86,10 +87,11 @@ export class DecisionIngestor {
     try {
       return await this.#write(tenantId, decisions.map((d) => d.record));
     } catch (error) {
-      if (!(error instanceof UnstorableDecisions)) throw error;
+      // A value refused anywhere in the tenant's transaction (the insert or a hook's writes) is the content's fault.
+      if (!(error instanceof UnstorableDecisions) && !isDataError(error)) throw error;
       if (decisions.length === 1) {
         const [only] = decisions;
-        this.log.warn({ from: only?.from, tenantId, decisionId: only?.record.decisionId, err: error.cause }, 'decision refused by Postgres: skipped (poison)');
+        this.log.warn({ from: only?.from, tenantId, decisionId: only?.record.decisionId, err: error instanceof UnstorableDecisions ? error.cause : error }, 'decision refused by Postgres: skipped (poison)');
         return { ...NO_OUTCOME, poison: 1 };
       }
     }

@@ -88,8 +88,16 @@ describe('decodeDecisionMessage', () => {
     expect(reason(decisionMessage({ tenantId: TENANT, policyVersion: 2n ** 60n }))).toBe('event.invalid: policy_version and config_version must be below 2^53');
   });
 
-  it('refuses a receipt or rule reason Postgres could not store', () => {
-    const d = recordOfEvent(decisionEvent({ tenantId: TENANT, matchedRules: [{ ruleId: 'x', reason: 'bad \ud800 reason' }] }));
-    expect(d.ok ? 'ok' : d.reason).toBe('matchedRules holds a NUL character or a lone surrogate');
+  it('stores a rule or receipt reason Postgres could not store sanitised (free text: U+FFFD for NUL and lone surrogates, cut at 4096)', () => {
+    const d = recordOfEvent(
+      decisionEvent({
+        tenantId: TENANT,
+        matchedRules: [{ ruleId: 'x', reason: 'bad \ud800 reason\u0000' }, { ruleId: 'y', reason: 'r'.repeat(5000) }],
+        receipt: { reasons: ['x: bad \udc00'] },
+      }),
+    );
+    if (!d.ok) throw new Error(d.reason);
+    expect(d.record.matchedRules.map((r) => r.reason)).toEqual(['bad \uFFFD reason\uFFFD', `${'r'.repeat(4095)}…`]);
+    expect(d.record.receipt).toMatchObject({ reasons: ['x: bad \uFFFD'] });
   });
 });

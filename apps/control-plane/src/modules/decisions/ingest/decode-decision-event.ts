@@ -62,7 +62,10 @@ export function recordOfEvent(e: DecisionEvent): IncomingDecision {
     errorCode: e.errorCode,
     requestedAt,
     decidedAt,
-    receipt: toJson(ReceiptSchema, e.receipt),
+    // Reasons are free text (a policy's words, quoting what a caller sent): stored sanitised,
+    // never a reason to drop the decision. The read model's copy of such a receipt no longer
+    // verifies; the ledger keeps the signed bytes as received.
+    receipt: toJson(ReceiptSchema, { ...e.receipt, reasons: e.receipt.reasons.map(freeText) }),
   };
   const problem = unstorable(record);
   return problem === undefined ? { ok: true, record } : invalid(problem);
@@ -87,7 +90,7 @@ const EFFECTS: ReadonlySet<string> = new Set(['deny', 'flag', 'observe', 'allow'
 function ruleOf(rule: MatchedRule): RecordedRule {
   return {
     ruleId: rule.ruleId,
-    reason: rule.reason,
+    reason: freeText(rule.reason),
     severity: SEVERITY[rule.severity] ?? 'unspecified',
     // RULE_KIND_BLAST_RADIUS → blast_radius; a kind this build does not know keeps its number.
     kind: (RuleKind[rule.kind] as string | undefined)?.toLowerCase() ?? String(rule.kind),
@@ -130,6 +133,14 @@ function unstorable(record: DecisionRecord): string | undefined {
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const UNSTORABLE = new RegExp(`\u0000|${LONE_SURROGATE.source}`, 'g');
+
+/** Free text as Postgres stores it: NUL and lone surrogates replaced by U+FFFD, at most MAX_TEXT characters. */
+function freeText(s: string): string {
+  const clean = s.replace(UNSTORABLE, '\uFFFD');
+  return clean.length > MAX_TEXT ? `${clean.slice(0, MAX_TEXT - 1).replace(/[\uD800-\uDBFF]$/, '')}…` : clean;
+}
 
 function storable(s: string): boolean {
   return !s.includes('\u0000') && !LONE_SURROGATE.test(s);
