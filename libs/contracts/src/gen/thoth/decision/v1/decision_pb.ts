@@ -57,6 +57,13 @@ export type DecideRequest = Message<"thoth.decision.v1.DecideRequest"> & {
    * process and per tenant config version: a retry after a restart, to another enforcer,
    * or after the tenant's config changed (a kill switch, a new policy) is decided afresh.
    *
+   * Malformed fields are refused INVALID_ARGUMENT with error code "MALFORMED_FIELD" and are not
+   * recorded (no decision, no receipt, nothing published; in-band on DecideStream): tenant_id
+   * not a lowercase UUID; agent_id not 1-200 printable ASCII characters; tool over 256
+   * characters, resource over 2048, request_id, credential_fingerprint, source.ip or
+   * source.region over 200; any of them holding a control character (C0, DEL, C1) or a lone
+   * surrogate (docs/security.md, "Poison messages").
+   *
    * @generated from field: string request_id = 1;
    */
   requestId: string;
