@@ -75,9 +75,11 @@ describe('/v1/policy', () => {
     const rollbackStale = await call(cp.url, 'POST', '/v1/policy/rollback', { key: author, body: { toVersion: 2 }, headers: { 'if-match': '"2"' } });
     expect([rollbackStale.status, rollbackStale.body.code]).toEqual([409, 'policy.version_stale']);
 
-    const shadow = await call(cp.url, 'PUT', '/v1/policy/mode', { key: author, body: { mode: 'shadow' } });
+    const authorMode = await call(cp.url, 'PUT', '/v1/policy/mode', { key: author, body: { mode: 'shadow' } });
+    expect([authorMode.status, authorMode.body.code]).toEqual([403, 'auth.forbidden_role']);
+    const shadow = await call(cp.url, 'PUT', '/v1/policy/mode', { key: admin, body: { mode: 'shadow' } });
     expect([shadow.status, shadow.body.mode, shadow.body.currentVersion]).toEqual([200, 'shadow', 3]);
-    const badMode = await call(cp.url, 'PUT', '/v1/policy/mode', { key: author, body: { mode: 'audit' } });
+    const badMode = await call(cp.url, 'PUT', '/v1/policy/mode', { key: admin, body: { mode: 'audit' } });
     expect([badMode.status, badMode.body.code]).toEqual([400, 'request.invalid']);
     const roMode = await call(cp.url, 'PUT', '/v1/policy/mode', { key: readOnly, body: { mode: 'enforce' } });
     expect(roMode.status).toBe(403);

@@ -123,8 +123,10 @@ export class PoliciesController extends ApiController {
     return this.view(reply, caller.tenantId);
   }
 
+  // Shadow lets every denied call through: the same role as switching the tenant to shadow
+  // (PUT /v1/tenant/mode), not the authors' (docs/security.md, "Shadow mode needs the admin role").
   @Put('mode')
-  @Roles(...AUTHORS)
+  @Roles('admin')
   @Operation({
     operationId: 'setPolicyMode',
     summary: 'Shadow (record would-deny, let the call through) or enforce, for this policy; shadow wins over the tenant mode',
