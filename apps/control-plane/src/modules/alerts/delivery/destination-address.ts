@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import { parseAddress } from '@thoth/policy';
 import { AlertError } from '../domain/alert.errors.js';
 
 /** What the config allows alerts to reach (AlertsConfig.allowPrivateNetworks). */
@@ -37,21 +38,57 @@ const FORBIDDEN_NAMES = new Set(['metadata', 'metadata.google.internal', 'metada
 
 export type AddressClass = 'public' | 'private' | 'forbidden';
 
-export function classifyAddress(address: string): AddressClass {
+const RANK: Record<AddressClass, number> = { public: 0, private: 1, forbidden: 2 };
+
+function classifyOne(address: string): AddressClass {
   const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
   if (FORBIDDEN.check(address, family)) return 'forbidden';
   if (PRIVATE.check(address, family)) return 'private';
   return 'public';
 }
 
+/**
+ * The IPv4 addresses an IPv6 address hands to the network on the way (parsed by @thoth/policy's
+ * parseAddress, the engine's parser): IPv4-mapped (::ffff:0:0/96) and -compatible (::/96 but
+ * :: and ::1), NAT64 (RFC 6052: the well-known 64:ff9b::/96; the local-use 64:ff9b:1::/48 at every
+ * prefix length it may be deployed with, 48, 56, 64 and 96) and 6to4 (2002::/16). A NAT64 or 6to4
+ * gateway turns the packet into one to that IPv4 address, so the address is judged by it too.
+ */
+export function embeddedIPv4(address: string): string[] {
+  const parsed = parseAddress(address);
+  if (!parsed) return [];
+  const [w0, w1, w2, w3] = parsed.words;
+  if (parsed.family === 4) return isIP(address) === 6 ? [dotted(w3)] : [];
+  const bytes = parsed.words.flatMap((w) => [w >>> 24, (w >>> 16) & 0xff, (w >>> 8) & 0xff, w & 0xff]);
+  // RFC 6052 §2.2: the IPv4 address follows the prefix, skipping bits 64–71 (the u octet).
+  const nat64 = (prefix: number): string => {
+    const at = [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15].slice(prefix / 8 - (prefix > 64 ? 1 : 0)).slice(0, 4);
+    return at.map((i) => bytes[i]).join('.');
+  };
+  if (w0 === 0 && w1 === 0 && w2 === 0 && w3 > 1) return [dotted(w3)];
+  if (w0 === 0x0064ff9b && w1 === 0 && w2 === 0) return [dotted(w3)];
+  if (w0 === 0x0064ff9b && w1 >>> 16 === 1) return [48, 56, 64, 96].map(nat64);
+  if (w0 >>> 16 === 0x2002) return [dotted(((w0 & 0xffff) * 0x10000 + (w1 >>> 16)) >>> 0)];
+  return [];
+}
+
+const dotted = (n: number): string => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].join('.');
+
+/** The worst class of the address and of every IPv4 address it carries (embeddedIPv4). */
+export function classifyAddress(address: string): AddressClass {
+  return [address, ...embeddedIPv4(address)].map(classifyOne).reduce((worst, c) => (RANK[c] > RANK[worst] ? c : worst), 'public');
+}
+
 /** Throws the stable error for an address the policy refuses. */
 export function assertAddressAllowed(address: string, host: string, policy: AddressPolicy, field: string): void {
   const kind = classifyAddress(address);
+  const carried = embeddedIPv4(address);
+  const shown = carried.length === 0 ? address : `${address} (IPv4 ${carried.join(', ')} inside)`;
   if (kind === 'forbidden') {
     throw new AlertError(
       'alert_destination.forbidden_address',
       'invalid',
-      `${host} is ${address}, a link-local, metadata, multicast or reserved address; alerts never go there`,
+      `${host} is ${shown}, a link-local, metadata, multicast or reserved address; alerts never go there`,
       field,
     );
   }
@@ -59,7 +96,7 @@ export function assertAddressAllowed(address: string, host: string, policy: Addr
     throw new AlertError(
       'alert_destination.private_address',
       'invalid',
-      `${host} is ${address}, a loopback or private address; this control plane only sends alerts to public addresses (THOTH_ALERTS_ALLOW_PRIVATE_NETWORKS)`,
+      `${host} is ${shown}, a loopback or private address; this control plane only sends alerts to public addresses (THOTH_ALERTS_ALLOW_PRIVATE_NETWORKS)`,
       field,
     );
   }
