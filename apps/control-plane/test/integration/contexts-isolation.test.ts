@@ -19,7 +19,7 @@ let role: Awaited<ReturnType<typeof createAppLoginRole>>;
 let cp: ControlPlane;
 let a: Awaited<ReturnType<typeof signUp>>;
 let b: Awaited<ReturnType<typeof signUp>>;
-const ids = { agent: '', credential: '', enforcer: '', apiKey: '', bCredential: '', report: '', replay: '', bViewToken: '', destination: '', alert: '' };
+const ids = { agent: '', credential: '', enforcer: '', apiKey: '', bCredential: '', report: '', replay: '', viewLink: '', bViewToken: '', destination: '', alert: '' };
 const SECRET_MARK = 'tenant-a-secret-marker';
 const A_DECISION = '01970000-0000-7000-8000-00000000000a';
 const A_BLOCKED = '01970000-0000-7000-8000-00000000000b';
@@ -47,6 +47,7 @@ beforeAll(async () => {
   await ingest(cp, [alertDecisions.block(a.tenantId, A_BLOCKED)]);
   ids.alert = ok(await call(cp.url, 'GET', '/v1/alerts', { key: a.key })).items[0].id;
   ids.report = ok(await call(cp.url, 'POST', '/v1/shadow-reports', { key: a.key, body: {} })).id;
+  ids.viewLink = ok(await call(cp.url, 'POST', `/v1/shadow-reports/${ids.report}/view-links`, { key: a.key, body: {} })).id;
   ids.replay = ok(await call(cp.url, 'POST', '/v1/policy/replays', { key: a.key, body: { source: policySource('3') } })).id;
   const bReport = ok(await call(cp.url, 'POST', '/v1/shadow-reports', { key: b.key, body: {} })).id;
   ids.bViewToken = ok(await call(cp.url, 'POST', `/v1/shadow-reports/${bReport}/view-links`, { key: b.key, body: {} })).token;
@@ -84,6 +85,7 @@ const MATRIX: Record<string, Case> = {
   'GET /v1/decisions/:decisionId': { path: () => `/v1/decisions/${A_DECISION}`, code: 'decision.not_found' },
   'GET /v1/shadow-reports/:reportId': { path: () => `/v1/shadow-reports/${ids.report}`, code: 'shadow_report.not_found' },
   'POST /v1/shadow-reports/:reportId/view-links': { path: () => `/v1/shadow-reports/${ids.report}/view-links`, body: {}, code: 'shadow_report.not_found' },
+  'DELETE /v1/shadow-reports/:reportId/view-links/:linkId': { path: () => `/v1/shadow-reports/${ids.report}/view-links/${ids.viewLink}`, code: 'shadow_report.not_found' },
   // The page takes no API key: tenant B's own view link, on tenant A's report, is a link for another report.
   'GET /v1/shadow-reports/:reportId/html': { path: () => `/v1/shadow-reports/${ids.report}/html?token=${encodeURIComponent(ids.bViewToken)}`, code: 'view_link.other_report', status: 403 },
   'GET /v1/alert-destinations/:id': { path: () => `/v1/alert-destinations/${ids.destination}`, code: 'alert_destination.not_found' },

@@ -4,6 +4,7 @@
 export { ShadowReportModule } from './shadow-report.module.js';
 export { type ShadowReportTrigger, GenerateShadowReportCommand } from './commands/generate-shadow-report/generate-shadow-report.command.js';
 export { type IssuedViewLink, IssueViewLinkCommand } from './commands/issue-view-link/issue-view-link.command.js';
+export { RevokeViewLinkCommand } from './commands/revoke-view-link/revoke-view-link.command.js';
 export { RunPolicyReplayCommand } from './commands/run-policy-replay/run-policy-replay.command.js';
 export { type PolicyReplaySummaryView, type PolicyReplayView, GetPolicyReplayQuery } from './queries/get-policy-replay/get-policy-replay.query.js';
 export { type ShadowReportSummaryView, type ShadowReportView, GetShadowReportQuery } from './queries/get-shadow-report/get-shadow-report.query.js';

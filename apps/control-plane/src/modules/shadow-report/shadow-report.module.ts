@@ -10,6 +10,7 @@ import { ShadowReportsController } from './api/shadow-reports.controller.js';
 import { DaySevenReportTrigger } from './commands/generate-shadow-report/day-seven-report.trigger.js';
 import { GenerateShadowReportHandler } from './commands/generate-shadow-report/generate-shadow-report.handler.js';
 import { IssueViewLinkHandler } from './commands/issue-view-link/issue-view-link.handler.js';
+import { RevokeViewLinkHandler } from './commands/revoke-view-link/revoke-view-link.handler.js';
 import { RunPolicyReplayHandler } from './commands/run-policy-replay/run-policy-replay.handler.js';
 import { GetPolicyReplayHandler } from './queries/get-policy-replay/get-policy-replay.handler.js';
 import { GetShadowReportHandler } from './queries/get-shadow-report/get-shadow-report.handler.js';
@@ -18,6 +19,7 @@ import { ListShadowReportsHandler } from './queries/list-shadow-reports/list-sha
 import { OpenReportPageHandler } from './queries/open-report-page/open-report-page.handler.js';
 import { PolicyReplaysRepository } from './storage/policy-replays.repository.js';
 import { ShadowReportsRepository } from './storage/shadow-reports.repository.js';
+import { ViewLinksProjection } from './storage/view-links.projection.js';
 
 /**
  * The shadow report (JSON, web page with view links, recommended policy) and policy replay,
@@ -34,6 +36,8 @@ import { ShadowReportsRepository } from './storage/shadow-reports.repository.js'
     GenerateShadowReportHandler,
     DaySevenReportTrigger,
     IssueViewLinkHandler,
+    RevokeViewLinkHandler,
+    ViewLinksProjection,
     RunPolicyReplayHandler,
     GetShadowReportHandler,
     ListShadowReportsHandler,

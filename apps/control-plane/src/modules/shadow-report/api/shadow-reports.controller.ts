@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { CurrentPrincipal, Public, Roles, type Principal } from '../../../platform/auth/principal.js';
@@ -8,6 +8,7 @@ import { ProblemError } from '../../../platform/http/problem.js';
 import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { GenerateShadowReportCommand } from '../commands/generate-shadow-report/generate-shadow-report.command.js';
 import { IssueViewLinkCommand } from '../commands/issue-view-link/issue-view-link.command.js';
+import { RevokeViewLinkCommand } from '../commands/revoke-view-link/revoke-view-link.command.js';
 import { VIEW_LINK_DEFAULT_SECONDS, ViewLinkError } from '../domain/view-link.js';
 import { renderReportPage, REPORT_PAGE_CSP } from '../page/report-page.js';
 import { GetShadowReportQuery, type ShadowReportView } from '../queries/get-shadow-report/get-shadow-report.query.js';
@@ -21,6 +22,7 @@ import {
   ReportPageQueryParams,
   ShadowReportListResponse,
   ShadowReportResponse,
+  ViewLinkParams,
   ViewLinkResponse,
 } from './shadow-reports.dto.js';
 
@@ -119,7 +121,26 @@ export class ShadowReportsController extends ApiController {
     const seconds = body?.expiresInSeconds ?? VIEW_LINK_DEFAULT_SECONDS;
     const link = await this.commands.execute(new IssueViewLinkCommand(caller, params.reportId, seconds));
     void reply.header('cache-control', 'no-store');
-    return { path: `/v1/shadow-reports/${params.reportId}/html?token=${encodeURIComponent(link.token)}`, token: link.token, expiresAt: link.expiresAt.toISOString() };
+    return {
+      id: link.linkId,
+      path: `/v1/shadow-reports/${params.reportId}/html?token=${encodeURIComponent(link.token)}`,
+      token: link.token,
+      expiresAt: link.expiresAt.toISOString(),
+    };
+  }
+
+  @Delete(':reportId/view-links/:linkId')
+  @Roles('admin')
+  @HttpCode(204)
+  @Operation({
+    operationId: 'revokeShadowReportViewLink',
+    summary: 'Revoke a view link (one that leaked): recorded in the audit trail; the link then opens nothing, answering as an unknown link does',
+    tags: ['shadow-reports'],
+    params: ViewLinkParams,
+    responses: { 204: { description: 'Revoked' }, 404: { description: 'No such report (shadow_report.not_found), or no such link of it, already revoked included (view_link.not_found)' } },
+  })
+  async revokeViewLink(@ValidParams() params: z.output<typeof ViewLinkParams>, @CurrentCaller() caller: Caller): Promise<void> {
+    await this.commands.execute(new RevokeViewLinkCommand(caller, params.reportId, params.linkId));
   }
 
   @Get(':reportId/html')

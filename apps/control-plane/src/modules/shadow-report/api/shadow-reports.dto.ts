@@ -20,6 +20,7 @@ const Window = z
 export const GenerateShadowReportBody = z.strictObject({ window: Window.optional() }).optional();
 
 export const ReportIdParams = z.strictObject({ reportId: z.uuid() });
+export const ViewLinkParams = z.strictObject({ reportId: z.uuid(), linkId: z.uuid() });
 export const ReplayIdParams = z.strictObject({ replayId: z.uuid() });
 export const ListQueryParams = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
 
@@ -200,6 +201,7 @@ export const ShadowReportResponse = ShadowReportSummaryResponse.extend({ report:
 export const ShadowReportListResponse = z.object({ items: z.array(ShadowReportSummaryResponse) });
 
 export const ViewLinkResponse = z.object({
+  id: z.uuid().describe('The link’s id, to revoke it: DELETE /v1/shadow-reports/{id}/view-links/{linkId}'),
   path: z.string().describe('Open it on this API’s origin: /v1/shadow-reports/{id}/html?token=…'),
   token: z.string(),
   expiresAt: z.iso.datetime(),

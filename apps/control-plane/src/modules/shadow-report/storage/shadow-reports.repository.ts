@@ -7,7 +7,7 @@ import {
   type ShadowReportViewLinkRow,
 } from '@thoth/db';
 import { and, desc, eq } from 'drizzle-orm';
-import type { TenantDatabase } from '../../../platform/database/tenant-database.js';
+import type { TenantDatabase, Tx } from '../../../platform/database/tenant-database.js';
 
 /** A stored report without its (large) JSON body. */
 export type ShadowReportSummaryRow = Omit<ShadowReportRow, 'report'>;
@@ -70,6 +70,11 @@ export class ShadowReportsRepository {
 
   async insertViewLink(row: NewShadowReportViewLinkRow): Promise<void> {
     await this.database.transaction(row.tenantId, (tx) => tx.insert(shadowReportViewLinks).values(row));
+  }
+
+  /** Inside the append transaction of shadow_report.view_link_revoked (ViewLinksProjection). */
+  static async deleteViewLink(tx: Tx, tenantId: string, linkId: string): Promise<void> {
+    await tx.delete(shadowReportViewLinks).where(and(eq(shadowReportViewLinks.tenantId, tenantId), eq(shadowReportViewLinks.linkId, linkId)));
   }
 
   async findViewLink(tenantId: string, linkId: string): Promise<ShadowReportViewLinkRow | undefined> {
