@@ -15,7 +15,7 @@ import { createLogger, logFormat } from './log/logger.js';
 // The one-process Thoth: control plane, an enforcer and the ledger. With no configuration:
 // PGlite under .thoth/ and the enforcer's in-process decision log feeding the ledger's fold in
 // place of Kafka, seeded with a demo tenant. With DATABASE_URL and KAFKA_BROKERS set, the same
-// code runs on Postgres with decisions through Kafka (each app can also run alone:
+// code runs on Postgres with decisions through Kafka, and no demo tenant (each app can also run alone:
 // apps/*/src/main.ts).
 
 /** Stops before anything started, with one line that says why (no stack trace). */
@@ -116,7 +116,11 @@ if (demo && controlPlane.grpcAddress) {
     logger: enforcerLog,
   });
 } else {
-  log.warn('no enforcer in this process: THOTH_DEMO=false (register one and run apps/enforcer)');
+  log.warn(
+    config.mode === 'production' || config.kafkaBrokers
+      ? 'no enforcer in this process: production wiring has no demo tenant (register an enforcer and run apps/enforcer)'
+      : 'no enforcer in this process: THOTH_DEMO=false (register one and run apps/enforcer)',
+  );
 }
 
 if (demo && enforcer && ledger.url) {
@@ -155,10 +159,9 @@ function banner(): string {
   if (demo) {
     lines.push(
       '',
-      `  Demo tenant     ${demo.tenantId}`,
-      `  Admin API key   ${demo.adminApiKey}`,
-      `  Agent token     ${demo.agent.token}   (agent ${demo.agent.name})`,
-      `  Saved in        ${demoPath} (mode 0600)`,
+      `  Demo tenant     ${demo.tenantId}   (agent ${demo.agent.name})`,
+      // Secrets stay out of what is printed (a log collector keeps it): they are in the file.
+      `  Demo keys       ${demoPath}   (mode 0600: the admin API key, the agent token)`,
       '',
       '  Replay the incident, in a second terminal:  bash infra/local/bootstrap.sh pnpm demo',
     );

@@ -42,4 +42,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ THOTH_DECISIONS_PARTITIONS: '0' })).toThrow(/THOTH_DECISIONS_PARTITIONS/);
     expect(() => loadConfig({ THOTH_LOG_FORMAT: 'xml' })).toThrow(/THOTH_LOG_FORMAT/);
   });
+
+  it('seeds the demo tenant in embedded wiring only, and refuses THOTH_DEMO=true in production wiring', () => {
+    expect(loadConfig({}).seedDemo).toBe(true);
+    expect(loadConfig({ THOTH_DEMO: 'false' }).seedDemo).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://thoth:x@db:5432/thoth', KAFKA_BROKERS: 'k1:9092' }).seedDemo).toBe(false);
+    expect(loadConfig({ KAFKA_BROKERS: 'k1:9092' }).seedDemo).toBe(false);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://thoth:x@db:5432/thoth', THOTH_DEMO: 'true' })).toThrow(/THOTH_DEMO=true: the demo tenant is never created in production wiring/);
+    expect(() => loadConfig({ KAFKA_BROKERS: 'k1:9092', THOTH_DEMO: 'true' })).toThrow(ConfigError);
+  });
 });

@@ -33,8 +33,11 @@ const Environment = z.object({
   THOTH_DECISIONS_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).optional(),
   /** How long Kafka keeps decisions (the ledger keeps them for good): 7 days; -1 for ever. */
   THOTH_DECISIONS_RETENTION_MS: z.coerce.number().int().min(-1).default(604_800_000),
-  /** Seed the demo tenant (crm-agent, incident policy, enforcer) on first start. */
-  THOTH_DEMO: z.enum(['true', 'false']).default('true'),
+  /**
+   * Seed the demo tenant (crm-agent, incident policy, enforcer) on first start: embedded only
+   * (default true there); never in production wiring, where THOTH_DEMO=true is refused.
+   */
+  THOTH_DEMO: z.enum(['true', 'false']).optional(),
 });
 
 export interface ThothConfig {
@@ -52,6 +55,7 @@ export interface ThothConfig {
   decisionsTopic: string;
   /** How the decisions topic is made when it is missing; `create: false` only checks that it exists. */
   decisionsTopicSpec: { create: boolean; partitions: number; replicationFactor: number | undefined; retentionMs: number };
+  /** Embedded wiring only (THOTH_DEMO, default true there). */
   seedDemo: boolean;
 }
 
@@ -67,6 +71,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ThothConfig {
     throw new ConfigError(`invalid configuration — ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  // The demo tenant's admin key would be a standing credential nobody asked for in production.
+  if ((e.DATABASE_URL || e.KAFKA_BROKERS) && e.THOTH_DEMO === 'true') {
+    throw new ConfigError('THOTH_DEMO=true: the demo tenant is never created in production wiring (DATABASE_URL or KAFKA_BROKERS is set); unset THOTH_DEMO');
+  }
   const dataDir = resolve(e.THOTH_DATA_DIR);
   return {
     mode: e.DATABASE_URL ? 'production' : 'embedded',
@@ -85,6 +93,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ThothConfig {
       replicationFactor: e.THOTH_DECISIONS_REPLICATION_FACTOR,
       retentionMs: e.THOTH_DECISIONS_RETENTION_MS,
     },
-    seedDemo: e.THOTH_DEMO === 'true',
+    seedDemo: !e.DATABASE_URL && !e.KAFKA_BROKERS && e.THOTH_DEMO !== 'false',
   };
 }
