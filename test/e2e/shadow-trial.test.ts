@@ -129,7 +129,7 @@ describe('a week of shadow traffic and the day-seven report', () => {
       http: { host: '127.0.0.1', port: 0 },
       logLevel: 'silent',
       limits: { bodyBytes: 256 * 1024 },
-      rateLimit: { perKeyPerMinute: 100_000, anonymousPerMinute: 1_000 },
+      rateLimit: { perTenantPerMinute: 100_000, anonymousPerMinute: 1_000, perAddressPerMinute: 100_000 },
       distribution: { grpc: { host: '127.0.0.1', port: 0 }, signingKey: generateSigningKey(), keyFile: join(dataDir, 'snapshot-signing.key') },
       decisions: { kafka: { brokers: testKafkaBrokers(), topic, groupId: `trial-e2e-${randomBytes(3).toString('hex')}`, sessionTimeoutMs: 10_000 } },
     };

@@ -14,7 +14,7 @@ import type { InProcessDecisionFeed } from './modules/decisions/index.js';
 import { ProjectionRebuilder, type RebuildReport } from './event-store/projection-rebuilder.js';
 import { type Clock, SystemClock } from './platform/clock/clock.js';
 import { inspectLoginRole } from './platform/database/login-role.js';
-import { NestPinoLogger } from '@thoth/http';
+import { limitByAddress, NestPinoLogger } from '@thoth/http';
 import { API_PREFIX } from './platform/openapi/openapi-document.js';
 
 export type { ControlPlaneConfig } from './config/config.js';
@@ -78,6 +78,9 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
   adapter.getInstance().addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  const clock = options.clock ?? new SystemClock();
+  // Every request, per client address (IPv6 by /64), before routing and the API key's lookup.
+  limitByAddress(adapter.getInstance(), { perMinute: config.rateLimit.perAddressPerMinute, now: () => clock.now().getTime() });
   // Secrets in query strings (report view links: ?token=thoth_vl.…) never reach the request log.
   adapter.getInstance().addHook('onRoute', (route) => {
     route.logSerializers = { ...route.logSerializers, req: loggedRequest };
@@ -87,7 +90,7 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
     AppModule.forRoot({
       config,
       database,
-      clock: options.clock ?? new SystemClock(),
+      clock,
       logger,
       ...(options.decisionFeed ? { decisionFeed: options.decisionFeed } : {}),
     }),

@@ -58,7 +58,7 @@ export async function startLedger(
   let api: LedgerApi | undefined;
   if (options.api !== false) {
     const reader = new LedgerReader(database.sql, verifierFromSigner(config.signer));
-    api = await startLedgerApi(reader, new ApiKeyAuthenticator(database.sql), log, config.http).catch(async (error: unknown) => {
+    api = await startLedgerApi(reader, new ApiKeyAuthenticator(database.sql), log, config.http, config.rateLimit).catch(async (error: unknown) => {
       await closeDatabase();
       throw error;
     });

@@ -14,6 +14,8 @@ const Environment = z.object({
   THOTH_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   THOTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   THOTH_ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  /** Every request, per client address (IPv6: per /64), before the API key is looked at. */
+  THOTH_ADDRESS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10_000),
   THOTH_GRPC_HOST: z.string().default('127.0.0.1'),
   THOTH_GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(4001),
   THOTH_SNAPSHOT_SIGNING_KEY: z
@@ -63,10 +65,12 @@ export interface ControlPlaneConfig {
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
   limits: { bodyBytes: number };
   rateLimit: {
-    /** Per API key, per replica: a token bucket of this many requests refilled over a minute. */
-    perKeyPerMinute: number;
-    /** Per client address for unauthenticated calls (sign-up). */
+    /** Per tenant (all its API keys), per replica: a token bucket of this many requests refilled over a minute. */
+    perTenantPerMinute: number;
+    /** Per client address for unauthenticated calls (sign-up, report pages). */
     anonymousPerMinute: number;
+    /** Every request per client address (IPv6: per /64), before authentication (docs/security.md). */
+    perAddressPerMinute: number;
   };
   /** The config stream to enforcers (distribution/); absent: no gRPC listener (API-only tests). */
   distribution?: DistributionConfig;
@@ -156,7 +160,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     http: { host: e.THOTH_HTTP_HOST, port: e.THOTH_HTTP_PORT },
     logLevel: e.THOTH_LOG_LEVEL,
     limits: { bodyBytes: e.THOTH_BODY_LIMIT_BYTES },
-    rateLimit: { perKeyPerMinute: e.THOTH_RATE_LIMIT_PER_MINUTE, anonymousPerMinute: e.THOTH_ANONYMOUS_RATE_LIMIT_PER_MINUTE },
+    rateLimit: {
+      perTenantPerMinute: e.THOTH_RATE_LIMIT_PER_MINUTE,
+      anonymousPerMinute: e.THOTH_ANONYMOUS_RATE_LIMIT_PER_MINUTE,
+      perAddressPerMinute: e.THOTH_ADDRESS_RATE_LIMIT_PER_MINUTE,
+    },
     distribution: {
       grpc: { host: e.THOTH_GRPC_HOST, port: e.THOTH_GRPC_PORT },
       signingKey: e.THOTH_SNAPSHOT_SIGNING_KEY,

@@ -163,19 +163,19 @@ describe('GET /v1/audit', () => {
 });
 
 describe('rate limits', () => {
-  it('answers 429 with Retry-After and RateLimit headers once a key spends its bucket', async () => {
-    const limited = await startControlPlane(role.url, { rateLimit: { perKeyPerMinute: 3, anonymousPerMinute: 100 } });
+  it('answers 429 with Retry-After and RateLimit headers once a tenant spends its bucket', async () => {
+    const limited = await startControlPlane(role.url, { rateLimit: { perTenantPerMinute: 3, anonymousPerMinute: 100, perAddressPerMinute: 100_000 } });
     try {
       const { key } = await signUp(limited.url, 'Limited');
       const answers = [];
       for (let i = 0; i < 4; i++) answers.push(await call(limited.url, 'GET', '/v1/tenant', { key }));
       expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
-      expect(answers[0]!.headers.get('ratelimit-policy')).toBe('"per-key";q=3;w=60');
-      expect(answers[0]!.headers.get('ratelimit')).toMatch(/^"per-key";r=2;t=\d+$/);
+      expect(answers[0]!.headers.get('ratelimit-policy')).toBe('"per-tenant";q=3;w=60');
+      expect(answers[0]!.headers.get('ratelimit')).toMatch(/^"per-tenant";r=2;t=\d+$/);
       const refused = answers[3]!;
       expect(refused.body).toMatchObject({ code: 'rate_limited', status: 429 });
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect(refused.headers.get('ratelimit')).toMatch(/^"per-key";r=0;t=\d+$/);
+      expect(refused.headers.get('ratelimit')).toMatch(/^"per-tenant";r=0;t=\d+$/);
     } finally {
       await limited.close();
     }

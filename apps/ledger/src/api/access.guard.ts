@@ -1,6 +1,6 @@
 import { type CanActivate, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ProblemError } from '@thoth/http';
+import { ProblemError, type RateLimiter } from '@thoth/http';
 import type { FastifyRequest } from 'fastify';
 import type { ApiKeyAuthenticator, Caller } from './authenticate.js';
 
@@ -28,7 +28,11 @@ const CHALLENGE = { 'www-authenticate': 'Bearer realm="thoth"' };
 export class AccessGuard implements CanActivate {
   readonly #routes = new Reflector();
 
-  constructor(private readonly auth: ApiKeyAuthenticator) {}
+  constructor(
+    private readonly auth: ApiKeyAuthenticator,
+    /** Per tenant, once its key is authenticated. */
+    private readonly perTenant?: RateLimiter,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const access = this.#routes.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]) ?? 'key';
@@ -39,6 +43,13 @@ export class AccessGuard implements CanActivate {
       return true;
     }
     request.caller = await admit(this.auth, request);
+    const limited = this.perTenant?.take(`tenant:${request.caller.tenantId}`, Date.now());
+    if (limited && !limited.allowed) {
+      throw new ProblemError(429, 'rate_limited', `more than ${this.perTenant!.perMinute} requests a minute for this tenant; retry in ${limited.retryAfterSeconds} s`, undefined, {
+        'retry-after': String(limited.retryAfterSeconds),
+        'ratelimit-policy': `"per-tenant";q=${this.perTenant!.perMinute};w=60`,
+      });
+    }
     return true;
   }
 }

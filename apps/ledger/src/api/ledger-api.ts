@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { NestPinoLogger, ProblemError } from '@thoth/http';
+import { limitByAddress, NestPinoLogger, ProblemError, RateLimiter } from '@thoth/http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { LEDGER_RATE_LIMITS, type LedgerRateLimits } from '../config/config.js';
 import { AccessGuard, admit } from './access.guard.js';
 import type { ApiKeyAuthenticator } from './authenticate.js';
 import { LedgerController } from './ledger.controller.js';
@@ -27,7 +28,13 @@ export interface LedgerApi {
 }
 
 /** The ledger's HTTP API (NestJS over Fastify, like the control plane's), listening on host:port. */
-export async function startLedgerApi(reader: LedgerReader, auth: ApiKeyAuthenticator, log: Logger, listen: { host: string; port: number }): Promise<LedgerApi> {
+export async function startLedgerApi(
+  reader: LedgerReader,
+  auth: ApiKeyAuthenticator,
+  log: Logger,
+  listen: { host: string; port: number },
+  limits: LedgerRateLimits = LEDGER_RATE_LIMITS,
+): Promise<LedgerApi> {
   const filter = new LedgerProblemFilter(log);
   const adapter = new FastifyAdapter({
     // Paths are read as the WHATWG URL parser reads them (dot segments resolved), as before Nest.
@@ -46,6 +53,8 @@ export async function startLedgerApi(reader: LedgerReader, auth: ApiKeyAuthentic
       );
     },
   });
+  // Per client address (IPv6 by /64) before anything else, the API key's lookup included (docs/security.md).
+  limitByAddress(adapter.getInstance(), { perMinute: limits.perAddressPerMinute });
   // The media types exactly as set (application/json, application/problem+json), without the charset Fastify appends.
   adapter.getInstance().addHook('onSend', async (_request, reply, payload) => {
     const type = reply.getHeader('content-type');
@@ -61,7 +70,7 @@ export async function startLedgerApi(reader: LedgerReader, auth: ApiKeyAuthentic
     bodyParser: false,
   });
   app.useGlobalFilters(filter);
-  app.useGlobalGuards(new AccessGuard(auth));
+  app.useGlobalGuards(new AccessGuard(auth, new RateLimiter(limits.perTenantPerMinute)));
   await app.listen(listen.port, listen.host);
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { url: `http://${listen.host}:${port}`, app, close: () => app.close() };

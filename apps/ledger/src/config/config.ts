@@ -23,6 +23,10 @@ const Environment = z.object({
   THOTH_HTTP_HOST: z.string().default('127.0.0.1'),
   THOTH_LEDGER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(4002),
   THOTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Requests a minute per client address (IPv6: per /64), before the API key is looked at. */
+  THOTH_LEDGER_ADDRESS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10_000),
+  /** Requests a minute per tenant, once its key is authenticated. */
+  THOTH_LEDGER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6_000),
 });
 
 export interface LedgerConfig {
@@ -36,8 +40,18 @@ export interface LedgerConfig {
   anchorDir: string;
   checkpointIntervalMs: number;
   http: { host: string; port: number };
+  /** Per address before authentication, per tenant after it (defaults: LEDGER_RATE_LIMITS). */
+  rateLimit?: LedgerRateLimits;
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
 }
+
+export interface LedgerRateLimits {
+  perAddressPerMinute: number;
+  perTenantPerMinute: number;
+}
+
+/** Well above what one honest client asks of the ledger (proofs and bundles of its blocked calls). */
+export const LEDGER_RATE_LIMITS: LedgerRateLimits = { perAddressPerMinute: 10_000, perTenantPerMinute: 6_000 };
 
 export class ConfigError extends Error {
   readonly code = 'config.invalid';
@@ -68,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     anchorDir: resolve(e.THOTH_LEDGER_ANCHOR_DIR ?? resolve(e.THOTH_DATA_DIR, 'anchor')),
     checkpointIntervalMs: e.THOTH_LEDGER_CHECKPOINT_INTERVAL_MS,
     http: { host: e.THOTH_HTTP_HOST, port: e.THOTH_LEDGER_HTTP_PORT },
+    rateLimit: { perAddressPerMinute: e.THOTH_LEDGER_ADDRESS_RATE_LIMIT_PER_MINUTE, perTenantPerMinute: e.THOTH_LEDGER_RATE_LIMIT_PER_MINUTE },
     logLevel: e.THOTH_LOG_LEVEL,
   };
 }

@@ -3,12 +3,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Clock } from '../clock/clock.js';
 import { ProblemError } from '../http/problem.js';
 import type { RequestWithPrincipal } from '../auth/principal.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '@thoth/http';
+import type { ControlPlaneConfig } from '../../config/config.js';
 
-export interface RateLimits {
-  perKeyPerMinute: number;
-  anonymousPerMinute: number;
-}
+export type RateLimits = ControlPlaneConfig['rateLimit'];
 
 export class RateLimitSettings {
   constructor(readonly limits: RateLimits) {}
@@ -17,8 +15,9 @@ export class RateLimitSettings {
 const MAX_TRACKED = 100_000;
 
 /**
- * Per API key (per client address when unauthenticated), in memory, per replica: a token
- * bucket. Answers carry RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers);
+ * After authentication: per tenant, all its API keys together (per client address when the
+ * route is public), in memory, per replica: a token bucket. Before it, every request was counted
+ * per address by limitByAddress (@thoth/http; control-plane.ts). Answers carry RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers);
  * a refusal is 429 with Retry-After.
  */
 @Injectable()
@@ -35,7 +34,7 @@ export class RateLimitGuard implements CanActivate {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const principal = request.principal;
     const [policy, key, quota] = principal
-      ? ['per-key', `key:${principal.keyId}`, this.settings.limits.perKeyPerMinute]
+      ? ['per-tenant', `tenant:${principal.tenantId}`, this.settings.limits.perTenantPerMinute]
       : ['per-address', `ip:${request.ip}`, this.settings.limits.anonymousPerMinute];
     const now = this.clock.now().getTime();
     let bucket = this.#buckets.get(key);

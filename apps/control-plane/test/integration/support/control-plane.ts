@@ -37,7 +37,7 @@ export function testConfig(databaseUrl: string, overrides: Partial<ControlPlaneC
     http: { host: '127.0.0.1', port: 0 },
     logLevel: 'silent',
     limits: { bodyBytes: 256 * 1024 },
-    rateLimit: { perKeyPerMinute: 10_000, anonymousPerMinute: 10_000 },
+    rateLimit: { perTenantPerMinute: 10_000, anonymousPerMinute: 10_000, perAddressPerMinute: 100_000 },
     ...overrides,
   };
 }
