@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTenant } from '../../apps/ledger/src/audit/audit.js';
 import { DirectoryAnchor } from '../../apps/ledger/src/checkpoint/anchor.js';
 import { decisionEvent, message, produce, type Producer } from '../../apps/ledger/test/support/decisions.js';
-import { count, eventually, ledgerTestContext, pg, testKafka, type LedgerTestContext } from '../../apps/ledger/test/support/ledger-harness.js';
+import { count, eventually, ledgerTestContext, orderedProducer, pg, type LedgerTestContext } from '../../apps/ledger/test/support/ledger-harness.js';
 
 // Acceptance 2 of the Ledger issue: real processes, SIGKILL while folding, exactly the produced set.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -26,12 +26,8 @@ describe('ledger worker killed with SIGKILL while folding', () => {
 
   beforeAll(async () => {
     ctx = await ledgerTestContext('crash');
-    const kafkaAdmin = testKafka('ledger-crash-admin').admin();
-    await kafkaAdmin.connect();
-    await kafkaAdmin.createTopics({ waitForLeaders: true, topics: [{ topic: ctx.topic, numPartitions: 3, replicationFactor: 1 }] });
-    await kafkaAdmin.disconnect();
-    producer = testKafka('ledger-crash-producer').producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    await ctx.createTopic(3);
+    producer = await orderedProducer('ledger-crash-producer');
     admin = new pg.Client({ connectionString: ctx.adminUrl });
     await admin.connect();
   });

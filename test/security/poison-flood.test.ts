@@ -5,7 +5,7 @@ import type { ControlPlane } from '../../apps/control-plane/src/control-plane.js
 import { DecisionIngestion } from '../../apps/control-plane/src/modules/decisions/index.js';
 import { startLedger, type RunningLedger } from '../../apps/ledger/src/ledger.js';
 import { decisionEvent, encode, type Producer } from '../../apps/ledger/test/support/decisions.js';
-import { count, eventually, ledgerTestContext, pg, quietLog, testKafka, type LedgerTestContext } from '../../apps/ledger/test/support/ledger-harness.js';
+import { count, eventually, ledgerTestContext, orderedProducer, pg, quietLog, type LedgerTestContext } from '../../apps/ledger/test/support/ledger-harness.js';
 import { databaseName, testAdminUrl, testDatabaseUrl, withDatabase } from '../../libs/testing/src/index.js';
 
 // Acceptance of item 1 of the red-team issue (docs/security.md, "Poison messages"): poison at
@@ -47,17 +47,13 @@ describe('poison at 100/s for a minute on the decision stream', () => {
 
   beforeAll(async () => {
     ctx = await ledgerTestContext('poison_flood');
-    const admin = testKafka('security-flood-admin').admin();
-    await admin.connect();
     // One partition: every message below shares it.
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: ctx.topic, numPartitions: 1, replicationFactor: 1 }] });
-    await admin.disconnect();
+    await ctx.createTopic(1);
     role = await createAppLoginRole();
     cp = await startControlPlane(role.url, { decisions: { kafka: { brokers: ctx.env.KAFKA_BROKERS!.split(','), topic: ctx.topic, groupId: `cp-${ctx.group}`, sessionTimeoutMs: 10_000 } } });
     tenants = [(await signUp(cp.url, 'Flood A')).tenantId, (await signUp(cp.url, 'Flood B')).tenantId];
     ledger = await startLedger(ctx.config(), quietLog, {}, { api: false });
-    producer = testKafka('security-flood-producer').producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    producer = await orderedProducer('security-flood-producer');
   });
 
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { startEnforcer, type RunningEnforcer } from '../../apps/enforcer/src/enf
 import { agentClient, consumeDecisions, install, trusted } from '../../apps/enforcer/test/integration/fixtures.js';
 import { startLedger } from '../../apps/ledger/src/ledger.js';
 import { decisionEvent, encode, produce, type Producer } from '../../apps/ledger/test/support/decisions.js';
-import { count, eventually, ledgerTestContext, quietLog, testKafka, type LedgerTestContext } from '../../apps/ledger/test/support/ledger-harness.js';
+import { count, eventually, ledgerTestContext, orderedProducer, quietLog, testKafka, type LedgerTestContext } from '../../apps/ledger/test/support/ledger-harness.js';
 
 // Item 1 of the red-team issue (docs/security.md, "Poison messages"): one message that cannot be
 // stored must never stop a partition of the decision stream.
@@ -19,13 +19,9 @@ describe('poison messages on the decision stream', () => {
 
   beforeAll(async () => {
     ctx = await ledgerTestContext('poison');
-    const admin = testKafka('security-poison-admin').admin();
-    await admin.connect();
     // One partition: poison and every well-formed tenant share it, as they would on a busy cluster.
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: ctx.topic, numPartitions: 1, replicationFactor: 1 }] });
-    await admin.disconnect();
-    producer = testKafka('security-poison-producer').producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    await ctx.createTopic(1);
+    producer = await orderedProducer('security-poison-producer');
   });
 
   afterAll(async () => {
@@ -65,10 +61,7 @@ describe('malformed identifiers sent to an enforcer', () => {
 
   beforeAll(async () => {
     ctx = await ledgerTestContext('poison_enforcer');
-    const admin = testKafka('security-poison-enforcer-admin').admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: ctx.topic, numPartitions: 1, replicationFactor: 1 }] });
-    await admin.disconnect();
+    await ctx.createTopic(1);
     enforcer = await startEnforcer({
       enforcerId: 'enforcer-poison',
       listen: { host: '127.0.0.1', port: 0 },

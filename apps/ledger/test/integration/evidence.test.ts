@@ -1,7 +1,6 @@
 import { Effect } from '@thoth/contracts';
 import { generateApiKey } from '@thoth/api-keys';
 import { decodeBase64, openCheckpoint, parseVerifierKey, verifyConsistency } from '@thoth/merkle';
-import { testKafka } from '@thoth/testing';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,7 +16,7 @@ import { startLedger, type RunningLedger } from '../../src/ledger.js';
 import { issueTestKey } from '../support/api-keys.js';
 import { withClient } from '../support/app-role.js';
 import { decisionEvent, message, produce, type Producer } from '../support/decisions.js';
-import { count, eventually, ledgerTestContext, quietLog, type LedgerTestContext } from '../support/ledger-harness.js';
+import { count, eventually, ledgerTestContext, orderedProducer, quietLog, type LedgerTestContext } from '../support/ledger-harness.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -51,12 +50,8 @@ describe('proofs, evidence bundles and offline verification', () => {
 
   beforeAll(async () => {
     ctx = await ledgerTestContext('evidence');
-    const admin = testKafka('ledger-evidence-admin').admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: ctx.topic, numPartitions: 3, replicationFactor: 1 }] });
-    await admin.disconnect();
-    producer = testKafka('ledger-evidence-producer').producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    await ctx.createTopic(3);
+    producer = await orderedProducer('ledger-evidence-producer');
     keys.auditor = await issueTestKey(ctx.owner, TENANT, 'auditor');
     keys.admin = await issueTestKey(ctx.owner, TENANT, 'admin');
     keys.readOnly = await issueTestKey(ctx.owner, TENANT, 'read_only');

@@ -13,7 +13,7 @@ import { DecisionFolder } from '../../src/fold/decision-folder.js';
 import { startLedger } from '../../src/ledger.js';
 import { TenantTrees } from '../../src/merkle/tenant-trees.js';
 import { decisionEvent, encode, message, produce, type Producer } from '../support/decisions.js';
-import { count, eventually, ledgerTestContext, quietLog, type LedgerTestContext } from '../support/ledger-harness.js';
+import { count, eventually, ledgerTestContext, orderedProducer, quietLog, type LedgerTestContext } from '../support/ledger-harness.js';
 
 const TENANTS = [randomUUID(), randomUUID(), randomUUID()];
 
@@ -24,12 +24,8 @@ describe('folding decisions from Kafka into the ledger', () => {
 
   beforeAll(async () => {
     ctx = await ledgerTestContext('fold');
-    const admin = testKafka('ledger-fold-admin').admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: ctx.topic, numPartitions: 3, replicationFactor: 1 }] });
-    await admin.disconnect();
-    producer = testKafka('ledger-fold-producer').producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    await ctx.createTopic(3);
+    producer = await orderedProducer('ledger-fold-producer');
   });
 
   afterAll(async () => {

@@ -1,5 +1,4 @@
 import { parseVerifierKey } from '@thoth/merkle';
-import { testKafka } from '@thoth/testing';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
@@ -12,7 +11,7 @@ import { auditTenant } from '../../src/audit/audit.js';
 import { DirectoryAnchor } from '../../src/checkpoint/anchor.js';
 import { startLedger } from '../../src/ledger.js';
 import { decisionEvent, encode, message, produce } from '../support/decisions.js';
-import { count, eventually, ledgerTestContext, quietLog, type LedgerTestContext } from '../support/ledger-harness.js';
+import { count, eventually, ledgerTestContext, orderedProducer, quietLog, type LedgerTestContext } from '../support/ledger-harness.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -58,12 +57,8 @@ describe('tampering as the Postgres superuser is caught by `thoth audit`', () =>
 
   beforeAll(async () => {
     ctx = await ledgerTestContext('tamper');
-    const admin = testKafka('ledger-tamper-admin').admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: ctx.topic, numPartitions: 3, replicationFactor: 1 }] });
-    await admin.disconnect();
-    const producer = testKafka('ledger-tamper-producer').producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    await ctx.createTopic(3);
+    const producer = await orderedProducer('ledger-tamper-producer');
     const ledger = await startLedger(ctx.config(), quietLog, {}, { api: false });
     // Two rounds: each tenant gets at least two anchored checkpoints.
     for (const round of [0, 1]) {

@@ -1,6 +1,7 @@
 import { migrate, openDatabase, type DatabaseHandle } from '@thoth/db';
 import { generateSignerKey, parseSignerKey, verifierFromSigner } from '@thoth/merkle';
-import { createTestDatabase, dropTestDatabase, testAdminUrl, testKafkaBrokers, testTopic, withDatabase } from '@thoth/testing';
+import { createTestDatabase, dropTestDatabase, testAdminUrl, testKafka, testKafkaBrokers, testTopic, withDatabase } from '@thoth/testing';
+import type { Producer } from 'kafkajs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ export interface LedgerTestContext {
   verifierKey: string;
   env: Record<string, string>;
   config(overrides?: Record<string, string>): LedgerConfig;
+  /** Creates the context's topic with `partitions` partitions, and waits for their leaders. */
+  createTopic(partitions: number): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -71,6 +74,15 @@ export async function ledgerTestContext(name: string): Promise<LedgerTestContext
     verifierKey: verifierFromSigner(signer.value),
     env,
     config: (overrides = {}) => loadConfig({ ...env, ...overrides }),
+    createTopic: async (partitions) => {
+      const admin = testKafka(`ledger-${name}-admin`).admin();
+      await admin.connect();
+      try {
+        await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+      } finally {
+        await admin.disconnect();
+      }
+    },
     cleanup: async () => {
       await owner.close();
       await dropTestDatabase(inject('thoth.serverUrl'), dbName);
@@ -93,6 +105,13 @@ export async function eventually(probe: () => Promise<boolean>, what: string, gu
 export async function count(db: DatabaseHandle, sql: string, params: unknown[] = []): Promise<number> {
   const [row] = await db.sql.query<{ n: string }>(sql, params);
   return Number(row?.n ?? 0);
+}
+
+/** A connected producer that keeps the order of what it sends (idempotent, one request in flight). */
+export async function orderedProducer(clientId: string): Promise<Producer> {
+  const producer = testKafka(clientId).producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  return producer;
 }
 
 // For tests outside this package (test/e2e, test/bench), which resolve no packages of their own.
