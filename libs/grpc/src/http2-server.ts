@@ -3,13 +3,8 @@ import { create, fromBinary } from '@bufbuild/protobuf';
 import { Metadata, status as Status, type Deadline } from '@grpc/grpc-js';
 import {
   constants,
-  createSecureServer,
-  createServer,
-  type Http2SecureServer,
-  type Http2Server,
   type IncomingHttpHeaders,
   type SecureServerOptions,
-  type ServerHttp2Session,
   type ServerHttp2Stream,
   type Settings,
 } from 'node:http2';
@@ -17,6 +12,7 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import { GrpcError, toStatus } from './grpc-error.js';
 import { grpcFrameEncoder } from './message-encoder.js';
 import type { AddServiceOptions, HandlerContext, ServiceHandlers } from './handlers.js';
+import { Http2Listener } from './http2-listener.js';
 import { methodPath } from './service-definition.js';
 
 /**
@@ -63,30 +59,13 @@ interface Route {
 
 export class GrpcServer {
   readonly #routes = new Map<string, Route>();
-  readonly #server: Http2Server | Http2SecureServer;
-  readonly #sessions = new Set<ServerHttp2Session>();
+  readonly #listener: Http2Listener;
   readonly #maxReceive: number;
-  #closing = false;
 
   constructor(options: GrpcServerOptions = {}) {
     this.#maxReceive = options.maxReceiveMessageLength ?? DEFAULT_MAX_RECEIVE;
-    const http2Options = {
-      // As grpc-js: Node's per-session memory cap misbehaves under load, so it is lifted.
-      maxSessionMemory: Number.MAX_SAFE_INTEGER,
-      maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
-      ...(options.settings ? { settings: options.settings } : {}),
-    };
-    this.#server = options.tls ? createSecureServer({ ...options.tls, ...http2Options, ALPNProtocols: ['h2'] }) : createServer(http2Options);
-    this.#server.on('session', (session: ServerHttp2Session) => {
-      if (this.#closing) {
-        session.destroy();
-        return;
-      }
-      this.#sessions.add(session);
-      session.on('error', () => {}); // followed by 'close'
-      session.once('close', () => this.#sessions.delete(session));
-    });
-    this.#server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => this.#onStream(stream, headers));
+    this.#listener = new Http2Listener(options);
+    this.#listener.server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => this.#onStream(stream, headers));
   }
 
   /** Serves `service` with `handlers` (the same handlers `addService` takes for grpc-js). */
@@ -110,30 +89,17 @@ export class GrpcServer {
 
   /** Listens on `host:port` (port 0 picks one); resolves with the port. */
   listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.#server.once('error', onError);
-      this.#server.listen(port, host, () => {
-        this.#server.off('error', onError);
-        const address = this.#server.address();
-        resolve(typeof address === 'object' && address ? address.port : port);
-      });
-    });
+    return this.#listener.listen(host, port);
   }
 
   /** Stops taking connections and calls; resolves once the calls in progress have ended. */
   tryShutdown(): Promise<void> {
-    this.#closing = true;
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    for (const session of this.#sessions) session.close();
-    return closed;
+    return this.#listener.tryShutdown();
   }
 
   /** Ends every connection now; calls in progress are cancelled. */
   forceShutdown(): void {
-    this.#closing = true;
-    for (const session of this.#sessions) session.destroy();
-    this.#server.close();
+    this.#listener.forceShutdown();
   }
 
   #onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {

@@ -8,6 +8,7 @@ export type { GrpcCode } from './grpc-error.js';
 export { methodPath, serviceDefinition } from './service-definition.js';
 export { addService } from './server.js';
 export { GrpcServer } from './http2-server.js';
+export { Http2Listener } from './http2-listener.js';
 export type { GrpcServerOptions } from './http2-server.js';
 export { grpcFrameEncoder, messageEncoder } from './message-encoder.js';
 export type { MessageEncoder } from './message-encoder.js';

@@ -2,8 +2,7 @@ import type { DescMethod, DescService } from '@bufbuild/protobuf';
 import { Code, ConnectError, type ConnectRouter, type HandlerContext as ConnectContext } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { Metadata, status as Status, type Deadline } from '@grpc/grpc-js';
-import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type ServerHttp2Session } from 'node:http2';
-import { GrpcError, type AddServiceOptions, type GrpcCode, type GrpcServerOptions, type HandlerContext, type ServiceHandlers } from '@thoth/grpc';
+import { GrpcError, Http2Listener, type AddServiceOptions, type GrpcCode, type GrpcServerOptions, type HandlerContext, type ServiceHandlers } from '@thoth/grpc';
 
 /**
  * The enforcer benchmark's peer for GrpcServer (bench:enforcer --only rpc): the same handlers
@@ -25,28 +24,12 @@ import { GrpcError, type AddServiceOptions, type GrpcCode, type GrpcServerOption
  */
 export class ConnectGrpcServer {
   readonly #services: ((router: ConnectRouter) => void)[] = [];
-  readonly #server: Http2Server | Http2SecureServer;
-  readonly #sessions = new Set<ServerHttp2Session>();
+  readonly #listener: Http2Listener;
   readonly #maxReceive: number;
-  #closing = false;
 
   constructor(options: GrpcServerOptions = {}) {
     this.#maxReceive = options.maxReceiveMessageLength ?? 4 * 1024 * 1024;
-    const http2Options = {
-      maxSessionMemory: Number.MAX_SAFE_INTEGER,
-      maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
-      ...(options.settings ? { settings: options.settings } : {}),
-    };
-    this.#server = options.tls ? createSecureServer({ ...options.tls, ...http2Options, ALPNProtocols: ['h2'] }) : createServer(http2Options);
-    this.#server.on('session', (session: ServerHttp2Session) => {
-      if (this.#closing) {
-        session.destroy();
-        return;
-      }
-      this.#sessions.add(session);
-      session.on('error', () => {}); // followed by 'close'
-      session.once('close', () => this.#sessions.delete(session));
-    });
+    this.#listener = new Http2Listener(options);
   }
 
   /** Serves `service` with `handlers` (the same handlers `addService` takes for grpc-js). */
@@ -71,31 +54,18 @@ export class ConnectGrpcServer {
         for (const register of this.#services) register(router);
       },
     });
-    this.#server.on('request', handler);
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.#server.once('error', onError);
-      this.#server.listen(port, host, () => {
-        this.#server.off('error', onError);
-        const address = this.#server.address();
-        resolve(typeof address === 'object' && address ? address.port : port);
-      });
-    });
+    this.#listener.server.on('request', handler);
+    return this.#listener.listen(host, port);
   }
 
   /** Stops taking connections and calls; resolves once the calls in progress have ended. */
   tryShutdown(): Promise<void> {
-    this.#closing = true;
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    for (const session of this.#sessions) session.close();
-    return closed;
+    return this.#listener.tryShutdown();
   }
 
   /** Ends every connection now; calls in progress are cancelled. */
   forceShutdown(): void {
-    this.#closing = true;
-    for (const session of this.#sessions) session.destroy();
-    this.#server.close();
+    this.#listener.forceShutdown();
   }
 }
 
