@@ -192,13 +192,14 @@ export class DecisionService {
    * remembered (nothing was counted, and their answer must not be handed to another caller).
    */
   start(request: DecideRequest, token: string | undefined): PendingDecision {
+    // Refused before anything is spent on it: no clock read, id or hash of its arguments.
+    const malformed = decideRequestProblem(request);
+    if (malformed !== undefined) return this.#refuseUnrecorded(request, malformed.field, malformed.message);
     const now = this.#clock();
     const decisionId = uuidv7(now);
     const digest = sha256Hex(request.argumentsJson);
     const { store } = this.#o;
 
-    const malformed = decideRequestProblem(request);
-    if (malformed !== undefined) return this.#refuseUnrecorded(request, malformed.field, malformed.message);
     if (store.size === 0) {
       // Not ready: no snapshot at all, so no tenant's fail mode is known; fail closed.
       const recorded = this.#record(request, undefined, decisionId, digest, now, {
