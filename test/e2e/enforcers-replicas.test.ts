@@ -12,7 +12,8 @@ import { noDropsRules, policyYaml } from '../../libs/testing/src/policy-yaml.js'
 
 // Two control-plane replicas on one database: a policy published through one reaches an
 // enforcer streaming from the other (LISTEN/NOTIFY, not shared memory), and both replicas
-// publish the same snapshot version for the same events.
+// publish the same snapshot version for the same events; a decommission through one ends the
+// enforcer's live stream on the other at once, and its token opens no stream anywhere.
 const POLICY = (extra: string) => policyYaml('p', 1, `${noDropsRules()}${extra}`);
 
 describe('config distribution across control-plane replicas', () => {
@@ -98,5 +99,18 @@ describe('config distribution across control-plane replicas', () => {
     const answer = await agent.decide({ tool: 'crm.delete_contacts' });
     expect(answer.effect).toBe(Effect.DENY);
     expect(answer.policyVersion).toBe(2n);
+  });
+
+  it('decommissioned through one replica: the enforcer\'s live stream on the other ends at once, its token opens no stream, it decides on its last snapshot', async () => {
+    const [a] = replicas as [(typeof replicas)[0]];
+    const rows = (await ok(call(a.api, 'GET', '/v1/enforcers', { key }))).body.items as Array<{ id: string }>;
+    const failures = () => enforcer.lines.filter((l) => l['msg'] === 'config stream failed' || l['msg'] === 'config stream ended').map((l) => JSON.stringify(l['err']));
+    const before = failures().length;
+    await ok(call(a.api, 'POST', `/v1/enforcers/${rows[0]!.id}/decommission`, { key, body: { reason: 'host retired' } }));
+    // The stream to replica b ends with the reason (not after a heartbeat timeout: 30 s by default),
+    // then every reconnection is refused.
+    await waitFor('the live stream to end', () => failures().slice(before).some((e) => e.includes('was decommissioned')), 20_000);
+    await waitFor('a reconnection to be refused', () => failures().slice(before).some((e) => e.includes('unknown or revoked enforcer token')), 20_000);
+    expect((await agent.decide({ tool: 'crm.delete_contacts' })).effect).toBe(Effect.DENY);
   });
 });

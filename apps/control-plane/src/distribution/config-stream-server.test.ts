@@ -22,7 +22,7 @@ describe('ConfigStreamServer', () => {
   const streams = new ConfigStreamServer({
     cache,
     status,
-    authenticator: new StaticEnforcerAuthenticator({ tok: { enforcerId: 'e1', tenantIds: ['t1', 't2'] } }),
+    authenticator: new StaticEnforcerAuthenticator({ tok: { enforcerId: 'e1', tenantIds: ['t1', 't2'] }, retired: { enforcerId: 'e2', tenantIds: ['t1'] } }),
     heartbeatIntervalMs: 100,
   });
   const server = new Server();
@@ -62,6 +62,27 @@ describe('ConfigStreamServer', () => {
       const error = await stream[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e);
       expect((error as GrpcError).code).toBe(code);
     }
+  });
+
+  it('a decommissioned registration: its open streams end at once with UNAUTHENTICATED, a new Hello is refused, others stream on', async () => {
+    const open = async (token: string, instance: string) => {
+      const stream = client.subscribe();
+      const it = stream[Symbol.asyncIterator]();
+      await stream.send({ kind: { case: 'hello', value: { enforcerId: instance, enforcerToken: token, tenantIds: ['t1'] } } });
+      await next(it, 'snapshot');
+      return it;
+    };
+    const [first, second, other] = [await open('retired', 'old-1'), await open('retired', 'old-2'), await open('tok', 'live')];
+    streams.decommissioned('e2');
+    for (const it of [first, second]) {
+      const error = (await next(it, 'heartbeat').then(() => undefined, (e: unknown) => e)) as GrpcError;
+      expect(error).toMatchObject({ code: 'UNAUTHENTICATED', details: 'enforcer e2 was decommissioned' });
+    }
+    // The token still authenticates here (the registration's row is another replica's news): refused all the same.
+    const again = client.subscribe();
+    await again.send({ kind: { case: 'hello', value: { enforcerId: 'old-3', enforcerToken: 'retired' } } });
+    expect(((await again[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e)) as GrpcError).code).toBe('UNAUTHENTICATED');
+    await next(other, 'heartbeat');
   });
 
   it('pushes each version with a fresh nonce, records the ACK, and ignores stale nonces', async () => {

@@ -44,6 +44,8 @@ class Session {
   readonly tracks = new Map<string, TenantTrack>();
   heartbeatDue = false;
   closed = false;
+  /** Why the server ended the stream with an error (the enforcer was decommissioned). */
+  revoked: string | undefined;
   lastContact: number;
   #wake: (() => void) | undefined;
 
@@ -87,6 +89,12 @@ class Session {
 export class ConfigStreamServer {
   readonly #options: Required<Omit<ConfigStreamServerOptions, 'onError'>> & Pick<ConfigStreamServerOptions, 'onError'>;
   readonly #sessions = new Set<Session>();
+  /**
+   * Registrations decommissioned since this replica started: a Hello authenticated just before
+   * the decommission committed is refused here rather than streamed to (replicas started later
+   * find the registration decommissioned in the database).
+   */
+  readonly #decommissioned = new Set<string>();
   #pushes = 0;
 
   constructor(options: ConfigStreamServerOptions) {
@@ -121,11 +129,25 @@ export class ConfigStreamServer {
     for (const session of this.#sessions) session.close();
   }
 
+  /**
+   * Ends at once, with UNAUTHENTICATED, every stream of a decommissioned registration (each of
+   * its processes), on this replica; every replica hears of the decommission and does the same.
+   */
+  decommissioned(enforcerId: string): void {
+    this.#decommissioned.add(enforcerId);
+    for (const session of this.#sessions) {
+      if (session.identity.enforcerId !== enforcerId) continue;
+      session.revoked = `enforcer ${enforcerId} was decommissioned`;
+      session.close();
+    }
+  }
+
   async *#subscribe(requests: AsyncIterable<SubscribeRequest>, context: HandlerContext): AsyncIterable<Response> {
     const { cache, status, clock } = this.#options;
     const iterator = requests[Symbol.asyncIterator]();
     const session = await this.#hello(iterator);
     const { identity, instanceId } = session;
+    if (this.#decommissioned.has(identity.enforcerId)) throw new GrpcError('UNAUTHENTICATED', 'unknown or revoked enforcer token');
     const who = { enforcerId: identity.enforcerId, instanceId };
     this.#sessions.add(session);
     this.#report(() => status.connected({ ...who, at: clock(), tenantIds: session.tenantIds, peer: context.peer }), 'connected');
@@ -168,6 +190,10 @@ export class ConfigStreamServer {
           continue;
         }
         await session.wait();
+      }
+      if (session.revoked !== undefined) {
+        reason = session.revoked;
+        throw new GrpcError('UNAUTHENTICATED', reason);
       }
     } finally {
       clearInterval(heartbeat);

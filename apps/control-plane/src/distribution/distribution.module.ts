@@ -9,7 +9,7 @@ import { EventRecorded } from '../event-store/event-store.js';
 import { AgentsModule, AgentsRepository } from '../modules/agents/index.js';
 import { BaselinesRepository, CredentialGovernanceModule } from '../modules/credential-governance/index.js';
 import { CredentialsModule, CredentialsRepository } from '../modules/credentials/index.js';
-import { type EnforcerAuthenticator, EnforcerStatusRecorder, EnforcerTokenAuthenticator, EnforcersModule } from '../modules/enforcers/index.js';
+import { EnforcerDecommissioned, type EnforcerAuthenticator, enforcerOfStream, EnforcerStatusRecorder, EnforcerTokenAuthenticator, EnforcersModule } from '../modules/enforcers/index.js';
 import { PoliciesModule, PoliciesRepository } from '../modules/policies/index.js';
 import { TenantsRepository, TenantsModule } from '../modules/tenants/index.js';
 import { TenantDatabase } from '../platform/database/tenant-database.js';
@@ -60,8 +60,11 @@ export class ConfigStreamListener implements OnApplicationBootstrap, BeforeAppli
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // Every replica hears of every event, its own included (LISTEN/NOTIFY).
     this.#unsubscribe = this.notifications.subscribe((n) => {
       if (affectsSnapshot(n.type)) this.builder.changed(n.tenantId);
+      const enforcerId = n.type === EnforcerDecommissioned.type ? enforcerOfStream(n.streamId) : undefined;
+      if (enforcerId !== undefined) this.streams.decommissioned(enforcerId);
     });
     this.#resync = setInterval(() => this.builder.resync(), RESYNC_INTERVAL_MS);
     this.#resync.unref();

@@ -13,3 +13,4 @@ export { type RegisteredEnforcer, RegisterEnforcerCommand } from './commands/reg
 export { type EnforcerView, GetEnforcerQuery } from './queries/get-enforcer/get-enforcer.query.js';
 export { ListEnforcersQuery } from './queries/list-enforcers/list-enforcers.query.js';
 export * from './domain/events/index.js';
+export { enforcerOfStream } from './domain/enforcer.aggregate.js';

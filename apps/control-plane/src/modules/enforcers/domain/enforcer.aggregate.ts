@@ -21,6 +21,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 /** Stream of one enforcer in the event store. */
 export const enforcerStreamId = (enforcerId: string): string => `enforcer-${enforcerId}`;
+/** The enforcer whose stream `streamId` is, or undefined when it is not an enforcer's. */
+export const enforcerOfStream = (streamId: string): string | undefined => (streamId.startsWith('enforcer-') ? streamId.slice('enforcer-'.length) : undefined);
 
 export interface EnforcerActivation {
   readonly configVersion: number;
