@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressBucket, TokenBucket } from './rate-limit.js';
+import { addressBucket, RateLimiter, TokenBucket } from './rate-limit.js';
 
 describe('TokenBucket', () => {
   it('allows a burst of its capacity, then refuses with the time until the next token', () => {
@@ -15,7 +15,7 @@ describe('TokenBucket', () => {
     bucket.take(0);
     expect(bucket.take(4_000).allowed).toBe(false);
     expect(bucket.take(5_000).allowed).toBe(true);
-    expect(bucket.isFull(100_000)).toBe(true);
+    expect(bucket.take(100_000)).toMatchObject({ allowed: true, remaining: 1 });
   });
 });
 
@@ -38,5 +38,23 @@ describe('addressBucket', () => {
     expect(addressBucket('::1')).toBe('ip6:0:0:0:0::/64');
     expect(addressBucket('fe80::1%eth0')).toBe('ip6:fe80:0:0:0::/64');
     expect(addressBucket('2001:db8:7:2::1')).not.toBe(addressBucket('2001:db8:7:1::1'));
+  });
+});
+
+describe('RateLimiter', () => {
+  it('keeps at most maxKeys buckets, forgetting the least recently seen: memory stays fixed under a flood of new keys', () => {
+    const limiter = new RateLimiter(2, { maxKeys: 1_000 });
+    limiter.take('busy', 0);
+    limiter.take('busy', 0);
+    limiter.take('idle', 0);
+    limiter.take('idle', 0);
+    for (let i = 0; i < 50_000; i++) {
+      limiter.take(`flood-${i}`, 0);
+      if (i % 500 === 0) expect(limiter.take('busy', 0).allowed).toBe(false); // seen again: kept, still empty
+    }
+    expect(limiter.size).toBe(1_000);
+    expect(limiter.take('busy', 0).allowed).toBe(false);
+    // Not seen for 50,000 keys: forgotten, and starts again with a full bucket.
+    expect(limiter.take('idle', 0)).toMatchObject({ allowed: true, remaining: 1 });
   });
 });
