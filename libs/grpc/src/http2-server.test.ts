@@ -125,6 +125,15 @@ describe('GrpcServer', () => {
     expect(chunks.length).toBeLessThan(10);
   });
 
+  it('bounds a connection: the stream limit and header list size are advertised, a header list over the size refused', async () => {
+    if (!session.remoteSettings.maxConcurrentStreams) await new Promise((resolve) => session.once('remoteSettings', resolve));
+    expect(session.remoteSettings).toMatchObject({ maxConcurrentStreams: 256, maxHeaderListSize: 16 * 1024 });
+    const oversized = await raw('/thoth.testing.v1.Echo/Unary', { 'content-type': 'application/grpc', 'x-padding': 'x'.repeat(20 * 1024) }, frame(echoRequest('hi'))).catch(
+      (error: NodeJS.ErrnoException) => error.code,
+    );
+    expect(oversized).toBe('ERR_HTTP2_STREAM_ERROR');
+  });
+
   it('tryShutdown lets a call in progress finish; forceShutdown cancels it', async () => {
     const graceful = new GrpcServer();
     addService(graceful, Echo, handlers);

@@ -12,7 +12,7 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import { GrpcError, toStatus } from './grpc-error.js';
 import { grpcFrameEncoder } from './message-encoder.js';
 import type { AddServiceOptions, HandlerContext, ServiceHandlers } from './handlers.js';
-import { Http2Listener } from './http2-listener.js';
+import { Http2Listener, type Http2Limits } from './http2-listener.js';
 import { methodPath } from './service-definition.js';
 
 /**
@@ -41,8 +41,10 @@ export interface GrpcServerOptions {
   readonly maxReceiveMessageLength?: number;
   /** Serve TLS with these options; omitted: cleartext HTTP/2. */
   readonly tls?: SecureServerOptions;
-  /** HTTP/2 SETTINGS sent to clients (e.g. maxConcurrentStreams, initialWindowSize). */
+  /** HTTP/2 SETTINGS sent to clients (e.g. initialWindowSize), over the listener's. */
   readonly settings?: Settings;
+  /** What one connection may make the server hold (Http2Listener's defaults otherwise). */
+  readonly limits?: Http2Limits;
 }
 
 const DEFAULT_MAX_RECEIVE = 4 * 1024 * 1024;
