@@ -239,9 +239,9 @@ describe('control plane → two enforcer processes → Kafka', () => {
   });
 
   it('both enforcers activate the published policy (ACKs recorded) and decide by it', async () => {
-    const version = await rolledOut(1);
+    await rolledOut(1);
     for (const e of enforcers) {
-      expect((await status(e)).body).toMatchObject({ ready: true, connected: true, tenants: [{ version: String(version) }] });
+      expect((await status(e)).body).toMatchObject({ ready: true, connected: true, tenants: 1 });
       const drop = await decide(e.agents.crm, 'db.drop_users');
       expect(drop.effect).toBe(Effect.DENY);
       expect(drop.matchedRules.map((r) => r.ruleId)).toContain('no-drops');
@@ -329,7 +329,7 @@ describe('control plane → two enforcer processes → Kafka', () => {
       // Staleness grows while nobody answers.
       await waitFor(`${e.proc.name} staleness to grow`, async () => ((await status(e)).body.sinceContactMs ?? 0) > (first.body.sinceContactMs ?? 0));
       const metrics = await (await fetch(`${e.http}/metrics`)).text();
-      expect(metrics).toMatch(/^thoth_enforcer_config_staleness_seconds\{[^}]*\} [0-9.e+-]+$/m);
+      expect(metrics).toMatch(/^thoth_enforcer_config_staleness_seconds [0-9.e+-]+$/m);
       expect(metrics).toMatch(/^thoth_enforcer_ready 1$/m);
 
       const killed = await decide(e.agents.crm, 'crm.read_contacts');
@@ -348,7 +348,7 @@ describe('control plane → two enforcer processes → Kafka', () => {
     extra.push(lonely.proc);
     const s = await status(lonely);
     expect(s.code).toBe(503);
-    expect(s.body).toMatchObject({ ready: false, connected: false, tenants: [] });
+    expect(s.body).toMatchObject({ ready: false, connected: false, tenants: 0 });
     expect(await (await fetch(`${lonely.http}/metrics`)).text()).toMatch(/^thoth_enforcer_ready 0$/m);
     const client = agentClient(lonely.address, { tenantId, agentId: 'report-agent', token: agentTokens.reports });
     try {

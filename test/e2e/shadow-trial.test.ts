@@ -162,7 +162,7 @@ describe('a week of shadow traffic and the day-seven report', () => {
       );
     }
     await waitFor('both enforcers on the policy', () =>
-      enforcers.every((e) => e.status().tenants.some((t) => t.tenantId === tenantId && Number(t.version) >= snapshot.version)),
+      enforcers.every((e) => Number(e.store.get(tenantId)?.version ?? 0n) >= snapshot.version),
     );
     for (const [name, traffic] of Object.entries(TRAFFIC)) {
       agents.set(

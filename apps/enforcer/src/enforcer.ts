@@ -1,6 +1,6 @@
 import { Enforcer as EnforcerService } from '@thoth/contracts';
 import { Health } from '@thoth/contracts/health';
-import { addService, GrpcServer } from '@thoth/grpc';
+import { addService, GrpcServer, type Http2Limits } from '@thoth/grpc';
 import { WindowState } from '@thoth/policy';
 import type { Keyring, Signer } from '@thoth/snapshot';
 import type { Server as HttpServer } from 'node:http';
@@ -54,6 +54,16 @@ export interface EnforcerOptions {
    * 100,000 answers (oldest evicted first).
    */
   readonly idempotency?: { readonly ttlMs?: number; readonly maxEntries?: number };
+  /**
+   * Refusals before authentication (docs/security.md, "Refusals before authentication") a peer
+   * address (IPv6: its /64) may have a minute before it is answered RATE_LIMITED; an authenticated
+   * agent is never limited by it. Default 600.
+   */
+  readonly refusalsPerPeerPerMinute?: number;
+  /** Refusals before authentication logged a minute (with their peer); the rest are counted. Default 10. */
+  readonly refusalLogLinesPerMinute?: number;
+  /** What one HTTP/2 connection to the gRPC listener may hold: concurrent streams (256), memory (64 MB). */
+  readonly http2?: Http2Limits;
   readonly logger?: Logger;
   readonly clock?: () => number;
 }
@@ -85,7 +95,11 @@ export interface EnforcerStatus {
   readonly sinceContactMs: number | null;
   /** Ms since the last snapshot was activated (null: never). */
   readonly sinceActivationMs: number | null;
-  readonly tenants: { readonly tenantId: string; readonly version: string; readonly contentHash: string; readonly activatedAt: number }[];
+  /**
+   * Tenants with an activated snapshot: how many, never which (whoever reaches /healthz would read
+   * the tenants served). Their versions are in the control plane's GET /v1/enforcers.
+   */
+  readonly tenants: number;
   readonly decisionLog: ReturnType<DecisionLog['stats']>;
 }
 
@@ -149,6 +163,11 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     maxArgumentsBytes,
     ...(options.receiptBatchMax !== undefined ? { receiptBatchMax: options.receiptBatchMax } : {}),
     ...(options.idempotency ? { idempotency: options.idempotency } : {}),
+    refusals: {
+      ...(options.refusalsPerPeerPerMinute !== undefined ? { perPeerPerMinute: options.refusalsPerPeerPerMinute } : {}),
+      ...(options.refusalLogLinesPerMinute !== undefined ? { logLinesPerMinute: options.refusalLogLinesPerMinute } : {}),
+    },
+    logger,
     clock,
   });
 
@@ -156,7 +175,11 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
   // oversized call is answered ARGUMENTS_TOO_LARGE and recorded, not cut off by the transport.
   // GrpcServer (node:http2) rather than grpc-js's Server: same protocol, a fraction of the
   // CPU per message (libs/grpc http2-server.ts, docs/enforcer-performance.md).
-  const server = new GrpcServer({ maxReceiveMessageLength: maxArgumentsBytes + 64 * 1024, ...(options.listen.tls ? { tls: options.listen.tls } : {}) });
+  const server = new GrpcServer({
+    maxReceiveMessageLength: maxArgumentsBytes + 64 * 1024,
+    ...(options.listen.tls ? { tls: options.listen.tls } : {}),
+    ...(options.http2 ? { limits: options.http2 } : {}),
+  });
   const onUnexpectedError = (error: unknown) => logger.error({ err: error }, 'unexpected error in a gRPC handler');
   addService(server, EnforcerService, enforcerHandlers(decisions, metrics), { onUnexpectedError });
   addService(server, Health, health.handlers(), { onUnexpectedError });
@@ -171,7 +194,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
       connected: sync?.status().connected ?? false,
       sinceContactMs: staleness?.sinceContactMs ?? null,
       sinceActivationMs: staleness?.sinceActivationMs ?? null,
-      tenants: [...store.tenants()].map((t) => ({ tenantId: t.tenantId, version: String(t.version), contentHash: t.contentHash, activatedAt: t.activatedAt })),
+      tenants: store.size,
       decisionLog: options.decisionLog.stats(),
     };
   };
@@ -200,6 +223,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
       await server.tryShutdown();
       clearTimeout(force);
       await sync?.stop();
+      decisions.close();
       const drained = await options.decisionLog.close({ timeoutMs: drainTimeoutMs });
       if (http) {
         http.server.closeAllConnections();

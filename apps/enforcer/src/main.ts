@@ -37,6 +37,9 @@ const enforcer = await startEnforcer({
   windowMaxKeysPerTenant: config.windowMaxKeysPerTenant,
   windowMaxKeysPerAgent: config.windowMaxKeysPerAgent,
   idempotency: config.idempotency,
+  refusalsPerPeerPerMinute: config.refusalsPerPeerPerMinute,
+  refusalLogLinesPerMinute: config.refusalLogLinesPerMinute,
+  http2: config.http2,
   logger,
 });
 logger.info({ address: enforcer.address, http: enforcer.httpUrl, receiptKeyId: signer.keyId }, 'enforcer ready to serve');

@@ -36,13 +36,13 @@ describe('denial messages, written for the model', () => {
       tool: 'crm.delete_records',
       decisionId: 'd-1',
       requestId: 'r-1',
-      matchedRules: [{ ruleId: 'request.invalid_agent_token', reason: 'the token is not valid for agent a', kind: 'default', severity: 'high' }],
-      errorCode: 'INVALID_AGENT_TOKEN',
-      errorMessage: 'the token is not valid for agent a',
+      matchedRules: [{ ruleId: 'request.unauthenticated', reason: 'no agent of this tenant holds this token', kind: 'default', severity: 'high' }],
+      errorCode: 'UNAUTHENTICATED',
+      errorMessage: 'no agent of this tenant holds this token',
     });
-    expect(error.code).toBe('INVALID_AGENT_TOKEN');
+    expect(error.code).toBe('UNAUTHENTICATED');
     expect(error.message).toBe(
-      'Thoth refused to check crm.delete_records (INVALID_AGENT_TOKEN: the token is not valid for agent a), so it was not run. This is a configuration problem, not something a retry fixes; ask a human.',
+      'Thoth refused to check crm.delete_records (UNAUTHENTICATED: no agent of this tenant holds this token), so it was not run. This is a configuration problem, not something a retry fixes; ask a human.',
     );
   });
 

@@ -9,7 +9,7 @@ import type { Risk } from './guard/fail-mode.js';
  */
 export class ThothDeniedError extends Error {
   override readonly name = 'ThothDeniedError';
-  /** Stable: `DENIED` for a policy denial, else the enforcer's error code (`INVALID_AGENT_TOKEN`, …). */
+  /** Stable: `DENIED` for a policy denial, else the enforcer's error code (`UNAUTHENTICATED`, …). */
   readonly code: string;
   readonly tool: string;
   readonly decisionId: string;

@@ -66,7 +66,7 @@ if (mode === 'decide' || mode === 'floor') {
     // The transport's floor: a bare node:http2 server that answers every call with the bytes
     // of one real answer (decided and signed once), so the generator's checks still pass.
     const [call] = benchCalls('7e0a0000-0000-4000-8000-00000000be01', policy, 1);
-    const answer = await enforcer.decisions.decide(call!.request, call!.token);
+    const answer = await enforcer.decisions.decide(call!.request, call!.token, '127.0.0.1');
     if (!answer.ok) throw new Error(answer.error.message);
     const frame = grpcFrameEncoder(DecideResponseSchema)(answer.response);
     await enforcer.stop({ drainTimeoutMs: 100 });

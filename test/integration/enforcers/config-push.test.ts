@@ -144,7 +144,7 @@ describe('config push to two enforcers', () => {
       expect(answer.effect).toBe(Effect.DENY); // still suspended: the last activated snapshot
       expect(answer.receipt?.configVersion).toBe(e.store.get(TENANT)?.version);
       const metrics = await (await fetch(`${e.httpUrl}/metrics`)).text();
-      expect(metrics).toMatch(new RegExp(`thoth_enforcer_config_staleness_seconds\\{tenant="${TENANT}"\\} [0-9.]+`));
+      expect(metrics).toMatch(/^thoth_enforcer_config_staleness_seconds [0-9.]+$/m);
       expect(metrics).toMatch(/thoth_enforcer_control_plane_last_contact_seconds [0-9.]+/);
       const health = createClient(Health, new Client(e.address, credentials.createInsecure()));
       expect((await health.check({ service: '' })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);

@@ -20,6 +20,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_WINDOW_MAX_KEYS_PER_AGENT: '0' })).toThrow(/THOTH_WINDOW_MAX_KEYS_PER_AGENT/);
   });
 
+  it('reads the limits before authentication and of HTTP/2 connections', () => {
+    expect(loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY })).toMatchObject({
+      refusalsPerPeerPerMinute: 600,
+      refusalLogLinesPerMinute: 10,
+      http2: { maxConcurrentStreams: 256, maxSessionMemoryMb: 64 },
+    });
+    const config = loadConfig({
+      THOTH_CONFIG_PUBLIC_KEYS: KEY,
+      THOTH_ENFORCER_REFUSALS_PER_PEER_PER_MINUTE: '60',
+      THOTH_ENFORCER_REFUSAL_LOG_LINES_PER_MINUTE: '0',
+      THOTH_ENFORCER_GRPC_MAX_CONCURRENT_STREAMS: '100',
+      THOTH_ENFORCER_GRPC_MAX_SESSION_MEMORY_MB: '32',
+    });
+    expect(config).toMatchObject({ refusalsPerPeerPerMinute: 60, refusalLogLinesPerMinute: 0, http2: { maxConcurrentStreams: 100, maxSessionMemoryMb: 32 } });
+    expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_ENFORCER_GRPC_MAX_CONCURRENT_STREAMS: '0' })).toThrow(/THOTH_ENFORCER_GRPC_MAX_CONCURRENT_STREAMS/);
+  });
+
   it('reads the production wiring', () => {
     const config = loadConfig({
       THOTH_CONFIG_PUBLIC_KEYS: `${KEY}, ${KEY}`,

@@ -47,6 +47,17 @@ const Environment = z
     THOTH_ENFORCER_IDEMPOTENCY_TTL_MS: z.coerce.number().int().min(1).max(24 * 3_600_000).default(10 * 60_000),
     /** Decisions remembered at most for retries; the oldest is evicted first. */
     THOTH_ENFORCER_IDEMPOTENCY_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+    /**
+     * Refusals before authentication (bad token, unknown tenant or agent, …) a peer address (IPv6:
+     * its /64) may have a minute before it is answered RATE_LIMITED; authenticated agents are never
+     * limited by it. And how many of them are logged a minute (docs/security.md).
+     */
+    THOTH_ENFORCER_REFUSALS_PER_PEER_PER_MINUTE: z.coerce.number().int().min(1).max(100_000_000).default(600),
+    THOTH_ENFORCER_REFUSAL_LOG_LINES_PER_MINUTE: z.coerce.number().int().min(0).max(100_000).default(10),
+    /** Calls open at once on one HTTP/2 connection of the gRPC listener; beyond, a client queues them. */
+    THOTH_ENFORCER_GRPC_MAX_CONCURRENT_STREAMS: z.coerce.number().int().min(1).max(2 ** 31 - 1).default(256),
+    /** Memory one HTTP/2 connection may hold (streams, header tables, data to send), in MB. */
+    THOTH_ENFORCER_GRPC_MAX_SESSION_MEMORY_MB: z.coerce.number().int().min(1).max(1_000_000).default(64),
     THOTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
   .refine((e) => (e.THOTH_CONTROL_PLANE_GRPC === undefined) === (e.THOTH_ENFORCER_TOKEN === undefined), {
@@ -70,6 +81,9 @@ export interface EnforcerConfig {
   windowMaxKeysPerTenant: number;
   windowMaxKeysPerAgent: number;
   idempotency: { ttlMs: number; maxEntries: number };
+  refusalsPerPeerPerMinute: number;
+  refusalLogLinesPerMinute: number;
+  http2: { maxConcurrentStreams: number; maxSessionMemoryMb: number };
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
 }
 
@@ -106,6 +120,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
     windowMaxKeysPerTenant: e.THOTH_WINDOW_MAX_KEYS_PER_TENANT,
     windowMaxKeysPerAgent: e.THOTH_WINDOW_MAX_KEYS_PER_AGENT,
     idempotency: { ttlMs: e.THOTH_ENFORCER_IDEMPOTENCY_TTL_MS, maxEntries: e.THOTH_ENFORCER_IDEMPOTENCY_MAX_ENTRIES },
+    refusalsPerPeerPerMinute: e.THOTH_ENFORCER_REFUSALS_PER_PEER_PER_MINUTE,
+    refusalLogLinesPerMinute: e.THOTH_ENFORCER_REFUSAL_LOG_LINES_PER_MINUTE,
+    http2: { maxConcurrentStreams: e.THOTH_ENFORCER_GRPC_MAX_CONCURRENT_STREAMS, maxSessionMemoryMb: e.THOTH_ENFORCER_GRPC_MAX_SESSION_MEMORY_MB },
     logLevel: e.THOTH_LOG_LEVEL,
   };
   if (env === process.env) cached = config;

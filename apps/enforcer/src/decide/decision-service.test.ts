@@ -19,6 +19,7 @@ const POLICY = policyYaml('idempotency', 1, `limits:
     reason: One delete per ten minutes.
 `);
 const TOKEN = 'thoth_at_idem';
+const PEER = '127.0.0.1';
 const cp = signerFromSeed(generateSigningKey());
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -67,10 +68,10 @@ const bytes = (r: Parameters<typeof toBinary<typeof DecideResponseSchema>>[1]) =
 describe('DecisionService idempotency', () => {
   it('never replays an answer given under an older config: after a kill switch the retry is decided afresh, and denied', async () => {
     const { service, events, request, settle, suspend } = setup();
-    const first = await service.decide(request({ requestId: 'r1', tool: 'crm.read_contact' }), TOKEN);
+    const first = await service.decide(request({ requestId: 'r1', tool: 'crm.read_contact' }), TOKEN, PEER);
     expect(first.response.effect).toBe(Effect.ALLOW);
     suspend();
-    const retry = await service.decide(request({ requestId: 'r1', tool: 'crm.read_contact' }), TOKEN);
+    const retry = await service.decide(request({ requestId: 'r1', tool: 'crm.read_contact' }), TOKEN, PEER);
     expect(retry.response.effect).toBe(Effect.DENY);
     expect(retry.response.decisionId).not.toBe(first.response.decisionId);
     await settle();
@@ -79,13 +80,13 @@ describe('DecisionService idempotency', () => {
 
   it('answers a repeated request_id with the first answer: decided, counted and recorded once', async () => {
     const { service, events, metrics, request, settle } = setup();
-    const first = await service.decide(request({ requestId: 'r1' }), TOKEN);
-    const again = await service.decide(request({ requestId: 'r1' }), TOKEN);
+    const first = await service.decide(request({ requestId: 'r1' }), TOKEN, PEER);
+    const again = await service.decide(request({ requestId: 'r1' }), TOKEN, PEER);
     expect(first.ok && again.ok).toBe(true);
     expect(first.response.effect).toBe(Effect.ALLOW);
     expect(bytes(again.response)).toEqual(bytes(first.response));
     // The window counted one call: a new request is over the limit of 1.
-    const next = await service.decide(request({ requestId: 'r2' }), TOKEN);
+    const next = await service.decide(request({ requestId: 'r2' }), TOKEN, PEER);
     expect(next.response.effect).toBe(Effect.DENY);
     expect(next.response.matchedRules[0]?.ruleId).toBe('one-delete');
     await settle();
@@ -95,8 +96,8 @@ describe('DecisionService idempotency', () => {
 
   it('gives a concurrent duplicate the answer still being signed', async () => {
     const { service, events, request, settle } = setup();
-    const a = service.start(request({ requestId: 'r1' }), TOKEN);
-    const b = service.start(request({ requestId: 'r1' }), TOKEN);
+    const a = service.start(request({ requestId: 'r1' }), TOKEN, PEER);
+    const b = service.start(request({ requestId: 'r1' }), TOKEN, PEER);
     expect(b.result).toBe(a.result);
     await Promise.all([a.signed, b.signed]);
     expect(a.result.response.receipt?.signature.length).toBeGreaterThan(0);
@@ -106,9 +107,9 @@ describe('DecisionService idempotency', () => {
 
   it('refuses the same request_id with different content as REQUEST_ID_REUSED, recorded as a denial', async () => {
     const { service, events, request, settle } = setup();
-    const first = await service.decide(request({ requestId: 'r1' }), TOKEN);
+    const first = await service.decide(request({ requestId: 'r1' }), TOKEN, PEER);
     for (const changed of [{ args: '{"id":2}' }, { tool: 'crm.delete_company' }, { resource: 'crm://other' }]) {
-      const reused = await service.decide(request({ requestId: 'r1', ...changed }), TOKEN);
+      const reused = await service.decide(request({ requestId: 'r1', ...changed }), TOKEN, PEER);
       expect(reused.ok).toBe(false);
       if (reused.ok) continue;
       expect(reused.error.code).toBe('INVALID_ARGUMENT');
@@ -117,7 +118,7 @@ describe('DecisionService idempotency', () => {
       expect(reused.response.decisionId).not.toBe(first.response.decisionId);
     }
     // The original answer is still what a true retry gets.
-    const again = await service.decide(request({ requestId: 'r1' }), TOKEN);
+    const again = await service.decide(request({ requestId: 'r1' }), TOKEN, PEER);
     expect(again.response.decisionId).toBe(first.response.decisionId);
     await settle();
     expect(events.map((e) => e.errorCode)).toEqual(['', 'REQUEST_ID_REUSED', 'REQUEST_ID_REUSED', 'REQUEST_ID_REUSED']);
@@ -125,32 +126,32 @@ describe('DecisionService idempotency', () => {
 
   it('never deduplicates an empty request_id, nor answers before authentication', async () => {
     const { service, request } = setup();
-    const a = await service.decide(request({ requestId: '' }), TOKEN);
-    const b = await service.decide(request({ requestId: '' }), TOKEN);
+    const a = await service.decide(request({ requestId: '' }), TOKEN, PEER);
+    const b = await service.decide(request({ requestId: '' }), TOKEN, PEER);
     expect(a.response.effect).toBe(Effect.ALLOW);
     expect(b.response.effect).toBe(Effect.DENY); // counted: the window is full
-    await service.decide(request({ requestId: 'r9', tool: 'crm.read' }), TOKEN);
-    const stranger = await service.decide(request({ requestId: 'r9', tool: 'crm.read' }), 'thoth_at_wrong');
+    await service.decide(request({ requestId: 'r9', tool: 'crm.read' }), TOKEN, PEER);
+    const stranger = await service.decide(request({ requestId: 'r9', tool: 'crm.read' }), 'thoth_at_wrong', PEER);
     expect(stranger.ok).toBe(false);
-    expect(stranger.response.errorCode).toBe('INVALID_AGENT_TOKEN');
+    expect(stranger.response).toMatchObject({ errorCode: 'UNAUTHENTICATED', decisionId: '' });
   });
 
   it('replays a refusal with the same decision id, and forgets answers after the TTL', async () => {
     const { service, request, advance } = setup({ ttlMs: 1_000 });
-    const bad = await service.decide(request({ requestId: 'r1', args: '{"id":' }), TOKEN);
-    const again = await service.decide(request({ requestId: 'r1', args: '{"id":' }), TOKEN);
+    const bad = await service.decide(request({ requestId: 'r1', args: '{"id":' }), TOKEN, PEER);
+    const again = await service.decide(request({ requestId: 'r1', args: '{"id":' }), TOKEN, PEER);
     expect(bad.ok || again.ok).toBe(false);
     if (bad.ok || again.ok) return;
     expect(again.response.decisionId).toBe(bad.response.decisionId);
     expect(again.error.metadata.get('thoth-decision-id')).toEqual([bad.response.decisionId]);
     advance(1_000);
-    const later = await service.decide(request({ requestId: 'r1', args: '{"id":' }), TOKEN);
+    const later = await service.decide(request({ requestId: 'r1', args: '{"id":' }), TOKEN, PEER);
     expect(later.response.decisionId).not.toBe(bad.response.decisionId);
   });
 
   it('counts capacity evictions', async () => {
     const { service, metrics, request } = setup({ maxEntries: 2 });
-    for (const id of ['a', 'b', 'c', 'd']) await service.decide(request({ requestId: id, tool: 'crm.read' }), TOKEN);
+    for (const id of ['a', 'b', 'c', 'd']) await service.decide(request({ requestId: id, tool: 'crm.read' }), TOKEN, PEER);
     const values = (await metrics.idempotencyEvictions.get()).values;
     expect(values.find((v) => v.labels['reason'] === 'capacity')?.value).toBe(2);
   });
@@ -166,7 +167,7 @@ describe('DecisionService window counters that cannot be kept', () => {
 
   it('fails closed by default: denied with enforcer.window_keys_exhausted and WINDOW_KEYS_EXHAUSTED, recorded and counted', async () => {
     const { service, events, metrics, request, settle } = setup(undefined, { state: full() });
-    const { response } = await service.decide(request({ requestId: 'r1' }), TOKEN);
+    const { response } = await service.decide(request({ requestId: 'r1' }), TOKEN, PEER);
     expect(response).toMatchObject({ effect: Effect.DENY, shadow: false, errorCode: 'WINDOW_KEYS_EXHAUSTED' });
     expect(response.matchedRules.map((m) => m.ruleId)).toEqual(['default', 'enforcer.window_keys_exhausted']);
     expect(response.errorMessage).toContain('the enforcer already holds 1 window counters');
@@ -177,13 +178,13 @@ describe('DecisionService window counters that cannot be kept', () => {
 
   it('blocks nothing in shadow mode, even failing closed: a would-deny', async () => {
     const { service, request } = setup(undefined, { state: full(), mode: TenantMode.SHADOW });
-    const { response } = await service.decide(request({ requestId: 'r1' }), TOKEN);
+    const { response } = await service.decide(request({ requestId: 'r1' }), TOKEN, PEER);
     expect(response).toMatchObject({ effect: Effect.ALLOW, shadow: true, errorCode: 'WINDOW_KEYS_EXHAUSTED' });
   });
 
   it('fails open when the tenant says so: let through as a would-deny', async () => {
     const { service, request } = setup(undefined, { state: full(), failMode: FailMode.OPEN });
-    const { response } = await service.decide(request({ requestId: 'r1' }), TOKEN);
+    const { response } = await service.decide(request({ requestId: 'r1' }), TOKEN, PEER);
     expect(response).toMatchObject({ effect: Effect.ALLOW, shadow: true, errorCode: 'WINDOW_KEYS_EXHAUSTED' });
     expect(response.matchedRules.map((m) => m.ruleId)).toEqual(['default', 'enforcer.window_keys_exhausted', 'enforcer.fail_open']);
   });

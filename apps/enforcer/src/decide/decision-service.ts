@@ -18,29 +18,50 @@ import { decide, type Decision, type MatchKind, type Severity as PolicySeverity,
 import { ReceiptIssuer, type Signer } from '@thoth/snapshot';
 import { hash } from 'node:crypto';
 import type { DecisionLog } from '../emit/decision-log.js';
+import { silentLogger, type Logger } from '../logger.js';
 import type { ActiveSnapshots, ActiveTenant } from '../sync/active-snapshots.js';
 import type { EnforcerMetrics, OutcomeLabel, WindowQuota } from './metrics.js';
 import { compositeKey, DEFAULT_IDEMPOTENCY_MAX_ENTRIES, DEFAULT_IDEMPOTENCY_TTL_MS, IdempotencyCache } from './idempotency-cache.js';
 import { ReceiptBatcher } from './receipt-batcher.js';
+import { UnauthenticatedRefusals } from './unauthenticated-refusals.js';
 import { uuidv7 } from './uuidv7.js';
 
 /**
- * Why a request was not evaluated, and the gRPC status unary Decide answers with. Every
- * one is still recorded as a denied decision (DecisionEvent.error_code).
+ * Why a request about an authenticated agent was not evaluated, and the gRPC status unary Decide
+ * answers with. Each is still a recorded denial (DecisionEvent.error_code).
  */
 export const REQUEST_ERRORS = {
-  MISSING_AGENT_TOKEN: 'UNAUTHENTICATED',
-  UNKNOWN_AGENT: 'UNAUTHENTICATED',
-  INVALID_AGENT_TOKEN: 'UNAUTHENTICATED',
-  AGENT_TOKEN_REVOKED: 'UNAUTHENTICATED',
-  UNKNOWN_TENANT: 'NOT_FOUND',
-  MISSING_FIELD: 'INVALID_ARGUMENT',
   INVALID_ARGUMENTS_JSON: 'INVALID_ARGUMENT',
   ARGUMENTS_TOO_LARGE: 'RESOURCE_EXHAUSTED',
   /** The request_id was answered recently for a different call (tool, arguments, resource or credential). */
   REQUEST_ID_REUSED: 'INVALID_ARGUMENT',
 } as const satisfies Record<string, GrpcCode>;
 export type RequestErrorCode = keyof typeof REQUEST_ERRORS;
+
+/**
+ * Refusals before the agent is authenticated, and the gRPC status unary Decide answers with
+ * (NOT_READY: none, a DENY answer, so that the SDK applies its fail mode). None is a decision:
+ * nothing is signed, published, counted against a window or remembered; the answer has no
+ * decision id, and is in-band on DecideStream. Counted in thoth_enforcer_unauthenticated_refusals_total
+ * and sampled in the log (UnauthenticatedRefusals; docs/security.md, "Refusals before authentication").
+ */
+export const UNRECORDED_REFUSALS = {
+  NOT_READY: 'OK',
+  /** A field over its limits, with a control character or lone surrogate, tenant_id not a UUID (@thoth/contracts FIELD_LIMITS). */
+  MALFORMED_FIELD: 'INVALID_ARGUMENT',
+  MISSING_FIELD: 'INVALID_ARGUMENT',
+  MISSING_AGENT_TOKEN: 'UNAUTHENTICATED',
+  /**
+   * An unknown tenant, an unknown agent, a token that is not the agent's or one revoked: one code,
+   * one message, so that a caller learns nothing of which tenants and agents exist.
+   */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The peer had more refusals this minute than it may (THOTH_ENFORCER_REFUSALS_PER_PEER_PER_MINUTE). */
+  RATE_LIMITED: 'RESOURCE_EXHAUSTED',
+} as const satisfies Record<string, GrpcCode>;
+export type UnrecordedRefusalCode = keyof typeof UNRECORDED_REFUSALS;
+
+const UNAUTHENTICATED_MESSAGE = 'no agent of this tenant holds this token: check the tenant id, the agent id and the token';
 
 /**
  * A call with a new window counter that could not be kept (a quota of the window state was
@@ -50,21 +71,13 @@ export type RequestErrorCode = keyof typeof REQUEST_ERRORS;
 export const WINDOW_KEYS_EXHAUSTED = 'WINDOW_KEYS_EXHAUSTED';
 export const WINDOW_KEYS_EXHAUSTED_RULE = 'enforcer.window_keys_exhausted';
 
-/**
- * A request naming a malformed field (tenant_id not a UUID, a control character or lone surrogate,
- * over a length limit: @thoth/contracts FIELD_LIMITS, docs/security.md) is refused with this code,
- * INVALID_ARGUMENT, and is NOT recorded: no decision id, no receipt, nothing published — what the
- * decision stream's consumers could not store is never signed.
- */
-export const MALFORMED_FIELD = 'MALFORMED_FIELD';
-
-/** Trailing metadata of a refused unary Decide: the recorded decision and its code. */
+/** Trailing metadata of a refused unary Decide: the recorded decision (none before authentication) and its code. */
 export const DECISION_ID_HEADER = 'thoth-decision-id';
 export const ERROR_CODE_HEADER = 'thoth-error-code';
 
 export type DecideResult =
   | { readonly ok: true; readonly response: DecideResponse }
-  /** `response` is the recorded denial, answered as such on DecideStream. */
+  /** `response` is the denial (recorded, or before authentication not), answered as such on DecideStream. */
   | { readonly ok: false; readonly error: GrpcError; readonly response: DecideResponse };
 
 /**
@@ -95,6 +108,12 @@ export interface DecisionServiceOptions {
    * decision. Defaults: 10 minutes, 100,000 answers.
    */
   readonly idempotency?: { readonly ttlMs?: number; readonly maxEntries?: number };
+  /**
+   * Refusals before authentication: how many a peer may have a minute (default 600) and how many
+   * are logged a minute (default 10), on `logger`.
+   */
+  readonly refusals?: { readonly perPeerPerMinute?: number; readonly logLinesPerMinute?: number };
+  readonly logger?: Logger;
   readonly clock?: () => number;
 }
 
@@ -144,7 +163,8 @@ interface Outcomes {
 /**
  * Decides one call on the tenant's activated snapshot: authenticate the agent, check the
  * request, evaluate, sign the receipt, hand the DecisionEvent to the decision log (which
- * never blocks), answer. Never throws: whatever goes wrong is a recorded denial.
+ * never blocks), answer. Never throws: whatever goes wrong once the agent is authenticated is
+ * a recorded denial; before, an unrecorded refusal (UNRECORDED_REFUSALS).
  */
 export class DecisionService {
   readonly #o: DecisionServiceOptions;
@@ -152,29 +172,27 @@ export class DecisionService {
   readonly receipts: ReceiptBatcher<DecisionEvent>;
   /** Receipt text and fields shared by a tenant config's decisions, per activated config. */
   readonly #issuers = new WeakMap<ActiveTenant, ReceiptIssuer>();
-  /** For decisions made before a tenant is known (not ready, unknown tenant, …). */
-  readonly #noTenantIssuer: ReceiptIssuer;
-  /** SHA-256 of recently seen agent tokens (an agent sends the same token on every call); bounded. */
   /** Recent answers by (tenant, agent, request_id), in flight or complete. */
   readonly #answers: IdempotencyCache<PendingDecision>;
+  readonly #refusals: UnauthenticatedRefusals;
 
   constructor(options: DecisionServiceOptions) {
     this.#o = options;
     this.#clock = options.clock ?? Date.now;
     const log = options.decisionLog;
     this.receipts = new ReceiptBatcher<DecisionEvent>(options.signer, { maxBatch: options.receiptBatchMax ?? 256, deliver: (event) => log.publish(event) });
-    this.#noTenantIssuer = new ReceiptIssuer({ policyVersion: 0n, policyHash: '', configVersion: 0n, enforcerId: options.enforcerId }, options.signer);
     const evictions = options.metrics?.idempotencyEvictions;
     this.#answers = new IdempotencyCache({
       ttlMs: options.idempotency?.ttlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS,
       maxEntries: options.idempotency?.maxEntries ?? DEFAULT_IDEMPOTENCY_MAX_ENTRIES,
       ...(evictions ? { onEvict: (reason) => evictions.inc({ reason }) } : {}),
     });
+    this.#refusals = new UnauthenticatedRefusals({ ...options.refusals, logger: options.logger ?? silentLogger, metrics: options.metrics, clock: this.#clock });
   }
 
   /** Decides and resolves with the answer once its receipt is signed. */
-  async decide(request: DecideRequest, token: string | undefined): Promise<DecideResult> {
-    const pending = this.start(request, token);
+  async decide(request: DecideRequest, token: string | undefined, peer: string): Promise<DecideResult> {
+    const pending = this.start(request, token, peer);
     await pending.signed;
     return pending.result;
   }
@@ -190,39 +208,35 @@ export class DecisionService {
    * whose tool, arguments, resource or credential differ is refused REQUEST_ID_REUSED. An
    * empty request_id is never deduplicated. Requests refused before authentication are not
    * remembered (nothing was counted, and their answer must not be handed to another caller).
+   *
+   * `peer` is the caller's address: refusals before authentication are limited and logged by it.
    */
-  start(request: DecideRequest, token: string | undefined): PendingDecision {
+  start(request: DecideRequest, token: string | undefined, peer: string): PendingDecision {
     // Refused before anything is spent on it: no clock read, id or hash of its arguments.
     const malformed = decideRequestProblem(request);
-    if (malformed !== undefined) return this.#refuseUnrecorded(request, malformed.field, malformed.message);
+    if (malformed !== undefined) {
+      this.#o.metrics?.malformedRequests.inc({ field: malformed.field });
+      return this.#refuseUnrecorded(request, peer, 'MALFORMED_FIELD', malformed.message, malformed.field);
+    }
+    const { store } = this.#o;
+    // Not ready: no snapshot at all, so no tenant's fail mode is known; denied, the SDK applies its own.
+    if (store.size === 0) return this.#refuseUnrecorded(request, peer, 'NOT_READY', 'the enforcer has not received a config snapshot yet');
+    const missing = (['tenantId', 'agentId', 'tool'] as const).filter((f) => request[f] === '');
+    if (missing.length > 0) return this.#refuseUnrecorded(request, peer, 'MISSING_FIELD', `missing ${missing.map(snake).join(', ')}`);
+    // Before the tenant is looked up, so that it tells nothing about the tenant.
+    if (token === undefined) return this.#refuseUnrecorded(request, peer, 'MISSING_AGENT_TOKEN', 'no agent token: send "authorization: Bearer <token>"');
+    // Hashed on every path, the tenant and agent unknown included, so that the time of the answer
+    // does not tell them apart (about a microsecond); no clear-text token is kept beyond the request.
+    const tokenHash = sha256Hex(token);
+    const tenant = store.get(request.tenantId);
+    const agent = tenant?.agents.get(request.agentId);
+    if (tenant === undefined || agent === undefined || !agent.tokens.has(tokenHash)) {
+      const cause = tenant === undefined ? 'unknown_tenant' : agent === undefined ? 'unknown_agent' : agent.revokedTokens.has(tokenHash) ? 'revoked_token' : 'invalid_token';
+      return this.#refuseUnrecorded(request, peer, 'UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE, cause);
+    }
     const now = this.#clock();
     const decisionId = uuidv7(now);
     const digest = sha256Hex(request.argumentsJson);
-    const { store } = this.#o;
-
-    if (store.size === 0) {
-      // Not ready: no snapshot at all, so no tenant's fail mode is known; fail closed.
-      const recorded = this.#record(request, undefined, decisionId, digest, now, {
-        ...deny([{ ruleId: 'enforcer.not_ready', reason: 'the enforcer has not received a config snapshot yet', kind: RuleKind.DEFAULT }]),
-        errorCode: 'NOT_READY',
-        errorMessage: 'the enforcer has not received a config snapshot yet',
-      });
-      return { result: { ok: true, response: recorded.response }, signed: recorded.signed };
-    }
-    const missing = (['tenantId', 'agentId', 'tool'] as const).filter((f) => request[f] === '');
-    if (missing.length > 0) return this.#refuse(request, undefined, decisionId, digest, now, 'MISSING_FIELD', `missing ${missing.map(snake).join(', ')}`);
-    const tenant = store.get(request.tenantId);
-    if (!tenant) return this.#refuse(request, undefined, decisionId, digest, now, 'UNKNOWN_TENANT', `tenant ${request.tenantId} is not served by this enforcer`);
-    if (token === undefined) return this.#refuse(request, tenant, decisionId, digest, now, 'MISSING_AGENT_TOKEN', 'no agent token: send "authorization: Bearer <token>"');
-    const agent = tenant.agents.get(request.agentId);
-    if (!agent) return this.#refuse(request, tenant, decisionId, digest, now, 'UNKNOWN_AGENT', `agent ${request.agentId} is not registered in tenant ${request.tenantId}`);
-    // Hashed per call (about a microsecond): no clear-text token is kept beyond the request.
-    const tokenHash = sha256Hex(token);
-    if (!agent.tokens.has(tokenHash)) {
-      return agent.revokedTokens.has(tokenHash)
-        ? this.#refuse(request, tenant, decisionId, digest, now, 'AGENT_TOKEN_REVOKED', `the token of agent ${request.agentId} has been revoked`)
-        : this.#refuse(request, tenant, decisionId, digest, now, 'INVALID_AGENT_TOKEN', `the token is not valid for agent ${request.agentId}`);
-    }
     if (request.requestId === '') return this.#authenticated(request, tenant, decisionId, digest, now);
     // The tenant's config version is part of the key: a retry under the same config gets the
     // first answer, but after any change (a kill switch, a new policy) it is decided afresh —
@@ -342,7 +356,7 @@ export class DecisionService {
 
   #refuse(
     request: DecideRequest,
-    tenant: ActiveTenant | undefined,
+    tenant: ActiveTenant,
     decisionId: string,
     digest: string,
     now: number,
@@ -360,9 +374,18 @@ export class DecisionService {
     return { result: { ok: false, error: new GrpcError(REQUEST_ERRORS[code], `${code}: ${message}`, { metadata }), response }, signed };
   }
 
-  /** A malformed request: answered DENY with MALFORMED_FIELD (in-band on DecideStream), neither signed nor published. */
-  #refuseUnrecorded(request: DecideRequest, field: string, message: string): PendingDecision {
-    this.#o.metrics?.malformedRequests.inc({ field });
+  /**
+   * A refusal before authentication: answered DENY with its code (a gRPC status on Decide, but
+   * NOT_READY; in-band on DecideStream), neither signed nor published; counted and sampled in the
+   * log. A peer past its refusals of the minute is answered RATE_LIMITED instead (NOT_READY is not
+   * the caller's doing, and is never limited). `cause` is for the log alone.
+   */
+  #refuseUnrecorded(request: DecideRequest, peer: string, refused: UnrecordedRefusalCode, refusedMessage: string, cause: string = refused.toLowerCase()): PendingDecision {
+    const limited = refused !== 'NOT_READY' && !this.#refusals.admit(peer);
+    const code = limited ? 'RATE_LIMITED' : refused;
+    const message = limited ? 'too many refused requests from this address' : refusedMessage;
+    // A malformed field is not repeated in the log; the others were checked (FIELD_LIMITS).
+    this.#refusals.record(refused === 'MALFORMED_FIELD' ? { peer, reason: code, cause } : { peer, reason: code, cause, tenantId: request.tenantId, agentId: request.agentId });
     const response: DecideResponse = {
       $typeName: 'thoth.decision.v1.DecideResponse',
       decisionId: '',
@@ -372,27 +395,34 @@ export class DecisionService {
       policyVersion: 0n,
       policyHash: '',
       requestId: request.requestId,
-      errorCode: MALFORMED_FIELD,
+      errorCode: code,
       errorMessage: message,
     };
+    const status = UNRECORDED_REFUSALS[code];
+    if (status === 'OK') return { result: { ok: true, response }, signed: Promise.resolve() };
     const metadata = new Metadata();
-    metadata.set(ERROR_CODE_HEADER, MALFORMED_FIELD);
-    return { result: { ok: false, error: new GrpcError('INVALID_ARGUMENT', `${MALFORMED_FIELD}: ${message}`, { metadata }), response }, signed: Promise.resolve() };
+    metadata.set(ERROR_CODE_HEADER, code);
+    return { result: { ok: false, error: new GrpcError(status, `${code}: ${message}`, { metadata }), response }, signed: Promise.resolve() };
+  }
+
+  /** Logs the count of refusals before authentication not logged yet. */
+  close(): void {
+    this.#refusals.flush();
   }
 
   /** Creates the receipt, counts, and returns the answer; once the receipt is signed, publishes the event. */
   #record(
     request: DecideRequest,
-    tenant: ActiveTenant | undefined,
+    tenant: ActiveTenant,
     decisionId: string,
     digest: string,
     now: number,
     o: Outcomes,
   ): { response: DecideResponse; signed: Promise<void> } {
     const decidedAt = timestampFromMs(now);
-    const policyVersion = tenant?.policyVersion ?? 0n;
-    const policyHash = tenant?.policyHash ?? '';
-    const configVersion = tenant?.version ?? 0n;
+    const policyVersion = tenant.policyVersion;
+    const policyHash = tenant.policyHash;
+    const configVersion = tenant.version;
     const enforcerId = this.#o.enforcerId;
     const { receipt, signed } = this.receipts.create(
       this.#issuer(tenant),
@@ -418,7 +448,7 @@ export class DecisionService {
           agentId: request.agentId,
           tool: request.tool,
           argumentsDigest: digest,
-          retainedArgumentsJson: tenant?.retainArguments && o.errorCode === '' ? request.argumentsJson : NO_BYTES,
+          retainedArgumentsJson: tenant.retainArguments && o.errorCode === '' ? request.argumentsJson : NO_BYTES,
           resource: request.resource,
           credentialFingerprint: request.credentialFingerprint,
           effect: o.effect,
@@ -455,8 +485,7 @@ export class DecisionService {
     return { response, signed };
   }
 
-  #issuer(tenant: ActiveTenant | undefined): ReceiptIssuer {
-    if (tenant === undefined) return this.#noTenantIssuer;
+  #issuer(tenant: ActiveTenant): ReceiptIssuer {
     let issuer = this.#issuers.get(tenant);
     if (issuer === undefined) {
       issuer = new ReceiptIssuer({ policyVersion: tenant.policyVersion, policyHash: tenant.policyHash, configVersion: tenant.version, enforcerId: this.#o.enforcerId }, this.#o.signer);

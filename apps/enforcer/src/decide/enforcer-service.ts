@@ -8,9 +8,10 @@ const STREAM_IN_FLIGHT = 1024;
 
 /**
  * `thoth.decision.v1.Enforcer` over the DecisionService. Decide answers a refused request
- * with its gRPC status (the recorded decision id and error code in trailing metadata);
- * DecideStream answers it in-band (effect DENY, error_code set) so one bad request does
- * not end a pipelined stream. The agent token is read from each call's metadata.
+ * with its gRPC status (the error code in trailing metadata, and the recorded decision's id
+ * once the agent was authenticated); DecideStream answers it in-band (effect DENY, error_code
+ * set) so one bad request does not end a pipelined stream. The agent token is read from each
+ * call's metadata, the peer's address from its connection.
  *
  * DecideStream is pipelined: requests are decided as they arrive (in order), and answered
  * in the same order as their receipts are signed, so the decisions a stream delivers in
@@ -22,7 +23,7 @@ export function enforcerHandlers(service: DecisionService, metrics?: EnforcerMet
   return {
     async decide(request: DecideRequest, context: HandlerContext) {
       const started = process.hrtime.bigint();
-      const pending = service.start(request, bearerToken(context.metadata));
+      const pending = service.start(request, bearerToken(context.metadata), peerAddress(context.peer));
       await pending.signed;
       unaryLatency?.observe(Number(process.hrtime.bigint() - started) / 1e9);
       if (!pending.result.ok) throw pending.result.error;
@@ -30,6 +31,7 @@ export function enforcerHandlers(service: DecisionService, metrics?: EnforcerMet
     },
     async *decideStream(requests: AsyncIterable<DecideRequest>, context: HandlerContext) {
       const token = bearerToken(context.metadata);
+      const peer = peerAddress(context.peer);
       const queue: { pending: PendingDecision; started: bigint }[] = [];
       let head = 0;
       let done = false;
@@ -46,7 +48,7 @@ export function enforcerHandlers(service: DecisionService, metrics?: EnforcerMet
         try {
           for await (const request of requests) {
             const started = process.hrtime.bigint();
-            queue.push({ pending: service.start(request, token), started });
+            queue.push({ pending: service.start(request, token, peer), started });
             wake();
             if (stopped) break;
             while (queue.length - head >= STREAM_IN_FLIGHT && !stopped) await new Promise<void>((r) => (wakeReader = r));
@@ -88,4 +90,9 @@ export function enforcerHandlers(service: DecisionService, metrics?: EnforcerMet
       }
     },
   };
+}
+
+/** The address of `address:port` (HandlerContext.peer, both servers; IPv6 unbracketed). */
+function peerAddress(peer: string): string {
+  return peer.replace(/:\d+$/, '');
 }

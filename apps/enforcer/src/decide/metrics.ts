@@ -17,7 +17,12 @@ export interface MetricSources {
   readonly windowState?: () => WindowStateStats;
 }
 
-/** The enforcer's Prometheus metrics, on a registry of its own (several enforcers may share a process in tests). */
+/**
+ * The enforcer's Prometheus metrics, on a registry of its own (several enforcers may share a process
+ * in tests). No series is labelled by tenant: whoever reaches /metrics would read the tenants served
+ * (docs/security.md, "Refusals before authentication"); per-tenant versions are in the control
+ * plane's GET /v1/enforcers, behind its authentication.
+ */
 export class EnforcerMetrics {
   readonly registry = new Registry();
   readonly decisions: Counter<'outcome' | 'error_code'>;
@@ -27,6 +32,7 @@ export class EnforcerMetrics {
   readonly idempotencyEvictions: Counter<'reason'>;
   readonly windowUntracked: Counter<'quota'>;
   readonly malformedRequests: Counter<'field'>;
+  readonly unauthenticatedRefusals: Counter<'reason'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -91,30 +97,33 @@ export class EnforcerMetrics {
       labelNames: ['field'],
       registers,
     });
+    this.unauthenticatedRefusals = new Counter({
+      name: 'thoth_enforcer_unauthenticated_refusals_total',
+      help:
+        'Requests refused before their agent was authenticated (not decisions: neither recorded nor published), by the code answered: ' +
+        'not_ready, malformed_field, missing_field, missing_agent_token, unauthenticated (unknown tenant or agent, wrong or revoked token: ' +
+        'one reason, as one answer, so that this series tells no more than the answer does), rate_limited.',
+      labelNames: ['reason'],
+      registers,
+    });
     new Gauge({
-      name: 'thoth_enforcer_config_version',
-      help: 'Version of the activated config snapshot, per tenant.',
-      labelNames: ['tenant'],
+      name: 'thoth_enforcer_tenants',
+      help: 'Tenants with an activated config snapshot.',
       registers,
       collect() {
-        this.reset();
-        for (const t of sources.store.tenants()) this.set({ tenant: t.tenantId }, Number(t.version));
+        this.set(sources.store.size);
       },
     });
     new Gauge({
       name: 'thoth_enforcer_config_staleness_seconds',
-      help: 'Seconds since the tenant snapshot was last confirmed current: since the last message from the control plane, or since its activation if that is later.',
-      labelNames: ['tenant'],
+      help: 'Seconds since the stalest tenant snapshot was last confirmed current: since the last message from the control plane, or since its activation if that is later (-1: no snapshot).',
       registers,
       collect() {
-        this.reset();
         const now = Date.now();
         const sinceContact = sources.sinceContactMs();
-        for (const t of sources.store.tenants()) {
-          const sinceActivation = now - t.activatedAt;
-          const seconds = (sinceContact === undefined ? sinceActivation : Math.min(sinceContact, sinceActivation)) / 1000;
-          this.set({ tenant: t.tenantId }, seconds);
-        }
+        let oldest: number | undefined;
+        for (const t of sources.store.tenants()) oldest = Math.max(oldest ?? 0, now - t.activatedAt);
+        this.set(oldest === undefined ? -1 : (sinceContact === undefined ? oldest : Math.min(sinceContact, oldest)) / 1000);
       },
     });
     new Gauge({

@@ -1,6 +1,6 @@
-// Decide at the edge against the real Kafka broker: answers, receipts, bad requests
-// (each with its precise status AND a denied DecisionEvent), not-ready, shadow, fail modes,
-// last-good snapshots on disk.
+// Decide at the edge against the real Kafka broker: answers, receipts, bad requests (each with
+// its precise status; a denied DecisionEvent once the agent is authenticated, nothing before),
+// not-ready, shadow, fail modes, last-good snapshots on disk.
 import { AgentStatus, Effect, FailMode, Outcome, RuleKind, TenantMode, type DecisionEvent } from '@thoth/contracts';
 import { Health, HealthCheckResponse_ServingStatus } from '@thoth/contracts/health';
 import { Client, credentials } from '@grpc/grpc-js';
@@ -80,25 +80,28 @@ describe('Decide at the edge, decisions to Kafka', () => {
     expect(answer.receipt?.outcome).toBe(Outcome.WOULD_DENY);
   });
 
-  const BAD: [string, Record<string, unknown>, string, string, string][] = [
-    ['an unknown tenant', { tenantId: '7e0a0000-0000-4000-8000-0000000000b0' }, AGENT.token, 'NOT_FOUND', 'UNKNOWN_TENANT'],
-    ['an unknown agent', { agentId: 'ghost' }, AGENT.token, 'UNAUTHENTICATED', 'UNKNOWN_AGENT'],
-    ['no agent token', {}, '', 'UNAUTHENTICATED', 'MISSING_AGENT_TOKEN'],
-    ['a wrong agent token', {}, 'thoth_at_wrong', 'UNAUTHENTICATED', 'INVALID_AGENT_TOKEN'],
-    ['a revoked agent token', {}, 'thoth_at_old', 'UNAUTHENTICATED', 'AGENT_TOKEN_REVOKED'],
-    ['arguments over the size limit', { argumentsJson: enc(JSON.stringify({ blob: 'x'.repeat(2000) })) }, AGENT.token, 'RESOURCE_EXHAUSTED', 'ARGUMENTS_TOO_LARGE'],
-    ['malformed JSON arguments', { argumentsJson: enc('{"ids": [1, 2') }, AGENT.token, 'INVALID_ARGUMENT', 'INVALID_ARGUMENTS_JSON'],
-    ['arguments that are not UTF-8', { argumentsJson: Uint8Array.of(0x7b, 0xff, 0x7d) }, AGENT.token, 'INVALID_ARGUMENT', 'INVALID_ARGUMENTS_JSON'],
-    ['a missing tool', { tool: '' }, AGENT.token, 'INVALID_ARGUMENT', 'MISSING_FIELD'],
+  // [what, request, token, gRPC status, error code, recorded]: before the agent is authenticated,
+  // nothing is recorded, and whether the tenant or the agent exists is not told.
+  const BAD: [string, Record<string, unknown>, string, string, string, boolean][] = [
+    ['an unknown tenant', { tenantId: '7e0a0000-0000-4000-8000-0000000000b0' }, AGENT.token, 'UNAUTHENTICATED', 'UNAUTHENTICATED', false],
+    ['an unknown agent', { agentId: 'ghost' }, AGENT.token, 'UNAUTHENTICATED', 'UNAUTHENTICATED', false],
+    ['no agent token', {}, '', 'UNAUTHENTICATED', 'MISSING_AGENT_TOKEN', false],
+    ['a wrong agent token', {}, 'thoth_at_wrong', 'UNAUTHENTICATED', 'UNAUTHENTICATED', false],
+    ['a revoked agent token', {}, 'thoth_at_old', 'UNAUTHENTICATED', 'UNAUTHENTICATED', false],
+    ['a missing tool', { tool: '' }, AGENT.token, 'INVALID_ARGUMENT', 'MISSING_FIELD', false],
+    ['arguments over the size limit', { argumentsJson: enc(JSON.stringify({ blob: 'x'.repeat(2000) })) }, AGENT.token, 'RESOURCE_EXHAUSTED', 'ARGUMENTS_TOO_LARGE', true],
+    ['malformed JSON arguments', { argumentsJson: enc('{"ids": [1, 2') }, AGENT.token, 'INVALID_ARGUMENT', 'INVALID_ARGUMENTS_JSON', true],
+    ['arguments that are not UTF-8', { argumentsJson: Uint8Array.of(0x7b, 0xff, 0x7d) }, AGENT.token, 'INVALID_ARGUMENT', 'INVALID_ARGUMENTS_JSON', true],
   ];
   const refusedIds = new Map<string, { errorCode: string; decisionId: string }>();
 
-  it.each(BAD)('refuses %s with its precise status', async (what, request, token, grpcCode, errorCode) => {
+  it.each(BAD)('refuses %s with its precise status', async (what, request, token, grpcCode, errorCode, recorded) => {
     const r = await refused(request, token);
     expect(r.code).toBe(grpcCode);
     expect(r.errorCode).toBe(errorCode);
     expect(r.details).toContain(errorCode);
-    refusedIds.set(what, { errorCode, decisionId: r.decisionId });
+    if (recorded) refusedIds.set(what, { errorCode, decisionId: r.decisionId });
+    else expect(r.decisionId).toBe('undefined');
   });
 
   it('answers bad requests in-band on DecideStream and keeps the stream going', async () => {
@@ -109,8 +112,8 @@ describe('Decide at the edge, decisions to Kafka', () => {
     const answers = [];
     for await (const a of stream) answers.push(a);
     expect(answers.map((a) => [a.requestId, a.effect, a.errorCode])).toEqual([
-      ['s1', Effect.DENY, 'INVALID_AGENT_TOKEN'],
-      ['s2', Effect.DENY, 'INVALID_AGENT_TOKEN'],
+      ['s1', Effect.DENY, 'UNAUTHENTICATED'],
+      ['s2', Effect.DENY, 'UNAUTHENTICATED'],
     ]);
     const good = agent.client.decideStream({ metadata: agent.auth(AGENT.token) });
     for (let i = 0; i < 50; i++) await good.send({ requestId: `g${i}`, tenantId: T, agentId: AGENT.id, tool: i % 2 ? 'db.drop_x' : 'crm.read' });
@@ -123,7 +126,7 @@ describe('Decide at the edge, decisions to Kafka', () => {
     expect(ids.size).toBe(50);
   });
 
-  it('still answers after all that, and every decision reached Kafka, bad requests as denials', async () => {
+  it('still answers after all that, and every decision reached Kafka, bad requests of an authenticated agent as denials', async () => {
     expect((await call({})).effect).toBe(Effect.ALLOW);
     const produced = enforcer.metrics.decisions;
     const total = (await produced.get()).values.reduce((n, v) => n + v.value, 0);
@@ -136,7 +139,8 @@ describe('Decide at the edge, decisions to Kafka', () => {
       expect(event).toMatchObject({ errorCode, effect: Effect.DENY, enforcerId: 'enforcer-decide' });
       expect(event?.receipt?.outcome).toBe(Outcome.DENY);
     }
-    expect(refusedIds.size).toBe(BAD.length);
+    expect(refusedIds.size).toBe(BAD.filter((b) => b[5]).length);
+    expect(events.filter((e) => e.agentId !== AGENT.id || e.tenantId === '7e0a0000-0000-4000-8000-0000000000b0' || e.decisionId === '')).toEqual([]);
     const dropped = events.find((e) => e.tool === 'db.drop_table' && e.tenantId === T);
     expect(dropped).toMatchObject({ effect: Effect.DENY, tenantId: T, agentId: AGENT.id, policyVersion: 7n, configVersion: 1n });
     expect(dropped?.argumentsDigest).toBe('44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a'); // sha256("{}")
@@ -144,7 +148,7 @@ describe('Decide at the edge, decisions to Kafka', () => {
 });
 
 describe('readiness, fail modes, last-good snapshots', () => {
-  it('an enforcer with no snapshot denies NOT_READY and reports not ready', async () => {
+  it('an enforcer with no snapshot denies NOT_READY, unrecorded, and reports not ready', async () => {
     const log = new InProcessDecisionLog({ capacity: 100 });
     const seen: DecisionEvent[] = [];
     log.subscribe((events) => void seen.push(...events));
@@ -152,18 +156,22 @@ describe('readiness, fail modes, last-good snapshots', () => {
     const agent = agentClient(enforcer.address);
     try {
       const answer = await agent.client.decide({ tenantId: T, agentId: 'a', tool: 'crm.read' }, { metadata: agent.auth('thoth_at_x') });
-      expect(answer).toMatchObject({ effect: Effect.DENY, errorCode: 'NOT_READY' });
+      expect(answer).toMatchObject({ effect: Effect.DENY, errorCode: 'NOT_READY', decisionId: '' });
+      expect(answer.receipt).toBeUndefined();
       expect(enforcer.ready()).toBe(false);
       const health = createClient(Health, new Client(enforcer.address, credentials.createInsecure()));
       expect((await health.check({ service: 'thoth.decision.v1.Enforcer' })).status).toBe(HealthCheckResponse_ServingStatus.NOT_SERVING);
       expect((await fetch(`${enforcer.httpUrl}/readyz`)).status).toBe(503);
       expect(await (await fetch(`${enforcer.httpUrl}/metrics`)).text()).toMatch(/thoth_enforcer_ready 0/);
-      await vi_waitFor(() => seen.length === 1);
-      expect(seen[0]).toMatchObject({ errorCode: 'NOT_READY', effect: Effect.DENY });
+      expect(await (await fetch(`${enforcer.httpUrl}/metrics`)).text()).toMatch(/^thoth_enforcer_unauthenticated_refusals_total\{reason="not_ready"\} 1$/m);
 
       install(enforcer.store, { tenantId: T }, [AGENT]);
       expect((await health.check({ service: '' })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
       expect((await fetch(`${enforcer.httpUrl}/readyz`)).status).toBe(200);
+      // The next decision is the first the log sees: the refusal was never in it.
+      await agent.client.decide({ tenantId: T, agentId: AGENT.id, tool: 'crm.read' }, { metadata: agent.auth(AGENT.token) });
+      await vi_waitFor(() => seen.length > 0);
+      expect(seen.map((e) => e.errorCode)).toEqual(['']);
     } finally {
       agent.close();
       await enforcer.stop();

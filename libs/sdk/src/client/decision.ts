@@ -22,7 +22,7 @@ export interface Decision {
   readonly policyHash: string;
   /** Signed by the enforcer; links the call to its ledger entry. */
   readonly receipt: Receipt | undefined;
-  /** Set when the request could not be evaluated (`NOT_READY`, `INVALID_AGENT_TOKEN`, …). */
+  /** Set when the request could not be evaluated (`NOT_READY`, `UNAUTHENTICATED`, …). */
   readonly errorCode: string;
   readonly errorMessage: string;
   /** The wire message, for callers that need every field. */

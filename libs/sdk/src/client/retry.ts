@@ -36,8 +36,8 @@ export const DEFAULT_BACKOFF_MS = 10;
  *   worse, the caller's latency budget is spent, and a repeat that does get counted twice
  *   is what the blast-radius windows of an irreversible tool must not see. They take their
  *   fail mode instead (closed).
- * - Everything else is final: a status with `thoth-error-code` is a recorded refusal
- *   (bad token, unknown tenant, REQUEST_ID_REUSED…) that a retry only repeats; CANCELLED
+ * - Everything else is final: a status with `thoth-error-code` is a refusal (UNAUTHENTICATED,
+ *   RATE_LIMITED, REQUEST_ID_REUSED…) that a retry only repeats; CANCELLED
  *   means the caller gave up; INTERNAL/UNKNOWN/UNIMPLEMENTED are not transient in any way
  *   we can know.
  */

@@ -123,18 +123,22 @@ describe('ThothClient against a scripted enforcer', () => {
     expect(new Set(updates.map((s) => s.request.requestId)).size).toBe(1);
   });
 
-  it('turns a refused request into a ThothDeniedError with the recorded decision id, never retried', async () => {
-    answer = () => {
+  it('turns a refused request into a ThothDeniedError (with the decision id when one was recorded), never retried', async () => {
+    const refuse = (code: 'UNAUTHENTICATED' | 'RESOURCE_EXHAUSTED', errorCode: string, message: string, decisionId?: string) => () => {
       const metadata = new Metadata();
-      metadata.set('thoth-decision-id', 'dec-42');
-      metadata.set('thoth-error-code', 'INVALID_AGENT_TOKEN');
-      throw new GrpcError('UNAUTHENTICATED', 'INVALID_AGENT_TOKEN: the token is not valid for agent crm-agent', { metadata });
+      if (decisionId) metadata.set('thoth-decision-id', decisionId);
+      metadata.set('thoth-error-code', errorCode);
+      throw new GrpcError(code, `${errorCode}: ${message}`, { metadata });
     };
-    const error = await client().decide({ tool: 'crm.read' }, { risk: 'read' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ThothDeniedError);
-    expect(error).toMatchObject({ code: 'INVALID_AGENT_TOKEN', decisionId: 'dec-42', tool: 'crm.read' });
-    expect((error as Error).message).toContain('the token is not valid for agent crm-agent');
-    expect(seen).toHaveLength(1);
+    answer = refuse('UNAUTHENTICATED', 'UNAUTHENTICATED', 'no agent of this tenant holds this token: check the tenant id, the agent id and the token');
+    const unauthenticated = await client().decide({ tool: 'crm.read' }, { risk: 'read' }).catch((e: unknown) => e);
+    expect(unauthenticated).toBeInstanceOf(ThothDeniedError);
+    expect(unauthenticated).toMatchObject({ code: 'UNAUTHENTICATED', decisionId: '', tool: 'crm.read' });
+    expect((unauthenticated as Error).message).toContain('no agent of this tenant holds this token');
+    answer = refuse('RESOURCE_EXHAUSTED', 'ARGUMENTS_TOO_LARGE', 'arguments_json has 300000 bytes; the limit is 262144', 'dec-42');
+    const recorded = await client().decide({ tool: 'crm.read' }, { risk: 'read' }).catch((e: unknown) => e);
+    expect(recorded).toMatchObject({ code: 'ARGUMENTS_TOO_LARGE', decisionId: 'dec-42' });
+    expect(seen).toHaveLength(2);
   });
 
   it('pipelines over DecideStream, matching answers by request_id', async () => {

@@ -11,7 +11,7 @@ import { toDecision, type Decision } from './decision.js';
 import { DecisionStream } from './decision-stream.js';
 import { backoffMs, shouldRetry, type RetryOptions } from './retry.js';
 
-/** Trailing metadata of a refused Decide (apps/enforcer): the recorded decision and its code. */
+/** Trailing metadata of a refused Decide (apps/enforcer): its code, and the decision when one was recorded. */
 const DECISION_ID_HEADER = 'thoth-decision-id';
 const ERROR_CODE_HEADER = 'thoth-error-code';
 
@@ -148,7 +148,8 @@ export class ThothClient {
   /**
    * Asks the enforcer about one call. Resolves with its decision (allow, deny, shadow, or
    * a NOT_READY denial); rejects with `ThothDeniedError` when the enforcer refused the
-   * request itself (bad token, unknown agent: recorded as a denial), with
+   * request itself (UNAUTHENTICATED: a bad token or an unknown tenant or agent, not recorded;
+   * ARGUMENTS_TOO_LARGE and the like: recorded as a denial), with
    * `ThothTransportError` when no answer came (after the retries `isRetryable` allows),
    * or with the abort reason when `signal` aborted.
    */
@@ -190,7 +191,7 @@ export class ThothClient {
   }
 }
 
-/** A refused unary Decide: the enforcer recorded a denial and said why in the trailers. */
+/** A refused unary Decide: the enforcer said why in the trailers (and named the decision if it recorded one). */
 function refused(request: DecideRequest, error: GrpcError): ThothDeniedError | undefined {
   const code = error.metadata.get(ERROR_CODE_HEADER)[0];
   if (typeof code !== 'string') return undefined;
