@@ -57,8 +57,8 @@ export type DecideRequest = Message<"thoth.decision.v1.DecideRequest"> & {
    * process and per tenant config version: a retry after a restart, to another enforcer,
    * or after the tenant's config changed (a kill switch, a new policy) is decided afresh.
    *
-   * Malformed fields are refused INVALID_ARGUMENT with error code "MALFORMED_FIELD" and are not
-   * recorded (no decision, no receipt, nothing published; in-band on DecideStream): tenant_id
+   * Malformed fields are refused INVALID_ARGUMENT with error code "MALFORMED_FIELD", before
+   * authentication, and so are not recorded (see DecideResponse.error_code): tenant_id
    * not a lowercase UUID; agent_id not 1-200 printable ASCII characters; tool over 256
    * characters, resource over 2048, request_id, credential_fingerprint, source.ip or
    * source.region over 200; any of them holding a control character (C0, DEL, C1) or a lone
@@ -155,8 +155,8 @@ export type MatchedRule = Message<"thoth.decision.v1.MatchedRule"> & {
    * shadow mode), "flag" (let through and alerted, e.g. drift with action alert or a
    * credential binding with onViolation flag), "observe" (recorded only, e.g. drift with
    * action observe), "allow" (an allow rule or the default decided, or the tenant failed
-   * open). Denials made before evaluation (request errors, NOT_READY) say "deny". Empty in
-   * events from enforcers that predate the field.
+   * open). Denials of an authenticated agent's request made before evaluation (request
+   * errors) say "deny". Empty in events from enforcers that predate the field.
    *
    * @generated from field: string effect = 5;
    */
@@ -306,6 +306,8 @@ export const ReceiptSchema: GenMessage<Receipt> = /*@__PURE__*/
  */
 export type DecideResponse = Message<"thoth.decision.v1.DecideResponse"> & {
   /**
+   * Empty when the request was refused before its agent was authenticated (nothing recorded).
+   *
    * @generated from field: string decision_id = 1;
    */
   decisionId: string;
@@ -354,10 +356,23 @@ export type DecideResponse = Message<"thoth.decision.v1.DecideResponse"> & {
   requestId: string;
 
   /**
-   * Set (with effect DENY) when the request could not be evaluated: "NOT_READY" (the
+   * Set (with effect DENY) when the request could not be evaluated. "NOT_READY" (the
    * enforcer holds no snapshot yet) on both methods; on DecideStream also what unary
-   * Decide reports as a gRPC status ("UNKNOWN_TENANT", "INVALID_AGENT_TOKEN", ...), so one
-   * bad request does not end the stream. Stable UPPER_SNAKE codes, as in DecisionEvent.
+   * Decide reports as a gRPC status with trailing metadata thoth-error-code, so one bad
+   * request does not end the stream. Stable UPPER_SNAKE codes.
+   *
+   * Refused before the agent is authenticated, NOT recorded (no decision_id, no receipt, no
+   * DecisionEvent, nothing in the ledger; counted and sampled in the enforcer's log only):
+   * "NOT_READY"; "MALFORMED_FIELD" and "MISSING_FIELD" (INVALID_ARGUMENT on Decide);
+   * "MISSING_AGENT_TOKEN" and "UNAUTHENTICATED" (UNAUTHENTICATED): an unknown tenant, an
+   * unknown agent, a token that is not the agent's and a revoked one are all answered
+   * "UNAUTHENTICATED" with one message, so that a caller cannot tell which tenants and agents
+   * exist; "RATE_LIMITED" (RESOURCE_EXHAUSTED) once the caller's address had too many such
+   * refusals in a minute (docs/security.md, "Refusals before authentication").
+   *
+   * Refused once the agent is authenticated, recorded as a denied decision like any other
+   * (decision_id and receipt set; thoth-decision-id on Decide): "ARGUMENTS_TOO_LARGE"
+   * (RESOURCE_EXHAUSTED), "INVALID_ARGUMENTS_JSON" and "REQUEST_ID_REUSED" (INVALID_ARGUMENT).
    *
    * @generated from field: string error_code = 9;
    */
@@ -378,7 +393,9 @@ export const DecideResponseSchema: GenMessage<DecideResponse> = /*@__PURE__*/
 
 /**
  * Published to Kafka topic `thoth.decisions` (key: tenant_id + agent_id) after the
- * enforcer has answered; the ledger folds each one exactly once by decision_id.
+ * enforcer has answered; the ledger folds each one exactly once by decision_id. Only
+ * decisions about an authenticated agent are published: a request refused before its agent
+ * was authenticated is not a decision (DecideResponse.error_code).
  *
  * @generated from message thoth.decision.v1.DecisionEvent
  */
@@ -483,9 +500,11 @@ export type DecisionEvent = Message<"thoth.decision.v1.DecisionEvent"> & {
   receipt?: Receipt | undefined;
 
   /**
-   * Set when the request was rejected before evaluation (e.g. "INVALID_ARGUMENTS_JSON",
-   * "NOT_READY"), or "EVALUATION_ERROR" when evaluation failed and the tenant's fail
-   * mode decided; stable UPPER_SNAKE codes. Empty for requests evaluated without error.
+   * Set when the request was rejected before evaluation (e.g. "INVALID_ARGUMENTS_JSON"),
+   * or "EVALUATION_ERROR" when evaluation failed and the tenant's fail mode decided; stable
+   * UPPER_SNAKE codes. Empty for requests evaluated without error. Events from enforcers
+   * that predate docs/security.md, "Refusals before authentication", may also hold the codes
+   * of refusals before authentication ("NOT_READY", "UNKNOWN_TENANT", "INVALID_AGENT_TOKEN", …).
    *
    * @generated from field: string error_code = 20;
    */
