@@ -16,8 +16,8 @@ export interface Http2Limits {
   readonly maxSessionMemoryMb?: number;
 }
 
-export const DEFAULT_MAX_CONCURRENT_STREAMS = 256;
-export const DEFAULT_MAX_SESSION_MEMORY_MB = 64;
+const DEFAULT_MAX_CONCURRENT_STREAMS = 256;
+const DEFAULT_MAX_SESSION_MEMORY_MB = 64;
 
 /**
  * An HTTP/2 listener's life as a gRPC server lives it: the session limits, the open sessions,

@@ -8,7 +8,7 @@ export type { GrpcCode } from './grpc-error.js';
 export { methodPath, serviceDefinition } from './service-definition.js';
 export { addService } from './server.js';
 export { GrpcServer } from './http2-server.js';
-export { DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_SESSION_MEMORY_MB, Http2Listener, type Http2Limits } from './http2-listener.js';
+export { Http2Listener, type Http2Limits } from './http2-listener.js';
 export type { GrpcServerOptions } from './http2-server.js';
 export { grpcFrameEncoder, messageEncoder } from './message-encoder.js';
 export type { MessageEncoder } from './message-encoder.js';

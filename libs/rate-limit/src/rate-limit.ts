@@ -1,8 +1,7 @@
-import { LRUCache } from 'lru-cache';
-import { isIPv4, isIPv6 } from 'node:net';
-
 // Rate limits by caller, in memory, per replica: the HTTP APIs count requests by client address
 // and tenant (@thoth/http), the enforcer counts refusals before authentication by peer.
+import { LRUCache } from 'lru-cache';
+import { isIPv4, isIPv6 } from 'node:net';
 
 export interface TakeResult {
   allowed: boolean;

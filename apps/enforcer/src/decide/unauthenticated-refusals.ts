@@ -1,14 +1,13 @@
-import { addressBucket, RateLimiter } from '@thoth/rate-limit';
-import type { Logger } from '../logger.js';
-import type { EnforcerMetrics } from './metrics.js';
-
 // What is kept of a call refused before its agent was authenticated (docs/security.md, "Refusals
 // before authentication"). Nothing was decided about an agent, and anyone who reaches the port
 // can make as many as they like, so none is a decision: each is counted, a few are logged with
 // their peer, and a peer that makes too many is limited.
+import { addressBucket, RateLimiter } from '@thoth/rate-limit';
+import type { Logger } from '../logger.js';
+import type { EnforcerMetrics } from './metrics.js';
 
-export const DEFAULT_REFUSALS_PER_PEER_PER_MINUTE = 600;
-export const DEFAULT_REFUSAL_LOG_LINES_PER_MINUTE = 10;
+const DEFAULT_REFUSALS_PER_PEER_PER_MINUTE = 600;
+const DEFAULT_REFUSAL_LOG_LINES_PER_MINUTE = 10;
 const PERIOD_MS = 60_000;
 
 export interface UnauthenticatedRefusalsOptions {
