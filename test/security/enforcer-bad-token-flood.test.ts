@@ -2,8 +2,9 @@
 // sends calls with bad, revoked or missing tokens, unknown agents and tenants, naming a tenant the
 // enforcer serves and tools of their choosing. Each such refusal used to be a signed denial: a
 // DecisionEvent, a ledger entry in the tenant's log, a decision record and a high-severity block
-// alert with the attacker's text. Run against a real enforcer publishing to Kafka and a real
-// ledger folding its topic, while the tenant's real agent keeps deciding.
+// alert with the attacker's text. Run against a real enforcer publishing to Kafka, a real ledger
+// folding its topic and a real control plane ingesting it (its read model and alerts, the tenant
+// alerting a webhook), while the tenant's real agent keeps deciding.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Effect, type DecideResponse } from '../../libs/contracts/src/index.js';
@@ -14,9 +15,11 @@ import { KafkaDecisionLog } from '../../apps/enforcer/src/emit/kafka-decision-lo
 import { startEnforcer, type RunningEnforcer } from '../../apps/enforcer/src/enforcer.js';
 import { agentClient, consumeDecisions, install, trusted } from '../../apps/enforcer/test/integration/fixtures.js';
 import { startLedger } from '../../apps/ledger/src/ledger.js';
+import type { ControlPlane } from '../../apps/control-plane/src/control-plane.js';
+import { alertsConfig } from '../../apps/control-plane/test/integration/alerts.support.js';
+import { call, createAppLoginRole, signUp, startControlPlane } from '../../apps/control-plane/test/integration/support/control-plane.js';
 import { count, eventually, ledgerTestContext, quietLog, testKafka, type LedgerTestContext } from '../../apps/ledger/test/support/ledger-harness.js';
 
-const TENANT = randomUUID();
 const AGENT = { id: 'crm-agent', token: 'thoth_at_flood_real', revoked: ['thoth_at_flood_old'] };
 // Small so the flood passes it quickly; the default is 600 a minute.
 const REFUSALS_PER_PEER = 40;
@@ -37,6 +40,10 @@ const BAD: Array<{ token: string; request: Record<string, unknown> }> = [
 
 describe('a flood of calls with bad tokens against a served tenant', () => {
   let ctx: LedgerTestContext;
+  let role: Awaited<ReturnType<typeof createAppLoginRole>>;
+  let cp: ControlPlane;
+  let TENANT: string;
+  let key: string;
   let enforcer: RunningEnforcer;
   let agent: ReturnType<typeof agentClient>;
   let stopped = false;
@@ -45,6 +52,14 @@ describe('a flood of calls with bad tokens against a served tenant', () => {
   beforeAll(async () => {
     ctx = await ledgerTestContext('bad_token_flood');
     await ctx.createTopic(1);
+    role = await createAppLoginRole();
+    cp = await startControlPlane(role.url, {
+      decisions: { kafka: { brokers: ctx.env.KAFKA_BROKERS!.split(','), topic: ctx.topic, groupId: `cp-${ctx.group}`, sessionTimeoutMs: 10_000 } },
+      alerts: alertsConfig({ allowPrivateNetworks: false, worker: false }),
+    });
+    ({ tenantId: TENANT, key } = await signUp(cp.url, 'Flooded'));
+    const destination = await call(cp.url, 'POST', '/v1/alert-destinations', { key, body: { kind: 'webhook', name: 'soc', url: 'https://203.0.113.10/hooks/thoth' } });
+    expect(destination.status).toBe(201);
     const capture = (line: object, message?: string) => void logged.push({ line, message });
     enforcer = await startEnforcer({
       enforcerId: 'enforcer-flood',
@@ -66,10 +81,12 @@ describe('a flood of calls with bad tokens against a served tenant', () => {
   afterAll(async () => {
     agent?.close();
     if (!stopped) await enforcer?.stop({ drainTimeoutMs: 10_000 });
+    await cp?.close();
+    await role?.drop();
     await ctx?.cleanup();
   });
 
-  it('records nothing of the flood, counts and samples it, limits the peer, and every real decision made meanwhile reaches the ledger once', async () => {
+  it('records and alerts nothing of the flood, counts and samples it, limits the peer, and every real decision made meanwhile reaches the ledger and the read model once', async () => {
     const refusal = async (i: number): Promise<{ code: string; errorCode: unknown }> => {
       const { token, request } = BAD[i % BAD.length]!;
       const error = await agent.client
@@ -101,11 +118,15 @@ describe('a flood of calls with bad tokens against a served tenant', () => {
     const badStreamed: DecideResponse[] = [];
     for await (const answer of badStream) badStreamed.push(answer);
     const refusals = await Promise.all(flood);
+    // And one call the policy denies: a block alert the SOC is meant to get.
+    const dropped = await agent.client.decide({ tenantId: TENANT, agentId: AGENT.id, tool: 'db.drop_table', requestId: 'real-drop' }, { metadata: agent.auth(AGENT.token), deadlineMs: 10_000 });
     const decided = [...(await Promise.all(real)), ...streamed];
 
     // The real agent was decided throughout, never throttled by its peer's refusals.
     expect(decided).toHaveLength(2 * REAL);
     expect(decided.every((d) => d.effect === Effect.ALLOW && d.errorCode === '' && d.decisionId !== '')).toBe(true);
+    expect(dropped).toMatchObject({ effect: Effect.DENY, errorCode: '' });
+    decided.push(dropped);
 
     // Nothing of the flood on the decision topic: only the real agent's decisions, once each.
     const realIds = new Set(decided.map((d) => d.decisionId));
@@ -122,6 +143,13 @@ describe('a flood of calls with bad tokens against a served tenant', () => {
     const entries = await ctx.owner.sql.query<{ decision_id: string; tenant_id: string }>('SELECT decision_id, tenant_id FROM ledger_entries');
     expect(entries.map((e) => e.decision_id).sort()).toEqual([...realIds].sort());
     expect(new Set(entries.map((e) => e.tenant_id))).toEqual(new Set([TENANT]));
+
+    // The read model holds the same decisions, and the SOC has one alert: the real denial's.
+    const records = async () => (await call(cp.url, 'GET', '/v1/decisions?limit=1000', { key })).body.items as Array<{ decisionId: string }>;
+    await eventually(async () => (await records()).length >= realIds.size, 'the read model ingested the real decisions', 60_000);
+    expect((await records()).map((r) => r.decisionId).sort()).toEqual([...realIds].sort());
+    const alerts = (await call(cp.url, 'GET', '/v1/alerts', { key })).body.items as Array<{ decisionId: string }>;
+    expect(alerts.map((a) => a.decisionId)).toEqual([dropped.decisionId]);
 
     // The flood: refused, the peer limited once it passed its budget; no decision id anywhere.
     const answers = new Map<string, number>();
