@@ -1,12 +1,14 @@
 // The stream server against raw clients (libs/grpc), so its protocol is pinned without an
 // enforcer: auth, pushes with fresh nonces, ACK/NACK matching, latest-wins for a client
 // that does not read.
+import { create, toBinary } from '@bufbuild/protobuf';
 import { Client, Server, ServerCredentials, credentials } from '@grpc/grpc-js';
-import { ConfigDistribution, PolicyFormat, type Heartbeat, type SnapshotPush, type SubscribeResponse } from '@thoth/contracts';
+import { connect } from 'node:http2';
+import { ConfigDistribution, PolicyFormat, SubscribeRequestSchema, type Heartbeat, type SnapshotPush, type SubscribeResponse } from '@thoth/contracts';
 import { createClient, type GrpcError } from '@thoth/grpc';
 import { generateSigningKey, signerFromSeed } from '@thoth/snapshot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigStreamServer } from './config-stream-server.js';
+import { CONFIG_STREAM_SERVER_OPTIONS, ConfigStreamServer } from './config-stream-server.js';
 import { InMemoryEnforcerStatusSink, StaticEnforcerAuthenticator } from './in-memory-enforcer-status.js';
 import { SnapshotCache } from './snapshot-cache.js';
 
@@ -25,13 +27,14 @@ describe('ConfigStreamServer', () => {
     authenticator: new StaticEnforcerAuthenticator({ tok: { enforcerId: 'e1', tenantIds: ['t1', 't2'] }, retired: { enforcerId: 'e2', tenantIds: ['t1'] } }),
     heartbeatIntervalMs: 100,
   });
-  const server = new Server();
+  const server = new Server(CONFIG_STREAM_SERVER_OPTIONS);
   let channel: Client;
+  let port: number;
   let client: ReturnType<typeof createClient<typeof ConfigDistribution>>;
 
   beforeAll(async () => {
     streams.register(server);
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
     channel = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
     client = createClient(ConfigDistribution, channel);
     cache.setSnapshot('t1', { policy: policy(1) });
@@ -83,6 +86,33 @@ describe('ConfigStreamServer', () => {
     await again.send({ kind: { case: 'hello', value: { enforcerId: 'old-3', enforcerToken: 'retired' } } });
     expect(((await again[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e)) as GrpcError).code).toBe('UNAUTHENTICATED');
     await next(other, 'heartbeat');
+  });
+
+  it('a connection holding more streams than an enforcer needs has the extra ones refused, before any token is checked', async () => {
+    const limit = CONFIG_STREAM_SERVER_OPTIONS['grpc.max_concurrent_streams'] as number;
+    // A client that ignores the server's SETTINGS: every stream leaves before they are read.
+    const session = connect(`http://127.0.0.1:${port}`, { peerMaxConcurrentStreams: 1000 });
+    const hello = toBinary(SubscribeRequestSchema, create(SubscribeRequestSchema, { kind: { case: 'hello', value: { enforcerId: 'x', enforcerToken: 'tok', tenantIds: ['t1'] } } }));
+    const framed = Buffer.concat([Buffer.from([0, 0, 0, 0, hello.length]), hello]);
+    try {
+      const outcomes = await Promise.all(
+        Array.from(
+          { length: limit + 4 },
+          () =>
+            new Promise<string>((resolve) => {
+              const stream = session.request({ ':method': 'POST', ':path': '/thoth.config.v1.ConfigDistribution/Subscribe', 'content-type': 'application/grpc', te: 'trailers' });
+              stream.on('data', () => resolve('served'));
+              stream.on('error', (error: NodeJS.ErrnoException) => resolve(`refused ${error.code ?? ''}`));
+              stream.on('close', () => resolve(`closed ${stream.rstCode}`));
+              stream.write(framed);
+            }),
+        ),
+      );
+      expect(outcomes.filter((o) => o === 'served')).toHaveLength(limit);
+      expect(outcomes.filter((o) => o.startsWith('refused'))).toHaveLength(4);
+    } finally {
+      session.destroy();
+    }
   });
 
   it('pushes each version with a fresh nonce, records the ACK, and ignores stale nonces', async () => {

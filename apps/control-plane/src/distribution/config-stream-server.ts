@@ -1,6 +1,6 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import type { Server } from '@grpc/grpc-js';
+import type { Server, ServerOptions } from '@grpc/grpc-js';
 import { ConfigDistribution, type SubscribeRequest, type SubscribeResponseSchema } from '@thoth/contracts';
 import { addService, GrpcError, type HandlerContext, type ServiceHandlers } from '@thoth/grpc';
 import { randomUUID } from 'node:crypto';
@@ -8,6 +8,18 @@ import type { EnforcerAuthenticator, EnforcerIdentity, EnforcerStatusSink } from
 import type { SnapshotCache, TenantSnapshot } from './snapshot-cache.js';
 
 type Response = MessageInitShape<typeof SubscribeResponseSchema>;
+
+/**
+ * The config stream's gRPC server settings. grpc-js sets no limit on concurrent streams or session
+ * memory by default; anyone who reaches the port, before any token is checked, could hold
+ * thousands of streams on one connection. An enforcer process holds one Subscribe stream, so a
+ * few per connection are plenty; a Hello, ACK, NACK or heartbeat is well under a kilobyte.
+ */
+export const CONFIG_STREAM_SERVER_OPTIONS: ServerOptions = {
+  'grpc.max_concurrent_streams': 16,
+  'grpc-node.max_session_memory': 16,
+  'grpc.max_receive_message_length': 64 * 1024,
+};
 
 export interface ConfigStreamServerOptions {
   readonly cache: SnapshotCache;

@@ -15,7 +15,7 @@ import { TenantsRepository, TenantsModule } from '../modules/tenants/index.js';
 import { TenantDatabase } from '../platform/database/tenant-database.js';
 import { LOGGER } from '../platform/tokens.js';
 import { DistributionController } from './api/distribution.controller.js';
-import { ConfigStreamServer } from './config-stream-server.js';
+import { CONFIG_STREAM_SERVER_OPTIONS, ConfigStreamServer } from './config-stream-server.js';
 import { QueuedStatusSink } from './queued-status-sink.js';
 import { SnapshotBuilder } from './snapshot-builder.js';
 import { SnapshotCache } from './snapshot-cache.js';
@@ -68,7 +68,7 @@ export class ConfigStreamListener implements OnApplicationBootstrap, BeforeAppli
     });
     this.#resync = setInterval(() => this.builder.resync(), RESYNC_INTERVAL_MS);
     this.#resync.unref();
-    const server = new Server();
+    const server = new Server(CONFIG_STREAM_SERVER_OPTIONS);
     this.streams.register(server);
     const { host, port } = this.config.grpc;
     const bound = await new Promise<number>((resolve, reject) =>
