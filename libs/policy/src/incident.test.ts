@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import crmPolicy from '../examples/crm-guardrails.policy.yaml?raw';
-import { WindowState, compilePolicy, decide, type CompiledPolicy, type Decision, type DecisionRequest, type TenantContext } from './index.js';
+import { WindowState, compilePolicy, decide as decideTimed, type CompiledPolicy, type Decision, type DecisionRequest, type TenantContext } from './index.js';
+
+/** Budgets measured on a clock that does not move: outcomes do not depend on this machine's load. */
+const decide: typeof decideTimed = (p, r, s, n, o) => decideTimed(p, r, s, n, { clock: () => 0, ...o });
 
 // The motivating incident (docs/architecture.md, "What Thoth is for"): during a code freeze an agent with valid CRM
 // credentials deleted 1,206 executives and 1,196 companies, then inserted ~4,000 fake

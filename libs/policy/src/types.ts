@@ -30,6 +30,30 @@ export type MatchKind = 'rule' | 'limit' | 'freeze' | 'sequence' | 'credential' 
  */
 export type MatchEffect = 'allow' | 'deny' | 'flag' | 'observe';
 
+/**
+ * How much harm a call can do: `read` looks, `write` changes what can be corrected,
+ * `destructive` deletes, pays, deploys. The effective tier of a call is the higher of the
+ * caller's and the policy's (`tiers`); neither: `write`. A destructive call never fails open.
+ */
+export type RiskTier = 'read' | 'write' | 'destructive';
+
+/**
+ * What an element whose evaluation failed does: `closed` denies (as the element's mode says);
+ * `open` records a would-deny that does not deny. A destructive call is always closed.
+ */
+export type FailMode = 'open' | 'closed';
+
+/** Options of `decide`. */
+export interface DecideOptions {
+  /** The tenant's fail mode. Default `closed`. */
+  readonly failMode?: FailMode;
+  /**
+   * Monotonic clock (ms) the evaluation budget is measured on; default `performance.now`.
+   * Tests pass one they step by hand.
+   */
+  readonly clock?: () => number;
+}
+
 /** One tool call as the enforcer sees it. */
 export interface DecisionRequest {
   /** Tenant the call belongs to; part of every window-state key. */
@@ -52,6 +76,8 @@ export interface DecisionRequest {
   readonly credential?: { readonly fingerprint: string };
   /** Where the call comes from. `ip` is IPv4 or IPv6 text. */
   readonly source?: { readonly ip?: string; readonly region?: string };
+  /** The caller's risk tier for the call; the policy's tier for the tool wins when higher. */
+  readonly risk?: RiskTier;
   /**
    * Time the client claims (epoch ms). Informational: windows, freezes and CEL `time`
    * use the `now` argument of `decide`, which the enforcer owns.
@@ -73,7 +99,7 @@ export interface MatchedRule {
 
 /** An error met while evaluating (a CEL runtime error, a non-boolean condition...). */
 export interface EvaluationFailure {
-  /** `cel.eval` | `cel.result_type` | `records.invalid` | `request.invalid` | `internal.error` */
+  /** `cel.eval` | `cel.result_type` | `records.invalid` | `budget.exceeded` | `request.invalid` | `internal.error` */
   readonly code: string;
   readonly message: string;
   /** Element whose expression failed. */
@@ -104,11 +130,14 @@ export interface Decision {
    */
   readonly shadow: boolean;
   /**
-   * Set when an expression failed or the request was malformed. The call is then denied
-   * (fail closed) unless the failing element is in shadow mode or the policy/tenant is in
-   * shadow mode (then: allow with `shadow: true`).
+   * The first evaluation failure, or a malformed request. A failed element denies when the
+   * tenant fails closed or the call is destructive (unless the element or the policy is in
+   * shadow mode), and is recorded as a would-deny that denies nothing when the tenant fails
+   * open; other elements decide as usual (docs/policy.md, "Errors at decision time").
    */
   readonly error?: EvaluationFailure;
+  /** The call's effective risk tier. */
+  readonly tier: RiskTier;
   /** Every element that matched, in evaluation order. */
   readonly matched: readonly MatchedRule[];
   readonly policyVersion: string;
@@ -322,6 +351,10 @@ export interface CompiledPolicy {
   readonly defaultEffect: Effect;
   /** Counts of compiled elements. */
   readonly size: { readonly rules: number; readonly limits: number; readonly freezes: number; readonly sequences: number };
+  /** Evaluation budget of one decision, ms (`evaluation.budget`). */
+  readonly evaluationBudgetMs: number;
+  /** What a write and a read do when their decision event cannot be kept (`decisionLogFull`); a destructive call is always closed. */
+  readonly decisionLogFull: { readonly write: FailMode; readonly read: FailMode };
   /** @internal */
   readonly __compiled: unknown;
 }
@@ -342,6 +375,8 @@ export interface ReplayOptions {
   readonly state?: WindowStateOptions;
   /** Examples kept per rule. Default 5. */
   readonly maxExamplesPerRule?: number;
+  /** The tenant's fail mode, as the enforcer decides with it (`DecideOptions.failMode`). Default `closed`. */
+  readonly failMode?: FailMode;
 }
 
 /** Outcome of one recorded call under the candidate policy. */

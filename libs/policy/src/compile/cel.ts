@@ -34,6 +34,7 @@ export const CEL_VARIABLES = {
   credential: 'map',
   source: 'map',
   time: 'google.protobuf.Timestamp',
+  risk: 'string',
 } as const;
 
 const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);

@@ -34,12 +34,16 @@ import type {
   RuleC,
   SequenceC,
   StepC,
+  TierC,
 } from './compiled.js';
+import { DEFAULT_EVALUATION_BUDGET_MS } from '../decide/budget.js';
 import { validateDocument, type AgentSelectorDoc, type BindingDoc, type MatchDoc, type PolicyDoc } from './document.js';
 import { policyHash } from './canonical-json.js';
 import { makeError, parseSource, pointer, type Path, type SourceDoc } from './source.js';
 
 const RESERVED_IDS = new Set(['default', 'agent-status']);
+/** The longest evaluation budget a policy may set: a decision is on every agent call's path. */
+const MAX_EVALUATION_BUDGET_MS = 1_000;
 
 /** One Expr per interned CEL program (compileCel returns the same program for the same source). */
 const exprs = new WeakMap<object, Expr>();
@@ -183,6 +187,8 @@ class Compiler {
       else seen.set(b.fingerprint, i);
     });
     const drift = d.drift === undefined ? undefined : compileDrift(d.drift, (text) => this.duration(text, ['drift', 'checks', 'hours', 'window']));
+    const tiers = (d.tiers ?? []).map((t): TierC => ({ tools: internGlobSet(t.tools), tier: t.tier }));
+    const evaluationBudgetMs = d.evaluation?.budget === undefined ? DEFAULT_EVALUATION_BUDGET_MS : this.budget(d.evaluation.budget, ['evaluation', 'budget']);
     if (this.errors.length > 0) return undefined;
     return {
       name: d.metadata.name,
@@ -197,6 +203,9 @@ class Compiler {
       credentialPolicy,
       documentBindings,
       drift,
+      tiers,
+      evaluationBudgetMs,
+      decisionLogFull: { write: d.decisionLogFull?.write ?? 'closed', read: d.decisionLogFull?.read ?? 'open' },
       usesTime: this.#usesTime,
       usesCel: this.#usesCel,
       byTool: new Map(),
@@ -236,6 +245,15 @@ class Compiler {
     if (ms === undefined || ms > MAX_WINDOW_MS) {
       this.error('schema.range', `duration '${text}' must be between 1ms and 31d`, path);
       return 1;
+    }
+    return ms;
+  }
+
+  budget(text: string, path: Path): number {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms > MAX_EVALUATION_BUDGET_MS) {
+      this.error('schema.range', `evaluation budget '${text}' must be between 1ms and 1s`, path);
+      return DEFAULT_EVALUATION_BUDGET_MS;
     }
     return ms;
   }
@@ -449,6 +467,8 @@ function bind(doc: CompiledDocument, tenant: TenantContext): CompileResult {
     mode,
     defaultEffect: doc.defaultEffect,
     size: { rules: doc.rules.length, limits: doc.limits.length, freezes: doc.freezes.length, sequences: doc.sequences.length },
+    evaluationBudgetMs: doc.evaluationBudgetMs,
+    decisionLogFull: doc.decisionLogFull,
     __compiled: bundle,
   });
   return { ok: true, policy };

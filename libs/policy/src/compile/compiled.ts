@@ -3,7 +3,7 @@ import type { ParseResult } from '@marcbachmann/cel-js';
 import type { Cidr } from '../match/cidr.js';
 import type { GlobSet } from '../match/glob.js';
 import type { ZoneClock } from '../time/zone.js';
-import type { CredentialViolationAction, DirectoryAgent, Effect, MatchKind, MatchedRule, Mode, Severity, StateUpdate } from '../types.js';
+import type { CredentialViolationAction, DirectoryAgent, Effect, FailMode, MatchKind, MatchedRule, Mode, RiskTier, Severity, StateUpdate } from '../types.js';
 
 export interface AgentSelector {
   readonly ids: ReadonlySet<string> | undefined;
@@ -98,6 +98,14 @@ export interface Candidates {
   readonly freezes: readonly FreezeC[];
   readonly seqThen: readonly SequenceC[];
   readonly seqAfter: readonly SequenceC[];
+  /** The highest `tiers` entry naming the tool; undefined: none does. */
+  readonly tier: RiskTier | undefined;
+}
+
+/** One `tiers` entry. */
+export interface TierC {
+  readonly tools: GlobSet;
+  readonly tier: RiskTier;
 }
 
 export interface BindingC {
@@ -189,6 +197,9 @@ export interface CompiledDocument {
   readonly documentBindings: readonly BindingC[];
   /** The `drift` section; undefined: no drift is checked. */
   readonly drift: DriftC | undefined;
+  readonly tiers: readonly TierC[];
+  readonly evaluationBudgetMs: number;
+  readonly decisionLogFull: { readonly write: FailMode; readonly read: FailMode };
   readonly usesTime: boolean;
   readonly usesCel: boolean;
   /** Per-tool candidate lists, memoised (bounded); pure function of the document. */

@@ -210,6 +210,19 @@ export interface DriftDoc {
     hours?: DriftHoursCheckDoc;
   };
 }
+export type RiskTierDoc = 'read' | 'write' | 'destructive';
+export type FailModeDoc = 'open' | 'closed';
+export interface TierDoc {
+  tools: string[];
+  tier: RiskTierDoc;
+}
+export interface EvaluationDoc {
+  budget?: string;
+}
+export interface DecisionLogFullDoc {
+  write?: FailModeDoc;
+  read?: FailModeDoc;
+}
 export interface PolicyDoc {
   apiVersion: string;
   kind: string;
@@ -228,6 +241,9 @@ export interface PolicyDoc {
     bindings?: BindingDoc[];
   };
   drift?: DriftDoc;
+  tiers?: TierDoc[];
+  evaluation?: EvaluationDoc;
+  decisionLogFull?: DecisionLogFullDoc;
 }
 
 // ---- The schema and these shapes stay in sync: `tsc` fails if a property is added to one only ----
@@ -262,4 +278,7 @@ export type SchemaMatchesCompiler = [
   Assert<Same<Props<'driftCheck'>, Keys<DriftCheckDoc>>>,
   Assert<Same<Props<'driftRateCheck'>, Keys<DriftRateCheckDoc>>>,
   Assert<Same<Props<'driftHoursCheck'>, Keys<DriftHoursCheckDoc>>>,
+  Assert<Same<Props<'tier'>, Keys<TierDoc>>>,
+  Assert<Same<Keys<(typeof schemaJson)['properties']['evaluation']['properties']>, Keys<EvaluationDoc>>>,
+  Assert<Same<Keys<(typeof schemaJson)['properties']['decisionLogFull']['properties']>, Keys<DecisionLogFullDoc>>>,
 ];

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, decide, WindowState } from '../index.js';
+import { compilePolicy, decide as decideTimed, WindowState } from '../index.js';
 import { compileCel, DEFAULT_LIMITS } from './cel.js';
+
+/** Budgets measured on a clock that does not move: outcomes do not depend on this machine's load. */
+const decide: typeof decideTimed = (p, r, s, n, o) => decideTimed(p, r, s, n, { clock: () => 0, ...o });
 
 // JSON policies are read with JSON.parse and only get a YAML document (for lines and
 // columns) when an error needs one: the results must be those of the YAML road.

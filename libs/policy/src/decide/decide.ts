@@ -4,6 +4,7 @@ import { checkDrift } from '../drift/check-drift.js';
 import { cidrContains, parseAddress } from '../match/cidr.js';
 import type {
   CompiledPolicy,
+  DecideOptions,
   Decision,
   DecisionRequest,
   DirectoryAgent,
@@ -11,9 +12,11 @@ import type {
   EvaluationFailure,
   MatchedRule,
   Mode,
+  RiskTier,
   StateUpdate,
   WindowStateView,
 } from '../types.js';
+import { BudgetExceeded, spent, within } from './budget.js';
 
 const NONE: readonly never[] = Object.freeze([]);
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
@@ -23,6 +26,9 @@ const NO_SOURCE = Object.freeze({ ip: '', region: '' });
 export const UNBOUNDED_RECORDS = 2 ** 50;
 /** Distinct tool names whose candidate lists are memoised before the memo is reset. */
 const MAX_MEMO_TOOLS = 4096;
+const TIER_RANK: Readonly<Record<RiskTier, number>> = { read: 0, write: 1, destructive: 2 };
+const NO_OPTIONS: DecideOptions = Object.freeze({});
+const monotonic = (): number => performance.now();
 
 /** The effective agent: the tenant directory is the authority when it knows the agent. */
 interface AgentView {
@@ -31,6 +37,10 @@ interface AgentView {
   readonly environment: string;
   readonly status: string;
 }
+
+type ElementRef = { id: string; kind: MatchedRule['kind']; severity: MatchedRule['severity']; mode: Mode };
+/** What `Evaluation.value` returns for an expression that failed (the failure is recorded). */
+const FAILED: unique symbol = Symbol('failed');
 
 /** Per-decision scratch: lazily built CEL activation and the findings so far. */
 class Evaluation {
@@ -42,13 +52,20 @@ class Evaluation {
   allowed = false;
   #activation: Record<string, unknown> | undefined;
 
+  /** An element that fails is recorded as a would-deny rather than denying: the tenant fails open and the call is not destructive. */
+  readonly failsOpen: boolean;
+
   constructor(
     readonly bundle: Bundle,
     readonly req: DecisionRequest,
     readonly agent: AgentView,
     readonly resource: string,
     readonly now: number,
-  ) {}
+    readonly tier: RiskTier,
+    options: DecideOptions,
+  ) {
+    this.failsOpen = options.failMode === 'open' && tier !== 'destructive';
+  }
 
   activation(): Record<string, unknown> {
     if (this.#activation === undefined) {
@@ -62,6 +79,7 @@ class Evaluation {
         credential: r.credential ?? NO_CREDENTIAL,
         source: src === undefined ? NO_SOURCE : src.ip !== undefined && src.region !== undefined ? src : { ip: src.ip ?? '', region: src.region ?? '' },
         time: this.bundle.doc.usesTime ? new Date(this.now) : undefined,
+        risk: this.tier,
       };
     }
     return this.#activation;
@@ -85,15 +103,27 @@ class Evaluation {
     return this.bundle.mode === 'shadow' ? 'shadow' : m;
   }
 
-  /** Evaluates a condition; an error is recorded against the element and fails closed. */
-  test(expr: Expr, el: { id: string; kind: MatchedRule['kind']; severity: MatchedRule['severity']; mode: Mode }): boolean | undefined {
-    let v: unknown;
-    try {
-      v = expr.program(this.activation());
-    } catch (e) {
-      this.fail(el, 'cel.eval', `${el.kind} '${el.id}': ${summary(e)}`);
-      return undefined;
+  /**
+   * Evaluates an expression of `el` (`what` names it in a failure), unless the decision's
+   * evaluation budget is spent; a failure is recorded against the element (`fail`).
+   */
+  value(expr: Expr, el: ElementRef, what: string): unknown {
+    if (spent()) {
+      this.fail(el, 'budget.exceeded', `${what}: not evaluated, the evaluation budget (${this.bundle.doc.evaluationBudgetMs}ms) is spent`);
+      return FAILED;
     }
+    try {
+      return expr.program(this.activation());
+    } catch (e) {
+      this.fail(el, budgetExceeded(e) ? 'budget.exceeded' : 'cel.eval', `${what}: ${summary(e)}`);
+      return FAILED;
+    }
+  }
+
+  /** Evaluates a condition; undefined when it failed (recorded against the element). */
+  test(expr: Expr, el: ElementRef): boolean | undefined {
+    const v = this.value(expr, el, `${el.kind} '${el.id}'`);
+    if (v === FAILED) return undefined;
     if (typeof v !== 'boolean') {
       this.fail(el, 'cel.result_type', `${el.kind} '${el.id}': condition returned ${typeof v}, not bool`);
       return undefined;
@@ -101,10 +131,32 @@ class Evaluation {
     return v;
   }
 
-  fail(el: { id: string; kind: MatchedRule['kind']; severity: MatchedRule['severity']; mode: Mode }, code: string, message: string): void {
+  /**
+   * Records an element whose evaluation failed. Failing closed, it denies as a match of the
+   * element would (a would-deny when the element or the policy is in shadow mode); failing
+   * open, it is a would-deny that denies nothing, and the other elements decide the call.
+   */
+  fail(el: ElementRef, code: string, message: string): void {
     this.error ??= { code, message, ruleId: el.id };
-    this.push({ ruleId: el.id, kind: el.kind, effect: 'deny', severity: el.severity, mode: this.entryMode(el.mode), reason: `evaluation failed, denied (fail closed): ${message}` }, el.mode);
+    if (this.failsOpen) {
+      this.push({ ruleId: el.id, kind: el.kind, effect: 'deny', severity: el.severity, mode: 'shadow', reason: `evaluation failed, let through (fail open): ${message}` }, 'shadow');
+    } else {
+      this.push({ ruleId: el.id, kind: el.kind, effect: 'deny', severity: el.severity, mode: this.entryMode(el.mode), reason: `evaluation failed, denied (fail closed): ${message}` }, el.mode);
+    }
   }
+
+  /** An element whose check threw: failed as an evaluation error of that element alone. */
+  crash(el: ElementRef, e: unknown): void {
+    this.fail(el, budgetExceeded(e) ? 'budget.exceeded' : 'internal.error', `${el.kind} '${el.id}': ${summary(e)}`);
+  }
+}
+
+/** A BudgetExceeded, or an error that wraps one (`cause`), as a CEL function may throw it. */
+function budgetExceeded(e: unknown): boolean {
+  for (let x = e, depth = 0; x !== null && typeof x === 'object' && depth < 8; x = (x as { cause?: unknown }).cause, depth++) {
+    if (x instanceof BudgetExceeded) return true;
+  }
+  return false;
 }
 
 class InvalidRequest extends Error {}
@@ -124,33 +176,50 @@ function describe(v: unknown): string {
 
 /**
  * Decides one call. Pure and deterministic: reads `state` (never writes it) and takes the
- * time from `now` (epoch ms). Never throws: a malformed request is a deny with
- * `error.code = 'request.invalid'`, anything unexpected `internal.error` (fail closed;
- * in shadow mode allowed with `shadow: true`).
+ * time from `now` (epoch ms); `options.clock` only measures the evaluation budget. An element
+ * whose evaluation fails (a CEL error, a non-boolean condition, invalid records, the budget
+ * spent, an internal error) fails by `options.failMode` and the call's tier, alone: failing
+ * open never lifts another element's denial, and a destructive call always fails closed.
+ * Never throws: a malformed request is a deny with `error.code = 'request.invalid'`, a failure
+ * outside any element `internal.error` (denied; in shadow mode allowed with `shadow: true`).
  */
-export function decide(policy: CompiledPolicy, request: DecisionRequest, state: WindowStateView, now: number): Decision {
+export function decide(policy: CompiledPolicy, request: DecisionRequest, state: WindowStateView, now: number, options: DecideOptions = NO_OPTIONS): Decision {
   const bundle = policy.__compiled as Bundle;
   try {
-    return decideUnsafe(bundle, request, state, now);
+    if (!bundle.doc.usesCel) return decideUnsafe(bundle, request, state, now, options);
+    return within(bundle.doc.evaluationBudgetMs, options.clock ?? monotonic, () => decideUnsafe(bundle, request, state, now, options));
   } catch (e) {
     const code = e instanceof InvalidRequest ? 'request.invalid' : 'internal.error';
     const error: EvaluationFailure = { code, message: `decision failed: ${summary(e)}`, ruleId: '' };
     const shadow = bundle.mode === 'shadow';
-    return { effect: shadow ? 'allow' : 'deny', shadow, error, matched: NONE, policyVersion: bundle.doc.version, policyHash: bundle.doc.hash, updates: NONE };
+    const risk = request?.risk;
+    const tier = effectiveTier(isTier(risk) ? risk : undefined, undefined);
+    return { effect: shadow ? 'allow' : 'deny', shadow, error, matched: NONE, policyVersion: bundle.doc.version, policyHash: bundle.doc.hash, updates: NONE, tier };
   }
 }
 
-function decideUnsafe(bundle: Bundle, req: DecisionRequest, state: WindowStateView, now: number): Decision {
+const isTier = (v: unknown): v is RiskTier => v === 'read' || v === 'write' || v === 'destructive';
+
+/** The higher of the caller's tier and the policy's; neither: write. */
+function effectiveTier(caller: RiskTier | undefined, policy: RiskTier | undefined): RiskTier {
+  if (caller === undefined) return policy ?? 'write';
+  return policy === undefined || TIER_RANK[caller] >= TIER_RANK[policy] ? caller : policy;
+}
+
+function decideUnsafe(bundle: Bundle, req: DecisionRequest, state: WindowStateView, now: number, options: DecideOptions): Decision {
   const doc = bundle.doc;
   if (typeof req.tool !== 'string' || typeof req.tenantId !== 'string' || typeof req.agent?.id !== 'string' || !Number.isFinite(now)) {
     throw new InvalidRequest('request needs tenantId, agent.id and tool as strings, and now as a finite number');
   }
+  if (req.risk !== undefined && !isTier(req.risk)) throw new InvalidRequest(`risk must be read, write or destructive, got ${describe(req.risk)}`);
+  const c = candidates(doc, req.tool);
+  const tier = effectiveTier(req.risk, c.tier);
   const dir: DirectoryAgent | undefined = bundle.agents.get(req.agent.id);
   const status = dir?.status === 'suspended' || dir?.status === 'retired' ? dir.status : req.agent.status === 'suspended' || req.agent.status === 'retired' ? req.agent.status : (dir?.status ?? req.agent.status ?? 'active');
   if (status !== 'active') {
     // The kill switch is an operator action, not a policy opinion: enforced even in shadow mode.
     const entry: MatchedRule = { ruleId: 'agent-status', kind: 'agent_status', effect: 'deny', severity: 'critical', mode: 'enforce', reason: `agent '${req.agent.id}' is ${status}: every call is denied (kill switch)` };
-    return { effect: 'deny', shadow: false, matched: [entry], policyVersion: doc.version, policyHash: doc.hash, updates: NONE };
+    return { effect: 'deny', shadow: false, matched: [entry], policyVersion: doc.version, policyHash: doc.hash, updates: NONE, tier };
   }
   const agent: AgentView = {
     id: req.agent.id,
@@ -158,22 +227,57 @@ function decideUnsafe(bundle: Bundle, req: DecisionRequest, state: WindowStateVi
     environment: dir?.environment ?? req.agent.environment ?? '',
     status,
   };
-  const ev = new Evaluation(bundle, req, agent, typeof req.resource === 'string' ? req.resource : '', now);
+  const ev = new Evaluation(bundle, req, agent, typeof req.resource === 'string' ? req.resource : '', now, tier, options);
 
   if (bundle.hasCredentialGovernance) checkCredential(ev);
   if (bundle.hasDrift) checkDrift(ev, state);
 
-  const c = candidates(doc, req.tool);
-  for (let i = 0; i < c.freezes.length; i++) checkFreeze(ev, c.freezes[i]!);
+  // Each element is checked on its own: one that throws fails alone (Evaluation.crash). Checks
+  // that evaluate no expression (freeze windows, counters) run whatever the budget: they are
+  // bounded, and skipping them would let a slow expression buy a way past a freeze or a limit.
+  for (let i = 0; i < c.freezes.length; i++) {
+    const f = c.freezes[i]!;
+    try {
+      checkFreeze(ev, f);
+    } catch (e) {
+      ev.crash(f, e);
+    }
+  }
   for (let i = 0; i < c.rules.length; i++) {
     const r = c.rules[i]!;
-    if (!matches(r.match, ev)) continue;
-    if (r.when !== undefined && ev.test(r.when, r) !== true) continue;
-    ev.push(bundle.ruleEntries[r.index]!, r.mode);
+    try {
+      if (!matches(r.match, ev)) continue;
+      // A failed condition never grants: an allow rule that cannot be evaluated does not apply.
+      if (r.when !== undefined && ev.test(r.when, r) !== true) continue;
+      ev.push(bundle.ruleEntries[r.index]!, r.mode);
+    } catch (e) {
+      ev.crash(r, e);
+    }
   }
-  for (let i = 0; i < c.limits.length; i++) checkLimit(ev, c.limits[i]!, state);
-  for (let i = 0; i < c.seqThen.length; i++) checkSequenceThen(ev, c.seqThen[i]!, state);
-  for (let i = 0; i < c.seqAfter.length; i++) recordSequenceAfter(ev, c.seqAfter[i]!);
+  for (let i = 0; i < c.limits.length; i++) {
+    const l = c.limits[i]!;
+    try {
+      checkLimit(ev, l, state);
+    } catch (e) {
+      ev.crash(l, e);
+    }
+  }
+  for (let i = 0; i < c.seqThen.length; i++) {
+    const s = c.seqThen[i]!;
+    try {
+      checkSequenceThen(ev, s, state);
+    } catch (e) {
+      ev.crash(s, e);
+    }
+  }
+  for (let i = 0; i < c.seqAfter.length; i++) {
+    const s = c.seqAfter[i]!;
+    try {
+      recordSequenceAfter(ev, s);
+    } catch (e) {
+      ev.crash(s, e);
+    }
+  }
 
   let enforced: Effect;
   if (ev.enforcedDeny) enforced = 'deny';
@@ -201,6 +305,7 @@ function decideUnsafe(bundle: Bundle, req: DecisionRequest, state: WindowStateVi
     // deletes are the fabrication signal. (A kill-switch denial or an unevaluable request,
     // above, counts toward nothing.)
     updates: ev.updates ?? NONE,
+    tier,
   };
   if (ev.error !== undefined) (d as { error?: EvaluationFailure }).error = ev.error;
   return d;
@@ -218,10 +323,21 @@ function candidates(doc: CompiledDocument, tool: string): Candidates {
     freezes: doc.freezes.filter((f) => toolOk(f.match)),
     seqThen: doc.sequences.filter((s) => toolOk(s.match) && stepOk(s.then)),
     seqAfter: doc.sequences.filter((s) => toolOk(s.match) && stepOk(s.after)),
+    tier: policyTier(doc, tool),
   };
   if (doc.byTool.size >= MAX_MEMO_TOOLS) doc.byTool.clear();
   doc.byTool.set(tool, c);
   return c;
+}
+
+/** The highest tier the policy's `tiers` give the tool; undefined: none names it. */
+function policyTier(doc: CompiledDocument, tool: string): RiskTier | undefined {
+  let tier: RiskTier | undefined;
+  for (let i = 0; i < doc.tiers.length; i++) {
+    const t = doc.tiers[i]!;
+    if ((tier === undefined || TIER_RANK[t.tier] > TIER_RANK[tier]) && t.tools.test(tool)) tier = t.tier;
+  }
+  return tier;
 }
 
 function agentMatches(sel: AgentSelector, agent: AgentView): boolean {
@@ -315,13 +431,8 @@ function checkLimit(ev: Evaluation, l: LimitC, state: WindowStateView): void {
   }
   if (unbounded) records = UNBOUNDED_RECORDS;
   else if (l.records !== undefined) {
-    let v: unknown;
-    try {
-      v = l.records.program(ev.activation());
-    } catch (e) {
-      ev.fail(l, 'cel.eval', `limit '${l.id}' records: ${summary(e)}`);
-      return;
-    }
+    const v = ev.value(l.records, l, `limit '${l.id}' records`);
+    if (v === FAILED) return;
     // Negative before rounding: ceil(-0.5) is -0, which would pass a `< 0` test.
     const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' && !(v < 0) ? Math.ceil(v) : Number.NaN;
     if (!Number.isFinite(n) || n < 0) {

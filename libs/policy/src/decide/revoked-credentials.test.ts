@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { WindowState, bindTenant, compilePolicy, decide, type CompiledPolicy, type DecisionRequest, type TenantContext } from '../index.js';
+import { WindowState, bindTenant, compilePolicy, decide as decideTimed, type CompiledPolicy, type DecisionRequest, type TenantContext } from '../index.js';
+
+/** Budgets measured on a clock that does not move: outcomes do not depend on this machine's load. */
+const decide: typeof decideTimed = (p, r, s, n, o) => decideTimed(p, r, s, n, { clock: () => 0, ...o });
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 const REVOKED_AT = Date.UTC(2026, 10, 20, 10, 0, 0);

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { compilePolicy, type CompileOptions, type CompiledPolicy, type Decision, type DecisionRequest, type RecordedCall, type TenantContext } from '../index.js';
-import { decide } from '../decide/decide.js';
+import { decide as decideTimed } from '../decide/decide.js';
 import { WindowState } from '../state/window-state.js';
 import { BaselineLearner, learnBaselines } from './learn-baselines.js';
 import { networkOf, resourceClass } from './usage-keys.js';
+
+/** Budgets measured on a clock that does not move: outcomes do not depend on this machine's load. */
+const decide: typeof decideTimed = (p, r, s, n, o) => decideTimed(p, r, s, n, { clock: () => 0, ...o });
 
 // Acceptance 1 of issue 9 at the engine: baselines learned from recorded traffic, then the
 // same credential from a new location, on a new resource, and at ten times its usual rate

@@ -17,6 +17,7 @@ interface RuleTally {
 export function replay(policy: CompiledPolicy, recorded: readonly RecordedCall[], opts: ReplayOptions = {}): ReplayReport {
   const maxExamples = opts.maxExamplesPerRule ?? 5;
   const state = new WindowState(opts.state);
+  const decideOptions = { failMode: opts.failMode ?? 'closed' } as const;
   const order = recorded.map((c, i) => ({ c, i })).sort((a, b) => a.c.at - b.c.at || a.i - b.i);
   const tallies = new Map<string, RuleTally>();
   const tally = (ruleId: string): RuleTally => {
@@ -29,7 +30,7 @@ export function replay(policy: CompiledPolicy, recorded: readonly RecordedCall[]
   let newlyDenied = 0;
   let newlyAllowed = 0;
   for (const { c, i } of order) {
-    const decision = decide(policy, c.request, state, c.at);
+    const decision = decide(policy, c.request, state, c.at, decideOptions);
     state.apply(decision.updates, c.at);
     const id = c.id ?? String(i);
     const replayedDeny = decision.effect === 'deny' || decision.shadow;
