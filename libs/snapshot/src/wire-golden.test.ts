@@ -3,7 +3,7 @@
 // same fields, and the event's receipt must still verify under the key it was signed with.
 import { fromBinary } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { DecideRequestSchema, DecisionEventSchema, Effect, Outcome, RuleKind, Severity } from '@thoth/contracts';
+import { DecideRequestSchema, DecisionEventSchema, Effect, Outcome, RiskTier, RuleKind, Severity } from '@thoth/contracts';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ describe('golden wire fixtures (v1)', () => {
     expect(new TextDecoder().decode(request.argumentsJson)).toBe(ARGS);
     expect(request.source).toMatchObject({ ip: '203.0.113.7', region: 'eu-west-1' });
     expect(timestampMs(request.requestedAt!)).toBe(1_765_000_000_123);
+    expect(request.riskTier).toBe(RiskTier.UNSPECIFIED);
   });
 
   it('decodes a complete DecisionEvent and verifies its batch-signed receipt', () => {
@@ -39,6 +40,7 @@ describe('golden wire fixtures (v1)', () => {
       enforcerId: 'enforcer-golden',
       configVersion: 11n,
       errorCode: '',
+      riskTier: RiskTier.UNSPECIFIED,
     });
     expect(new TextDecoder().decode(event.retainedArgumentsJson)).toBe(ARGS);
     expect(event.matchedRules).toEqual([expect.objectContaining({ ruleId: 'no-crm-deletes', severity: Severity.CRITICAL, kind: RuleKind.CONDITION, effect: 'deny' })]);

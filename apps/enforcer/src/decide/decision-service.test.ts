@@ -1,5 +1,5 @@
 import { create, toBinary } from '@bufbuild/protobuf';
-import { AgentStatus, DecideRequestSchema, DecideResponseSchema, Effect, EnforcerConfigSchema, FailMode, PolicyFormat, TenantMode, type DecisionEvent } from '@thoth/contracts';
+import { AgentStatus, DecideRequestSchema, DecideResponseSchema, Effect, EnforcerConfigSchema, FailMode, PolicyFormat, RiskTier, TenantMode, type DecisionEvent } from '@thoth/contracts';
 import { WindowState } from '@thoth/policy';
 import { generateSigningKey, keyring, signSnapshot, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
 import { createHash } from 'node:crypto';
@@ -51,8 +51,16 @@ function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: {
     ...(idempotency ? { idempotency } : {}),
     clock: () => now,
   });
-  const request = (init: { requestId: string; tool?: string; args?: string; resource?: string }) =>
-    create(DecideRequestSchema, { tenantId: '7e0a0000-0000-4000-8000-000000000001', agentId: 'a', tool: init.tool ?? 'crm.delete_contact', argumentsJson: enc(init.args ?? '{"id":1}'), resource: init.resource ?? '', requestId: init.requestId });
+  const request = (init: { requestId: string; tool?: string; args?: string; resource?: string; riskTier?: RiskTier }) =>
+    create(DecideRequestSchema, {
+      tenantId: '7e0a0000-0000-4000-8000-000000000001',
+      agentId: 'a',
+      tool: init.tool ?? 'crm.delete_contact',
+      argumentsJson: enc(init.args ?? '{"id":1}'),
+      resource: init.resource ?? '',
+      requestId: init.requestId,
+      riskTier: init.riskTier ?? RiskTier.UNSPECIFIED,
+    });
   const settle = () => new Promise((r) => setTimeout(r, 20));
   /** Activates the next config version with the agent suspended (the kill switch). */
   const suspend = () => {
@@ -187,5 +195,14 @@ describe('DecisionService window counters that cannot be kept', () => {
     const { response } = await service.decide(request({ requestId: 'r1' }), TOKEN, PEER);
     expect(response).toMatchObject({ effect: Effect.ALLOW, shadow: true, errorCode: 'WINDOW_KEYS_EXHAUSTED' });
     expect(response.matchedRules.map((m) => m.ruleId)).toEqual(['default', 'enforcer.window_keys_exhausted', 'enforcer.fail_open']);
+  });
+
+  it('never fails open for a destructive call', async () => {
+    const { service, events, request, settle } = setup(undefined, { state: full(), failMode: FailMode.OPEN });
+    const { response } = await service.decide(request({ requestId: 'r1', riskTier: RiskTier.DESTRUCTIVE }), TOKEN, PEER);
+    expect(response).toMatchObject({ effect: Effect.DENY, shadow: false, errorCode: 'WINDOW_KEYS_EXHAUSTED' });
+    expect(response.matchedRules.map((m) => m.ruleId)).toEqual(['default', 'enforcer.window_keys_exhausted']);
+    await settle();
+    expect(events[0]).toMatchObject({ effect: Effect.DENY, riskTier: RiskTier.DESTRUCTIVE });
   });
 });

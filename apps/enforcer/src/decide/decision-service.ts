@@ -6,6 +6,7 @@ import {
   Effect,
   MatchedRuleSchema,
   Outcome,
+  RiskTier,
   RuleKind,
   Severity,
   type DecideRequest,
@@ -14,7 +15,7 @@ import {
   type MatchedRule,
 } from '@thoth/contracts';
 import { GrpcError, type GrpcCode } from '@thoth/grpc';
-import { decide, type Decision, type MatchKind, type Severity as PolicySeverity, type WindowState } from '@thoth/policy';
+import { decide, type Decision, type MatchKind, type RiskTier as PolicyRiskTier, type Severity as PolicySeverity, type WindowState } from '@thoth/policy';
 import { ReceiptIssuer, type Signer } from '@thoth/snapshot';
 import { hash } from 'node:crypto';
 import type { DecisionLog } from '../emit/decision-log.js';
@@ -133,6 +134,25 @@ const SEVERITY: Record<PolicySeverity, Severity> = {
   high: Severity.HIGH,
   critical: Severity.CRITICAL,
 };
+const TIER: Record<PolicyRiskTier, RiskTier> = {
+  read: RiskTier.READ,
+  write: RiskTier.WRITE,
+  destructive: RiskTier.DESTRUCTIVE,
+};
+
+/** The caller's tier; one this enforcer does not know is taken as the highest (a caller may only raise a tier). */
+function callerTier(tier: RiskTier): PolicyRiskTier | undefined {
+  switch (tier) {
+    case RiskTier.UNSPECIFIED:
+      return undefined;
+    case RiskTier.READ:
+      return 'read';
+    case RiskTier.WRITE:
+      return 'write';
+    default:
+      return 'destructive';
+  }
+}
 const OUTCOME_LABEL: Record<Outcome, OutcomeLabel> = {
   [Outcome.UNSPECIFIED]: 'deny',
   [Outcome.ALLOW]: 'allow',
@@ -158,6 +178,8 @@ interface Outcomes {
   matched: MatchedRule[];
   errorCode: string;
   errorMessage: string;
+  /** The effective tier of an evaluated call; absent for a request refused before evaluation. */
+  tier?: PolicyRiskTier;
 }
 
 /**
@@ -276,6 +298,7 @@ export class DecisionService {
   }
 
   #evaluate(request: DecideRequest, tenant: ActiveTenant, args: unknown, now: number): Outcomes {
+    const risk = callerTier(request.riskTier);
     let decision: Decision;
     try {
       decision = decide(
@@ -289,16 +312,18 @@ export class DecisionService {
           ...(request.credentialFingerprint ? { credential: { fingerprint: request.credentialFingerprint } } : {}),
           ...(request.source ? { source: { ...(request.source.ip ? { ip: request.source.ip } : {}), ...(request.source.region ? { region: request.source.region } : {}) } } : {}),
           ...(request.requestedAt ? { time: timestampMs(request.requestedAt) } : {}),
+          ...(risk ? { risk } : {}),
         },
         this.#o.state,
         now,
+        // Fail modes are the engine's (element by element, never for a destructive call), so that
+        // the control plane's replays decide as the enforcer does.
+        { failMode: tenant.failOpen ? 'open' : 'closed' },
       );
     } catch (error) {
-      // decide() does not throw; if it ever does, the tenant's fail mode answers.
+      // decide() does not throw; if it ever does, nothing says which element failed: fail closed.
       const reason = `evaluation failed: ${(error as Error).message}`;
-      return tenant.failOpen
-        ? { effect: Effect.ALLOW, shadow: true, outcome: Outcome.WOULD_DENY, matched: [rule('enforcer.fail_open', reason, RuleKind.DEFAULT, Severity.HIGH, 'allow')], errorCode: 'EVALUATION_ERROR', errorMessage: reason }
-        : { ...deny([{ ruleId: 'enforcer.fail_closed', reason, kind: RuleKind.DEFAULT }]), errorCode: 'EVALUATION_ERROR', errorMessage: reason };
+      return { ...deny([{ ruleId: 'enforcer.fail_closed', reason, kind: RuleKind.DEFAULT }]), errorCode: 'EVALUATION_ERROR', errorMessage: reason };
     }
     const counted = this.#o.state.apply(decision.updates, now, { tenantId: request.tenantId, agentId: request.agentId });
     const matched = decision.matched.map((m) => rule(m.ruleId, m.reason, KIND[m.kind], SEVERITY[m.severity], m.effect));
@@ -307,13 +332,9 @@ export class DecisionService {
     let errorCode = '';
     let errorMessage = '';
     if (decision.error) {
+      // Already decided by the engine: its matched rule says whether the element failed open or closed.
       errorCode = 'EVALUATION_ERROR';
       errorMessage = `${decision.error.code} in ${decision.error.ruleId}: ${decision.error.message}`;
-      if (effect === Effect.DENY && tenant.failOpen) {
-        effect = Effect.ALLOW;
-        shadow = true;
-        matched.push(rule('enforcer.fail_open', `tenant fails open: ${errorMessage}`, RuleKind.DEFAULT, Severity.HIGH, 'allow'));
-      }
     }
     if (counted.untracked > 0) {
       // A new counter of this call could not be kept (docs/security.md, "Window counters under a
@@ -330,7 +351,7 @@ export class DecisionService {
         if (tenant.policy.mode === 'shadow') {
           // Shadow mode blocks nothing, whatever the fail mode: recorded as a would-deny.
           shadow = true;
-        } else if (tenant.failOpen) {
+        } else if (tenant.failOpen && decision.tier !== 'destructive') {
           shadow = true;
           matched.push(rule('enforcer.fail_open', `tenant fails open: ${reason}`, RuleKind.DEFAULT, Severity.HIGH, 'allow'));
         } else {
@@ -339,7 +360,7 @@ export class DecisionService {
       }
     }
     const outcome = effect === Effect.DENY ? Outcome.DENY : shadow ? Outcome.WOULD_DENY : Outcome.ALLOW;
-    return { effect, shadow, outcome, matched, errorCode, errorMessage };
+    return { effect, shadow, outcome, matched, errorCode, errorMessage, tier: decision.tier };
   }
 
   #quotaText(quota: WindowQuota, request: DecideRequest): string {
@@ -462,6 +483,7 @@ export class DecisionService {
           errorCode: o.errorCode,
           errorMessage: o.errorMessage,
           configVersion,
+          riskTier: o.tier === undefined ? RiskTier.UNSPECIFIED : TIER[o.tier],
         };
         if (request.source) event.source = request.source;
         if (request.requestedAt) event.requestedAt = request.requestedAt;

@@ -1,7 +1,7 @@
 // ThothClient and the guard against a scripted Enforcer service on a real gRPC server
 // (loopback): retries, refusals, fail modes and stream pipelining, without an enforcer app.
 import { Metadata, Server, ServerCredentials } from '@grpc/grpc-js';
-import { Effect, Enforcer, RuleKind, type DecideRequest } from '@thoth/contracts';
+import { Effect, Enforcer, RiskTier, RuleKind, type DecideRequest } from '@thoth/contracts';
 import { GrpcError, addService, type HandlerContext } from '@thoth/grpc';
 import { toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { DecideRequestSchema, type DecideResponseSchema } from '@thoth/contracts';
@@ -85,6 +85,13 @@ describe('ThothClient against a scripted enforcer', () => {
     expect(request.credentialFingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(new TextDecoder().decode(request.argumentsJson)).toBe('{"id":1}');
     expect(Buffer.from(toBinary(DecideRequestSchema, request)).includes('crm-secret')).toBe(false);
+  });
+
+  it('sends the risk it is given as the request\'s risk tier (unspecified when none is given)', async () => {
+    await client().decide({ tool: 'crm.delete_records' }, { risk: 'destructive' });
+    await client().decide({ tool: 'crm.read' }, { risk: 'read' });
+    await client().decide({ tool: 'crm.update' });
+    expect(seen.map((s) => s.request.riskTier)).toEqual([RiskTier.DESTRUCTIVE, RiskTier.READ, RiskTier.UNSPECIFIED]);
   });
 
   it('retries UNAVAILABLE with the same request_id', async () => {

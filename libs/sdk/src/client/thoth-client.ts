@@ -1,7 +1,7 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Client, Metadata, credentials as grpcCredentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
-import { DecideRequestSchema, Enforcer, type DecideRequest, type DecideResponse } from '@thoth/contracts';
+import { DecideRequestSchema, Enforcer, RiskTier, type DecideRequest, type DecideResponse } from '@thoth/contracts';
 import { createClient, toGrpcError, type GrpcError, type ServiceClient } from '@thoth/grpc';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +10,9 @@ import type { Risk } from '../guard/fail-mode.js';
 import { toDecision, type Decision } from './decision.js';
 import { DecisionStream } from './decision-stream.js';
 import { backoffMs, shouldRetry, type RetryOptions } from './retry.js';
+
+/** DecideRequest.risk_tier for each SDK risk. */
+const RISK_TIER: Record<Risk, RiskTier> = { read: RiskTier.READ, write: RiskTier.WRITE, destructive: RiskTier.DESTRUCTIVE };
 
 /** Trailing metadata of a refused Decide (apps/enforcer): its code, and the decision when one was recorded. */
 const DECISION_ID_HEADER = 'thoth-decision-id';
@@ -59,7 +62,10 @@ export interface ToolCall {
 }
 
 export interface DecideOptions {
-  /** Decides which failures are retried (see `isRetryable`). Default `write`. */
+  /**
+   * Sent with the call (DecideRequest.risk_tier: the tenant's policy may only raise it) and
+   * decides which failures are retried (see `isRetryable`; unset: retried as `write`).
+   */
   readonly risk?: Risk;
   readonly deadlineMs?: number;
   readonly signal?: AbortSignal;
@@ -128,8 +134,8 @@ export class ThothClient {
     return new Promise((resolve, reject) => this.#channel.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve())));
   }
 
-  /** The DecideRequest for a call (request_id set). */
-  request(call: ToolCall): DecideRequest {
+  /** The DecideRequest for a call (request_id set; risk_tier when `risk` is given). */
+  request(call: ToolCall, risk?: Risk): DecideRequest {
     const args = call.argumentsJson ?? (call.arguments === undefined ? EMPTY_JSON : JSON.stringify(call.arguments));
     const init: MessageInitShape<typeof DecideRequestSchema> = {
       requestId: call.requestId ?? randomUUID(),
@@ -141,6 +147,7 @@ export class ThothClient {
       credentialFingerprint: call.credentialFingerprint ?? '',
       requestedAt: timestampFromMs(Date.now()),
       ...(this.#source ? { source: { ip: this.#source.ip ?? '', region: this.#source.region ?? '' } } : {}),
+      ...(risk ? { riskTier: RISK_TIER[risk] } : {}),
     };
     return create(DecideRequestSchema, init);
   }
@@ -155,7 +162,7 @@ export class ThothClient {
    */
   async decide(call: ToolCall | DecideRequest, options: DecideOptions = {}): Promise<Decision> {
     if (this.#closed) throw new Error('ThothClient is closed');
-    const request = '$typeName' in call ? call : this.request(call);
+    const request = '$typeName' in call ? call : this.request(call, options.risk);
     const risk = options.risk ?? 'write';
     const deadlineMs = options.deadlineMs ?? this.#deadlineMs;
     for (let attempt = 1; ; attempt++) {

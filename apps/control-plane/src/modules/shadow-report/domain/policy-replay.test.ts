@@ -21,7 +21,7 @@ rules:
 function run(records: Parameters<typeof replayDecisions>[0], baseline: 'effect' | 'verdict' = 'effect') {
   const compiled = compilePolicy(NO_DELETES, { tenant: { mode: 'enforce' } });
   if (!compiled.ok) throw new Error('fixture');
-  return replayDecisions(records, { window: WINDOW, baseline, policy: compiled.policy, contentHash: 'abc', format: 'yaml', boundTo: { agents: 2, credentials: 1 } });
+  return replayDecisions(records, { window: WINDOW, baseline, policy: compiled.policy, contentHash: 'abc', format: 'yaml', boundTo: { agents: 2, credentials: 1 }, failMode: 'closed' });
 }
 
 describe('recorded decisions as replay input', () => {

@@ -97,6 +97,8 @@ export interface ReplayInput {
   readonly contentHash: string;
   readonly format: 'yaml' | 'json';
   readonly boundTo: { readonly agents: number; readonly credentials: number };
+  /** The tenant's fail mode: an evaluation failure fails as the enforcer would fail it. */
+  readonly failMode: 'open' | 'closed';
 }
 
 /** Re-decides the window's recorded decisions under a compiled candidate (bound to the tenant, enforce mode). */
@@ -115,7 +117,7 @@ export function replayDecisions(records: readonly DecisionRecord[], input: Repla
   const report = replay(
     input.policy,
     replayable.map((r) => recordedCallOf(r, input.baseline)),
-    { maxExamplesPerRule: REPLAY_EXAMPLES_PER_RULE },
+    { maxExamplesPerRule: REPLAY_EXAMPLES_PER_RULE, failMode: input.failMode },
   );
   const changedDecisionIds: string[] = [];
   const changes: ReplayChange[] = [];

@@ -23,7 +23,7 @@ function compiled(source: string): CompiledPolicy {
 }
 
 function replayUnder(source: string, records: readonly DecisionRecord[]) {
-  return replayDecisions(records, { window: WINDOW, baseline: 'effect', policy: compiled(source), contentHash: 'x', format: 'yaml', boundTo: { agents: 0, credentials: 0 } });
+  return replayDecisions(records, { window: WINDOW, baseline: 'effect', policy: compiled(source), contentHash: 'x', format: 'yaml', boundTo: { agents: 0, credentials: 0 }, failMode: 'closed' });
 }
 
 describe('recommended policy', () => {

@@ -83,6 +83,7 @@ export class RunPolicyReplayHandler implements ICommandHandler<RunPolicyReplayCo
       contentHash,
       format,
       boundTo: { agents: agentRows.length, credentials: credentialRows.length },
+      failMode: tenant.failMode,
     });
     const replayId = randomUUID();
     await this.replays.insert({

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file thoth/decision/v1/decision.proto.
  */
 export const file_thoth_decision_v1_decision: GenFile = /*@__PURE__*/
-  fileDesc("CiB0aG90aC9kZWNpc2lvbi92MS9kZWNpc2lvbi5wcm90bxIRdGhvdGguZGVjaXNpb24udjEiJAoGU291cmNlEgoKAmlwGAEgASgJEg4KBnJlZ2lvbhgCIAEoCSL9AQoNRGVjaWRlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIQCghhZ2VudF9pZBgDIAEoCRIMCgR0b29sGAQgASgJEhYKDmFyZ3VtZW50c19qc29uGAUgASgMEhAKCHJlc291cmNlGAYgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYByABKAkSKQoGc291cmNlGAggASgLMhkudGhvdGguZGVjaXNpb24udjEuU291cmNlEjAKDHJlcXVlc3RlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAimAEKC01hdGNoZWRSdWxlEg8KB3J1bGVfaWQYASABKAkSDgoGcmVhc29uGAIgASgJEi0KCHNldmVyaXR5GAMgASgOMhsudGhvdGguZGVjaXNpb24udjEuU2V2ZXJpdHkSKQoEa2luZBgEIAEoDjIbLnRob3RoLmRlY2lzaW9uLnYxLlJ1bGVLaW5kEg4KBmVmZmVjdBgFIAEoCSLAAwoHUmVjZWlwdBITCgtkZWNpc2lvbl9pZBgBIAEoCRIrCgdvdXRjb21lGAIgASgOMhoudGhvdGguZGVjaXNpb24udjEuT3V0Y29tZRIPCgdyZWFzb25zGAMgAygJEhYKDnBvbGljeV92ZXJzaW9uGAQgASgEEi4KCmRlY2lkZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2VuZm9yY2VyX2lkGAYgASgJEg4KBmtleV9pZBgHIAEoCRIRCglzaWduYXR1cmUYCCABKAwSEwoLcG9saWN5X2hhc2gYCSABKAkSEQoJdGVuYW50X2lkGAogASgJEhAKCGFnZW50X2lkGAsgASgJEgwKBHRvb2wYDCABKAkSGAoQYXJndW1lbnRzX2RpZ2VzdBgNIAEoCRISCgpyZXF1ZXN0X2lkGA4gASgJEhYKDmNvbmZpZ192ZXJzaW9uGA8gASgEEhcKD3JlY2VpcHRfdmVyc2lvbhgQIAEoDRISCgpiYXRjaF9zaXplGBEgASgNEhMKC2JhdGNoX2luZGV4GBIgASgNEhIKCmJhdGNoX3BhdGgYEyADKAwisAIKDkRlY2lkZVJlc3BvbnNlEhMKC2RlY2lzaW9uX2lkGAEgASgJEikKBmVmZmVjdBgCIAEoDjIZLnRob3RoLmRlY2lzaW9uLnYxLkVmZmVjdBIOCgZzaGFkb3cYAyABKAgSNQoNbWF0Y2hlZF9ydWxlcxgEIAMoCzIeLnRob3RoLmRlY2lzaW9uLnYxLk1hdGNoZWRSdWxlEhYKDnBvbGljeV92ZXJzaW9uGAUgASgEEhMKC3BvbGljeV9oYXNoGAYgASgJEisKB3JlY2VpcHQYByABKAsyGi50aG90aC5kZWNpc2lvbi52MS5SZWNlaXB0EhIKCnJlcXVlc3RfaWQYCCABKAkSEgoKZXJyb3JfY29kZRgJIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAogASgJIokFCg1EZWNpc2lvbkV2ZW50EhMKC2RlY2lzaW9uX2lkGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSEQoJdGVuYW50X2lkGAMgASgJEhAKCGFnZW50X2lkGAQgASgJEgwKBHRvb2wYBSABKAkSGAoQYXJndW1lbnRzX2RpZ2VzdBgGIAEoCRIfChdyZXRhaW5lZF9hcmd1bWVudHNfanNvbhgHIAEoDBIQCghyZXNvdXJjZRgIIAEoCRIeChZjcmVkZW50aWFsX2ZpbmdlcnByaW50GAkgASgJEikKBnNvdXJjZRgKIAEoCzIZLnRob3RoLmRlY2lzaW9uLnYxLlNvdXJjZRIpCgZlZmZlY3QYCyABKA4yGS50aG90aC5kZWNpc2lvbi52MS5FZmZlY3QSDgoGc2hhZG93GAwgASgIEjUKDW1hdGNoZWRfcnVsZXMYDSADKAsyHi50aG90aC5kZWNpc2lvbi52MS5NYXRjaGVkUnVsZRIWCg5wb2xpY3lfdmVyc2lvbhgOIAEoBBITCgtwb2xpY3lfaGFzaBgPIAEoCRITCgtlbmZvcmNlcl9pZBgQIAEoCRIwCgxyZXF1ZXN0ZWRfYXQYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmRlY2lkZWRfYXQYEiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEisKB3JlY2VpcHQYEyABKAsyGi50aG90aC5kZWNpc2lvbi52MS5SZWNlaXB0EhIKCmVycm9yX2NvZGUYFCABKAkSFQoNZXJyb3JfbWVzc2FnZRgVIAEoCRIWCg5jb25maWdfdmVyc2lvbhgWIAEoBCpDCgZFZmZlY3QSFgoSRUZGRUNUX1VOU1BFQ0lGSUVEEAASEAoMRUZGRUNUX0FMTE9XEAESDwoLRUZGRUNUX0RFTlkQAipfCgdPdXRjb21lEhcKE09VVENPTUVfVU5TUEVDSUZJRUQQABIRCg1PVVRDT01FX0FMTE9XEAESEAoMT1VUQ09NRV9ERU5ZEAISFgoST1VUQ09NRV9XT1VMRF9ERU5ZEAMqdQoIU2V2ZXJpdHkSGAoUU0VWRVJJVFlfVU5TUEVDSUZJRUQQABIQCgxTRVZFUklUWV9MT1cQARITCg9TRVZFUklUWV9NRURJVU0QAhIRCg1TRVZFUklUWV9ISUdIEAMSFQoRU0VWRVJJVFlfQ1JJVElDQUwQBCrwAQoIUnVsZUtpbmQSGQoVUlVMRV9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTUlVMRV9LSU5EX0NPTkRJVElPThABEhoKFlJVTEVfS0lORF9CTEFTVF9SQURJVVMQAhIbChdSVUxFX0tJTkRfRlJFRVpFX1dJTkRPVxADEhgKFFJVTEVfS0lORF9DUkVERU5USUFMEAQSEwoPUlVMRV9LSU5EX0RSSUZUEAUSGQoVUlVMRV9LSU5EX0tJTExfU1dJVENIEAYSFQoRUlVMRV9LSU5EX0RFRkFVTFQQBxIWChJSVUxFX0tJTkRfU0VRVUVOQ0UQCGIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiB0aG90aC9kZWNpc2lvbi92MS9kZWNpc2lvbi5wcm90bxIRdGhvdGguZGVjaXNpb24udjEiJAoGU291cmNlEgoKAmlwGAEgASgJEg4KBnJlZ2lvbhgCIAEoCSKtAgoNRGVjaWRlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIQCghhZ2VudF9pZBgDIAEoCRIMCgR0b29sGAQgASgJEhYKDmFyZ3VtZW50c19qc29uGAUgASgMEhAKCHJlc291cmNlGAYgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYByABKAkSKQoGc291cmNlGAggASgLMhkudGhvdGguZGVjaXNpb24udjEuU291cmNlEjAKDHJlcXVlc3RlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoJcmlza190aWVyGAogASgOMhsudGhvdGguZGVjaXNpb24udjEuUmlza1RpZXIimAEKC01hdGNoZWRSdWxlEg8KB3J1bGVfaWQYASABKAkSDgoGcmVhc29uGAIgASgJEi0KCHNldmVyaXR5GAMgASgOMhsudGhvdGguZGVjaXNpb24udjEuU2V2ZXJpdHkSKQoEa2luZBgEIAEoDjIbLnRob3RoLmRlY2lzaW9uLnYxLlJ1bGVLaW5kEg4KBmVmZmVjdBgFIAEoCSLAAwoHUmVjZWlwdBITCgtkZWNpc2lvbl9pZBgBIAEoCRIrCgdvdXRjb21lGAIgASgOMhoudGhvdGguZGVjaXNpb24udjEuT3V0Y29tZRIPCgdyZWFzb25zGAMgAygJEhYKDnBvbGljeV92ZXJzaW9uGAQgASgEEi4KCmRlY2lkZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2VuZm9yY2VyX2lkGAYgASgJEg4KBmtleV9pZBgHIAEoCRIRCglzaWduYXR1cmUYCCABKAwSEwoLcG9saWN5X2hhc2gYCSABKAkSEQoJdGVuYW50X2lkGAogASgJEhAKCGFnZW50X2lkGAsgASgJEgwKBHRvb2wYDCABKAkSGAoQYXJndW1lbnRzX2RpZ2VzdBgNIAEoCRISCgpyZXF1ZXN0X2lkGA4gASgJEhYKDmNvbmZpZ192ZXJzaW9uGA8gASgEEhcKD3JlY2VpcHRfdmVyc2lvbhgQIAEoDRISCgpiYXRjaF9zaXplGBEgASgNEhMKC2JhdGNoX2luZGV4GBIgASgNEhIKCmJhdGNoX3BhdGgYEyADKAwisAIKDkRlY2lkZVJlc3BvbnNlEhMKC2RlY2lzaW9uX2lkGAEgASgJEikKBmVmZmVjdBgCIAEoDjIZLnRob3RoLmRlY2lzaW9uLnYxLkVmZmVjdBIOCgZzaGFkb3cYAyABKAgSNQoNbWF0Y2hlZF9ydWxlcxgEIAMoCzIeLnRob3RoLmRlY2lzaW9uLnYxLk1hdGNoZWRSdWxlEhYKDnBvbGljeV92ZXJzaW9uGAUgASgEEhMKC3BvbGljeV9oYXNoGAYgASgJEisKB3JlY2VpcHQYByABKAsyGi50aG90aC5kZWNpc2lvbi52MS5SZWNlaXB0EhIKCnJlcXVlc3RfaWQYCCABKAkSEgoKZXJyb3JfY29kZRgJIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAogASgJIrkFCg1EZWNpc2lvbkV2ZW50EhMKC2RlY2lzaW9uX2lkGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSEQoJdGVuYW50X2lkGAMgASgJEhAKCGFnZW50X2lkGAQgASgJEgwKBHRvb2wYBSABKAkSGAoQYXJndW1lbnRzX2RpZ2VzdBgGIAEoCRIfChdyZXRhaW5lZF9hcmd1bWVudHNfanNvbhgHIAEoDBIQCghyZXNvdXJjZRgIIAEoCRIeChZjcmVkZW50aWFsX2ZpbmdlcnByaW50GAkgASgJEikKBnNvdXJjZRgKIAEoCzIZLnRob3RoLmRlY2lzaW9uLnYxLlNvdXJjZRIpCgZlZmZlY3QYCyABKA4yGS50aG90aC5kZWNpc2lvbi52MS5FZmZlY3QSDgoGc2hhZG93GAwgASgIEjUKDW1hdGNoZWRfcnVsZXMYDSADKAsyHi50aG90aC5kZWNpc2lvbi52MS5NYXRjaGVkUnVsZRIWCg5wb2xpY3lfdmVyc2lvbhgOIAEoBBITCgtwb2xpY3lfaGFzaBgPIAEoCRITCgtlbmZvcmNlcl9pZBgQIAEoCRIwCgxyZXF1ZXN0ZWRfYXQYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmRlY2lkZWRfYXQYEiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEisKB3JlY2VpcHQYEyABKAsyGi50aG90aC5kZWNpc2lvbi52MS5SZWNlaXB0EhIKCmVycm9yX2NvZGUYFCABKAkSFQoNZXJyb3JfbWVzc2FnZRgVIAEoCRIWCg5jb25maWdfdmVyc2lvbhgWIAEoBBIuCglyaXNrX3RpZXIYFyABKA4yGy50aG90aC5kZWNpc2lvbi52MS5SaXNrVGllcippCghSaXNrVGllchIZChVSSVNLX1RJRVJfVU5TUEVDSUZJRUQQABISCg5SSVNLX1RJRVJfUkVBRBABEhMKD1JJU0tfVElFUl9XUklURRACEhkKFVJJU0tfVElFUl9ERVNUUlVDVElWRRADKkMKBkVmZmVjdBIWChJFRkZFQ1RfVU5TUEVDSUZJRUQQABIQCgxFRkZFQ1RfQUxMT1cQARIPCgtFRkZFQ1RfREVOWRACKl8KB091dGNvbWUSFwoTT1VUQ09NRV9VTlNQRUNJRklFRBAAEhEKDU9VVENPTUVfQUxMT1cQARIQCgxPVVRDT01FX0RFTlkQAhIWChJPVVRDT01FX1dPVUxEX0RFTlkQAyp1CghTZXZlcml0eRIYChRTRVZFUklUWV9VTlNQRUNJRklFRBAAEhAKDFNFVkVSSVRZX0xPVxABEhMKD1NFVkVSSVRZX01FRElVTRACEhEKDVNFVkVSSVRZX0hJR0gQAxIVChFTRVZFUklUWV9DUklUSUNBTBAEKvABCghSdWxlS2luZBIZChVSVUxFX0tJTkRfVU5TUEVDSUZJRUQQABIXChNSVUxFX0tJTkRfQ09ORElUSU9OEAESGgoWUlVMRV9LSU5EX0JMQVNUX1JBRElVUxACEhsKF1JVTEVfS0lORF9GUkVFWkVfV0lORE9XEAMSGAoUUlVMRV9LSU5EX0NSRURFTlRJQUwQBBITCg9SVUxFX0tJTkRfRFJJRlQQBRIZChVSVUxFX0tJTkRfS0lMTF9TV0lUQ0gQBhIVChFSVUxFX0tJTkRfREVGQVVMVBAHEhYKElJVTEVfS0lORF9TRVFVRU5DRRAIYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Where a tool call came from, as the agent's host saw it.
@@ -115,6 +115,17 @@ export type DecideRequest = Message<"thoth.decision.v1.DecideRequest"> & {
    * @generated from field: google.protobuf.Timestamp requested_at = 9;
    */
   requestedAt?: Timestamp | undefined;
+
+  /**
+   * How much harm the call can do, as the caller sees it. The tenant's policy may name a higher
+   * tier for the tool (its `tiers` section); the higher of the two is the call's effective tier
+   * (a caller may raise a tier, never lower it), and UNSPECIFIED with no policy tier counts as
+   * WRITE. The effective tier decides what an evaluation failure or a full decision buffer does
+   * (docs/security.md, "Evaluation failures" and "A full decision buffer").
+   *
+   * @generated from field: thoth.decision.v1.RiskTier risk_tier = 10;
+   */
+  riskTier: RiskTier;
 };
 
 /**
@@ -501,10 +512,11 @@ export type DecisionEvent = Message<"thoth.decision.v1.DecisionEvent"> & {
 
   /**
    * Set when the request was rejected before evaluation (e.g. "INVALID_ARGUMENTS_JSON"),
-   * or "EVALUATION_ERROR" when evaluation failed and the tenant's fail mode decided; stable
-   * UPPER_SNAKE codes. Empty for requests evaluated without error. Events from enforcers
-   * that predate docs/security.md, "Refusals before authentication", may also hold the codes
-   * of refusals before authentication ("NOT_READY", "UNKNOWN_TENANT", "INVALID_AGENT_TOKEN", …).
+   * "EVALUATION_ERROR" when an element's evaluation failed (its matched rule says whether it
+   * failed open or closed), "WINDOW_KEYS_EXHAUSTED" or "DECISION_LOG_FULL"; stable UPPER_SNAKE
+   * codes. Empty for requests evaluated without error. Events from enforcers that predate
+   * docs/security.md, "Refusals before authentication", may also hold the codes of refusals
+   * before authentication ("NOT_READY", "UNKNOWN_TENANT", "INVALID_AGENT_TOKEN", …).
    *
    * @generated from field: string error_code = 20;
    */
@@ -523,6 +535,15 @@ export type DecisionEvent = Message<"thoth.decision.v1.DecisionEvent"> & {
    * @generated from field: uint64 config_version = 22;
    */
   configVersion: bigint;
+
+  /**
+   * The call's effective risk tier (DecideRequest.risk_tier raised to the policy's tier for the
+   * tool; WRITE when neither names one). UNSPECIFIED for requests refused before evaluation and
+   * in events from enforcers that predate the field.
+   *
+   * @generated from field: thoth.decision.v1.RiskTier risk_tier = 23;
+   */
+  riskTier: RiskTier;
 };
 
 /**
@@ -531,6 +552,45 @@ export type DecisionEvent = Message<"thoth.decision.v1.DecisionEvent"> & {
  */
 export const DecisionEventSchema: GenMessage<DecisionEvent> = /*@__PURE__*/
   messageDesc(file_thoth_decision_v1_decision, 5);
+
+/**
+ * How much harm a tool call can do (libs/sdk Risk).
+ *
+ * @generated from enum thoth.decision.v1.RiskTier
+ */
+export enum RiskTier {
+  /**
+   * @generated from enum value: RISK_TIER_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Looks, changes nothing.
+   *
+   * @generated from enum value: RISK_TIER_READ = 1;
+   */
+  READ = 1,
+
+  /**
+   * Changes state that can be corrected.
+   *
+   * @generated from enum value: RISK_TIER_WRITE = 2;
+   */
+  WRITE = 2,
+
+  /**
+   * Deletes, pays, deploys: what cannot be taken back. Never fails open.
+   *
+   * @generated from enum value: RISK_TIER_DESTRUCTIVE = 3;
+   */
+  DESTRUCTIVE = 3,
+}
+
+/**
+ * Describes the enum thoth.decision.v1.RiskTier.
+ */
+export const RiskTierSchema: GenEnum<RiskTier> = /*@__PURE__*/
+  enumDesc(file_thoth_decision_v1_decision, 0);
 
 /**
  * @generated from enum thoth.decision.v1.Effect
@@ -556,7 +616,7 @@ export enum Effect {
  * Describes the enum thoth.decision.v1.Effect.
  */
 export const EffectSchema: GenEnum<Effect> = /*@__PURE__*/
-  enumDesc(file_thoth_decision_v1_decision, 0);
+  enumDesc(file_thoth_decision_v1_decision, 1);
 
 /**
  * A receipt's outcome: the effect, with shadow denials told apart.
@@ -591,7 +651,7 @@ export enum Outcome {
  * Describes the enum thoth.decision.v1.Outcome.
  */
 export const OutcomeSchema: GenEnum<Outcome> = /*@__PURE__*/
-  enumDesc(file_thoth_decision_v1_decision, 1);
+  enumDesc(file_thoth_decision_v1_decision, 2);
 
 /**
  * @generated from enum thoth.decision.v1.Severity
@@ -627,7 +687,7 @@ export enum Severity {
  * Describes the enum thoth.decision.v1.Severity.
  */
 export const SeveritySchema: GenEnum<Severity> = /*@__PURE__*/
-  enumDesc(file_thoth_decision_v1_decision, 2);
+  enumDesc(file_thoth_decision_v1_decision, 3);
 
 /**
  * Which part of the engine a matched rule comes from.
@@ -697,5 +757,5 @@ export enum RuleKind {
  * Describes the enum thoth.decision.v1.RuleKind.
  */
 export const RuleKindSchema: GenEnum<RuleKind> = /*@__PURE__*/
-  enumDesc(file_thoth_decision_v1_decision, 3);
+  enumDesc(file_thoth_decision_v1_decision, 4);
 
