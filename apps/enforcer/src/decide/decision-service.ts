@@ -72,6 +72,15 @@ const UNAUTHENTICATED_MESSAGE = 'no agent of this tenant holds this token: check
 export const WINDOW_KEYS_EXHAUSTED = 'WINDOW_KEYS_EXHAUSTED';
 export const WINDOW_KEYS_EXHAUSTED_RULE = 'enforcer.window_keys_exhausted';
 
+/**
+ * A call whose decision event the decision log could not keep (its buffer is full: Kafka slow
+ * or unreachable): its error code and matched rule. Destructive calls are denied, writes unless
+ * the policy says `decisionLogFull.write: open`, reads only if it says `decisionLogFull.read:
+ * closed`; a call let through has its event dropped and counted.
+ */
+export const DECISION_LOG_FULL = 'DECISION_LOG_FULL';
+export const DECISION_LOG_FULL_RULE = 'enforcer.decision_log_full';
+
 /** Trailing metadata of a refused unary Decide: the recorded decision (none before authentication) and its code. */
 export const DECISION_ID_HEADER = 'thoth-decision-id';
 export const ERROR_CODE_HEADER = 'thoth-error-code';
@@ -191,7 +200,7 @@ interface Outcomes {
 export class DecisionService {
   readonly #o: DecisionServiceOptions;
   readonly #clock: () => number;
-  readonly receipts: ReceiptBatcher<DecisionEvent>;
+  readonly receipts: ReceiptBatcher<Publication>;
   /** Receipt text and fields shared by a tenant config's decisions, per activated config. */
   readonly #issuers = new WeakMap<ActiveTenant, ReceiptIssuer>();
   /** Recent answers by (tenant, agent, request_id), in flight or complete. */
@@ -202,7 +211,7 @@ export class DecisionService {
     this.#o = options;
     this.#clock = options.clock ?? Date.now;
     const log = options.decisionLog;
-    this.receipts = new ReceiptBatcher<DecisionEvent>(options.signer, { maxBatch: options.receiptBatchMax ?? 256, deliver: (event) => log.publish(event) });
+    this.receipts = new ReceiptBatcher<Publication>(options.signer, { maxBatch: options.receiptBatchMax ?? 256, deliver: (p) => log.publish(p.event, p.reserved) });
     const evictions = options.metrics?.idempotencyEvictions;
     this.#answers = new IdempotencyCache({
       ttlMs: options.idempotency?.ttlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS,
@@ -363,6 +372,21 @@ export class DecisionService {
     return { effect, shadow, outcome, matched, errorCode, errorMessage, tier: decision.tier };
   }
 
+  /**
+   * An evaluated call whose event the decision log cannot keep: destructive calls are denied,
+   * writes and reads as the tenant's policy says (`decisionLogFull`); shadow mode blocks nothing.
+   */
+  #whenLogFull(o: Outcomes, tenant: ActiveTenant): Outcomes {
+    const tier = o.tier ?? 'write';
+    const mode = tier === 'destructive' ? 'closed' : tenant.policy.decisionLogFull[tier];
+    if (o.effect === Effect.DENY || mode === 'open') return o;
+    const reason = `the decision log is full (its buffer of ${this.#o.decisionLog.stats().capacity} events is taken): a ${tier} call is not let through without its record`;
+    const matched = [...o.matched, rule(DECISION_LOG_FULL_RULE, reason, RuleKind.DEFAULT, Severity.HIGH, 'deny')];
+    const errorMessage = o.errorCode === '' ? reason : `${reason}; ${o.errorMessage}`;
+    if (tenant.policy.mode === 'shadow') return { ...o, shadow: true, outcome: Outcome.WOULD_DENY, matched, errorCode: DECISION_LOG_FULL, errorMessage };
+    return { ...o, effect: Effect.DENY, shadow: false, outcome: Outcome.DENY, matched, errorCode: DECISION_LOG_FULL, errorMessage };
+  }
+
   #quotaText(quota: WindowQuota, request: DecideRequest): string {
     const { state } = this.#o;
     switch (quota) {
@@ -431,15 +455,22 @@ export class DecisionService {
     this.#refusals.flush();
   }
 
-  /** Creates the receipt, counts, and returns the answer; once the receipt is signed, publishes the event. */
+  /**
+   * Holds the event's place in the decision log (an evaluated call that cannot have one is
+   * decided by `#whenLogFull`), creates the receipt, counts, and returns the answer; once the
+   * receipt is signed, publishes the event.
+   */
   #record(
     request: DecideRequest,
     tenant: ActiveTenant,
     decisionId: string,
     digest: string,
     now: number,
-    o: Outcomes,
+    decided: Outcomes,
   ): { response: DecideResponse; signed: Promise<void> } {
+    const log = this.#o.decisionLog;
+    const reserved = log.reserve();
+    const o = reserved || decided.tier === undefined ? decided : this.#whenLogFull(decided, tenant);
     const decidedAt = timestampFromMs(now);
     const policyVersion = tenant.policyVersion;
     const policyHash = tenant.policyHash;
@@ -487,9 +518,11 @@ export class DecisionService {
         };
         if (request.source) event.source = request.source;
         if (request.requestedAt) event.requestedAt = request.requestedAt;
-        return event;
+        return { event, reserved };
       },
     );
+    // A receipt that could not be signed has no event to fill the place held for it.
+    if (reserved) signed.catch(() => log.release());
     this.#o.metrics?.decisions.inc({ outcome: OUTCOME_LABEL[o.outcome], error_code: o.errorCode });
     const response: DecideResponse = {
       $typeName: 'thoth.decision.v1.DecideResponse',
@@ -518,6 +551,12 @@ export class DecisionService {
 }
 
 const NO_BYTES = new Uint8Array(0);
+
+/** A decision event on its way to the log, and whether a place is held for it there. */
+interface Publication {
+  readonly event: DecisionEvent;
+  readonly reserved: boolean;
+}
 
 /** A remembered answer given again: the same response; a refusal's status with its own metadata object. */
 function replay(pending: PendingDecision): PendingDecision {

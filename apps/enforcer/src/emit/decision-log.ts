@@ -15,19 +15,35 @@ export interface DecisionLogStats {
 /**
  * Where decisions go after the answer has been sent. `publish` never blocks and never
  * throws: the event is buffered (bounded) or, when the buffer is full, counted as dropped.
+ *
+ * A decision knows before it is answered whether its event will be kept: `reserve` holds a
+ * place in the buffer (counting the places already held for events whose receipts are still
+ * being signed), and `publish(event, true)` fills it, so a held place is never refused. A
+ * place held for an event that will not come (its receipt could not be signed) is given back
+ * with `release` (docs/security.md, "A full decision buffer").
  */
 export interface DecisionLog {
-  publish(event: DecisionEvent): void;
+  /** Holds a place for one event; false when the buffer is full or closed. */
+  reserve(): boolean;
+  /** Gives back a place held by `reserve` whose event will not be published. */
+  release(): void;
+  /** `reserved`: the event fills a place held by `reserve`. */
+  publish(event: DecisionEvent, reserved?: boolean): void;
   stats(): DecisionLogStats;
   /** Delivers what is buffered (up to `timeoutMs`), then releases the connection. */
   close(options?: { timeoutMs?: number }): Promise<DecisionLogStats>;
 }
 
-/** A fixed-capacity FIFO (ring buffer): no shifting, no growth beyond its capacity. */
+/**
+ * A fixed-capacity FIFO (ring buffer): no shifting, no growth beyond its capacity. Places can
+ * be held ahead of their items (`reserve`): held and queued items together never exceed the
+ * capacity.
+ */
 export class BoundedQueue<T> {
   readonly #items: (T | undefined)[];
   #head = 0;
   #size = 0;
+  #reserved = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`queue capacity must be a positive integer, got ${capacity}`);
@@ -38,9 +54,27 @@ export class BoundedQueue<T> {
     return this.#size;
   }
 
-  /** False when full (the item is not taken). */
-  push(item: T): boolean {
-    if (this.#size === this.capacity) return false;
+  /** Places held for items not pushed yet. */
+  get reserved(): number {
+    return this.#reserved;
+  }
+
+  /** Holds a place for an item to be pushed later with `push(item, true)`; false when none is left. */
+  reserve(): boolean {
+    if (this.#size + this.#reserved >= this.capacity) return false;
+    this.#reserved++;
+    return true;
+  }
+
+  /** Gives back a held place. */
+  release(): void {
+    if (this.#reserved > 0) this.#reserved--;
+  }
+
+  /** False when full, held places included (the item is not taken); an item with a held place always fits. */
+  push(item: T, reserved = false): boolean {
+    if (reserved && this.#reserved > 0) this.#reserved--;
+    else if (this.#size + this.#reserved >= this.capacity) return false;
     this.#items[(this.#head + this.#size) % this.capacity] = item;
     this.#size++;
     return true;

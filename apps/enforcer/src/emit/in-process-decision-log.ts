@@ -34,8 +34,17 @@ export class InProcessDecisionLog implements DecisionLog {
     return () => this.#subscribers.delete(subscriber);
   }
 
-  publish(event: DecisionEvent): void {
-    if (this.#closed || !this.#queue.push(event)) {
+  reserve(): boolean {
+    return !this.#closed && this.#queue.reserve();
+  }
+
+  release(): void {
+    this.#queue.release();
+  }
+
+  publish(event: DecisionEvent, reserved = false): void {
+    if (this.#closed || !this.#queue.push(event, reserved)) {
+      if (reserved) this.#queue.release();
       this.#dropped++;
       this.#onDrop?.(this.#dropped);
       return;

@@ -77,8 +77,17 @@ export class KafkaDecisionLog implements DecisionLog {
     return this.#options.topic;
   }
 
-  publish(event: DecisionEvent): void {
-    if (this.#closed || !this.#queue.push(event)) {
+  reserve(): boolean {
+    return !this.#closed && this.#queue.reserve();
+  }
+
+  release(): void {
+    this.#queue.release();
+  }
+
+  publish(event: DecisionEvent, reserved = false): void {
+    if (this.#closed || !this.#queue.push(event, reserved)) {
+      if (reserved) this.#queue.release();
       this.#dropped++;
       const now = Date.now();
       if (now - this.#lastDropLog > 1_000) {

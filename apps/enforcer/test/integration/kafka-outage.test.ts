@@ -2,7 +2,7 @@
 // bounded buffer, and after the broker is back every one of them is delivered — counted
 // produced vs consumed by decision id: none missing, none duplicated. The outage uses a
 // private broker (its own ports and state directory) so other tests' broker stays up.
-import { Effect } from '@thoth/contracts';
+import { Effect, RiskTier } from '@thoth/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaDecisionLog } from '../../src/emit/kafka-decision-log.js';
@@ -89,7 +89,7 @@ describe('Kafka outage', () => {
 });
 
 describe('decision buffer overflow', () => {
-  it('keeps answering, and counts every event it could not keep', async () => {
+  it('keeps answering reads, and counts every event it could not keep', async () => {
     // Nothing listens on the broker's port: every event stays buffered until the buffer is full.
     const log = new KafkaDecisionLog({ brokers: [`127.0.0.1:${await freePort()}`], topic: 'nowhere', bufferSize: 50, maxRetryMs: 200 });
     const enforcer = await startEnforcer({
@@ -104,7 +104,8 @@ describe('decision buffer overflow', () => {
     const agent = agentClient(enforcer.address);
     try {
       for (let i = 0; i < 80; i++) {
-        const answer = await agent.client.decide({ tenantId: T, agentId: AGENT.id, tool: 'crm.read' }, { metadata: agent.auth(AGENT.token), deadlineMs: 5_000 });
+        // Reads: a write whose event cannot be kept is denied (test/security/decision-log-full.test.ts).
+        const answer = await agent.client.decide({ tenantId: T, agentId: AGENT.id, tool: 'crm.read', riskTier: RiskTier.READ }, { metadata: agent.auth(AGENT.token), deadlineMs: 5_000 });
         expect(answer.effect).toBe(Effect.ALLOW);
       }
       expect(log.stats()).toMatchObject({ buffered: 50, dropped: 30, delivered: 0 });
