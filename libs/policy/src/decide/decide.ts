@@ -29,6 +29,12 @@ const MAX_MEMO_TOOLS = 4096;
 const TIER_RANK: Readonly<Record<RiskTier, number>> = { read: 0, write: 1, destructive: 2 };
 const NO_OPTIONS: DecideOptions = Object.freeze({});
 const monotonic = (): number => performance.now();
+/**
+ * Expressions evaluated between two looks at the clock: a clock read costs about as much as a
+ * simple condition, and each expression is bounded (AST limits; `matches()` watches the budget
+ * itself), so the deadline is overrun by at most this many expressions.
+ */
+const EXPRESSIONS_PER_CLOCK_READ = 8;
 
 /** The effective agent: the tenant directory is the authority when it knows the agent. */
 interface AgentView {
@@ -51,6 +57,7 @@ class Evaluation {
   shadowDeny = false;
   allowed = false;
   #activation: Record<string, unknown> | undefined;
+  #expressions = 0;
 
   /** An element that fails is recorded as a would-deny rather than denying: the tenant fails open and the call is not destructive. */
   readonly failsOpen: boolean;
@@ -104,25 +111,26 @@ class Evaluation {
   }
 
   /**
-   * Evaluates an expression of `el` (`what` names it in a failure), unless the decision's
-   * evaluation budget is spent; a failure is recorded against the element (`fail`).
+   * Evaluates an expression of `el` (`part` names which, after the element, in a failure),
+   * unless the decision's evaluation budget is spent; a failure is recorded against the
+   * element (`fail`).
    */
-  value(expr: Expr, el: ElementRef, what: string): unknown {
-    if (spent()) {
-      this.fail(el, 'budget.exceeded', `${what}: not evaluated, the evaluation budget (${this.bundle.doc.evaluationBudgetMs}ms) is spent`);
+  value(expr: Expr, el: ElementRef, part?: string): unknown {
+    if (this.#expressions++ % EXPRESSIONS_PER_CLOCK_READ === 0 && spent()) {
+      this.fail(el, 'budget.exceeded', `${what(el, part)}: not evaluated, the evaluation budget (${this.bundle.doc.evaluationBudgetMs}ms) is spent`);
       return FAILED;
     }
     try {
       return expr.program(this.activation());
     } catch (e) {
-      this.fail(el, budgetExceeded(e) ? 'budget.exceeded' : 'cel.eval', `${what}: ${summary(e)}`);
+      this.fail(el, budgetExceeded(e) ? 'budget.exceeded' : 'cel.eval', `${what(el, part)}: ${summary(e)}`);
       return FAILED;
     }
   }
 
   /** Evaluates a condition; undefined when it failed (recorded against the element). */
   test(expr: Expr, el: ElementRef): boolean | undefined {
-    const v = this.value(expr, el, `${el.kind} '${el.id}'`);
+    const v = this.value(expr, el);
     if (v === FAILED) return undefined;
     if (typeof v !== 'boolean') {
       this.fail(el, 'cel.result_type', `${el.kind} '${el.id}': condition returned ${typeof v}, not bool`);
@@ -150,6 +158,9 @@ class Evaluation {
     this.fail(el, budgetExceeded(e) ? 'budget.exceeded' : 'internal.error', `${el.kind} '${el.id}': ${summary(e)}`);
   }
 }
+
+/** Names an element (and which of its expressions) in a failure's message: `limit 'l1' records`. */
+const what = (el: ElementRef, part: string | undefined): string => `${el.kind} '${el.id}'${part === undefined ? '' : ` ${part}`}`;
 
 /** A BudgetExceeded, or an error that wraps one (`cause`), as a CEL function may throw it. */
 function budgetExceeded(e: unknown): boolean {
@@ -431,7 +442,7 @@ function checkLimit(ev: Evaluation, l: LimitC, state: WindowStateView): void {
   }
   if (unbounded) records = UNBOUNDED_RECORDS;
   else if (l.records !== undefined) {
-    const v = ev.value(l.records, l, `limit '${l.id}' records`);
+    const v = ev.value(l.records, l, 'records');
     if (v === FAILED) return;
     // Negative before rounding: ceil(-0.5) is -0, which would pass a `< 0` test.
     const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' && !(v < 0) ? Math.ceil(v) : Number.NaN;

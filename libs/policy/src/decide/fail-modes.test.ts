@@ -113,19 +113,15 @@ describe('risk tiers', () => {
 });
 
 describe('the evaluation budget', () => {
+  // Nine conditions: the clock is read before the 1st and the 9th (every 8th expression).
+  const rules = Array.from({ length: 9 }, (_, i) => `  - id: r${i + 1}\n    when: 'args.n > ${i + 1}'\n    effect: deny\n`).join('');
   const p = compile(`evaluation: { budget: 5ms }
 rules:
-  - id: first
-    when: 'args.n > 1'
-    effect: deny
-  - id: second
-    when: 'args.n > 2'
-    effect: deny
-limits:
+${rules}limits:
   - id: one-call
     window: { duration: 10m, maxCalls: 1 }
 `);
-  /** Each reading 3 ms after the last: the deadline (5 ms) passes between the two conditions. */
+  /** Each reading 3 ms after the last: 0 when the decision starts, 3 before r1, 6 (past the 5 ms deadline) before r9. */
   const stepping = () => {
     let t = 0;
     return () => (t += 3) - 3;
@@ -133,9 +129,9 @@ limits:
 
   it('elements not evaluated before the deadline fail with budget.exceeded, by the fail mode', () => {
     const closed = decide(p, req({ args: { n: 0 } }), new WindowState(), NOW, { clock: stepping() });
-    expect(closed).toMatchObject({ effect: 'deny', error: { code: 'budget.exceeded', ruleId: 'second' } });
-    expect(ids(closed)).toEqual(['second:deny:enforce']);
-    expect(closed.matched[0]!.reason).toContain('not evaluated, the evaluation budget (5ms) is spent');
+    expect(closed).toMatchObject({ effect: 'deny', error: { code: 'budget.exceeded', ruleId: 'r9' } });
+    expect(ids(closed)).toEqual(['r9:deny:enforce']);
+    expect(closed.matched[0]!.reason).toContain("rule 'r9': not evaluated, the evaluation budget (5ms) is spent");
     const open = decide(p, req({ args: { n: 0 } }), new WindowState(), NOW, { failMode: 'open', clock: stepping() });
     expect(open).toMatchObject({ effect: 'allow', shadow: true, error: { code: 'budget.exceeded' } });
   });
@@ -145,7 +141,7 @@ limits:
     s.apply(decide(p, req({ args: { n: 0 } }), s, NOW, STILL).updates, NOW);
     const d = decide(p, req({ args: { n: 0 } }), s, NOW, { failMode: 'open', clock: stepping() });
     expect(d).toMatchObject({ effect: 'deny', shadow: false });
-    expect(ids(d)).toEqual(['second:deny:shadow', 'one-call:deny:enforce']);
+    expect(ids(d)).toEqual(['r9:deny:shadow', 'one-call:deny:enforce']);
   });
 
   it('an error that is, or wraps, a BudgetExceeded fails its element with budget.exceeded', () => {
@@ -155,7 +151,7 @@ limits:
       return 0;
     };
     const d = decide(p, req({ args: { n: 0 } }), new WindowState(), NOW, { clock });
-    expect(d).toMatchObject({ effect: 'deny', error: { code: 'budget.exceeded', ruleId: 'first' } });
+    expect(d).toMatchObject({ effect: 'deny', error: { code: 'budget.exceeded', ruleId: 'r1' } });
   });
 
   it('is 5 ms unless the policy sets one, between 1ms and 1s', () => {
