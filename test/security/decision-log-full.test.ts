@@ -79,13 +79,16 @@ describe('attack: fill the decision buffer, then write with no evidence kept', (
     // A caller cannot lower the tier to get through: the policy's tier (write) wins over "read".
     const disguised = await agent.decide({ tool: 'crm.update_contact', requestId: 'write-2', riskTier: RiskTier.READ });
     expect(disguised).toMatchObject({ effect: Effect.DENY, errorCode: 'DECISION_LOG_FULL' });
+    // Nor for a tool the policy does not name: it is a write to the tenant, whatever its caller says.
+    const unnamed = await agent.decide({ tool: 'crm.merge_contacts', requestId: 'write-3', riskTier: RiskTier.READ });
+    expect(unnamed).toMatchObject({ effect: Effect.DENY, errorCode: 'DECISION_LOG_FULL' });
 
     const read = await agent.decide({ tool: 'crm.read_contacts', requestId: 'read-after' });
     expect(read).toMatchObject({ effect: Effect.ALLOW, errorCode: '' });
 
-    // Three events could not be kept (two denials, one read), and each is counted.
-    await waitFor('the drops counted', async () => (await dropped()) === 3);
-    expect(log.stats()).toMatchObject({ buffered: BUFFER, dropped: 3 });
+    // Four events could not be kept (three denials, one read), and each is counted.
+    await waitFor('the drops counted', async () => (await dropped()) === 4);
+    expect(log.stats()).toMatchObject({ buffered: BUFFER, dropped: 4 });
   });
 
   it('decision-log-full: a tenant that lets writes go on (decisionLogFull.write: open) is allowed, the drop counted; a destructive call is still denied', async () => {

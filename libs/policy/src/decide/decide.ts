@@ -211,10 +211,13 @@ export function decide(policy: CompiledPolicy, request: DecisionRequest, state: 
 
 const isTier = (v: unknown): v is RiskTier => v === 'read' || v === 'write' || v === 'destructive';
 
-/** The higher of the caller's tier and the policy's; neither: write. */
+/**
+ * The higher of the caller's tier and the tenant's: the policy's, or `write` for a tool it does
+ * not name. Only the tenant makes a tool a read; a caller's `read` lowers nothing.
+ */
 function effectiveTier(caller: RiskTier | undefined, policy: RiskTier | undefined): RiskTier {
-  if (caller === undefined) return policy ?? 'write';
-  return policy === undefined || TIER_RANK[caller] >= TIER_RANK[policy] ? caller : policy;
+  const tenant = policy ?? 'write';
+  return caller !== undefined && TIER_RANK[caller] > TIER_RANK[tenant] ? caller : tenant;
 }
 
 function decideUnsafe(bundle: Bundle, req: DecisionRequest, state: WindowStateView, now: number, options: DecideOptions): Decision {

@@ -89,9 +89,10 @@ describe('when the tenant fails closed (the default)', () => {
 describe('risk tiers', () => {
   const tierOf = (tool: string, risk?: DecisionRequest['risk']) => decide(POLICY, req({ tool, args: {}, ...(risk ? { risk } : {}) }), new WindowState(), NOW, STILL).tier;
 
-  it('is the higher of the caller\'s and the policy\'s, write when neither names one', () => {
+  it('is the higher of the caller\'s and the tenant\'s (the policy\'s, else write): only the tenant makes a tool a read', () => {
     expect(tierOf('crm.update')).toBe('write');
-    expect(tierOf('crm.update', 'read')).toBe('read');
+    expect(tierOf('crm.update', 'read')).toBe('write');
+    expect(tierOf('crm.update', 'destructive')).toBe('destructive');
     expect(tierOf('crm.read_contacts')).toBe('read');
     expect(tierOf('crm.read_contacts', 'write')).toBe('write');
     expect(tierOf('crm.delete_records', 'read')).toBe('destructive');
