@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { DecideRequestSchema } from './gen/thoth/decision/v1/decision_pb.js';
-import { decideRequestProblem } from './request-fields.js';
+import { decideRequestProblem, jsonNestsDeeperThan } from './request-fields.js';
 
 const TENANT = '0b6f3a56-1c1e-4c8e-9a57-3f4c2d1e0a99';
 const request = (fields: Parameters<typeof create<typeof DecideRequestSchema>>[1] = {}) =>
@@ -30,5 +30,21 @@ describe('decideRequestProblem', () => {
     ['a lone surrogate in the source region', { source: { region: '\uDC00' } }, 'source.region'],
   ] as const)('refuses %s', (_, fields, field) => {
     expect(decideRequestProblem(request(fields))).toMatchObject({ field });
+  });
+});
+
+describe('jsonNestsDeeperThan', () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const nested = (depth: number) => `${'{"a":['.repeat(depth / 2)}1${']}'.repeat(depth / 2)}`;
+
+  it('counts arrays and objects alike, up to the limit inclusive', () => {
+    expect(jsonNestsDeeperThan(bytes(nested(64)), 64)).toBe(false);
+    expect(jsonNestsDeeperThan(bytes(nested(66)), 64)).toBe(true);
+    expect(jsonNestsDeeperThan(bytes(`[${'[]'.repeat(10_000)}]`), 2)).toBe(false);
+  });
+
+  it('does not count brackets inside strings, escaped quotes included', () => {
+    expect(jsonNestsDeeperThan(bytes(JSON.stringify({ sql: '[[[[{{{{' , q: 'say \\"[[[[\\"' })), 1)).toBe(false);
+    expect(jsonNestsDeeperThan(bytes(JSON.stringify(['\\', ['x']])), 1)).toBe(true);
   });
 });

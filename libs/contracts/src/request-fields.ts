@@ -62,3 +62,39 @@ export function decideRequestProblem(r: DecideRequest): FieldProblem | undefined
   }
   return undefined;
 }
+
+/**
+ * Deepest nesting of arrays and objects accepted in arguments_json. JSON.parse takes about fifty
+ * times longer on nested brackets than on flat text (15 ms against 0.3 ms for 256 KiB, Node 24),
+ * and whatever walks the value afterwards (CEL, a digest, a store) recurses with it; real tool
+ * arguments nest a handful of levels.
+ */
+export const MAX_ARGUMENTS_DEPTH = 64;
+
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * True when the JSON text in `bytes` nests arrays and objects deeper than `max`: one pass over
+ * the bytes, before anything parses them (brackets inside strings do not count). Malformed text
+ * is left for the parser to refuse.
+ */
+export function jsonNestsDeeperThan(bytes: Uint8Array, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+    } else if (b === QUOTE) inString = true;
+    else if (b === OPEN_BRACKET || b === OPEN_BRACE) {
+      if (++depth > max) return true;
+    } else if (b === CLOSE_BRACKET || b === CLOSE_BRACE) depth--;
+  }
+  return false;
+}
