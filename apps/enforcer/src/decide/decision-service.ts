@@ -3,6 +3,8 @@ import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
 import { Metadata } from '@grpc/grpc-js';
 import {
   decideRequestProblem,
+  jsonNestsDeeperThan,
+  MAX_ARGUMENTS_DEPTH,
   Effect,
   MatchedRuleSchema,
   Outcome,
@@ -34,6 +36,8 @@ import { uuidv7 } from './uuidv7.js';
 export const REQUEST_ERRORS = {
   INVALID_ARGUMENTS_JSON: 'INVALID_ARGUMENT',
   ARGUMENTS_TOO_LARGE: 'RESOURCE_EXHAUSTED',
+  /** arguments_json nests arrays and objects deeper than MAX_ARGUMENTS_DEPTH (@thoth/contracts), found before it is parsed. */
+  ARGUMENTS_TOO_DEEP: 'INVALID_ARGUMENT',
   /** The request_id was answered recently for a different call (tool, arguments, resource or credential). */
   REQUEST_ID_REUSED: 'INVALID_ARGUMENT',
 } as const satisfies Record<string, GrpcCode>;
@@ -293,6 +297,9 @@ export class DecisionService {
   #authenticated(request: DecideRequest, tenant: ActiveTenant, decisionId: string, digest: string, now: number): PendingDecision {
     if (request.argumentsJson.length > this.#o.maxArgumentsBytes) {
       return this.#refuse(request, tenant, decisionId, digest, now, 'ARGUMENTS_TOO_LARGE', `arguments_json has ${request.argumentsJson.length} bytes; the limit is ${this.#o.maxArgumentsBytes}`);
+    }
+    if (jsonNestsDeeperThan(request.argumentsJson, MAX_ARGUMENTS_DEPTH)) {
+      return this.#refuse(request, tenant, decisionId, digest, now, 'ARGUMENTS_TOO_DEEP', `arguments_json nests arrays and objects more than ${MAX_ARGUMENTS_DEPTH} deep`);
     }
     let args: unknown = {};
     if (request.argumentsJson.length > 0) {

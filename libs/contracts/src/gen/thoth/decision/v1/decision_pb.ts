@@ -383,7 +383,8 @@ export type DecideResponse = Message<"thoth.decision.v1.DecideResponse"> & {
    *
    * Refused once the agent is authenticated, recorded as a denied decision like any other
    * (decision_id and receipt set; thoth-decision-id on Decide): "ARGUMENTS_TOO_LARGE"
-   * (RESOURCE_EXHAUSTED), "INVALID_ARGUMENTS_JSON" and "REQUEST_ID_REUSED" (INVALID_ARGUMENT).
+   * (RESOURCE_EXHAUSTED), "ARGUMENTS_TOO_DEEP" (arrays and objects nested more than 64 deep),
+   * "INVALID_ARGUMENTS_JSON" and "REQUEST_ID_REUSED" (INVALID_ARGUMENT).
    *
    * @generated from field: string error_code = 9;
    */
