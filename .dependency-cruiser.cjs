@@ -54,8 +54,15 @@ module.exports = {
       name: 'apps-do-not-import-each-other',
       comment: 'Apps meet through contracts (protobuf) and libs, never by importing each other; only the embedded launcher composes them.',
       severity: 'error',
-      from: { path: '^apps/([^/]+)/', pathNot: '^apps/thoth/' },
+      from: { path: '^apps/([^/]+)/', pathNot: '^apps/(thoth|cli)/' },
       to: { path: '^apps/([^/]+)/', pathNot: '^apps/$1/' },
+    },
+    {
+      name: 'the-cli-uses-the-ledgers-offline-door',
+      comment: 'The thoth command talks to the control plane over HTTP; of the apps it imports only the checks that need no running ledger (@thoth/ledger/offline).',
+      severity: 'error',
+      from: { path: '^apps/cli/' },
+      to: { path: '^apps/', pathNot: '^apps/(cli/|ledger/src/offline\\.ts$)' },
     },
     {
       name: 'contexts-meet-at-their-index',

@@ -77,6 +77,14 @@ describe('dependency rules (pnpm lint)', () => {
     ['the policy engine reads files', 'pure-libs-do-no-io', { 'libs/policy/src/io.ts': "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n" }],
     ['one app imports another', 'apps-do-not-import-each-other', { 'apps/ledger/src/main.ts': "import { main } from '../../enforcer/src/main.js';\nexport const x = main;\n" }],
     [
+      'the thoth command imports the ledger beyond its offline door',
+      'the-cli-uses-the-ledgers-offline-door',
+      {
+        'apps/ledger/src/ledger.ts': 'export const startLedger = 1;\n',
+        'apps/cli/src/leak.ts': "import { startLedger } from '../../ledger/src/ledger.js';\nexport const x = startLedger;\n",
+      },
+    ],
+    [
       "a context imports another context's storage instead of its index.ts",
       'contexts-meet-at-their-index',
       { 'apps/control-plane/src/modules/trial/scheduler/leak.ts': "import { TenantsRepository } from '../../tenants/storage/tenants.repository.js';\nexport const x = TenantsRepository;\n" },

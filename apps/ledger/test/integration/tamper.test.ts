@@ -16,7 +16,7 @@ import { count, eventually, ledgerTestContext, orderedProducer, quietLog, type L
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const thoth = (args: string[]) =>
-  run(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'apps/ledger/src/cli.ts'), ...args], { cwd: ROOT }).then(
+  run(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'apps/cli/src/main.ts'), ...args], { cwd: ROOT }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );
