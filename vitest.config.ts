@@ -18,6 +18,16 @@ export default defineConfig({
         },
       },
       {
+        // The `thoth` command as a user runs it: the built dist/thoth.js in a child process (issue 22).
+        test: {
+          name: 'cli',
+          include: ['apps/cli/test/**/*.test.ts'],
+          globalSetup: ['apps/cli/test/build-cli.global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
         test: {
           name: 'integration',
           include: ['{apps,libs}/*/test/integration/**/*.test.ts', 'test/integration/**/*.test.ts'],

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { CliError, EXIT } from '../output/cli-error.js';
@@ -73,7 +73,8 @@ export async function loadTestFile(file: string): Promise<PolicyTestFile> {
   }
   const parsed = TestFile.safeParse(document.toJS());
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    // An unknown field explains a missing one (`expects` for `expect`): it is reported first.
+    const issue = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0]!;
     const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
     // The deepest node the issue's path reaches gives the line and column.
     let node: unknown = undefined;
@@ -82,7 +83,7 @@ export async function loadTestFile(file: string): Promise<PolicyTestFile> {
     const pointer = `/${path.join('/')}`;
     throw new CliError('test_file.invalid', `${file}:${at.line}:${at.col} ${pointer}: ${issue.message}`, EXIT.usage);
   }
-  return { ...parsed.data, path: file, policyPath: resolve(dirname(file), parsed.data.policy) };
+  return { ...parsed.data, path: file, policyPath: join(dirname(file), parsed.data.policy) };
 }
 
 /** A file's text, or a usage error naming it. */
