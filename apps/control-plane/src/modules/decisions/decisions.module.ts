@@ -6,10 +6,12 @@ import { DecisionIngestion, DECISIONS_OPTIONS, type DecisionsOptions } from './i
 import { GetDecisionHandler } from './queries/get-decision/get-decision.handler.js';
 import { ListDecisionsHandler } from './queries/list-decisions/list-decisions.handler.js';
 import { DecisionRecordsRepository } from './storage/decision-records.repository.js';
+import { DecisionFeed } from './stream/decision-feed.js';
 
 /**
  * The decision read model: ingestion from the decision stream (with the ingest hooks other
- * modules add), the repository readers use, and the decisions API.
+ * modules add), the repository readers use, and the decisions API (search, and the stream of
+ * decisions as they are ingested).
  */
 @Module({})
 export class DecisionsModule {
@@ -25,6 +27,7 @@ export class DecisionsModule {
         DecisionIngestion,
         ListDecisionsHandler,
         GetDecisionHandler,
+        DecisionFeed,
       ],
       exports: [DecisionRecordsRepository, DecisionIngestion],
     };

@@ -1,16 +1,30 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
+import { Clock } from '../../../platform/clock/clock.js';
+import { ProblemError } from '../../../platform/http/problem.js';
 import { Operation, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
+import { LOGGER } from '../../../platform/tokens.js';
+import { viewOf } from '../queries/get-decision/get-decision.handler.js';
 import { GetDecisionQuery, type DecisionView } from '../queries/get-decision/get-decision.query.js';
 import { ListDecisionsQuery } from '../queries/list-decisions/list-decisions.query.js';
-import { encodeCursor } from './decision-cursor.js';
-import { DecisionIdParams, DecisionListResponse, DecisionResponse, ListDecisionsQueryParams } from './decisions.dto.js';
+import type { DecisionFilters } from '../storage/decision-records.repository.js';
+import { DecisionFeed } from '../stream/decision-feed.js';
+import { decodeCursor, encodeCursor } from './decision-cursor.js';
+import { DecisionIdParams, DecisionListResponse, DecisionResponse, ListDecisionsQueryParams, StreamDecisionsQueryParams } from './decisions.dto.js';
+import { serveEventStream } from './event-stream.js';
 
 @Controller('decisions')
 export class DecisionsController {
-  constructor(@Inject(QueryBus) private readonly queries: QueryBus) {}
+  constructor(
+    @Inject(QueryBus) private readonly queries: QueryBus,
+    @Inject(DecisionFeed) private readonly feed: DecisionFeed,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
 
   @Get()
   @Roles('admin', 'auditor', 'read_only')
@@ -25,16 +39,43 @@ export class DecisionsController {
     @ValidQuery() query: z.output<typeof ListDecisionsQueryParams>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<z.output<typeof DecisionListResponse>> {
-    const filters = {
-      ...(query.agent !== undefined ? { agentId: query.agent } : {}),
-      ...(query.tool !== undefined ? { tool: query.tool } : {}),
-      ...(query.credential !== undefined ? { credentialFingerprint: query.credential } : {}),
-      ...(query.resource !== undefined ? { resource: query.resource } : {}),
-      ...(query.outcome !== undefined ? { outcome: query.outcome } : {}),
-    };
+    const filters = filtersOf(query);
     const window = { ...(query.from ? { from: query.from } : {}), ...(query.to ? { to: query.to } : {}) };
     const page = await this.queries.execute(new ListDecisionsQuery(principal.tenantId, filters, window, query.cursor, query.limit));
     return { items: page.items, next: page.next ? encodeCursor(page.next) : null };
+  }
+
+  @Get('stream')
+  @Roles('admin', 'auditor', 'read_only')
+  @Operation({
+    operationId: 'streamDecisions',
+    summary: "The tenant's decisions as they are ingested, oldest first, as server-sent events (text/event-stream), resumable from a cursor",
+    tags: ['decisions'],
+    query: StreamDecisionsQueryParams,
+    headers: { 'Last-Event-ID': 'The `id` of the last event received: resume after it (what EventSource sends when it reconnects)' },
+    responses: {
+      200: {
+        description:
+          'text/event-stream: one `decision` event per decision, its `data` a decision as GET /v1/decisions/{decisionId} answers it, its `id` the cursor to resume after it; a comment line every 15 s while nothing happens',
+      },
+      400: { description: 'A malformed query or Last-Event-ID (request.invalid)' },
+    },
+  })
+  async stream(
+    @ValidQuery() query: z.output<typeof StreamDecisionsQueryParams>,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const resumeAt = lastEventId === undefined ? query.cursor : decodeCursor(lastEventId);
+    if (resumeAt === undefined && lastEventId !== undefined) throw new ProblemError(400, 'request.invalid', 'Last-Event-ID is not the id of an event of this stream');
+    const from = resumeAt ?? { decidedAt: this.clock.now(), decisionId: '' };
+    await serveEventStream(
+      reply,
+      (signal) => this.feed.follow(principal.tenantId, from, filtersOf(query), signal),
+      (record) => ({ id: encodeCursor(record), event: 'decision', data: JSON.stringify(viewOf(record)) }),
+      (error) => this.log.error({ err: error, tenantId: principal.tenantId }, 'decision stream failed: closed (the client resumes from its last event)'),
+    );
   }
 
   @Get(':decisionId')
@@ -52,4 +93,14 @@ export class DecisionsController {
   ): Promise<DecisionView> {
     return this.queries.execute(new GetDecisionQuery(principal.tenantId, params.decisionId));
   }
+}
+
+function filtersOf(query: z.output<typeof StreamDecisionsQueryParams>): DecisionFilters {
+  return {
+    ...(query.agent !== undefined ? { agentId: query.agent } : {}),
+    ...(query.tool !== undefined ? { tool: query.tool } : {}),
+    ...(query.credential !== undefined ? { credentialFingerprint: query.credential } : {}),
+    ...(query.resource !== undefined ? { resource: query.resource } : {}),
+    ...(query.outcome !== undefined ? { outcome: query.outcome } : {}),
+  };
 }

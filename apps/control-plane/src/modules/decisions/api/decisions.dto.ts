@@ -9,30 +9,33 @@ const Time = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 
 export const DecisionIdParams = z.strictObject({ decisionId: DecisionId });
 
+/** The exact-match filters search and the stream share. */
+const DecisionFilterFields = {
+  agent: z.string().min(1).max(200).optional().describe('Agent id as the request named it (the agent name)'),
+  tool: z.string().min(1).max(4096).optional(),
+  credential: z
+    .string()
+    .regex(/^(sha256:)?[0-9a-fA-F]{64}$/, 'a credential fingerprint: 64 hex characters, optionally prefixed with sha256:')
+    .transform((s) => s.replace(/^sha256:/, '').toLowerCase())
+    .optional()
+    .describe('Credential fingerprint (SHA-256 hex of the credential)'),
+  resource: z.string().min(1).max(4096).optional(),
+  outcome: Outcome.optional(),
+};
+
+const Cursor = z.string().transform((s, ctx) => {
+  const position = decodeCursor(s);
+  if (!position) ctx.addIssue({ code: 'custom', message: 'not a cursor from a previous page (use `next` as given)' });
+  return position ?? z.NEVER;
+});
+
 export const ListDecisionsQueryParams = z
   .strictObject({
-    agent: z.string().min(1).max(200).optional().describe('Agent id as the request named it (the agent name)'),
-    tool: z.string().min(1).max(4096).optional(),
-    credential: z
-      .string()
-      .regex(/^(sha256:)?[0-9a-fA-F]{64}$/, 'a credential fingerprint: 64 hex characters, optionally prefixed with sha256:')
-      .transform((s) => s.replace(/^sha256:/, '').toLowerCase())
-      .optional()
-      .describe('Credential fingerprint (SHA-256 hex of the credential)'),
-    resource: z.string().min(1).max(4096).optional(),
-    outcome: Outcome.optional(),
+    ...DecisionFilterFields,
     from: Time.optional().describe('Decided at or after (ISO 8601 with offset)'),
     to: Time.optional().describe('Decided before (ISO 8601 with offset)'),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: z
-      .string()
-      .transform((s, ctx) => {
-        const position = decodeCursor(s);
-        if (!position) ctx.addIssue({ code: 'custom', message: 'not a cursor from a previous page (use `next` as given)' });
-        return position ?? z.NEVER;
-      })
-      .optional()
-      .describe('`next` of the previous page'),
+    cursor: Cursor.optional().describe('`next` of the previous page'),
   })
   .refine((q) => !q.from || !q.to || q.from < q.to, { path: ['to'], message: 'must be after `from`' });
 
@@ -65,6 +68,13 @@ export const DecisionResponse = z.object({
   requestedAt: z.iso.datetime(),
   decidedAt: z.iso.datetime(),
   receipt: z.record(z.string(), z.unknown()).describe('The signed receipt (protobuf JSON of thoth.decision.v1.Receipt)'),
+});
+
+export const StreamDecisionsQueryParams = z.strictObject({
+  ...DecisionFilterFields,
+  cursor: Cursor.optional().describe(
+    'Send the decisions after this position: the `id` of a streamed event, or `next` of a search. Default: from now on. A Last-Event-ID header wins over it.',
+  ),
 });
 
 export const DecisionListResponse = z.object({
