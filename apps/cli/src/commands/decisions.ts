@@ -57,6 +57,7 @@ export function decisionsCommand(env: Environment): Command {
           signal: stop.signal,
         });
         failures = 0;
+        ctx.out.note(`following decisions ${cursor === undefined ? 'from now on' : `after ${cursor}`}`);
         const events = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
         for await (const event of events) {
           if (event.event !== 'decision') continue;

@@ -119,7 +119,7 @@ export function policyCommand(env: Environment): Command {
       if (options.first && options.ifVersion !== undefined) throw new CliError('usage.publish', '--first and --if-version exclude each other', EXIT.usage);
       const api = await ctx.api();
       const source = await readSource(file);
-      const precondition: Record<string, string> = options.first ? { 'if-none-match': '*' } : { 'if-match': String(options.ifVersion ?? (await api.get<PolicyView>('/v1/policy')).currentVersion) };
+      const precondition: Record<string, string> = options.first ? { 'if-none-match': '*' } : { 'if-match': `"${options.ifVersion ?? (await api.get<PolicyView>('/v1/policy')).currentVersion}"` };
       const view = await api.put<PolicyView>('/v1/policy', { body: { source, format: formatOf(file) }, headers: precondition });
       ctx.out.result(view, () => `published ${file} as version ${view.currentVersion} (${view.current.documentName} ${view.current.documentVersion}, ${view.current.contentHash}); mode ${view.mode}`);
     });

@@ -34,7 +34,7 @@ export function tenantCommand(env: Environment): Command {
       const { key: _key, ...apiKey } = answer.apiKey;
       ctx.out.result({ tenant: answer.tenant, apiKey, profile: options.saveProfile, profilesFile: path }, () => [
         `tenant ${answer.tenant.id} (${answer.tenant.name}): ${answer.tenant.mode} mode, trial until ${answer.tenant.trial.endsAt}`,
-        `its admin API key ${apiKey.prefix}… is saved in profile "${options.saveProfile}" (${path}, mode 0600)`,
+        `its admin API key (${apiKey.role}) is saved in profile "${options.saveProfile}" (${path}, mode 0600)`,
       ]);
     });
 
