@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The README is a contract with a newcomer: this runs its start command exactly as written
-// (on a fresh data directory) and then its curl walkthrough, line for line.
+// (on a fresh data directory) and then its curl walkthrough and its `thoth` twin, line for line.
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
@@ -17,9 +17,9 @@ function readmeStartCommand(): string {
   return line.trim();
 }
 
-function readmeWalkthrough(): string {
-  const match = /<!-- walkthrough:start -->\s*```sh\n([\s\S]*?)```\s*<!-- walkthrough:end -->/.exec(README);
-  if (!match?.[1]) throw new Error('README walkthrough block not found');
+function readmeWalkthrough(name = 'walkthrough'): string {
+  const match = new RegExp(`<!-- ${name}:start -->\\s*\`\`\`sh\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${name}:end -->`).exec(README);
+  if (!match?.[1]) throw new Error(`README ${name} block not found`);
   return match[1];
 }
 
@@ -32,6 +32,7 @@ describe('README', () => {
   let api: string;
   let log = '';
   const dataDir = mkdtempSync(join(tmpdir(), 'thoth-readme-'));
+  const configDir = mkdtempSync(join(tmpdir(), 'thoth-readme-config-'));
 
   beforeAll(async () => {
     thoth = run(readmeStartCommand(), { THOTH_DATA_DIR: dataDir, THOTH_HTTP_PORT: '0', THOTH_GRPC_PORT: '0', THOTH_ENFORCER_GRPC_PORT: '0', THOTH_LEDGER_HTTP_PORT: '0', THOTH_LOG_LEVEL: 'info' }, true);
@@ -58,6 +59,7 @@ describe('README', () => {
       await exited;
     }
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(configDir, { recursive: true, force: true });
   });
 
   it('starts Thoth on the embedded default with no configuration', () => {
@@ -96,5 +98,36 @@ describe('README', () => {
     expect(audit).toEqual(
       expect.arrayContaining(['tenant.signed_up', 'tenant.api_key_issued', 'agent.registered', 'credential.registered', 'policy.version_published']),
     );
+  });
+
+  it('walks the same way with the thoth command (its twin), which builds itself and prints no key', async () => {
+    const walkthrough = run(`set -euo pipefail\n${readmeWalkthrough('cli-walkthrough')}`, { THOTH: api, THOTH_CONFIG_DIR: configDir });
+    let stdout = '';
+    let stderr = '';
+    walkthrough.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    walkthrough.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => walkthrough.once('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+
+    const profiles = join(configDir, 'profiles.json');
+    expect(statSync(profiles).mode & 0o777).toBe(0o600);
+    const key = (JSON.parse(readFileSync(profiles, 'utf8')) as { profiles: { acme: { api: string; apiKey: string } } }).profiles.acme;
+    expect(key.api).toBe(api);
+    expect(stdout).not.toContain(key.apiKey.slice('thoth_sk_'.length));
+    expect(stdout).not.toMatch(/thoth_(sk|at)_[A-Za-z0-9]/);
+
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^tenant [0-9a-f-]{36} \(Acme\): shadow mode, trial until \S+$/);
+    expect(lines[1]).toBe(`its admin API key (admin) is saved in profile "acme" (${profiles}, mode 0600)`);
+    expect(lines[2]).toMatch(/^agent [0-9a-f-]{36} \(crm-agent\) registered$/);
+    expect(lines[3]).toBe('libs/policy/examples/crm-guardrails.policy.yaml: ok (crm-guardrails 2025-07-14.1)');
+    expect(stdout).toMatch(/\n\d+ passed, 0 failed\nreplay \S+: \S+ – \S+\n0 of 0 recorded calls replayed \(0 skipped\); 0 changed/);
+    expect(stdout).toMatch(/\npublished libs\/policy\/examples\/crm-guardrails\.policy\.yaml as version 1 \(crm-guardrails 2025-07-14\.1, [0-9a-f]{64}\); mode (shadow|enforce)\n/);
+    expect(lines.slice(-3)).toEqual([
+      expect.stringMatching(/^agent crm-agent \(\S+\) is suspended$/),
+      expect.stringMatching(/^agent crm-agent \(\S+\) is active$/),
+      '{"mode":"shadow","trial":"active"}',
+    ]);
   });
 });
