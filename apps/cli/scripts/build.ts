@@ -1,4 +1,5 @@
 import { build } from 'esbuild';
+import { chmod } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 // One bundle, dist/thoth.js, runnable with plain node: the workspace's libraries are TypeScript
@@ -22,3 +23,5 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+// Executable, so that a link to it on PATH is the `thoth` command (npm does the same for `bin`).
+await chmod(new URL('../dist/thoth.js', import.meta.url), 0o755);
