@@ -27,6 +27,17 @@ function run(command: string, env: NodeJS.ProcessEnv, detached = false): ChildPr
   return spawn('bash', ['-c', command], { cwd: ROOT, env: { ...process.env, ...env }, detached, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** Runs a walkthrough block as a newcomer pastes it (stopping at the first failure) and waits for it. */
+async function runBlock(block: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const walkthrough = run(`set -euo pipefail\n${block}`, env);
+  let stdout = '';
+  let stderr = '';
+  walkthrough.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  walkthrough.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => walkthrough.once('exit', resolve));
+  return { code, stdout, stderr };
+}
+
 describe('README', () => {
   let thoth: ChildProcess;
   let api: string;
@@ -68,12 +79,7 @@ describe('README', () => {
   });
 
   it('walks a newcomer through sign-up, agent, credential, policy and the shadow report with copy-paste curl', async () => {
-    const walkthrough = run(`set -euo pipefail\n${readmeWalkthrough()}`, { THOTH: api });
-    let stdout = '';
-    let stderr = '';
-    walkthrough.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-    walkthrough.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    const code = await new Promise<number | null>((resolve) => walkthrough.once('exit', resolve));
+    const { code, stdout, stderr } = await runBlock(readmeWalkthrough(), { THOTH: api });
     expect(stderr).toBe('');
     expect(code).toBe(0);
 
@@ -101,12 +107,7 @@ describe('README', () => {
   });
 
   it('walks the same way with the thoth command (its twin), which builds itself and prints no key', async () => {
-    const walkthrough = run(`set -euo pipefail\n${readmeWalkthrough('cli-walkthrough')}`, { THOTH: api, THOTH_CONFIG_DIR: configDir });
-    let stdout = '';
-    let stderr = '';
-    walkthrough.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-    walkthrough.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    const code = await new Promise<number | null>((resolve) => walkthrough.once('exit', resolve));
+    const { code, stdout, stderr } = await runBlock(readmeWalkthrough('cli-walkthrough'), { THOTH: api, THOTH_CONFIG_DIR: configDir });
     expect(stderr).toBe('');
     expect(code).toBe(0);
 
