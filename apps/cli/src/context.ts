@@ -10,10 +10,18 @@ export interface Context {
   readonly out: Output;
   connection(): Promise<Connection>;
   api(): Promise<ThothApi>;
+  /** The ledger's API (evidence bundles), with the same profile's key. */
+  ledger(): Promise<ThothApi>;
 }
 
 export function contextOf(command: Command, env: Environment): Context {
   const globals = command.optsWithGlobals<{ output: OutputFormat; profile?: string }>();
   const connection = () => resolveConnection(env, globals.profile);
-  return { env, out: new Output(globals.output), connection, api: async () => new ThothApi(await connection()) };
+  return {
+    env,
+    out: new Output(globals.output),
+    connection,
+    api: async () => new ThothApi(await connection()),
+    ledger: async () => new ThothApi(await connection(), 'ledger'),
+  };
 }

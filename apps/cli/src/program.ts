@@ -5,7 +5,7 @@ import { alertsCommand } from './commands/alerts.js';
 import { completionCommand } from './commands/completion.js';
 import { decisionsCommand } from './commands/decisions.js';
 import { enforcersCommand } from './commands/enforcers.js';
-import { auditCommand, verifyCommand } from './commands/evidence.js';
+import { auditCommand, evidenceCommand, verifyCommand } from './commands/evidence.js';
 import { policyCommand } from './commands/policy.js';
 import { profileCommand } from './commands/profile.js';
 import { tenantCommand } from './commands/tenant.js';
@@ -30,6 +30,7 @@ export function buildProgram(env: Environment): Command {
     enforcersCommand(env),
     decisionsCommand(env),
     alertsCommand(env),
+    evidenceCommand(env),
     verifyCommand(env),
     auditCommand(env),
     profileCommand(env),

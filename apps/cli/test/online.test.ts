@@ -10,8 +10,9 @@ import { startThoth, thoth, type Run } from './support/thoth.js';
 
 // Issue 22, acceptance 1, online: the built `thoth` against one running Thoth (embedded: PGlite,
 // the in-process decision log, its demo tenant and enforcer) — profiles written 0600, publish
-// with the version precondition, replay with the API's figures, the kill switch, and tail showing
-// a decision made after it started, then resuming from its cursor. No key appears in any output.
+// with the version precondition, replay with the API's figures, the kill switch, tail showing a
+// decision made after it started, then resuming from its cursor, and that decision's evidence
+// fetched and verified. No key appears in any output.
 const EXAMPLE = 'libs/policy/examples/crm-guardrails.policy.yaml';
 const CHANGED = 'apps/cli/test/fixtures/changed.policy.yaml';
 
@@ -19,6 +20,8 @@ const CHANGED = 'apps/cli/test/fixtures/changed.policy.yaml';
 interface Demo {
   api: string;
   enforcer: string;
+  ledger: string;
+  ledgerVerifierKey: string;
   tenantId: string;
   adminApiKey: string;
   agent: { name: string; token: string };
@@ -52,10 +55,10 @@ describe('thoth against a running Thoth', () => {
   });
 
   it('keeps keys in a 0600 profile file and never prints one', async () => {
-    const set = await cli(['profile', 'set', 'demo', '--api', demo.api, '--api-key-stdin'], { input: `${demo.adminApiKey}\n` });
+    const set = await cli(['profile', 'set', 'demo', '--api', demo.api, '--ledger', demo.ledger, '--api-key-stdin'], { input: `${demo.adminApiKey}\n` });
     expect(set.code).toBe(0);
     expect(statSync(join(configDir, 'profiles.json')).mode & 0o777).toBe(0o600);
-    expect(JSON.parse((await cli(['-o', 'json', 'profile', 'list'])).stdout).profiles).toEqual([{ name: 'demo', api: demo.api, ledger: null, apiKey: 'thoth_sk_…' }]);
+    expect(JSON.parse((await cli(['-o', 'json', 'profile', 'list'])).stdout).profiles).toEqual([{ name: 'demo', api: demo.api, ledger: demo.ledger, apiKey: 'thoth_sk_…' }]);
 
     const signUp = await cli(['tenant', 'sign-up', '--api', demo.api, '--name', 'Other Co', '--email', 'sec@other.test', '--save-profile', 'other']);
     expect(signUp.code).toBe(0);
@@ -126,6 +129,12 @@ describe('thoth against a running Thoth', () => {
 
       const search = await cli(['-p', 'demo', '-o', 'json', 'decisions', 'search', '--limit', '2']);
       expect((JSON.parse(search.stdout) as { items: Array<{ decisionId: string }> }).items.map((d) => d.decisionId)).toEqual([second, first]);
+
+      // Its evidence, from the ledger's API once a checkpoint covers it, verified offline with the public key alone.
+      const bundle = join(configDir, 'bundle.json');
+      await waitFor('the evidence of the tailed decision', async () => (await cli(['-p', 'demo', 'evidence', first, '--out', bundle])).code === 0, 30_000);
+      const verified = await cli(['verify', bundle, '--key', demo.ledgerVerifierKey]);
+      expect([verified.code, verified.stdout]).toEqual([0, expect.stringMatching(new RegExp(`^verified: decision ${first} of tenant ${demo.tenantId} is entry \\d+ `))]);
     } finally {
       agent.close();
     }

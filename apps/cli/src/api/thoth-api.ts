@@ -24,14 +24,17 @@ export class ThothApi {
   readonly base: string;
   readonly #key: string;
 
-  constructor(connection: Connection) {
-    if (connection.api === undefined) {
-      throw new CliError('profile.no_api_url', `profile "${connection.profile}" names no API (thoth profile set ${connection.profile} --api <url>, or THOTH_API_URL)`, EXIT.usage);
+  /** The control plane's API (`api`), or the ledger's (`ledger`: evidence), with the profile's key. */
+  constructor(connection: Connection, which: 'api' | 'ledger' = 'api') {
+    const base = connection[which];
+    if (base === undefined) {
+      const variable = which === 'api' ? 'THOTH_API_URL' : 'THOTH_LEDGER_URL';
+      throw new CliError(`profile.no_${which}_url`, `profile "${connection.profile}" names no ${which} URL (thoth profile set ${connection.profile} --${which} <url>, or ${variable})`, EXIT.usage);
     }
     if (connection.apiKey === undefined) {
       throw new CliError('profile.no_api_key', `profile "${connection.profile}" holds no API key (thoth profile set ${connection.profile} --api-key-stdin, or THOTH_API_KEY)`, EXIT.auth);
     }
-    this.base = connection.api.replace(/\/+$/, '');
+    this.base = base.replace(/\/+$/, '');
     this.#key = connection.apiKey;
   }
 

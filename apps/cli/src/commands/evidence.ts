@@ -2,17 +2,35 @@ import { openDatabase } from '@thoth/db';
 import { auditTenant, DirectoryAnchor, TENANT_ID, verifyEvidenceBundle } from '@thoth/ledger/offline';
 import { parseVerifierKey, type NoteVerifier } from '@thoth/merkle';
 import { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Environment } from '../config/environment.js';
 import { contextOf } from '../context.js';
 import { CliError, EXIT } from '../output/cli-error.js';
 import { readSource } from '../policy-tests/test-file.js';
 
 /**
- * `thoth verify` needs nothing but an evidence bundle and the ledger's public key; `thoth audit`
- * reads the ledger's database and the anchor and recomputes every root from the rows. Both exit
- * 1 when what they check does not hold.
+ * `thoth evidence` fetches a decision's evidence bundle from the ledger's API; `thoth verify`
+ * needs nothing but a bundle and the ledger's public key; `thoth audit` reads the ledger's
+ * database and the anchor and recomputes every root from the rows. The checks exit 1 when what
+ * they check does not hold.
  */
+export function evidenceCommand(env: Environment): Command {
+  return new Command('evidence')
+    .description("fetch a decision's evidence bundle from the ledger's API (the profile's ledger URL), to check with thoth verify")
+    .argument('<decision>', 'decision id')
+    .option('--out <file>', 'write the bundle to this file instead of stdout')
+    .action(async (decisionId: string, options: { out?: string }, command: Command) => {
+      const ctx = contextOf(command, env);
+      const bundle = await (await ctx.ledger()).get<unknown>(`/v1/decisions/${encodeURIComponent(decisionId)}/evidence`);
+      if (options.out === undefined) {
+        ctx.out.result(bundle, () => JSON.stringify(bundle, null, 2));
+        return;
+      }
+      await writeFile(options.out, `${JSON.stringify(bundle, null, 2)}\n`);
+      ctx.out.result({ decisionId, file: options.out }, () => `evidence of ${decisionId} written to ${options.out}`);
+    });
+}
+
 export function verifyCommand(env: Environment): Command {
   return new Command('verify')
     .description('verify an evidence bundle offline with only the ledger verifier key')
