@@ -24,7 +24,7 @@ interface Demo {
   ledgerVerifierKey: string;
   tenantId: string;
   adminApiKey: string;
-  agent: { name: string; token: string };
+  agent: { id: string; name: string; token: string };
 }
 
 describe('thoth against a running Thoth', () => {
@@ -157,6 +157,11 @@ describe('thoth against a running Thoth', () => {
     const suspended = JSON.parse((await cli(['-p', 'demo', '-o', 'json', 'agents', 'list', '--status', 'suspended'])).stdout) as Array<{ name: string; statusReason: string }>;
     expect(suspended).toMatchObject([{ name: 'crm-agent', statusReason: 'kill switch drill' }]);
     expect((await cli(['-p', 'demo', 'agents', 'resume', 'crm-agent'])).stdout).toMatch(/is active\n$/);
+
+    // The other tenant's key reaches nothing of the demo tenant's: not its agent, not its decisions.
+    const crossing = await cli(['-p', 'other', 'agents', 'suspend', demo.agent.id]);
+    expect([crossing.code, crossing.stderr]).toEqual([4, expect.stringMatching(/\(agent\.not_found\)\n$/)]);
+    expect(JSON.parse((await cli(['-p', 'other', '-o', 'json', 'decisions', 'search'])).stdout)).toEqual({ items: [], next: null });
 
     expect((await cli(['-p', 'demo', 'tenant', 'mode', 'enforce'])).stdout).toBe(`tenant ${demo.tenantId} is in enforce mode\n`);
     const enforcers = JSON.parse((await cli(['-p', 'demo', '-o', 'json', 'enforcers'])).stdout) as Array<{ name: string; activeConfig: { version: number } | null }>;
