@@ -59,7 +59,7 @@ export async function run(argv: readonly string[], env: Environment): Promise<nu
       return error.exitCode;
     }
     output.error('internal.error', (error as Error).stack ?? String(error));
-    return EXIT.unavailable;
+    return EXIT.internal;
   }
 }
 

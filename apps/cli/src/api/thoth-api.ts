@@ -39,15 +39,15 @@ export class ThothApi {
   }
 
   async get<T>(path: string, request: Request = {}): Promise<T> {
-    return (await this.send<T>('GET', path, request)).body;
+    return this.send<T>('GET', path, request);
   }
 
   async post<T>(path: string, request: Request = {}): Promise<T> {
-    return (await this.send<T>('POST', path, request)).body;
+    return this.send<T>('POST', path, request);
   }
 
   async put<T>(path: string, request: Request = {}): Promise<T> {
-    return (await this.send<T>('PUT', path, request)).body;
+    return this.send<T>('PUT', path, request);
   }
 
   /** A raw response (`decisions tail` reads a stream); errors as for the others. */
@@ -57,11 +57,11 @@ export class ThothApi {
     return response;
   }
 
-  private async send<T>(method: string, path: string, request: Request): Promise<{ body: T; response: Response }> {
+  private async send<T>(method: string, path: string, request: Request): Promise<T> {
     const response = await this.fetch(method, path, request);
     if (!response.ok) throw await problemOf(response);
     const text = await response.text();
-    return { body: (text === '' ? undefined : JSON.parse(text)) as T, response };
+    return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
   private async fetch(method: string, path: string, request: Request & { signal?: AbortSignal }): Promise<Response> {

@@ -196,6 +196,7 @@ function elementChanges(oldSource: string, newSource: string): { added: string[]
   };
 }
 
+/** An element's canonical JSON by `<kind> <id>`; a side that is not YAML has none (the text diff still shows it). */
 function elementsOf(source: string): Map<string, string> {
   const elements = new Map<string, string>();
   let document: unknown;

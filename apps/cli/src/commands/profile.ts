@@ -25,10 +25,7 @@ export function profileCommand(env: Environment): Command {
         ...(options.ledger !== undefined ? { ledger: options.ledger } : {}),
         ...(options.apiKeyStdin ? { apiKey: await keyFromStdin() } : {}),
       };
-      const path = await saveProfile(env, name, fields).catch((error: unknown) => {
-        if (error instanceof CliError) throw error;
-        throw new CliError('profile.invalid', `profile ${name}: ${(error as { issues?: Array<{ path: string[]; message: string }> }).issues?.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') ?? String(error)}`, EXIT.usage);
-      });
+      const path = await saveProfile(env, name, fields);
       ctx.out.result({ profile: name, file: path }, () => `profile "${name}" saved in ${path}`);
     });
 

@@ -53,7 +53,12 @@ export async function readProfiles(env: Environment): Promise<Record<string, Pro
 export async function saveProfile(env: Environment, name: string, fields: Profile): Promise<string> {
   if (!PROFILE_NAME.test(name)) throw new CliError('profile.bad_name', `profile name "${name}": letters, digits, _ . - (1–64)`, EXIT.usage);
   const profiles = await readProfiles(env);
-  profiles[name] = Profile.parse({ ...profiles[name], ...fields });
+  const profile = Profile.safeParse({ ...profiles[name], ...fields });
+  if (!profile.success) {
+    const issue = profile.error.issues[0]!;
+    throw new CliError('profile.invalid', `profile "${name}": ${issue.path.join('.')}: ${issue.message}`, EXIT.usage);
+  }
+  profiles[name] = profile.data;
   const path = profilesPath(env);
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = `${path}.${process.pid}.tmp`;

@@ -15,6 +15,8 @@ export const EXIT = {
   refused: 4,
   /** The API could not be reached or failed (network error, 5xx). */
   unavailable: 5,
+  /** A fault of thoth itself (sysexits' EX_SOFTWARE): the message carries its stack. */
+  internal: 70,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
