@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 // One bundle, dist/thoth.js, runnable with plain node: the workspace's libraries are TypeScript
 // sources that node will not load from node_modules, so they are bundled, and so is every
 // npm dependency, which leaves nothing to resolve at run time but PGlite (it loads its WASM
-// beside its own module; `thoth audit` reaches it only for a pglite: URL). esbuild rather than
-// tsc: tsc would emit a tree of files that still imports the workspace's .ts sources.
+// beside its own module; `thoth audit` reaches it only for a pglite: URL), the package's one
+// dependency; the others are devDependencies, needed to build only. esbuild rather than tsc: tsc
+// would emit a tree of files that still imports the workspace's .ts sources.
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 await build({
