@@ -14,6 +14,7 @@ import { call, createAppLoginRole, signUp, startControlPlane } from './support/c
 
 let role: Awaited<ReturnType<typeof createAppLoginRole>>;
 let cp: ControlPlane;
+let stopped = false;
 let a: Awaited<ReturnType<typeof signUp>>;
 let b: Awaited<ReturnType<typeof signUp>>;
 let ingestor: DecisionIngestor;
@@ -41,6 +42,9 @@ async function open(key: string, options: { query?: string; lastEventId?: string
   const events: StreamEvent[] = [];
   return {
     response,
+    async ended(): Promise<boolean> {
+      for (;;) if ((await reader.read()).done) return true;
+    },
     async next(count: number): Promise<StreamEvent[]> {
       while (events.length < count) {
         const { value, done } = await reader.read();
@@ -68,7 +72,7 @@ beforeAll(async () => {
   ingestor = new DecisionIngestor(new TenantDatabase(cp.database), [], pino({ level: 'silent' }));
 });
 afterAll(async () => {
-  await cp?.close();
+  if (!stopped) await cp?.close();
   await role?.drop();
 });
 
@@ -112,5 +116,12 @@ describe('GET /v1/decisions/stream', () => {
     const unknown = await call(cp.url, 'GET', '/v1/decisions/stream?since=1', { key: a.key });
     expect([unknown.status, unknown.body.code]).toEqual([400, 'request.unknown_field']);
     expect((await call(cp.url, 'GET', '/v1/decisions/stream')).status).toBe(401);
+  });
+
+  it('ends its open streams when the control plane shuts down, rather than keeping it from stopping', async () => {
+    const stream = await open(a.key);
+    stopped = true;
+    await cp.close();
+    expect(await stream.ended()).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DecisionRecord } from '../domain/decision-record.js';
 import { DecisionRecordsRepository, type DecisionFilters, type DecisionPosition } from '../storage/decision-records.repository.js';
@@ -18,12 +18,22 @@ const POLL_MS = 500;
  *
  * A decision ingested after later-decided ones were already handed over (a slow partition) sorts
  * before the position and is not sent; search finds it.
+ *
+ * Every follower ends when the application shuts down, before the HTTP server closes: an open
+ * stream would otherwise keep it from closing for as long as its client stays.
  */
 @Injectable()
-export class DecisionFeed {
+export class DecisionFeed implements BeforeApplicationShutdown {
+  readonly #closing = new AbortController();
+
   constructor(@Inject(DecisionRecordsRepository) private readonly decisions: DecisionRecordsRepository) {}
 
-  async *follow(tenantId: string, from: DecisionPosition, filters: DecisionFilters, signal: AbortSignal): AsyncGenerator<DecisionRecord[]> {
+  beforeApplicationShutdown(): void {
+    this.#closing.abort();
+  }
+
+  async *follow(tenantId: string, from: DecisionPosition, filters: DecisionFilters, until: AbortSignal): AsyncGenerator<DecisionRecord[]> {
+    const signal = AbortSignal.any([until, this.#closing.signal]);
     let after = from;
     while (!signal.aborted) {
       const records = await this.decisions.inWindow(tenantId, { filters, after, limit: FEED_BATCH });
