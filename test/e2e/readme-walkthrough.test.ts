@@ -125,10 +125,14 @@ describe('README', () => {
     expect(lines[3]).toBe('libs/policy/examples/crm-guardrails.policy.yaml: ok (crm-guardrails 2025-07-14.1)');
     expect(stdout).toMatch(/\n\d+ passed, 0 failed\nreplay \S+: \S+ – \S+\n0 of 0 recorded calls replayed \(0 skipped\); 0 changed/);
     expect(stdout).toMatch(/\npublished libs\/policy\/examples\/crm-guardrails\.policy\.yaml as version 1 \(crm-guardrails 2025-07-14\.1, [0-9a-f]{64}\); mode (shadow|enforce)\n/);
-    expect(lines.slice(-3)).toEqual([
-      expect.stringMatching(/^agent crm-agent \(\S+\) is suspended$/),
-      expect.stringMatching(/^agent crm-agent \(\S+\) is active$/),
-      '{"mode":"shadow","trial":"active"}',
-    ]);
+    const suspended = lines.findIndex((l) => /^agent crm-agent \(\S+\) is suspended$/.test(l));
+    expect(lines[suspended + 1]).toMatch(/^agent crm-agent \(\S+\) is active$/);
+    expect(lines[suspended + 2]).toMatch(/^report [0-9a-f-]{36} \(on_demand, \S+ – \S+\): 0 calls, 0 would have been blocked, 0 blocked$/);
+    const link = lines[suspended + 3]!;
+    expect(link).toMatch(new RegExp(`^open ${api}/v1/shadow-reports/[0-9a-f-]{36}/html\\?token=\\S+$`));
+    expect((await fetch(link.slice('open '.length))).status).toBe(200);
+    const trail = lines.slice(suspended + 4, -1).map((l) => l.split(' ')[2]);
+    expect(trail).toEqual(expect.arrayContaining(['tenant.signed_up', 'agent.registered', 'policy.version_published', 'agent.suspended', 'agent.resumed']));
+    expect(lines.at(-1)).toBe('{"mode":"shadow","trial":"active"}');
   });
 });

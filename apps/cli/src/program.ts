@@ -5,9 +5,11 @@ import { alertsCommand } from './commands/alerts.js';
 import { completionCommand } from './commands/completion.js';
 import { decisionsCommand } from './commands/decisions.js';
 import { enforcersCommand } from './commands/enforcers.js';
+import { eventsCommand } from './commands/events.js';
 import { auditCommand, evidenceCommand, verifyCommand } from './commands/evidence.js';
 import { policyCommand } from './commands/policy.js';
 import { profileCommand } from './commands/profile.js';
+import { reportCommand } from './commands/report.js';
 import { tenantCommand } from './commands/tenant.js';
 import type { Environment } from './config/environment.js';
 import { CliError, EXIT } from './output/cli-error.js';
@@ -30,6 +32,8 @@ export function buildProgram(env: Environment): Command {
     enforcersCommand(env),
     decisionsCommand(env),
     alertsCommand(env),
+    reportCommand(env),
+    eventsCommand(env),
     evidenceCommand(env),
     verifyCommand(env),
     auditCommand(env),
