@@ -122,7 +122,10 @@ describe('README', () => {
     expect(lines[0]).toMatch(/^tenant [0-9a-f-]{36} \(Acme\): shadow mode, trial until \S+$/);
     expect(lines[1]).toBe(`its admin API key (admin) is saved in profile "acme" (${profiles}, mode 0600)`);
     expect(lines[2]).toMatch(/^agent [0-9a-f-]{36} \(crm-agent\) registered$/);
-    expect(lines[3]).toBe('libs/policy/examples/crm-guardrails.policy.yaml: ok (crm-guardrails 2025-07-14.1)');
+    const fingerprint = createHash('sha256').update('demo-crm-oauth-token').digest('hex');
+    expect(lines[3]).toMatch(new RegExp(`^credential Salesforce prod \\([0-9a-f-]{36}\\): fingerprint ${fingerprint}, 1 agent\\(s\\)$`));
+    expect(stdout).not.toContain('demo-crm-oauth-token');
+    expect(lines[4]).toBe('libs/policy/examples/crm-guardrails.policy.yaml: ok (crm-guardrails 2025-07-14.1)');
     expect(stdout).toMatch(/\n\d+ passed, 0 failed\nreplay \S+: \S+ – \S+\n0 of 0 recorded calls replayed \(0 skipped\); 0 changed/);
     expect(stdout).toMatch(/\npublished libs\/policy\/examples\/crm-guardrails\.policy\.yaml as version 1 \(crm-guardrails 2025-07-14\.1, [0-9a-f]{64}\); mode (shadow|enforce)\n/);
     const suspended = lines.findIndex((l) => /^agent crm-agent \(\S+\) is suspended$/.test(l));
@@ -132,7 +135,9 @@ describe('README', () => {
     expect(link).toMatch(new RegExp(`^open ${api}/v1/shadow-reports/[0-9a-f-]{36}/html\\?token=\\S+$`));
     expect((await fetch(link.slice('open '.length))).status).toBe(200);
     const trail = lines.slice(suspended + 4, -1).map((l) => l.split(' ')[2]);
-    expect(trail).toEqual(expect.arrayContaining(['tenant.signed_up', 'agent.registered', 'policy.version_published', 'agent.suspended', 'agent.resumed']));
+    expect(trail).toEqual(
+      expect.arrayContaining(['tenant.signed_up', 'agent.registered', 'credential.registered', 'policy.version_published', 'agent.suspended', 'agent.resumed']),
+    );
     expect(lines.at(-1)).toBe('{"mode":"shadow","trial":"active"}');
   });
 });

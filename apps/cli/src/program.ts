@@ -3,6 +3,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { agentsCommand } from './commands/agents.js';
 import { alertsCommand } from './commands/alerts.js';
 import { completionCommand } from './commands/completion.js';
+import { credentialsCommand } from './commands/credentials.js';
 import { decisionsCommand } from './commands/decisions.js';
 import { enforcersCommand } from './commands/enforcers.js';
 import { eventsCommand } from './commands/events.js';
@@ -28,6 +29,7 @@ export function buildProgram(env: Environment): Command {
   for (const command of [
     policyCommand(env),
     agentsCommand(env),
+    credentialsCommand(env),
     tenantCommand(env),
     enforcersCommand(env),
     decisionsCommand(env),

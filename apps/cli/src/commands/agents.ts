@@ -74,7 +74,8 @@ export function agentsCommand(env: Environment): Command {
   return agents;
 }
 
-async function findAgent(api: ThothApi, ref: string): Promise<Agent> {
+/** An agent by id, or by the name policies match (a retired one is not found by name). */
+export async function findAgent(api: ThothApi, ref: string): Promise<Agent> {
   if (UUID.test(ref)) return api.get<Agent>(`/v1/agents/${ref}`);
   const { items } = await api.get<{ items: Agent[] }>('/v1/agents');
   const agent = items.find((a) => a.name === ref && a.status !== 'retired');

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Environment } from '../config/environment.js';
 import { contextOf } from '../context.js';
+import { readStdin } from '../input/stdin.js';
 import { CliError, EXIT } from '../output/cli-error.js';
 import { readSource } from '../policy-tests/test-file.js';
 
@@ -39,7 +40,7 @@ export function verifyCommand(env: Environment): Command {
     .action(async (bundlePath: string, options: { key: string }, command: Command) => {
       const ctx = contextOf(command, env);
       const key = options.key.startsWith('@') ? (await readSource(options.key.slice(1))).trim() : options.key;
-      const bytes = bundlePath === '-' ? await readStdin() : new Uint8Array(await readFile(bundlePath).catch(() => unreadable(bundlePath)));
+      const bytes = bundlePath === '-' ? new Uint8Array(await readStdin()) : new Uint8Array(await readFile(bundlePath).catch(() => unreadable(bundlePath)));
       const result = verifyEvidenceBundle(bytes, key);
       if (result.ok) {
         const v = result.value;
@@ -98,10 +99,4 @@ export function auditCommand(env: Environment): Command {
 
 function unreadable(path: string): never {
   throw new CliError('file.unreadable', `cannot read ${path}`, EXIT.usage);
-}
-
-async function readStdin(): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return new Uint8Array(Buffer.concat(chunks));
 }

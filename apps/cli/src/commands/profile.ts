@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { Environment } from '../config/environment.js';
 import { DEFAULT_PROFILE, keyHint, profilesPath, readProfiles, saveProfile, type Profile } from '../config/profiles.js';
 import { contextOf } from '../context.js';
-import { CliError, EXIT } from '../output/cli-error.js';
+import { secretFromStdin } from '../input/stdin.js';
 
 /**
  * `thoth profile`: named connections in profiles.json (mode 0600). A key is read from stdin, never
@@ -23,7 +23,7 @@ export function profileCommand(env: Environment): Command {
       const fields: Profile = {
         ...(options.api !== undefined ? { api: options.api } : {}),
         ...(options.ledger !== undefined ? { ledger: options.ledger } : {}),
-        ...(options.apiKeyStdin ? { apiKey: await keyFromStdin() } : {}),
+        ...(options.apiKeyStdin ? { apiKey: await secretFromStdin('profile.no_api_key', 'the API key (--api-key-stdin)') } : {}),
       };
       const path = await saveProfile(env, name, fields);
       ctx.out.result({ profile: name, file: path }, () => `profile "${name}" saved in ${path}`);
@@ -49,13 +49,5 @@ export function profileCommand(env: Environment): Command {
     });
 
   return profile;
-}
-
-async function keyFromStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const key = Buffer.concat(chunks).toString('utf8').trim();
-  if (key === '') throw new CliError('profile.no_api_key', '--api-key-stdin: stdin held no key', EXIT.usage);
-  return key;
 }
 
