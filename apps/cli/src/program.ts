@@ -25,6 +25,7 @@ export function buildProgram(env: Environment): Command {
     .addOption(new Option('-o, --output <format>', 'text for people, json for scripts').choices(['text', 'json']).default('text'))
     .option('-p, --profile <name>', 'the profile to use (default: $THOTH_PROFILE, else "default")')
     .showHelpAfterError('(thoth --help for usage)')
+    .addHelpText('after', '\nExit codes: 0 ok, 1 a check failed, 2 usage, 3 authentication, 4 refused by the API, 5 API unreachable or failing, 70 a fault of thoth (docs/cli.md).')
     .configureOutput({ writeErr: (text) => process.stderr.write(redact(text)), writeOut: (text) => process.stdout.write(text) });
   for (const command of [
     policyCommand(env),
