@@ -53,6 +53,11 @@ export const ALLOWED: readonly Allowance[] = [
     reason: 'a comment naming the cache default, not a read',
   },
   {
+    file: 'apps/cli/src/config/environment.ts',
+    kind: 'home',
+    reason: "the `thoth` command's profiles (.config/thoth/profiles.json in the user's home, as the clouds' CLIs keep theirs); a user's file, never repository content; THOTH_CONFIG_DIR moves it and the tests set it",
+  },
+  {
     file: 'scripts/dependency-rules.test.ts',
     kind: 'relative',
     reason: 'import lines of fixture files written into a temporary tree, relative to those files, not to this one',

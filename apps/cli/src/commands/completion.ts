@@ -7,7 +7,7 @@ import { Argument, Command } from 'commander';
  */
 export function completionCommand(root: () => Command): Command {
   return new Command('completion')
-    .description('print a shell completion script: eval "$(thoth completion bash)", or in ~/.zshrc: eval "$(thoth completion zsh)"')
+    .description('print a shell completion script: eval "$(thoth completion bash)", or in .zshrc: eval "$(thoth completion zsh)"')
     .addArgument(new Argument('<shell>').choices(['bash', 'zsh']))
     .action((shell: 'bash' | 'zsh') => {
       const table = paths(root(), []);
