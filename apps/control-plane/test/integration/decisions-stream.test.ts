@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../../src/control-plane.js';
 import { recordOfEvent } from '../../src/modules/decisions/ingest/decode-decision-event.js';
 import { DecisionIngestor } from '../../src/modules/decisions/ingest/decision-ingestor.js';
+import { DecisionRecordsRepository } from '../../src/modules/decisions/storage/decision-records.repository.js';
 import { decisionEvent } from '../../src/modules/decisions/ingest/test-fixtures.js';
 import { TenantDatabase } from '../../src/platform/database/tenant-database.js';
 import { call, createAppLoginRole, signUp, startControlPlane } from './support/control-plane.js';
@@ -106,6 +107,38 @@ describe('GET /v1/decisions/stream', () => {
     expect((await crossing.next(1)).map((e) => e.data.decisionId)).toEqual(['b-2']);
     crossing.close();
     streamB.close();
+  });
+
+  it('sends a decision ingested late in its place: decided long before, or committed after a newer one', async () => {
+    const stream = await open(a.key);
+    await ingest(a.tenantId, 'a-now', 10);
+    expect((await stream.next(1)).map((e) => e.data.decisionId)).toEqual(['a-now']);
+    // Decided a minute ago, ingested only now (a slow partition): still sent.
+    await ingestor.ingest([{ decision: recordOfEvent(decisionEvent({ tenantId: a.tenantId, decisionId: 'a-late', decidedAt: timestampFromMs(Date.now() - 60_000) })), from: 'test' }]);
+    expect((await stream.next(1)).map((e) => e.data.decisionId)).toEqual(['a-late']);
+
+    // A transaction that inserts first and commits last (another replica's ingestion, held up)
+    // beside a newer one that commits at once: both are sent, the held one first, in its place.
+    const database = new TenantDatabase(cp.database);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let inserted!: () => void;
+    const insertedHeld = new Promise<void>((resolve) => (inserted = resolve));
+    const holding = database.transaction(a.tenantId, async (tx) => {
+      const record = recordOfEvent(decisionEvent({ tenantId: a.tenantId, decisionId: 'a-held', decidedAt: soon(30) }));
+      if (!record.ok) throw new Error(record.reason);
+      await DecisionRecordsRepository.insertNew(tx, [record.record]);
+      inserted();
+      await held;
+    });
+    await insertedHeld;
+    await ingest(a.tenantId, 'a-quick', 20);
+    // Long enough for the stream to read (it polls every 500 ms) while the first is still open.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    release();
+    await holding;
+    expect((await stream.next(2)).map((e) => e.data.decisionId)).toEqual(['a-held', 'a-quick']);
+    stream.close();
   });
 
   it('refuses a malformed cursor or Last-Event-ID (400) and a missing key (401)', async () => {

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
@@ -38,6 +39,12 @@ export const decisionRecords = pgTable(
     receipt: jsonb('receipt').notNull(),
     /** When this control plane ingested it. */
     recordedAt: timestamp('recorded_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /**
+     * The id of the transaction that inserted it (`pg_current_xact_id()`): the order of the decision
+     * stream (GET /v1/decisions/stream), which reads only below the oldest transaction still running,
+     * so that a row committed late is never passed over. NULL for rows from before migration 0017.
+     */
+    ingestXid: bigint('ingest_xid', { mode: 'bigint' }).default(sql`(pg_current_xact_id()::text::bigint)`),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.decisionId] }),
@@ -47,6 +54,7 @@ export const decisionRecords = pgTable(
     index('decision_records_credential_time_idx').on(t.tenantId, t.credentialFingerprint, t.decidedAt),
     index('decision_records_resource_time_idx').on(t.tenantId, t.resource, t.decidedAt),
     index('decision_records_outcome_time_idx').on(t.tenantId, t.outcome, t.decidedAt),
+    index('decision_records_ingest_idx').on(t.tenantId, t.ingestXid, t.decisionId),
   ],
 );
 

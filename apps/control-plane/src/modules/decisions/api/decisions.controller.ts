@@ -4,7 +4,6 @@ import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { CurrentPrincipal, Roles, type Principal } from '../../../platform/auth/principal.js';
-import { Clock } from '../../../platform/clock/clock.js';
 import { ProblemError } from '../../../platform/http/problem.js';
 import { Operation, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { LOGGER } from '../../../platform/tokens.js';
@@ -13,7 +12,7 @@ import { GetDecisionQuery, type DecisionView } from '../queries/get-decision/get
 import { ListDecisionsQuery } from '../queries/list-decisions/list-decisions.query.js';
 import type { DecisionFilters } from '../storage/decision-records.repository.js';
 import { DecisionFeed } from '../stream/decision-feed.js';
-import { decodeCursor, encodeCursor } from './decision-cursor.js';
+import { decodeStreamCursor, encodeCursor, encodeStreamCursor } from './decision-cursor.js';
 import { DecisionIdParams, DecisionListResponse, DecisionResponse, ListDecisionsQueryParams, StreamDecisionsQueryParams } from './decisions.dto.js';
 import { serveEventStream } from './event-stream.js';
 
@@ -22,7 +21,6 @@ export class DecisionsController {
   constructor(
     @Inject(QueryBus) private readonly queries: QueryBus,
     @Inject(DecisionFeed) private readonly feed: DecisionFeed,
-    @Inject(Clock) private readonly clock: Clock,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -67,13 +65,13 @@ export class DecisionsController {
     @CurrentPrincipal() principal: Principal,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const resumeAt = lastEventId === undefined ? query.cursor : decodeCursor(lastEventId);
+    const resumeAt = lastEventId === undefined ? query.cursor : decodeStreamCursor(lastEventId);
     if (resumeAt === undefined && lastEventId !== undefined) throw new ProblemError(400, 'request.invalid', 'Last-Event-ID is not the id of an event of this stream');
-    const from = resumeAt ?? { decidedAt: this.clock.now(), decisionId: '' };
+    const from = resumeAt ?? (await this.feed.now(principal.tenantId));
     await serveEventStream(
       reply,
       (signal) => this.feed.follow(principal.tenantId, from, filtersOf(query), signal),
-      (record) => ({ id: encodeCursor(record), event: 'decision', data: JSON.stringify(viewOf(record)) }),
+      ({ record, position }) => ({ id: encodeStreamCursor(position), event: 'decision', data: JSON.stringify(viewOf(record)) }),
       (error) => this.log.error({ err: error, tenantId: principal.tenantId }, 'decision stream failed: closed (the client resumes from its last event)'),
     );
   }
@@ -95,7 +93,7 @@ export class DecisionsController {
   }
 }
 
-function filtersOf(query: z.output<typeof StreamDecisionsQueryParams>): DecisionFilters {
+function filtersOf(query: Omit<z.output<typeof StreamDecisionsQueryParams>, 'cursor'>): DecisionFilters {
   return {
     ...(query.agent !== undefined ? { agentId: query.agent } : {}),
     ...(query.tool !== undefined ? { tool: query.tool } : {}),

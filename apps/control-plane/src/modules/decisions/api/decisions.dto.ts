@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeCursor } from './decision-cursor.js';
+import { decodeCursor, decodeStreamCursor } from './decision-cursor.js';
 
 // Query parameters are strict: an unknown one is a 400 naming it. Filters are exact matches.
 
@@ -26,6 +26,12 @@ const DecisionFilterFields = {
 const Cursor = z.string().transform((s, ctx) => {
   const position = decodeCursor(s);
   if (!position) ctx.addIssue({ code: 'custom', message: 'not a cursor from a previous page (use `next` as given)' });
+  return position ?? z.NEVER;
+});
+
+const StreamCursor = z.string().transform((s, ctx) => {
+  const position = decodeStreamCursor(s);
+  if (!position) ctx.addIssue({ code: 'custom', message: 'not the id of an event of this stream' });
   return position ?? z.NEVER;
 });
 
@@ -72,8 +78,8 @@ export const DecisionResponse = z.object({
 
 export const StreamDecisionsQueryParams = z.strictObject({
   ...DecisionFilterFields,
-  cursor: Cursor.optional().describe(
-    'Send the decisions after this position: the `id` of a streamed event, or `next` of a search. Default: from now on. A Last-Event-ID header wins over it.',
+  cursor: StreamCursor.optional().describe(
+    'Send the decisions ingested after this position: the `id` of a streamed event. Default: from now on. A Last-Event-ID header wins over it.',
   ),
 });
 

@@ -1,6 +1,6 @@
 import { decisionRecords, tenants, type DecisionRecordRow, type NewDecisionRecordRow } from '@thoth/db';
-import { and, asc, desc, eq, gt, gte, lt, or, type SQL } from 'drizzle-orm';
-import type { TenantDatabase, Tx } from '../../../platform/database/tenant-database.js';
+import { and, asc, desc, eq, gt, gte, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { rowsOf, type TenantDatabase, type Tx } from '../../../platform/database/tenant-database.js';
 import type { DecisionOutcome, DecisionRecord, RecordedRule } from '../domain/decision-record.js';
 
 /** Exact-match filters over the decision read model; all optional, combined with AND. */
@@ -17,6 +17,18 @@ export interface DecisionPosition {
   readonly decidedAt: Date;
   readonly decisionId: string;
 }
+
+/**
+ * A position in the decision stream's order: the id of the transaction that inserted a record
+ * (`ingest_xid`), then its decision id.
+ */
+export interface IngestPosition {
+  readonly xid: bigint;
+  readonly decisionId: string;
+}
+
+/** The oldest transaction still running: every record inserted below it is committed, or never will be. */
+const HORIZON = sql`(pg_snapshot_xmin(pg_current_snapshot())::text::bigint)`;
 
 export interface DecisionWindow {
   /** Inclusive. */
@@ -51,6 +63,44 @@ export class DecisionRecordsRepository {
         .orderBy(asc(decisionRecords.decidedAt), asc(decisionRecords.decisionId));
       const rows = window.limit === undefined ? await query : await query.limit(window.limit);
       return rows.map(recordOf);
+    });
+  }
+
+  /**
+   * The tenant's decisions in the order they were ingested (the inserting transaction's id), after
+   * `after`, and only those inserted below the oldest transaction still running: a record whose
+   * transaction commits later than a newer one's is read after it commits, in its own place, never
+   * passed over — whatever its decided_at, however late its partition.
+   */
+  async ingestedAfter(
+    tenantId: string,
+    options: { readonly after: IngestPosition; readonly filters?: DecisionFilters; readonly limit: number },
+  ): Promise<Array<{ readonly record: DecisionRecord; readonly position: IngestPosition }>> {
+    const c = decisionRecords;
+    const { after, limit } = options;
+    return this.database.transaction(tenantId, async (tx) => {
+      const rows = await tx
+        .select()
+        .from(c)
+        .where(
+          and(
+            ...conditions({ ...(options.filters ? { filters: options.filters } : {}) }),
+            isNotNull(c.ingestXid),
+            lt(c.ingestXid, HORIZON),
+            or(gt(c.ingestXid, after.xid), and(eq(c.ingestXid, after.xid), gt(c.decisionId, after.decisionId))),
+          ),
+        )
+        .orderBy(asc(c.ingestXid), asc(c.decisionId))
+        .limit(limit);
+      return rows.map((row) => ({ record: recordOf(row), position: { xid: row.ingestXid!, decisionId: row.decisionId } }));
+    });
+  }
+
+  /** Where a stream of what is ingested from now on starts: at the oldest transaction still running. */
+  async ingestHorizon(tenantId: string): Promise<IngestPosition> {
+    return this.database.transaction(tenantId, async (tx) => {
+      const [row] = rowsOf<{ xid: string }>(await tx.execute(sql`SELECT ${HORIZON}::text AS xid`));
+      return { xid: BigInt(row!.xid), decisionId: '' };
     });
   }
 
