@@ -5,11 +5,12 @@
 // tenant's policy calls destructive. Run against a real enforcer: snapshots pushed by a control
 // plane's config stream, agents calling Decide over gRPC, decisions read back from Kafka.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Effect, FailMode, Outcome, readDecisionEvent, RevocationReason, RiskTier, type DecideResponse, type DecisionEvent } from '../../libs/contracts/src/index.js';
+import { Effect, FailMode, Outcome, RevocationReason, RiskTier, type DecideResponse } from '../../libs/contracts/src/index.js';
 import { KafkaDecisionLog } from '../../apps/enforcer/src/emit/kafka-decision-log.js';
-import { createTestTopics, testKafka, testKafkaBrokers } from '../../libs/testing/src/index.js';
+import { createTestTopics, testKafkaBrokers } from '../../libs/testing/src/index.js';
 import { policyYaml } from '../../libs/testing/src/policy-yaml.js';
 import { agentClient, controlPlaneKey, startControlPlane, startTestEnforcer, tenantConfig, waitFor, type AgentClient, type TestControlPlane } from '../integration/enforcers/harness.js';
+import { consumeDecisions } from './support/decisions-on-kafka.js';
 
 const POLICY = policyYaml('cel-error-fail-open', 1, `rules:
   - id: large-amounts
@@ -106,29 +107,9 @@ describe('attack: a CEL error flips a denial to allow when the tenant fails open
     expect(a.receipt?.outcome).toBe(Outcome.DENY);
     expect(a.matchedRules.find((m) => m.ruleId === 'large-amounts')?.reason).toContain('fail closed');
 
-    const events = await consume(topic, (seen) => answers.every((x) => seen.some((e) => e.decisionId === x.decisionId)));
+    const events = await consumeDecisions(topic, (seen) => answers.every((x) => seen.some((e) => e.decisionId === x.decisionId)));
     const event = events.find((e) => e.decisionId === a.decisionId)!;
     expect(event).toMatchObject({ effect: Effect.DENY, errorCode: 'EVALUATION_ERROR', riskTier: RiskTier.DESTRUCTIVE });
     expect(events.find((e) => e.decisionId === answers[0]!.decisionId)).toMatchObject({ effect: Effect.ALLOW, shadow: true, riskTier: RiskTier.WRITE });
   });
 });
-
-/** Reads the topic from the beginning until `until` holds. */
-async function consume(topic: string, until: (events: DecisionEvent[]) => boolean): Promise<DecisionEvent[]> {
-  const consumer = testKafka('security-cel-error').consumer({ groupId: `security-${Math.random().toString(36).slice(2)}` });
-  const events: DecisionEvent[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const read = readDecisionEvent(message.value);
-        if (read.ok) events.push(read.event);
-      },
-    });
-    await waitFor('the decisions on Kafka', () => until(events), 60_000);
-    return events;
-  } finally {
-    await consumer.disconnect();
-  }
-}

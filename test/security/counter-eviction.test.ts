@@ -4,9 +4,9 @@
 // counter to make room; then it deletes again. Run against a real enforcer: snapshots pushed by
 // a control plane's config stream, agents calling Decide over gRPC, decisions to Kafka, /metrics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Effect, FailMode, Outcome, readDecisionEvent, type DecideResponse, type DecisionEvent } from '../../libs/contracts/src/index.js';
+import { Effect, FailMode, Outcome, type DecideResponse } from '../../libs/contracts/src/index.js';
 import { KafkaDecisionLog } from '../../apps/enforcer/src/emit/kafka-decision-log.js';
-import { createTestTopics, testKafka, testKafkaBrokers } from '../../libs/testing/src/index.js';
+import { createTestTopics, testKafkaBrokers } from '../../libs/testing/src/index.js';
 import { policyYaml } from '../../libs/testing/src/policy-yaml.js';
 import {
   agentClient,
@@ -18,6 +18,7 @@ import {
   type AgentClient,
   type TestControlPlane,
 } from '../integration/enforcers/harness.js';
+import { consumeDecisions } from './support/decisions-on-kafka.js';
 
 const DELETES = 5;
 const POLICY = policyYaml('counter-eviction', 1, `limits:
@@ -143,7 +144,7 @@ describe('attack: evict a blast-radius counter by flooding the window state with
     expect(metrics).toContain(`thoth_enforcer_decisions_total{outcome="deny",error_code="${EXHAUSTED}"} ${refused.length}`);
 
     // Recorded in the decision stream like any other denial, with its stable code.
-    const events = await consume(topic, (seen) => seen.some((e) => e.decisionId === after.decisionId) && seen.some((e) => e.decisionId === refused.at(-1)!.decisionId));
+    const events = await consumeDecisions(topic, (seen) => seen.some((e) => e.decisionId === after.decisionId) && seen.some((e) => e.decisionId === refused.at(-1)!.decisionId));
     const flooded = events.find((e) => e.decisionId === refused.at(-1)!.decisionId)!;
     expect(flooded).toMatchObject({ tenantId: CLOSED, agentId: ATTACKER.id, effect: Effect.DENY, errorCode: EXHAUSTED });
     expect(flooded.receipt?.outcome).toBe(Outcome.DENY);
@@ -173,23 +174,3 @@ describe('attack: evict a blast-radius counter by flooding the window state with
     expect(enforcer.state.stats().liveKeys - before).toBeLessThanOrEqual(PER_AGENT);
   });
 });
-
-/** Reads the topic from the beginning until `until` holds. */
-async function consume(topic: string, until: (events: DecisionEvent[]) => boolean): Promise<DecisionEvent[]> {
-  const consumer = testKafka('security-counter-eviction').consumer({ groupId: `security-${Math.random().toString(36).slice(2)}` });
-  const events: DecisionEvent[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const read = readDecisionEvent(message.value);
-        if (read.ok) events.push(read.event);
-      },
-    });
-    await waitFor('the decisions on Kafka', () => until(events), 60_000);
-    return events;
-  } finally {
-    await consumer.disconnect();
-  }
-}

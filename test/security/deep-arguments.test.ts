@@ -4,10 +4,11 @@
 // thread that decides for every tenant of the enforcer. Run against a real enforcer: snapshots
 // pushed by a control plane's config stream, Decide over gRPC, decisions to Kafka.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Effect, MAX_ARGUMENTS_DEPTH, readDecisionEvent, type DecisionEvent } from '../../libs/contracts/src/index.js';
+import { Effect, MAX_ARGUMENTS_DEPTH } from '../../libs/contracts/src/index.js';
 import { KafkaDecisionLog } from '../../apps/enforcer/src/emit/kafka-decision-log.js';
-import { createTestTopics, testKafka, testKafkaBrokers } from '../../libs/testing/src/index.js';
+import { createTestTopics, testKafkaBrokers } from '../../libs/testing/src/index.js';
 import { agentClient, controlPlaneKey, POLICY_V1, startControlPlane, startTestEnforcer, tenantConfig, waitFor, type AgentClient, type TestControlPlane } from '../integration/enforcers/harness.js';
+import { consumeDecisions } from './support/decisions-on-kafka.js';
 
 const { signer, trusted } = controlPlaneKey();
 const TENANT = '7e0a0000-0000-4000-8000-00000000de01';
@@ -55,26 +56,7 @@ describe('attack: stall the enforcer with deeply nested arguments', () => {
     expect(atLimit).toMatchObject({ effect: Effect.ALLOW, errorCode: '' });
 
     // The refusal is a decision about an authenticated agent: recorded once, with its stable code.
-    const events = await consume(topic, (seen) => seen.some((e) => e.decisionId === decisionId) && seen.some((e) => e.decisionId === atLimit.decisionId));
+    const events = await consumeDecisions(topic, (seen) => seen.some((e) => e.decisionId === decisionId) && seen.some((e) => e.decisionId === atLimit.decisionId));
     expect(events.filter((e) => e.decisionId === decisionId)).toEqual([expect.objectContaining({ tenantId: TENANT, agentId: AGENT.id, effect: Effect.DENY, errorCode: 'ARGUMENTS_TOO_DEEP' })]);
   });
 });
-
-async function consume(topic: string, until: (events: DecisionEvent[]) => boolean): Promise<DecisionEvent[]> {
-  const consumer = testKafka('security-deep-arguments').consumer({ groupId: `security-${Math.random().toString(36).slice(2)}` });
-  const events: DecisionEvent[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const read = readDecisionEvent(message.value);
-        if (read.ok) events.push(read.event);
-      },
-    });
-    await waitFor('the decisions on Kafka', () => until(events), 60_000);
-    return events;
-  } finally {
-    await consumer.disconnect();
-  }
-}
