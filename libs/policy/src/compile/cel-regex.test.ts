@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { BudgetExceeded, within } from '../decide/budget.js';
 import { WindowState, compilePolicy, decide as decideTimed, type DecisionRequest, type PolicyError } from '../index.js';
-import { MAX_PATTERN_LENGTH, unsafePatternReason } from './regex-safety.js';
+import { DEFAULT_LIMITS, compileCel } from './cel.js';
+import { MAX_PATTERN_LENGTH, compilePattern } from './regex.js';
 
 /** Budgets measured on a clock that does not move: outcomes do not depend on this machine's load. */
 const decide: typeof decideTimed = (p, r, s, n, o) => decideTimed(p, r, s, n, { clock: () => 0, ...o });
@@ -24,58 +26,174 @@ function only(source: string): PolicyError {
   return r.errors[0]!;
 }
 
-describe('matches() patterns that can backtrack catastrophically are rejected at compile time', () => {
+/** `matches()` as a compiled CEL program runs it: `text.matches(pattern)` with `text` bound to `args.text`. */
+function matcher(pattern: string, form: 'receiver' | 'global' = 'receiver'): (text: string) => boolean {
+  const literal = JSON.stringify(pattern);
+  const source = form === 'receiver' ? `string(args.text).matches(${literal})` : `matches(string(args.text), ${literal})`;
+  const compiled = compileCel(source, 'bool', DEFAULT_LIMITS);
+  if (!compiled.ok) throw new Error(`${pattern}: ${compiled.message}`);
+  return (text) => compiled.program({ args: { text } }) as boolean;
+}
+
+describe('matches() patterns RE2 cannot run are refused at compile time (cel.unsafe_regex), pointing at the pattern', () => {
   // `tool.matches(` is 13 characters: the pattern literal starts at column 12 + 13 = 25.
   it.each([
-    ['(a+)+$', 'nested quantifier'],
-    ['(a|aa)+b', 'repeated alternation whose branches start alike'],
-    ['(.*a){12}', 'quantifier inside a counted repetition'],
-    ['(\\\\w|\\\\d)*x', 'overlapping classes in a repeated alternation'],
-    ['(x|)+y', 'a repeated alternation with an empty branch'],
-    ['^(a|b|ab)*c$', 'a branch that starts like another'],
-  ])('%s (%s)', (pattern) => {
+    ['a(?=b)', 'a lookahead (?=…)'],
+    ['a(?!b)', 'a negative lookahead (?!…)'],
+    ['(?<=a)b', 'a lookbehind (?<=…)'],
+    ['(?<!a)b', 'a negative lookbehind (?<!…)'],
+    ['(a)\\\\1', 'a backreference (\\1)'],
+    ['(?P<x>a)\\\\k<x>', 'a named backreference (\\k<…>)'],
+    ['(?>a+)b', 'an atomic group (?>…)'],
+    ['a++b', 'a possessive quantifier (++)'],
+  ])('%s: %s', (pattern, construct) => {
     const e = only(withWhen(`tool.matches("${pattern}")`));
     expect(e).toMatchObject({ code: 'cel.unsafe_regex', path: '/rules/0/when', line: 11, column: 25 });
-    expect(e.message).toContain('backtrack catastrophically');
+    expect(e.message).toBe(`matches() pattern uses ${construct}, which needs a backtracking engine; RE2 refuses it so that matching stays linear in the input`);
   });
 
-  it('the global form matches(s, re) is checked too, pointing at the pattern', () => {
-    const e = only(withWhen('matches(tool, "(a+)+$")'));
+  it('other syntax RE2 refuses is reported with its own description and the refused text', () => {
+    expect(only(withWhen('tool.matches("([a-z")'))).toMatchObject({ code: 'cel.unsafe_regex', column: 25, message: 'matches() pattern is not valid RE2 syntax: missing closing ]: `[a-z`' });
+    expect(only(withWhen('tool.matches("a\\\\Z")')).message).toBe('matches() pattern is not valid RE2 syntax: invalid escape sequence: `\\Z`');
+    expect(only(withWhen('tool.matches("a{1001}")')).message).toBe('matches() pattern is not valid RE2 syntax: invalid repeat count: `{1001}`');
+    expect(compilePattern('(?:.{0,1000}a){1000}')).toEqual({ ok: false, message: 'matches() pattern is not valid RE2 syntax: expression too large' });
+  });
+
+  it('the global form matches(s, re) is compiled too, pointing at the pattern', () => {
+    const e = only(withWhen('matches(tool, "a(?=b)")'));
     expect(e).toMatchObject({ code: 'cel.unsafe_regex', path: '/rules/0/when', line: 11, column: 26 });
   });
 
   it('inside a macro, in a limit record count', () => {
-    const r = compilePolicy(`${HEAD}limits:\n  - id: l1\n    maxPerCall: 10\n    records: 'size(args.ids.filter(x, string(x).matches("(a|aa)+b")))'\n`);
+    const r = compilePolicy(`${HEAD}limits:\n  - id: l1\n    maxPerCall: 10\n    records: 'size(args.ids.filter(x, string(x).matches("(a)\\\\1")))'\n`);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors[0]).toMatchObject({ code: 'cel.unsafe_regex', path: '/limits/0/records', line: 11, column: 57 });
   });
 
-  it('a pattern that is not a literal is rejected', () => {
+  it('a pattern that is not a literal is refused', () => {
     const e = only(withWhen('tool.matches(resource)'));
     expect(e).toMatchObject({ code: 'cel.unsafe_regex', path: '/rules/0/when', line: 11, column: 25 });
     expect(e.message).toContain('matches() needs a literal pattern');
     expect(only(withWhen('tool.matches("a" + "b")'))).toMatchObject({ code: 'cel.unsafe_regex', column: 25 });
+    expect(only(withWhen('matches(tool, resource)'))).toMatchObject({ code: 'cel.unsafe_regex', column: 26 });
   });
 
-  it('a pattern longer than the cap, or not a valid regular expression, is rejected', () => {
+  it('a pattern longer than the cap is refused', () => {
     const long = only(withWhen(`tool.matches("${'a'.repeat(MAX_PATTERN_LENGTH + 1)}")`));
     expect(long).toMatchObject({ code: 'cel.unsafe_regex', line: 11, column: 25 });
     expect(long.message).toContain(`the limit is ${MAX_PATTERN_LENGTH}`);
-    expect(only(withWhen('tool.matches("([a-z")'))).toMatchObject({ code: 'cel.unsafe_regex', column: 25 });
-    expect(unsafePatternReason('a'.repeat(MAX_PATTERN_LENGTH))).toBeUndefined();
+    expect(compilePattern('a'.repeat(MAX_PATTERN_LENGTH)).ok).toBe(true);
   });
 
-  it('the analyser accepts ordinary patterns', () => {
-    for (const ok of ['^crm\\.', '[0-9]{3}-[0-9]{4}', '^(read|write|delete)_[a-z]+$', '^[a-z0-9._-]+@example\\.com$', '(ab|cd)+', '^\\d+(\\.\\d+|)$', 'a|aa']) {
-      expect(unsafePatternReason(ok), ok).toBeUndefined();
+  it('patterns a backtracking engine could not afford compile: RE2 runs them in linear time', () => {
+    for (const p of ['(a+)+$', '(a|aa)+b', '(.*a){12}', '(\\w|\\d)*x', '.*DROP.*TABLE', '.*a.*a.*a.*b', '^\\d+(\\.\\d+)?$']) {
+      expect(compilePattern(p).ok, p).toBe(true);
     }
-    // safe-regex2 counts `?` as a quantifier, so an optional quantified group is refused
-    // (conservative); `(\.\d+|)` above says the same thing and passes.
-    expect(unsafePatternReason('^\\d+(\\.\\d+)?$')).toContain('backtrack catastrophically');
+  });
+
+  it('a non-string receiver is a type error, as before', () => {
+    expect(only(withWhen('(1).matches("a")'))).toMatchObject({ code: 'cel.type' });
   });
 });
 
-describe('safe patterns compile and decide as regular expressions', () => {
+describe('matches() has RE2 semantics', () => {
+  it('searches anywhere in the string unless anchored', () => {
+    const m = matcher('b+');
+    expect(m('abbbc')).toBe(true);
+    expect(m('ac')).toBe(false);
+    expect(matcher('^crm\\.')('crm.delete')).toBe(true);
+    expect(matcher('^crm\\.')('x.crm.delete')).toBe(false);
+    expect(matcher('^crm\\.')('crmXdelete')).toBe(false);
+    expect(matcher('delete$')('crm.delete')).toBe(true);
+    expect(matcher('delete$')('delete.crm')).toBe(false);
+    expect(matcher('')('anything')).toBe(true);
+  });
+
+  it('both forms, s.matches(re) and matches(s, re), give the same answers', () => {
+    for (const [p, s] of [['^a.c$', 'abc'], ['^a.c$', 'abcd'], ['[0-9]{3}-[0-9]{4}', 'call 555-1234 now']] as const) {
+      expect(matcher(p, 'global')(s)).toBe(matcher(p)(s));
+    }
+  });
+
+  it('flags: (?i) case-insensitive, (?m) multi-line anchors, (?s) dot matches newline, (?U) ungreedy', () => {
+    expect(matcher('(?i)drop\\s+table')('Drop  TABLE users')).toBe(true);
+    expect(matcher('drop\\s+table')('Drop  TABLE users')).toBe(false);
+    expect(matcher('^b$')('a\nb\nc')).toBe(false);
+    expect(matcher('(?m)^b$')('a\nb\nc')).toBe(true);
+    expect(matcher('a.c')('a\nc')).toBe(false);
+    expect(matcher('(?s)a.c')('a\nc')).toBe(true);
+    expect(matcher('(?U)^a+$')('aaa')).toBe(true);
+  });
+
+  it('unicode: a dot is one code point, \\p classes and case folding beyond ASCII; \\d, \\w and \\b are ASCII as in RE2', () => {
+    expect(matcher('^.$')('😀')).toBe(true);
+    expect(matcher('^..$')('😀')).toBe(false);
+    expect(matcher('^\\p{Greek}+$')('αβγ')).toBe(true);
+    expect(matcher('^\\pL+$')('Zürich')).toBe(true);
+    expect(matcher('(?i)^straße$')('STRAßE')).toBe(true);
+    expect(matcher('^\\d+$')('٣')).toBe(false);
+    expect(matcher('^\\w+$')('é')).toBe(false);
+    expect(matcher('\\bDROP\\b')('a DROP b')).toBe(true);
+    expect(matcher('\\bDROP\\b')('DROPS')).toBe(false);
+  });
+
+  it('classes: ranges, negation, POSIX classes, \\Q…\\E quoting', () => {
+    expect(matcher('^[a-c]+$')('abcabc')).toBe(true);
+    expect(matcher('^[^a-c]+$')('xyz')).toBe(true);
+    expect(matcher('^[^a-c]+$')('xaz')).toBe(false);
+    expect(matcher('^[[:alpha:]]+$')('abcXYZ')).toBe(true);
+    expect(matcher('^[[:digit:]]+$')('12a')).toBe(false);
+    expect(matcher('^\\Qa.b\\E$')('a.b')).toBe(true);
+    expect(matcher('^\\Qa.b\\E$')('axb')).toBe(false);
+  });
+
+  it('a string that is not valid UTF-16 (a lone surrogate) is matched, not refused', () => {
+    expect(matcher('^a.b$')('a\uD800b')).toBe(true);
+  });
+});
+
+describe('a long match stops when the evaluation budget is spent', () => {
+  // A fake clock that advances 1 ms per reading: the 5 ms budget is spent after a few checks,
+  // however fast or slow this machine is.
+  const ticking = () => {
+    let t = 0;
+    return () => t++;
+  };
+  const K = 256 * 1024;
+  /** `a` and `b` in an order no DFA cache keeps up with (a fixed linear congruential sequence). */
+  const scrambled = (n: number) => {
+    let x = 7;
+    return Array.from({ length: n }, () => ((x = (x * 1103515245 + 12345) & 0x7fffffff) & 0x10000 ? 'a' : 'b')).join('');
+  };
+
+  it.each([
+    // the DFA scans it (its states are few)
+    ['.*a.*a.*a.*b', 'b' + 'a'.repeat(K)],
+    // too many DFA states for its cache: the NFA simulation runs it
+    ['(?:.{0,50}a){5}Z', 'Z' + scrambled(K)],
+  ])('%s on 256 KiB throws BudgetExceeded inside a decision, and finishes outside one', (pattern, text) => {
+    const m = matcher(pattern);
+    expect(() => within(5, ticking(), () => m(text))).toThrow(BudgetExceeded);
+    if (pattern.startsWith('.*')) expect(m(text)).toBe(false);
+  });
+
+  it('a match does not start once the budget is spent', () => {
+    const m = matcher('.*DROP.*TABLE');
+    let reads = 0;
+    const late = () => (reads++ === 0 ? 0 : 1_000);
+    expect(() => within(5, late, () => m('TABLE ' + 'DROP '.repeat(1000)))).toThrow('before matches()');
+  });
+
+  it('a short match never reads the clock', () => {
+    const m = matcher('^crm\\.');
+    let reads = 0;
+    const counting = () => reads++;
+    expect(within(5, counting, () => m('crm.delete'))).toBe(true);
+    expect(reads).toBe(1); // `within` itself, setting the deadline
+  });
+});
+
+describe('patterns decide as regular expressions in a policy', () => {
   const r = compilePolicy(String.raw`${HEAD}rules:
   - id: crm-tools
     effect: deny
@@ -83,6 +201,9 @@ describe('safe patterns compile and decide as regular expressions', () => {
   - id: phone-number
     effect: deny
     when: 'has(args.phone) && string(args.phone).matches("[0-9]{3}-[0-9]{4}")'
+  - id: drop-table
+    effect: deny
+    when: 'has(args.sql) && args.sql.matches("(?i)drop\\s+table")'
 `);
   if (!r.ok) throw new Error(JSON.stringify(r.errors, null, 2));
   const policy = r.policy;
@@ -99,5 +220,12 @@ describe('safe patterns compile and decide as regular expressions', () => {
     const hit = ask({ args: { phone: 'call 555-1234 now' } });
     expect(hit.matched.map((m) => `${m.ruleId}:${m.effect}`)).toEqual(['phone-number:deny']);
     expect(ask({ args: { phone: '55-1234' } }).matched).toEqual([expect.objectContaining({ ruleId: 'default' })]);
+  });
+
+  it('(?i)drop\\s+table, RE2 flag syntax JavaScript does not have, on a dyn argument', () => {
+    expect(ask({ args: { sql: 'select 1; Drop   Table users' } }).matched.map((m) => m.ruleId)).toEqual(['drop-table']);
+    expect(ask({ args: { sql: 'select 1' } }).effect).toBe('allow');
+    // A number where a string was expected: an evaluation error of the element, as before.
+    expect(ask({ args: { sql: 42 } }).error).toMatchObject({ code: 'cel.eval', ruleId: 'drop-table' });
   });
 });

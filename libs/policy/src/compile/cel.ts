@@ -10,12 +10,14 @@
  * Both gave the same results on our conformance probes (cross-type numeric comparison,
  * has(), missing keys → error, division by zero → error, macros, string functions); only
  * cel-js offers a compile-time type checker and parse-time AST limits, which we need for
- * `cel.type` and `cel.too_complex`.
+ * `cel.type` and `cel.too_complex`. Its `matches()` runs JavaScript's backtracking RegExp, so
+ * ours replaces it: every pattern is compiled once, here, by the linear-time engine of
+ * regex.ts, and the call runs that compiled pattern.
  */
 import { Environment, ParseError, type ASTNode, type ParseResult } from '@marcbachmann/cel-js';
 import type { PolicyLimits } from '../types.js';
 import { Interner } from './intern.js';
-import { unsafePatternReason } from './regex-safety.js';
+import { compilePattern, Pattern } from './regex.js';
 
 export const DEFAULT_LIMITS: Required<PolicyLimits> = {
   maxExpressionLength: 1024,
@@ -39,6 +41,9 @@ export const CEL_VARIABLES = {
 
 const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
 
+/** The CEL type of a compiled `matches()` pattern. */
+const PATTERN_TYPE = 'thoth.RegexPattern';
+
 const environments = new Map<string, Environment>();
 
 function environment(limits: Required<PolicyLimits>): Environment {
@@ -53,6 +58,12 @@ function environment(limits: Required<PolicyLimits>): Environment {
       limits: { maxAstNodes: limits.maxAstNodes * 4, maxDepth: limits.maxAstDepth * 2, maxListElements: 256, maxMapEntries: 64, maxCallArguments: 8 },
     });
     for (const [name, type] of Object.entries(CEL_VARIABLES)) env.registerVariable(name, type);
+    // A pattern literal becomes a compiled Pattern at compile time (compilePatterns below), so
+    // these overloads, not cel-js's `string.matches(string)`, are the ones that run. No CEL
+    // source can spell a Pattern, so every `matches()` that type-checks went through RE2.
+    env.registerType(PATTERN_TYPE, Pattern);
+    env.registerFunction(`string.matches(${PATTERN_TYPE}): bool`, (text: string, pattern: Pattern) => pattern.test(text));
+    env.registerFunction(`matches(string, ${PATTERN_TYPE}): bool`, (text: string, pattern: Pattern) => pattern.test(text));
     environments.set(key, env);
   }
   return env;
@@ -103,7 +114,7 @@ function compileCelUncached(source: string, expected: ExpectedType, limits: Requ
   if (shape.comprehensions > limits.maxComprehensionNesting) {
     return { ok: false, code: 'cel.too_complex', message: `comprehensions (all/exists/map/filter) nest ${shape.comprehensions} deep; the limit is ${limits.maxComprehensionNesting}`, offset: 0 };
   }
-  const regex = checkPatterns(program.ast);
+  const regex = compilePatterns(program.ast);
   if (regex !== undefined) return { ok: false, code: 'cel.unsafe_regex', message: regex.message, offset: regex.offset };
   const checked = program.check();
   if (!checked.valid) {
@@ -147,12 +158,12 @@ function measure(root: ASTNode): Shape {
 }
 
 /**
- * Every `matches()` pattern must be a string literal that cannot backtrack
- * catastrophically (regex-safety.ts): the regex runs on agent-controlled strings in an
- * enforcer shared by all tenants. Both the receiver form `s.matches(re)` and the global
- * form `matches(s, re)` are checked; the offset is the pattern's.
+ * Every `matches()` pattern must be a string literal that RE2 can run (regex.ts): the regex
+ * runs on agent-controlled strings in an enforcer shared by all tenants. Both the receiver
+ * form `s.matches(re)` and the global form `matches(s, re)` are compiled, and the literal is
+ * replaced in the tree by its compiled Pattern; the offset of a refusal is the pattern's.
  */
-function checkPatterns(root: ASTNode): { message: string; offset: number } | undefined {
+function compilePatterns(root: ASTNode): { message: string; offset: number } | undefined {
   let found: { message: string; offset: number } | undefined;
   const visit = (node: ASTNode): void => {
     if (found !== undefined) return;
@@ -162,14 +173,15 @@ function checkPatterns(root: ASTNode): { message: string; offset: number } | und
     if (pattern !== undefined) {
       const offset = pattern.range?.start ?? pattern.pos;
       if (pattern.op !== 'value' || typeof pattern.args !== 'string') {
-        found = { message: 'matches() needs a literal pattern (a string constant), so it can be checked for catastrophic backtracking', offset };
+        found = { message: 'matches() needs a literal pattern (a string constant), so that it is compiled and checked with the policy', offset };
         return;
       }
-      const reason = unsafePatternReason(pattern.args);
-      if (reason !== undefined) {
-        found = { message: reason, offset };
+      const compiled = compilePattern(pattern.args);
+      if (!compiled.ok) {
+        found = { message: compiled.message, offset };
         return;
       }
+      (pattern as { args: unknown }).args = compiled.pattern;
     }
     const children = (v: unknown): void => {
       if (isNode(v)) visit(v);
