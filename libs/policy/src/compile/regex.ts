@@ -3,33 +3,36 @@
  * (via RE2J and Go's regexp), so matching is linear in the input and the syntax is RE2's,
  * as CEL specifies. Patterns run on agent-controlled strings in an enforcer every tenant
  * shares; JavaScript's backtracking RegExp took 102 s for `.*DROP.*TABLE` on 10,000
- * characters here, and `.*a.*a.*a.*b` grows with the fifth power of the input.
+ * characters here (`TABLE `, then `DROP ` repeated), and `.*a.*a.*a.*b` 10 s on 200.
  *
- * Chosen by measurement on this machine (Node 24, 2 cores; short input: 200,000 tests after
- * warm-up; 256 KiB: median of 15 tests, input built to defeat each engine's literal prefilter):
+ * Chosen by measurement on this machine (Node 24, 2 shared cores; short input: 200,000
+ * tests after warm-up; 256 KiB: median of 15, the input built to defeat each engine's
+ * literal prefilter, so the whole of it is scanned):
  *
- *   pattern, input                         re2js 2.10.0   rregex 1.13.1   re2-wasm 1.0.2   RegExp
- *   ^crm\. on a tool name                    781 ns        176 ns         2,604 ns        55 ns
- *   [0-9]{3}-[0-9]{4} in a sentence          335 ns        246 ns         3,365 ns        92 ns
- *   ^(read|write|delete)_[a-z]+$           1,002 ns        144 ns         2,410 ns        66 ns
- *   (?i)drop\s+table in SQL                  363 ns        275 ns         3,347 ns        32 ns
- *   .*DROP.*TABLE, 256 KiB                  3.2 ms        2.3 ms          4.6 ms       days
- *   .*a.*a.*a.*b, 256 KiB                   3.1 ms        2.3 ms          4.5 ms       years
- *   (a+)+$, 256 KiB                         3.1 ms        1.7 ms          2.1 ms       years
- *   [ab]*a[ab]{100}c, 256 KiB               9.2 ms        2.3 ms         ~25 s
- *   (?:.{0,50}a){5}Z, 256 KiB               2.0 s         1.5 s              —
- * (@adguard/re2-wasm 1.2.0 measured like re2-wasm.) Linear is not cheap: a pattern that
- * defeats the DFA falls back to simulating the NFA, whose cost per character grows with the
- * pattern, so a 256-character pattern can still take seconds on 256 KiB in every engine.
- * Only re2js can be stopped part-way — the WebAssembly engines run to the end of the call —
- * so it is the one that keeps a decision within its evaluation budget (decide/budget.ts):
- * a long match asks `spent()` as it steps through the input and throws `BudgetExceeded`.
- * It is also pure JavaScript, so it runs wherever libs/policy does (the SDK included), it is
- * RE2's syntax exactly (rregex is Rust's regex dialect), and it is maintained (monthly
- * releases, 700k downloads a month; re2-wasm has had none since 1.0.2).
+ *   pattern, input                         re2js 2.10.0   rregex 1.13.1   re2-wasm 1.0.2
+ *   ^crm\. on a tool name                    781 ns        176 ns         2,604 ns
+ *   [0-9]{3}-[0-9]{4} in a sentence          335 ns        246 ns         3,365 ns
+ *   ^(read|write|delete)_[a-z]+$           1,002 ns        144 ns         2,410 ns
+ *   (?i)drop\s+table in SQL                  363 ns        275 ns         3,347 ns
+ *   .*DROP.*TABLE, 256 KiB                  3.2 ms        2.3 ms          4.6 ms
+ *   .*a.*a.*a.*b, 256 KiB                   3.1 ms        2.3 ms          4.5 ms
+ *   (a+)+$, 256 KiB                         3.1 ms        1.7 ms          2.1 ms
+ *   [ab]*a[ab]{100}c, 256 KiB               9.2 ms        2.3 ms          ~25 s
+ *   (?:.{0,50}a){5}Z, 256 KiB               2.0 s         1.5 s        (not run)
+ * (RegExp: 32-92 ns on the short inputs; @adguard/re2-wasm 1.2.0 measured like re2-wasm.)
+ * Linear is not cheap: a pattern that defeats the DFA falls back to simulating the NFA,
+ * whose cost per character grows with the pattern, so a 256-character pattern can still
+ * take seconds on 256 KiB in every engine. Only re2js can be stopped part-way — the
+ * WebAssembly engines run to the end of the call — so it is the one that keeps a decision
+ * within its evaluation budget (decide/budget.ts): a long match asks `spent()` as it steps
+ * through the input and throws `BudgetExceeded`. It is also pure JavaScript, so it runs
+ * wherever libs/policy does (the SDK included), its syntax is RE2's exactly (rregex is Rust's
+ * regex dialect and loads its WebAssembly asynchronously), and it is maintained (releases
+ * every few weeks, 700k downloads a month; re2-wasm has had none since 1.0.2).
  */
 import { RE2JS, RE2JSSyntaxException } from 're2js';
 import { BudgetExceeded, spent } from '../decide/budget.js';
+import { Interner } from './intern.js';
 
 /** Longest `matches()` pattern accepted, in characters. */
 export const MAX_PATTERN_LENGTH = 256;
@@ -40,6 +43,9 @@ export const MAX_PATTERN_LENGTH = 256;
  * once per ~10 µs of a DFA scan (whose steps are cheap).
  */
 const WORK_BETWEEN_CHECKS = 16_384;
+
+/** re2js's RE2Flags.UNANCHORED: search anywhere in the input. */
+const RE2JS_UNANCHORED = 0;
 
 type Engine = ReturnType<RE2JS['re2']>;
 interface MachineInput {
@@ -104,21 +110,25 @@ export class Pattern {
     return this.#engine.executeEngine(input, 0, RE2JS_UNANCHORED, 0) !== null;
   }
 
+  /** The pattern as written, wherever cel-js prints the literal. */
   toString(): string {
     return this.source;
   }
 }
 
-/** re2js's RE2Flags.UNANCHORED: search anywhere in the input. */
-const RE2JS_UNANCHORED = 0;
-
 export type PatternResult = { ok: true; pattern: Pattern } | { ok: false; message: string };
+
+/** Compiled patterns by source: the same pattern in many rules or tenants is compiled, and its DFA states are cached, once. */
+const compiledPatterns = new Interner<Pattern>();
 
 /** Compiles a `matches()` pattern, or says precisely why it cannot run. */
 export function compilePattern(source: string): PatternResult {
   if (source.length > MAX_PATTERN_LENGTH) return { ok: false, message: `matches() pattern is ${source.length} characters long; the limit is ${MAX_PATTERN_LENGTH}` };
+  const found = compiledPatterns.get(source);
+  if (found !== undefined) return { ok: true, pattern: found };
   try {
-    return { ok: true, pattern: new Pattern(source, RE2JS.compile(source)) };
+    const compiled = RE2JS.compile(source);
+    return { ok: true, pattern: compiledPatterns.intern(source, () => new Pattern(source, compiled)) };
   } catch (e) {
     if (!(e instanceof RE2JSSyntaxException)) throw e;
     const construct = backtrackingConstruct(e.input ?? '');
