@@ -1,9 +1,11 @@
 // pnpm bench:policy — Thoth's decide() against Cedar (@cedar-policy/cedar-wasm, same
-// process) on equivalent tenant policies of 10, 200 and 2,000 rules.
+// process) on equivalent tenant policies of 10, 200 and 2,000 rules, and on pathological
+// matches() patterns over a 256 KiB argument (regex-adversarial.ts).
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { compilePolicy, decide, WindowState, type CompiledPolicy, type DecisionRequest } from '@thoth/policy';
 import { BenchReport, clockOverheadNs, exposeGc, measureLatency, retainedHeapBytes } from '../lib/results.js';
 import { cedarPolicySet, cedarRequest } from './cedar-policy.js';
+import { benchDfaHostile, benchRegexAdversarial, DFA_HOSTILE } from './regex-adversarial.js';
 import { BENCH_NOW_MS, generateRequests, generateTenantPolicy, type TenantPolicy } from './tenant-policy.js';
 import { thothDocument, thothRequest, thothTenant } from './thoth-policy.js';
 
@@ -107,6 +109,11 @@ async function main(): Promise<void> {
     log(`rules${size}: done (thoth ${thoth.samples} samples, cedar ${theirs.samples})`);
   }
 
+  // Pathological matches() patterns on a 256 KiB argument (red-team item 3).
+  const adversarial = benchRegexAdversarial(report);
+  const hostile = benchDfaHostile(report);
+  log('regex_adversarial: done');
+
   // Heap of a compiled 200-rule policy (the document object already exists; compile warmed above).
   const tenant200 = generateTenantPolicy(200);
   const doc200 = thothDocument(tenant200);
@@ -140,12 +147,29 @@ async function main(): Promise<void> {
   report.note('Cedar: statefulIsAuthorized on a pre-parsed policy set (isAuthorized with policy text re-parses it on every call).');
   report.note('Cedar has no equivalent of limits (stateful windows); the Thoth policies carry 2 limits Cedar does not evaluate.');
   report.note('Tool globs are expanded to `action in [...]` over the tool catalog; freeze ranges become context.now_ms checks.');
+  report.note('regex_adversarial: one deny rule `args.text.matches(P)` per pattern, a 256 KiB argument it does not match (allow); policy.regex_adversarial.p99_us is the worst pattern\'s p99; Cedar runs `context.text like` where P is a glob.');
+  report.note(`regex_dfa_hostile: ${DFA_HOSTILE.pattern} on 256 KiB of scrambled a/b, decide() as called today and inside within(5 ms), where the match stops (${hostile.budgetedError}).`);
 
   const header = ['rules', 'thoth p50 µs', 'thoth p99 µs', 'thoth dec/s', 'cedar p50 µs', 'cedar p99 µs', 'cedar dec/s', 'cedar/thoth p50', 'mismatch'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   log('');
   log(header.map((h, i) => h.padStart(widths[i]!)).join('  '));
   for (const r of rows) log(r.map((c, i) => c.padStart(widths[i]!)).join('  '));
+  log('');
+  const regexHeader = ['pattern', 'thoth p50 µs', 'thoth p99 µs', 'thoth max µs', 'cedar p50 µs', 'cedar p99 µs'];
+  const regexRows = adversarial.map((r) => [
+    r.pattern,
+    r.thoth.p50Us.toFixed(0),
+    r.thoth.p99Us.toFixed(0),
+    r.thoth.maxUs.toFixed(0),
+    r.cedar ? r.cedar.p50Us.toFixed(0) : '-',
+    r.cedar ? r.cedar.p99Us.toFixed(0) : '-',
+  ]);
+  regexRows.push([`${DFA_HOSTILE.pattern} (within 5 ms)`, hostile.budgeted.p50Us.toFixed(0), hostile.budgeted.p99Us.toFixed(0), hostile.budgeted.maxUs.toFixed(0), '-', '-']);
+  regexRows.push([`${DFA_HOSTILE.pattern} (no budget)`, (hostile.unbudgetedMs * 1000).toFixed(0), '', '', '-', '-']);
+  const regexWidths = regexHeader.map((h, i) => Math.max(h.length, ...regexRows.map((r) => r[i]?.length ?? 0)));
+  log(regexHeader.map((h, i) => (i === 0 ? h.padEnd(regexWidths[i]!) : h.padStart(regexWidths[i]!))).join('  '));
+  for (const r of regexRows) log(r.map((c, i) => (i === 0 ? c.padEnd(regexWidths[i]!) : c.padStart(regexWidths[i]!))).join('  '));
   report.write();
   if (rows.some((r) => !r[8]?.startsWith('0/'))) {
     log('FAIL: Thoth and Cedar disagree on some requests; the policies are not equivalent or an engine is wrong.');
