@@ -147,7 +147,7 @@ async function main(): Promise<void> {
   report.note('Cedar: statefulIsAuthorized on a pre-parsed policy set (isAuthorized with policy text re-parses it on every call).');
   report.note('Cedar has no equivalent of limits (stateful windows); the Thoth policies carry 2 limits Cedar does not evaluate.');
   report.note('Tool globs are expanded to `action in [...]` over the tool catalog; freeze ranges become context.now_ms checks.');
-  report.note('regex_adversarial: one deny rule `args.text.matches(P)` per pattern, a 256 KiB argument it does not match (allow); policy.regex_adversarial.p99_us is the worst pattern\'s p99; Cedar runs `context.text like` where P is a glob.');
+  report.note('regex_adversarial: one deny rule `args.text.matches(P)` per pattern, a 256 KiB argument it does not match (allow); policy.regex_adversarial.p99_us is the worst pattern\'s p99; "cut at budget": the share decide() stopped at its evaluation budget (denied by the fail mode); Cedar runs `context.text like` where P is a glob.');
   report.note(`regex_dfa_hostile: ${DFA_HOSTILE.pattern} on 256 KiB of scrambled a/b, decide() as called today and inside within(5 ms), where the match stops (${hostile.budgetedError}).`);
 
   const header = ['rules', 'thoth p50 µs', 'thoth p99 µs', 'thoth dec/s', 'cedar p50 µs', 'cedar p99 µs', 'cedar dec/s', 'cedar/thoth p50', 'mismatch'];
@@ -156,17 +156,18 @@ async function main(): Promise<void> {
   log(header.map((h, i) => h.padStart(widths[i]!)).join('  '));
   for (const r of rows) log(r.map((c, i) => c.padStart(widths[i]!)).join('  '));
   log('');
-  const regexHeader = ['pattern', 'thoth p50 µs', 'thoth p99 µs', 'thoth max µs', 'cedar p50 µs', 'cedar p99 µs'];
+  const regexHeader = ['pattern', 'thoth p50 µs', 'thoth p99 µs', 'thoth max µs', 'cut at budget', 'cedar p50 µs', 'cedar p99 µs'];
   const regexRows = adversarial.map((r) => [
     r.pattern,
     r.thoth.p50Us.toFixed(0),
     r.thoth.p99Us.toFixed(0),
     r.thoth.maxUs.toFixed(0),
+    `${(r.cutRatio * 100).toFixed(0)}%`,
     r.cedar ? r.cedar.p50Us.toFixed(0) : '-',
     r.cedar ? r.cedar.p99Us.toFixed(0) : '-',
   ]);
-  regexRows.push([`${DFA_HOSTILE.pattern} (within 5 ms)`, hostile.budgeted.p50Us.toFixed(0), hostile.budgeted.p99Us.toFixed(0), hostile.budgeted.maxUs.toFixed(0), '-', '-']);
-  regexRows.push([`${DFA_HOSTILE.pattern} (no budget)`, (hostile.unbudgetedMs * 1000).toFixed(0), '', '', '-', '-']);
+  regexRows.push([`${DFA_HOSTILE.pattern} (within 5 ms)`, hostile.budgeted.p50Us.toFixed(0), hostile.budgeted.p99Us.toFixed(0), hostile.budgeted.maxUs.toFixed(0), '', '-', '-']);
+  regexRows.push([`${DFA_HOSTILE.pattern} (no budget)`, (hostile.unbudgetedMs * 1000).toFixed(0), '', '', '', '-', '-']);
   const regexWidths = regexHeader.map((h, i) => Math.max(h.length, ...regexRows.map((r) => r[i]?.length ?? 0)));
   log(regexHeader.map((h, i) => (i === 0 ? h.padEnd(regexWidths[i]!) : h.padStart(regexWidths[i]!))).join('  '));
   for (const r of regexRows) log(r.map((c, i) => (i === 0 ? c.padEnd(regexWidths[i]!) : c.padStart(regexWidths[i]!))).join('  '));

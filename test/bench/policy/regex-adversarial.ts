@@ -69,7 +69,8 @@ export interface AdversarialRow {
   readonly slug: string;
   readonly pattern: string;
   readonly thoth: LatencySummary;
-  readonly effect: string;
+  /** Share of the decisions whose match decide() stopped at the evaluation budget. */
+  readonly cutRatio: number;
   readonly cedar?: LatencySummary;
 }
 
@@ -83,10 +84,20 @@ export function benchRegexAdversarial(report: BenchReport): AdversarialRow[] {
     const policy = policyFor(c);
     const request = requestFor(c);
     const state = new WindowState();
-    const first = decide(policy, request, state, BENCH_NOW_MS);
-    if (first.effect !== 'allow' || first.error !== undefined) throw new Error(`${c.pattern}: the worst-case argument must not match (${JSON.stringify(first.error ?? first.matched)})`);
-    const thoth = measureLatency(() => decide(policy, request, state, BENCH_NOW_MS), OPTIONS);
+    // Allowed (no match), unless decide() cut the match at its evaluation budget: counted.
+    let calls = 0;
+    let cut = 0;
+    const decideOnce = () => {
+      const d = decide(policy, request, state, BENCH_NOW_MS);
+      calls++;
+      if (d.error?.code === 'budget.exceeded') cut++;
+      else if (d.effect !== 'allow' || d.error !== undefined) throw new Error(`${c.pattern}: the worst-case argument must not match (${JSON.stringify(d.error ?? d.matched)})`);
+      return d;
+    };
+    decideOnce();
+    const thoth = measureLatency(decideOnce, OPTIONS);
     report.addLatency(`thoth.regex_adversarial.${c.slug}`, thoth);
+    report.add(`thoth.regex_adversarial.${c.slug}.budget_cut_ratio`, cut / calls, 'ratio');
     let theirs: LatencySummary | undefined;
     if (c.like !== undefined) {
       const id = `regex-${c.slug}`;
@@ -105,7 +116,7 @@ export function benchRegexAdversarial(report: BenchReport): AdversarialRow[] {
       theirs = measureLatency(() => cedar.statefulIsAuthorized(call), OPTIONS);
       report.addLatency(`cedar.regex_adversarial.${c.slug}`, theirs);
     }
-    rows.push({ slug: c.slug, pattern: c.pattern, thoth, effect: first.effect, ...(theirs ? { cedar: theirs } : {}) });
+    rows.push({ slug: c.slug, pattern: c.pattern, thoth, cutRatio: cut / calls, ...(theirs ? { cedar: theirs } : {}) });
   }
   report.add('policy.regex_adversarial.p99_us', Math.max(...rows.map((r) => r.thoth.p99Us)), 'us');
   return rows;
