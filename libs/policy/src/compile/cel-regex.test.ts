@@ -174,6 +174,9 @@ describe('a long match stops when the evaluation budget is spent', () => {
   ])('%s on 256 KiB throws BudgetExceeded inside a decision, and finishes outside one', (pattern, text) => {
     const m = matcher(pattern);
     expect(() => within(5, ticking(), () => m(text))).toThrow(BudgetExceeded);
+    // The engine is left whole: the same pattern answers right after.
+    expect(m('xaaab')).toBe(pattern.startsWith('.*'));
+    expect(m('aaaaaZ')).toBe(!pattern.startsWith('.*'));
     if (pattern.startsWith('.*')) expect(m(text)).toBe(false);
   });
 
