@@ -98,7 +98,7 @@ export class Pattern {
 
   constructor(readonly source: string, compiled: RE2JS) {
     this.#engine = compiled.re2();
-    this.#instructions = Math.max(1, compiled.re2().numberOfInstructions() as number);
+    this.#instructions = Math.max(1, this.#engine.numberOfInstructions() as number);
   }
 
   /** CEL `matches()`: true when the pattern matches any substring of `text` (unanchored, RE2 semantics). */
