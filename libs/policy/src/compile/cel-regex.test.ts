@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { BudgetExceeded, within } from '../decide/budget.js';
 import { WindowState, compilePolicy, decide as decideTimed, type DecisionRequest, type PolicyError } from '../index.js';
@@ -24,6 +26,12 @@ function only(source: string): PolicyError {
   if (r.ok) throw new Error('expected the document to be rejected');
   expect(r.errors, JSON.stringify(r.errors)).toHaveLength(1);
   return r.errors[0]!;
+}
+
+/** `a` and `b` in an order no DFA cache keeps up with (a fixed linear congruential sequence). */
+function scrambled(n: number): string {
+  let x = 7;
+  return Array.from({ length: n }, () => ((x = (x * 1103515245 + 12345) & 0x7fffffff) & 0x10000 ? 'a' : 'b')).join('');
 }
 
 /** `matches()` as a compiled CEL program runs it: `text.matches(pattern)` with `text` bound to `args.text`. */
@@ -160,11 +168,6 @@ describe('a long match stops when the evaluation budget is spent', () => {
     return () => t++;
   };
   const K = 256 * 1024;
-  /** `a` and `b` in an order no DFA cache keeps up with (a fixed linear congruential sequence). */
-  const scrambled = (n: number) => {
-    let x = 7;
-    return Array.from({ length: n }, () => ((x = (x * 1103515245 + 12345) & 0x7fffffff) & 0x10000 ? 'a' : 'b')).join('');
-  };
 
   it.each([
     // the DFA scans it (its states are few)
@@ -193,6 +196,26 @@ describe('a long match stops when the evaluation budget is spent', () => {
     const counting = () => reads++;
     expect(within(5, counting, () => m('crm.delete'))).toBe(true);
     expect(reads).toBe(1); // `within` itself, setting the deadline
+  });
+});
+
+describe('the DFA state cache of a pattern is bounded', () => {
+  it('twenty patterns whose DFA states outgrow any cache, each fed 64 KiB, retain under 10 MB (5.4 MB each at re2js\'s default)', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const heap = () => {
+      for (let i = 0; i < 3; i++) gc();
+      return process.memoryUsage().heapUsed;
+    };
+    const text = `c${scrambled(64 * 1024)}`;
+    const before = heap();
+    const kept = Array.from({ length: 20 }, (_, i) => {
+      const m = matcher(`[ab]*a[ab]{${20 + i}}c`);
+      expect(m(text)).toBe(false);
+      return m;
+    });
+    expect(heap() - before).toBeLessThan(10 * 1024 * 1024);
+    expect(kept).toHaveLength(20);
   });
 });
 

@@ -44,10 +44,22 @@ export const MAX_PATTERN_LENGTH = 256;
  */
 const WORK_BETWEEN_CHECKS = 16_384;
 
+/**
+ * Memory for one pattern's cache of DFA states, as re2js estimates it (its default is 8 MB).
+ * The cache lives as long as the pattern and there is no bound across patterns: at 8 MB, a
+ * policy of a thousand patterns whose states outgrow any cache (`[ab]*a[ab]{20}c`), fed
+ * inputs that fill them, held gigabytes (5.4 MB of heap each, measured). The patterns of
+ * ordinary policies, and those of the issue, need a few kilobytes; the others fall back to
+ * the NFA simulation sooner, which the evaluation budget bounds.
+ */
+const DFA_MEMORY_BYTES = 64 * 1024;
+
 /** re2js's RE2Flags.UNANCHORED: search anywhere in the input. */
 const RE2JS_UNANCHORED = 0;
 
 type Engine = ReturnType<RE2JS['re2']>;
+type Dfa = Engine['lazyDFA'];
+type DfaClass = new (program: Engine['prog'], maxMemory: number) => Dfa;
 interface MachineInput {
   step(pos: number): number;
 }
@@ -99,6 +111,9 @@ export class Pattern {
   constructor(readonly source: string, compiled: RE2JS) {
     this.#engine = compiled.re2();
     this.#instructions = Math.max(1, this.#engine.numberOfInstructions() as number);
+    // re2js makes its DFA on first use, with its default memory; ours replaces it before any.
+    const Dfa = this.#engine.dfa.constructor as DfaClass;
+    this.#engine.lazyDFA = new Dfa(this.#engine.prog, DFA_MEMORY_BYTES);
   }
 
   /** CEL `matches()`: true when the pattern matches any substring of `text` (unanchored, RE2 semantics). */
