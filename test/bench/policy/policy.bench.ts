@@ -148,7 +148,7 @@ async function main(): Promise<void> {
   report.note('Cedar has no equivalent of limits (stateful windows); the Thoth policies carry 2 limits Cedar does not evaluate.');
   report.note('Tool globs are expanded to `action in [...]` over the tool catalog; freeze ranges become context.now_ms checks.');
   report.note('regex_adversarial: one deny rule `args.text.matches(P)` per pattern, a 256 KiB argument it does not match (allow); policy.regex_adversarial.p99_us is the worst pattern\'s p99; "cut at budget": the share decide() stopped at its evaluation budget (denied by the fail mode); Cedar runs `context.text like` where P is a glob.');
-  report.note(`regex_dfa_hostile: ${DFA_HOSTILE.pattern} on 256 KiB of scrambled a/b, decide() as called today and inside within(5 ms), where the match stops (${hostile.budgetedError}).`);
+  report.note(`regex_dfa_hostile: ${DFA_HOSTILE.pattern} on 256 KiB of scrambled a/b: the match alone, and decide(), whose 5 ms budget stops it (${hostile.error}).`);
 
   const header = ['rules', 'thoth p50 µs', 'thoth p99 µs', 'thoth dec/s', 'cedar p50 µs', 'cedar p99 µs', 'cedar dec/s', 'cedar/thoth p50', 'mismatch'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
@@ -166,8 +166,8 @@ async function main(): Promise<void> {
     r.cedar ? r.cedar.p50Us.toFixed(0) : '-',
     r.cedar ? r.cedar.p99Us.toFixed(0) : '-',
   ]);
-  regexRows.push([`${DFA_HOSTILE.pattern} (within 5 ms)`, hostile.budgeted.p50Us.toFixed(0), hostile.budgeted.p99Us.toFixed(0), hostile.budgeted.maxUs.toFixed(0), '', '-', '-']);
-  regexRows.push([`${DFA_HOSTILE.pattern} (no budget)`, (hostile.unbudgetedMs * 1000).toFixed(0), '', '', '', '-', '-']);
+  regexRows.push([`${DFA_HOSTILE.pattern} (decide)`, hostile.decided.p50Us.toFixed(0), hostile.decided.p99Us.toFixed(0), hostile.decided.maxUs.toFixed(0), '', '-', '-']);
+  regexRows.push([`${DFA_HOSTILE.pattern} (match alone)`, (hostile.matchAloneMs * 1000).toFixed(0), '', '', '', '-', '-']);
   const regexWidths = regexHeader.map((h, i) => Math.max(h.length, ...regexRows.map((r) => r[i]?.length ?? 0)));
   log(regexHeader.map((h, i) => (i === 0 ? h.padEnd(regexWidths[i]!) : h.padStart(regexWidths[i]!))).join('  '));
   for (const r of regexRows) log(r.map((c, i) => (i === 0 ? c.padEnd(regexWidths[i]!) : c.padStart(regexWidths[i]!))).join('  '));
