@@ -19,7 +19,9 @@
  *   (a+)+$, 256 KiB                         3.1 ms        1.7 ms          2.1 ms
  *   [ab]*a[ab]{100}c, 256 KiB               9.2 ms        2.3 ms          ~25 s
  *   (?:.{0,50}a){5}Z, 256 KiB               2.0 s         1.5 s        (not run)
- * (RegExp: 32-92 ns on the short inputs; @adguard/re2-wasm 1.2.0 measured like re2-wasm.)
+ * (RegExp: 32-92 ns on the short inputs; @adguard/re2-wasm 1.2.0 measured like re2-wasm;
+ * re2js at its default DFA memory, which DFA_MEMORY_BYTES below lowers: the last two rows
+ * then take 0.35 s and seconds, and are cut by the budget.)
  * Linear is not cheap: a pattern that defeats the DFA falls back to simulating the NFA,
  * whose cost per character grows with the pattern, so a 256-character pattern can still
  * take seconds on 256 KiB in every engine. Only re2js can be stopped part-way — the
