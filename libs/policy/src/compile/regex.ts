@@ -45,6 +45,11 @@ export const MAX_PATTERN_LENGTH = 256;
  * once per ~10 µs of a DFA scan (whose steps are cheap).
  */
 const WORK_BETWEEN_CHECKS = 16_384;
+/**
+ * How long before the deadline a match stops: two of the intervals above, so that the match,
+ * unwinding through CEL and the rest of the decision still end within the budget.
+ */
+const STOP_MARGIN_MS = 0.5;
 
 /**
  * Memory for one pattern's cache of DFA states, as re2js estimates it (its default is 8 MB).
@@ -99,7 +104,7 @@ class BudgetedInput extends Utf16Input {
   override step(pos: number): number {
     if (--this.#countdown === 0) {
       this.#countdown = this.every;
-      if (spent()) throw new BudgetExceeded('the evaluation budget was spent in matches()');
+      if (spent(STOP_MARGIN_MS)) throw new BudgetExceeded('the evaluation budget was spent in matches()');
     }
     return super.step(pos);
   }
@@ -122,7 +127,7 @@ export class Pattern {
   test(text: string): boolean {
     // Short enough that even the NFA finishes in well under a millisecond: no clock.
     if (text.length * this.#instructions <= WORK_BETWEEN_CHECKS) return this.#engine.match(text);
-    if (spent()) throw new BudgetExceeded('the evaluation budget was spent before matches()');
+    if (spent(STOP_MARGIN_MS)) throw new BudgetExceeded('the evaluation budget was spent before matches()');
     const input = new BudgetedInput(text, Math.max(1, Math.floor(WORK_BETWEEN_CHECKS / this.#instructions)));
     return this.#engine.executeEngine(input, 0, RE2JS_UNANCHORED, 0) !== null;
   }

@@ -33,7 +33,11 @@ export function within<T>(budgetMs: number, now: () => number, fn: () => T): T {
   }
 }
 
-/** True once the current evaluation's deadline has passed (never outside `within`). */
-export function spent(): boolean {
-  return deadline !== Number.POSITIVE_INFINITY && clock() > deadline;
+/**
+ * True once the current evaluation's deadline has passed, or is less than `marginMs` away (never
+ * outside `within`). Work that looks at the clock only now and then asks with a margin of the
+ * time between two looks, so that it stops early enough for the answer to be given in time.
+ */
+export function spent(marginMs = 0): boolean {
+  return deadline !== Number.POSITIVE_INFINITY && clock() > deadline - marginMs;
 }
