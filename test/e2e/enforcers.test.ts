@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Effect, RuleKind, type DecideResponse } from '../../libs/contracts/src/index.js';
 import { generateSigningKey } from '../../libs/snapshot/src/index.js';
 import { createTestDatabase, createTestTopics, dropTestDatabase, testKafka, testKafkaBrokers } from '../../libs/testing/src/index.js';
-import { agentClient, waitFor, type AgentClient } from '../integration/enforcers/harness.js';
+import { agentClient, TcpRelay, waitFor, type AgentClient } from '../integration/enforcers/harness.js';
 import { call, ok, Proc } from './enforcers.support.js';
 
 // Issue 5, acceptance 1 and 2, across processes: the real control plane (tsx main.ts on its
@@ -38,53 +37,6 @@ const NO_CRM_UPDATES = `  - id: no-crm-updates
     reason: Frozen.
 `;
 
-/** A TCP relay to one upstream at a time; `route` moves every connection to another. */
-class Relay {
-  readonly #sockets = new Set<Socket>();
-  #server: Server | undefined;
-  #upstream: string;
-  address = '';
-
-  constructor(upstream: string) {
-    this.#upstream = upstream;
-  }
-
-  async start(): Promise<void> {
-    const server = createServer((downstream) => {
-      const [host, port] = splitAddress(this.#upstream);
-      const up = connect(port, host);
-      for (const [a, b] of [[downstream, up], [up, downstream]] as const) {
-        this.#sockets.add(a);
-        a.pipe(b);
-        a.on('error', () => b.destroy());
-        a.on('close', () => {
-          this.#sockets.delete(a);
-          b.destroy();
-        });
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.#server = server;
-    this.address = `127.0.0.1:${(server.address() as { port: number }).port}`;
-  }
-
-  /** New connections go to `upstream`; open ones are cut, so their clients reconnect there. */
-  route(upstream: string): void {
-    this.#upstream = upstream;
-    for (const socket of this.#sockets) socket.destroy();
-  }
-
-  async stop(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise((resolve) => (this.#server ? this.#server.close(resolve) : resolve(undefined)));
-  }
-}
-
-function splitAddress(address: string): [string, number] {
-  const at = address.lastIndexOf(':');
-  return [address.slice(0, at).replace(/^\[|\]$/g, ''), Number(address.slice(at + 1))];
-}
-
 interface RunningEnforcer {
   proc: Proc;
   address: string;
@@ -101,7 +53,7 @@ describe('control plane → two enforcer processes → Kafka', () => {
   let databaseUrl: string;
   let api: string;
   let grpc: string;
-  let relay: Relay;
+  let relay: TcpRelay;
   let key: string;
   let tenantId: string;
   let publicKey: string;
@@ -198,7 +150,7 @@ describe('control plane → two enforcer processes → Kafka', () => {
     const listening = await controlPlane.logged('control plane listening');
     api = String(listening['url']);
     grpc = String(listening['grpc']);
-    relay = new Relay(grpc);
+    relay = new TcpRelay(grpc);
     await relay.start();
 
     const signedUp = await ok(call(api, 'POST', '/v1/tenants', { body: { name: 'Acme', email: 'ops@acme.test' } }), 201);

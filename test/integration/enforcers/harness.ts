@@ -1,5 +1,6 @@
 // Shared by the enforcer integration tests and benchmarks: a control plane's config
-// distribution on a real gRPC server, enforcers started in this process, agent clients.
+// distribution on a real gRPC server, enforcers started in this process, agent clients, and a
+// TCP relay to put between them.
 import { Client, Metadata, Server, ServerCredentials, credentials } from '@grpc/grpc-js';
 import { AgentStatus, Enforcer, FailMode, PolicyFormat, TenantMode, type DecideRequest } from '@thoth/contracts';
 import { createClient, type ServiceClient } from '@thoth/grpc';
@@ -7,6 +8,7 @@ import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey, typ
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { DecideRequestSchema, EnforcerConfigSchema } from '@thoth/contracts';
 import { createHash } from 'node:crypto';
+import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
 import {
   ConfigStreamServer,
   InMemoryEnforcerStatusSink,
@@ -152,6 +154,75 @@ export function agentClient(address: string, defaults: { tenantId: string; agent
       ),
     close: () => channel.close(),
   };
+}
+
+/**
+ * A TCP relay between clients and one upstream at a time (an enforcer and its control plane's config
+ * stream): `route` moves every connection to another upstream; `pause` keeps every connection open
+ * and forwards nothing, either way, until `resume` (a network that holds the packets: the stream is
+ * blocked, not broken).
+ */
+export class TcpRelay {
+  /** One per direction of each connection. */
+  readonly #links = new Set<{ from: Socket; to: Socket }>();
+  #server: NetServer | undefined;
+  #upstream: string;
+  #paused = false;
+  address = '';
+
+  constructor(upstream: string) {
+    this.#upstream = upstream;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((downstream) => {
+      const [host, port] = splitAddress(this.#upstream);
+      const up = connect(port, host);
+      for (const [from, to] of [[downstream, up], [up, downstream]] as const) {
+        const link = { from, to };
+        this.#links.add(link);
+        if (!this.#paused) from.pipe(to);
+        from.on('error', () => to.destroy());
+        from.on('close', () => {
+          this.#links.delete(link);
+          to.destroy();
+        });
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.#server = server;
+    this.address = `127.0.0.1:${(server.address() as { port: number }).port}`;
+  }
+
+  /** New connections go to `upstream`; open ones are cut, so their clients reconnect there. */
+  route(upstream: string): void {
+    this.#upstream = upstream;
+    for (const { from } of this.#links) from.destroy();
+  }
+
+  /** Holds every byte, on open connections and new ones, until `resume`. */
+  pause(): void {
+    this.#paused = true;
+    for (const { from, to } of this.#links) {
+      from.unpipe(to);
+      from.pause();
+    }
+  }
+
+  resume(): void {
+    this.#paused = false;
+    for (const { from, to } of this.#links) from.pipe(to);
+  }
+
+  async stop(): Promise<void> {
+    for (const { from } of this.#links) from.destroy();
+    await new Promise((resolve) => (this.#server ? this.#server.close(resolve) : resolve(undefined)));
+  }
+}
+
+function splitAddress(address: string): [string, number] {
+  const at = address.lastIndexOf(':');
+  return [address.slice(0, at).replace(/^\[|\]$/g, ''), Number(address.slice(at + 1))];
 }
 
 /** Polls `check` until it returns a value that is not undefined/false, or fails after `timeoutMs`. */
