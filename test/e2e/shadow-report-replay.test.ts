@@ -176,8 +176,9 @@ beforeAll(async () => {
   enforcer = await startEnforcer({
     enforcerId: 'edge-1',
     listen: { host: '127.0.0.1', port: 0 },
-    // The simulated week jumps the enforcer's clock by hours: no reconnect for a silence that never was.
+    // The simulated week jumps the enforcer's clock by hours: no reconnect, and no stale config, for a silence that never was.
     controlPlane: { address: cp.grpcAddress!, token: enforcerToken, tenantIds: [tenant.tenantId], serverTimeoutMs: 30 * DAY },
+    maxStalenessMs: 30 * DAY,
     trustedKeys: keyring([verifierFromPublicKey(publicKey)]),
     signer: signerFromSeed(generateSigningKey()),
     decisionLog: log,

@@ -14,6 +14,7 @@ import type { DecisionLog } from './emit/decision-log.js';
 import { silentLogger, type Logger } from './logger.js';
 import { activate } from './sync/activate.js';
 import { ActiveSnapshots } from './sync/active-snapshots.js';
+import { ConfigStaleness, DEFAULT_MAX_STALENESS_MS } from './sync/config-staleness.js';
 import { ConfigStreamClient, type ConfigStreamClientOptions } from './sync/config-stream-client.js';
 import { SnapshotDisk } from './sync/snapshot-disk.js';
 
@@ -32,6 +33,12 @@ export interface EnforcerOptions {
   readonly decisionLog: DecisionLog;
   /** Persist last-good snapshots here and restore them (verified again) at start. */
   readonly snapshotDir?: string;
+  /**
+   * How long the enforcer trusts snapshots the control plane has not confirmed (no push, no
+   * heartbeat) before it denies writes and destructive calls CONFIG_STALE and is not ready
+   * (ConfigStaleness). Default 5 minutes; without `controlPlane` nothing goes stale.
+   */
+  readonly maxStalenessMs?: number;
   readonly maxArgumentsBytes?: number;
   /**
    * Receipts signed with one signature at most (receipt version 2: the receipts answered in
@@ -89,6 +96,12 @@ export interface RunningEnforcer {
 
 export interface EnforcerStatus {
   readonly ready: boolean;
+  /** Why it is not ready: no snapshot yet (NOT_READY), or the config is stale (CONFIG_STALE); null when ready. */
+  readonly notReady: { readonly code: 'NOT_READY' | 'CONFIG_STALE'; readonly reason: string } | null;
+  /** Past its maximum staleness: writes and destructive calls are denied CONFIG_STALE. */
+  readonly stale: boolean;
+  /** null: no config stream, nothing goes stale. */
+  readonly maxStalenessMs: number | null;
   readonly enforcerId: string;
   readonly connected: boolean;
   /** Ms since the last message from the control plane (null: never). */
@@ -132,12 +145,13 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     maxKeysPerAgent: options.windowMaxKeysPerAgent ?? DEFAULT_WINDOW_MAX_KEYS_PER_AGENT,
   });
   let sync: ConfigStreamClient | undefined;
+  let staleness: ConfigStaleness | undefined;
   const metrics: EnforcerMetrics = new EnforcerMetrics({
     store,
     windowState: () => state.stats(),
     decisionLog: options.decisionLog,
     sinceContactMs: () => sync?.staleness().sinceContactMs,
-    ready: () => store.size > 0,
+    ready: () => status().ready,
   });
   if (options.controlPlane) {
     sync = new ConfigStreamClient({
@@ -150,6 +164,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
       logger,
       onActivation: (_, result) => metrics.activations.inc({ result: result.ok ? 'ACK' : result.code }),
     });
+    staleness = new ConfigStaleness(options.maxStalenessMs ?? DEFAULT_MAX_STALENESS_MS, sync);
   }
 
   const maxArgumentsBytes = options.maxArgumentsBytes ?? DEFAULT_MAX_ARGUMENTS_BYTES;
@@ -161,6 +176,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     decisionLog: options.decisionLog,
     metrics,
     maxArgumentsBytes,
+    ...(staleness ? { staleness } : {}),
     ...(options.receiptBatchMax !== undefined ? { receiptBatchMax: options.receiptBatchMax } : {}),
     ...(options.idempotency ? { idempotency: options.idempotency } : {}),
     refusals: {
@@ -186,18 +202,29 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
   const port = await server.listen(options.listen.host, options.listen.port);
   const address = `${options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host}:${port}`;
 
-  const status = (): EnforcerStatus => {
-    const staleness = sync?.staleness();
+  function status(): EnforcerStatus {
+    const now = clock();
+    const since = sync?.staleness(now);
+    const stale = staleness?.stale(now);
+    const notReady =
+      store.size === 0
+        ? ({ code: 'NOT_READY', reason: 'no config snapshot activated yet' } as const)
+        : stale !== undefined
+          ? ({ code: 'CONFIG_STALE', reason: `${stale}: writes and destructive calls are denied, reads follow each tenant's fail mode` } as const)
+          : null;
     return {
-      ready: store.size > 0,
+      ready: notReady === null,
+      notReady,
+      stale: stale !== undefined,
+      maxStalenessMs: staleness?.maxMs ?? null,
       enforcerId: options.enforcerId,
       connected: sync?.status().connected ?? false,
-      sinceContactMs: staleness?.sinceContactMs ?? null,
-      sinceActivationMs: staleness?.sinceActivationMs ?? null,
+      sinceContactMs: since?.sinceContactMs ?? null,
+      sinceActivationMs: since?.sinceActivationMs ?? null,
       tenants: store.size,
       decisionLog: options.decisionLog.stats(),
     };
-  };
+  }
 
   let http: { server: HttpServer; url: string } | undefined;
   if (options.http) http = await startHttpServer(options.http.host, options.http.port, metrics.registry, status);
@@ -215,7 +242,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     health,
     decisions,
     state,
-    ready: () => store.size > 0,
+    ready: () => status().ready,
     status,
     async stop({ drainTimeoutMs = 10_000 } = {}) {
       health.shutdown();

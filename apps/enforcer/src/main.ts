@@ -32,6 +32,7 @@ const enforcer = await startEnforcer({
   signer,
   decisionLog,
   ...(config.snapshotDir ? { snapshotDir: config.snapshotDir } : {}),
+  maxStalenessMs: config.maxStalenessMs,
   maxArgumentsBytes: config.maxArgumentsBytes,
   windowMaxKeys: config.windowMaxKeys,
   windowMaxKeysPerTenant: config.windowMaxKeysPerTenant,

@@ -59,8 +59,8 @@ export async function crmTenant(cp: ControlPlane, name: string, policy: string):
 /**
  * Registers an enforcer for the tenant and starts it in this process, trusting the control
  * plane's published key, on its config stream, sending decisions to `topic`. `clock`: the
- * enforcer's time, when the test moves it (then the stream's server timeout is as long as the
- * test's jumps, so that a jump is not taken for a silent server).
+ * enforcer's time, when the test moves it (then the stream's server timeout, and the enforcer's
+ * maximum staleness, are as long as the test's jumps, so that a jump is not taken for a silent server).
  */
 export async function startEdgeEnforcer(
   cp: ControlPlane,
@@ -82,6 +82,7 @@ export async function startEdgeEnforcer(
       ...(options.serverTimeoutMs !== undefined ? { serverTimeoutMs: options.serverTimeoutMs } : {}),
       backoff: { initialMs: 50, maxMs: 500 },
     },
+    ...(options.serverTimeoutMs !== undefined ? { maxStalenessMs: options.serverTimeoutMs } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
 }

@@ -37,6 +37,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_ENFORCER_GRPC_MAX_CONCURRENT_STREAMS: '0' })).toThrow(/THOTH_ENFORCER_GRPC_MAX_CONCURRENT_STREAMS/);
   });
 
+  it('reads the maximum staleness: five minutes by default, no less than three heartbeats', () => {
+    expect(loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY }).maxStalenessMs).toBe(300_000);
+    expect(loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_ENFORCER_MAX_STALENESS_SECONDS: '120' }).maxStalenessMs).toBe(120_000);
+    expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_ENFORCER_MAX_STALENESS_SECONDS: '10' })).toThrow(/THOTH_ENFORCER_MAX_STALENESS_SECONDS/);
+  });
+
   it('reads the production wiring', () => {
     const config = loadConfig({
       THOTH_CONFIG_PUBLIC_KEYS: `${KEY}, ${KEY}`,

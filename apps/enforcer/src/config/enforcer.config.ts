@@ -27,6 +27,12 @@ const Environment = z
     /** The enforcer's receipt-signing key: base64 of a 32-byte Ed25519 seed. */
     THOTH_ENFORCER_SIGNING_KEY: base64Key(32).optional(),
     THOTH_ENFORCER_SNAPSHOT_DIR: z.string().min(1).optional(),
+    /**
+     * How long snapshots the control plane has not confirmed (no push, no heartbeat: its heartbeats
+     * come every 10 s) are trusted; past it writes and destructive calls are denied CONFIG_STALE and
+     * /readyz says the enforcer is stale (docs/security.md, "A blocked config stream").
+     */
+    THOTH_ENFORCER_MAX_STALENESS_SECONDS: z.coerce.number().int().min(30).max(86_400).default(300),
     KAFKA_BROKERS: z
       .string()
       .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]')
@@ -73,6 +79,7 @@ export interface EnforcerConfig {
   configPublicKeys: string[];
   signingKey: string | undefined;
   snapshotDir: string | undefined;
+  maxStalenessMs: number;
   /** Undefined: the in-process decision log (embedded). */
   kafka: { brokers: string[]; topic: string } | undefined;
   decisionBufferSize: number;
@@ -113,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
     configPublicKeys: e.THOTH_CONFIG_PUBLIC_KEYS,
     signingKey: e.THOTH_ENFORCER_SIGNING_KEY,
     snapshotDir: e.THOTH_ENFORCER_SNAPSHOT_DIR,
+    maxStalenessMs: e.THOTH_ENFORCER_MAX_STALENESS_SECONDS * 1000,
     kafka: e.KAFKA_BROKERS ? { brokers: e.KAFKA_BROKERS, topic: e.THOTH_DECISIONS_TOPIC } : undefined,
     decisionBufferSize: e.THOTH_DECISION_BUFFER_SIZE,
     maxArgumentsBytes: e.THOTH_MAX_ARGUMENTS_BYTES,

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { InProcessDecisionLog } from '../emit/in-process-decision-log.js';
 import { activate } from '../sync/activate.js';
 import { ActiveSnapshots } from '../sync/active-snapshots.js';
+import { ConfigStaleness } from '../sync/config-staleness.js';
 import { DecisionService } from './decision-service.js';
 import { EnforcerMetrics } from './metrics.js';
 import { policyYaml } from '@thoth/testing/policy-yaml';
@@ -17,14 +18,19 @@ const POLICY = policyYaml('idempotency', 1, `limits:
     window: {duration: 10m, maxCalls: 1}
     scope: agent
     reason: One delete per ten minutes.
+tiers:
+  - tools: ["crm.read_*"]
+    tier: read
 `);
 const TOKEN = 'thoth_at_idem';
 const PEER = '127.0.0.1';
 const cp = signerFromSeed(generateSigningKey());
 const enc = (s: string) => new TextEncoder().encode(s);
 
-function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: { failMode?: FailMode; mode?: TenantMode; state?: WindowState } = {}) {
+function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: { failMode?: FailMode; mode?: TenantMode; state?: WindowState; maxStalenessMs?: number } = {}) {
   let now = 1_700_000_000_000;
+  /** When the control plane last confirmed the config, with maxStalenessMs. */
+  let confirmedAt = now;
   const store = new ActiveSnapshots();
   const config = create(EnforcerConfigSchema, {
     tenantId: '7e0a0000-0000-4000-8000-000000000001',
@@ -49,6 +55,7 @@ function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: {
     metrics,
     maxArgumentsBytes: 1_024,
     ...(idempotency ? { idempotency } : {}),
+    ...(options.maxStalenessMs !== undefined ? { staleness: new ConfigStaleness(options.maxStalenessMs, { unconfirmedMs: (t) => t - confirmedAt }) } : {}),
     clock: () => now,
   });
   const request = (init: { requestId: string; tool?: string; args?: string; resource?: string; riskTier?: RiskTier }) =>
@@ -68,7 +75,7 @@ function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: {
     const r = activate(store, signSnapshot(next, cp).signed, keyring([verifierFromPublicKey(cp.publicKey)]), now);
     if (!r.ok) throw new Error(r.message);
   };
-  return { service, events, metrics, request, settle, suspend, advance: (ms: number) => (now += ms) };
+  return { service, events, metrics, request, settle, suspend, advance: (ms: number) => (now += ms), confirm: () => (confirmedAt = now) };
 }
 
 const bytes = (r: Parameters<typeof toBinary<typeof DecideResponseSchema>>[1]) => toBinary(DecideResponseSchema, r);
@@ -204,5 +211,59 @@ describe('DecisionService window counters that cannot be kept', () => {
     expect(response.matchedRules.map((m) => m.ruleId)).toEqual(['default', 'enforcer.window_keys_exhausted']);
     await settle();
     expect(events[0]).toMatchObject({ effect: Effect.DENY, riskTier: RiskTier.DESTRUCTIVE });
+  });
+});
+
+describe('DecisionService past its maximum staleness', () => {
+  const MAX = 60_000;
+  const read = { tool: 'crm.read_contacts' };
+
+  it('decides as usual up to the maximum; past it denies a write CONFIG_STALE, recorded and counted by tier; a confirmation trusts the config again', async () => {
+    const { service, events, metrics, request, settle, advance, confirm } = setup(undefined, { maxStalenessMs: MAX });
+    advance(MAX);
+    expect((await service.decide(request({ requestId: 'r1', tool: 'crm.update_contact' }), TOKEN, PEER)).response.effect).toBe(Effect.ALLOW);
+    advance(1);
+    const { response } = await service.decide(request({ requestId: 'r2', tool: 'crm.update_contact' }), TOKEN, PEER);
+    expect(response).toMatchObject({ effect: Effect.DENY, shadow: false, errorCode: 'CONFIG_STALE' });
+    expect(response.matchedRules.map((m) => m.ruleId)).toEqual(['default', 'enforcer.config_stale']);
+    expect(response.errorMessage).toBe(
+      "the control plane has not confirmed this enforcer's config for 60 s, past its maximum staleness of 60 s (the config stream is down or blocked): a write call is not let through on a snapshot that may be out of date",
+    );
+    await settle();
+    expect(events[1]).toMatchObject({ effect: Effect.DENY, errorCode: 'CONFIG_STALE', riskTier: RiskTier.WRITE });
+    expect((await metrics.configStaleDenials.get()).values).toEqual([expect.objectContaining({ labels: { tier: 'write' }, value: 1 })]);
+    confirm();
+    expect((await service.decide(request({ requestId: 'r3', tool: 'crm.update_contact' }), TOKEN, PEER)).response).toMatchObject({ effect: Effect.ALLOW, errorCode: '' });
+  });
+
+  it('answers a call the policy denies as decided', async () => {
+    const { service, request, advance } = setup(undefined, { maxStalenessMs: MAX });
+    advance(MAX + 1);
+    await service.decide(request({ requestId: 'r1', riskTier: RiskTier.DESTRUCTIVE }), TOKEN, PEER);
+    const { response } = await service.decide(request({ requestId: 'r2', riskTier: RiskTier.DESTRUCTIVE }), TOKEN, PEER);
+    expect(response).toMatchObject({ effect: Effect.DENY, errorCode: '' });
+    expect(response.matchedRules.map((m) => m.ruleId)).toEqual(['one-delete']);
+  });
+
+  it('lets reads follow the fail mode: denied failing closed, a would-deny failing open; writes and destructive calls denied either way', async () => {
+    const closed = setup(undefined, { maxStalenessMs: MAX });
+    closed.advance(MAX + 1);
+    expect((await closed.service.decide(closed.request({ requestId: 'r1', ...read }), TOKEN, PEER)).response).toMatchObject({ effect: Effect.DENY, errorCode: 'CONFIG_STALE' });
+    const open = setup(undefined, { maxStalenessMs: MAX, failMode: FailMode.OPEN });
+    open.advance(MAX + 1);
+    const { response } = await open.service.decide(open.request({ requestId: 'r1', ...read }), TOKEN, PEER);
+    expect(response).toMatchObject({ effect: Effect.ALLOW, shadow: true, errorCode: 'CONFIG_STALE' });
+    expect(response.matchedRules.map((m) => m.ruleId)).toEqual(['default', 'enforcer.config_stale', 'enforcer.fail_open']);
+    for (const riskTier of [RiskTier.WRITE, RiskTier.DESTRUCTIVE]) {
+      expect((await open.service.decide(open.request({ requestId: `w${riskTier}`, tool: 'crm.update_contact', riskTier }), TOKEN, PEER)).response).toMatchObject({ effect: Effect.DENY, errorCode: 'CONFIG_STALE' });
+    }
+    expect((await open.metrics.configStaleDenials.get()).values.map((v) => [v.labels['tier'], v.value])).toEqual([['write', 1], ['destructive', 1]]);
+  });
+
+  it('blocks nothing in shadow mode: a would-deny', async () => {
+    const { service, request, advance } = setup(undefined, { maxStalenessMs: MAX, mode: TenantMode.SHADOW });
+    advance(MAX + 1);
+    const { response } = await service.decide(request({ requestId: 'r1', tool: 'crm.update_contact', riskTier: RiskTier.DESTRUCTIVE }), TOKEN, PEER);
+    expect(response).toMatchObject({ effect: Effect.ALLOW, shadow: true, errorCode: 'CONFIG_STALE' });
   });
 });

@@ -23,6 +23,7 @@ import { hash } from 'node:crypto';
 import type { DecisionLog } from '../emit/decision-log.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { ActiveSnapshots, ActiveTenant } from '../sync/active-snapshots.js';
+import type { ConfigStaleness } from '../sync/config-staleness.js';
 import type { EnforcerMetrics, OutcomeLabel, WindowQuota } from './metrics.js';
 import { compositeKey, DEFAULT_IDEMPOTENCY_MAX_ENTRIES, DEFAULT_IDEMPOTENCY_TTL_MS, IdempotencyCache } from './idempotency-cache.js';
 import { ReceiptBatcher } from './receipt-batcher.js';
@@ -85,6 +86,14 @@ export const WINDOW_KEYS_EXHAUSTED_RULE = 'enforcer.window_keys_exhausted';
 export const DECISION_LOG_FULL = 'DECISION_LOG_FULL';
 export const DECISION_LOG_FULL_RULE = 'enforcer.decision_log_full';
 
+/**
+ * A call decided on snapshots the control plane has not confirmed for longer than the enforcer's
+ * maximum staleness (ConfigStaleness): its error code and matched rule. Writes and destructive calls
+ * are denied whatever the tenant's fail mode, reads follow it.
+ */
+export const CONFIG_STALE = 'CONFIG_STALE';
+export const CONFIG_STALE_RULE = 'enforcer.config_stale';
+
 /** Trailing metadata of a refused unary Decide: the recorded decision (none before authentication) and its code. */
 export const DECISION_ID_HEADER = 'thoth-decision-id';
 export const ERROR_CODE_HEADER = 'thoth-error-code';
@@ -112,6 +121,8 @@ export interface DecisionServiceOptions {
   readonly metrics?: EnforcerMetrics;
   /** Largest arguments_json accepted, in bytes. */
   readonly maxArgumentsBytes: number;
+  /** How long snapshots the control plane has not confirmed are trusted; omitted: no config stream. */
+  readonly staleness?: ConfigStaleness;
   /**
    * Receipts signed together at most (receipt version 2, one signature per batch; see
    * ReceiptBatcher). Default 256; 0 signs each receipt alone (version 1).
@@ -309,7 +320,7 @@ export class DecisionService {
         return this.#refuse(request, tenant, decisionId, digest, now, 'INVALID_ARGUMENTS_JSON', `arguments_json is not UTF-8 JSON: ${(error as Error).message}`);
       }
     }
-    const recorded = this.#record(request, tenant, decisionId, digest, now, this.#evaluate(request, tenant, args, now));
+    const recorded = this.#record(request, tenant, decisionId, digest, now, this.#whenStale(this.#evaluate(request, tenant, args, now), tenant, now));
     return { result: { ok: true, response: recorded.response }, signed: recorded.signed };
   }
 
@@ -381,17 +392,29 @@ export class DecisionService {
 
   /**
    * An evaluated call whose event the decision log cannot keep: destructive calls are denied,
-   * writes and reads as the tenant's policy says (`decisionLogFull`); shadow mode blocks nothing.
+   * writes and reads as the tenant's policy says (`decisionLogFull`).
    */
   #whenLogFull(o: Outcomes, tenant: ActiveTenant): Outcomes {
     const tier = o.tier ?? 'write';
     const mode = tier === 'destructive' ? 'closed' : tenant.policy.decisionLogFull[tier];
     if (o.effect === Effect.DENY || mode === 'open') return o;
     const reason = `the decision log is full (its buffer of ${this.#o.decisionLog.stats().capacity} events is taken): a ${tier} call is not let through without its record`;
-    const matched = [...o.matched, rule(DECISION_LOG_FULL_RULE, reason, RuleKind.DEFAULT, Severity.HIGH, 'deny')];
-    const errorMessage = o.errorCode === '' ? reason : `${reason}; ${o.errorMessage}`;
-    if (tenant.policy.mode === 'shadow') return { ...o, shadow: true, outcome: Outcome.WOULD_DENY, matched, errorCode: DECISION_LOG_FULL, errorMessage };
-    return { ...o, effect: Effect.DENY, shadow: false, outcome: Outcome.DENY, matched, errorCode: DECISION_LOG_FULL, errorMessage };
+    return overrule(o, tenant, mode, DECISION_LOG_FULL, DECISION_LOG_FULL_RULE, reason);
+  }
+
+  /**
+   * An evaluated call on snapshots past the maximum staleness: writes and destructive calls are
+   * denied, whatever the tenant's fail mode (else whoever blocks the config stream switches
+   * enforcement off); reads follow it.
+   */
+  #whenStale(o: Outcomes, tenant: ActiveTenant, now: number): Outcomes {
+    if (this.#o.staleness === undefined || o.tier === undefined || o.effect === Effect.DENY) return o;
+    const stale = this.#o.staleness.stale(now);
+    if (stale === undefined) return o;
+    const mode = o.tier === 'read' && tenant.failOpen ? 'fail_open' : 'closed';
+    const overruled = overrule(o, tenant, mode, CONFIG_STALE, CONFIG_STALE_RULE, `${stale}: a ${o.tier} call is not let through on a snapshot that may be out of date`);
+    if (overruled.effect === Effect.DENY) this.#o.metrics?.configStaleDenials.inc({ tier: o.tier });
+    return overruled;
   }
 
   #quotaText(quota: WindowQuota, request: DecideRequest): string {
@@ -571,6 +594,22 @@ function replay(pending: PendingDecision): PendingDecision {
   if (result.ok) return pending;
   const { error } = result;
   return { result: { ok: false, error: new GrpcError(error.code, error.details, { metadata: error.metadata.clone() }), response: result.response }, signed: pending.signed };
+}
+
+/**
+ * Overrules an evaluated call the enforcer cannot stand behind (its record cannot be kept, its
+ * snapshot is stale), with its own rule and error code: `closed` denies it, `fail_open` lets it
+ * through as a would-deny (the tenant fails open). Shadow mode blocks nothing: a would-deny.
+ */
+function overrule(o: Outcomes, tenant: ActiveTenant, mode: 'closed' | 'fail_open', errorCode: string, ruleId: string, reason: string): Outcomes {
+  const matched = [...o.matched, rule(ruleId, reason, RuleKind.DEFAULT, Severity.HIGH, 'deny')];
+  const errorMessage = o.errorCode === '' ? reason : `${reason}; ${o.errorMessage}`;
+  if (tenant.policy.mode === 'shadow') return { ...o, shadow: true, outcome: Outcome.WOULD_DENY, matched, errorCode, errorMessage };
+  if (mode === 'fail_open') {
+    matched.push(rule('enforcer.fail_open', `tenant fails open: ${reason}`, RuleKind.DEFAULT, Severity.HIGH, 'allow'));
+    return { ...o, shadow: true, outcome: Outcome.WOULD_DENY, matched, errorCode, errorMessage };
+  }
+  return { ...o, effect: Effect.DENY, shadow: false, outcome: Outcome.DENY, matched, errorCode, errorMessage };
 }
 
 /** `effect`: what the rule did (libs/policy MatchEffect: allow, deny, flag, observe). */

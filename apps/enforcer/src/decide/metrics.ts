@@ -31,6 +31,7 @@ export class EnforcerMetrics {
   readonly idempotentReplays: Counter;
   readonly idempotencyEvictions: Counter<'reason'>;
   readonly windowUntracked: Counter<'quota'>;
+  readonly configStaleDenials: Counter<'tier'>;
   readonly malformedRequests: Counter<'field'>;
   readonly unauthenticatedRefusals: Counter<'reason'>;
 
@@ -70,6 +71,12 @@ export class EnforcerMetrics {
       name: 'thoth_enforcer_window_untracked_calls_total',
       help: "Calls with a new window counter that could not be kept, by the quota that was full (agent, tenant, enforcer); each was decided by its tenant's fail mode (error_code WINDOW_KEYS_EXHAUSTED).",
       labelNames: ['quota'],
+      registers,
+    });
+    this.configStaleDenials = new Counter({
+      name: 'thoth_enforcer_config_stale_denials_total',
+      help: 'Calls denied CONFIG_STALE, by risk tier: the control plane had not confirmed the config for longer than the maximum staleness (THOTH_ENFORCER_MAX_STALENESS_SECONDS).',
+      labelNames: ['tier'],
       registers,
     });
     const windowState = sources.windowState;
@@ -137,7 +144,7 @@ export class EnforcerMetrics {
     });
     new Gauge({
       name: 'thoth_enforcer_ready',
-      help: '1 when the enforcer holds at least one activated snapshot.',
+      help: '1 when the enforcer is ready (/readyz): it holds at least one activated snapshot, confirmed within its maximum staleness.',
       registers,
       collect() {
         this.set(sources.ready() ? 1 : 0);

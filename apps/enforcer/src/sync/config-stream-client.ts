@@ -61,6 +61,7 @@ export class ConfigStreamClient {
   #abort = new AbortController();
   #loop: Promise<void> | undefined;
   #sleep: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  #startedAt: number | undefined;
   #status = { connected: false, lastContactAt: undefined as number | undefined, lastActivationAt: undefined as number | undefined, connects: 0, acks: 0, nacks: 0 };
 
   constructor(options: ConfigStreamClientOptions) {
@@ -78,6 +79,7 @@ export class ConfigStreamClient {
   }
 
   start(): void {
+    this.#startedAt ??= this.#clock();
     this.#loop ??= this.#run();
   }
 
@@ -103,6 +105,15 @@ export class ConfigStreamClient {
       sinceContactMs: lastContactAt === undefined ? undefined : now - lastContactAt,
       sinceActivationMs: lastActivationAt === undefined ? undefined : now - lastActivationAt,
     };
+  }
+
+  /**
+   * Milliseconds the snapshots held have gone unconfirmed: since the last message from the control
+   * plane (a push, or a heartbeat, which it sends only when it has nothing to push), or since
+   * `start` while it has not spoken (snapshots restored from disk get one maximum staleness).
+   */
+  unconfirmedMs(now = this.#clock()): number {
+    return now - (this.#status.lastContactAt ?? this.#startedAt ?? now);
   }
 
   async #run(): Promise<void> {
