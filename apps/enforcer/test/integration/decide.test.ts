@@ -1,12 +1,12 @@
 // Decide at the edge against the real Kafka broker: answers, receipts, bad requests (each with
 // its precise status; a denied DecisionEvent once the agent is authenticated, nothing before),
-// not-ready, shadow, fail modes, last-good snapshots on disk.
+// not-ready, shadow, fail modes, last-good snapshots on disk and how long they are trusted.
 import { AgentStatus, Effect, FailMode, Outcome, RuleKind, TenantMode, type DecisionEvent } from '@thoth/contracts';
 import { Health, HealthCheckResponse_ServingStatus } from '@thoth/contracts/health';
 import { Client, credentials } from '@grpc/grpc-js';
 import { createClient, GrpcError } from '@thoth/grpc';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey, verifyReceipt } from '@thoth/snapshot';
-import { createTestTopics, testKafka, testKafkaBrokers } from '@thoth/testing';
+import { createTestTopics, freePort, testKafka, testKafkaBrokers } from '@thoth/testing';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,6 +220,44 @@ describe('readiness, fail modes, last-good snapshots', () => {
       const answer = await agent.client.decide({ tenantId: T, agentId: AGENT.id, tool: 'db.drop_it' }, { metadata: agent.auth(AGENT.token) });
       expect(answer).toMatchObject({ effect: Effect.DENY });
       expect(answer.receipt?.configVersion).toBe(5n);
+    } finally {
+      agent.close();
+      await second.stop();
+    }
+  });
+
+  it('trusts a snapshot restored from disk for one maximum staleness from its start while the control plane cannot be reached', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'thoth-snapshots-'));
+    const { SnapshotDisk } = await import('../../src/sync/snapshot-disk.js');
+    const first = await startEnforcer({ enforcerId: 'stale-1', listen: { host: '127.0.0.1', port: 0 }, trustedKeys: trusted, signer: receiptSigner, decisionLog: new InProcessDecisionLog({ capacity: 10 }) });
+    await new SnapshotDisk(dir).save(T, install(first.store, { tenantId: T }, [AGENT]).signed);
+    await first.stop();
+
+    let now = Date.now();
+    const second = await startEnforcer({
+      enforcerId: 'stale-2',
+      listen: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0 },
+      // Nothing listens there: the control plane never answers.
+      controlPlane: { address: `127.0.0.1:${await freePort()}`, token: 'thoth_et_unreachable', backoff: { initialMs: 50, maxMs: 200 } },
+      trustedKeys: trusted,
+      signer: receiptSigner,
+      decisionLog: new InProcessDecisionLog({ capacity: 10 }),
+      snapshotDir: dir,
+      maxStalenessMs: 60_000,
+      clock: () => now,
+    });
+    const agent = agentClient(second.address);
+    const write = () => agent.client.decide({ tenantId: T, agentId: AGENT.id, tool: 'crm.update' }, { metadata: agent.auth(AGENT.token) });
+    try {
+      now += 60_000;
+      expect(await write()).toMatchObject({ effect: Effect.ALLOW, errorCode: '' });
+      expect(second.status()).toMatchObject({ ready: true, stale: false, sinceContactMs: null });
+      now += 1;
+      expect(await write()).toMatchObject({ effect: Effect.DENY, errorCode: 'CONFIG_STALE' });
+      const readyz = await fetch(`${second.httpUrl}/readyz`);
+      expect(readyz.status).toBe(503);
+      expect(await readyz.json()).toMatchObject({ ready: false, stale: true, maxStalenessMs: 60_000, notReady: { code: 'CONFIG_STALE' } });
     } finally {
       agent.close();
       await second.stop();
