@@ -15,7 +15,11 @@ export const sha256Hex = (text: string) => createHash('sha256').update(text, 'ut
 export const controlPlaneSigner = signerFromSeed(generateSigningKey());
 export const trusted = keyring([verifierFromPublicKey(controlPlaneSigner.publicKey)]);
 
-export const POLICY = policyYaml('decide-test', 7, `${noDropsRules({ severity: 'critical' })}  - id: big-exports
+// crm.read* is a read to the tenant: only the policy makes a tool a read (docs/policy.md, `tiers`).
+export const POLICY = policyYaml('decide-test', 7, `tiers:
+  - tools: ["crm.read*"]
+    tier: read
+${noDropsRules({ severity: 'critical' })}  - id: big-exports
     match: {tools: ["crm.export"]}
     when: 'args.limit > 500'
     effect: deny
