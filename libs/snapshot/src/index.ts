@@ -8,10 +8,12 @@
  *   control plane runs it before publishing, the enforcer before activating;
  * - decision receipts (receipt.ts): v1, signed alone over `receiptSigningPayload`; v2,
  *   batch-signed (one Ed25519 signature over the Merkle root of a batch, each receipt with
- *   its inclusion path). `verifyReceipt` checks both offline; the ledger and the offline
- *   verifier use it.
+ *   its inclusion path); v3, batch-signed over its fields and its whole event's digest
+ *   (event-digest.ts). `verifyReceipt` checks all three offline, `verifyDecisionEvent` an
+ *   event against its receipt.
  */
 export * from './keys.js';
 export * from './snapshot.js';
 export * from './compile-snapshot.js';
 export * from './receipt.js';
+export * from './event-digest.js';

@@ -7,7 +7,7 @@ import type { Keyring, Signer } from './keys.js';
 
 /**
  * Decision receipts: one per decision, verifiable offline with the enforcer's public key
- * (`verifyReceipt`). Two versions, told apart by Receipt.receipt_version:
+ * (`verifyReceipt`). Three versions, told apart by Receipt.receipt_version:
  *
  * **Version 1** (receipt_version 0 or 1): Receipt.signature is Ed25519 over the receipt's
  * own signing payload (`receiptSigningPayload`). Language-neutral on purpose: the ledger
@@ -49,6 +49,15 @@ import type { Keyring, Signer } from './keys.js';
  * batch's root). The first lines (`thoth.receipt.v1`, `thoth.receipt.v2`,
  * `thoth.receipt.batch.v2`) keep the three signed or hashed texts from ever being confused.
  *
+ * **Version 3** (receipt_version 3, batch-signed; what enforcers issue): versions 1 and 2 sign
+ * only the receipt's fields, yet consumers read the event's resource, credential, source,
+ * rules' kinds and severities, error code and retained arguments. A version 3 receipt also
+ * carries event_digest, the digest of its whole DecisionEvent (`decisionEventDigest`,
+ * event-digest.ts), and is batch-signed as version 2 with other first lines:
+ *
+ *   leaf entry   `thoth.receipt.v3\n`, the version 2 lines, then `event_digest <n>:<hex>\n`
+ *   signature    over `thoth.receipt.batch.v3\n` and the same key_id, batch_size, root lines
+ *
  * key_id names the enforcer's key: `ed25519:` + the first 16 hex digits of SHA-256 of the
  * raw public key.
  */
@@ -56,15 +65,18 @@ export function receiptSigningPayload(receipt: Receipt): Uint8Array {
   return Buffer.from(payloadText('thoth.receipt.v1\n', receipt), 'utf8');
 }
 
-/** The leaf entry of a version 2 (batch-signed) receipt; see the module comment. */
+/** The leaf entry of a batch-signed receipt (version 2, or 3 with its event digest); see the module comment. */
 export function receiptLeafPayload(receipt: Receipt): Uint8Array {
-  return Buffer.from(payloadText('thoth.receipt.v2\n', receipt), 'utf8');
+  const text = receipt.receiptVersion === 3 ? leafTextV3(receipt) : payloadText('thoth.receipt.v2\n', receipt);
+  return Buffer.from(text, 'utf8');
 }
 
-/** What a version 2 batch signature covers: key id, batch size and the batch's Merkle root. */
-export function receiptBatchSigningPayload(keyId: string, batchSize: number, root: Uint8Array): Uint8Array {
+const leafTextV3 = (receipt: Receipt) => payloadText('thoth.receipt.v3\n', receipt) + field('event_digest', receipt.eventDigest);
+
+/** What a batch signature (version 2 or 3) covers: key id, batch size and the batch's Merkle root. */
+export function receiptBatchSigningPayload(keyId: string, batchSize: number, root: Uint8Array, version: 2 | 3 = 2): Uint8Array {
   const hex = Buffer.from(root.buffer, root.byteOffset, root.byteLength).toString('hex');
-  return Buffer.from(`thoth.receipt.batch.v2\n${field('key_id', keyId)}${field('batch_size', String(batchSize))}${field('root', hex)}`, 'utf8');
+  return Buffer.from(`thoth.receipt.batch.v${version}\n${field('key_id', keyId)}${field('batch_size', String(batchSize))}${field('root', hex)}`, 'utf8');
 }
 
 const field = (name: string, value: string) => `${name} ${Buffer.byteLength(value, 'utf8')}:${value}\n`;
@@ -99,7 +111,7 @@ export function signReceipt(init: MessageInitShape<typeof ReceiptSchema>, signer
 }
 
 /**
- * A version 2 receipt not yet signed: key_id and receipt_version set, to be completed by
+ * A version 3 receipt not yet signed: key_id and receipt_version set, to be completed by
  * `signReceiptBatch` (its leaf hash is computed now, while the fields are at hand).
  */
 export interface PendingReceipt {
@@ -107,11 +119,12 @@ export interface PendingReceipt {
   readonly leaf: Uint8Array;
 }
 
+/** `init` names its event's digest (`decisionEventDigest`). */
 export function pendingReceipt(init: MessageInitShape<typeof ReceiptSchema>, signer: Pick<Signer, 'keyId'>): PendingReceipt {
-  const receipt = create(ReceiptSchema, { ...init, keyId: signer.keyId, receiptVersion: 2, signature: new Uint8Array(0) });
+  const receipt = create(ReceiptSchema, { ...init, keyId: signer.keyId, receiptVersion: 3, signature: new Uint8Array(0) });
   // = leafHash(receiptLeafPayload(receipt)) of libs/merkle (RFC 9162: SHA-256 of 0x00 ‖ entry),
   // in one call on the hot path; the tests check the two agree.
-  return { receipt, leaf: sha256(`\u0000${payloadText('thoth.receipt.v2\n', receipt)}`) };
+  return { receipt, leaf: sha256(`\u0000${leafTextV3(receipt)}`) };
 }
 
 /** The receipt fields every decision on one tenant config shares, on one enforcer. */
@@ -133,6 +146,8 @@ export interface ReceiptDecision {
   readonly outcome: Outcome;
   readonly reasons: string[];
   readonly decidedAt: Timestamp;
+  /** `decisionEventDigest` of the decision's event. */
+  readonly eventDigest: string;
 }
 
 /**
@@ -147,19 +162,19 @@ export class ReceiptIssuer {
   readonly #keyId: string;
   /** policy_version … config_version lines, UTF-8. */
   readonly #middle: Buffer;
-  /** enforcer_id and key_id lines, UTF-8. */
+  /** enforcer_id, key_id and the event_digest line's name, UTF-8. */
   readonly #end: Buffer;
 
   constructor(common: ReceiptCommon, signer: Pick<Signer, 'keyId'>) {
     this.#common = { policyVersion: common.policyVersion, policyHash: common.policyHash, configVersion: common.configVersion, enforcerId: common.enforcerId };
     this.#keyId = signer.keyId;
     this.#middle = Buffer.from(field('policy_version', common.policyVersion.toString()) + field('policy_hash', common.policyHash) + field('config_version', common.configVersion.toString()), 'utf8');
-    this.#end = Buffer.from(field('enforcer_id', common.enforcerId) + field('key_id', signer.keyId), 'utf8');
+    this.#end = Buffer.from(`${field('enforcer_id', common.enforcerId)}${field('key_id', signer.keyId)}event_digest `, 'utf8');
   }
 
-  /** A version 2 receipt, to be signed with its batch (`signReceiptBatch`). */
+  /** A version 3 receipt, to be signed with its batch (`signReceiptBatch`). */
   pending(decision: ReceiptDecision): PendingReceipt {
-    const receipt = this.#receipt(decision, 2);
+    const receipt = this.#receipt(decision);
     // The leaf entry (0x00 ‖ receiptLeafPayload) is written into one reused buffer and hashed
     // from there: no string is built for it.
     const t = leafText;
@@ -176,17 +191,11 @@ export class ReceiptIssuer {
     t.bytes(this.#middle);
     t.field(LINE.decided_at, `${decision.decidedAt.seconds}.${String(decision.decidedAt.nanos).padStart(9, '0')}`);
     t.bytes(this.#end);
+    t.value(decision.eventDigest);
     return { receipt, leaf: t.sha256() };
   }
 
-  /** A version 1 receipt, signed alone. */
-  signed(decision: ReceiptDecision, signer: Signer): Receipt {
-    const receipt = this.#receipt(decision, 0);
-    receipt.signature = signer.sign(receiptSigningPayload(receipt));
-    return receipt;
-  }
-
-  #receipt(d: ReceiptDecision, receiptVersion: number): Receipt {
+  #receipt(d: ReceiptDecision): Receipt {
     const c = this.#common;
     // Every field of the message, so a field added to Receipt fails to compile here.
     return {
@@ -206,10 +215,11 @@ export class ReceiptIssuer {
       argumentsDigest: d.argumentsDigest,
       requestId: d.requestId,
       configVersion: c.configVersion,
-      receiptVersion,
+      receiptVersion: 3,
       batchSize: 0,
       batchIndex: 0,
       batchPath: [],
+      eventDigest: d.eventDigest,
     };
   }
 }
@@ -219,11 +229,11 @@ const LINE = Object.fromEntries(
   ['decision_id', 'request_id', 'tenant_id', 'agent_id', 'tool', 'arguments_digest', 'outcome', 'reasons', 'reason', 'decided_at'].map((n) => [n, Buffer.from(`${n} `)]),
 ) as Record<'decision_id' | 'request_id' | 'tenant_id' | 'agent_id' | 'tool' | 'arguments_digest' | 'outcome' | 'reasons' | 'reason' | 'decided_at', Buffer>;
 
-/** The leaf entry being written: `0x00 thoth.receipt.v2\n` then `<name> <n>:<value>\n` lines. */
+/** The leaf entry being written: `0x00 thoth.receipt.v3\n` then `<name> <n>:<value>\n` lines. */
 const leafText = new (class LeafText {
   #buf = Buffer.allocUnsafe(4096);
   #pos = 0;
-  static readonly HEADER = Buffer.from('\u0000thoth.receipt.v2\n', 'utf8');
+  static readonly HEADER = Buffer.from('\u0000thoth.receipt.v3\n', 'utf8');
 
   start(): void {
     this.#pos = 0;
@@ -245,6 +255,11 @@ const leafText = new (class LeafText {
   /** `<name><n>:<value>\n`, n the UTF-8 length of value. */
   field(name: Buffer, value: string): void {
     this.bytes(name);
+    this.value(value);
+  }
+
+  /** `<n>:<value>\n`, after a name already written. */
+  value(value: string): void {
     const n = value.length;
     // ASCII (nearly always): the byte length is the string length, copied as we check.
     this.#ensure(12 + 3 * n);
@@ -316,12 +331,13 @@ const nodeInput = new Uint8Array(1 + 2 * HASH_SIZE);
 nodeInput.set(NODE_PREFIX, 0);
 
 /**
- * Signs a batch of version 2 receipts with one Ed25519 signature over their Merkle root,
+ * Signs a batch of version 3 receipts with one Ed25519 signature over their Merkle root,
  * filling in each receipt's signature, batch_size, batch_index and batch_path. Returns the root.
  */
 export function signReceiptBatch(batch: readonly PendingReceipt[], signer: Signer): Uint8Array {
   const size = batch.length;
   if (size === 0) throw new Error('an empty receipt batch has nothing to sign');
+  if (batch.some((p) => p.receipt.receiptVersion !== 3)) throw new Error('only version 3 receipts are batch-signed');
   // Level by level; an unpaired last node moves up unchanged, which builds exactly the
   // RFC 9162 tree (left subtree = the largest power of two below the size).
   const levels: Uint8Array[][] = [batch.map((p) => p.leaf)];
@@ -332,7 +348,7 @@ export function signReceiptBatch(batch: readonly PendingReceipt[], signer: Signe
     level = next;
   }
   const root = levels[levels.length - 1]![0]!;
-  const signature = signer.sign(receiptBatchSigningPayload(signer.keyId, size, root));
+  const signature = signer.sign(receiptBatchSigningPayload(signer.keyId, size, root, 3));
   for (let index = 0; index < size; index++) {
     const path: Uint8Array[] = [];
     let at = index;
@@ -368,18 +384,18 @@ export function verifyReceipt(receipt: Receipt, trusted: Keyring): ReceiptCheck 
     }
     return { ok: true };
   }
-  if (version !== 2) return { ok: false, code: 'UNKNOWN_VERSION', message: `receipt version ${version} is not known to this verifier` };
+  if (version !== 2 && version !== 3) return { ok: false, code: 'UNKNOWN_VERSION', message: `receipt version ${version} is not known to this verifier` };
   const path = receipt.batchPath ?? [];
   if (path.some((p) => p.length !== HASH_SIZE)) return { ok: false, code: 'BAD_BATCH_PROOF', message: `a batch path hash is not ${HASH_SIZE} bytes` };
   const root = rootFromInclusionProof(receipt.batchIndex, receipt.batchSize, leafHash(receiptLeafPayload(receipt)), path);
   if (!root.ok) return { ok: false, code: 'BAD_BATCH_PROOF', message: `batch inclusion path: ${root.reason}` };
-  if (!verifier.verify(receiptBatchSigningPayload(receipt.keyId, receipt.batchSize, root.value), receipt.signature)) {
+  if (!verifier.verify(receiptBatchSigningPayload(receipt.keyId, receipt.batchSize, root.value, version), receipt.signature)) {
     return { ok: false, code: 'BAD_SIGNATURE', message: `batch signature does not verify with key ${receipt.keyId}` };
   }
   return { ok: true };
 }
 
-/** True when both receipts were signed in the same batch (same signature and size). */
+/** True when both receipts were signed in the same batch (same version, signature and size). */
 export function sameReceiptBatch(a: Receipt, b: Receipt): boolean {
-  return a.receiptVersion === 2 && b.receiptVersion === 2 && a.batchSize === b.batchSize && equalBytes(a.signature, b.signature);
+  return a.receiptVersion >= 2 && a.receiptVersion === b.receiptVersion && a.batchSize === b.batchSize && equalBytes(a.signature, b.signature);
 }

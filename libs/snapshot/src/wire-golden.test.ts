@@ -7,12 +7,13 @@ import { DecideRequestSchema, DecisionEventSchema, Effect, Outcome, RiskTier, Ru
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { keyring, verifierFromPublicKey, verifyReceipt } from './index.js';
+import { decisionEventDigest, keyring, verifierFromPublicKey, verifyDecisionEvent, verifyReceipt } from './index.js';
 
 const testdata = (name: string) => new Uint8Array(readFileSync(new URL(`../../contracts/testdata/${name}`, import.meta.url)));
 const TENANT = '7e0a0000-0000-4000-8000-00000000601d';
 const ARGS = '{"table":"contacts","where":{"id":42}}';
 const DIGEST = createHash('sha256').update(ARGS).digest('hex');
+const keyOf = (name: string) => keyring([verifierFromPublicKey(readFileSync(new URL(`../../contracts/testdata/${name}`, import.meta.url), 'utf8').trim())]);
 
 describe('golden wire fixtures (v1)', () => {
   it('decodes a DecideRequest written before the risk tier existed', () => {
@@ -46,7 +47,36 @@ describe('golden wire fixtures (v1)', () => {
     expect(event.matchedRules).toEqual([expect.objectContaining({ ruleId: 'no-crm-deletes', severity: Severity.CRITICAL, kind: RuleKind.CONDITION, effect: 'deny' })]);
     const receipt = event.receipt!;
     expect(receipt).toMatchObject({ outcome: Outcome.DENY, receiptVersion: 2, batchSize: 2, batchIndex: 0, keyId: 'ed25519:cce501d7eae334c8', argumentsDigest: DIGEST });
-    const trusted = keyring([verifierFromPublicKey(readFileSync(new URL('../../contracts/testdata/receipt-key.v1.pub', import.meta.url), 'utf8').trim())]);
+    const trusted = keyOf('receipt-key.v1.pub');
     expect(verifyReceipt(receipt, trusted)).toEqual({ ok: true });
+    // Verified as what it is: the receipt's own fields, which the event repeats; not its resource.
+    expect(verifyDecisionEvent(event, trusted)).toEqual({ ok: true, coverage: 'receipt', keyId: 'ed25519:cce501d7eae334c8' });
+    expect(verifyDecisionEvent({ ...event, resource: 'crm://companies' }, trusted)).toMatchObject({ ok: true, coverage: 'receipt' });
+    expect(verifyDecisionEvent({ ...event, tool: 'crm.read_records' }, trusted)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
+  });
+});
+
+describe('golden wire fixtures (receipt version 3)', () => {
+  it('decodes a complete DecisionEvent whose receipt signs the whole event, and verifies it', () => {
+    const event = fromBinary(DecisionEventSchema, testdata('decision-event.receipt-v3.bin'));
+    expect(event).toMatchObject({
+      decisionId: '019af000-0000-7000-8000-000000000302',
+      tenantId: TENANT,
+      resource: 'crm://contacts',
+      credentialFingerprint: 'ab'.repeat(32),
+      errorCode: 'EVALUATION_ERROR',
+      riskTier: RiskTier.DESTRUCTIVE,
+      configVersion: 11n,
+    });
+    expect(event.source).toMatchObject({ ip: '203.0.113.7', region: 'eu-west-1' });
+    expect(event.matchedRules).toEqual([expect.objectContaining({ ruleId: 'no-crm-deletes', severity: Severity.CRITICAL, kind: RuleKind.CONDITION })]);
+    const receipt = event.receipt!;
+    const digest = 'ec215d794f30c336b9e9cbc379f5c971056633ddc298cc0e86a681f07f213913';
+    expect(receipt).toMatchObject({ receiptVersion: 3, batchSize: 3, batchIndex: 1, keyId: 'ed25519:e9d935268cbc135b', eventDigest: digest });
+    expect(decisionEventDigest(event)).toBe(digest);
+    const trusted = keyOf('receipt-key.receipt-v3.pub');
+    expect(verifyReceipt(receipt, trusted)).toEqual({ ok: true });
+    expect(verifyDecisionEvent(event, trusted)).toEqual({ ok: true, coverage: 'event', keyId: 'ed25519:e9d935268cbc135b' });
+    expect(verifyDecisionEvent({ ...event, resource: 'crm://companies' }, trusted)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
   });
 });

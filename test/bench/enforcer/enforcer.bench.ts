@@ -445,7 +445,7 @@ try {
       `DecideStream: ${STREAMS_DECIDE} streams (one agent each) on ${STREAM_CONNECTIONS} connections, ≤ ${STREAM_DEPTH} requests in flight per stream. ` +
       'decide.unary.floor.*: the same generator against a bare node:http2 server that answers every call with the bytes of one real answer (no enforcer work): the latency floor of the transport, the generator and the machine. ' +
       '*_cpu_us_per_decision: process CPU (all threads) over the phase divided by decisions — steadier than wall-clock figures when others use the machine; enforcer_max_per_core_per_s = 1e6 / that. ' +
-      'Receipts v2: the receipts answered in one event-loop turn (≤ 256) share one Ed25519 signature over their Merkle root. The machine has 2 cores shared by generator, enforcer and whatever else runs: compare runs, not single figures.',
+      'Receipts v3: the receipts answered in one event-loop turn (≤ 256) share one Ed25519 signature over their Merkle root; each leaf names the SHA-256 of its whole DecisionEvent. The machine has 2 cores shared by generator, enforcer and whatever else runs: compare runs, not single figures.',
   );
   report.note(`propagation: publish (kill switch) → ACK received by the control plane, ${STREAMS} config streams from ${SUBSCRIBER_PROCESSES} processes on the same machine, each verifying and activating like an enforcer (20-rule policy, re-bound not recompiled); ${PROPAGATION_ROUNDS} rounds.`);
   if (report.metrics.length > 0) report.write();

@@ -1,7 +1,21 @@
-import { create, toBinary } from '@bufbuild/protobuf';
-import { AgentStatus, DecideRequestSchema, DecideResponseSchema, Effect, EnforcerConfigSchema, FailMode, PolicyFormat, RiskTier, TenantMode, type DecisionEvent } from '@thoth/contracts';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import {
+  AgentStatus,
+  DecideRequestSchema,
+  DecideResponseSchema,
+  DecisionEventSchema,
+  Effect,
+  EnforcerConfigSchema,
+  FailMode,
+  PolicyFormat,
+  RiskTier,
+  Severity,
+  TenantMode,
+  type DecisionEvent,
+} from '@thoth/contracts';
+import { messageEncoder } from '@thoth/grpc';
 import { WindowState } from '@thoth/policy';
-import { generateSigningKey, keyring, signSnapshot, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
+import { generateSigningKey, keyring, signSnapshot, signerFromSeed, verifierFromPublicKey, verifyDecisionEvent } from '@thoth/snapshot';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { InProcessDecisionLog } from '../emit/in-process-decision-log.js';
@@ -25,6 +39,7 @@ tiers:
 const TOKEN = 'thoth_at_idem';
 const PEER = '127.0.0.1';
 const cp = signerFromSeed(generateSigningKey());
+const receiptSigner = signerFromSeed(generateSigningKey());
 const enc = (s: string) => new TextEncoder().encode(s);
 
 function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: { failMode?: FailMode; mode?: TenantMode; state?: WindowState; maxStalenessMs?: number } = {}) {
@@ -50,7 +65,7 @@ function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: {
     enforcerId: 'e',
     store,
     state: options.state ?? new WindowState({ maxKeys: 1_000 }),
-    signer: signerFromSeed(generateSigningKey()),
+    signer: receiptSigner,
     decisionLog: log,
     metrics,
     maxArgumentsBytes: 1_024,
@@ -58,7 +73,7 @@ function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: {
     ...(options.maxStalenessMs !== undefined ? { staleness: new ConfigStaleness(options.maxStalenessMs, { unconfirmedMs: (t) => t - confirmedAt }) } : {}),
     clock: () => now,
   });
-  const request = (init: { requestId: string; tool?: string; args?: string; resource?: string; riskTier?: RiskTier }) =>
+  const request = (init: { requestId: string; tool?: string; args?: string; resource?: string; riskTier?: RiskTier; source?: { ip: string; region: string } }) =>
     create(DecideRequestSchema, {
       tenantId: '7e0a0000-0000-4000-8000-000000000001',
       agentId: 'a',
@@ -67,6 +82,7 @@ function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: {
       resource: init.resource ?? '',
       requestId: init.requestId,
       riskTier: init.riskTier ?? RiskTier.UNSPECIFIED,
+      ...(init.source ? { source: init.source } : {}),
     });
   const settle = () => new Promise((r) => setTimeout(r, 20));
   /** Activates the next config version with the agent suspended (the kill switch). */
@@ -265,5 +281,39 @@ describe('DecisionService past its maximum staleness', () => {
     advance(MAX + 1);
     const { response } = await service.decide(request({ requestId: 'r1', tool: 'crm.update_contact', riskTier: RiskTier.DESTRUCTIVE }), TOKEN, PEER);
     expect(response).toMatchObject({ effect: Effect.ALLOW, shadow: true, errorCode: 'CONFIG_STALE' });
+  });
+});
+
+describe('DecisionService receipts', () => {
+  const trusted = keyring([verifierFromPublicKey(receiptSigner.publicKey)]);
+  const encodeEvent = messageEncoder(DecisionEventSchema);
+
+  it('signs each whole event (receipt version 3): what the decision log carries verifies, and no field of it can change', async () => {
+    const { service, events, request, settle } = setup();
+    const source = { ip: '203.0.113.7', region: 'eu-west-1' };
+    await service.decide(request({ requestId: 'r1', tool: 'crm.read_contact', resource: 'crm://contacts/1', source }), TOKEN, PEER);
+    await service.decide(request({ requestId: 'r2', resource: 'crm://contacts/2' }), TOKEN, PEER);
+    await service.decide(request({ requestId: 'r3', resource: 'crm://contacts/3' }), TOKEN, PEER); // past the limit: denied
+    await service.decide(request({ requestId: 'r4', args: '{' }), TOKEN, PEER); // INVALID_ARGUMENTS_JSON
+    await settle();
+    expect(events).toHaveLength(4);
+    const denied = events[2]!;
+    expect(denied.effect).toBe(Effect.DENY);
+    for (const published of events) {
+      // As the ledger and ingestion read it off Kafka.
+      const event = fromBinary(DecisionEventSchema, encodeEvent(published));
+      expect(event.receipt?.receiptVersion).toBe(3);
+      expect(verifyDecisionEvent(event, trusted)).toEqual({ ok: true, coverage: 'event', keyId: receiptSigner.keyId });
+    }
+    const forged: DecisionEvent[] = [
+      { ...denied, resource: 'crm://contacts/999' },
+      { ...denied, tool: 'crm.read_contact' },
+      { ...denied, matchedRules: denied.matchedRules.map((m) => ({ ...m, severity: Severity.LOW })) },
+      { ...denied, credentialFingerprint: 'ab'.repeat(32) },
+      { ...denied, errorCode: 'NOT_READY' },
+      { ...events[0]!, source: { ...source, $typeName: 'thoth.decision.v1.Source', region: 'us-east-1' } },
+      { ...events[3]!, errorCode: '' },
+    ];
+    for (const event of forged) expect(verifyDecisionEvent(event, trusted)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
   });
 });

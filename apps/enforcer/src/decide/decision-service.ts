@@ -3,6 +3,7 @@ import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
 import { Metadata } from '@grpc/grpc-js';
 import {
   decideRequestProblem,
+  DecisionEventSchema,
   jsonNestsDeeperThan,
   MAX_ARGUMENTS_DEPTH,
   Effect,
@@ -16,9 +17,9 @@ import {
   type DecisionEvent,
   type MatchedRule,
 } from '@thoth/contracts';
-import { GrpcError, type GrpcCode } from '@thoth/grpc';
+import { GrpcError, messageEncoder, type GrpcCode } from '@thoth/grpc';
 import { decide, type Decision, type MatchKind, type RiskTier as PolicyRiskTier, type Severity as PolicySeverity, type WindowState } from '@thoth/policy';
-import { ReceiptIssuer, type Signer } from '@thoth/snapshot';
+import { eventDigestOf, ReceiptIssuer, type Signer } from '@thoth/snapshot';
 import { hash } from 'node:crypto';
 import type { DecisionLog } from '../emit/decision-log.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -487,8 +488,8 @@ export class DecisionService {
 
   /**
    * Holds the event's place in the decision log (an evaluated call that cannot have one is
-   * decided by `#whenLogFull`), creates the receipt, counts, and returns the answer; once the
-   * receipt is signed, publishes the event.
+   * decided by `#whenLogFull`), builds the event, creates its receipt over the event's digest,
+   * counts, and returns the answer; once the receipt is signed, publishes the event.
    */
   #record(
     request: DecideRequest,
@@ -506,6 +507,33 @@ export class DecisionService {
     const policyHash = tenant.policyHash;
     const configVersion = tenant.version;
     const enforcerId = this.#o.enforcerId;
+    // Built field by field (no protobuf-es reflection on the hot path); every field of the
+    // message but the receipt is named, so one added to the schema fails to compile here.
+    const event: DecisionEvent = {
+      $typeName: 'thoth.decision.v1.DecisionEvent',
+      decisionId,
+      requestId: request.requestId,
+      tenantId: request.tenantId,
+      agentId: request.agentId,
+      tool: request.tool,
+      argumentsDigest: digest,
+      retainedArgumentsJson: tenant.retainArguments && o.errorCode === '' ? request.argumentsJson : NO_BYTES,
+      resource: request.resource,
+      credentialFingerprint: request.credentialFingerprint,
+      effect: o.effect,
+      shadow: o.shadow,
+      matchedRules: o.matched,
+      policyVersion,
+      policyHash,
+      enforcerId,
+      decidedAt,
+      errorCode: o.errorCode,
+      errorMessage: o.errorMessage,
+      configVersion,
+      riskTier: o.tier === undefined ? RiskTier.UNSPECIFIED : TIER[o.tier],
+    };
+    if (request.source) event.source = request.source;
+    if (request.requestedAt) event.requestedAt = request.requestedAt;
     const { receipt, signed } = this.receipts.create(
       this.#issuer(tenant),
       {
@@ -518,36 +546,11 @@ export class DecisionService {
         outcome: o.outcome,
         reasons: o.matched.map((m) => `${m.ruleId}: ${m.reason}`),
         decidedAt,
+        // The receipt signs the whole event: its digest is taken before the receipt is set.
+        eventDigest: eventDigestOf(encodeEvent(event)),
       },
       (receipt) => {
-        // Built field by field (no protobuf-es reflection on the hot path); every field of
-        // the message is named, so one added to the schema fails to compile here.
-        const event: DecisionEvent = {
-          $typeName: 'thoth.decision.v1.DecisionEvent',
-          decisionId,
-          requestId: request.requestId,
-          tenantId: request.tenantId,
-          agentId: request.agentId,
-          tool: request.tool,
-          argumentsDigest: digest,
-          retainedArgumentsJson: tenant.retainArguments && o.errorCode === '' ? request.argumentsJson : NO_BYTES,
-          resource: request.resource,
-          credentialFingerprint: request.credentialFingerprint,
-          effect: o.effect,
-          shadow: o.shadow,
-          matchedRules: o.matched,
-          policyVersion,
-          policyHash,
-          enforcerId,
-          decidedAt,
-          receipt,
-          errorCode: o.errorCode,
-          errorMessage: o.errorMessage,
-          configVersion,
-          riskTier: o.tier === undefined ? RiskTier.UNSPECIFIED : TIER[o.tier],
-        };
-        if (request.source) event.source = request.source;
-        if (request.requestedAt) event.requestedAt = request.requestedAt;
+        event.receipt = receipt;
         return { event, reserved };
       },
     );
@@ -581,6 +584,8 @@ export class DecisionService {
 }
 
 const NO_BYTES = new Uint8Array(0);
+/** Byte for byte protobuf-es toBinary, without its reflection (libs/grpc message-encoder.ts). */
+const encodeEvent = messageEncoder(DecisionEventSchema);
 
 /** A decision event on its way to the log, and whether a place is held for it there. */
 interface Publication {

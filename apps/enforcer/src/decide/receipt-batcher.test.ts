@@ -17,6 +17,7 @@ const decision = (i: number) => ({
   outcome: Outcome.ALLOW,
   reasons: [],
   decidedAt: timestampFromMs(1_700_000_000_000 + i),
+  eventDigest: `${i}`.padStart(64, '0'),
 });
 
 /** A batcher whose items are the decision numbers, delivered into `delivered`. */
@@ -35,7 +36,7 @@ describe('ReceiptBatcher', () => {
     await Promise.all(made.map((m) => m.signed));
     expect(delivered).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]); // once each, in order, before `signed` resolves
     for (const [i, { receipt }] of made.entries()) {
-      expect(receipt).toMatchObject({ receiptVersion: 2, batchSize: 10, batchIndex: i });
+      expect(receipt).toMatchObject({ receiptVersion: 3, batchSize: 10, batchIndex: i });
       expect(verifyReceipt(receipt, trusted)).toEqual({ ok: true });
     }
     expect(b.stats()).toEqual({ batches: 1, receipts: 10 });
@@ -55,13 +56,13 @@ describe('ReceiptBatcher', () => {
     for (const { receipt } of made) expect(verifyReceipt(receipt, trusted)).toEqual({ ok: true });
   });
 
-  it('maxBatch 0 signs each receipt alone (version 1)', async () => {
+  it('maxBatch 0 signs each receipt at once, in a batch of its own', async () => {
     const { create, delivered } = batcher(0);
     const made = create(1);
     expect(delivered).toEqual([]); // delivered after the caller has the answer
     await made.signed;
     expect(delivered).toEqual([1]);
-    expect(made.receipt.receiptVersion).toBe(0);
+    expect(made.receipt).toMatchObject({ receiptVersion: 3, batchSize: 1, batchIndex: 0, batchPath: [] });
     expect(verifyReceipt(made.receipt, trusted)).toEqual({ ok: true });
   });
 

@@ -2,7 +2,7 @@ import type { Receipt } from '@thoth/contracts';
 import { signReceiptBatch, type PendingReceipt, type ReceiptDecision, type ReceiptIssuer, type Signer } from '@thoth/snapshot';
 
 /**
- * Signs receipts in batches (receipt version 2, libs/snapshot receipt.ts): the receipts
+ * Signs receipts in batches (receipt version 3, libs/snapshot receipt.ts): the receipts
  * created during one turn of the event loop, at most `maxBatch` of them, become the leaves
  * of one Merkle tree whose root is signed once, when the turn ends (setImmediate) or the
  * batch is full, whichever comes first. Under load the enforcer answers many decisions per
@@ -13,8 +13,8 @@ import { signReceiptBatch, type PendingReceipt, type ReceiptDecision, type Recei
  * Each receipt comes with an item (the decision's event) that `deliver` receives once the
  * receipt is signed, in creation order; one promise per batch tells the waiting answers.
  *
- * `maxBatch` 0 keeps version 1: each receipt signed on its own, at once (its item is
- * delivered in a microtask, after the caller has it).
+ * `maxBatch` 0 signs each receipt at once, in a batch of its own (its item is delivered in a
+ * microtask, after the caller has it).
  */
 export class ReceiptBatcher<T> {
   readonly #signer: Signer;
@@ -40,12 +40,14 @@ export class ReceiptBatcher<T> {
    * resolves once the receipt's signature (and batch fields) are set and its item delivered.
    */
   create(issuer: ReceiptIssuer, decision: ReceiptDecision, item: (receipt: Receipt) => T): { receipt: Receipt; item: T; signed: Promise<void> } {
-    if (this.#maxBatch <= 0) {
-      const receipt = issuer.signed(decision, this.#signer);
-      const made = item(receipt);
-      return { receipt, item: made, signed: DONE.then(() => this.#deliver(made)) };
-    }
     const pending = issuer.pending(decision);
+    if (this.#maxBatch <= 0) {
+      signReceiptBatch([pending], this.#signer);
+      this.#batches++;
+      this.#receipts++;
+      const made = item(pending.receipt);
+      return { receipt: pending.receipt, item: made, signed: DONE.then(() => this.#deliver(made)) };
+    }
     const made = item(pending.receipt);
     if (this.#signed === undefined) {
       this.#signed = new Promise<void>((resolve, reject) => {

@@ -1,0 +1,85 @@
+import { toBinary } from '@bufbuild/protobuf';
+import { DecisionEventSchema, Effect, Outcome, type DecisionEvent, type Receipt } from '@thoth/contracts';
+import { hash } from 'node:crypto';
+import type { Keyring } from './keys.js';
+import { verifyReceipt, type ReceiptCheck } from './receipt.js';
+
+/**
+ * What a version 3 receipt binds: the digest of its whole DecisionEvent, and the check that an
+ * event is the one its receipt's enforcer signed (`verifyDecisionEvent`), every field of it.
+ *
+ * The digest is SHA-256 (lowercase hex) of the event's protobuf binary encoding **without its
+ * receipt** (field 19 absent), fields in field-number order, zero values of implicit-presence
+ * fields omitted: what protobuf-es `toBinary` writes, and what protobuf's encoders in other
+ * languages write for this message (it has no maps, whose order is the one freedom the encoding
+ * leaves). Chosen over a canonical text (versions 1 and 2) so that a field added to
+ * DecisionEvent is covered without a new receipt version: a verifier that does not know the
+ * field keeps it as an unknown field, which protobuf-es and the other runtimes write back after
+ * the known ones, in number order for a field numbered above the rest. A verifier that holds the
+ * bytes as published may equally hash them with the top-level field 19 records cut out.
+ *
+ * The enforcer computes the same digest from its hot-path encoder (@thoth/grpc messageEncoder,
+ * byte for byte what toBinary writes) with `eventDigestOf`; its tests check the two agree.
+ */
+export function decisionEventDigest(event: DecisionEvent): string {
+  const { receipt: _receipt, ...rest } = event;
+  return eventDigestOf(toBinary(DecisionEventSchema, rest));
+}
+
+/** The digest of an event already encoded without its receipt. */
+export function eventDigestOf(encodedWithoutReceipt: Uint8Array): string {
+  return hash('sha256', encodedWithoutReceipt, 'hex');
+}
+
+/** What a verified event's signature covers: all of it (version 3), or only its receipt's fields (versions 1 and 2). */
+export type EventCoverage = 'event' | 'receipt';
+
+export type DecisionEventCheck =
+  | { readonly ok: true; readonly coverage: EventCoverage; readonly keyId: string }
+  | { readonly ok: false; readonly code: Exclude<ReceiptCheck, { ok: true }>['code'] | 'NO_RECEIPT' | 'EVENT_MISMATCH'; readonly message: string };
+
+/**
+ * Whether `event` is what its receipt's key signed. A version 3 receipt must verify and name
+ * this event's digest: any changed field of the event, the receipt's own included, fails.
+ * A receipt of version 1 or 2 verifies as what it is: its signature covers its own fields,
+ * which must then agree with the event's (`coverage: 'receipt'`); the event's other fields
+ * (resource, credential, source, rules' kinds and severities, error, retained arguments) are
+ * not covered, and a consumer that must believe them refuses that coverage.
+ */
+export function verifyDecisionEvent(event: DecisionEvent, trusted: Keyring): DecisionEventCheck {
+  const receipt = event.receipt;
+  if (receipt === undefined) return { ok: false, code: 'NO_RECEIPT', message: 'the event has no receipt' };
+  const check = verifyReceipt(receipt, trusted);
+  if (!check.ok) return check;
+  if (receipt.receiptVersion === 3) {
+    const digest = decisionEventDigest(event);
+    if (receipt.eventDigest !== digest) return mismatch(`event_digest ${receipt.eventDigest} is not the event's, ${digest}`);
+    return { ok: true, coverage: 'event', keyId: receipt.keyId };
+  }
+  const differs = receiptFieldDiffering(receipt, event);
+  if (differs !== undefined) return mismatch(`the receipt's ${differs} is not the event's`);
+  return { ok: true, coverage: 'receipt', keyId: receipt.keyId };
+}
+
+const mismatch = (message: string) => ({ ok: false as const, code: 'EVENT_MISMATCH' as const, message });
+
+/** The first field a version 1 or 2 receipt signs that the event states otherwise. */
+function receiptFieldDiffering(r: Receipt, e: DecisionEvent): string | undefined {
+  if (r.decisionId !== e.decisionId) return 'decision_id';
+  if (r.requestId !== e.requestId) return 'request_id';
+  if (r.tenantId !== e.tenantId) return 'tenant_id';
+  if (r.agentId !== e.agentId) return 'agent_id';
+  if (r.tool !== e.tool) return 'tool';
+  if (r.argumentsDigest !== e.argumentsDigest) return 'arguments_digest';
+  if (r.outcome !== outcomeOf(e)) return 'outcome';
+  if (r.policyVersion !== e.policyVersion) return 'policy_version';
+  if (r.policyHash !== e.policyHash) return 'policy_hash';
+  if (r.configVersion !== e.configVersion) return 'config_version';
+  if (r.enforcerId !== e.enforcerId) return 'enforcer_id';
+  if (r.decidedAt?.seconds !== e.decidedAt?.seconds || r.decidedAt?.nanos !== e.decidedAt?.nanos) return 'decided_at';
+  const reasons = e.matchedRules.map((m) => `${m.ruleId}: ${m.reason}`);
+  if (r.reasons.length !== reasons.length || r.reasons.some((reason, i) => reason !== reasons[i])) return 'reasons';
+  return undefined;
+}
+
+const outcomeOf = (e: DecisionEvent): Outcome => (e.effect === Effect.DENY ? Outcome.DENY : e.shadow ? Outcome.WOULD_DENY : Outcome.ALLOW);
