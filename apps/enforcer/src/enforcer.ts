@@ -2,7 +2,7 @@ import { Enforcer as EnforcerService } from '@thoth/contracts';
 import { Health } from '@thoth/contracts/health';
 import { addService, GrpcServer, type Http2Limits } from '@thoth/grpc';
 import { WindowState } from '@thoth/policy';
-import type { Keyring, Signer } from '@thoth/snapshot';
+import { announceReceiptKey, type Keyring, type Signer } from '@thoth/snapshot';
 import type { Server as HttpServer } from 'node:http';
 import type { SecureServerOptions } from 'node:http2';
 import { DecisionService } from './decide/decision-service.js';
@@ -28,7 +28,7 @@ export interface EnforcerOptions {
   readonly controlPlane?: Pick<ConfigStreamClientOptions, 'address' | 'token' | 'tenantIds' | 'heartbeatIntervalMs' | 'serverTimeoutMs' | 'backoff' | 'credentials'>;
   /** Control-plane keys snapshots must be signed with. */
   readonly trustedKeys: Keyring;
-  /** The enforcer's own key, for receipts. */
+  /** The enforcer's own key, for receipts; announced on the config stream. */
   readonly signer: Signer;
   readonly decisionLog: DecisionLog;
   /** Persist last-good snapshots here and restore them (verified again) at start. */
@@ -158,6 +158,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
       ...options.controlPlane,
       enforcerId: options.enforcerId,
       trustedKeys: options.trustedKeys,
+      receiptKey: announceReceiptKey(options.signer, options.controlPlane.token, options.enforcerId),
       store,
       ...(disk ? { disk } : {}),
       clock,

@@ -10,10 +10,13 @@
  *   batch-signed (one Ed25519 signature over the Merkle root of a batch, each receipt with
  *   its inclusion path); v3, batch-signed over its fields and its whole event's digest
  *   (event-digest.ts). `verifyReceipt` checks all three offline, `verifyDecisionEvent` an
- *   event against its receipt.
+ *   event against its receipt;
+ * - the announcement of an enforcer's receipt key on its config stream, with the proof that
+ *   it holds the key for its registration (receipt-key.ts).
  */
 export * from './keys.js';
 export * from './snapshot.js';
 export * from './compile-snapshot.js';
 export * from './receipt.js';
 export * from './event-digest.js';
+export * from './receipt-key.js';

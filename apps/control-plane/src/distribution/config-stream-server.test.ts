@@ -6,7 +6,7 @@ import { Client, Server, ServerCredentials, credentials } from '@grpc/grpc-js';
 import { connect } from 'node:http2';
 import { ConfigDistribution, PolicyFormat, SubscribeRequestSchema, type Heartbeat, type SnapshotPush, type SubscribeResponse } from '@thoth/contracts';
 import { createClient, type GrpcError } from '@thoth/grpc';
-import { generateSigningKey, signerFromSeed } from '@thoth/snapshot';
+import { announceReceiptKey, generateSigningKey, signerFromSeed } from '@thoth/snapshot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_STREAM_SERVER_OPTIONS, ConfigStreamServer } from './config-stream-server.js';
 import { InMemoryEnforcerStatusSink, StaticEnforcerAuthenticator } from './in-memory-enforcer-status.js';
@@ -65,6 +65,24 @@ describe('ConfigStreamServer', () => {
       const error = await stream[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e);
       expect((error as GrpcError).code).toBe(code);
     }
+  });
+
+  it('takes the receipt key a Hello announces with its proof, and refuses the stream of one proved for another token or process', async () => {
+    const key = signerFromSeed(generateSigningKey());
+    const refused = [announceReceiptKey(key, 'retired', 'pod-r'), announceReceiptKey(key, 'tok', 'other-pod'), { ...announceReceiptKey(key, 'tok', 'pod-r'), publicKey: signerFromSeed(generateSigningKey()).publicKey }];
+    for (const receiptKey of refused) {
+      const stream = client.subscribe();
+      await stream.send({ kind: { case: 'hello', value: { enforcerId: 'pod-r', enforcerToken: 'tok', tenantIds: ['t1'], receiptKey } } });
+      const error = await stream[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e);
+      expect((error as GrpcError).code).toBe('INVALID_ARGUMENT');
+    }
+    expect(status.receiptKeys.filter((k) => k.instanceId === 'pod-r')).toEqual([]);
+    const stream = client.subscribe();
+    const it = stream[Symbol.asyncIterator]();
+    await stream.send({ kind: { case: 'hello', value: { enforcerId: 'pod-r', enforcerToken: 'tok', tenantIds: ['t1'], receiptKey: announceReceiptKey(key, 'tok', 'pod-r') } } });
+    await next(it, 'snapshot');
+    expect(status.receiptKeys.filter((k) => k.instanceId === 'pod-r')).toEqual([{ enforcerId: 'e1', instanceId: 'pod-r', keyId: key.keyId }]);
+    stream.cancel();
   });
 
   it('a decommissioned registration: its open streams end at once with UNAUTHENTICATED, a new Hello is refused, others stream on', async () => {

@@ -3,6 +3,7 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { Server, ServerOptions } from '@grpc/grpc-js';
 import { ConfigDistribution, type SubscribeRequest, type SubscribeResponseSchema } from '@thoth/contracts';
 import { addService, GrpcError, type HandlerContext, type ServiceHandlers } from '@thoth/grpc';
+import { receiptKeyProblem, tokenSha256, type ReceiptKeyAnnouncement } from '@thoth/snapshot';
 import { randomUUID } from 'node:crypto';
 import type { EnforcerAuthenticator, EnforcerIdentity, EnforcerStatusSink } from '../modules/enforcers/index.js';
 import type { SnapshotCache, TenantSnapshot } from './snapshot-cache.js';
@@ -66,6 +67,8 @@ class Session {
     readonly instanceId: string,
     readonly tenantIds: readonly string[],
     now: number,
+    /** The receipt key the Hello announced, its proof checked. */
+    readonly receiptKey: ReceiptKeyAnnouncement | undefined,
   ) {
     this.lastContact = now;
   }
@@ -92,7 +95,8 @@ class Session {
 }
 
 /**
- * `ConfigDistribution.Subscribe`: authenticates the Hello, sends each subscribed tenant's
+ * `ConfigDistribution.Subscribe`: authenticates the Hello (and the proof of the receipt key it
+ * announces, reported with the connection for the enforcer to record), sends each subscribed tenant's
  * snapshot whenever the enforcer's version differs from the published one (a full
  * snapshot on any gap), each push with a fresh nonce; matches ACK/NACK to any push not
  * answered yet and reports them to the status sink; heartbeats both ways. Tracks versions,
@@ -162,7 +166,8 @@ export class ConfigStreamServer {
     if (this.#decommissioned.has(identity.enforcerId)) throw new GrpcError('UNAUTHENTICATED', 'unknown or revoked enforcer token');
     const who = { enforcerId: identity.enforcerId, instanceId };
     this.#sessions.add(session);
-    this.#report(() => status.connected({ ...who, at: clock(), tenantIds: session.tenantIds, peer: context.peer }), 'connected');
+    const receiptKey = session.receiptKey ? { receiptKey: session.receiptKey } : {};
+    this.#report(() => status.connected({ ...who, at: clock(), tenantIds: session.tenantIds, peer: context.peer, ...receiptKey }), 'connected');
 
     const unwatch = session.tenantIds.map((tenantId) => cache.watch(tenantId, () => session.mark(tenantId)));
     for (const tenantId of session.tenantIds) session.pending.add(tenantId);
@@ -236,7 +241,13 @@ export class ConfigStreamServer {
       const tenantIds = hello.tenantIds.length > 0 ? [...new Set(hello.tenantIds)] : [...identity.tenantIds];
       const denied = tenantIds.filter((t) => !identity.tenantIds.includes(t));
       if (denied.length > 0) throw new GrpcError('PERMISSION_DENIED', `enforcer ${identity.enforcerId} may not subscribe to tenant(s) ${denied.join(', ')}`);
-      const session = new Session(identity, hello.enforcerId || identity.enforcerId, tenantIds, this.#options.clock());
+      const instanceId = hello.enforcerId || identity.enforcerId;
+      // A key whose proof does not hold for this token is refused with the stream: its decisions
+      // could never be believed, and the enforcer says so in its log at once.
+      const receiptKey = hello.receiptKey;
+      const problem = receiptKey && receiptKeyProblem(receiptKey, tokenSha256(hello.enforcerToken), instanceId);
+      if (problem !== undefined) throw new GrpcError('INVALID_ARGUMENT', `receipt key refused: ${problem}`);
+      const session = new Session(identity, instanceId, tenantIds, this.#options.clock(), receiptKey);
       for (const held of hello.heldVersions) {
         if (tenantIds.includes(held.tenantId)) {
           session.tracks.set(held.tenantId, { held: { version: held.version, contentHash: held.contentHash }, outstanding: new Map() });

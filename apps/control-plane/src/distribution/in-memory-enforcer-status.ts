@@ -1,3 +1,4 @@
+import { keyIdOf } from '@thoth/snapshot';
 import type { AckEvent, EnforcerAuthenticator, EnforcerIdentity, EnforcerStatusSink, NackEvent, StreamEvent } from '../modules/enforcers/index.js';
 
 /** What an in-memory sink knows of one enforcer instance and tenant. */
@@ -16,9 +17,12 @@ export class InMemoryEnforcerStatusSink implements EnforcerStatusSink {
   readonly #contact = new Map<string, { at: number; connected: boolean }>();
   readonly acks: AckEvent[] = [];
   readonly nacks: NackEvent[] = [];
+  /** The receipt keys announced by connecting processes, in order. */
+  readonly receiptKeys: { readonly enforcerId: string; readonly instanceId: string; readonly keyId: string }[] = [];
 
-  connected(event: StreamEvent): void {
+  connected(event: Parameters<EnforcerStatusSink['connected']>[0]): void {
     this.#contact.set(event.instanceId, { at: event.at, connected: true });
+    if (event.receiptKey) this.receiptKeys.push({ enforcerId: event.enforcerId, instanceId: event.instanceId, keyId: keyIdOf(event.receiptKey.publicKey) });
   }
 
   disconnected(event: StreamEvent): void {

@@ -4,7 +4,7 @@ import { ConfigDistribution, type SnapshotPush } from '@thoth/contracts';
 import { createClient, type BidiStream } from '@thoth/grpc';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { SubscribeRequestSchema, SubscribeResponse } from '@thoth/contracts';
-import type { Keyring } from '@thoth/snapshot';
+import type { Keyring, ReceiptKeyAnnouncement } from '@thoth/snapshot';
 import type { Logger } from '../logger.js';
 import { activate, type Activation } from './activate.js';
 import type { ActiveSnapshots } from './active-snapshots.js';
@@ -19,6 +19,8 @@ export interface ConfigStreamClientOptions {
   /** Tenants to subscribe to; empty: every tenant the token allows. */
   readonly tenantIds?: readonly string[];
   readonly trustedKeys: Keyring;
+  /** The key this process signs receipts with, announced in every Hello (`announceReceiptKey`). */
+  readonly receiptKey?: ReceiptKeyAnnouncement;
   readonly store: ActiveSnapshots;
   readonly disk?: SnapshotDisk;
   /** How often to send a heartbeat. Default 10 s. */
@@ -47,7 +49,8 @@ export interface SyncStatus {
 type Request = MessageInitShape<typeof SubscribeRequestSchema>;
 
 /**
- * The enforcer's end of the config stream: Hello with the versions it holds, then for
+ * The enforcer's end of the config stream: Hello with the versions it holds (and its receipt
+ * key, so the control plane records which key its decisions are signed with), then for
  * each push verify → compile → swap and ACK the activated version, or NACK with the
  * reason and keep the previous one. Heartbeats; a silent or broken stream is reopened
  * with exponential backoff and full jitter. Never throws out of `start`: without a
@@ -174,6 +177,7 @@ export class ConfigStreamClient {
             enforcerToken: this.#options.token,
             tenantIds: [...(this.#options.tenantIds ?? [])],
             heldVersions: store.held(),
+            ...(this.#options.receiptKey ? { receiptKey: this.#options.receiptKey } : {}),
           },
         },
       });

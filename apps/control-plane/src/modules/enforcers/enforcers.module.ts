@@ -7,6 +7,7 @@ import { DecommissionEnforcerHandler } from './commands/decommission-enforcer/de
 import { MarkEnforcerSeenHandler } from './commands/mark-enforcer-seen/mark-enforcer-seen.handler.js';
 import { RecordEnforcerActivationHandler } from './commands/record-enforcer-activation/record-enforcer-activation.handler.js';
 import { RecordEnforcerRejectionHandler } from './commands/record-enforcer-rejection/record-enforcer-rejection.handler.js';
+import { RecordReceiptKeyHandler } from './commands/record-receipt-key/record-receipt-key.handler.js';
 import { RegisterEnforcerHandler } from './commands/register-enforcer/register-enforcer.handler.js';
 import { EnforcersProjection } from './storage/enforcers.projection.js';
 import { EnforcersRepository } from './storage/enforcers.repository.js';
@@ -21,6 +22,7 @@ import { ListEnforcersHandler } from './queries/list-enforcers/list-enforcers.ha
     EnforcersProjection,
     RegisterEnforcerHandler,
     RecordEnforcerActivationHandler,
+    RecordReceiptKeyHandler,
     RecordEnforcerRejectionHandler,
     MarkEnforcerSeenHandler,
     DecommissionEnforcerHandler,

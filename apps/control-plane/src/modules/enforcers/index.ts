@@ -9,6 +9,7 @@ export { DecommissionEnforcerCommand } from './commands/decommission-enforcer/de
 export { MarkEnforcerSeenCommand } from './commands/mark-enforcer-seen/mark-enforcer-seen.command.js';
 export { RecordEnforcerActivationCommand } from './commands/record-enforcer-activation/record-enforcer-activation.command.js';
 export { RecordEnforcerRejectionCommand } from './commands/record-enforcer-rejection/record-enforcer-rejection.command.js';
+export { RecordReceiptKeyCommand } from './commands/record-receipt-key/record-receipt-key.command.js';
 export { type RegisteredEnforcer, RegisterEnforcerCommand } from './commands/register-enforcer/register-enforcer.command.js';
 export { type EnforcerView, GetEnforcerQuery } from './queries/get-enforcer/get-enforcer.query.js';
 export { ListEnforcersQuery } from './queries/list-enforcers/list-enforcers.query.js';

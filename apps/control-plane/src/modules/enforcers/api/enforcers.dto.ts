@@ -20,6 +20,16 @@ export const EnforcerResponse = z.object({
     .describe('The config version it last ACKed (activated), and when'),
   lastRejection: z.object({ version: z.number().int(), errorCode: z.string(), errorMessage: z.string(), rejectedAt: z.iso.datetime() }).nullable(),
   lastSeenAt: z.iso.datetime().nullable(),
+  receiptKeys: z
+    .array(
+      z.object({
+        keyId: z.string().describe('Receipt.key_id of the receipts it signs: ed25519: + 16 hex digits of SHA-256 of the key'),
+        publicKey: z.string().describe('Base64 of the raw 32-byte Ed25519 public key'),
+        instanceId: z.string().describe('The enforcer process that announced it: Receipt.enforcer_id'),
+        announcedAt: z.iso.datetime(),
+      }),
+    )
+    .describe("The keys its processes sign receipts with, announced on the config stream with a proof of the private key bound to this registration; oldest first, a rotated-out key kept for the decisions it signed"),
   version: z.number().int(),
 });
 

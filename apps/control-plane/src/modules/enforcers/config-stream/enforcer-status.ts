@@ -1,6 +1,7 @@
 // The ports of the config stream that this context owns and implements (EnforcerTokenAuthenticator,
 // EnforcerStatusRecorder); distribution's ConfigStreamServer calls them. Distribution imports
 // these from the enforcers context, never the reverse.
+import type { ReceiptKeyAnnouncement } from '@thoth/snapshot';
 
 /** Who is on the other end of a config stream, as the enforcer token says. */
 export interface EnforcerIdentity {
@@ -46,7 +47,8 @@ export interface NackEvent extends StreamEvent {
  * rejection is only logged), so a slow sink never holds a stream up.
  */
 export interface EnforcerStatusSink {
-  connected(event: StreamEvent & { readonly tenantIds: readonly string[]; readonly peer: string }): void | Promise<void>;
+  /** `receiptKey`: the key the process signs receipts with, as its Hello announced it (its proof checked by the server). */
+  connected(event: StreamEvent & { readonly tenantIds: readonly string[]; readonly peer: string; readonly receiptKey?: ReceiptKeyAnnouncement }): void | Promise<void>;
   disconnected(event: StreamEvent & { readonly reason: string }): void | Promise<void>;
   /** Any message from the enforcer (heartbeats included): its last contact. */
   contact(event: StreamEvent): void | Promise<void>;

@@ -1,3 +1,4 @@
+import { keyIdOf, receiptKeyProblem, type ReceiptKeyAnnouncement } from '@thoth/snapshot';
 import { AggregateRoot } from '../../../shared/domain/aggregate-root.js';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
 import { issueToken } from '../../../shared/domain/secret-token.js';
@@ -6,6 +7,7 @@ import {
   EnforcerConfigActivated,
   EnforcerConfigRejected,
   EnforcerDecommissioned,
+  EnforcerReceiptKeyAnnounced,
   EnforcerRegistered,
   EnforcerSeen,
   type EnforcerEvent,
@@ -32,6 +34,16 @@ export interface EnforcerActivation {
   readonly instanceId: string | null;
 }
 
+/** A key a process of this enforcer signs its receipts with. */
+export interface EnforcerReceiptKey {
+  readonly keyId: string;
+  /** Base64 of the raw 32-byte Ed25519 public key. */
+  readonly publicKey: string;
+  /** The process that announced it: the enforcer_id of its receipts. */
+  readonly instanceId: string;
+  readonly announcedAt: Date;
+}
+
 export interface EnforcerRejection {
   readonly configVersion: number;
   readonly errorCode: string;
@@ -54,6 +66,7 @@ export class Enforcer extends AggregateRoot<EnforcerEvent> {
   #activation: EnforcerActivation | null = null;
   #lastRejection: EnforcerRejection | null = null;
   #lastSeenAt: Date | null = null;
+  #receiptKeys: EnforcerReceiptKey[] = [];
 
   private constructor() {
     super();
@@ -116,6 +129,37 @@ export class Enforcer extends AggregateRoot<EnforcerEvent> {
   }
   get lastSeenAt(): Date | null {
     return this.#lastSeenAt;
+  }
+  /** Every receipt key its processes announced, oldest first; none is ever dropped. */
+  get receiptKeys(): readonly EnforcerReceiptKey[] {
+    return this.#receiptKeys;
+  }
+
+  /**
+   * A process announced the key it signs receipts with (its Hello). Recorded once per key and
+   * process: a reconnect announces the same key again and changes nothing; a restart with a new
+   * key (rotation) adds it, and the keys before stay. The proof must hold for this registration's
+   * token (libs/snapshot receipt-key.ts), so that no one records another's key as theirs.
+   */
+  announceReceiptKey(input: { announcement: ReceiptKeyAnnouncement; instanceId: string; announcedAt: Date }, now: Date): void {
+    this.#assertActive();
+    const instanceId = instance(input.instanceId);
+    if (instanceId === null) throw new EnforcerError('enforcer.invalid_receipt_key', 'invalid', 'instanceId is required', '/instanceId');
+    const problem = receiptKeyProblem(input.announcement, this.#tokenHash, instanceId);
+    if (problem !== undefined) throw new EnforcerError('enforcer.invalid_receipt_key', 'invalid', problem, '/proof');
+    const keyId = keyIdOf(input.announcement.publicKey);
+    if (this.#receiptKeys.some((k) => k.keyId === keyId && k.instanceId === instanceId)) return;
+    const at = input.announcedAt.getTime() > now.getTime() ? now : input.announcedAt;
+    this.raise(
+      new EnforcerReceiptKeyAnnounced({
+        enforcerId: this.#id,
+        keyId,
+        publicKey: Buffer.from(input.announcement.publicKey).toString('base64'),
+        instanceId,
+        proof: Buffer.from(input.announcement.proof).toString('base64'),
+        announcedAt: at.toISOString(),
+      }),
+    );
   }
 
   /**
@@ -216,6 +260,11 @@ export class Enforcer extends AggregateRoot<EnforcerEvent> {
       case EnforcerSeen.type: {
         const at = new Date(event.payload.seenAt);
         if (this.#lastSeenAt === null || at > this.#lastSeenAt) this.#lastSeenAt = at;
+        break;
+      }
+      case EnforcerReceiptKeyAnnounced.type: {
+        const p = event.payload;
+        this.#receiptKeys = [...this.#receiptKeys, { keyId: p.keyId, publicKey: p.publicKey, instanceId: p.instanceId, announcedAt: new Date(p.announcedAt) }];
         break;
       }
       case EnforcerDecommissioned.type:

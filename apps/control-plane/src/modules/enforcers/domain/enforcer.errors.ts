@@ -1,7 +1,7 @@
 import { DomainError } from '../../../shared/domain/domain-error.js';
 
 /** Stable codes of the enforcer context; the API puts them in problem+json `code`. */
-export type EnforcerErrorCode = 'enforcer.invalid_name' | 'enforcer.invalid_field' | 'enforcer.invalid_activation' | 'enforcer.decommissioned' | 'enforcer.not_found';
+export type EnforcerErrorCode = 'enforcer.invalid_name' | 'enforcer.invalid_field' | 'enforcer.invalid_activation' | 'enforcer.invalid_receipt_key' | 'enforcer.decommissioned' | 'enforcer.not_found';
 
 export class EnforcerError extends DomainError {
   constructor(

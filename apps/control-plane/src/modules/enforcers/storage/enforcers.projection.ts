@@ -1,19 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { enforcers } from '@thoth/db';
+import { enforcerReceiptKeys, enforcers } from '@thoth/db';
 import { sql } from 'drizzle-orm';
 import { AggregateProjection, ProjectionRegistry, type RowStamp } from '../../../event-store/projection.js';
 import type { Tx } from '../../../platform/database/tenant-database.js';
+import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
 import type { EnforcerEvent } from '../domain/events/index.js';
 import { EnforcersRepository } from './enforcers.repository.js';
 
-/** enforcers, folded from the Enforcer streams: what each runs and when it was last heard from. */
+/**
+ * enforcers and enforcer_receipt_keys, folded from the Enforcer streams: what each runs, when it
+ * was last heard from, and the keys its processes sign receipts with.
+ */
 @Injectable()
 export class EnforcersProjection extends AggregateProjection<EnforcerEvent> {
   constructor(@Inject(ProjectionRegistry) registry: ProjectionRegistry) {
-    super(registry, 'enforcers', [enforcers], 'enforcer.');
+    super(registry, 'enforcers', [enforcers, enforcerReceiptKeys], 'enforcer.');
   }
 
-  protected async fold(tx: Tx, event: EnforcerEvent, stamp: RowStamp): Promise<void> {
+  protected async fold(tx: Tx, event: EnforcerEvent, stamp: RowStamp, record: RecordedEvent): Promise<void> {
     switch (event.type) {
       case 'enforcer.registered': {
         const p = event.payload;
@@ -51,6 +55,19 @@ export class EnforcersProjection extends AggregateProjection<EnforcerEvent> {
           lastSeenAt: latest(at),
           ...stamp,
         });
+      }
+      case 'enforcer.receipt_key_announced': {
+        const p = event.payload;
+        await EnforcersRepository.insertReceiptKey(tx, {
+          tenantId: record.tenantId,
+          enforcerId: p.enforcerId,
+          keyId: p.keyId,
+          instanceId: p.instanceId,
+          publicKey: p.publicKey,
+          announcedAt: new Date(p.announcedAt),
+          version: stamp.version,
+        });
+        return EnforcersRepository.update(tx, p.enforcerId, { lastSeenAt: latest(new Date(p.announcedAt)), ...stamp });
       }
       case 'enforcer.seen':
         return EnforcersRepository.update(tx, event.payload.enforcerId, { lastSeenAt: latest(new Date(event.payload.seenAt)), ...stamp });

@@ -1,4 +1,4 @@
-import { enforcers, type EnforcerRow, type NewEnforcerRow } from '@thoth/db';
+import { enforcerReceiptKeys, enforcers, type EnforcerReceiptKeyRow, type EnforcerRow, type NewEnforcerRow } from '@thoth/db';
 import { asc, eq, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { rowsOf, type TenantDatabase, type Tx } from '../../../platform/database/tenant-database.js';
@@ -20,6 +20,17 @@ export class EnforcersRepository {
     );
   }
 
+  /** The receipt keys the tenant's enforcers announced (all of them, of one enforcer when named), oldest first. */
+  async receiptKeys(tenantId: string, enforcerId?: string): Promise<EnforcerReceiptKeyRow[]> {
+    return this.database.transaction(tenantId, (tx) =>
+      tx
+        .select()
+        .from(enforcerReceiptKeys)
+        .where(enforcerId === undefined ? eq(enforcerReceiptKeys.tenantId, tenantId) : eq(enforcerReceiptKeys.enforcerId, enforcerId))
+        .orderBy(asc(enforcerReceiptKeys.announcedAt), asc(enforcerReceiptKeys.keyId), asc(enforcerReceiptKeys.instanceId)),
+    );
+  }
+
   /**
    * The registration a token hash belongs to, looked up before any tenant is known (the
    * config stream's Hello) through the SECURITY DEFINER function, by exact hash only.
@@ -35,6 +46,10 @@ export class EnforcersRepository {
 
   static async insert(tx: Tx, row: NewEnforcerRow): Promise<void> {
     await tx.insert(enforcers).values(row);
+  }
+
+  static async insertReceiptKey(tx: Tx, row: EnforcerReceiptKeyRow): Promise<void> {
+    await tx.insert(enforcerReceiptKeys).values(row);
   }
 
   /** `change` may hold SQL (e.g. greatest(last_seen_at, …)) as well as values. */

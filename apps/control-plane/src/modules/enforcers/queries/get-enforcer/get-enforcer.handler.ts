@@ -10,6 +10,7 @@ export class GetEnforcerHandler implements IQueryHandler<GetEnforcerQuery> {
   constructor(@Inject(EnforcersRepository) private readonly enforcers: EnforcersRepository) {}
 
   async execute({ tenantId, enforcerId }: GetEnforcerQuery): Promise<EnforcerView> {
-    return enforcerView(found(await this.enforcers.find(tenantId, enforcerId), enforcerNotFound));
+    const row = found(await this.enforcers.find(tenantId, enforcerId), enforcerNotFound);
+    return enforcerView(row, await this.enforcers.receiptKeys(tenantId, enforcerId));
   }
 }

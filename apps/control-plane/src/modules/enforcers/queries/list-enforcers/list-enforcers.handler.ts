@@ -9,6 +9,7 @@ export class ListEnforcersHandler implements IQueryHandler<ListEnforcersQuery> {
   constructor(@Inject(EnforcersRepository) private readonly enforcers: EnforcersRepository) {}
 
   async execute({ tenantId }: ListEnforcersQuery): Promise<EnforcerView[]> {
-    return (await this.enforcers.list(tenantId)).map(enforcerView);
+    const [rows, keys] = await Promise.all([this.enforcers.list(tenantId), this.enforcers.receiptKeys(tenantId)]);
+    return rows.map((row) => enforcerView(row, keys));
   }
 }

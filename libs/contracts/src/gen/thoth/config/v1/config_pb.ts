@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file thoth/config/v1/config.proto.
  */
 export const file_thoth_config_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("Chx0aG90aC9jb25maWcvdjEvY29uZmlnLnByb3RvEg90aG90aC5jb25maWcudjEidwoOUG9saWN5RG9jdW1lbnQSDwoHdmVyc2lvbhgBIAEoBBItCgZmb3JtYXQYAiABKA4yHS50aG90aC5jb25maWcudjEuUG9saWN5Rm9ybWF0Eg8KB2NvbnRlbnQYAyABKAwSFAoMY29udGVudF9oYXNoGAQgASgJIt4BCgVBZ2VudBIQCghhZ2VudF9pZBgBIAEoCRIsCgZzdGF0dXMYAiABKA4yHC50aG90aC5jb25maWcudjEuQWdlbnRTdGF0dXMSMgoGbGFiZWxzGAMgAygLMiIudGhvdGguY29uZmlnLnYxLkFnZW50LkxhYmVsc0VudHJ5EhQKDHRva2VuX3NoYTI1NhgEIAMoCRIcChRyZXZva2VkX3Rva2VuX3NoYTI1NhgFIAMoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItYBChFDcmVkZW50aWFsQmluZGluZxIVCg1jcmVkZW50aWFsX2lkGAEgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYAiABKAkSEQoJYWdlbnRfaWRzGAMgAygJEhkKEXJlc291cmNlX3BhdHRlcm5zGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhQKDHNvdXJjZV9jaWRycxgGIAMoCRIuCgpleHBpcmVzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKoAQoRUmV2b2tlZENyZWRlbnRpYWwSFQoNY3JlZGVudGlhbF9pZBgBIAEoCRIeChZjcmVkZW50aWFsX2ZpbmdlcnByaW50GAIgASgJEjEKBnJlYXNvbhgDIAEoDjIhLnRob3RoLmNvbmZpZy52MS5SZXZvY2F0aW9uUmVhc29uEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKiAgoIQmFzZWxpbmUSNgoMc3ViamVjdF9raW5kGAEgASgOMiAudGhvdGguY29uZmlnLnYxLkJhc2VsaW5lU3ViamVjdBISCgpzdWJqZWN0X2lkGAIgASgJEhQKDG9ic2VydmF0aW9ucxgDIAEoBBIYChByZXNvdXJjZV9jbGFzc2VzGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhcKD3NvdXJjZV9uZXR3b3JrcxgGIAMoCRINCgV0b29scxgHIAMoCRIdChVwZWFrX2NhbGxzX3Blcl9taW51dGUYCCABKA0SIQoZcGVha19jYWxsc19wZXJfMTBfbWludXRlcxgJIAEoDRIYChBhY3RpdmVfaG91cnNfdXRjGAogASgNIvUDCg5FbmZvcmNlckNvbmZpZxIRCgl0ZW5hbnRfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoBBIUCgxjb250ZW50X2hhc2gYAyABKAkSLwoGcG9saWN5GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlBvbGljeURvY3VtZW50EiYKBmFnZW50cxgFIAMoCzIWLnRob3RoLmNvbmZpZy52MS5BZ2VudBI/ChNjcmVkZW50aWFsX2JpbmRpbmdzGAYgAygLMiIudGhvdGguY29uZmlnLnYxLkNyZWRlbnRpYWxCaW5kaW5nEikKBG1vZGUYByABKA4yGy50aG90aC5jb25maWcudjEuVGVuYW50TW9kZRIsCglmYWlsX21vZGUYCCABKA4yGS50aG90aC5jb25maWcudjEuRmFpbE1vZGUSLQoJaXNzdWVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChByZXRhaW5fYXJndW1lbnRzGAogASgIEiwKCWJhc2VsaW5lcxgLIAMoCzIZLnRob3RoLmNvbmZpZy52MS5CYXNlbGluZRI/ChNyZXZva2VkX2NyZWRlbnRpYWxzGAwgAygLMiIudGhvdGguY29uZmlnLnYxLlJldm9rZWRDcmVkZW50aWFsIkUKDlNpZ25lZFNuYXBzaG90EhAKCHNuYXBzaG90GAEgASgMEg4KBmtleV9pZBgCIAEoCRIRCglzaWduYXR1cmUYAyABKAwiRwoLSGVsZFZlcnNpb24SEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSFAoMY29udGVudF9oYXNoGAMgASgJIn0KBUhlbGxvEhMKC2VuZm9yY2VyX2lkGAEgASgJEhYKDmVuZm9yY2VyX3Rva2VuGAIgASgJEhIKCnRlbmFudF9pZHMYAyADKAkSMwoNaGVsZF92ZXJzaW9ucxgEIAMoCzIcLnRob3RoLmNvbmZpZy52MS5IZWxkVmVyc2lvbiI4CgNBY2sSEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSDQoFbm9uY2UYAyABKAkiZAoETmFjaxIRCgl0ZW5hbnRfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoBBINCgVub25jZRgDIAEoCRISCgplcnJvcl9jb2RlGAQgASgJEhUKDWVycm9yX21lc3NhZ2UYBSABKAkiOAoJSGVhcnRiZWF0EisKB3NlbnRfYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsABChBTdWJzY3JpYmVSZXF1ZXN0EicKBWhlbGxvGAEgASgLMhYudGhvdGguY29uZmlnLnYxLkhlbGxvSAASIwoDYWNrGAIgASgLMhQudGhvdGguY29uZmlnLnYxLkFja0gAEiUKBG5hY2sYAyABKAsyFS50aG90aC5jb25maWcudjEuTmFja0gAEi8KCWhlYXJ0YmVhdBgEIAEoCzIaLnRob3RoLmNvbmZpZy52MS5IZWFydGJlYXRIAEIGCgRraW5kIooBCgxTbmFwc2hvdFB1c2gSDQoFbm9uY2UYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAQSMQoIc25hcHNob3QYBCABKAsyHy50aG90aC5jb25maWcudjEuU2lnbmVkU25hcHNob3QSFAoMYmFzZV92ZXJzaW9uGAUgASgEIn8KEVN1YnNjcmliZVJlc3BvbnNlEjEKCHNuYXBzaG90GAEgASgLMh0udGhvdGguY29uZmlnLnYxLlNuYXBzaG90UHVzaEgAEi8KCWhlYXJ0YmVhdBgCIAEoCzIaLnRob3RoLmNvbmZpZy52MS5IZWFydGJlYXRIAEIGCgRraW5kKloKClRlbmFudE1vZGUSGwoXVEVOQU5UX01PREVfVU5TUEVDSUZJRUQQABIWChJURU5BTlRfTU9ERV9TSEFET1cQARIXChNURU5BTlRfTU9ERV9FTkZPUkNFEAIqTwoIRmFpbE1vZGUSGQoVRkFJTF9NT0RFX1VOU1BFQ0lGSUVEEAASEgoORkFJTF9NT0RFX09QRU4QARIUChBGQUlMX01PREVfQ0xPU0VEEAIqXQoMUG9saWN5Rm9ybWF0Eh0KGVBPTElDWV9GT1JNQVRfVU5TUEVDSUZJRUQQABIWChJQT0xJQ1lfRk9STUFUX1lBTUwQARIWChJQT0xJQ1lfRk9STUFUX0pTT04QAip6CgtBZ2VudFN0YXR1cxIcChhBR0VOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNBR0VOVF9TVEFUVVNfQUNUSVZFEAESGgoWQUdFTlRfU1RBVFVTX1NVU1BFTkRFRBACEhgKFEFHRU5UX1NUQVRVU19SRVRJUkVEEAMqdwoQUmV2b2NhdGlvblJlYXNvbhIhCh1SRVZPQ0FUSU9OX1JFQVNPTl9VTlNQRUNJRklFRBAAEh0KGVJFVk9DQVRJT05fUkVBU09OX1JFVk9LRUQQARIhCh1SRVZPQ0FUSU9OX1JFQVNPTl9ST1RBVEVEX09VVBACKnAKD0Jhc2VsaW5lU3ViamVjdBIgChxCQVNFTElORV9TVUJKRUNUX1VOU1BFQ0lGSUVEEAASHwobQkFTRUxJTkVfU1VCSkVDVF9DUkVERU5USUFMEAESGgoWQkFTRUxJTkVfU1VCSkVDVF9BR0VOVBACMmwKEkNvbmZpZ0Rpc3RyaWJ1dGlvbhJWCglTdWJzY3JpYmUSIS50aG90aC5jb25maWcudjEuU3Vic2NyaWJlUmVxdWVzdBoiLnRob3RoLmNvbmZpZy52MS5TdWJzY3JpYmVSZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Chx0aG90aC9jb25maWcvdjEvY29uZmlnLnByb3RvEg90aG90aC5jb25maWcudjEidwoOUG9saWN5RG9jdW1lbnQSDwoHdmVyc2lvbhgBIAEoBBItCgZmb3JtYXQYAiABKA4yHS50aG90aC5jb25maWcudjEuUG9saWN5Rm9ybWF0Eg8KB2NvbnRlbnQYAyABKAwSFAoMY29udGVudF9oYXNoGAQgASgJIt4BCgVBZ2VudBIQCghhZ2VudF9pZBgBIAEoCRIsCgZzdGF0dXMYAiABKA4yHC50aG90aC5jb25maWcudjEuQWdlbnRTdGF0dXMSMgoGbGFiZWxzGAMgAygLMiIudGhvdGguY29uZmlnLnYxLkFnZW50LkxhYmVsc0VudHJ5EhQKDHRva2VuX3NoYTI1NhgEIAMoCRIcChRyZXZva2VkX3Rva2VuX3NoYTI1NhgFIAMoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItYBChFDcmVkZW50aWFsQmluZGluZxIVCg1jcmVkZW50aWFsX2lkGAEgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYAiABKAkSEQoJYWdlbnRfaWRzGAMgAygJEhkKEXJlc291cmNlX3BhdHRlcm5zGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhQKDHNvdXJjZV9jaWRycxgGIAMoCRIuCgpleHBpcmVzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKoAQoRUmV2b2tlZENyZWRlbnRpYWwSFQoNY3JlZGVudGlhbF9pZBgBIAEoCRIeChZjcmVkZW50aWFsX2ZpbmdlcnByaW50GAIgASgJEjEKBnJlYXNvbhgDIAEoDjIhLnRob3RoLmNvbmZpZy52MS5SZXZvY2F0aW9uUmVhc29uEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKiAgoIQmFzZWxpbmUSNgoMc3ViamVjdF9raW5kGAEgASgOMiAudGhvdGguY29uZmlnLnYxLkJhc2VsaW5lU3ViamVjdBISCgpzdWJqZWN0X2lkGAIgASgJEhQKDG9ic2VydmF0aW9ucxgDIAEoBBIYChByZXNvdXJjZV9jbGFzc2VzGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhcKD3NvdXJjZV9uZXR3b3JrcxgGIAMoCRINCgV0b29scxgHIAMoCRIdChVwZWFrX2NhbGxzX3Blcl9taW51dGUYCCABKA0SIQoZcGVha19jYWxsc19wZXJfMTBfbWludXRlcxgJIAEoDRIYChBhY3RpdmVfaG91cnNfdXRjGAogASgNIvUDCg5FbmZvcmNlckNvbmZpZxIRCgl0ZW5hbnRfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoBBIUCgxjb250ZW50X2hhc2gYAyABKAkSLwoGcG9saWN5GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlBvbGljeURvY3VtZW50EiYKBmFnZW50cxgFIAMoCzIWLnRob3RoLmNvbmZpZy52MS5BZ2VudBI/ChNjcmVkZW50aWFsX2JpbmRpbmdzGAYgAygLMiIudGhvdGguY29uZmlnLnYxLkNyZWRlbnRpYWxCaW5kaW5nEikKBG1vZGUYByABKA4yGy50aG90aC5jb25maWcudjEuVGVuYW50TW9kZRIsCglmYWlsX21vZGUYCCABKA4yGS50aG90aC5jb25maWcudjEuRmFpbE1vZGUSLQoJaXNzdWVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChByZXRhaW5fYXJndW1lbnRzGAogASgIEiwKCWJhc2VsaW5lcxgLIAMoCzIZLnRob3RoLmNvbmZpZy52MS5CYXNlbGluZRI/ChNyZXZva2VkX2NyZWRlbnRpYWxzGAwgAygLMiIudGhvdGguY29uZmlnLnYxLlJldm9rZWRDcmVkZW50aWFsIkUKDlNpZ25lZFNuYXBzaG90EhAKCHNuYXBzaG90GAEgASgMEg4KBmtleV9pZBgCIAEoCRIRCglzaWduYXR1cmUYAyABKAwiRwoLSGVsZFZlcnNpb24SEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSFAoMY29udGVudF9oYXNoGAMgASgJIjsKFlJlY2VpcHRLZXlBbm5vdW5jZW1lbnQSEgoKcHVibGljX2tleRgBIAEoDBINCgVwcm9vZhgCIAEoDCK7AQoFSGVsbG8SEwoLZW5mb3JjZXJfaWQYASABKAkSFgoOZW5mb3JjZXJfdG9rZW4YAiABKAkSEgoKdGVuYW50X2lkcxgDIAMoCRIzCg1oZWxkX3ZlcnNpb25zGAQgAygLMhwudGhvdGguY29uZmlnLnYxLkhlbGRWZXJzaW9uEjwKC3JlY2VpcHRfa2V5GAUgASgLMicudGhvdGguY29uZmlnLnYxLlJlY2VpcHRLZXlBbm5vdW5jZW1lbnQiOAoDQWNrEhEKCXRlbmFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEg0KBW5vbmNlGAMgASgJImQKBE5hY2sSEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSDQoFbm9uY2UYAyABKAkSEgoKZXJyb3JfY29kZRgEIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAUgASgJIjgKCUhlYXJ0YmVhdBIrCgdzZW50X2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLAAQoQU3Vic2NyaWJlUmVxdWVzdBInCgVoZWxsbxgBIAEoCzIWLnRob3RoLmNvbmZpZy52MS5IZWxsb0gAEiMKA2FjaxgCIAEoCzIULnRob3RoLmNvbmZpZy52MS5BY2tIABIlCgRuYWNrGAMgASgLMhUudGhvdGguY29uZmlnLnYxLk5hY2tIABIvCgloZWFydGJlYXQYBCABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCKKAQoMU25hcHNob3RQdXNoEg0KBW5vbmNlGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgEEjEKCHNuYXBzaG90GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlNpZ25lZFNuYXBzaG90EhQKDGJhc2VfdmVyc2lvbhgFIAEoBCJ/ChFTdWJzY3JpYmVSZXNwb25zZRIxCghzbmFwc2hvdBgBIAEoCzIdLnRob3RoLmNvbmZpZy52MS5TbmFwc2hvdFB1c2hIABIvCgloZWFydGJlYXQYAiABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCpaCgpUZW5hbnRNb2RlEhsKF1RFTkFOVF9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSVEVOQU5UX01PREVfU0hBRE9XEAESFwoTVEVOQU5UX01PREVfRU5GT1JDRRACKk8KCEZhaWxNb2RlEhkKFUZBSUxfTU9ERV9VTlNQRUNJRklFRBAAEhIKDkZBSUxfTU9ERV9PUEVOEAESFAoQRkFJTF9NT0RFX0NMT1NFRBACKl0KDFBvbGljeUZvcm1hdBIdChlQT0xJQ1lfRk9STUFUX1VOU1BFQ0lGSUVEEAASFgoSUE9MSUNZX0ZPUk1BVF9ZQU1MEAESFgoSUE9MSUNZX0ZPUk1BVF9KU09OEAIqegoLQWdlbnRTdGF0dXMSHAoYQUdFTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTQUdFTlRfU1RBVFVTX0FDVElWRRABEhoKFkFHRU5UX1NUQVRVU19TVVNQRU5ERUQQAhIYChRBR0VOVF9TVEFUVVNfUkVUSVJFRBADKncKEFJldm9jYXRpb25SZWFzb24SIQodUkVWT0NBVElPTl9SRUFTT05fVU5TUEVDSUZJRUQQABIdChlSRVZPQ0FUSU9OX1JFQVNPTl9SRVZPS0VEEAESIQodUkVWT0NBVElPTl9SRUFTT05fUk9UQVRFRF9PVVQQAipwCg9CYXNlbGluZVN1YmplY3QSIAocQkFTRUxJTkVfU1VCSkVDVF9VTlNQRUNJRklFRBAAEh8KG0JBU0VMSU5FX1NVQkpFQ1RfQ1JFREVOVElBTBABEhoKFkJBU0VMSU5FX1NVQkpFQ1RfQUdFTlQQAjJsChJDb25maWdEaXN0cmlidXRpb24SVgoJU3Vic2NyaWJlEiEudGhvdGguY29uZmlnLnYxLlN1YnNjcmliZVJlcXVlc3QaIi50aG90aC5jb25maWcudjEuU3Vic2NyaWJlUmVzcG9uc2UoATABYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * The tenant's policy as authored (one JSON Schema for YAML and JSON); per-policy
@@ -430,6 +430,40 @@ export const HeldVersionSchema: GenMessage<HeldVersion> = /*@__PURE__*/
   messageDesc(file_thoth_config_v1_config, 7);
 
 /**
+ * The Ed25519 key an enforcer process signs its receipts with, announced in its Hello. The
+ * control plane records it as an event of the enforcer's registration (with the process,
+ * Hello.enforcer_id), so that decisions signed with it can be believed; a process with a new key
+ * (a restart) announces that one, and the keys announced before stay recorded for the decisions
+ * they signed.
+ *
+ * @generated from message thoth.config.v1.ReceiptKeyAnnouncement
+ */
+export type ReceiptKeyAnnouncement = Message<"thoth.config.v1.ReceiptKeyAnnouncement"> & {
+  /**
+   * The raw 32-byte public key; its key id is libs/snapshot keyIdOf of it.
+   *
+   * @generated from field: bytes public_key = 1;
+   */
+  publicKey: Uint8Array;
+
+  /**
+   * Ed25519 by the private key over libs/snapshot `receiptKeyProofPayload`: the SHA-256 of this
+   * stream's enforcer token, Hello.enforcer_id and the public key. Proves the process holds the
+   * key, and binds it to this registration: it is worthless on any other token's stream.
+   *
+   * @generated from field: bytes proof = 2;
+   */
+  proof: Uint8Array;
+};
+
+/**
+ * Describes the message thoth.config.v1.ReceiptKeyAnnouncement.
+ * Use `create(ReceiptKeyAnnouncementSchema)` to create a new message.
+ */
+export const ReceiptKeyAnnouncementSchema: GenMessage<ReceiptKeyAnnouncement> = /*@__PURE__*/
+  messageDesc(file_thoth_config_v1_config, 8);
+
+/**
  * First message on a stream.
  *
  * @generated from message thoth.config.v1.Hello
@@ -454,6 +488,13 @@ export type Hello = Message<"thoth.config.v1.Hello"> & {
    * @generated from field: repeated thoth.config.v1.HeldVersion held_versions = 4;
    */
   heldVersions: HeldVersion[];
+
+  /**
+   * Unset by enforcers that predate it.
+   *
+   * @generated from field: thoth.config.v1.ReceiptKeyAnnouncement receipt_key = 5;
+   */
+  receiptKey?: ReceiptKeyAnnouncement | undefined;
 };
 
 /**
@@ -461,7 +502,7 @@ export type Hello = Message<"thoth.config.v1.Hello"> & {
  * Use `create(HelloSchema)` to create a new message.
  */
 export const HelloSchema: GenMessage<Hello> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 8);
+  messageDesc(file_thoth_config_v1_config, 9);
 
 /**
  * The enforcer verified, compiled and swapped in this version.
@@ -490,7 +531,7 @@ export type Ack = Message<"thoth.config.v1.Ack"> & {
  * Use `create(AckSchema)` to create a new message.
  */
 export const AckSchema: GenMessage<Ack> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 9);
+  messageDesc(file_thoth_config_v1_config, 10);
 
 /**
  * The enforcer rejected this version and keeps deciding on its previous one.
@@ -533,7 +574,7 @@ export type Nack = Message<"thoth.config.v1.Nack"> & {
  * Use `create(NackSchema)` to create a new message.
  */
 export const NackSchema: GenMessage<Nack> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 10);
+  messageDesc(file_thoth_config_v1_config, 11);
 
 /**
  * @generated from message thoth.config.v1.Heartbeat
@@ -550,7 +591,7 @@ export type Heartbeat = Message<"thoth.config.v1.Heartbeat"> & {
  * Use `create(HeartbeatSchema)` to create a new message.
  */
 export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 11);
+  messageDesc(file_thoth_config_v1_config, 12);
 
 /**
  * @generated from message thoth.config.v1.SubscribeRequest
@@ -591,7 +632,7 @@ export type SubscribeRequest = Message<"thoth.config.v1.SubscribeRequest"> & {
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 12);
+  messageDesc(file_thoth_config_v1_config, 13);
 
 /**
  * @generated from message thoth.config.v1.SnapshotPush
@@ -633,7 +674,7 @@ export type SnapshotPush = Message<"thoth.config.v1.SnapshotPush"> & {
  * Use `create(SnapshotPushSchema)` to create a new message.
  */
 export const SnapshotPushSchema: GenMessage<SnapshotPush> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 13);
+  messageDesc(file_thoth_config_v1_config, 14);
 
 /**
  * @generated from message thoth.config.v1.SubscribeResponse
@@ -662,7 +703,7 @@ export type SubscribeResponse = Message<"thoth.config.v1.SubscribeResponse"> & {
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_thoth_config_v1_config, 14);
+  messageDesc(file_thoth_config_v1_config, 15);
 
 /**
  * @generated from enum thoth.config.v1.TenantMode
