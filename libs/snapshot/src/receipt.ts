@@ -152,7 +152,7 @@ export interface ReceiptDecision {
 
 /**
  * Makes the receipts of one tenant config on one enforcer, the hot-path equivalent of
- * `pendingReceipt` / `signReceipt` (same receipts, same leaf hashes: the tests compare them):
+ * `pendingReceipt` (same receipts, same leaf hashes: the tests compare them):
  * the payload lines the decisions share (policy and config versions, policy hash, enforcer,
  * key) are written once, and the Receipt is built without protobuf-es reflection. Keep one
  * per activated tenant config.
