@@ -13,6 +13,7 @@ import { EnforcersProjection } from './storage/enforcers.projection.js';
 import { EnforcersRepository } from './storage/enforcers.repository.js';
 import { GetEnforcerHandler } from './queries/get-enforcer/get-enforcer.handler.js';
 import { ListEnforcersHandler } from './queries/list-enforcers/list-enforcers.handler.js';
+import { ListReceiptKeysHandler } from './queries/list-receipt-keys/list-receipt-keys.handler.js';
 
 /** The Enforcer context: registrations and tokens, and what each enforcer activated and when it was seen. */
 @Module({
@@ -28,6 +29,7 @@ import { ListEnforcersHandler } from './queries/list-enforcers/list-enforcers.ha
     DecommissionEnforcerHandler,
     GetEnforcerHandler,
     ListEnforcersHandler,
+    ListReceiptKeysHandler,
     EnforcerTokenAuthenticator,
     EnforcerStatusRecorder,
   ],

@@ -13,5 +13,6 @@ export { RecordReceiptKeyCommand } from './commands/record-receipt-key/record-re
 export { type RegisteredEnforcer, RegisterEnforcerCommand } from './commands/register-enforcer/register-enforcer.command.js';
 export { type EnforcerView, GetEnforcerQuery } from './queries/get-enforcer/get-enforcer.query.js';
 export { ListEnforcersQuery } from './queries/list-enforcers/list-enforcers.query.js';
+export { ListReceiptKeysQuery, type ReceiptKeyView } from './queries/list-receipt-keys/list-receipt-keys.query.js';
 export * from './domain/events/index.js';
 export { enforcerOfStream } from './domain/enforcer.aggregate.js';
