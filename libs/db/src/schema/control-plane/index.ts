@@ -15,3 +15,4 @@ export * from './shadow-reports.table.js';
 export * from './policy-replays.table.js';
 export * from './credential-usage.table.js';
 export * from './credential-baselines.table.js';
+export * from './decision-quarantine.table.js';
