@@ -5,7 +5,8 @@ import { createControlPlane } from '../../apps/control-plane/src/control-plane.j
 import { Effect } from '../../libs/contracts/src/index.js';
 import type { ControlPlane } from '../../apps/control-plane/src/control-plane.js';
 import { recordOfEvent } from '../../apps/control-plane/src/modules/decisions/ingest/decode-decision-event.js';
-import { decisionEvent } from '../../apps/control-plane/src/modules/decisions/ingest/test-fixtures.js';
+import { decisionEvent, registerReceiptKey } from '../../apps/control-plane/src/modules/decisions/ingest/test-fixtures.js';
+import { TenantDatabase } from '../../apps/control-plane/src/platform/database/tenant-database.js';
 import { DecisionIngestion } from '../../apps/control-plane/src/modules/decisions/index.js';
 import { call, createAppLoginRole, FixedClock, signUp, startControlPlane, testConfig } from '../../apps/control-plane/test/integration/support/control-plane.js';
 
@@ -50,6 +51,7 @@ beforeAll(async () => {
   cp = await startControlPlane(role.url, {}, clock);
   a = await signUp(cp.url, 'Isolation A');
   b = await signUp(cp.url, 'Isolation B');
+  for (const { tenantId } of [a, b]) await registerReceiptKey(new TenantDatabase(cp.database), tenantId);
   // Through the read model's own ingestion (what Kafka or the in-process log feeds).
   const ingestor = cp.app.get(DecisionIngestion).ingestor;
   const at = (i: number) => ({ seconds: BigInt((T0 + i * 3_600_000) / 1000), nanos: 0 });

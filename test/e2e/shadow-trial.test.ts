@@ -217,7 +217,7 @@ describe('a week of shadow traffic and the day-seven report', () => {
   it('lands every decision once in the read model, through Kafka', async () => {
     const ingestion = cp.app.get(DecisionIngestion);
     await waitFor(`${total} decisions ingested`, () => (ingestion.totals().inserted >= total ? true : undefined), 60_000);
-    expect(ingestion.totals()).toMatchObject({ inserted: total, poison: 0, unknownTenant: 0, unattributed: 0 });
+    expect(ingestion.totals()).toMatchObject({ inserted: total, poison: 0, unknownTenant: 0, unattributed: 0, quarantined: {} });
   });
 
   it('at day seven the scheduler ends the trial and produces the report, the tenant still in shadow', async () => {

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppLoginRole, signUp, startControlPlane } from '../../apps/control-plane/test/integration/support/control-plane.js';
 import type { ControlPlane } from '../../apps/control-plane/src/control-plane.js';
+import { registerReceiptKey, signDecisionEvent } from '../../apps/control-plane/src/modules/decisions/ingest/test-fixtures.js';
 import { DecisionIngestion } from '../../apps/control-plane/src/modules/decisions/index.js';
+import { TenantDatabase } from '../../apps/control-plane/src/platform/database/tenant-database.js';
 import { startLedger, type RunningLedger } from '../../apps/ledger/src/ledger.js';
 import { decisionEvent, encode, type Producer } from '../../apps/ledger/test/support/decisions.js';
 import { count, eventually, ledgerTestContext, orderedProducer, pg, quietLog, type LedgerTestContext } from '../../apps/ledger/test/support/ledger-harness.js';
@@ -52,6 +54,7 @@ describe('poison at 100/s for a minute on the decision stream', () => {
     role = await createAppLoginRole();
     cp = await startControlPlane(role.url, { decisions: { kafka: { brokers: ctx.env.KAFKA_BROKERS!.split(','), topic: ctx.topic, groupId: `cp-${ctx.group}`, sessionTimeoutMs: 10_000 } } });
     tenants = [(await signUp(cp.url, 'Flood A')).tenantId, (await signUp(cp.url, 'Flood B')).tenantId];
+    for (const tenant of tenants) await registerReceiptKey(new TenantDatabase(cp.database), tenant, undefined, 'enforcer-1');
     ledger = await startLedger(ctx.config(), quietLog, {}, { api: false });
     producer = await orderedProducer('security-flood-producer');
   });
@@ -84,7 +87,7 @@ describe('poison at 100/s for a minute on the decision stream', () => {
             quoted.push(event.decisionId);
           }
           valid.push(event.decisionId);
-          messages.push({ key: 'flood', value: encode(event) });
+          messages.push({ key: 'flood', value: encode(signDecisionEvent(event)) });
         }
       }
       await producer.send({ topic: ctx.topic, acks: -1, messages });
@@ -114,7 +117,7 @@ describe('poison at 100/s for a minute on the decision stream', () => {
     expect(quarantined.reduce((n, q) => n + Number(q.n), 0)).toBe(poison);
 
     // Read model: the same decisions, once; the poison counted.
-    expect(ingestion.totals()).toEqual({ inserted: valid.length, duplicates: 0, poison, unknownTenant: 0, unattributed: 0 });
+    expect(ingestion.totals()).toEqual({ inserted: valid.length, duplicates: 0, poison, unknownTenant: 0, unattributed: 0, quarantined: {} });
     const admin = new pg.Client({ connectionString: withDatabase(testAdminUrl(), databaseName(testDatabaseUrl())) });
     await admin.connect();
     try {

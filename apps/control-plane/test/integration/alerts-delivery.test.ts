@@ -5,7 +5,9 @@ import type { Producer } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../../src/control-plane.js';
+import { registerReceiptKey, TEST_ENFORCER_KEY } from '../../src/modules/decisions/ingest/test-fixtures.js';
 import { DecisionIngestion } from '../../src/modules/decisions/index.js';
+import { TenantDatabase } from '../../src/platform/database/tenant-database.js';
 import { alertsConfig, closedPort, decisions, ingest, ownDatabase, WebhookReceiver } from './alerts.support.js';
 import { call, createAppLoginRole, signUp, startControlPlane } from './support/control-plane.js';
 import { queryAsTenant } from './support/contexts.js';
@@ -50,6 +52,7 @@ const listAlerts = async (key: string, query = '') => (await call(cp.url, 'GET',
 describe('signed webhook alerts', () => {
   it('delivers every block and drift exactly once through a receiver that fails twice per alert, re-sending the same id and body', async () => {
     const { tenantId, key } = await signUp(cp.url, 'Alerts Acceptance');
+    await registerReceiptKey(new TenantDatabase(cp.database), tenantId);
     const url = await receiver.start();
     const created = await call(cp.url, 'POST', '/v1/alert-destinations', { key, body: { kind: 'webhook', name: 'soc', url: `${url}/thoth` } });
     expect(created.status).toBe(201);
@@ -116,7 +119,7 @@ describe('signed webhook alerts', () => {
         shadow: true,
         matchedRules: [{ ruleId: 'sf-token-rate', kind: 'drift', effect: 'deny', severity: 'high', reason: 'rate 10.2x the learned p99 (41/min vs 4/min)' }],
       },
-      receipt: { decisionId: 'drift-shadow-1', keyId: 'ed25519:0123456789abcdef', tenantId },
+      receipt: { decisionId: 'drift-shadow-1', keyId: TEST_ENFORCER_KEY.keyId, tenantId },
       evidence: { url: 'https://ledger.thoth.test/v1/decisions/drift-shadow-1/evidence' },
     });
     expect(body.receipt.signature).toEqual(expect.any(String));

@@ -3,6 +3,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../../src/control-plane.js';
 import { verifyAlertSignature } from '../../src/modules/alerts/domain/alert-signature.js';
+import { TEST_ENFORCER_KEY } from '../../src/modules/decisions/ingest/test-fixtures.js';
 import { alertsConfig, decisions, ingest, ownDatabase, parseCef, WebhookReceiver } from './alerts.support.js';
 import { call, createAppLoginRole, signUp, startControlPlane } from './support/control-plane.js';
 import { waitFor } from './support/wait.js';
@@ -129,7 +130,7 @@ describe('alert formats', () => {
       flexString2: 'eu-west-1',
       thothTenantId: tenantId,
     });
-    expect(JSON.parse(extensions['flexString1']!)).toMatchObject({ decisionId: 'cef-1', keyId: 'ed25519:0123456789abcdef' });
+    expect(JSON.parse(extensions['flexString1']!)).toMatchObject({ decisionId: 'cef-1', keyId: TEST_ENFORCER_KEY.keyId });
     await waitFor('both syslog alerts delivered, the TCP one by the id it carried', async () => {
       const delivered = (await call(cp.url, 'GET', '/v1/alerts?status=delivered', { key })).body.items as Array<{ id: string }>;
       return delivered.length === 2 && delivered.some((a) => a.id === extensions['externalId']);

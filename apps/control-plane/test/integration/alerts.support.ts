@@ -9,7 +9,8 @@ import { Effect, RuleKind, Severity, type DecisionEvent, type DecisionEventSchem
 import type { AlertsConfig } from '../../src/config/config.js';
 import type { ControlPlane } from '../../src/control-plane.js';
 import { recordOfEvent } from '../../src/modules/decisions/ingest/decode-decision-event.js';
-import { decisionEvent } from '../../src/modules/decisions/ingest/test-fixtures.js';
+import { decisionEvent, registerReceiptKey } from '../../src/modules/decisions/ingest/test-fixtures.js';
+import { TenantDatabase } from '../../src/platform/database/tenant-database.js';
 import { DecisionIngestion, type IngestOutcome } from '../../src/modules/decisions/index.js';
 import { verifyAlertSignature, type AlertSignatureCheck } from '../../src/modules/alerts/domain/alert-signature.js';
 
@@ -154,9 +155,19 @@ export function parseCef(line: string): { header: string[]; extensions: Record<s
 }
 
 /** Feeds decisions through the read model's ingestor (the path Kafka and the in-process log take), hooks included. */
+/** Through the control plane's ingestion, each tenant having the test enforcer's receipt key. */
 export async function ingest(cp: ControlPlane, events: readonly DecisionEvent[]): Promise<IngestOutcome> {
+  const registered = registeredTenants.get(cp) ?? new Set<string>();
+  registeredTenants.set(cp, registered);
+  for (const { tenantId } of events) {
+    if (registered.has(tenantId)) continue;
+    await registerReceiptKey(new TenantDatabase(cp.database), tenantId);
+    registered.add(tenantId);
+  }
   return cp.app.get(DecisionIngestion).ingestor.ingest(events.map((event) => ({ decision: recordOfEvent(event), from: 'test' })));
 }
+
+const registeredTenants = new WeakMap<ControlPlane, Set<string>>();
 
 /** Decision events of the kinds alerts care about (see alertReasonOf). */
 export const decisions = {

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import type { ControlPlane } from '../../src/control-plane.js';
 import { recordOfEvent } from '../../src/modules/decisions/ingest/decode-decision-event.js';
 import { DecisionIngestor } from '../../src/modules/decisions/ingest/decision-ingestor.js';
-import { decisionEvent } from '../../src/modules/decisions/ingest/test-fixtures.js';
+import { decisionEvent, registerReceiptKey, testVerifier } from '../../src/modules/decisions/ingest/test-fixtures.js';
 import { TenantDatabase } from '../../src/platform/database/tenant-database.js';
 import { alertsConfig, decisions as alertDecisions, ingest } from './alerts.support.js';
 import { call, createAppLoginRole, signUp, startControlPlane, type Answer } from './support/control-plane.js';
@@ -40,7 +40,9 @@ beforeAll(async () => {
   ok(await call(cp.url, 'PUT', '/v1/policy', { key: a.key, body: { source: `# ${SECRET_MARK}\n${policySource('1')}` }, headers: { 'if-none-match': '*' } }));
   ok(await call(cp.url, 'PUT', '/v1/policy', { key: a.key, body: { source: `# ${SECRET_MARK}\n${policySource('2')}` }, headers: { 'if-match': '"1"' } }));
   ids.bCredential = ok(await call(cp.url, 'POST', '/v1/credentials', { key: b.key, body: { name: 'b-cred', kind: 'api_key', provider: 'crm', token: 'b-token' } })).id;
-  await new DecisionIngestor(new TenantDatabase(cp.database), [], pino({ level: 'silent' })).ingest([
+  const database = new TenantDatabase(cp.database);
+  await registerReceiptKey(database, a.tenantId);
+  await new DecisionIngestor(database, [], testVerifier(database), pino({ level: 'silent' })).ingest([
     { decision: recordOfEvent(decisionEvent({ tenantId: a.tenantId, decisionId: A_DECISION, agentId: 'a-agent', resource: SECRET_MARK })), from: 'test' },
   ]);
   ids.destination = ok(await call(cp.url, 'POST', '/v1/alert-destinations', { key: a.key, body: { kind: 'webhook', name: SECRET_MARK, url: 'http://127.0.0.1:9/hook' } })).destination.id;

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../../src/control-plane.js';
 import { recordOfEvent } from '../../src/modules/decisions/ingest/decode-decision-event.js';
-import { decisionEvent, type DecisionEventOverrides } from '../../src/modules/decisions/ingest/test-fixtures.js';
+import { decisionEvent, registerReceiptKey, type DecisionEventOverrides } from '../../src/modules/decisions/ingest/test-fixtures.js';
+import { TenantDatabase } from '../../src/platform/database/tenant-database.js';
 import { BaselineScheduler } from '../../src/modules/credential-governance/index.js';
 import { DecisionIngestion } from '../../src/modules/decisions/index.js';
 import { ClaimTrialReportCommand } from '../../src/modules/trial/commands/claim-trial-report/claim-trial-report.command.js';
@@ -69,6 +70,7 @@ beforeAll(async () => {
   cp = await startControlPlane(role.url, {}, clock);
   a = await signUp(cp.url, 'Governed A');
   b = await signUp(cp.url, 'Governed B');
+  for (const { tenantId } of [a, b]) await registerReceiptKey(new TenantDatabase(cp.database), tenantId);
   readOnly = (await call(cp.url, 'POST', '/v1/api-keys', { key: a.key, body: { name: 'ro', role: 'read_only' } })).body.key;
   for (const name of ['crm-agent', 'report-agent']) agentIds[name] = (await call(cp.url, 'POST', '/v1/agents', { key: a.key, body: { name } })).body.agent.id;
   await register('CRM', 'crm-token', { agentIds: [agentIds['crm-agent']] });

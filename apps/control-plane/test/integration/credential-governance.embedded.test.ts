@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../../src/control-plane.js';
 import { recordOfEvent } from '../../src/modules/decisions/ingest/decode-decision-event.js';
-import { decisionEvent } from '../../src/modules/decisions/ingest/test-fixtures.js';
+import { decisionEvent, registerReceiptKey } from '../../src/modules/decisions/ingest/test-fixtures.js';
+import { TenantDatabase } from '../../src/platform/database/tenant-database.js';
 import { DecisionIngestion } from '../../src/modules/decisions/index.js';
 import { call, FixedClock, signUp, startControlPlane } from './support/control-plane.js';
 
@@ -23,6 +24,7 @@ afterAll(async () => {
 describe('credential governance on PGlite', () => {
   it('keeps the inventory from ingested decisions and learns baselines', async () => {
     const { key, tenantId } = await signUp(cp.url, 'Embedded Governance');
+    await registerReceiptKey(new TenantDatabase(cp.database), tenantId);
     const agentId = (await call(cp.url, 'POST', '/v1/agents', { key, body: { name: 'crm-agent' } })).body.agent.id;
     await call(cp.url, 'POST', '/v1/agents', { key, body: { name: 'report-agent' } });
     expect((await call(cp.url, 'POST', '/v1/credentials', { key, body: { name: 'CRM', kind: 'oauth_token', provider: 'salesforce', token: 'crm-token', agentIds: [agentId] } })).status).toBe(201);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../../src/control-plane.js';
 import { recordOfEvent } from '../../src/modules/decisions/ingest/decode-decision-event.js';
 import { DecisionIngestor } from '../../src/modules/decisions/ingest/decision-ingestor.js';
-import { decisionEvent } from '../../src/modules/decisions/ingest/test-fixtures.js';
+import { decisionEvent, registerReceiptKey, testVerifier } from '../../src/modules/decisions/ingest/test-fixtures.js';
 import { TenantDatabase } from '../../src/platform/database/tenant-database.js';
 import { call, createAppLoginRole, signUp, startControlPlane } from './support/control-plane.js';
 
@@ -45,7 +45,9 @@ beforeAll(async () => {
   cp = await startControlPlane(role.url);
   a = await signUp(cp.url, 'Decisions A');
   b = await signUp(cp.url, 'Decisions B');
-  const ingestor = new DecisionIngestor(new TenantDatabase(cp.database), [], pino({ level: 'silent' }));
+  const database = new TenantDatabase(cp.database);
+  for (const { tenantId } of [a, b]) await registerReceiptKey(database, tenantId);
+  const ingestor = new DecisionIngestor(database, [], testVerifier(database), pino({ level: 'silent' }));
   await ingestor.ingest([
     ...A_DECISIONS.map((d) => ({ decision: recordOfEvent(decisionEvent({ tenantId: a.tenantId, ...d })), from: 'test' })),
     { decision: recordOfEvent(decisionEvent({ tenantId: b.tenantId, decisionId: 'b-00', agentId: 'b-agent', decidedAt: timestampFromMs(DAY) })), from: 'test' },

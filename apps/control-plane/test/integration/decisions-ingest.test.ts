@@ -11,7 +11,7 @@ import type { ControlPlane } from '../../src/control-plane.js';
 import { decodeDecisionMessage, recordOfEvent } from '../../src/modules/decisions/ingest/decode-decision-event.js';
 import { DecisionIngestor, type IngestItem } from '../../src/modules/decisions/ingest/decision-ingestor.js';
 import { startKafkaDecisionSource } from '../../src/modules/decisions/ingest/kafka-decision-source.js';
-import { decisionEvent, decisionMessage } from '../../src/modules/decisions/ingest/test-fixtures.js';
+import { decisionEvent, decisionMessage, registerReceiptKey, testVerifier } from '../../src/modules/decisions/ingest/test-fixtures.js';
 import {
   DECISION_INGEST_HOOKS,
   DecisionIngestion,
@@ -23,6 +23,8 @@ import {
 } from '../../src/modules/decisions/index.js';
 import { rowsOf, TenantDatabase, type Tx } from '../../src/platform/database/tenant-database.js';
 import { LOGGER } from '../../src/platform/tokens.js';
+import { ListReceiptKeysHandler } from '../../src/modules/enforcers/queries/list-receipt-keys/list-receipt-keys.handler.js';
+import { EnforcersRepository } from '../../src/modules/enforcers/storage/enforcers.repository.js';
 import { createAppLoginRole, signUp, startControlPlane } from './support/control-plane.js';
 import { waitFor } from './support/wait.js';
 
@@ -42,6 +44,8 @@ let repository: DecisionRecordsRepository;
 
 const totals = (control: ControlPlane = cp): IngestOutcome => control.app.get(DecisionIngestion).totals();
 const kafkaConfig = (group: string) => ({ decisions: { kafka: { brokers: testKafkaBrokers(), topic, groupId: group, sessionTimeoutMs: 10_000 } } });
+const newIngestor = (hooks: DecisionIngestHook[] = []) => new DecisionIngestor(new TenantDatabase(cp.database), hooks, testVerifier(new TenantDatabase(cp.database)), silent);
+const counted = (t: IngestOutcome) => t.inserted + t.duplicates + t.poison + t.unknownTenant + t.unattributed + Object.values(t.quarantined).reduce((n, q) => n + q, 0);
 const ids = async (tenantId: string) => (await repository.inWindow(tenantId)).map((r) => r.decisionId);
 
 beforeAll(async () => {
@@ -51,6 +55,7 @@ beforeAll(async () => {
   cp = await startControlPlane(role.url, kafkaConfig(groupId));
   a = await signUp(cp.url, 'Ingest A');
   b = await signUp(cp.url, 'Ingest B');
+  for (const { tenantId } of [a, b]) await registerReceiptKey(new TenantDatabase(cp.database), tenantId);
   repository = cp.app.get(DecisionRecordsRepository);
   producer = testKafka('cp-decisions-test').producer();
   await producer.connect();
@@ -78,9 +83,9 @@ describe('decision ingestion from Kafka', () => {
 
     const seen = await waitFor('8 messages ingested', () => {
       const t = totals();
-      return t.inserted + t.duplicates + t.poison + t.unknownTenant + t.unattributed >= 8 ? t : undefined;
+      return counted(t) >= 8 ? t : undefined;
     });
-    expect(seen).toEqual({ inserted: 3, duplicates: 1, poison: 2, unknownTenant: 1, unattributed: 1 });
+    expect(seen).toEqual({ inserted: 3, duplicates: 1, poison: 2, unknownTenant: 0, unattributed: 1, quarantined: { 'receipt.unknown_key': 1 } });
     expect(await ids(a.tenantId)).toEqual(['k-a1', 'k-a3']);
     expect(await ids(b.tenantId)).toEqual(['k-b1']);
 
@@ -105,9 +110,9 @@ describe('decision ingestion from Kafka', () => {
     try {
       const seen = await waitFor('the topic read again', () => {
         const t = totals(again);
-        return t.inserted + t.duplicates + t.poison + t.unknownTenant + t.unattributed >= 8 ? t : undefined;
+        return counted(t) >= 8 ? t : undefined;
       });
-      expect(seen).toEqual({ inserted: 0, duplicates: 4, poison: 2, unknownTenant: 1, unattributed: 1 });
+      expect(seen).toEqual({ inserted: 0, duplicates: 4, poison: 2, unknownTenant: 0, unattributed: 1, quarantined: { 'receipt.unknown_key': 1 } });
       expect({ a: await ids(a.tenantId), b: await ids(b.tenantId) }).toEqual(before);
     } finally {
       await again.close();
@@ -132,7 +137,7 @@ describe('the Kafka source', () => {
         seenByHook.push(records.map((r) => r.decisionId));
       },
     };
-    const ingestor = new DecisionIngestor(new TenantDatabase(cp.database), [hook], silent);
+    const ingestor = newIngestor([hook]);
     let outcome: IngestOutcome | undefined;
     const source = startKafkaDecisionSource(ingestor, { brokers: testKafkaBrokers(), topic: own, groupId: group, sessionTimeoutMs: 10_000 }, silent, (o) => {
       outcome = o;
@@ -149,7 +154,7 @@ describe('the Kafka source', () => {
       expect(committedDuringHook.length).toBe(3);
       expect(committedDuringHook.every((offset) => offset <= 0)).toBe(true);
       expect(await waitFor('offsets committed', async () => ((await committed()) === 3 ? 3 : undefined))).toBe(3);
-      expect(outcome).toEqual({ inserted: 3, duplicates: 0, poison: 0, unknownTenant: 0, unattributed: 0 });
+      expect(outcome).toEqual({ inserted: 3, duplicates: 0, poison: 0, unknownTenant: 0, unattributed: 0, quarantined: {} });
       expect((await ids(a.tenantId)).filter((id) => id.startsWith('r-'))).toEqual(['r-1', 'r-2', 'r-3']);
     } finally {
       await source.stop();
@@ -176,12 +181,12 @@ describe('DecisionIngestor', () => {
         calls.push({ tenantId, setting: row!.setting, ids: records.map((r) => r.decisionId) });
       },
     };
-    const ingestor = new DecisionIngestor(new TenantDatabase(cp.database), [hook], silent);
+    const ingestor = newIngestor([hook]);
     const batch = [item(a.tenantId, 'h-a1'), item(b.tenantId, 'h-b1'), item(a.tenantId, 'h-a2')];
 
-    expect(await ingestor.ingest(batch)).toEqual({ inserted: 3, duplicates: 0, poison: 0, unknownTenant: 0, unattributed: 0 });
-    expect(await ingestor.ingest(batch)).toEqual({ inserted: 0, duplicates: 3, poison: 0, unknownTenant: 0, unattributed: 0 });
-    expect(await ingestor.ingest([...batch, item(a.tenantId, 'h-a3')])).toEqual({ inserted: 1, duplicates: 3, poison: 0, unknownTenant: 0, unattributed: 0 });
+    expect(await ingestor.ingest(batch)).toEqual({ inserted: 3, duplicates: 0, poison: 0, unknownTenant: 0, unattributed: 0, quarantined: {} });
+    expect(await ingestor.ingest(batch)).toEqual({ inserted: 0, duplicates: 3, poison: 0, unknownTenant: 0, unattributed: 0, quarantined: {} });
+    expect(await ingestor.ingest([...batch, item(a.tenantId, 'h-a3')])).toEqual({ inserted: 1, duplicates: 3, poison: 0, unknownTenant: 0, unattributed: 0, quarantined: {} });
 
     expect(calls).toEqual([
       { tenantId: a.tenantId, setting: a.tenantId, ids: ['h-a1', 'h-a2'] },
@@ -199,7 +204,7 @@ describe('DecisionIngestor', () => {
         seen.push(records.map((r) => r.decisionId));
       },
     };
-    const ingestor = new DecisionIngestor(new TenantDatabase(cp.database), [hook], silent);
+    const ingestor = newIngestor([hook]);
     const batch = [item(a.tenantId, 'f-a1'), item(a.tenantId, 'f-a2')];
     await expect(ingestor.ingest(batch)).rejects.toThrow('the alerts table is away');
     expect(await repository.find(a.tenantId, 'f-a1')).toBeUndefined();
@@ -213,22 +218,23 @@ describe('DecisionIngestor', () => {
     const good = item(a.tenantId, 'p-a1');
     const bad = item(a.tenantId, 'p-a2');
     if (!bad.decision.ok) throw new Error('fixture');
-    const refused: IngestItem = { from: 'test', decision: { ok: true, record: { ...bad.decision.record, arguments: { ['\ud800']: 1 } } } };
-    const ingestor = new DecisionIngestor(new TenantDatabase(cp.database), [], silent);
-    expect(await ingestor.ingest([good, refused, item(a.tenantId, 'p-a3')])).toEqual({ inserted: 2, duplicates: 0, poison: 1, unknownTenant: 0, unattributed: 0 });
+    const refused: IngestItem = { from: 'test', decision: { ...bad.decision, record: { ...bad.decision.record, arguments: { ['\ud800']: 1 } } } };
+    const ingestor = newIngestor();
+    expect(await ingestor.ingest([good, refused, item(a.tenantId, 'p-a3')])).toEqual({ inserted: 2, duplicates: 0, poison: 1, unknownTenant: 0, unattributed: 0, quarantined: {} });
     expect(await repository.find(a.tenantId, 'p-a2')).toBeUndefined();
     expect(await repository.find(a.tenantId, 'p-a3')).toMatchObject({ decisionId: 'p-a3', outcome: 'would_deny' });
   });
 
-  it('decisions for a tenant nobody signed up are not stored', async () => {
+  it('decisions for a tenant nobody signed up are not stored: no enforcer of it announced their key', async () => {
     const stranger = '11111111-2222-4333-8444-555555555555';
-    const ingestor = new DecisionIngestor(new TenantDatabase(cp.database), [], silent);
+    const ingestor = newIngestor();
     expect(await ingestor.ingest([item(stranger, 's-1'), item(stranger, 's-2'), item(a.tenantId, 's-a1')])).toEqual({
       inserted: 1,
       duplicates: 0,
       poison: 0,
-      unknownTenant: 2,
+      unknownTenant: 0,
       unattributed: 0,
+      quarantined: { 'receipt.unknown_key': 2 },
     });
     expect(await repository.inWindow(stranger)).toEqual([]);
   });
@@ -236,7 +242,7 @@ describe('DecisionIngestor', () => {
   it('round-trips every field of a DecisionRecord', async () => {
     const decoded = decodeDecisionMessage(decisionMessage({ tenantId: b.tenantId, decisionId: 'rt-1' }));
     if (!decoded.ok) throw new Error(decoded.reason);
-    await new DecisionIngestor(new TenantDatabase(cp.database), [], silent).ingest([{ decision: decoded, from: 'test' }]);
+    await newIngestor().ingest([{ decision: decoded, from: 'test' }]);
     const stored = await repository.find(b.tenantId, 'rt-1');
     expect(stored).toEqual(decoded.record);
   });
@@ -270,7 +276,10 @@ describe('DECISION_INGEST_HOOKS', () => {
       exports: [TenantDatabase, LOGGER],
     })
     class Platform {}
-    @Module({ imports: [CqrsModule.forRoot(), Platform, DecisionsModule.forRoot({}), AlertsModule, DriftModule] })
+    // The key directory ingestion asks the enforcers context for.
+    @Module({ providers: [ListReceiptKeysHandler, { provide: EnforcersRepository, useValue: new EnforcersRepository(new TenantDatabase(cp.database)) }] })
+    class Keys {}
+    @Module({ imports: [CqrsModule.forRoot(), Platform, DecisionsModule.forRoot({}), Keys, AlertsModule, DriftModule] })
     class App {}
 
     const app = await NestFactory.createApplicationContext(App, { logger: false });

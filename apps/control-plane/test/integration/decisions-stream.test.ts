@@ -5,7 +5,7 @@ import type { ControlPlane } from '../../src/control-plane.js';
 import { recordOfEvent } from '../../src/modules/decisions/ingest/decode-decision-event.js';
 import { DecisionIngestor } from '../../src/modules/decisions/ingest/decision-ingestor.js';
 import { DecisionRecordsRepository } from '../../src/modules/decisions/storage/decision-records.repository.js';
-import { decisionEvent } from '../../src/modules/decisions/ingest/test-fixtures.js';
+import { decisionEvent, registerReceiptKey, testVerifier } from '../../src/modules/decisions/ingest/test-fixtures.js';
 import { TenantDatabase } from '../../src/platform/database/tenant-database.js';
 import { call, createAppLoginRole, signUp, startControlPlane } from './support/control-plane.js';
 
@@ -70,7 +70,9 @@ beforeAll(async () => {
   cp = await startControlPlane(role.url);
   a = await signUp(cp.url, 'Stream A');
   b = await signUp(cp.url, 'Stream B');
-  ingestor = new DecisionIngestor(new TenantDatabase(cp.database), [], pino({ level: 'silent' }));
+  const database = new TenantDatabase(cp.database);
+  for (const { tenantId } of [a, b]) await registerReceiptKey(database, tenantId);
+  ingestor = new DecisionIngestor(database, [], testVerifier(database), pino({ level: 'silent' }));
 });
 afterAll(async () => {
   if (!stopped) await cp?.close();

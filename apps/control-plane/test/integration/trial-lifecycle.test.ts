@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlane } from '../../src/control-plane.js';
 import { DecisionIngestion } from '../../src/modules/decisions/index.js';
 import { recordOfEvent } from '../../src/modules/decisions/ingest/decode-decision-event.js';
-import { decisionEvent } from '../../src/modules/decisions/ingest/test-fixtures.js';
+import { decisionEvent, registerReceiptKey } from '../../src/modules/decisions/ingest/test-fixtures.js';
+import { TenantDatabase } from '../../src/platform/database/tenant-database.js';
 import { GenerateShadowReportCommand } from '../../src/modules/shadow-report/commands/generate-shadow-report/generate-shadow-report.command.js';
 import { REPORT_LEASE_MS, TrialScheduler } from '../../src/modules/trial/index.js';
 import { call, createAppLoginRole, FixedClock, signUp, startControlPlane } from './support/control-plane.js';
@@ -180,6 +181,7 @@ describe('on PGlite (the embedded default)', () => {
     embedded = await startControlPlane('pglite:memory', { migrate: true }, embeddedClock);
     useFakeReports(embedded);
     const c = await signUp(embedded.url, 'Embedded trial');
+    await registerReceiptKey(new TenantDatabase(embedded.database), c.tenantId);
     const outcome = await embedded.app
       .get(DecisionIngestion)
       .ingestor.ingest(['e-1', 'e-2'].map((decisionId) => ({ decision: recordOfEvent(decisionEvent({ tenantId: c.tenantId, decisionId })), from: 'test' })));

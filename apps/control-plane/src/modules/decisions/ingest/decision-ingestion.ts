@@ -1,10 +1,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { QueryBus } from '@nestjs/cqrs';
 import type { Logger } from 'pino';
 import { TenantDatabase } from '../../../platform/database/tenant-database.js';
 import { LOGGER } from '../../../platform/tokens.js';
+import { ListReceiptKeysQuery } from '../../enforcers/index.js';
 import { DECISION_INGEST_HOOKS, type DecisionIngestHook } from './decision-ingest-hook.js';
 import { addOutcomes, DecisionIngestor, NO_OUTCOME, type IngestOutcome } from './decision-ingestor.js';
+import { DecisionVerifier } from './decision-verifier.js';
 import { startInProcessDecisionSource, type InProcessDecisionFeed } from './in-process-decision-source.js';
 import { startKafkaDecisionSource, type KafkaDecisionSourceOptions, type RunningDecisionSource } from './kafka-decision-source.js';
 
@@ -30,6 +33,7 @@ export class DecisionIngestion implements OnApplicationBootstrap, OnApplicationS
     @Inject(DECISIONS_OPTIONS) private readonly options: DecisionsOptions,
     @Inject(TenantDatabase) private readonly database: TenantDatabase,
     @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+    @Inject(QueryBus) private readonly queries: QueryBus,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -47,7 +51,8 @@ export class DecisionIngestion implements OnApplicationBootstrap, OnApplicationS
   onApplicationBootstrap(): void {
     const log = this.logger.child({ component: 'decision-ingestion' });
     const hooks = this.#hooks();
-    this.#ingestor = new DecisionIngestor(this.database, hooks, log);
+    const verifier = new DecisionVerifier((tenantId) => this.queries.execute(new ListReceiptKeysQuery(tenantId)));
+    this.#ingestor = new DecisionIngestor(this.database, hooks, verifier, log);
     const count = (outcome: IngestOutcome) => {
       this.#totals = addOutcomes(this.#totals, outcome);
     };

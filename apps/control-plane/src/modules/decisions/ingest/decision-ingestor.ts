@@ -1,9 +1,13 @@
+import { toBinary } from '@bufbuild/protobuf';
+import { DecisionEventSchema, type DecisionEvent } from '@thoth/contracts';
 import type { Logger } from 'pino';
 import type { TenantDatabase } from '../../../platform/database/tenant-database.js';
 import type { DecisionRecord } from '../domain/decision-record.js';
+import { DecisionQuarantineRepository } from '../storage/decision-quarantine.repository.js';
 import { DecisionRecordsRepository } from '../storage/decision-records.repository.js';
-import type { IncomingDecision } from './decode-decision-event.js';
+import { decodeDecisionMessage, freeText, type IncomingDecision } from './decode-decision-event.js';
 import type { DecisionIngestHook } from './decision-ingest-hook.js';
+import type { DecisionVerifier, QuarantineCode } from './decision-verifier.js';
 
 /** One message of the decision stream and where it came from (for logs). */
 export interface IngestItem {
@@ -23,9 +27,11 @@ export interface IngestOutcome {
   readonly unknownTenant: number;
   /** Decisions not made on the tenant's config (config version 0: NOT_READY, UNKNOWN_TENANT). */
   readonly unattributed: number;
+  /** Decisions not believed (their receipt does not verify as the tenant's enforcer's), by reason: in decision_quarantine. */
+  readonly quarantined: Readonly<Partial<Record<QuarantineCode, number>>>;
 }
 
-export const NO_OUTCOME: IngestOutcome = { inserted: 0, duplicates: 0, poison: 0, unknownTenant: 0, unattributed: 0 };
+export const NO_OUTCOME: IngestOutcome = { inserted: 0, duplicates: 0, poison: 0, unknownTenant: 0, unattributed: 0, quarantined: {} };
 
 export function addOutcomes(a: IngestOutcome, b: IngestOutcome): IngestOutcome {
   return {
@@ -34,7 +40,20 @@ export function addOutcomes(a: IngestOutcome, b: IngestOutcome): IngestOutcome {
     poison: a.poison + b.poison,
     unknownTenant: a.unknownTenant + b.unknownTenant,
     unattributed: a.unattributed + b.unattributed,
+    quarantined: addCounts(a.quarantined, b.quarantined),
   };
+}
+
+function addCounts(a: IngestOutcome['quarantined'], b: IngestOutcome['quarantined']): IngestOutcome['quarantined'] {
+  const sum: Partial<Record<QuarantineCode, number>> = { ...a };
+  for (const [code, n] of Object.entries(b) as Array<[QuarantineCode, number]>) sum[code] = (sum[code] ?? 0) + n;
+  return sum;
+}
+
+interface Incoming {
+  readonly record: DecisionRecord;
+  readonly event: DecisionEvent;
+  readonly from: string;
 }
 
 /**
@@ -42,9 +61,11 @@ export function addOutcomes(a: IngestOutcome, b: IngestOutcome): IngestOutcome {
  * per tenant under its RLS, INSERT … ON CONFLICT DO NOTHING, then the ingest hooks with the rows
  * that were new, in the same transaction. The caller acknowledges the batch (commits its Kafka
  * offsets) only after this resolves, so every decision is stored exactly once however often it
- * is delivered. Poison never blocks: it is counted, logged and skipped; a tenant transaction that
- * Postgres refuses for its data (SQLSTATE class 22, in the insert or in a hook) is retried one
- * record at a time to find it.
+ * is delivered. A decision is stored only if its receipt verifies as signed by an enforcer of its
+ * tenant (DecisionVerifier); one that does not is quarantined with its reason, apart from the
+ * tenant's rows, so it reaches no read model row and no hook. Poison never blocks: it is counted,
+ * logged and skipped; a tenant transaction that Postgres refuses for its data (SQLSTATE class 22,
+ * in the insert or in a hook) is retried one record at a time to find it.
  * Any other failure rejects, and the whole batch comes again.
  */
 export class DecisionIngestor {
@@ -53,12 +74,13 @@ export class DecisionIngestor {
   constructor(
     private readonly database: TenantDatabase,
     private readonly hooks: readonly DecisionIngestHook[],
+    private readonly verifier: DecisionVerifier,
     private readonly log: Logger,
   ) {}
 
   async ingest(items: readonly IngestItem[]): Promise<IngestOutcome> {
     let outcome: IngestOutcome = NO_OUTCOME;
-    const byTenant = new Map<string, Map<string, { record: DecisionRecord; from: string }>>();
+    const byTenant = new Map<string, Incoming[]>();
     for (const { decision, from } of items) {
       if (!decision.ok) {
         this.log.warn({ from, code: decision.code, reason: decision.reason }, 'decision message skipped (poison)');
@@ -71,19 +93,73 @@ export class DecisionIngestor {
         outcome = addOutcomes(outcome, { ...NO_OUTCOME, unattributed: 1 });
         continue;
       }
-      let decisions = byTenant.get(record.tenantId);
-      if (!decisions) byTenant.set(record.tenantId, (decisions = new Map()));
-      // The same decision twice in one batch (a redelivery): the first is the one.
-      if (decisions.has(record.decisionId)) outcome = addOutcomes(outcome, { ...NO_OUTCOME, duplicates: 1 });
-      else decisions.set(record.decisionId, { record, from });
+      let incoming = byTenant.get(record.tenantId);
+      if (!incoming) byTenant.set(record.tenantId, (incoming = []));
+      incoming.push({ record, event: decision.event, from });
     }
-    for (const [tenantId, decisions] of byTenant) {
-      outcome = addOutcomes(outcome, await this.#ingestTenant(tenantId, [...decisions.values()]));
+    for (const [tenantId, incoming] of byTenant) {
+      const { verdicts, learned } = await this.verifier.verify(tenantId, incoming.map((d) => d.event));
+      const quarantine: Array<Incoming & { code: QuarantineCode; reason: string }> = [];
+      // Verified first: a forged copy of a decision id must not make the real one a duplicate.
+      const decisions = new Map<string, Incoming>();
+      incoming.forEach((d, i) => {
+        const verdict = verdicts[i]!;
+        if (!verdict.ok) quarantine.push({ ...d, code: verdict.code, reason: verdict.reason });
+        // The same decision twice in one batch (a redelivery): the first is the one.
+        else if (decisions.has(d.record.decisionId)) outcome = addOutcomes(outcome, { ...NO_OUTCOME, duplicates: 1 });
+        else decisions.set(d.record.decisionId, d);
+      });
+      outcome = addOutcomes(outcome, await this.#quarantine(tenantId, quarantine));
+      if (decisions.size > 0) outcome = addOutcomes(outcome, await this.#ingestTenant(tenantId, [...decisions.values()]));
+      if (learned.length > 0) outcome = addOutcomes(outcome, await this.#release(tenantId, learned));
     }
     return outcome;
   }
 
-  async #ingestTenant(tenantId: string, decisions: ReadonlyArray<{ record: DecisionRecord; from: string }>): Promise<IngestOutcome> {
+  /**
+   * The release pass: decisions quarantined as receipt.unknown_key because their key was not
+   * recorded yet (an enforcer restored from disk decides before its Hello is recorded) are
+   * ingested again once the key is known, and leave quarantine only after that is stored. Runs
+   * when this replica learns of a key: at its first look at a tenant's keys, and whenever a
+   * decision's key makes it look again (the next decision of the enforcer that announced it).
+   */
+  async #release(tenantId: string, keyIds: readonly string[]): Promise<IngestOutcome> {
+    const held = await this.database.transaction(tenantId, (tx) => DecisionQuarantineRepository.signedByUnknownKeys(tx, tenantId, keyIds));
+    if (held.length === 0) return NO_OUTCOME;
+    const outcome = await this.ingest(held.map(({ event, origin }) => ({ decision: decodeDecisionMessage(event), from: origin })));
+    await this.database.transaction(tenantId, (tx) => DecisionQuarantineRepository.release(tx, tenantId, held));
+    this.log.info({ tenantId, keyIds, released: held.length }, 'decisions quarantined before their key was announced: ingested again');
+    return outcome;
+  }
+
+  /** Kept for operators under the tenant the events name, counted by reason. */
+  async #quarantine(tenantId: string, rejected: ReadonlyArray<Incoming & { code: QuarantineCode; reason: string }>): Promise<IngestOutcome> {
+    if (rejected.length === 0) return NO_OUTCOME;
+    const quarantined: Partial<Record<QuarantineCode, number>> = {};
+    for (const { record, from, code, reason } of rejected) {
+      this.log.warn({ from, tenantId: record.tenantId, decisionId: record.decisionId, enforcerId: record.enforcerId, code, reason }, 'decision not believed: quarantined');
+      quarantined[code] = (quarantined[code] ?? 0) + 1;
+    }
+    await this.database.transaction(tenantId, (tx) =>
+      DecisionQuarantineRepository.insert(
+        tx,
+        rejected.map(({ record, event, from, code, reason }) => ({
+          origin: from,
+          decisionId: record.decisionId,
+          tenantId: record.tenantId,
+          enforcerId: record.enforcerId,
+          // What a forger wrote: stored as Postgres can store it (the event bytes keep it as sent).
+          keyId: freeText(event.receipt?.keyId ?? ''),
+          reasonCode: code,
+          reason: freeText(reason),
+          event: toBinary(DecisionEventSchema, event),
+        })),
+      ),
+    );
+    return { ...NO_OUTCOME, quarantined };
+  }
+
+  async #ingestTenant(tenantId: string, decisions: readonly Incoming[]): Promise<IngestOutcome> {
     try {
       return await this.#write(tenantId, decisions.map((d) => d.record));
     } catch (error) {

@@ -8,7 +8,7 @@ export type PoisonCode = DecisionEventCode;
 
 /** One message of the decision stream, decoded: a record to store, or why not. */
 export type IncomingDecision =
-  | { readonly ok: true; readonly record: DecisionRecord }
+  | { readonly ok: true; readonly record: DecisionRecord; readonly event: DecisionEvent }
   | { readonly ok: false; readonly code: PoisonCode; readonly reason: string };
 
 const MAX_TEXT = 4096;
@@ -68,7 +68,7 @@ export function recordOfEvent(e: DecisionEvent): IncomingDecision {
     receipt: toJson(ReceiptSchema, { ...e.receipt, reasons: e.receipt.reasons.map(freeText) }),
   };
   const problem = unstorable(record);
-  return problem === undefined ? { ok: true, record } : invalid(problem);
+  return problem === undefined ? { ok: true, record, event: e } : invalid(problem);
 }
 
 /** allow; deny (blocked); would_deny (policy denied, shadow mode let it through). */
@@ -137,7 +137,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const UNSTORABLE = new RegExp(`\u0000|${LONE_SURROGATE.source}`, 'g');
 
 /** Free text as Postgres stores it: NUL and lone surrogates replaced by U+FFFD, at most MAX_TEXT characters. */
-function freeText(s: string): string {
+export function freeText(s: string): string {
   const clean = s.replace(UNSTORABLE, '\uFFFD');
   return clean.length > MAX_TEXT ? `${clean.slice(0, MAX_TEXT - 1).replace(/[\uD800-\uDBFF]$/, '')}…` : clean;
 }

@@ -1,7 +1,48 @@
 import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs, type Timestamp } from '@bufbuild/protobuf/wkt';
-import { DecisionEventSchema, Effect, Outcome, RuleKind, Severity, type DecisionEvent } from '@thoth/contracts';
+import { DecisionEventSchema, Effect, Outcome, ReceiptSchema, RuleKind, Severity, type DecisionEvent } from '@thoth/contracts';
+import { decisionEventDigest, pendingReceipt, publicKeyBase64, signerFromSeed, signReceiptBatch, type Signer } from '@thoth/snapshot';
 import { randomUUID } from 'node:crypto';
+import type { TenantDatabase } from '../../../platform/database/tenant-database.js';
+import { EnforcersRepository } from '../../enforcers/storage/enforcers.repository.js';
+import { DecisionVerifier } from './decision-verifier.js';
+
+/** The receipt key of the test enforcer process `edge-1`: what `decisionEvent` signs with. */
+export const TEST_ENFORCER_KEY: Signer = signerFromSeed(Buffer.alloc(32, 1).toString('base64'));
+
+/**
+ * Registers a receipt key for the tenant as its enforcer's process announced it (as the projection
+ * of enforcer.receipt_key_announced writes it), so ingestion believes what that key signs.
+ */
+export async function registerReceiptKey(database: TenantDatabase, tenantId: string, signer: Signer = TEST_ENFORCER_KEY, instanceId = 'edge-1'): Promise<void> {
+  await database.transaction(tenantId, (tx) =>
+    EnforcersRepository.insertReceiptKey(tx, {
+      tenantId,
+      enforcerId: randomUUID(),
+      keyId: signer.keyId,
+      instanceId,
+      publicKey: publicKeyBase64(signer),
+      announcedAt: new Date(Date.UTC(2026, 10, 1)),
+      version: 1,
+    }),
+  );
+}
+
+/** A verifier reading the tenants' keys as ingestion does (for tests that build a DecisionIngestor). */
+export function testVerifier(database: TenantDatabase): DecisionVerifier {
+  const enforcers = new EnforcersRepository(database);
+  return new DecisionVerifier((tenantId) => enforcers.receiptKeys(tenantId));
+}
+
+/** Signs the event's receipt (version 3, over the whole event) in place, as an enforcer does; returns it. */
+export function signDecisionEvent(event: DecisionEvent, signer: Signer = TEST_ENFORCER_KEY): DecisionEvent {
+  const receipt = event.receipt ?? create(ReceiptSchema);
+  receipt.eventDigest = decisionEventDigest(event);
+  const pending = pendingReceipt(receipt, signer);
+  signReceiptBatch([pending], signer);
+  event.receipt = pending.receipt;
+  return event;
+}
 
 /**
  * What a test overrides of a DecisionEvent: any of its fields (checked by name; values as
@@ -10,7 +51,10 @@ import { randomUUID } from 'node:crypto';
  */
 export type DecisionEventOverrides = { readonly [K in keyof Omit<DecisionEvent, '$typeName' | '$unknown'>]?: unknown } & { readonly tenantId: string };
 
-/** A DecisionEvent as an enforcer publishes it: a shadow denial by `no-crm-deletes`, unless overridden. */
+/**
+ * A DecisionEvent as an enforcer publishes it: a shadow denial by `no-crm-deletes`, unless
+ * overridden, its receipt signed by `TEST_ENFORCER_KEY` (the tenant must have it: `registerReceiptKey`).
+ */
 export function decisionEvent(overrides: DecisionEventOverrides): DecisionEvent {
   const decisionId = (overrides.decisionId as string | undefined) ?? `dec_${randomUUID()}`;
   const decidedAt = (overrides.decidedAt as Timestamp | undefined) ?? timestampFromMs(Date.UTC(2026, 10, 2, 9, 30));
@@ -39,8 +83,6 @@ export function decisionEvent(overrides: DecisionEventOverrides): DecisionEvent 
       policyVersion: 3n,
       decidedAt,
       enforcerId: 'edge-1',
-      keyId: 'ed25519:0123456789abcdef',
-      signature: new Uint8Array(64).fill(7),
       tenantId: overrides.tenantId,
       agentId: (overrides.agentId as string | undefined) ?? 'crm-agent',
       tool: (overrides.tool as string | undefined) ?? 'crm.delete_contact',
@@ -49,7 +91,7 @@ export function decisionEvent(overrides: DecisionEventOverrides): DecisionEvent 
     },
     configVersion: 12n,
   };
-  return create(DecisionEventSchema, { ...base, ...overrides, decisionId } as MessageInitShape<typeof DecisionEventSchema>);
+  return signDecisionEvent(create(DecisionEventSchema, { ...base, ...overrides, decisionId } as MessageInitShape<typeof DecisionEventSchema>));
 }
 
 /** The same, as the bytes of a Kafka message. */
