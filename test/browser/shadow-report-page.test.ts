@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Effect, RuleKind, Severity } from '../../libs/contracts/src/index.js';
 import type { ControlPlane } from '../../apps/control-plane/src/control-plane.js';
 import { recordOfEvent } from '../../apps/control-plane/src/modules/decisions/ingest/decode-decision-event.js';
-import { decisionEvent } from '../../apps/control-plane/src/modules/decisions/ingest/test-fixtures.js';
+import { decisionEvent, registerReceiptKey } from '../../apps/control-plane/src/modules/decisions/ingest/test-fixtures.js';
+import { TenantDatabase } from '../../apps/control-plane/src/platform/database/tenant-database.js';
 import { DecisionIngestion } from '../../apps/control-plane/src/modules/decisions/index.js';
 import { call, createAppLoginRole, FixedClock, signUp, startControlPlane } from '../../apps/control-plane/test/integration/support/control-plane.js';
 
@@ -77,8 +78,11 @@ beforeAll(async () => {
   role = await createAppLoginRole();
   cp = await startControlPlane(role.url, {}, clock);
   tenant = await signUp(cp.url, 'Browser');
+  // The known week is signed with the test enforcer's key, registered as its enforcer announced it.
+  await registerReceiptKey(new TenantDatabase(cp.database), tenant.tenantId);
   const ingestion = cp.app.get(DecisionIngestion);
-  await ingestion.ingestor.ingest(knownWeek(tenant.tenantId).map((e) => ({ decision: recordOfEvent(decisionEvent(e)), from: 'test' })));
+  const ingested = await ingestion.ingestor.ingest(knownWeek(tenant.tenantId).map((e) => ({ decision: recordOfEvent(decisionEvent(e)), from: 'test' })));
+  expect(ingested.quarantined).toEqual({});
   const window = { from: new Date(T0).toISOString(), to: new Date(T0 + 7 * DAY).toISOString() };
   const report = await call(cp.url, 'POST', '/v1/shadow-reports', { key: tenant.key, body: { window } });
   expect(report.status).toBe(201);

@@ -18,6 +18,8 @@ import { startLedger } from '../../apps/ledger/src/ledger.js';
 import type { ControlPlane } from '../../apps/control-plane/src/control-plane.js';
 import { alertsConfig } from '../../apps/control-plane/test/integration/alerts.support.js';
 import { call, createAppLoginRole, signUp, startControlPlane } from '../../apps/control-plane/test/integration/support/control-plane.js';
+import { registerReceiptKey } from '../../apps/control-plane/src/modules/decisions/ingest/test-fixtures.js';
+import { TenantDatabase } from '../../apps/control-plane/src/platform/database/tenant-database.js';
 import { count, eventually, ledgerTestContext, quietLog, testKafka, type LedgerTestContext } from '../../apps/ledger/test/support/ledger-harness.js';
 
 const AGENT = { id: 'crm-agent', token: 'thoth_at_flood_real', revoked: ['thoth_at_flood_old'] };
@@ -61,12 +63,16 @@ describe('a flood of calls with bad tokens against a served tenant', () => {
     const destination = await call(cp.url, 'POST', '/v1/alert-destinations', { key, body: { kind: 'webhook', name: 'soc', url: 'https://203.0.113.10/hooks/thoth' } });
     expect(destination.status).toBe(201);
     const capture = (line: object, message?: string) => void logged.push({ line, message });
+    // The enforcer's snapshot is installed, not pushed: its receipt key is registered as its
+    // config stream's Hello would have announced it, so that ingestion believes what it signs.
+    const signer = signerFromSeed(generateSigningKey());
+    await registerReceiptKey(new TenantDatabase(cp.database), TENANT, signer, 'enforcer-flood');
     enforcer = await startEnforcer({
       enforcerId: 'enforcer-flood',
       listen: { host: '127.0.0.1', port: 0 },
       http: { host: '127.0.0.1', port: 0 },
       trustedKeys: trusted,
-      signer: signerFromSeed(generateSigningKey()),
+      signer,
       decisionLog: new KafkaDecisionLog({ brokers: ctx.env.KAFKA_BROKERS!.split(','), topic: ctx.topic, bufferSize: 10_000 }),
       refusalsPerPeerPerMinute: REFUSALS_PER_PEER,
       refusalLogLinesPerMinute: LOG_LINES_PER_MINUTE,
