@@ -169,9 +169,12 @@ broker_pid() {
 # Storage is formatted once: the cluster id and the metadata log live in $DATA.
 format_storage() {
   [ -f "$DATA/meta.properties" ] && return 0
-  # A cluster id is 16 random bytes in URL-safe base64 without padding (a Kafka Uuid).
-  local cluster_id
-  cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  # A cluster id is 16 random bytes in URL-safe base64 without padding (a Kafka Uuid). One that
+  # starts with '-' (1 in 64) is taken by the tool's argument parser for an option: drawn again.
+  local cluster_id=-
+  while [ "${cluster_id#-}" != "$cluster_id" ]; do
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  done
   if ! run_class kafka.tools.StorageTool format --config "$STATE/server.properties" \
       --cluster-id "$cluster_id" --ignore-formatted >"$LOGS/format.log" 2>&1; then
     cat "$LOGS/format.log" >&2
