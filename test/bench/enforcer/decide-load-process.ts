@@ -25,6 +25,8 @@ export type LoadSpec =
       readonly rate: number;
       readonly seconds: number;
       readonly connections: number;
+      /** PEM of the CA the enforcer's certificate chains to: connect with TLS. */
+      readonly ca?: string;
     }
   | {
       readonly kind: 'stream';
@@ -36,6 +38,8 @@ export type LoadSpec =
       readonly connections: number;
       /** Requests sent and not yet answered, at most, per stream. */
       readonly depth: number;
+      /** PEM of the CA the enforcer's certificate chains to: connect with TLS. */
+      readonly ca?: string;
     };
 
 export interface LoadResult {
@@ -91,13 +95,14 @@ function headers(path: string, token: string, timeout?: string): Record<string, 
   };
 }
 
-async function sessions(address: string, count: number): Promise<ClientHttp2Session[]> {
+async function sessions(address: string, count: number, ca: string | undefined): Promise<ClientHttp2Session[]> {
   return Promise.all(
     Array.from(
       { length: count },
       () =>
         new Promise<ClientHttp2Session>((resolve, reject) => {
-          const session = connect(`http://${address}`, { settings: { initialWindowSize: 4 * 1024 * 1024 } });
+          const settings = { initialWindowSize: 4 * 1024 * 1024 };
+          const session = ca ? connect(`https://${address}`, { settings, ca }) : connect(`http://${address}`, { settings });
           session.once('connect', () => {
             session.setLocalWindowSize(16 * 1024 * 1024);
             resolve(session);
@@ -124,7 +129,7 @@ const cpuNow = () => {
 const grpcStatus = (h: IncomingHttpHeaders | undefined) => h?.['grpc-status'];
 
 async function unary(spec: Extract<LoadSpec, { kind: 'unary' }>, calls: readonly EncodedCall[], trusted: ReturnType<typeof keyring>): Promise<LoadResult> {
-  const pool = await sessions(spec.address, spec.connections);
+  const pool = await sessions(spec.address, spec.connections, spec.ca);
   const headerSets = new Map<string, Record<string, string>>();
   for (const c of calls) if (!headerSets.has(c.token)) headerSets.set(c.token, headers(DECIDE, c.token, '10S'));
   const total = Math.round(spec.rate * spec.seconds);
@@ -208,7 +213,7 @@ async function unary(spec: Extract<LoadSpec, { kind: 'unary' }>, calls: readonly
 }
 
 async function stream(spec: Extract<LoadSpec, { kind: 'stream' }>, calls: readonly EncodedCall[], trusted: ReturnType<typeof keyring>): Promise<LoadResult> {
-  const pool = await sessions(spec.address, spec.connections);
+  const pool = await sessions(spec.address, spec.connections, spec.ca);
   const byAgent = new Map<string, EncodedCall[]>();
   for (const c of calls) byAgent.set(c.agentId, [...(byAgent.get(c.agentId) ?? []), c]);
   const agents = [...byAgent.values()].sort((a, b) => b.length - a.length).slice(0, spec.streams);

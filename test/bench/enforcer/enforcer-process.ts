@@ -8,6 +8,8 @@
 //           serving Decide, `node-http2` (default: the enforcer's own, @thoth/grpc's GrpcServer)
 //           or `connect` (ConnectGrpcServer, @connectrpc/connect-node, set up as enforcer.ts sets
 //           up GrpcServer, with the enforcer's own handlers; the enforcer's idle server stays up).
+//           With THOTH_BENCH_TLS_DIR set (a directory of infra/local/tls.sh: enforcer.crt/.key),
+//           Decide listens with TLS.
 //   rss:    restores the signed snapshots the parent stored in a directory (argv: dir, control-plane
 //           public key) + 100,000 live window keys; prints {"rssMb"}.
 import { generateSigningKey, keyring, publicKeyBase64, signSnapshot, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
@@ -26,6 +28,8 @@ import { DecideResponseSchema } from '@thoth/contracts';
 import { grpcFrameEncoder } from '@thoth/grpc';
 import { createServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const mode = process.argv[2];
 const cp = signerFromSeed(generateSigningKey());
@@ -35,9 +39,11 @@ const log = new InProcessDecisionLog({ capacity: 1_000_000 });
 log.subscribe(() => {}); // events are consumed and discarded: Decide is measured, not Kafka
 const signer = signerFromSeed(generateSigningKey());
 const started = Date.now();
+const tlsDir = process.env['THOTH_BENCH_TLS_DIR'];
+const tls = tlsDir ? { cert: readFileSync(join(tlsDir, 'enforcer.crt')), key: readFileSync(join(tlsDir, 'enforcer.key')) } : undefined;
 const enforcer = await startEnforcer({
   enforcerId: `bench-${mode}`,
-  listen: { host: '127.0.0.1', port: 0 },
+  listen: { host: '127.0.0.1', port: 0, ...(tls ? { tls } : {}) },
   trustedKeys: trusted,
   signer,
   decisionLog: log,

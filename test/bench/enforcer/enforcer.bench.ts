@@ -41,12 +41,13 @@ const PER_STREAM = 50_000;
 const PROPAGATION_ROUNDS = 5;
 const RSS_TENANTS = Number(process.env['THOTH_BENCH_RSS_TENANTS'] ?? 1_000);
 const RSS_RESTORES = Number(process.env['THOTH_BENCH_RSS_RESTORES'] ?? 3);
-// For profiling and focused runs: THOTH_BENCH_ONLY=unary,stream,floor,h2load,propagation,rss,rpc (default all;
+// For profiling and focused runs: THOTH_BENCH_ONLY=unary,stream,floor,h2load,propagation,rss,rpc,tls (default all;
 // `pnpm bench:enforcer --only rpc` is the same as THOTH_BENCH_ONLY=rpc), THOTH_BENCH_RATES=1000,5000 (offered unary rates);
 // THOTH_BENCH_RPC_ROUNDS=3 (rounds of the gRPC server comparison, each running both servers);
 // THOTH_BENCH_ENFORCER_FLAGS is passed to the enforcer child's node (e.g. --cpu-prof).
 const onlyFlag = process.argv.indexOf('--only');
-const ONLY = new Set(((onlyFlag >= 0 ? process.argv[onlyFlag + 1] : undefined) ?? process.env['THOTH_BENCH_ONLY'] ?? 'unary,stream,floor,h2load,propagation,rss,rpc').split(','));
+const ONLY = new Set(((onlyFlag >= 0 ? process.argv[onlyFlag + 1] : undefined) ?? process.env['THOTH_BENCH_ONLY'] ?? 'unary,stream,floor,h2load,propagation,rss,rpc,tls').split(','));
+const TLS_ROUNDS = Number(process.env['THOTH_BENCH_TLS_ROUNDS'] ?? 3);
 const RPC_ROUNDS = Number(process.env['THOTH_BENCH_RPC_ROUNDS'] ?? 3);
 const RPC_UNARY_SECONDS = Number(process.env['THOTH_BENCH_RPC_UNARY_SECONDS'] ?? 10);
 const RPC_PER_STREAM = 25_000;
@@ -59,8 +60,8 @@ const report = new BenchReport('enforcer');
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const children: ChildProcess[] = [];
 
-function child(file: string, args: string[], nodeFlags: string[] = []): { process: ChildProcess; lines: AsyncIterator<string> } {
-  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', here(file), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+function child(file: string, args: string[], nodeFlags: string[] = [], env: NodeJS.ProcessEnv = process.env): { process: ChildProcess; lines: AsyncIterator<string> } {
+  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', here(file), ...args], { stdio: ['pipe', 'pipe', 'inherit'], env });
   children.push(proc);
   const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
   return { process: proc, lines };
@@ -132,6 +133,74 @@ async function benchDecide(): Promise<void> {
     enforcer.process.kill('SIGTERM');
     await new Promise((r) => (enforcer.process.exitCode === null ? enforcer.process.once('exit', r) : r(undefined)));
   }
+}
+
+/**
+ * What TLS on the Decide listener costs (issue 15, acceptance 4): the same enforcer, load and
+ * figures with and without TLS, in alternating rounds of one run (plaintext, TLS, plaintext, …;
+ * each round a fresh enforcer process), medians reported. The certificate comes from
+ * infra/local/tls.sh (P-256); the generator verifies it against the development CA.
+ */
+async function benchTls(): Promise<void> {
+  const tlsDir = await new Promise<string>((resolve, reject) =>
+    execFile('bash', [here('../../../infra/local/tls.sh'), 'issue', 'enforcer'], (error, stdout) => (error ? reject(error) : resolve(stdout.trim()))),
+  );
+  const ca = readFileSync(join(tlsDir, 'ca.crt'), 'utf8');
+  type Round = { p50: number; p99: number; within2Ms: number; unaryCpu: number; streamPerS: number; streamCpu: number; errors: number };
+  const rounds: Record<'plaintext' | 'tls', Round[]> = { plaintext: [], tls: [] };
+  for (let round = 0; round < TLS_ROUNDS; round++) {
+    for (const transport of ['plaintext', 'tls'] as const) {
+      const env = transport === 'tls' ? { ...process.env, THOTH_BENCH_TLS_DIR: tlsDir } : process.env;
+      const enforcer = child('./enforcer-process.ts', ['decide'], ENFORCER_FLAGS, env);
+      const { address, publicKey } = JSON.parse(await firstLine(enforcer.lines)) as { address: string; publicKey: string };
+      const secure = transport === 'tls' ? { ca } : {};
+      try {
+        await load(enforcer, { kind: 'unary', address, publicKey, rate: 2_000, seconds: 2, connections: UNARY_CONNECTIONS, ...secure });
+        const u = await load(enforcer, { kind: 'unary', address, publicKey, rate: 5_000, seconds: RATE_SECONDS, connections: UNARY_CONNECTIONS, ...secure });
+        const spec = { kind: 'stream', address, publicKey, streams: STREAMS_DECIDE, connections: STREAM_CONNECTIONS, depth: STREAM_DEPTH, ...secure } as const;
+        await load(enforcer, { ...spec, perStream: 10_000 });
+        const s = await load(enforcer, { ...spec, perStream: PER_STREAM });
+        const latency = u.latencyMs ?? { p50: 0, p90: 0, p99: 0, max: 0, within2Ms: 0 };
+        rounds[transport].push({
+          p50: latency.p50,
+          p99: latency.p99,
+          within2Ms: latency.within2Ms,
+          unaryCpu: u.enforcerCpuMicros / Math.max(1, u.answered + u.errors),
+          streamPerS: s.answered / s.seconds,
+          streamCpu: s.enforcerCpuMicros / Math.max(1, s.answered),
+          errors: u.errors + s.errors + (s.failedStreams ?? 0),
+        });
+      } finally {
+        enforcer.process.kill('SIGTERM');
+        await new Promise((r) => (enforcer.process.exitCode === null ? enforcer.process.once('exit', r) : r(undefined)));
+      }
+    }
+  }
+  const median = (xs: number[]) => percentile(sorted(xs), 50);
+  const summary = (transport: 'plaintext' | 'tls') => {
+    const rs = rounds[transport];
+    const m = (f: (r: Round) => number) => median(rs.map(f));
+    return { p50: m((r) => r.p50), p99: m((r) => r.p99), within2Ms: m((r) => r.within2Ms), unaryCpu: m((r) => r.unaryCpu), streamPerS: m((r) => r.streamPerS), streamCpu: m((r) => r.streamCpu), errors: rs.reduce((a, r) => a + r.errors, 0) };
+  };
+  const figures = { plaintext: summary('plaintext'), tls: summary('tls') };
+  for (const transport of ['plaintext', 'tls'] as const) {
+    const f = figures[transport];
+    report.add(`decide.transport.${transport}.unary.rate5000.p50_ms`, f.p50, 'ms');
+    report.add(`decide.transport.${transport}.unary.rate5000.p99_ms`, f.p99, 'ms');
+    report.add(`decide.transport.${transport}.unary.rate5000.within_2ms_ratio`, f.within2Ms, 'ratio');
+    report.add(`decide.transport.${transport}.unary.rate5000.enforcer_cpu_us_per_decision`, f.unaryCpu, 'us');
+    report.add(`decide.transport.${transport}.stream.throughput_per_s`, f.streamPerS, 'per_s');
+    report.add(`decide.transport.${transport}.stream.enforcer_cpu_us_per_decision`, f.streamCpu, 'us');
+    report.add(`decide.transport.${transport}.errors`, f.errors, 'count');
+  }
+  report.add('decide.transport.tls_cost.stream_throughput_ratio', figures.tls.streamPerS / figures.plaintext.streamPerS, 'ratio');
+  report.add('decide.transport.tls_cost.stream_enforcer_cpu_us_per_decision', figures.tls.streamCpu - figures.plaintext.streamCpu, 'us');
+  report.add('decide.transport.tls_cost.unary_enforcer_cpu_us_per_decision', figures.tls.unaryCpu - figures.plaintext.unaryCpu, 'us');
+  report.add('decide.transport.tls_cost.unary_p99_ms', figures.tls.p99 - figures.plaintext.p99, 'ms');
+  report.note(
+    `decide.transport.*: Decide with and without TLS on the listener (TLS 1.3, P-256 certificate of infra/local/tls.sh, verified by the generator), ${TLS_ROUNDS} alternating rounds in one run, a fresh enforcer each, medians; ` +
+      `unary open loop at 5,000/s for ${RATE_SECONDS} s, DecideStream as above. tls_cost.*: TLS minus plaintext (ratio: TLS over plaintext).`,
+  );
 }
 
 /** Unary against a bare node:http2 server answering with fixed bytes: the floor under the figures above. */
@@ -439,6 +508,7 @@ try {
   if (ONLY.has('propagation')) await benchPropagation();
   if (ONLY.has('rss')) await benchRss();
   if (ONLY.has('rpc')) await benchRpcCpu();
+  if (ONLY.has('tls')) await benchTls();
   report.note(
     `Decide: the enforcer in its own process (200-rule tenant policy, in-process decision log: the answer never waits on Kafka); the load from a generator process of its own speaking gRPC over node:http2 with requests encoded in advance (as h2load/ghz would), every answer checked and 1 in 997 decoded with its receipt verified. ` +
       `Unary: open loop over ${UNARY_CONNECTIONS} connections, requests leave on a 1 ms timer (no busy loop), latency from send to answer; achieved rate and the generator's lag behind its schedule reported. ` +
