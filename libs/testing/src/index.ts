@@ -5,6 +5,7 @@ import './provided-context.js';
 
 export * from './test-database.js';
 export * from './private-kafka.js';
+export * from './tls.js';
 
 /** The run's own database, migrated. */
 export const testDatabaseUrl = (): string => inject('thoth.databaseUrl');
