@@ -15,6 +15,7 @@ import { ProjectionRebuilder, type RebuildReport } from './event-store/projectio
 import { type Clock, SystemClock } from './platform/clock/clock.js';
 import { inspectLoginRole } from './platform/database/login-role.js';
 import { limitByAddress, NestPinoLogger } from '@thoth/http';
+import { secureServerOptions } from '@thoth/tls';
 import { API_PREFIX } from './platform/openapi/openapi-document.js';
 
 export type { ControlPlaneConfig } from './config/config.js';
@@ -34,7 +35,7 @@ export interface ControlPlaneOptions {
 }
 
 export interface ControlPlane {
-  /** `http://host:port` the API listens on (`/v1/…`). */
+  /** `http(s)://host:port` the API listens on (`/v1/…`). */
   url: string;
   /** `host:port` of the config stream enforcers subscribe to (undefined: distribution not configured). */
   grpcAddress: string | undefined;
@@ -67,6 +68,7 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
   }
 
   const adapter = new FastifyAdapter({
+    ...(config.http.tls ? { https: secureServerOptions(config.http.tls) } : {}),
     bodyLimit: config.limits.bodyBytes,
     loggerInstance: logger.child({ component: 'http' }) as never,
     requestIdHeader: false,
@@ -100,7 +102,7 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
   app.setGlobalPrefix(API_PREFIX);
   await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = `${config.http.tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   const grpcAddress = config.distribution ? app.get(ConfigStreamListener).address : undefined;
   logger.info({ url, grpc: grpcAddress, database: database.kind }, 'control plane listening');
 

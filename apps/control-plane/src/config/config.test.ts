@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PlaintextRefusedError } from '@thoth/tls';
+import { testTls } from '../../../../libs/testing/src/tls.js';
 import { ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
@@ -74,5 +76,34 @@ describe('loadConfig: alerts', () => {
     expect(() => loadConfig({ THOTH_SECRETS_KEY: 'c2hvcnQ=' })).toThrow(/THOTH_SECRETS_KEY/);
     expect(() => loadConfig({ THOTH_LEDGER_PUBLIC_URL: 'ftp://ledger' })).toThrow(/THOTH_LEDGER_PUBLIC_URL/);
     expect(() => loadConfig({ THOTH_ALERTS_TIMEOUT_MS: '40000', THOTH_ALERTS_LEASE_MS: '30000' })).toThrow(/THOTH_ALERTS_LEASE_MS: must be longer/);
+  });
+});
+
+describe('loadConfig: transport security', () => {
+  it('serves both listeners over TLS with THOTH_TLS_CERT_FILE and THOTH_TLS_KEY_FILE; the config stream asks enforcers for certificates of THOTH_GRPC_TLS_CLIENT_CA_FILE', async () => {
+    const dev = await testTls('cp-config-test');
+    const config = loadConfig({ THOTH_TLS_CERT_FILE: dev.certFile, THOTH_TLS_KEY_FILE: dev.keyFile, THOTH_GRPC_TLS_CLIENT_CA_FILE: dev.caFile });
+    expect(config.http.tls).toEqual({ cert: dev.cert, key: dev.key });
+    expect(config.distribution?.grpc.tls).toEqual({ cert: dev.cert, key: dev.key, clientCa: dev.ca });
+    expect(config.alerts?.ledgerPublicUrl).toBe('https://127.0.0.1:4002');
+    expect(() => loadConfig({ THOTH_TLS_CERT_FILE: dev.certFile })).toThrow(/invalid configuration — THOTH_TLS_KEY_FILE: required with THOTH_TLS_CERT_FILE/);
+  });
+
+  it('refuses plaintext off loopback (PLAINTEXT_REFUSED, naming the listener and what to set) unless THOTH_ALLOW_PLAINTEXT=true', async () => {
+    expect(() => loadConfig({ THOTH_HTTP_HOST: '::1', THOTH_GRPC_HOST: 'localhost' })).not.toThrow();
+    const refused = (() => {
+      try {
+        loadConfig({ THOTH_GRPC_HOST: '0.0.0.0' });
+      } catch (error) {
+        return error as PlaintextRefusedError;
+      }
+      return undefined;
+    })();
+    expect(refused).toBeInstanceOf(PlaintextRefusedError);
+    expect(refused?.code).toBe('PLAINTEXT_REFUSED');
+    expect(refused?.message).toMatch(/^PLAINTEXT_REFUSED: the config stream \(THOTH_GRPC_HOST\) would be plaintext on 0\.0\.0\.0, which is not a loopback address: set THOTH_TLS_CERT_FILE and THOTH_TLS_KEY_FILE; or set THOTH_ALLOW_PLAINTEXT=true/);
+    expect(() => loadConfig({ THOTH_HTTP_HOST: '0.0.0.0', THOTH_GRPC_HOST: '0.0.0.0', THOTH_ALLOW_PLAINTEXT: 'true' })).not.toThrow();
+    const dev = await testTls('cp-config-test');
+    expect(loadConfig({ THOTH_HTTP_HOST: '0.0.0.0', THOTH_GRPC_HOST: '::', THOTH_TLS_CERT_FILE: dev.certFile, THOTH_TLS_KEY_FILE: dev.keyFile }).http.host).toBe('0.0.0.0');
   });
 });

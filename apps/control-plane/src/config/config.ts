@@ -1,3 +1,4 @@
+import { ALLOW_PLAINTEXT, readListenerTls, refusePlaintext, type ListenerTls } from '@thoth/tls';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -18,6 +19,13 @@ const Environment = z.object({
   THOTH_ADDRESS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10_000),
   THOTH_GRPC_HOST: z.string().default('127.0.0.1'),
   THOTH_GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(4001),
+  // Transport security (docs/security.md, "Transport security (TLS)"): the certificate both listeners
+  // present; a client CA per listener makes it mutual TLS (the config stream's: enforcers' certificates).
+  THOTH_TLS_CERT_FILE: z.string().optional(),
+  THOTH_TLS_KEY_FILE: z.string().optional(),
+  THOTH_HTTP_TLS_CLIENT_CA_FILE: z.string().optional(),
+  THOTH_GRPC_TLS_CLIENT_CA_FILE: z.string().optional(),
+  [ALLOW_PLAINTEXT]: z.enum(['true', 'false']).default('false'),
   THOTH_SNAPSHOT_SIGNING_KEY: z
     .string()
     .refine((s) => /^[A-Za-z0-9+/]+=*$/.test(s) && Buffer.from(s, 'base64').length === 32, 'must be the base64 of a 32-byte Ed25519 seed')
@@ -61,7 +69,8 @@ export interface ControlPlaneConfig {
   databaseUrl: string;
   /** Apply the committed migrations at boot (needs a role that owns the schema). */
   migrate: boolean;
-  http: { host: string; port: number };
+  /** The REST API; `tls` absent: plaintext (refused by loadConfig off loopback). */
+  http: { host: string; port: number; tls?: ListenerTls };
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
   limits: { bodyBytes: number };
   rateLimit: {
@@ -122,7 +131,8 @@ export interface AlertDeliverySettings {
 }
 
 export interface DistributionConfig {
-  grpc: { host: string; port: number };
+  /** The config stream; with `tls.clientCa`, an enforcer without a certificate that CA signed fails the handshake. */
+  grpc: { host: string; port: number; tls?: ListenerTls };
   /**
    * Base64 Ed25519 seed snapshots are signed with. Required when NODE_ENV=production;
    * otherwise, when unset, one is generated once and kept in `keyFile`.
@@ -152,12 +162,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
   if (e.THOTH_ALERTS_LEASE_MS <= e.THOTH_ALERTS_TIMEOUT_MS) {
     throw new ConfigError('invalid configuration — THOTH_ALERTS_LEASE_MS: must be longer than THOTH_ALERTS_TIMEOUT_MS');
   }
+  const httpTls = readListenerTls(env, 'THOTH_HTTP_TLS_CLIENT_CA_FILE');
+  const grpcTls = readListenerTls(env, 'THOTH_GRPC_TLS_CLIENT_CA_FILE');
+  const tlsProblems = [...new Set([...(httpTls.ok ? [] : httpTls.problems), ...(grpcTls.ok ? [] : grpcTls.problems)])];
+  if (!httpTls.ok || !grpcTls.ok) throw new ConfigError(`invalid configuration — ${tlsProblems.join('; ')}`);
+  const serveTls = 'set THOTH_TLS_CERT_FILE and THOTH_TLS_KEY_FILE';
+  refusePlaintext(
+    [
+      { name: 'the control plane API (THOTH_HTTP_HOST)', host: e.THOTH_HTTP_HOST, tls: httpTls.tls !== undefined, remedy: serveTls },
+      { name: 'the config stream (THOTH_GRPC_HOST)', host: e.THOTH_GRPC_HOST, tls: grpcTls.tls !== undefined, remedy: serveTls },
+    ],
+    e.THOTH_ALLOW_PLAINTEXT === 'true',
+  );
   const databaseUrl = e.DATABASE_URL ?? `pglite:${resolve(e.THOTH_DATA_DIR, 'pgdata')}`;
   return {
     databaseUrl,
     // Embedded: nobody else will migrate. With a server, migrating is the deployer's choice.
     migrate: e.THOTH_MIGRATE ? e.THOTH_MIGRATE === 'true' : databaseUrl.startsWith('pglite:'),
-    http: { host: e.THOTH_HTTP_HOST, port: e.THOTH_HTTP_PORT },
+    http: { host: e.THOTH_HTTP_HOST, port: e.THOTH_HTTP_PORT, ...(httpTls.tls ? { tls: httpTls.tls } : {}) },
     logLevel: e.THOTH_LOG_LEVEL,
     limits: { bodyBytes: e.THOTH_BODY_LIMIT_BYTES },
     rateLimit: {
@@ -166,14 +188,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       perAddressPerMinute: e.THOTH_ADDRESS_RATE_LIMIT_PER_MINUTE,
     },
     distribution: {
-      grpc: { host: e.THOTH_GRPC_HOST, port: e.THOTH_GRPC_PORT },
+      grpc: { host: e.THOTH_GRPC_HOST, port: e.THOTH_GRPC_PORT, ...(grpcTls.tls ? { tls: grpcTls.tls } : {}) },
       signingKey: e.THOTH_SNAPSHOT_SIGNING_KEY,
       keyFile: resolve(e.THOTH_DATA_DIR, 'snapshot-signing.key'),
     },
     alerts: {
       secretsKey: e.THOTH_SECRETS_KEY,
       secretsKeyFile: resolve(e.THOTH_DATA_DIR, 'secrets.key'),
-      ledgerPublicUrl: (e.THOTH_LEDGER_PUBLIC_URL ?? `http://${e.THOTH_HTTP_HOST.includes(':') ? `[${e.THOTH_HTTP_HOST}]` : e.THOTH_HTTP_HOST}:${e.THOTH_LEDGER_HTTP_PORT}`).replace(/\/+$/, ''),
+      // The one-process launcher's ledger presents the same certificate.
+      ledgerPublicUrl: (e.THOTH_LEDGER_PUBLIC_URL ?? `${httpTls.tls ? 'https' : 'http'}://${e.THOTH_HTTP_HOST.includes(':') ? `[${e.THOTH_HTTP_HOST}]` : e.THOTH_HTTP_HOST}:${e.THOTH_LEDGER_HTTP_PORT}`).replace(/\/+$/, ''),
       // Embedded Thoth runs on one machine, often beside its receivers: private addresses are fine there.
       allowPrivateNetworks: e.THOTH_ALERTS_ALLOW_PRIVATE_NETWORKS ? e.THOTH_ALERTS_ALLOW_PRIVATE_NETWORKS === 'true' : databaseUrl.startsWith('pglite:'),
       worker: e.THOTH_ALERTS_WORKER === 'true',

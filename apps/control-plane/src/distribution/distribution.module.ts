@@ -2,6 +2,7 @@ import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable,
 import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Signer } from '@thoth/snapshot';
+import type { ListenerTls } from '@thoth/tls';
 import type { Logger } from 'pino';
 import type { DistributionConfig } from '../config/config.js';
 import { EventNotifications } from '../event-store/event-notifications.js';
@@ -72,11 +73,11 @@ export class ConfigStreamListener implements OnApplicationBootstrap, BeforeAppli
     this.streams.register(server);
     const { host, port } = this.config.grpc;
     const bound = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+      server.bindAsync(`${host}:${port}`, serverCredentials(this.config.grpc.tls), (error, p) => (error ? reject(error) : resolve(p))),
     );
     this.#server = server;
     this.#address = `${host.includes(':') ? `[${host}]` : host}:${bound}`;
-    this.logger.info({ grpc: this.#address }, 'config stream listening');
+    this.logger.info({ grpc: this.#address, tls: tlsMode(this.config.grpc.tls) }, 'config stream listening');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -103,6 +104,18 @@ export class ConfigStreamListener implements OnApplicationBootstrap, BeforeAppli
     await Promise.race([this.status.idle(), new Promise((r) => setTimeout(r, 2_000).unref())]);
   }
 }
+
+/**
+ * TLS when configured; with a client CA, mutual: an enforcer without a certificate that CA signed
+ * fails the handshake, before its token is read (docs/security.md, "Transport security (TLS)").
+ */
+function serverCredentials(tls: ListenerTls | undefined): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  const clientCa = tls.clientCa === undefined ? null : Buffer.from(tls.clientCa);
+  return ServerCredentials.createSsl(clientCa, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], clientCa !== null);
+}
+
+const tlsMode = (tls: ListenerTls | undefined) => (tls ? (tls.clientCa ? 'mutual' : 'server') : 'off');
 
 /**
  * Config distribution (docs/architecture.md, "Config push"): the snapshot builder keeps the cache of
