@@ -3,6 +3,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { limitByAddress, NestPinoLogger, ProblemError, RateLimiter } from '@thoth/http';
+import { secureServerOptions, type ListenerTls } from '@thoth/tls';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -21,7 +22,7 @@ class LedgerApiModule {
 }
 
 export interface LedgerApi {
-  /** `http://host:port` as asked for (port 0: the one picked). */
+  /** `http(s)://host:port` as asked for (port 0: the one picked). */
   readonly url: string;
   readonly app: NestFastifyApplication;
   close(): Promise<void>;
@@ -32,11 +33,12 @@ export async function startLedgerApi(
   reader: LedgerReader,
   auth: ApiKeyAuthenticator,
   log: Logger,
-  listen: { host: string; port: number },
+  listen: { host: string; port: number; tls?: ListenerTls },
   limits: LedgerRateLimits = LEDGER_RATE_LIMITS,
 ): Promise<LedgerApi> {
   const filter = new LedgerProblemFilter(log);
   const adapter = new FastifyAdapter({
+    ...(listen.tls ? { https: secureServerOptions(listen.tls) } : {}),
     // Paths are read as the WHATWG URL parser reads them (dot segments resolved), as before Nest.
     rewriteUrl: (request: { url?: string }) => normalized(request.url ?? '/'),
     // A decision id of any length reaches the reader (and is not found there), not a router limit.
@@ -73,7 +75,8 @@ export async function startLedgerApi(
   app.useGlobalGuards(new AccessGuard(auth, new RateLimiter(limits.perTenantPerMinute)));
   await app.listen(listen.port, listen.host);
   const { port } = app.getHttpServer().address() as AddressInfo;
-  return { url: `http://${listen.host}:${port}`, app, close: () => app.close() };
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  return { url: `${listen.tls ? 'https' : 'http'}://${host}:${port}`, app, close: () => app.close() };
 }
 
 function normalized(url: string): string {

@@ -1,5 +1,7 @@
 import { generateSignerKey } from '@thoth/merkle';
 import { describe, expect, it } from 'vitest';
+import { PlaintextRefusedError } from '@thoth/tls';
+import { testTls } from '../../../../libs/testing/src/tls.js';
 import { ConfigError, loadConfig } from './config.js';
 
 const key = generateSignerKey('thoth.dev/ledger');
@@ -23,5 +25,19 @@ describe('loadConfig', () => {
 
   it('refuses to start without a signing key', () => {
     expect(() => loadConfig({ DATABASE_URL: base.DATABASE_URL, KAFKA_BROKERS: base.KAFKA_BROKERS })).toThrow(/THOTH_LEDGER_SIGNING_KEY/);
+  });
+});
+
+describe('loadConfig: transport security', () => {
+  it('serves the API over TLS, mutual with THOTH_LEDGER_HTTP_TLS_CLIENT_CA_FILE; names a bad file', async () => {
+    const dev = await testTls('ledger-config-test');
+    expect(loadConfig({ ...base, THOTH_TLS_CERT_FILE: dev.certFile, THOTH_TLS_KEY_FILE: dev.keyFile, THOTH_LEDGER_HTTP_TLS_CLIENT_CA_FILE: dev.caFile }).http.tls).toEqual({ cert: dev.cert, key: dev.key, clientCa: dev.ca });
+    expect(() => loadConfig({ ...base, THOTH_TLS_CERT_FILE: dev.certFile, THOTH_TLS_KEY_FILE: '/nonexistent.key' })).toThrow(/THOTH_TLS_KEY_FILE: cannot read \/nonexistent\.key \(ENOENT\)/);
+  });
+
+  it('refuses a plaintext API off loopback (PLAINTEXT_REFUSED) unless THOTH_ALLOW_PLAINTEXT=true', () => {
+    expect(() => loadConfig({ ...base, THOTH_HTTP_HOST: '0.0.0.0' })).toThrow(PlaintextRefusedError);
+    expect(() => loadConfig({ ...base, THOTH_HTTP_HOST: '0.0.0.0' })).toThrow(/^PLAINTEXT_REFUSED: the ledger API \(THOTH_HTTP_HOST\) would be plaintext on 0\.0\.0\.0/);
+    expect(loadConfig({ ...base, THOTH_HTTP_HOST: '0.0.0.0', THOTH_ALLOW_PLAINTEXT: 'true' }).http.host).toBe('0.0.0.0');
   });
 });

@@ -1,4 +1,5 @@
 import { parseSignerKey, type NoteSigner } from '@thoth/merkle';
+import { ALLOW_PLAINTEXT, readListenerTls, refusePlaintext, type ListenerTls } from '@thoth/tls';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -23,6 +24,11 @@ const Environment = z.object({
   THOTH_HTTP_HOST: z.string().default('127.0.0.1'),
   THOTH_LEDGER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(4002),
   THOTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // The API's TLS (docs/security.md, "Transport security (TLS)"); with a client CA, mutual.
+  THOTH_TLS_CERT_FILE: z.string().optional(),
+  THOTH_TLS_KEY_FILE: z.string().optional(),
+  THOTH_LEDGER_HTTP_TLS_CLIENT_CA_FILE: z.string().optional(),
+  [ALLOW_PLAINTEXT]: z.enum(['true', 'false']).default('false'),
   /** Requests a minute per client address (IPv6: per /64), before the API key is looked at. */
   THOTH_LEDGER_ADDRESS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10_000),
   /** Requests a minute per tenant, once its key is authenticated. */
@@ -39,7 +45,8 @@ export interface LedgerConfig {
   originPrefix: string;
   anchorDir: string;
   checkpointIntervalMs: number;
-  http: { host: string; port: number };
+  /** The API; `tls` absent: plaintext (refused by loadConfig off loopback). */
+  http: { host: string; port: number; tls?: ListenerTls };
   /** Per address before authentication, per tenant after it (defaults: LEDGER_RATE_LIMITS). */
   rateLimit?: LedgerRateLimits;
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
@@ -63,10 +70,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   const signer = env['THOTH_LEDGER_SIGNING_KEY'] === undefined ? undefined : parseSignerKey(env['THOTH_LEDGER_SIGNING_KEY']);
   if (signer && !signer.ok) problems.push(`THOTH_LEDGER_SIGNING_KEY: ${signer.reason} (${signer.code})`);
+  const tls = readListenerTls(env, 'THOTH_LEDGER_HTTP_TLS_CLIENT_CA_FILE');
+  if (!tls.ok) problems.push(...tls.problems);
   if (!parsed.success || !signer?.ok || problems.length > 0) {
     throw new ConfigError(`invalid ledger configuration — ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  const httpTls = tls.ok ? tls.tls : undefined;
+  refusePlaintext(
+    [{ name: 'the ledger API (THOTH_HTTP_HOST)', host: e.THOTH_HTTP_HOST, tls: httpTls !== undefined, remedy: 'set THOTH_TLS_CERT_FILE and THOTH_TLS_KEY_FILE' }],
+    e.THOTH_ALLOW_PLAINTEXT === 'true',
+  );
   return {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.THOTH_LEDGER_DB_POOL,
@@ -81,7 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     originPrefix: e.THOTH_LEDGER_ORIGIN_PREFIX,
     anchorDir: resolve(e.THOTH_LEDGER_ANCHOR_DIR ?? resolve(e.THOTH_DATA_DIR, 'anchor')),
     checkpointIntervalMs: e.THOTH_LEDGER_CHECKPOINT_INTERVAL_MS,
-    http: { host: e.THOTH_HTTP_HOST, port: e.THOTH_LEDGER_HTTP_PORT },
+    http: { host: e.THOTH_HTTP_HOST, port: e.THOTH_LEDGER_HTTP_PORT, ...(httpTls ? { tls: httpTls } : {}) },
     rateLimit: { perAddressPerMinute: e.THOTH_LEDGER_ADDRESS_RATE_LIMIT_PER_MINUTE, perTenantPerMinute: e.THOTH_LEDGER_RATE_LIMIT_PER_MINUTE },
     logLevel: e.THOTH_LOG_LEVEL,
   };
