@@ -1,5 +1,7 @@
 // The enforcer as its own process: configuration first (fail fast), then serve.
+import { credentials } from '@grpc/grpc-js';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
+import { secureServerOptions } from '@thoth/tls';
 import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { loadConfig } from './config/enforcer.config.js';
@@ -23,11 +25,23 @@ const decisionLog: DecisionLog = config.kafka
   ? new KafkaDecisionLog({ brokers: config.kafka.brokers, topic: config.kafka.topic, bufferSize: config.decisionBufferSize, clientId: `thoth-enforcer-${enforcerId}`, logger })
   : new InProcessDecisionLog({ capacity: config.decisionBufferSize });
 
+// TLS when configured (plaintext off loopback was refused by loadConfig); the config stream is
+// mutual when a client certificate is given and the control plane asks for one.
+const cpTls = config.controlPlane?.tls;
 const enforcer = await startEnforcer({
   enforcerId,
-  listen: config.grpc,
+  listen: { host: config.grpc.host, port: config.grpc.port, ...(config.grpc.tls ? { tls: secureServerOptions(config.grpc.tls) } : {}) },
   http: config.http,
-  ...(config.controlPlane ? { controlPlane: config.controlPlane } : {}),
+  ...(config.controlPlane
+    ? {
+        controlPlane: {
+          ...config.controlPlane,
+          ...(cpTls
+            ? { credentials: credentials.createSsl(Buffer.from(cpTls.ca), cpTls.key === undefined ? null : Buffer.from(cpTls.key), cpTls.cert === undefined ? null : Buffer.from(cpTls.cert)) }
+            : {}),
+        },
+      }
+    : {}),
   trustedKeys: keyring(config.configPublicKeys.map((k) => verifierFromPublicKey(k))),
   signer,
   decisionLog,
@@ -43,7 +57,10 @@ const enforcer = await startEnforcer({
   http2: config.http2,
   logger,
 });
-logger.info({ address: enforcer.address, http: enforcer.httpUrl, receiptKeyId: signer.keyId }, 'enforcer ready to serve');
+logger.info(
+  { address: enforcer.address, tls: config.grpc.tls ? (config.grpc.tls.clientCa ? 'mutual' : 'server') : 'off', http: enforcer.httpUrl, receiptKeyId: signer.keyId },
+  'enforcer ready to serve',
+);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PlaintextRefusedError } from '@thoth/tls';
+import { testTls } from '../../../../libs/testing/src/tls.js';
 import { ConfigError, loadConfig } from './enforcer.config.js';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
@@ -53,6 +55,8 @@ describe('loadConfig', () => {
       THOTH_DECISION_BUFFER_SIZE: '5000',
       THOTH_ENFORCER_IDEMPOTENCY_TTL_MS: '30000',
       THOTH_ENFORCER_IDEMPOTENCY_MAX_ENTRIES: '500',
+      // A control plane at a name, in plaintext: meant (its TLS is the next test's).
+      THOTH_ALLOW_PLAINTEXT: 'true',
     });
     expect(config.idempotency).toEqual({ ttlMs: 30_000, maxEntries: 500 });
     expect(config.controlPlane).toEqual({ address: 'cp:4001', token: 'thoth_et_abc', tenantIds: ['t1', 't2'] });
@@ -71,5 +75,39 @@ describe('loadConfig', () => {
     expect(message).toMatch(/THOTH_CONFIG_PUBLIC_KEYS/);
     expect(message).toMatch(/THOTH_DECISION_BUFFER_SIZE/);
     expect(message).toMatch(/THOTH_ENFORCER_IDEMPOTENCY_MAX_ENTRIES/);
+  });
+});
+
+describe('loadConfig: transport security', () => {
+  it('serves Decide over TLS (mutual with THOTH_ENFORCER_GRPC_TLS_CLIENT_CA_FILE) and reaches the config stream over mutual TLS', async () => {
+    const dev = await testTls('enforcer-config-test');
+    const config = loadConfig({
+      THOTH_CONFIG_PUBLIC_KEYS: KEY,
+      THOTH_ENFORCER_GRPC_HOST: '0.0.0.0',
+      THOTH_TLS_CERT_FILE: dev.certFile,
+      THOTH_TLS_KEY_FILE: dev.keyFile,
+      THOTH_ENFORCER_GRPC_TLS_CLIENT_CA_FILE: dev.caFile,
+      THOTH_CONTROL_PLANE_GRPC: 'cp:4001',
+      THOTH_ENFORCER_TOKEN: 'thoth_et_abc',
+      THOTH_CONTROL_PLANE_CA_FILE: dev.caFile,
+      THOTH_CONTROL_PLANE_CERT_FILE: dev.certFile,
+      THOTH_CONTROL_PLANE_KEY_FILE: dev.keyFile,
+    });
+    expect(config.grpc).toEqual({ host: '0.0.0.0', port: 4100, tls: { cert: dev.cert, key: dev.key, clientCa: dev.ca } });
+    expect(config.controlPlane?.tls).toEqual({ ca: dev.ca, cert: dev.cert, key: dev.key });
+    expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_CONTROL_PLANE_CERT_FILE: dev.certFile, THOTH_CONTROL_PLANE_KEY_FILE: dev.keyFile })).toThrow(
+      /THOTH_CONTROL_PLANE_CA_FILE: required with THOTH_CONTROL_PLANE_CERT_FILE/,
+    );
+  });
+
+  it('refuses plaintext Decide off loopback and a plaintext config stream to an address that is not loopback (PLAINTEXT_REFUSED), unless THOTH_ALLOW_PLAINTEXT=true', () => {
+    expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_ENFORCER_GRPC_HOST: '::' })).toThrow(PlaintextRefusedError);
+    expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_ENFORCER_GRPC_HOST: '::' })).toThrow(/^PLAINTEXT_REFUSED: Decide \(THOTH_ENFORCER_GRPC_HOST\) would be plaintext on ::/);
+    const wiring = { THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_ENFORCER_TOKEN: 'thoth_et_abc' };
+    expect(() => loadConfig({ ...wiring, THOTH_CONTROL_PLANE_GRPC: 'control-plane:4001' })).toThrow(
+      /^PLAINTEXT_REFUSED: the config stream client \(THOTH_CONTROL_PLANE_GRPC\) would be plaintext on control-plane, which is not a loopback address: set THOTH_CONTROL_PLANE_CA_FILE/,
+    );
+    expect(loadConfig({ ...wiring, THOTH_CONTROL_PLANE_GRPC: '[::1]:4001' }).controlPlane?.address).toBe('[::1]:4001');
+    expect(loadConfig({ ...wiring, THOTH_CONTROL_PLANE_GRPC: 'control-plane:4001', THOTH_ALLOW_PLAINTEXT: 'true' }).controlPlane?.tls).toBeUndefined();
   });
 });

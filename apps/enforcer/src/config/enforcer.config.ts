@@ -1,3 +1,4 @@
+import { ALLOW_PLAINTEXT, readClientTls, readListenerTls, refusePlaintext, type ClientTls, type ListenerTls } from '@thoth/tls';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -17,6 +18,16 @@ const Environment = z
     /** `host:port` of the control plane's config stream. */
     THOTH_CONTROL_PLANE_GRPC: z.string().regex(/^[^\s,]+:\d+$/, 'must be host:port').optional(),
     THOTH_ENFORCER_TOKEN: z.string().regex(/^thoth_et_\S+$/, 'must be an enforcer token (thoth_et_…)').optional(),
+    // Transport security (docs/security.md, "Transport security (TLS)"). Decide's certificate, and the
+    // CA agents' certificates must chain to (mutual TLS); the CA the control plane's certificate
+    // must chain to (TLS on the config stream), and the certificate presented to it (mutual TLS).
+    THOTH_TLS_CERT_FILE: z.string().optional(),
+    THOTH_TLS_KEY_FILE: z.string().optional(),
+    THOTH_ENFORCER_GRPC_TLS_CLIENT_CA_FILE: z.string().optional(),
+    THOTH_CONTROL_PLANE_CA_FILE: z.string().optional(),
+    THOTH_CONTROL_PLANE_CERT_FILE: z.string().optional(),
+    THOTH_CONTROL_PLANE_KEY_FILE: z.string().optional(),
+    [ALLOW_PLAINTEXT]: z.enum(['true', 'false']).default('false'),
     /** Tenants to subscribe to; empty: every tenant the token allows. */
     THOTH_ENFORCER_TENANTS: list.default([]),
     /** Control-plane public keys (base64 of the raw 32-byte Ed25519 keys), comma-separated. */
@@ -73,9 +84,11 @@ const Environment = z
 
 export interface EnforcerConfig {
   enforcerId: string | undefined;
-  grpc: { host: string; port: number };
+  /** Decide; `tls` absent: plaintext (refused by loadConfig off loopback). */
+  grpc: { host: string; port: number; tls?: ListenerTls };
   http: { host: string; port: number };
-  controlPlane: { address: string; token: string; tenantIds: string[] } | undefined;
+  /** The config stream; `tls` absent: plaintext (refused by loadConfig unless the address is loopback). */
+  controlPlane: { address: string; token: string; tenantIds: string[]; tls?: ClientTls } | undefined;
   configPublicKeys: string[];
   signingKey: string | undefined;
   snapshotDir: string | undefined;
@@ -109,13 +122,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
     throw new ConfigError(`invalid enforcer configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const decideTls = readListenerTls(env, 'THOTH_ENFORCER_GRPC_TLS_CLIENT_CA_FILE');
+  const controlPlaneTls = readClientTls(env, { ca: 'THOTH_CONTROL_PLANE_CA_FILE', cert: 'THOTH_CONTROL_PLANE_CERT_FILE', key: 'THOTH_CONTROL_PLANE_KEY_FILE' });
+  const problems = [...(decideTls.ok ? [] : decideTls.problems), ...(controlPlaneTls.ok ? [] : controlPlaneTls.problems)];
+  if (!decideTls.ok || !controlPlaneTls.ok) throw new ConfigError(`invalid enforcer configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  refusePlaintext(
+    [
+      { name: 'Decide (THOTH_ENFORCER_GRPC_HOST)', host: e.THOTH_ENFORCER_GRPC_HOST, tls: decideTls.tls !== undefined, remedy: 'set THOTH_TLS_CERT_FILE and THOTH_TLS_KEY_FILE' },
+      ...(e.THOTH_CONTROL_PLANE_GRPC
+        ? [{ name: 'the config stream client (THOTH_CONTROL_PLANE_GRPC)', host: hostOf(e.THOTH_CONTROL_PLANE_GRPC), tls: controlPlaneTls.tls !== undefined, remedy: 'set THOTH_CONTROL_PLANE_CA_FILE' }]
+        : []),
+    ],
+    e.THOTH_ALLOW_PLAINTEXT === 'true',
+  );
   const config: EnforcerConfig = {
     enforcerId: e.THOTH_ENFORCER_ID,
-    grpc: { host: e.THOTH_ENFORCER_GRPC_HOST, port: e.THOTH_ENFORCER_GRPC_PORT },
+    grpc: { host: e.THOTH_ENFORCER_GRPC_HOST, port: e.THOTH_ENFORCER_GRPC_PORT, ...(decideTls.tls ? { tls: decideTls.tls } : {}) },
     http: { host: e.THOTH_ENFORCER_HTTP_HOST, port: e.THOTH_ENFORCER_HTTP_PORT },
     controlPlane:
       e.THOTH_CONTROL_PLANE_GRPC && e.THOTH_ENFORCER_TOKEN
-        ? { address: e.THOTH_CONTROL_PLANE_GRPC, token: e.THOTH_ENFORCER_TOKEN, tenantIds: e.THOTH_ENFORCER_TENANTS }
+        ? { address: e.THOTH_CONTROL_PLANE_GRPC, token: e.THOTH_ENFORCER_TOKEN, tenantIds: e.THOTH_ENFORCER_TENANTS, ...(controlPlaneTls.tls ? { tls: controlPlaneTls.tls } : {}) }
         : undefined,
     configPublicKeys: e.THOTH_CONFIG_PUBLIC_KEYS,
     signingKey: e.THOTH_ENFORCER_SIGNING_KEY,
@@ -136,3 +162,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
   if (env === process.env) cached = config;
   return config;
 }
+
+/** `host` of `host:port` or `[v6]:port`. */
+const hostOf = (address: string): string => address.slice(0, address.lastIndexOf(':'));
