@@ -1,4 +1,5 @@
-import { createControlPlane, loadConfig as loadControlPlaneConfig } from '@thoth/control-plane';
+import { createControlPlane, loadConfig as loadControlPlaneConfig, type ControlPlaneConfig } from '@thoth/control-plane';
+import { PlaintextRefusedError } from '@thoth/tls';
 import { migrate, openDatabase, redactUrl } from '@thoth/db';
 import { InProcessDecisionLog, KafkaDecisionLog, startEnforcer, type DecisionLog, type RunningEnforcer } from '@thoth/enforcer/embedded';
 import { inProcessSource, startLedger, type LedgerConfig } from '@thoth/ledger';
@@ -19,16 +20,19 @@ import { createLogger, logFormat } from './log/logger.js';
 // apps/*/src/main.ts).
 
 /** Stops before anything started, with one line that says why (no stack trace). */
-function stopAtStart(error: ConfigError | StartupError): never {
+function stopAtStart(error: Error): never {
   process.stderr.write(`thoth: ${error.message}\n`);
   process.exit(1);
 }
 
 let config: ThothConfig;
+let controlPlaneConfig: ControlPlaneConfig;
 try {
   config = loadConfig();
+  controlPlaneConfig = loadControlPlaneConfig();
 } catch (error) {
-  if (error instanceof ConfigError) stopAtStart(error);
+  const invalid = error instanceof Error && (error as { code?: unknown }).code === 'config.invalid';
+  if (invalid || error instanceof ConfigError || error instanceof PlaintextRefusedError) stopAtStart(error as Error);
   throw error;
 }
 const log = createLogger({ level: config.logLevel, format: logFormat(config.logFormat, process.stdout) });
@@ -54,7 +58,7 @@ const decisionLog: DecisionLog = config.kafkaBrokers
   : new InProcessDecisionLog({ capacity: 100_000, onDrop: (dropped) => enforcerLog.error({ dropped }, 'in-process decision log full: decision dropped') });
 
 const controlPlane = await createControlPlane(
-  { ...loadControlPlaneConfig(), databaseUrl: config.databaseUrl, migrate: false },
+  { ...controlPlaneConfig, databaseUrl: config.databaseUrl, migrate: false },
   {
     database,
     logger: log.child({ component: 'control-plane' }),
@@ -83,7 +87,7 @@ const ledgerConfig: LedgerConfig = {
   originPrefix: 'thoth.dev/ledger',
   anchorDir: join(config.dataDir, 'anchor'),
   checkpointIntervalMs: 250,
-  http: { host: config.host, port: config.ledger.httpPort },
+  http: { host: config.host, port: config.ledger.httpPort, ...(config.ledger.tls ? { tls: config.ledger.tls } : {}) },
   logLevel: config.logLevel === 'silent' ? 'fatal' : config.logLevel,
 };
 const ledger = await startLedger(ledgerConfig, log.child({ component: 'ledger' }), {}, {

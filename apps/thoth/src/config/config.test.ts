@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PlaintextRefusedError } from '@thoth/tls';
+import { testTls } from '../../../../libs/testing/src/tls.js';
 import { ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
@@ -50,5 +52,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ KAFKA_BROKERS: 'k1:9092' }).seedDemo).toBe(false);
     expect(() => loadConfig({ DATABASE_URL: 'postgres://thoth:x@db:5432/thoth', THOTH_DEMO: 'true' })).toThrow(/THOTH_DEMO=true: the demo tenant is never created in production wiring/);
     expect(() => loadConfig({ KAFKA_BROKERS: 'k1:9092', THOTH_DEMO: 'true' })).toThrow(ConfigError);
+  });
+});
+
+describe('loadConfig: transport security', () => {
+  it('serves the ledger API over TLS in production wiring; refuses TLS beside the demo tenant, and plaintext off loopback', async () => {
+    const dev = await testTls('thoth-config-test');
+    const production = { DATABASE_URL: 'postgres://thoth:x@db:5432/thoth', THOTH_HTTP_HOST: '0.0.0.0' };
+    expect(loadConfig({ ...production, THOTH_TLS_CERT_FILE: dev.certFile, THOTH_TLS_KEY_FILE: dev.keyFile }).ledger.tls).toEqual({ cert: dev.cert, key: dev.key });
+    expect(() => loadConfig({ THOTH_TLS_CERT_FILE: dev.certFile, THOTH_TLS_KEY_FILE: dev.keyFile })).toThrow(/THOTH_DEMO=false/);
+    expect(() => loadConfig(production)).toThrow(PlaintextRefusedError);
+    expect(() => loadConfig(production)).toThrow(/^PLAINTEXT_REFUSED: the ledger API \(THOTH_HTTP_HOST\) would be plaintext on 0\.0\.0\.0/);
+    expect(loadConfig({ ...production, THOTH_ALLOW_PLAINTEXT: 'true' }).ledger.tls).toBeUndefined();
   });
 });

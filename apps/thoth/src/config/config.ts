@@ -1,3 +1,4 @@
+import { ALLOW_PLAINTEXT, readListenerTls, refusePlaintext, type ListenerTls } from '@thoth/tls';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -38,6 +39,12 @@ const Environment = z.object({
    * (default true there); never in production wiring, where THOTH_DEMO=true is refused.
    */
   THOTH_DEMO: z.enum(['true', 'false']).optional(),
+  // The ledger API's TLS (the control plane reads the same certificate for its own listeners);
+  // docs/security.md, "Transport security (TLS)".
+  THOTH_TLS_CERT_FILE: z.string().optional(),
+  THOTH_TLS_KEY_FILE: z.string().optional(),
+  THOTH_LEDGER_HTTP_TLS_CLIENT_CA_FILE: z.string().optional(),
+  [ALLOW_PLAINTEXT]: z.enum(['true', 'false']).default('false'),
 });
 
 export interface ThothConfig {
@@ -50,7 +57,7 @@ export interface ThothConfig {
   logFormat: z.infer<typeof Environment>['THOTH_LOG_FORMAT'];
   host: string;
   enforcer: { grpcPort: number; signingKey: string | undefined };
-  ledger: { httpPort: number; signingKey: string | undefined; group: string };
+  ledger: { httpPort: number; signingKey: string | undefined; group: string; tls: ListenerTls | undefined };
   /** The Kafka topic of decisions (production wiring only). */
   decisionsTopic: string;
   /** How the decisions topic is made when it is missing; `create: false` only checks that it exists. */
@@ -75,6 +82,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ThothConfig {
   if ((e.DATABASE_URL || e.KAFKA_BROKERS) && e.THOTH_DEMO === 'true') {
     throw new ConfigError('THOTH_DEMO=true: the demo tenant is never created in production wiring (DATABASE_URL or KAFKA_BROKERS is set); unset THOTH_DEMO');
   }
+  const ledgerTls = readListenerTls(env, 'THOTH_LEDGER_HTTP_TLS_CLIENT_CA_FILE');
+  if (!ledgerTls.ok) throw new ConfigError(`invalid configuration — ${ledgerTls.problems.join('; ')}`);
+  const seedDemo = !e.DATABASE_URL && !e.KAFKA_BROKERS && e.THOTH_DEMO !== 'false';
+  // The demo's seeding and its enforcer reach the control plane in this process over loopback, trusting no CA.
+  if (ledgerTls.tls && seedDemo) {
+    throw new ConfigError('THOTH_TLS_CERT_FILE: the demo tenant and its enforcer run on loopback without TLS; set THOTH_DEMO=false to serve TLS embedded');
+  }
+  refusePlaintext(
+    [{ name: 'the ledger API (THOTH_HTTP_HOST)', host: e.THOTH_HTTP_HOST, tls: ledgerTls.tls !== undefined, remedy: 'set THOTH_TLS_CERT_FILE and THOTH_TLS_KEY_FILE' }],
+    e.THOTH_ALLOW_PLAINTEXT === 'true',
+  );
   const dataDir = resolve(e.THOTH_DATA_DIR);
   return {
     mode: e.DATABASE_URL ? 'production' : 'embedded',
@@ -85,7 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ThothConfig {
     logFormat: e.THOTH_LOG_FORMAT,
     host: e.THOTH_HTTP_HOST,
     enforcer: { grpcPort: e.THOTH_ENFORCER_GRPC_PORT, signingKey: e.THOTH_ENFORCER_SIGNING_KEY },
-    ledger: { httpPort: e.THOTH_LEDGER_HTTP_PORT, signingKey: e.THOTH_LEDGER_SIGNING_KEY, group: e.THOTH_LEDGER_GROUP },
+    ledger: { httpPort: e.THOTH_LEDGER_HTTP_PORT, signingKey: e.THOTH_LEDGER_SIGNING_KEY, group: e.THOTH_LEDGER_GROUP, tls: ledgerTls.tls },
     decisionsTopic: e.THOTH_DECISIONS_TOPIC,
     decisionsTopicSpec: {
       create: e.THOTH_KAFKA_CREATE_TOPICS === 'true',
@@ -93,6 +111,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ThothConfig {
       replicationFactor: e.THOTH_DECISIONS_REPLICATION_FACTOR,
       retentionMs: e.THOTH_DECISIONS_RETENTION_MS,
     },
-    seedDemo: !e.DATABASE_URL && !e.KAFKA_BROKERS && e.THOTH_DEMO !== 'false',
+    seedDemo,
   };
 }
