@@ -1,7 +1,7 @@
 // Shared by the enforcer integration tests and benchmarks: a control plane's config
 // distribution on a real gRPC server, enforcers started in this process, agent clients, and a
 // TCP relay to put between them.
-import { Client, Metadata, Server, ServerCredentials, credentials } from '@grpc/grpc-js';
+import { Client, Metadata, Server, ServerCredentials, credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { AgentStatus, Enforcer, FailMode, PolicyFormat, TenantMode, type DecideRequest } from '@thoth/contracts';
 import { createClient, type ServiceClient } from '@thoth/grpc';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey, type Keyring, type Signer } from '@thoth/snapshot';
@@ -135,9 +135,15 @@ export interface AgentClient {
   close(): void;
 }
 
-/** An agent SDK's view of an enforcer: Decide with `authorization: Bearer <token>`. */
-export function agentClient(address: string, defaults: { tenantId: string; agentId: string; token: string }): AgentClient {
-  const channel = new Client(address, credentials.createInsecure());
+/** A gRPC channel's credentials: plaintext without `tls`; else trusting `ca`, presenting `cert` when given (mutual TLS). */
+export function channelCredentials(tls?: { ca: string; cert?: string; key?: string }): ChannelCredentials {
+  if (!tls) return credentials.createInsecure();
+  return credentials.createSsl(Buffer.from(tls.ca), tls.key === undefined ? null : Buffer.from(tls.key), tls.cert === undefined ? null : Buffer.from(tls.cert));
+}
+
+/** An agent SDK's view of an enforcer: Decide with `authorization: Bearer <token>` (plaintext unless `channel` says TLS). */
+export function agentClient(address: string, defaults: { tenantId: string; agentId: string; token: string }, channelCredentials: ChannelCredentials = credentials.createInsecure()): AgentClient {
+  const channel = new Client(address, channelCredentials);
   const client = createClient(Enforcer, channel);
   const metadata = (token = defaults.token) => {
     const m = new Metadata();
