@@ -27,8 +27,13 @@ export interface ThothClientOptions {
   readonly agentId: string;
   /** The agent's token (`thoth_at_…`), sent as `authorization: Bearer` on every call. */
   readonly agentToken: string;
-  /** Default: plaintext (an enforcer beside the agent, on loopback or in the pod). */
+  /** Default: plaintext (an enforcer beside the agent, on loopback or in the pod); or `tls`. */
   readonly credentials?: ChannelCredentials;
+  /**
+   * TLS to the enforcer: the CA (PEM) its certificate must chain to, and for mutual TLS the agent's
+   * certificate and key (PEM). Needs no grpc-js of the caller's own; `credentials` wins when both are given.
+   */
+  readonly tls?: { readonly ca: string | Uint8Array; readonly cert?: string | Uint8Array; readonly key?: string | Uint8Array };
   /** Extra grpc-js channel options. */
   readonly channelOptions?: ChannelOptions;
   /** Time allowed for one Decide attempt. Default 250 ms. */
@@ -115,7 +120,7 @@ export class ThothClient {
     this.#deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.#retry = options.retry ?? {};
     this.#source = options.source;
-    this.#channel = new Client(options.address, options.credentials ?? grpcCredentials.createInsecure(), {
+    this.#channel = new Client(options.address, options.credentials ?? channelCredentials(options.tls), {
       // Reconnect quickly after an enforcer restart: its answers are what every tool waits on.
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 2_000,
@@ -212,4 +217,10 @@ function refused(request: DecideRequest, error: GrpcError): ThothDeniedError | u
     errorCode: code,
     errorMessage: message,
   });
+}
+
+function channelCredentials(tls: ThothClientOptions['tls']): ChannelCredentials {
+  if (!tls) return grpcCredentials.createInsecure();
+  const pem = (value: string | Uint8Array | undefined) => (value === undefined ? null : Buffer.from(value));
+  return grpcCredentials.createSsl(pem(tls.ca), pem(tls.key), pem(tls.cert));
 }
