@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../integration/enforcers/harness.js';
@@ -50,6 +51,14 @@ export class Proc {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     return this.exited;
   }
+}
+
+/**
+ * This test process's fetch (`call`) trusts `ca` besides the usual roots: the processes under test
+ * serve TLS with certificates of the development CA (infra/local/tls.sh).
+ */
+export function trustCa(ca: string): void {
+  setDefaultCACertificates([...getCACertificates('default'), ca]);
 }
 
 export interface Answer {

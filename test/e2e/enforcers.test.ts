@@ -5,14 +5,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Effect, RuleKind, type DecideResponse } from '../../libs/contracts/src/index.js';
 import { generateSigningKey } from '../../libs/snapshot/src/index.js';
-import { createTestDatabase, createTestTopics, dropTestDatabase, testKafka, testKafkaBrokers } from '../../libs/testing/src/index.js';
-import { agentClient, TcpRelay, waitFor, type AgentClient } from '../integration/enforcers/harness.js';
-import { call, ok, Proc } from './enforcers.support.js';
+import { createTestDatabase, createTestTopics, dropTestDatabase, testKafka, testKafkaBrokers, testTls, type TestTls } from '../../libs/testing/src/index.js';
+import { agentClient, channelCredentials, TcpRelay, waitFor, type AgentClient } from '../integration/enforcers/harness.js';
+import { call, ok, Proc, trustCa } from './enforcers.support.js';
 
 // Issue 5, acceptance 1 and 2, across processes: the real control plane (tsx main.ts on its
 // own Postgres database), two enforcer processes on its config stream, the real Kafka broker.
 // The enforcers reach the config stream through a relay, so that for one policy version they
 // stream from a second control plane on the same database whose signing key they do not trust.
+// Every listener serves TLS with certificates of the development CA (infra/local/tls.sh), and the
+// config stream is mutual: each enforcer presents its certificate to the control plane.
 const UNTRUSTED_POLICY_VERSION = 3;
 const WAIT_MS = 30_000;
 
@@ -63,6 +65,11 @@ describe('control plane → two enforcer processes → Kafka', () => {
   const enforcers: RunningEnforcer[] = [];
   const extra: Proc[] = [];
   let policyEtag: string | undefined;
+  let tls: TestTls;
+  /** The control plane's TLS: both listeners present its certificate; the config stream asks enforcers for theirs. */
+  const controlPlaneTls = () => ({ THOTH_TLS_CERT_FILE: tls.certFile, THOTH_TLS_KEY_FILE: tls.keyFile, THOTH_GRPC_TLS_CLIENT_CA_FILE: tls.caFile });
+  /** An agent of the tenant, over TLS (Decide asks for no client certificate here). */
+  const agentOf = (address: string, agentId: string, token: string) => agentClient(address, { tenantId, agentId, token }, channelCredentials({ ca: tls.ca }));
 
   // Every decision an enforcer answered (a NOT_READY refusal is none), and every DecisionEvent on the topic.
   const answered: string[] = [];
@@ -120,6 +127,12 @@ describe('control plane → two enforcer processes → Kafka', () => {
       THOTH_CONFIG_PUBLIC_KEYS: publicKey,
       KAFKA_BROKERS: testKafkaBrokers().join(','),
       THOTH_DECISIONS_TOPIC: topic,
+      // Decide over TLS; the config stream over mutual TLS, with the same certificate.
+      THOTH_TLS_CERT_FILE: tls.certFile,
+      THOTH_TLS_KEY_FILE: tls.keyFile,
+      THOTH_CONTROL_PLANE_CA_FILE: tls.caFile,
+      THOTH_CONTROL_PLANE_CERT_FILE: tls.certFile,
+      THOTH_CONTROL_PLANE_KEY_FILE: tls.keyFile,
       ...env,
     });
     const ready = await proc.logged('enforcer ready to serve');
@@ -127,6 +140,8 @@ describe('control plane → two enforcer processes → Kafka', () => {
   };
 
   beforeAll(async () => {
+    tls = await testTls('e2e-enforcers');
+    trustCa(tls.ca);
     [topic] = (await createTestTopics([{ name: `enforcers-e2e-${randomBytes(3).toString('hex')}` }])) as [string];
     kafkaConsumer = consumer();
     await kafkaConsumer.connect();
@@ -146,9 +161,11 @@ describe('control plane → two enforcer processes → Kafka', () => {
       THOTH_HTTP_PORT: '0',
       THOTH_GRPC_PORT: '0',
       THOTH_RATE_LIMIT_PER_MINUTE: '100000',
+      ...controlPlaneTls(),
     });
     const listening = await controlPlane.logged('control plane listening');
     api = String(listening['url']);
+    expect(api).toMatch(/^https:\/\//);
     grpc = String(listening['grpc']);
     relay = new TcpRelay(grpc);
     await relay.start();
@@ -174,8 +191,8 @@ describe('control plane → two enforcer processes → Kafka', () => {
       enforcers.push({
         ...e,
         agents: {
-          crm: agentClient(e.address, { tenantId, agentId: 'crm-agent', token: agentTokens.crm }),
-          reports: agentClient(e.address, { tenantId, agentId: 'report-agent', token: agentTokens.reports }),
+          crm: agentOf(e.address, 'crm-agent', agentTokens.crm),
+          reports: agentOf(e.address, 'report-agent', agentTokens.reports),
         },
       });
     }
@@ -225,6 +242,7 @@ describe('control plane → two enforcer processes → Kafka', () => {
       THOTH_GRPC_PORT: '0',
       THOTH_SNAPSHOT_SIGNING_KEY: generateSigningKey(),
       THOTH_RATE_LIMIT_PER_MINUTE: '100000',
+      ...controlPlaneTls(),
     });
     extra.push(untrusted);
     relay.route(String((await untrusted.logged('control plane listening'))['grpc']));
@@ -302,7 +320,7 @@ describe('control plane → two enforcer processes → Kafka', () => {
     expect(s.code).toBe(503);
     expect(s.body).toMatchObject({ ready: false, connected: false, tenants: 0 });
     expect(await (await fetch(`${lonely.http}/metrics`)).text()).toMatch(/^thoth_enforcer_ready 0$/m);
-    const client = agentClient(lonely.address, { tenantId, agentId: 'report-agent', token: agentTokens.reports });
+    const client = agentOf(lonely.address, 'report-agent', agentTokens.reports);
     try {
       const answer = await decide(client, 'crm.read_contacts');
       expect(answer.effect).toBe(Effect.DENY);

@@ -20,6 +20,7 @@ import { startEnforcer, type RunningEnforcer } from '../../apps/enforcer/src/enf
 import { ApiKeyAuthenticator } from '../../apps/ledger/src/api/authenticate.js';
 import { startLedgerApi, type LedgerApi } from '../../apps/ledger/src/api/ledger-api.js';
 import { LedgerReader } from '../../apps/ledger/src/api/ledger-reader.js';
+import { ThothClient } from '../../libs/sdk/src/client/thoth-client.js';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey } from '../../libs/snapshot/src/index.js';
 import { otherCaTls, testTls, type TestTls } from '../../libs/testing/src/tls.js';
 import { secureServerOptions, type ListenerTls } from '../../libs/tls/src/index.js';
@@ -130,7 +131,7 @@ describe('attack: reach a TLS listener in plaintext, without a certificate of ou
     const bare = await enforcer('edge-no-certificate', channelCredentials({ ca: dev.ca }));
     const rogue = await enforcer('edge-other-ca', channelCredentials({ ca: dev.ca, cert: other.cert, key: other.key }));
     await waitFor('the trusted enforcer to activate its tenant’s snapshot', () => trusted.enforcer.ready());
-    expect(await trusted.seen()).not.toBeNull();
+    await waitFor('the control plane to record the trusted enforcer', async () => (await trusted.seen()) !== null);
     for (const refused of [bare, rogue]) {
       // Each has tried (and failed) more than once by now, with backoff of at most 300 ms.
       await waitFor(`${refused.enforcer.enforcerId} to fail twice`, () => refused.warnings.filter((w) => w.msg === 'config stream failed').length >= 2);
@@ -154,6 +155,13 @@ describe('attack: reach a TLS listener in plaintext, without a certificate of ou
     try {
       const answer = await clients.trusted.decide({ tool: 'crm.read_contacts' });
       expect(answer.decisionId).not.toBe('');
+      // The SDK, given the CA and the agent's certificate.
+      const sdk = new ThothClient({ address: edge.address, tenantId, agentId: 'crm-agent', agentToken, tls: { ca: dev.ca, cert: dev.cert, key: dev.key }, deadlineMs: 10_000 });
+      try {
+        expect((await sdk.decide({ tool: 'crm.read_contacts' })).decisionId).not.toBe('');
+      } finally {
+        sdk.close();
+      }
       for (const [name, client] of Object.entries(clients).filter(([name]) => name !== 'trusted')) {
         await expect(client.decide({ tool: 'crm.read_contacts' }), name).rejects.toMatchObject({ code: 'UNAVAILABLE' });
       }
