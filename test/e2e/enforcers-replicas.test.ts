@@ -5,15 +5,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Effect } from '../../libs/contracts/src/index.js';
 import { generateSigningKey } from '../../libs/snapshot/src/index.js';
-import { createTestDatabase, dropTestDatabase } from '../../libs/testing/src/index.js';
-import { agentClient, waitFor, type AgentClient } from '../integration/enforcers/harness.js';
-import { call, ok, Proc } from './enforcers.support.js';
+import { createTestDatabase, dropTestDatabase, testTls, type TestTls } from '../../libs/testing/src/index.js';
+import { agentClient, channelCredentials, waitFor, type AgentClient } from '../integration/enforcers/harness.js';
+import { call, controlPlaneTlsEnv, enforcerTlsEnv, ok, Proc, trustCa } from './enforcers.support.js';
 import { noDropsRules, policyYaml } from '../../libs/testing/src/policy-yaml.js';
 
 // Two control-plane replicas on one database: a policy published through one reaches an
 // enforcer streaming from the other (LISTEN/NOTIFY, not shared memory), and both replicas
 // publish the same snapshot version for the same events; a decommission through one ends the
-// enforcer's live stream on the other at once, and its token opens no stream anywhere.
+// enforcer's live stream on the other at once, and its token opens no stream anywhere. Every
+// listener serves TLS (development CA), the config stream mutual TLS.
 const POLICY = (extra: string) => policyYaml('p', 1, `${noDropsRules()}${extra}`);
 
 describe('config distribution across control-plane replicas', () => {
@@ -25,6 +26,7 @@ describe('config distribution across control-plane replicas', () => {
   let enforcer: Proc;
   let agent: AgentClient;
   let key: string;
+  let tls: TestTls;
 
   const startReplica = async (name: string, databaseUrl: string, migrate: boolean) => {
     const proc = Proc.start(name, 'apps/control-plane/src/main.ts', {
@@ -35,6 +37,7 @@ describe('config distribution across control-plane replicas', () => {
       THOTH_GRPC_PORT: '0',
       THOTH_SNAPSHOT_SIGNING_KEY: signingKey,
       THOTH_RATE_LIMIT_PER_MINUTE: '100000',
+      ...controlPlaneTlsEnv(tls),
     });
     const listening = await proc.logged('control plane listening');
     replicas.push({ proc, api: String(listening['url']), grpc: String(listening['grpc']) });
@@ -42,6 +45,8 @@ describe('config distribution across control-plane replicas', () => {
   const snapshotOf = async (api: string) => (await ok(call(api, 'GET', '/v1/distribution/snapshot', { key }))).body as { version: number; policyVersion: number };
 
   beforeAll(async () => {
+    tls = await testTls('e2e-replicas');
+    trustCa(tls.ca);
     const databaseUrl = await createTestDatabase(serverUrl, databaseName);
     await startReplica('replica a', databaseUrl, true);
     await startReplica('replica b', databaseUrl, false);
@@ -62,9 +67,10 @@ describe('config distribution across control-plane replicas', () => {
       THOTH_CONFIG_PUBLIC_KEYS: publicKey,
       THOTH_CONTROL_PLANE_GRPC: b.grpc,
       THOTH_ENFORCER_TOKEN: enforcerToken,
+      ...enforcerTlsEnv(tls),
     });
     const ready = await enforcer.logged('enforcer ready to serve');
-    agent = agentClient(String(ready['address']), { tenantId: signedUp.body.tenant.id, agentId: 'crm-agent', token: registered.body.token });
+    agent = agentClient(String(ready['address']), { tenantId: signedUp.body.tenant.id, agentId: 'crm-agent', token: registered.body.token }, channelCredentials({ ca: tls.ca }));
   });
 
   afterAll(async () => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { TestTls } from '../../libs/testing/src/tls.js';
 import { waitFor } from '../integration/enforcers/harness.js';
 
 // Shared by the enforcer e2e tests: processes started under tsx, and REST calls.
@@ -60,6 +61,22 @@ export class Proc {
 export function trustCa(ca: string): void {
   setDefaultCACertificates([...getCACertificates('default'), ca]);
 }
+
+/** The control plane's TLS: its API and config stream present `tls`'s certificate; the config stream asks enforcers for theirs. */
+export const controlPlaneTlsEnv = (tls: TestTls): Record<string, string> => ({
+  THOTH_TLS_CERT_FILE: tls.certFile,
+  THOTH_TLS_KEY_FILE: tls.keyFile,
+  THOTH_GRPC_TLS_CLIENT_CA_FILE: tls.caFile,
+});
+
+/** An enforcer's TLS: Decide presents `tls`'s certificate, and the config stream is reached over mutual TLS with it. */
+export const enforcerTlsEnv = (tls: TestTls): Record<string, string> => ({
+  THOTH_TLS_CERT_FILE: tls.certFile,
+  THOTH_TLS_KEY_FILE: tls.keyFile,
+  THOTH_CONTROL_PLANE_CA_FILE: tls.caFile,
+  THOTH_CONTROL_PLANE_CERT_FILE: tls.certFile,
+  THOTH_CONTROL_PLANE_KEY_FILE: tls.keyFile,
+});
 
 export interface Answer {
   status: number;

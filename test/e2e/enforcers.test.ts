@@ -7,7 +7,7 @@ import { Effect, RuleKind, type DecideResponse } from '../../libs/contracts/src/
 import { generateSigningKey } from '../../libs/snapshot/src/index.js';
 import { createTestDatabase, createTestTopics, dropTestDatabase, testKafka, testKafkaBrokers, testTls, type TestTls } from '../../libs/testing/src/index.js';
 import { agentClient, channelCredentials, TcpRelay, waitFor, type AgentClient } from '../integration/enforcers/harness.js';
-import { call, ok, Proc, trustCa } from './enforcers.support.js';
+import { call, controlPlaneTlsEnv, enforcerTlsEnv, ok, Proc, trustCa } from './enforcers.support.js';
 
 // Issue 5, acceptance 1 and 2, across processes: the real control plane (tsx main.ts on its
 // own Postgres database), two enforcer processes on its config stream, the real Kafka broker.
@@ -66,8 +66,6 @@ describe('control plane → two enforcer processes → Kafka', () => {
   const extra: Proc[] = [];
   let policyEtag: string | undefined;
   let tls: TestTls;
-  /** The control plane's TLS: both listeners present its certificate; the config stream asks enforcers for theirs. */
-  const controlPlaneTls = () => ({ THOTH_TLS_CERT_FILE: tls.certFile, THOTH_TLS_KEY_FILE: tls.keyFile, THOTH_GRPC_TLS_CLIENT_CA_FILE: tls.caFile });
   /** An agent of the tenant, over TLS (Decide asks for no client certificate here). */
   const agentOf = (address: string, agentId: string, token: string) => agentClient(address, { tenantId, agentId, token }, channelCredentials({ ca: tls.ca }));
 
@@ -127,12 +125,7 @@ describe('control plane → two enforcer processes → Kafka', () => {
       THOTH_CONFIG_PUBLIC_KEYS: publicKey,
       KAFKA_BROKERS: testKafkaBrokers().join(','),
       THOTH_DECISIONS_TOPIC: topic,
-      // Decide over TLS; the config stream over mutual TLS, with the same certificate.
-      THOTH_TLS_CERT_FILE: tls.certFile,
-      THOTH_TLS_KEY_FILE: tls.keyFile,
-      THOTH_CONTROL_PLANE_CA_FILE: tls.caFile,
-      THOTH_CONTROL_PLANE_CERT_FILE: tls.certFile,
-      THOTH_CONTROL_PLANE_KEY_FILE: tls.keyFile,
+      ...enforcerTlsEnv(tls),
       ...env,
     });
     const ready = await proc.logged('enforcer ready to serve');
@@ -161,7 +154,7 @@ describe('control plane → two enforcer processes → Kafka', () => {
       THOTH_HTTP_PORT: '0',
       THOTH_GRPC_PORT: '0',
       THOTH_RATE_LIMIT_PER_MINUTE: '100000',
-      ...controlPlaneTls(),
+      ...controlPlaneTlsEnv(tls),
     });
     const listening = await controlPlane.logged('control plane listening');
     api = String(listening['url']);
@@ -242,7 +235,7 @@ describe('control plane → two enforcer processes → Kafka', () => {
       THOTH_GRPC_PORT: '0',
       THOTH_SNAPSHOT_SIGNING_KEY: generateSigningKey(),
       THOTH_RATE_LIMIT_PER_MINUTE: '100000',
-      ...controlPlaneTls(),
+      ...controlPlaneTlsEnv(tls),
     });
     extra.push(untrusted);
     relay.route(String((await untrusted.logged('control plane listening'))['grpc']));
