@@ -8,14 +8,14 @@ import { writeDemoFile } from '../../apps/thoth/src/demo/demo-file.js';
 import { seedDemoTenant } from '../../apps/thoth/src/demo/seed.js';
 import { openDatabase, type DatabaseHandle } from '../../libs/db/src/index.js';
 import { generateSignerKey, parseSignerKey, verifierFromSigner } from '../../libs/merkle/src/index.js';
-import { createTestDatabase, createTestTopics, dropTestDatabase, testKafkaBrokers } from '../../libs/testing/src/index.js';
+import { createTestDatabase, createTestTopics, dropTestDatabase, testKafkaBrokers, testTls } from '../../libs/testing/src/index.js';
 import { waitFor } from '../integration/enforcers/harness.js';
-import { call, ok, Proc, ROOT } from './enforcers.support.js';
+import { call, controlPlaneTlsEnv, enforcerTlsEnv, ok, Proc, ROOT, trustCa } from './enforcers.support.js';
 
 // Issue 7, acceptance 2: the same demo against the production wiring — real Postgres, the real
 // Kafka broker, and control plane, enforcer and ledger each as its own process. Afterwards the
 // ledger holds exactly the demo's decisions: as many rows for the tenant as the demo was answered,
-// with the same decision ids.
+// with the same decision ids. Every listener serves TLS (development CA), the config stream mutual TLS.
 describe('pnpm demo against Postgres + Kafka, one process per app', () => {
   const serverUrl = inject('thoth.serverUrl');
   const databaseName = `thoth_test_${inject('thoth.runId')}_demo_${randomBytes(3).toString('hex')}`;
@@ -29,6 +29,8 @@ describe('pnpm demo against Postgres + Kafka, one process per app', () => {
   let exitCode: number | null = null;
 
   beforeAll(async () => {
+    const tls = await testTls('e2e-demo');
+    trustCa(tls.ca);
     const [topic] = (await createTestTopics([{ name: `demo-e2e-${randomBytes(3).toString('hex')}`, numPartitions: 3 }])) as [string];
     const databaseUrl = await createTestDatabase(serverUrl, databaseName);
     database = await openDatabase({ url: databaseUrl, maxConnections: 2 });
@@ -40,6 +42,7 @@ describe('pnpm demo against Postgres + Kafka, one process per app', () => {
       THOTH_DATA_DIR: dataDir,
       THOTH_HTTP_PORT: '0',
       THOTH_GRPC_PORT: '0',
+      ...controlPlaneTlsEnv(tls),
     });
     procs.push(controlPlane);
     const listening = await controlPlane.logged('control plane listening');
@@ -61,6 +64,8 @@ describe('pnpm demo against Postgres + Kafka, one process per app', () => {
       THOTH_LEDGER_GROUP: `demo-e2e-${randomBytes(3).toString('hex')}`,
       THOTH_DATA_DIR: dataDir,
       THOTH_LEDGER_HTTP_PORT: '0',
+      THOTH_TLS_CERT_FILE: tls.certFile,
+      THOTH_TLS_KEY_FILE: tls.keyFile,
     });
     const enforcer = Proc.start('enforcer', 'apps/enforcer/src/main.ts', {
       ...kafka,
@@ -71,9 +76,11 @@ describe('pnpm demo against Postgres + Kafka, one process per app', () => {
       THOTH_CONTROL_PLANE_GRPC: String(listening['grpc']),
       THOTH_ENFORCER_TOKEN: keys.enforcerRegistration.token,
       THOTH_DECISIONS_TOPIC: topic,
+      ...enforcerTlsEnv(tls),
     });
     procs.push(ledger, enforcer);
     const [ledgerUp, enforcerUp] = await Promise.all([ledger.logged('ledger is up'), enforcer.logged('enforcer ready to serve')]);
+    expect([api, String(ledgerUp['url'])]).toEqual([expect.stringMatching(/^https:/), expect.stringMatching(/^https:/)]);
 
     writeDemoFile(demoFile, {
       version: 1,
@@ -81,6 +88,7 @@ describe('pnpm demo against Postgres + Kafka, one process per app', () => {
       enforcer: String(enforcerUp['address']),
       ledger: String(ledgerUp['url']),
       ledgerVerifierKey: verifierFromSigner(signer.value),
+      ca: tls.caFile,
       ...keys,
     });
 

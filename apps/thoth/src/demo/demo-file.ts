@@ -8,12 +8,14 @@ import { readFile } from 'node:fs/promises';
  */
 export interface DemoFile {
   readonly version: 1;
-  /** Control plane, `http://host:port` (the API is under /v1). */
+  /** Control plane, `http(s)://host:port` (the API is under /v1). */
   readonly api: string;
   /** Enforcer gRPC, `host:port`. */
   readonly enforcer: string;
-  /** Ledger API, `http://host:port`. */
+  /** Ledger API, `http(s)://host:port`. */
   readonly ledger: string;
+  /** A PEM file of the CA the services' certificates chain to, when they serve TLS (docs/security.md). */
+  readonly ca?: string;
   /** The ledger's checkpoint verifier key (`<name>+<id>+<key>`): all an auditor needs. */
   readonly ledgerVerifierKey: string;
   readonly tenantId: string;

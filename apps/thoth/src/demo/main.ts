@@ -3,7 +3,9 @@
 // the end, the offline verifier an auditor runs (the code of `thoth verify`).
 import { verifyEvidenceBundle } from '@thoth/ledger';
 import { Thoth, ThothDeniedError, type GuardEvent } from '@thoth/sdk';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { loadDemoConfig } from '../config/demo-config.js';
 import { Crm, type CrmRow } from './crm.js';
 import { loadDemoFile } from './demo-file.js';
@@ -14,6 +16,9 @@ const demo = await loadDemoFile(config.file);
 const key = demo.adminApiKey;
 const n = (x: number) => x.toLocaleString('en-US');
 const say = (line = '') => process.stdout.write(`${line}\n`);
+// Services that serve TLS with a private CA's certificates: the SDK and this script's fetch trust it.
+const ca = demo.ca === undefined ? undefined : readFileSync(demo.ca, 'utf8');
+if (ca !== undefined) setDefaultCACertificates([...getCACertificates('default'), ca]);
 
 // ── the agent: a CRM behind two guarded tools ────────────────────────────────────────────────
 const answered: string[] = [];
@@ -25,6 +30,7 @@ const thoth = new Thoth({
   agentToken: demo.agent.token,
   source: { ip: demo.credential.ip, region: demo.credential.region },
   deadlineMs: 5_000,
+  ...(ca !== undefined ? { tls: { ca } } : {}),
   onDecision: (event) => {
     events.push(event);
     const id = 'decision' in event ? (event.decision?.decisionId ?? ('error' in event ? event.error.decisionId : '')) : '';
