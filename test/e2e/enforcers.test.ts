@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Effect, RuleKind, type DecideResponse } from '../../libs/contracts/src/index.js';
+import { generateSignerKey } from '../../libs/merkle/src/index.js';
 import { generateSigningKey } from '../../libs/snapshot/src/index.js';
 import { createTestDatabase, createTestTopics, dropTestDatabase, testKafka, testKafkaBrokers, testTls, type TestTls } from '../../libs/testing/src/index.js';
 import { agentClient, channelCredentials, TcpRelay, waitFor, type AgentClient } from '../integration/enforcers/harness.js';
@@ -333,5 +334,33 @@ describe('control plane → two enforcer processes → Kafka', () => {
     expect(consumed.length - seen.size, 'duplicated').toBe(0);
     expect(answered.filter((id) => !seen.has(id)), 'missing').toEqual([]);
     expect([...seen].filter((id) => !answered.includes(id)), 'unexpected').toEqual([]);
+  });
+});
+
+describe('the production mains refuse plaintext off loopback', () => {
+  it('control plane, enforcer, ledger and launcher each stop at start with PLAINTEXT_REFUSED, naming the listener and what to set', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'thoth-e2e-plaintext-'));
+    // Nothing is reachable at these: the configuration is refused before any connection.
+    const nowhere = { DATABASE_URL: 'postgres://thoth:thoth@127.0.0.1:1/thoth', KAFKA_BROKERS: '127.0.0.1:1', THOTH_DATA_DIR: dataDir };
+    const mains = [
+      ['control plane', 'apps/control-plane/src/main.ts', { ...nowhere, THOTH_GRPC_HOST: '0.0.0.0' }, 'the config stream (THOTH_GRPC_HOST) would be plaintext on 0.0.0.0'],
+      ['enforcer', 'apps/enforcer/src/main.ts', { THOTH_CONFIG_PUBLIC_KEYS: Buffer.alloc(32, 1).toString('base64'), THOTH_ENFORCER_GRPC_HOST: '::' }, 'Decide (THOTH_ENFORCER_GRPC_HOST) would be plaintext on ::'],
+      ['ledger', 'apps/ledger/src/main.ts', { ...nowhere, THOTH_LEDGER_SIGNING_KEY: generateSignerKey('thoth.dev/ledger'), THOTH_HTTP_HOST: '0.0.0.0' }, 'the ledger API (THOTH_HTTP_HOST) would be plaintext on 0.0.0.0'],
+      ['launcher', 'apps/thoth/src/main.ts', { ...nowhere, THOTH_HTTP_HOST: '10.0.0.1' }, 'the ledger API (THOTH_HTTP_HOST) would be plaintext on 10.0.0.1'],
+    ] as const;
+    try {
+      await Promise.all(
+        mains.map(async ([name, script, env, says]) => {
+          const proc = Proc.start(name, script, env);
+          // One that starts instead is stopped (and fails the test) rather than left to the test's timeout.
+          const started = setTimeout(() => void proc.stop(), 60_000);
+          const code = await proc.exited.finally(() => clearTimeout(started));
+          expect(code, `${name}: ${proc.raw.join('\n')}`).toBe(1);
+          expect(proc.raw.join('\n'), name).toContain(`PLAINTEXT_REFUSED: ${says}, which is not a loopback address`);
+        }),
+      );
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
