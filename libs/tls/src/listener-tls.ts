@@ -114,11 +114,11 @@ class PemFiles {
  * node:tls server options for a listener (https, http2's secure server, Fastify's `https`): with a
  * client CA, a client without a certificate it signed fails the handshake, before any request.
  */
-export function secureServerOptions(tls: ListenerTls): { cert: string; key: string; ca?: string; requestCert: boolean; rejectUnauthorized: boolean; minVersion: 'TLSv1.2' } {
+export function secureServerOptions(tls: ListenerTls): { cert: string; key: string; minVersion: 'TLSv1.2'; ca?: string; requestCert?: true; rejectUnauthorized?: true } {
   return {
     cert: tls.cert,
     key: tls.key,
     minVersion: 'TLSv1.2',
-    ...(tls.clientCa !== undefined ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : { requestCert: false, rejectUnauthorized: false }),
+    ...(tls.clientCa !== undefined ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
   };
 }
