@@ -1,6 +1,6 @@
 // The enforcer as its own process: configuration first (fail fast), then serve.
-import { credentials } from '@grpc/grpc-js';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
+import { channelCredentials } from '@thoth/grpc';
 import { secureServerOptions } from '@thoth/tls';
 import { hostname } from 'node:os';
 import { pino } from 'pino';
@@ -27,7 +27,6 @@ const decisionLog: DecisionLog = config.kafka
 
 // TLS when configured (plaintext off loopback was refused by loadConfig); the config stream is
 // mutual when a client certificate is given and the control plane asks for one.
-const cpTls = config.controlPlane?.tls;
 const enforcer = await startEnforcer({
   enforcerId,
   listen: { host: config.grpc.host, port: config.grpc.port, ...(config.grpc.tls ? { tls: secureServerOptions(config.grpc.tls) } : {}) },
@@ -35,10 +34,10 @@ const enforcer = await startEnforcer({
   ...(config.controlPlane
     ? {
         controlPlane: {
-          ...config.controlPlane,
-          ...(cpTls
-            ? { credentials: credentials.createSsl(Buffer.from(cpTls.ca), cpTls.key === undefined ? null : Buffer.from(cpTls.key), cpTls.cert === undefined ? null : Buffer.from(cpTls.cert)) }
-            : {}),
+          address: config.controlPlane.address,
+          token: config.controlPlane.token,
+          tenantIds: config.controlPlane.tenantIds,
+          credentials: channelCredentials(config.controlPlane.tls),
         },
       }
     : {}),

@@ -14,4 +14,5 @@ export { grpcFrameEncoder, messageEncoder } from './message-encoder.js';
 export type { MessageEncoder } from './message-encoder.js';
 export type { AddServiceOptions, HandlerContext, MethodHandler, ServiceHandlers } from './handlers.js';
 export { createClient } from './client.js';
+export { channelCredentials, serverCredentials, type ChannelTls, type ServerTls } from './credentials.js';
 export type { BidiStream, CallOptions, ClientMethod, ServiceClient } from './client.js';

@@ -3,7 +3,7 @@
 // TCP relay to put between them.
 import { Client, Metadata, Server, ServerCredentials, credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { AgentStatus, Enforcer, FailMode, PolicyFormat, TenantMode, type DecideRequest } from '@thoth/contracts';
-import { createClient, type ServiceClient } from '@thoth/grpc';
+import { channelCredentials, createClient, type ServiceClient } from '@thoth/grpc';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey, type Keyring, type Signer } from '@thoth/snapshot';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { DecideRequestSchema, EnforcerConfigSchema } from '@thoth/contracts';
@@ -135,12 +135,6 @@ export interface AgentClient {
   close(): void;
 }
 
-/** A gRPC channel's credentials: plaintext without `tls`; else trusting `ca`, presenting `cert` when given (mutual TLS). */
-export function channelCredentials(tls?: { ca: string; cert?: string; key?: string }): ChannelCredentials {
-  if (!tls) return credentials.createInsecure();
-  return credentials.createSsl(Buffer.from(tls.ca), tls.key === undefined ? null : Buffer.from(tls.key), tls.cert === undefined ? null : Buffer.from(tls.cert));
-}
-
 /** An agent SDK's view of an enforcer: Decide with `authorization: Bearer <token>` (plaintext unless `channel` says TLS). */
 export function agentClient(address: string, defaults: { tenantId: string; agentId: string; token: string }, channelCredentials: ChannelCredentials = credentials.createInsecure()): AgentClient {
   const channel = new Client(address, channelCredentials);
@@ -243,3 +237,5 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 }
 
 export type { DecideRequest };
+// For tests that resolve no packages of their own (test/security, test/e2e).
+export { channelCredentials };

@@ -1,6 +1,7 @@
 import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
+import { serverCredentials } from '@thoth/grpc';
 import type { Signer } from '@thoth/snapshot';
 import type { ListenerTls } from '@thoth/tls';
 import type { Logger } from 'pino';
@@ -72,6 +73,8 @@ export class ConfigStreamListener implements OnApplicationBootstrap, BeforeAppli
     const server = new Server(CONFIG_STREAM_SERVER_OPTIONS);
     this.streams.register(server);
     const { host, port } = this.config.grpc;
+    // With a client CA, an enforcer without a certificate it signed fails the handshake, before its
+    // token is read (docs/security.md, "Transport security (TLS)").
     const bound = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${host}:${port}`, serverCredentials(this.config.grpc.tls), (error, p) => (error ? reject(error) : resolve(p))),
     );
@@ -103,16 +106,6 @@ export class ConfigStreamListener implements OnApplicationBootstrap, BeforeAppli
     // Reports already taken (ACKs) are written before the database closes, within reason.
     await Promise.race([this.status.idle(), new Promise((r) => setTimeout(r, 2_000).unref())]);
   }
-}
-
-/**
- * TLS when configured; with a client CA, mutual: an enforcer without a certificate that CA signed
- * fails the handshake, before its token is read (docs/security.md, "Transport security (TLS)").
- */
-function serverCredentials(tls: ListenerTls | undefined): ServerCredentials {
-  if (!tls) return ServerCredentials.createInsecure();
-  const clientCa = tls.clientCa === undefined ? null : Buffer.from(tls.clientCa);
-  return ServerCredentials.createSsl(clientCa, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], clientCa !== null);
 }
 
 const tlsMode = (tls: ListenerTls | undefined) => (tls ? (tls.clientCa ? 'mutual' : 'server') : 'off');

@@ -1,8 +1,8 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { Client, Metadata, credentials as grpcCredentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { Client, Metadata, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { DecideRequestSchema, Enforcer, RiskTier, type DecideRequest, type DecideResponse } from '@thoth/contracts';
-import { createClient, toGrpcError, type GrpcError, type ServiceClient } from '@thoth/grpc';
+import { channelCredentials, createClient, toGrpcError, type ChannelTls, type GrpcError, type ServiceClient } from '@thoth/grpc';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ThothDeniedError } from '../errors.js';
@@ -33,7 +33,7 @@ export interface ThothClientOptions {
    * TLS to the enforcer: the CA (PEM) its certificate must chain to, and for mutual TLS the agent's
    * certificate and key (PEM). Needs no grpc-js of the caller's own; `credentials` wins when both are given.
    */
-  readonly tls?: { readonly ca: string | Uint8Array; readonly cert?: string | Uint8Array; readonly key?: string | Uint8Array };
+  readonly tls?: ChannelTls;
   /** Extra grpc-js channel options. */
   readonly channelOptions?: ChannelOptions;
   /** Time allowed for one Decide attempt. Default 250 ms. */
@@ -217,10 +217,4 @@ function refused(request: DecideRequest, error: GrpcError): ThothDeniedError | u
     errorCode: code,
     errorMessage: message,
   });
-}
-
-function channelCredentials(tls: ThothClientOptions['tls']): ChannelCredentials {
-  if (!tls) return grpcCredentials.createInsecure();
-  const pem = (value: string | Uint8Array | undefined) => (value === undefined ? null : Buffer.from(value));
-  return grpcCredentials.createSsl(pem(tls.ca), pem(tls.key), pem(tls.cert));
 }
