@@ -2,7 +2,8 @@
 # Starts the local PostgreSQL and Kafka side by side (quick when they already run) and
 # prints where they are.
 #
-#   bash infra/local/up.sh          one line per service, then THOTH_TEST_* lines
+#   bash infra/local/up.sh          one line per service, then THOTH_TEST_* lines (Kafka: the
+#                                   broker's admin over SASL_SSL, its password in a 0600 file)
 #   eval "$(bash infra/local/up.sh --env)"
 #                                   stdout holds only `export ...` lines; the service
 #                                   lines go to stderr
@@ -34,16 +35,16 @@ wait "$kafka" || failed+=(kafka)
 
 database_url=$(bash "$INFRA_LOCAL/postgres.sh" url)
 admin_url=$(bash "$INFRA_LOCAL/postgres.sh" url --admin)
-brokers=$(bash "$INFRA_LOCAL/kafka.sh" brokers)
+kafka_env=$(bash "$INFRA_LOCAL/kafka.sh" env --test)
 
 if $env_only; then
   cat "$out/postgres" "$out/kafka" >&2
   echo "export THOTH_TEST_DATABASE_URL='$database_url'"
   echo "export THOTH_TEST_DATABASE_ADMIN_URL='$admin_url'"
-  echo "export THOTH_TEST_KAFKA_BROKERS='$brokers'"
+  while IFS= read -r line; do echo "export ${line%%=*}='${line#*=}'"; done <<<"$kafka_env"
 else
   cat "$out/postgres" "$out/kafka"
   echo "THOTH_TEST_DATABASE_URL=$database_url"
   echo "THOTH_TEST_DATABASE_ADMIN_URL=$admin_url"
-  echo "THOTH_TEST_KAFKA_BROKERS=$brokers"
+  echo "$kafka_env"
 fi
