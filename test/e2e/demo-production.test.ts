@@ -8,7 +8,7 @@ import { writeDemoFile } from '../../apps/thoth/src/demo/demo-file.js';
 import { seedDemoTenant } from '../../apps/thoth/src/demo/seed.js';
 import { openDatabase, type DatabaseHandle } from '../../libs/db/src/index.js';
 import { generateSignerKey, parseSignerKey, verifierFromSigner } from '../../libs/merkle/src/index.js';
-import { createTestDatabase, createTestTopics, dropTestDatabase, testKafkaBrokers, testTls } from '../../libs/testing/src/index.js';
+import { createTestDatabase, createTestTopics, dropTestDatabase, testKafkaEnv, testTls } from '../../libs/testing/src/index.js';
 import { waitFor } from '../integration/enforcers/harness.js';
 import { call, controlPlaneTlsEnv, enforcerTlsEnv, ok, Proc, ROOT, trustCa } from './enforcers.support.js';
 
@@ -34,7 +34,7 @@ describe('pnpm demo against Postgres + Kafka, one process per app', () => {
     const [topic] = (await createTestTopics([{ name: `demo-e2e-${randomBytes(3).toString('hex')}`, numPartitions: 3 }])) as [string];
     const databaseUrl = await createTestDatabase(serverUrl, databaseName);
     database = await openDatabase({ url: databaseUrl, maxConnections: 2 });
-    const kafka = { KAFKA_BROKERS: testKafkaBrokers().join(',') };
+    const kafka = testKafkaEnv();
 
     const controlPlane = Proc.start('control plane', 'apps/control-plane/src/main.ts', {
       DATABASE_URL: databaseUrl,

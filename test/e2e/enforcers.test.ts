@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Effect, RuleKind, type DecideResponse } from '../../libs/contracts/src/index.js';
 import { generateSignerKey } from '../../libs/merkle/src/index.js';
 import { generateSigningKey } from '../../libs/snapshot/src/index.js';
-import { createTestDatabase, createTestTopics, dropTestDatabase, testKafka, testKafkaBrokers, testTls, type TestTls } from '../../libs/testing/src/index.js';
+import { createTestDatabase, createTestTopics, dropTestDatabase, testKafka, testKafkaEnv, testTls, type TestTls } from '../../libs/testing/src/index.js';
 import { agentClient, channelCredentials, TcpRelay, waitFor, type AgentClient } from '../integration/enforcers/harness.js';
 import { call, controlPlaneTlsEnv, enforcerTlsEnv, ok, Proc, trustCa } from './enforcers.support.js';
 
@@ -124,7 +124,7 @@ describe('control plane → two enforcer processes → Kafka', () => {
       THOTH_ENFORCER_GRPC_PORT: '0',
       THOTH_ENFORCER_HTTP_PORT: '0',
       THOTH_CONFIG_PUBLIC_KEYS: publicKey,
-      KAFKA_BROKERS: testKafkaBrokers().join(','),
+      ...testKafkaEnv(),
       THOTH_DECISIONS_TOPIC: topic,
       ...enforcerTlsEnv(tls),
       ...env,

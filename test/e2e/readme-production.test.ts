@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestDatabase, dropTestDatabase, testKafka, testKafkaBrokers, testTopic } from '../../libs/testing/src/index.js';
+import { createTestDatabase, dropTestDatabase, testKafka, testKafkaBrokers, testKafkaEnv, testTopic } from '../../libs/testing/src/index.js';
 import { waitFor } from '../integration/enforcers/harness.js';
 
 // "A clone that passes on its own": the README's production wiring works as written against
@@ -20,7 +20,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const INFRA_LOCAL = join(ROOT, 'infra/local');
 /** kafkajs's ConfigResourceTypes.TOPIC (the Kafka protocol's resource type 2). */
 const TOPIC_RESOURCE = 2;
-const PRODUCTION = /^DATABASE_URL=(\S+) KAFKA_BROKERS=(\S+) pnpm start$/;
+const PRODUCTION = /^env DATABASE_URL=(\S+) \$\(bash infra\/local\/kafka\.sh env (\S+)\) pnpm start$/;
 
 interface Run {
   /** The process group: bash, pnpm, tsx and the launcher. */
@@ -70,8 +70,9 @@ describe('the README’s production command against infra/local’s Postgres and
   let thoth: Run;
   let up: Record<string, unknown>;
 
-  /** The README's line, unchanged but for the two values. */
-  const pointedAt = (database: string) => command!.replace(PRODUCTION, `DATABASE_URL=${database} KAFKA_BROKERS=${testKafkaBrokers().join(',')} pnpm start`);
+  /** The README's line, unchanged but for the database and the Kafka settings (the run's, whose principal may use its topics). */
+  const pointedAt = (database: string) =>
+    command!.replace(PRODUCTION, `env DATABASE_URL=${database} ${Object.entries(testKafkaEnv()).map(([k, v]) => `${k}=${v}`).join(' ')} pnpm start`);
   const env = (extra: Record<string, string>) => ({
     THOTH_DATA_DIR: dataDir,
     THOTH_HTTP_PORT: '0',
@@ -85,7 +86,7 @@ describe('the README’s production command against infra/local’s Postgres and
   });
 
   beforeAll(async () => {
-    if (!command) throw new Error('README.md no longer gives `DATABASE_URL=… KAFKA_BROKERS=… pnpm start`');
+    if (!command) throw new Error('README.md no longer gives `env DATABASE_URL=… $(bash infra/local/kafka.sh env …) pnpm start`');
     databaseUrl = await createTestDatabase(serverUrl, databaseName);
 
     // Not allowed to create topics: one line, the topic and the command; nothing started.
@@ -118,9 +119,12 @@ describe('the README’s production command against infra/local’s Postgres and
       for (const name of ['THOTH_PG_PORT', 'THOTH_KAFKA_PORT']) delete env[name];
       return (await promisify(execFile)('bash', [join(INFRA_LOCAL, script), ...args], { env })).stdout.trim();
     };
-    const [, database, brokers] = PRODUCTION.exec(command!)!;
+    const [, database, principal] = PRODUCTION.exec(command!)!;
     expect(database).toBe(await local('postgres.sh', 'url'));
-    expect(brokers).toBe(await local('kafka.sh', 'brokers'));
+    // The principal's settings: infra/local's broker, over SASL_SSL.
+    const kafka = Object.fromEntries((await local('kafka.sh', 'env', principal!)).split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    expect(kafka).toMatchObject({ KAFKA_BROKERS: await local('kafka.sh', 'brokers'), KAFKA_SASL_USERNAME: principal, KAFKA_SASL_MECHANISM: 'scram-sha-512' });
+    expect(kafka['KAFKA_TLS_CA_FILE']).toMatch(/ca\.crt$/);
   });
 
   it('stops with one line naming the missing topic and the command that creates it, when it may not create it', async () => {

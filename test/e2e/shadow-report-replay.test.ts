@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey } from '../../libs/snapshot/src/index.js';
-import { createTestTopics, testKafkaBrokers } from '../../libs/testing/src/index.js';
+import { createTestTopics, testKafkaConnection } from '../../libs/testing/src/index.js';
 import type { ControlPlane } from '../../apps/control-plane/src/control-plane.js';
 import { DecisionRecordsRepository } from '../../apps/control-plane/src/modules/decisions/index.js';
 import { call, createAppLoginRole, FixedClock, signUp, startControlPlane, type Answer } from '../../apps/control-plane/test/integration/support/control-plane.js';
@@ -147,7 +147,7 @@ beforeAll(async () => {
     role.url,
     {
       distribution: { grpc: { host: '127.0.0.1', port: 0 }, signingKey: generateSigningKey(), keyFile: join(dataDir, 'snapshot.key') },
-      decisions: { kafka: { brokers: testKafkaBrokers(), topic, groupId: `shadow-replay-${randomBytes(4).toString('hex')}`, sessionTimeoutMs: 10_000 } },
+      decisions: { kafka: { connection: testKafkaConnection(), topic, groupId: `shadow-replay-${randomBytes(4).toString('hex')}`, sessionTimeoutMs: 10_000 } },
     },
     clock,
   );
@@ -172,7 +172,7 @@ beforeAll(async () => {
   const enforcerToken = (await ok(call(cp.url, 'POST', '/v1/enforcers', { key, body: { name: 'edge-1' } }), 201)).body.token as string;
   const publicKey = (await ok(call(cp.url, 'GET', '/v1/distribution/public-key'))).body.publicKey as string;
 
-  log = new KafkaDecisionLog({ brokers: testKafkaBrokers(), topic, bufferSize: 10_000 });
+  log = new KafkaDecisionLog({ connection: testKafkaConnection(), topic, bufferSize: 10_000 });
   enforcer = await startEnforcer({
     enforcerId: 'edge-1',
     listen: { host: '127.0.0.1', port: 0 },

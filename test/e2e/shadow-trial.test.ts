@@ -11,7 +11,7 @@ import { KafkaDecisionLog, startEnforcer, type RunningEnforcer } from '../../app
 import { migrate, openDatabase } from '../../libs/db/src/index.js';
 import { credentialFingerprint, Thoth, type GuardEvent } from '../../libs/sdk/src/index.js';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey } from '../../libs/snapshot/src/index.js';
-import { createTestDatabase, createTestTopics, dropTestDatabase, testKafkaBrokers } from '../../libs/testing/src/index.js';
+import { createTestDatabase, createTestTopics, dropTestDatabase, testKafkaConnection } from '../../libs/testing/src/index.js';
 import { waitFor } from '../integration/enforcers/harness.js';
 import { call, ok } from './enforcers.support.js';
 
@@ -131,7 +131,7 @@ describe('a week of shadow traffic and the day-seven report', () => {
       limits: { bodyBytes: 256 * 1024 },
       rateLimit: { perTenantPerMinute: 100_000, anonymousPerMinute: 1_000, perAddressPerMinute: 100_000 },
       distribution: { grpc: { host: '127.0.0.1', port: 0 }, signingKey: generateSigningKey(), keyFile: join(dataDir, 'snapshot-signing.key') },
-      decisions: { kafka: { brokers: testKafkaBrokers(), topic, groupId: `trial-e2e-${randomBytes(3).toString('hex')}`, sessionTimeoutMs: 10_000 } },
+      decisions: { kafka: { connection: testKafkaConnection(), topic, groupId: `trial-e2e-${randomBytes(3).toString('hex')}`, sessionTimeoutMs: 10_000 } },
     };
     cp = await createControlPlane(config, { clock });
 
@@ -156,7 +156,7 @@ describe('a week of shadow traffic and the day-seven report', () => {
           controlPlane: { address: cp.grpcAddress!, token: registration.token, tenantIds: [] },
           trustedKeys: keyring([verifierFromPublicKey(publicKey)]),
           signer: signerFromSeed(generateSigningKey()),
-          decisionLog: new KafkaDecisionLog({ brokers: testKafkaBrokers(), topic, bufferSize: 10_000, clientId: `trial-e2e-${name}` }),
+          decisionLog: new KafkaDecisionLog({ connection: testKafkaConnection(), topic, bufferSize: 10_000, clientId: `trial-e2e-${name}` }),
           // The trial moves the enforcers' clock day by day: no stale config for a silence that never was.
           maxStalenessMs: 30 * DAY_MS,
           clock: () => clock.now().getTime(),

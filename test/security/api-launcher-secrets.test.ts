@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { DemoFile } from '../../apps/thoth/src/demo/demo-file.js';
 import { openDatabase } from '../../libs/db/src/index.js';
-import { createTestDatabase, createTestTopics, dropTestDatabase, testKafkaBrokers } from '../../libs/testing/src/index.js';
+import { createTestDatabase, createTestTopics, dropTestDatabase, testKafkaEnv } from '../../libs/testing/src/index.js';
 
 // docs/security.md, "The launcher: no demo tenant in production, no secret in the logs": what
 // `pnpm start` writes to stdout and stderr (what a log collector keeps) holds no secret of the
@@ -107,7 +107,7 @@ describe('the launcher leaks a secret or a demo tenant', () => {
       const suffix = randomBytes(3).toString('hex');
       const run = launch({
         DATABASE_URL: databaseUrl,
-        KAFKA_BROKERS: testKafkaBrokers().join(','),
+        ...testKafkaEnv(),
         THOTH_DATA_DIR: dir,
         THOTH_DECISIONS_TOPIC: topic,
         THOTH_LEDGER_GROUP: `launcher-ledger-${suffix}`,
@@ -133,6 +133,9 @@ describe('the launcher leaks a secret or a demo tenant', () => {
       await until(run, [/"msg":"thoth is up"/], 'thoth is up');
       expect(run.output()).not.toContain('demo tenant created');
       expect(existsSync(join(dir, 'demo.json'))).toBe(false);
+      // Nor the Kafka password it was given.
+      const kafkaPassword = testKafkaEnv()['KAFKA_SASL_PASSWORD'];
+      if (kafkaPassword) expect(run.output()).not.toContain(kafkaPassword);
       // As the server's superuser: row-level security would hide every tenant from the app's roles.
       const admin = new URL(inject('thoth.adminUrl'));
       admin.pathname = new URL(databaseUrl).pathname;

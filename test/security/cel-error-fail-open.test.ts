@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Effect, FailMode, Outcome, RevocationReason, RiskTier, type DecideResponse } from '../../libs/contracts/src/index.js';
 import { KafkaDecisionLog } from '../../apps/enforcer/src/emit/kafka-decision-log.js';
-import { createTestTopics, testKafkaBrokers } from '../../libs/testing/src/index.js';
+import { createTestTopics, testKafkaConnection } from '../../libs/testing/src/index.js';
 import { policyYaml } from '../../libs/testing/src/policy-yaml.js';
 import { agentClient, controlPlaneKey, startControlPlane, startTestEnforcer, tenantConfig, waitFor, type AgentClient, type TestControlPlane } from '../integration/enforcers/harness.js';
 import { consumeDecisions } from './support/decisions-on-kafka.js';
@@ -61,7 +61,7 @@ describe('attack: a CEL error flips a denial to allow when the tenant fails open
       enforcerId: 'enforcer-cel',
       trustedKeys: trusted,
       controlPlane: { address: cp.address, token: 'thoth_et_cel', heartbeatIntervalMs: 200, backoff: { initialMs: 50, maxMs: 500 } },
-      decisionLog: new KafkaDecisionLog({ brokers: testKafkaBrokers(), topic, bufferSize: 1_000 }),
+      decisionLog: new KafkaDecisionLog({ connection: testKafkaConnection(), topic, bufferSize: 1_000 }),
     });
     await waitFor('the tenant activated', () => enforcer.store.size === 1);
     agent = agentClient(enforcer.address, { tenantId: TENANT, agentId: AGENT.id, token: AGENT.token });

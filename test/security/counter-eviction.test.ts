@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Effect, FailMode, Outcome, type DecideResponse } from '../../libs/contracts/src/index.js';
 import { KafkaDecisionLog } from '../../apps/enforcer/src/emit/kafka-decision-log.js';
-import { createTestTopics, testKafkaBrokers } from '../../libs/testing/src/index.js';
+import { createTestTopics, testKafkaConnection } from '../../libs/testing/src/index.js';
 import { policyYaml } from '../../libs/testing/src/policy-yaml.js';
 import {
   agentClient,
@@ -101,7 +101,7 @@ describe('attack: evict a blast-radius counter by flooding the window state with
       trustedKeys: trusted,
       controlPlane: { address: cp.address, token: 'thoth_et_sec', heartbeatIntervalMs: 200, backoff: { initialMs: 50, maxMs: 500 } },
       http: { host: '127.0.0.1', port: 0 },
-      decisionLog: new KafkaDecisionLog({ brokers: testKafkaBrokers(), topic, bufferSize: 20_000 }),
+      decisionLog: new KafkaDecisionLog({ connection: testKafkaConnection(), topic, bufferSize: 20_000 }),
       windowMaxKeys: MAX_KEYS,
       windowMaxKeysPerTenant: PER_TENANT,
       windowMaxKeysPerAgent: PER_AGENT,

@@ -45,7 +45,7 @@ describe('attack: fill the decision buffer, then write with no evidence kept', (
     expect(cp.cache.setSnapshot(CLOSED, tenantConfig({ tenantId: CLOSED, policy: policy('log-full'), agents: [AGENT] })).ok).toBe(true);
     expect(cp.cache.setSnapshot(OPEN, tenantConfig({ tenantId: OPEN, policy: policy('log-full-open', 'decisionLogFull: {write: open}\n'), agents: [OPEN_AGENT] })).ok).toBe(true);
     // No broker on this port: every event stays in the buffer.
-    log = new KafkaDecisionLog({ brokers: [`127.0.0.1:${await freePort()}`], topic: 'security.decision-log-full', bufferSize: BUFFER, maxRetryMs: 500 });
+    log = new KafkaDecisionLog({ connection: { brokers: [`127.0.0.1:${await freePort()}`] }, topic: 'security.decision-log-full', bufferSize: BUFFER, maxRetryMs: 500 });
     enforcer = await startTestEnforcer({
       enforcerId: 'enforcer-full',
       trustedKeys: trusted,

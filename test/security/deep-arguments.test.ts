@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Effect, MAX_ARGUMENTS_DEPTH } from '../../libs/contracts/src/index.js';
 import { KafkaDecisionLog } from '../../apps/enforcer/src/emit/kafka-decision-log.js';
-import { createTestTopics, testKafkaBrokers } from '../../libs/testing/src/index.js';
+import { createTestTopics, testKafkaConnection } from '../../libs/testing/src/index.js';
 import { agentClient, controlPlaneKey, POLICY_V1, startControlPlane, startTestEnforcer, tenantConfig, waitFor, type AgentClient, type TestControlPlane } from '../integration/enforcers/harness.js';
 import { consumeDecisions } from './support/decisions-on-kafka.js';
 
@@ -31,7 +31,7 @@ describe('attack: stall the enforcer with deeply nested arguments', () => {
       enforcerId: 'enforcer-deep',
       trustedKeys: trusted,
       controlPlane: { address: cp.address, token: 'thoth_et_deep', heartbeatIntervalMs: 200, backoff: { initialMs: 50, maxMs: 500 } },
-      decisionLog: new KafkaDecisionLog({ brokers: testKafkaBrokers(), topic, bufferSize: 1_000 }),
+      decisionLog: new KafkaDecisionLog({ connection: testKafkaConnection(), topic, bufferSize: 1_000 }),
     });
     await waitFor('the tenant activated', () => enforcer.store.size === 1);
     agent = agentClient(enforcer.address, { tenantId: TENANT, agentId: AGENT.id, token: AGENT.token });

@@ -5,6 +5,7 @@
 // alert with the attacker's text. Run against a real enforcer publishing to Kafka, a real ledger
 // folding its topic and a real control plane ingesting it (its read model and alerts, the tenant
 // alerting a webhook), while the tenant's real agent keeps deciding.
+import { testKafkaConnection } from '../../libs/testing/src/index.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Effect, type DecideResponse } from '../../libs/contracts/src/index.js';
@@ -56,7 +57,7 @@ describe('a flood of calls with bad tokens against a served tenant', () => {
     await ctx.createTopic(1);
     role = await createAppLoginRole();
     cp = await startControlPlane(role.url, {
-      decisions: { kafka: { brokers: ctx.env.KAFKA_BROKERS!.split(','), topic: ctx.topic, groupId: `cp-${ctx.group}`, sessionTimeoutMs: 10_000 } },
+      decisions: { kafka: { connection: testKafkaConnection(), topic: ctx.topic, groupId: `cp-${ctx.group}`, sessionTimeoutMs: 10_000 } },
       alerts: alertsConfig({ allowPrivateNetworks: false, worker: false }),
     });
     ({ tenantId: TENANT, key } = await signUp(cp.url, 'Flooded'));
@@ -73,7 +74,7 @@ describe('a flood of calls with bad tokens against a served tenant', () => {
       http: { host: '127.0.0.1', port: 0 },
       trustedKeys: trusted,
       signer,
-      decisionLog: new KafkaDecisionLog({ brokers: ctx.env.KAFKA_BROKERS!.split(','), topic: ctx.topic, bufferSize: 10_000 }),
+      decisionLog: new KafkaDecisionLog({ connection: testKafkaConnection(), topic: ctx.topic, bufferSize: 10_000 }),
       refusalsPerPeerPerMinute: REFUSALS_PER_PEER,
       refusalLogLinesPerMinute: LOG_LINES_PER_MINUTE,
       logger: { info: () => {}, warn: capture, error: capture },

@@ -11,7 +11,7 @@ import { generateSigningKey, signerFromSeed } from '../../libs/snapshot/src/inde
 import { KafkaDecisionLog } from '../../apps/enforcer/src/emit/kafka-decision-log.js';
 import { startEnforcer, type RunningEnforcer } from '../../apps/enforcer/src/enforcer.js';
 import { agentClient, install, trusted } from '../../apps/enforcer/test/integration/fixtures.js';
-import { createTestTopics, testKafkaBrokers } from '../../libs/testing/src/index.js';
+import { createTestTopics, testKafkaConnection } from '../../libs/testing/src/index.js';
 
 const TENANT = randomUUID();
 const AGENT = { id: 'crm-agent', token: 'thoth_at_probe_real', revoked: ['thoth_at_probe_old'] };
@@ -29,7 +29,7 @@ describe('probing an enforcer before authentication', () => {
       http: { host: '127.0.0.1', port: 0 },
       trustedKeys: trusted,
       signer: signerFromSeed(generateSigningKey()),
-      decisionLog: new KafkaDecisionLog({ brokers: testKafkaBrokers(), topic, bufferSize: 1_000 }),
+      decisionLog: new KafkaDecisionLog({ connection: testKafkaConnection(), topic, bufferSize: 1_000 }),
       http2: { maxConcurrentStreams: MAX_STREAMS },
     });
     install(enforcer.store, { tenantId: TENANT }, [AGENT]);

@@ -8,7 +8,7 @@ import { TenantDatabase } from '../../apps/control-plane/src/platform/database/t
 import { startLedger, type RunningLedger } from '../../apps/ledger/src/ledger.js';
 import { decisionEvent, encode, type Producer } from '../../apps/ledger/test/support/decisions.js';
 import { count, eventually, ledgerTestContext, orderedProducer, pg, quietLog, type LedgerTestContext } from '../../apps/ledger/test/support/ledger-harness.js';
-import { databaseName, testAdminUrl, testDatabaseUrl, withDatabase } from '../../libs/testing/src/index.js';
+import { databaseName, testAdminUrl, testDatabaseUrl, withDatabase, testKafkaConnection } from '../../libs/testing/src/index.js';
 
 // Acceptance of item 1 of the red-team issue (docs/security.md, "Poison messages"): poison at
 // 100 messages a second for a minute, on the same partition as two well-formed tenants'
@@ -52,7 +52,7 @@ describe('poison at 100/s for a minute on the decision stream', () => {
     // One partition: every message below shares it.
     await ctx.createTopic(1);
     role = await createAppLoginRole();
-    cp = await startControlPlane(role.url, { decisions: { kafka: { brokers: ctx.env.KAFKA_BROKERS!.split(','), topic: ctx.topic, groupId: `cp-${ctx.group}`, sessionTimeoutMs: 10_000 } } });
+    cp = await startControlPlane(role.url, { decisions: { kafka: { connection: testKafkaConnection(), topic: ctx.topic, groupId: `cp-${ctx.group}`, sessionTimeoutMs: 10_000 } } });
     tenants = [(await signUp(cp.url, 'Flood A')).tenantId, (await signUp(cp.url, 'Flood B')).tenantId];
     for (const tenant of tenants) await registerReceiptKey(new TenantDatabase(cp.database), tenant, undefined, 'enforcer-1');
     ledger = await startLedger(ctx.config(), quietLog, {}, { api: false });

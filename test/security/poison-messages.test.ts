@@ -1,4 +1,5 @@
 import { Effect } from '../../libs/contracts/src/index.js';
+import { testKafkaConnection } from '../../libs/testing/src/index.js';
 import { generateSigningKey, signerFromSeed } from '../../libs/snapshot/src/index.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,7 +68,7 @@ describe('malformed identifiers sent to an enforcer', () => {
       listen: { host: '127.0.0.1', port: 0 },
       trustedKeys: trusted,
       signer: signerFromSeed(generateSigningKey()),
-      decisionLog: new KafkaDecisionLog({ brokers: ctx.env.KAFKA_BROKERS!.split(','), topic: ctx.topic, bufferSize: 1_000 }),
+      decisionLog: new KafkaDecisionLog({ connection: testKafkaConnection(), topic: ctx.topic, bufferSize: 1_000 }),
       maxArgumentsBytes: 1024,
     });
     install(enforcer.store, { tenantId: tenant }, [AGENT]);

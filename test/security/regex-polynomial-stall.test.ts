@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Effect, type DecideResponse } from '../../libs/contracts/src/index.js';
 import { KafkaDecisionLog } from '../../apps/enforcer/src/emit/kafka-decision-log.js';
 import { DEFAULT_MAX_ARGUMENTS_BYTES } from '../../apps/enforcer/src/enforcer.js';
-import { createTestTopics, testKafkaBrokers } from '../../libs/testing/src/index.js';
+import { createTestTopics, testKafkaConnection } from '../../libs/testing/src/index.js';
 import { policyYaml } from '../../libs/testing/src/policy-yaml.js';
 import { agentClient, controlPlaneKey, startControlPlane, startTestEnforcer, tenantConfig, waitFor, type AgentClient, type TestControlPlane } from '../integration/enforcers/harness.js';
 
@@ -79,7 +79,7 @@ describe('attack: stall the enforcer with a polynomial regex on a 256 KiB argume
       enforcerId: 'enforcer-regex',
       trustedKeys: trusted,
       controlPlane: { address: cp.address, token: 'thoth_et_regex', heartbeatIntervalMs: 200, backoff: { initialMs: 50, maxMs: 500 } },
-      decisionLog: new KafkaDecisionLog({ brokers: testKafkaBrokers(), topic, bufferSize: 1_000 }),
+      decisionLog: new KafkaDecisionLog({ connection: testKafkaConnection(), topic, bufferSize: 1_000 }),
     });
     await waitFor('both tenants activated', () => enforcer.store.size === 2);
     attacker = agentClient(enforcer.address, { tenantId: HOSTILE_TENANT, agentId: ATTACKER.id, token: ATTACKER.token });

@@ -22,7 +22,7 @@ if (!signingKey) {
 const signer = signerFromSeed(signingKey);
 
 const decisionLog: DecisionLog = config.kafka
-  ? new KafkaDecisionLog({ brokers: config.kafka.brokers, topic: config.kafka.topic, bufferSize: config.decisionBufferSize, clientId: `thoth-enforcer-${enforcerId}`, logger })
+  ? new KafkaDecisionLog({ connection: config.kafka.connection, topic: config.kafka.topic, bufferSize: config.decisionBufferSize, clientId: `thoth-enforcer-${enforcerId}`, logger })
   : new InProcessDecisionLog({ capacity: config.decisionBufferSize });
 
 // TLS when configured (plaintext off loopback was refused by loadConfig); the config stream is

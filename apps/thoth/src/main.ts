@@ -38,8 +38,8 @@ try {
 const log = createLogger({ level: config.logLevel, format: logFormat(config.logFormat, process.stdout) });
 
 // With Kafka, the decisions topic exists before the ledger and the control plane subscribe.
-if (config.kafkaBrokers) {
-  await ensureDecisionsTopic(config.kafkaBrokers, { topic: config.decisionsTopic, ...config.decisionsTopicSpec }, log).catch((error: unknown) => {
+if (config.kafka) {
+  await ensureDecisionsTopic(config.kafka, { topic: config.decisionsTopic, ...config.decisionsTopicSpec }, log).catch((error: unknown) => {
     if (error instanceof StartupError) stopAtStart(error);
     throw error;
   });
@@ -53,8 +53,8 @@ log.info({ database: redactUrl(config.databaseUrl), kind: database.kind, ...migr
 // Decisions leave the enforcer through Kafka (KAFKA_BROKERS) or the in-process log; the ledger
 // and the control plane's decision read model both subscribe, before anything is decided.
 const enforcerLog = log.child({ component: 'enforcer' });
-const decisionLog: DecisionLog = config.kafkaBrokers
-  ? new KafkaDecisionLog({ brokers: config.kafkaBrokers, topic: config.decisionsTopic, bufferSize: 100_000, clientId: 'thoth-embedded-enforcer', logger: enforcerLog })
+const decisionLog: DecisionLog = config.kafka
+  ? new KafkaDecisionLog({ connection: config.kafka, topic: config.decisionsTopic, bufferSize: 100_000, clientId: 'thoth-embedded-enforcer', logger: enforcerLog })
   : new InProcessDecisionLog({ capacity: 100_000, onDrop: (dropped) => enforcerLog.error({ dropped }, 'in-process decision log full: decision dropped') });
 
 const controlPlane = await createControlPlane(
@@ -82,7 +82,7 @@ if (!ledgerSigner.ok) throw new Error(`ledger signing key: ${ledgerSigner.reason
 const ledgerConfig: LedgerConfig = {
   databaseUrl: config.databaseUrl,
   databasePoolSize: 6,
-  kafka: { brokers: config.kafkaBrokers ?? [], topic: config.decisionsTopic, groupId: config.ledger.group, sessionTimeoutMs: 30_000, concurrentPartitions: 3 },
+  kafka: { connection: config.kafka ?? { brokers: [] }, topic: config.decisionsTopic, groupId: config.ledger.group, sessionTimeoutMs: 30_000, concurrentPartitions: 3 },
   signer: ledgerSigner.value,
   originPrefix: 'thoth.dev/ledger',
   anchorDir: join(config.dataDir, 'anchor'),
@@ -121,7 +121,7 @@ if (demo && controlPlane.grpcAddress) {
   });
 } else {
   log.warn(
-    config.mode === 'production' || config.kafkaBrokers
+    config.mode === 'production' || config.kafka
       ? 'no enforcer in this process: production wiring has no demo tenant (register an enforcer and run apps/enforcer)'
       : 'no enforcer in this process: THOTH_DEMO=false (register one and run apps/enforcer)',
   );
@@ -141,7 +141,7 @@ log.info(
     enforcer: enforcer?.address,
     ledger: ledger.url,
     demoTenant: demo?.tenantId,
-    decisionLog: config.kafkaBrokers ? 'kafka' : 'in-process',
+    decisionLog: config.kafka ? 'kafka' : 'in-process',
     pid: process.pid,
   },
   'thoth is up',
@@ -152,7 +152,7 @@ function banner(): string {
   const where = config.mode === 'embedded' ? `embedded: PGlite in ${join(config.dataDir, 'pgdata')}` : `production wiring: ${redactUrl(config.databaseUrl)}`;
   const lines = [
     '',
-    `  Thoth is up (${where}; decisions via ${config.kafkaBrokers ? `Kafka topic ${config.decisionsTopic}` : 'the in-process decision log'})`,
+    `  Thoth is up (${where}; decisions via ${config.kafka ? `Kafka topic ${config.decisionsTopic}` : 'the in-process decision log'})`,
     '',
     `  API             ${controlPlane.url}/v1   (OpenAPI at ${controlPlane.url}/v1/openapi.json)`,
     `  Enforcer        ${enforcer?.address ?? '(none)'}   (gRPC Decide / DecideStream for agent SDKs)`,

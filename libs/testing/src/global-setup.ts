@@ -1,4 +1,5 @@
 import { migrate, openDatabase } from '@thoth/db';
+import { kafkaClientConfig, type KafkaConnection } from '@thoth/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
@@ -35,7 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const kafkaVersion = kafka.version ?? 'not reported';
   console.log(
     `[thoth test services] ${project.name}: PostgreSQL ${version} (${postgres.source}), ` +
-      `Apache Kafka ${kafkaVersion} at ${kafka.brokers.join(',')} (${kafka.source}); ` +
+      `Apache Kafka ${kafkaVersion} at ${kafka.connection.brokers.join(',')} ${kafkaSecurity(kafka.connection)} (${kafka.source}); ` +
       `database ${databaseName}, topics ${topicPrefix}*${chromium ? `; ${chromium}` : ''}`,
   );
 
@@ -44,21 +45,30 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('thoth.serverUrl', postgres.url);
   project.provide('thoth.adminUrl', await resolvePostgresAdminUrl(postgres));
   project.provide('thoth.postgresVersion', version);
-  project.provide('thoth.kafkaBrokers', kafka.brokers);
+  project.provide('thoth.kafkaBrokers', [...kafka.connection.brokers]);
+  const { sasl, tls } = kafka.connection;
+  project.provide('thoth.kafka', {
+    brokers: [...kafka.connection.brokers],
+    sasl: sasl && { ...sasl },
+    tls: tls && { ca: tls.ca, caFile: kafka.caFile },
+  });
   project.provide('thoth.kafkaVersion', kafkaVersion);
   project.provide('thoth.topicPrefix', topicPrefix);
 
   return async () => {
     if (process.env['THOTH_TEST_KEEP'] !== '1') {
       await dropTestDatabase(postgres.url, databaseName);
-      await deleteTopics(kafka.brokers, topicPrefix);
+      await deleteTopics(kafka.connection, topicPrefix);
     }
     await Promise.all([postgres.stop(), kafka.stop()]);
   };
 }
 
-async function deleteTopics(brokers: string[], prefix: string): Promise<void> {
-  const admin = new Kafka({ clientId: 'thoth-test-teardown', brokers, logLevel: logLevel.NOTHING }).admin();
+const kafkaSecurity = ({ tls, sasl }: KafkaConnection): string =>
+  [tls ? 'TLS' : 'plaintext', sasl ? `SASL ${sasl.mechanism.toUpperCase()} as ${sasl.username}` : 'anonymous'].join(', ');
+
+async function deleteTopics(connection: KafkaConnection, prefix: string): Promise<void> {
+  const admin = new Kafka(kafkaClientConfig(connection, { clientId: 'thoth-test-teardown', logLevel: logLevel.NOTHING })).admin();
   await admin.connect();
   try {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));

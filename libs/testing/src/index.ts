@@ -1,3 +1,4 @@
+import { kafkaClientConfig, type KafkaConnection } from '@thoth/kafka';
 import { Kafka, logLevel, type ITopicConfig } from 'kafkajs';
 import { inject } from 'vitest';
 
@@ -14,9 +15,29 @@ export const testKafkaBrokers = (): string[] => inject('thoth.kafkaBrokers');
 /** A topic name private to this test run. */
 export const testTopic = (name: string): string => `${inject('thoth.topicPrefix')}${name}`;
 
+/**
+ * The tests' Kafka connection: on infra/local's broker, TLS with the development CA and SCRAM as
+ * admin, a super user (the run's topics need no grants; test/security/kafka-access.test.ts shows
+ * the access table's principals being refused what it does not grant).
+ */
+export function testKafkaConnection(): KafkaConnection {
+  const { brokers, sasl, tls } = inject('thoth.kafka');
+  return { brokers, sasl, tls: tls && (tls.ca ? { ca: tls.ca } : {}) };
+}
+
+/** The same connection as the KAFKA_* variables a production main reads, for child processes. */
+export function testKafkaEnv(): Record<string, string> {
+  const { brokers, sasl, tls } = inject('thoth.kafka');
+  return {
+    KAFKA_BROKERS: brokers.join(','),
+    ...(sasl && { KAFKA_SASL_MECHANISM: sasl.mechanism, KAFKA_SASL_USERNAME: sasl.username, KAFKA_SASL_PASSWORD: sasl.password }),
+    ...(tls && (tls.caFile ? { KAFKA_TLS_CA_FILE: tls.caFile } : { KAFKA_TLS: 'true' })),
+  };
+}
+
 /** A kafkajs client for tests, quiet unless something is wrong. */
 export function testKafka(clientId: string): Kafka {
-  return new Kafka({ clientId, brokers: testKafkaBrokers(), logLevel: logLevel.ERROR });
+  return new Kafka(kafkaClientConfig(testKafkaConnection(), { clientId, logLevel: logLevel.ERROR }));
 }
 
 /** Creates the run's topics and waits until the broker has leaders for them. */

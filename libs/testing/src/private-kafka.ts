@@ -1,3 +1,4 @@
+import { readKafkaConnection, type KafkaConnection } from '@thoth/kafka';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -23,7 +24,9 @@ export async function freePort(): Promise<number> {
 
 export interface PrivateKafkaBroker {
   readonly brokers: string[];
-  /** Starts (or restarts) the broker; its data survives a stop. */
+  /** Its admin (a super user) over SASL_SSL, as the shared broker's tests connect; known once started. */
+  readonly connection: KafkaConnection;
+  /** Starts (or restarts) the broker; its data and credentials survive a stop. */
   start(): Promise<void>;
   /** Controlled shutdown, as infra/local/kafka.sh stop does it. */
   stop(): Promise<void>;
@@ -46,13 +49,22 @@ export async function privateKafkaBroker(): Promise<PrivateKafkaBroker> {
     THOTH_KAFKA_STATE_DIR: stateDir,
     THOTH_KAFKA_HEAP_OPTS: '-Xmx384m -Xms128m',
   };
-  const kafkaSh = async (command: 'start' | 'stop') => void (await run('bash', [KAFKA_SH, command], { env, timeout: 180_000 }));
+  const kafkaSh = async (...args: string[]) => (await run('bash', [KAFKA_SH, ...args], { env, timeout: 180_000 })).stdout;
+  let connection: KafkaConnection | undefined;
   return {
     brokers: [`127.0.0.1:${port}`],
-    start: () => kafkaSh('start'),
-    stop: () => kafkaSh('stop'),
+    get connection() {
+      if (!connection) throw new Error('the private Kafka broker has not been started');
+      return connection;
+    },
+    start: async () => {
+      await kafkaSh('start');
+      const lines = (await kafkaSh('env')).trim().split('\n');
+      connection = readKafkaConnection(Object.fromEntries(lines.map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string])));
+    },
+    stop: async () => void (await kafkaSh('stop')),
     destroy: async () => {
-      await kafkaSh('stop').catch(() => {});
+      await kafkaSh('stop').catch(() => '');
       await rm(stateDir, { recursive: true, force: true });
     },
   };

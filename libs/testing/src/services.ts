@@ -1,3 +1,4 @@
+import { readKafkaConnection, type KafkaConnection } from '@thoth/kafka';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,10 @@ export interface PostgresService {
 }
 
 export interface KafkaService {
-  brokers: string[];
+  /** The tests' principal: a super user over SASL_SSL on infra/local's broker. */
+  connection: KafkaConnection;
+  /** The CA file of `connection.tls`, for child processes (KAFKA_TLS_CA_FILE). */
+  caFile: string | undefined;
   source: ServiceSource;
   /** The broker's release, when the provider knows it (the Kafka protocol does not report it). */
   version: string | undefined;
@@ -49,25 +53,35 @@ export async function resolvePostgres(env: NodeJS.ProcessEnv = process.env): Pro
   return { url: lastLine(stdout), source: 'infra/local', stop: noop };
 }
 
+/**
+ * From the environment: THOTH_TEST_KAFKA_BROKERS with THOTH_TEST_KAFKA_SASL_USERNAME,
+ * _SASL_PASSWORD or _SASL_PASSWORD_FILE, _TLS_CA_FILE (what `infra/local/up.sh` prints, read as
+ * @thoth/kafka's readKafkaConnection reads KAFKA_*). From infra/local: its broker's admin.
+ */
 export async function resolveKafka(env: NodeJS.ProcessEnv = process.env): Promise<KafkaService> {
-  const fromEnv = env['THOTH_TEST_KAFKA_BROKERS'];
+  const fromEnv = readKafkaConnection(env, 'THOTH_TEST_KAFKA_');
   if (fromEnv) {
-    return { brokers: fromEnv.split(',').map((b) => b.trim()).filter(Boolean), source: 'environment', version: undefined, stop: noop };
+    return { connection: fromEnv, caFile: env['THOTH_TEST_KAFKA_TLS_CA_FILE'] || undefined, source: 'environment', version: undefined, stop: noop };
   }
   if (await dockerAnswers(env)) {
     const { KafkaContainer } = await import('@testcontainers/kafka');
     const container = await new KafkaContainer(KAFKA_IMAGE).withKraft().start();
     return {
-      brokers: [`${container.getHost()}:${container.getMappedPort(9093)}`],
+      connection: { brokers: [`${container.getHost()}:${container.getMappedPort(9093)}`] },
+      caFile: undefined,
       source: 'testcontainers',
       version: KAFKA_IMAGE.split(':')[1],
       stop: async () => void (await container.stop()),
     };
   }
-  const { stdout } = await infraLocal('kafka.sh', 'start', 'brokers');
+  const { stdout } = await infraLocal('kafka.sh', 'start', 'env --test');
+  const local = Object.fromEntries(stdout.trim().split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]));
+  const connection = readKafkaConnection(local, 'THOTH_TEST_KAFKA_');
+  if (!connection) throw new Error(`infra/local/kafka.sh env --test printed no THOTH_TEST_KAFKA_BROKERS: ${stdout}`);
   const versionLine = await run('bash', [INFRA_LOCAL + 'kafka.sh', 'status'], { timeout: 60_000 });
   return {
-    brokers: lastLine(stdout).split(','),
+    connection,
+    caFile: local['THOTH_TEST_KAFKA_TLS_CA_FILE'],
     source: 'infra/local',
     version: /kafka\s+(\S+)/i.exec(versionLine.stdout)?.[1],
     stop: noop,
@@ -100,7 +114,7 @@ async function dockerAnswers(env: NodeJS.ProcessEnv): Promise<boolean> {
 async function infraLocal(script: string, start: string, query: string): Promise<{ stdout: string }> {
   const path = INFRA_LOCAL + script;
   await run('bash', [path, start], { timeout: 600_000, maxBuffer: 16 << 20 });
-  return run('bash', [path, query], { timeout: 60_000 });
+  return run('bash', [path, ...query.split(' ')], { timeout: 60_000 });
 }
 
 function lastLine(text: string): string {

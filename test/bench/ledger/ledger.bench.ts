@@ -12,6 +12,7 @@ import { issueTestKey } from '../../../apps/ledger/test/support/api-keys.js';
 import {
   Kafka,
   benchServices,
+  kafkaClientConfig,
   createDatabase,
   decodeBase64,
   dropDatabase,
@@ -42,12 +43,12 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const stamp = `${new Date().toISOString().slice(0, 19).replace(/\D/g, '')}_${process.pid}`;
-const { serverUrl, brokers } = await benchServices(ROOT, process.env);
+const { serverUrl, kafka: connection, kafkaEnv } = await benchServices(ROOT, process.env);
 const dbName = `thoth_test_bench_${stamp}`;
 const databaseUrl = await createDatabase(serverUrl, dbName);
 const topic = `thoth.bench.ledger.${stamp}`;
 const anchorDir = mkdtempSync(join(tmpdir(), 'thoth-bench-anchor-'));
-const kafka = new Kafka({ clientId: 'thoth-bench-ledger', brokers, logLevel: logLevel.ERROR });
+const kafka = new Kafka(kafkaClientConfig(connection, { clientId: 'thoth-bench-ledger', logLevel: logLevel.ERROR }));
 const admin = kafka.admin();
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 const report = new BenchReport('ledger');
@@ -69,7 +70,7 @@ try {
   const signingKey = generateSignerKey('thoth.dev/ledger');
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
-    KAFKA_BROKERS: brokers.join(','),
+    ...kafkaEnv,
     THOTH_LEDGER_SIGNING_KEY: signingKey,
     THOTH_LEDGER_TOPIC: topic,
     THOTH_LEDGER_GROUP: `thoth-bench-${stamp}`,

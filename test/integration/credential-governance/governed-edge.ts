@@ -2,7 +2,7 @@
 // enforcer on its config stream that publishes its decisions to the real Kafka broker.
 import type { EnforcerConfig } from '@thoth/contracts';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey, type Signer } from '@thoth/snapshot';
-import { testKafkaBrokers } from '@thoth/testing';
+import { testKafkaConnection } from '@thoth/testing';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -74,7 +74,7 @@ export async function startEdgeEnforcer(
     listen: { host: '127.0.0.1', port: 0 },
     trustedKeys: keyring([verifierFromPublicKey(publicKey)]),
     signer: options.signer ?? signerFromSeed(generateSigningKey()),
-    decisionLog: new KafkaDecisionLog({ brokers: testKafkaBrokers(), topic: options.topic, bufferSize: 100_000 }),
+    decisionLog: new KafkaDecisionLog({ connection: testKafkaConnection(), topic: options.topic, bufferSize: 100_000 }),
     controlPlane: {
       address: cp.grpcAddress!,
       token,
@@ -112,6 +112,6 @@ export function rollouts(cp: ControlPlane, tenantId: string, enforcer: RunningEn
 export function edgeControlPlaneConfig(options: { dataDir: string; signingKey: string; topic: string; group: string }) {
   return {
     distribution: { grpc: { host: '127.0.0.1', port: 0 }, signingKey: options.signingKey, keyFile: join(options.dataDir, 'snapshot-signing.key') },
-    decisions: { kafka: { brokers: testKafkaBrokers(), topic: options.topic, groupId: `${options.group}-${randomBytes(4).toString('hex')}`, sessionTimeoutMs: 10_000 } },
+    decisions: { kafka: { connection: testKafkaConnection(), topic: options.topic, groupId: `${options.group}-${randomBytes(4).toString('hex')}`, sessionTimeoutMs: 10_000 } },
   };
 }

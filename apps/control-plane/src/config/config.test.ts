@@ -37,9 +37,16 @@ describe('loadConfig: config distribution', () => {
 describe('loadConfig: decision ingestion and the trial scheduler', () => {
   it('consumes the decision topic with its own group when KAFKA_BROKERS is set, and not otherwise', () => {
     expect(loadConfig({}).decisions).toBeUndefined();
-    expect(loadConfig({ KAFKA_BROKERS: 'k1:9092,k2:9092', THOTH_DECISIONS_TOPIC: 'acme.decisions' }).decisions).toEqual({
-      kafka: { brokers: ['k1:9092', 'k2:9092'], topic: 'acme.decisions', groupId: 'thoth-control-plane-decisions', sessionTimeoutMs: 30_000 },
+    const kafka = { KAFKA_BROKERS: 'k1:9092,k2:9092', KAFKA_TLS: 'true', KAFKA_SASL_USERNAME: 'thoth-control-plane', KAFKA_SASL_PASSWORD: 'secret' };
+    expect(loadConfig({ ...kafka, THOTH_DECISIONS_TOPIC: 'acme.decisions' }).decisions).toEqual({
+      kafka: {
+        connection: { brokers: ['k1:9092', 'k2:9092'], tls: {}, sasl: { mechanism: 'scram-sha-512', username: 'thoth-control-plane', password: 'secret' } },
+        topic: 'acme.decisions',
+        groupId: 'thoth-control-plane-decisions',
+        sessionTimeoutMs: 30_000,
+      },
     });
+    expect(() => loadConfig({ KAFKA_BROKERS: 'k1:9092' })).toThrow(/KAFKA_BROKERS k1:9092 is not loopback.*\(kafka\.plaintext_refused\)/);
     expect(() => loadConfig({ KAFKA_BROKERS: 'nowhere' })).toThrow(/KAFKA_BROKERS: must be host:port/);
   });
 

@@ -1,3 +1,4 @@
+import { KafkaConnectionError, readKafkaConnection, type KafkaConnection } from '@thoth/kafka';
 import { ALLOW_PLAINTEXT, readListenerTls, refusePlaintext, type ListenerTls } from '@thoth/tls';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -92,7 +93,8 @@ export interface ControlPlaneConfig {
 }
 
 export interface DecisionsConfig {
-  kafka: { brokers: string[]; topic: string; groupId: string; sessionTimeoutMs: number };
+  /** `connection`: thoth-control-plane's (Read on the decisions topic and its groups). */
+  kafka: { connection: KafkaConnection; topic: string; groupId: string; sessionTimeoutMs: number };
 }
 
 export interface TrialConfig {
@@ -159,6 +161,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
   if (e.NODE_ENV === 'production' && !e.THOTH_SECRETS_KEY) {
     throw new ConfigError('invalid configuration — THOTH_SECRETS_KEY: required in production (base64 of a 32-byte AES-256 key)');
   }
+  let kafka: KafkaConnection | undefined;
+  try {
+    kafka = readKafkaConnection(env);
+  } catch (error) {
+    if (error instanceof KafkaConnectionError) throw new ConfigError(`invalid configuration — ${error.message} (${error.code})`);
+    throw error;
+  }
   if (e.THOTH_ALERTS_LEASE_MS <= e.THOTH_ALERTS_TIMEOUT_MS) {
     throw new ConfigError('invalid configuration — THOTH_ALERTS_LEASE_MS: must be longer than THOTH_ALERTS_TIMEOUT_MS');
   }
@@ -210,11 +219,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
         batchSize: e.THOTH_ALERTS_BATCH,
       },
     },
-    ...(e.KAFKA_BROKERS
+    ...(kafka
       ? {
           decisions: {
             kafka: {
-              brokers: e.KAFKA_BROKERS.split(','),
+              connection: kafka,
               topic: e.THOTH_DECISIONS_TOPIC,
               groupId: e.THOTH_DECISIONS_GROUP,
               sessionTimeoutMs: e.THOTH_DECISIONS_KAFKA_SESSION_TIMEOUT_MS,

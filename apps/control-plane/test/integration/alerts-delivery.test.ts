@@ -1,6 +1,6 @@
 import { toBinary } from '@bufbuild/protobuf';
 import { DecisionEventSchema, type DecisionEvent } from '@thoth/contracts';
-import { createTestTopics, testKafka, testKafkaBrokers } from '@thoth/testing';
+import { createTestTopics, testKafka, testKafkaConnection } from '@thoth/testing';
 import type { Producer } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ beforeAll(async () => {
   role = await createAppLoginRole();
   database = await ownDatabase(role.url);
   [topic] = (await createTestTopics([{ name: `cp-alerts-${randomBytes(3).toString('hex')}`, numPartitions: 2 }])) as [string];
-  const kafka = { brokers: testKafkaBrokers(), topic, groupId: `cp-alerts-${randomBytes(4).toString('hex')}`, sessionTimeoutMs: 10_000 };
+  const kafka = { connection: testKafkaConnection(), topic, groupId: `cp-alerts-${randomBytes(4).toString('hex')}`, sessionTimeoutMs: 10_000 };
   cp = await startControlPlane(database.url, { alerts, decisions: { kafka } });
   // A second replica on the same database, same secrets key: its worker claims beside the first.
   replica = await startControlPlane(database.url, { alerts });

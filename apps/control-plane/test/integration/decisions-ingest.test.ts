@@ -1,7 +1,7 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
-import { createTestTopics, testKafka, testKafkaBrokers } from '@thoth/testing';
+import { createTestTopics, testKafka, testKafkaConnection } from '@thoth/testing';
 import { sql } from 'drizzle-orm';
 import type { Producer } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
@@ -43,7 +43,7 @@ let b: { tenantId: string };
 let repository: DecisionRecordsRepository;
 
 const totals = (control: ControlPlane = cp): IngestOutcome => control.app.get(DecisionIngestion).totals();
-const kafkaConfig = (group: string) => ({ decisions: { kafka: { brokers: testKafkaBrokers(), topic, groupId: group, sessionTimeoutMs: 10_000 } } });
+const kafkaConfig = (group: string) => ({ decisions: { kafka: { connection: testKafkaConnection(), topic, groupId: group, sessionTimeoutMs: 10_000 } } });
 const newIngestor = (hooks: DecisionIngestHook[] = []) => new DecisionIngestor(new TenantDatabase(cp.database), hooks, testVerifier(new TenantDatabase(cp.database)), silent);
 const counted = (t: IngestOutcome) => t.inserted + t.duplicates + t.poison + t.unknownTenant + t.unattributed + Object.values(t.quarantined).reduce((n, q) => n + q, 0);
 const ids = async (tenantId: string) => (await repository.inWindow(tenantId)).map((r) => r.decisionId);
@@ -139,7 +139,7 @@ describe('the Kafka source', () => {
     };
     const ingestor = newIngestor([hook]);
     let outcome: IngestOutcome | undefined;
-    const source = startKafkaDecisionSource(ingestor, { brokers: testKafkaBrokers(), topic: own, groupId: group, sessionTimeoutMs: 10_000 }, silent, (o) => {
+    const source = startKafkaDecisionSource(ingestor, { connection: testKafkaConnection(), topic: own, groupId: group, sessionTimeoutMs: 10_000 }, silent, (o) => {
       outcome = o;
     });
     try {

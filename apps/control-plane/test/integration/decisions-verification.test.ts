@@ -2,7 +2,7 @@ import { clone, toBinary } from '@bufbuild/protobuf';
 import { DecisionEventSchema, Effect, Outcome, Severity, type DecisionEvent } from '@thoth/contracts';
 import { generateSigningKey, signerFromSeed, signReceipt } from '@thoth/snapshot';
 import { decisionQuarantine } from '@thoth/db';
-import { createTestTopics, testKafka, testKafkaBrokers } from '@thoth/testing';
+import { createTestTopics, testKafka, testKafkaConnection } from '@thoth/testing';
 import { asc } from 'drizzle-orm';
 import type { Producer } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
@@ -42,7 +42,7 @@ const seen = (t: IngestOutcome) => t.inserted + t.duplicates + t.poison + t.unkn
 beforeAll(async () => {
   role = await createAppLoginRole();
   [topic] = (await createTestTopics([{ name: `cp-verify-${randomBytes(3).toString('hex')}`, numPartitions: 1 }])) as [string];
-  const kafka = { brokers: testKafkaBrokers(), topic, groupId: `cp-verify-${randomBytes(4).toString('hex')}`, sessionTimeoutMs: 10_000 };
+  const kafka = { connection: testKafkaConnection(), topic, groupId: `cp-verify-${randomBytes(4).toString('hex')}`, sessionTimeoutMs: 10_000 };
   cp = await startControlPlane(role.url, { decisions: { kafka }, alerts: alertsConfig({ worker: false }) });
   a = await signUp(cp.url, 'Verify A');
   b = await signUp(cp.url, 'Verify B');

@@ -52,6 +52,9 @@ describe('loadConfig', () => {
       THOTH_ENFORCER_TOKEN: 'thoth_et_abc',
       THOTH_ENFORCER_TENANTS: 't1,t2',
       KAFKA_BROKERS: 'k1:9092,k2:9092',
+      KAFKA_TLS: 'true',
+      KAFKA_SASL_USERNAME: 'thoth-enforcer',
+      KAFKA_SASL_PASSWORD: 'secret',
       THOTH_DECISION_BUFFER_SIZE: '5000',
       THOTH_ENFORCER_IDEMPOTENCY_TTL_MS: '30000',
       THOTH_ENFORCER_IDEMPOTENCY_MAX_ENTRIES: '500',
@@ -60,7 +63,12 @@ describe('loadConfig', () => {
     });
     expect(config.idempotency).toEqual({ ttlMs: 30_000, maxEntries: 500 });
     expect(config.controlPlane).toEqual({ address: 'cp:4001', token: 'thoth_et_abc', tenantIds: ['t1', 't2'] });
-    expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], topic: 'thoth.decisions' });
+    expect(config.kafka).toEqual({
+      connection: { brokers: ['k1:9092', 'k2:9092'], tls: {}, sasl: { mechanism: 'scram-sha-512', username: 'thoth-enforcer', password: 'secret' } },
+      topic: 'thoth.decisions',
+    });
+    // The same brokers without TLS and SASL: refused, naming what is missing.
+    expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, KAFKA_BROKERS: 'k1:9092' })).toThrow(/KAFKA_BROKERS k1:9092 is not loopback.*TLS.*SASL/);
     expect(config.configPublicKeys).toHaveLength(2);
   });
 

@@ -1,3 +1,4 @@
+import { readKafkaConnection, type KafkaConnection } from '@thoth/kafka';
 import { ALLOW_PLAINTEXT, readClientTls, readListenerTls, refusePlaintext, type ClientTls, type ListenerTls } from '@thoth/tls';
 import { z } from 'zod';
 
@@ -94,7 +95,7 @@ export interface EnforcerConfig {
   snapshotDir: string | undefined;
   maxStalenessMs: number;
   /** Undefined: the in-process decision log (embedded). */
-  kafka: { brokers: string[]; topic: string } | undefined;
+  kafka: { connection: KafkaConnection; topic: string } | undefined;
   decisionBufferSize: number;
   maxArgumentsBytes: number;
   windowMaxKeys: number;
@@ -122,6 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
     throw new ConfigError(`invalid enforcer configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  // KAFKA_SASL_*, KAFKA_TLS_*: a KafkaConnectionError (kafka.plaintext_refused, …) names the variable.
+  const kafka = readKafkaConnection(env);
   const decideTls = readListenerTls(env, 'THOTH_ENFORCER_GRPC_TLS_CLIENT_CA_FILE');
   const controlPlaneTls = readClientTls(env, { ca: 'THOTH_CONTROL_PLANE_CA_FILE', cert: 'THOTH_CONTROL_PLANE_CERT_FILE', key: 'THOTH_CONTROL_PLANE_KEY_FILE' });
   const problems = [...(decideTls.ok ? [] : decideTls.problems), ...(controlPlaneTls.ok ? [] : controlPlaneTls.problems)];
@@ -147,7 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
     signingKey: e.THOTH_ENFORCER_SIGNING_KEY,
     snapshotDir: e.THOTH_ENFORCER_SNAPSHOT_DIR,
     maxStalenessMs: e.THOTH_ENFORCER_MAX_STALENESS_SECONDS * 1000,
-    kafka: e.KAFKA_BROKERS ? { brokers: e.KAFKA_BROKERS, topic: e.THOTH_DECISIONS_TOPIC } : undefined,
+    kafka: kafka ? { connection: kafka, topic: e.THOTH_DECISIONS_TOPIC } : undefined,
     decisionBufferSize: e.THOTH_DECISION_BUFFER_SIZE,
     maxArgumentsBytes: e.THOTH_MAX_ARGUMENTS_BYTES,
     windowMaxKeys: e.THOTH_WINDOW_MAX_KEYS,

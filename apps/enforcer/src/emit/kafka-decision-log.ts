@@ -1,12 +1,14 @@
 import { jitteredBackoffMs } from '@thoth/backoff';
 import { DecisionEventSchema, type DecisionEvent } from '@thoth/contracts';
 import { messageEncoder } from '@thoth/grpc';
+import { kafkaClientConfig, type KafkaConnection } from '@thoth/kafka';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from '../logger.js';
 import { BoundedQueue, type DecisionLog, type DecisionLogStats } from './decision-log.js';
 
 export interface KafkaDecisionLogOptions {
-  readonly brokers: readonly string[];
+  /** Where Kafka is and who this enforcer is there (thoth-enforcer: Write on the decisions topic). */
+  readonly connection: KafkaConnection;
   /** Default `thoth.decisions`. */
   readonly topic?: string;
   readonly clientId?: string;
@@ -59,12 +61,13 @@ export class KafkaDecisionLog implements DecisionLog {
       logger: options.logger,
     };
     this.#queue = new BoundedQueue(options.bufferSize);
-    const kafka = new Kafka({
-      clientId: this.#options.clientId,
-      brokers: [...options.brokers],
-      logLevel: logLevel.NOTHING,
-      retry: { initialRetryTime: 100, maxRetryTime: this.#options.maxRetryMs },
-    });
+    const kafka = new Kafka(
+      kafkaClientConfig(options.connection, {
+        clientId: this.#options.clientId,
+        logLevel: logLevel.NOTHING,
+        retry: { initialRetryTime: 100, maxRetryTime: this.#options.maxRetryMs },
+      }),
+    );
     this.#producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,

@@ -6,7 +6,7 @@ import { Health, HealthCheckResponse_ServingStatus } from '@thoth/contracts/heal
 import { Client, credentials } from '@grpc/grpc-js';
 import { createClient, GrpcError } from '@thoth/grpc';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey, verifyReceipt } from '@thoth/snapshot';
-import { createTestTopics, freePort, testKafka, testKafkaBrokers } from '@thoth/testing';
+import { createTestTopics, freePort, testKafka, testKafkaConnection } from '@thoth/testing';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +36,7 @@ describe('Decide at the edge, decisions to Kafka', () => {
       http: { host: '127.0.0.1', port: 0 },
       trustedKeys: trusted,
       signer: receiptSigner,
-      decisionLog: new KafkaDecisionLog({ brokers: testKafkaBrokers(), topic, bufferSize: 10_000 }),
+      decisionLog: new KafkaDecisionLog({ connection: testKafkaConnection(), topic, bufferSize: 10_000 }),
       maxArgumentsBytes: 1024,
     });
     install(enforcer.store, { tenantId: T }, [AGENT]);

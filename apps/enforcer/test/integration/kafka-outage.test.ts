@@ -3,6 +3,7 @@
 // produced vs consumed by decision id: none missing, none duplicated. The outage uses a
 // private broker (its own ports and state directory) so other tests' broker stays up.
 import { Effect, RiskTier } from '@thoth/contracts';
+import { kafkaClientConfig } from '@thoth/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaDecisionLog } from '../../src/emit/kafka-decision-log.js';
@@ -23,11 +24,11 @@ describe('Kafka outage', () => {
   beforeAll(async () => {
     broker = await privateKafkaBroker();
     await broker.start();
-    const admin = new Kafka({ clientId: 'outage-admin', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
+    const admin = new Kafka(kafkaClientConfig(broker.connection, { clientId: 'outage-admin', logLevel: logLevel.NOTHING })).admin();
     await admin.connect();
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] });
     await admin.disconnect();
-    log = new KafkaDecisionLog({ brokers: broker.brokers, topic, bufferSize: 100_000, maxRetryMs: 500 });
+    log = new KafkaDecisionLog({ connection: broker.connection, topic, bufferSize: 100_000, maxRetryMs: 500 });
     enforcer = await startEnforcer({
       enforcerId: 'enforcer-outage',
       listen: { host: '127.0.0.1', port: 0 },
@@ -71,7 +72,7 @@ describe('Kafka outage', () => {
       await decideMany(100, 'after');
       await until(() => log.stats().delivered === 600 && log.stats().buffered === 0, 'every event delivered after the restart', 120_000);
 
-      const kafka = new Kafka({ clientId: 'outage-consumer', brokers: broker.brokers, logLevel: logLevel.NOTHING });
+      const kafka = new Kafka(kafkaClientConfig(broker.connection, { clientId: 'outage-consumer', logLevel: logLevel.NOTHING }));
       const { events } = await consumeDecisions(kafka, topic, (e) => new Set(e.map((x) => x.decisionId)).size >= 600, 60_000);
       const consumed = new Map<string, number>();
       for (const e of events) consumed.set(e.decisionId, (consumed.get(e.decisionId) ?? 0) + 1);
@@ -91,7 +92,7 @@ describe('Kafka outage', () => {
 describe('decision buffer overflow', () => {
   it('keeps answering reads, and counts every event it could not keep', async () => {
     // Nothing listens on the broker's port: every event stays buffered until the buffer is full.
-    const log = new KafkaDecisionLog({ brokers: [`127.0.0.1:${await freePort()}`], topic: 'nowhere', bufferSize: 50, maxRetryMs: 200 });
+    const log = new KafkaDecisionLog({ connection: { brokers: [`127.0.0.1:${await freePort()}`] }, topic: 'nowhere', bufferSize: 50, maxRetryMs: 200 });
     const enforcer = await startEnforcer({
       enforcerId: 'enforcer-overflow',
       listen: { host: '127.0.0.1', port: 0 },

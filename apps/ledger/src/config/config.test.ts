@@ -5,13 +5,22 @@ import { testTls } from '../../../../libs/testing/src/tls.js';
 import { ConfigError, loadConfig } from './config.js';
 
 const key = generateSignerKey('thoth.dev/ledger');
-const base = { DATABASE_URL: 'postgres://u:p@db:5432/thoth', KAFKA_BROKERS: 'k1:9092,k2:9092', THOTH_LEDGER_SIGNING_KEY: key };
+const kafka = { KAFKA_BROKERS: 'k1:9092,k2:9092', KAFKA_TLS: 'true', KAFKA_SASL_USERNAME: 'thoth-ledger', KAFKA_SASL_PASSWORD: 'secret' };
+const base = { DATABASE_URL: 'postgres://u:p@db:5432/thoth', ...kafka, THOTH_LEDGER_SIGNING_KEY: key };
 
 describe('loadConfig', () => {
   it('takes the signing key from the environment and defaults the rest', () => {
     const config = loadConfig(base);
     expect(config.signer.name).toBe('thoth.dev/ledger');
-    expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], topic: 'thoth.decisions', groupId: 'thoth-ledger', sessionTimeoutMs: 30_000, concurrentPartitions: 3 });
+    expect(config.kafka).toEqual({
+      connection: { brokers: ['k1:9092', 'k2:9092'], tls: {}, sasl: { mechanism: 'scram-sha-512', username: 'thoth-ledger', password: 'secret' } },
+      topic: 'thoth.decisions',
+      groupId: 'thoth-ledger',
+      sessionTimeoutMs: 30_000,
+      concurrentPartitions: 3,
+    });
+    // Plaintext to a broker beyond loopback: refused, with its code.
+    expect(() => loadConfig({ ...base, KAFKA_TLS: undefined })).toThrow(/KAFKA_BROKERS k1:9092,k2:9092 is not loopback .*\(kafka\.plaintext_refused\)/);
     expect(config.checkpointIntervalMs).toBeLessThanOrEqual(1000);
     expect(config.anchorDir).toMatch(/\.thoth\/anchor$/);
   });
@@ -24,7 +33,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses to start without a signing key', () => {
-    expect(() => loadConfig({ DATABASE_URL: base.DATABASE_URL, KAFKA_BROKERS: base.KAFKA_BROKERS })).toThrow(/THOTH_LEDGER_SIGNING_KEY/);
+    expect(() => loadConfig({ DATABASE_URL: base.DATABASE_URL, ...kafka })).toThrow(/THOTH_LEDGER_SIGNING_KEY/);
   });
 });
 

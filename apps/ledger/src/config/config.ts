@@ -1,3 +1,4 @@
+import { KafkaConnectionError, readKafkaConnection, type KafkaConnection } from '@thoth/kafka';
 import { parseSignerKey, type NoteSigner } from '@thoth/merkle';
 import { ALLOW_PLAINTEXT, readListenerTls, refusePlaintext, type ListenerTls } from '@thoth/tls';
 import { resolve } from 'node:path';
@@ -38,7 +39,8 @@ const Environment = z.object({
 export interface LedgerConfig {
   databaseUrl: string;
   databasePoolSize: number;
-  kafka: { brokers: string[]; topic: string; groupId: string; sessionTimeoutMs: number; concurrentPartitions: number };
+  /** `connection`: thoth-ledger's (Read on the decisions topic and its groups). */
+  kafka: { connection: KafkaConnection; topic: string; groupId: string; sessionTimeoutMs: number; concurrentPartitions: number };
   /** From configuration only, never from the database. */
   signer: NoteSigner;
   /** Checkpoint origins are `<originPrefix>/<tenant id>`. */
@@ -72,7 +74,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (signer && !signer.ok) problems.push(`THOTH_LEDGER_SIGNING_KEY: ${signer.reason} (${signer.code})`);
   const tls = readListenerTls(env, 'THOTH_LEDGER_HTTP_TLS_CLIENT_CA_FILE');
   if (!tls.ok) problems.push(...tls.problems);
-  if (!parsed.success || !signer?.ok || problems.length > 0) {
+  let connection: KafkaConnection | undefined;
+  try {
+    connection = readKafkaConnection(env);
+  } catch (error) {
+    if (!(error instanceof KafkaConnectionError)) throw error;
+    // KAFKA_BROKERS' own shape is the schema's to report.
+    if (!error.message.startsWith('KAFKA_BROKERS: ')) problems.push(`${error.message} (${error.code})`);
+  }
+  if (!parsed.success || !signer?.ok || !connection || problems.length > 0) {
     throw new ConfigError(`invalid ledger configuration — ${problems.join('; ')}`);
   }
   const e = parsed.data;
@@ -85,7 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.THOTH_LEDGER_DB_POOL,
     kafka: {
-      brokers: e.KAFKA_BROKERS.split(','),
+      connection,
       topic: e.THOTH_LEDGER_TOPIC,
       groupId: e.THOTH_LEDGER_GROUP,
       sessionTimeoutMs: e.THOTH_LEDGER_KAFKA_SESSION_TIMEOUT_MS,

@@ -1,12 +1,12 @@
 import type { SqlSession } from '@thoth/db';
-import { kafkaLogCreator } from '@thoth/kafka';
+import { kafkaClientConfig, kafkaLogCreator, type KafkaConnection } from '@thoth/kafka';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DecisionFolder, FoldOutcome } from '../fold/decision-folder.js';
 import { readStoredOffsets } from '../fold/fold.repository.js';
 
 export interface DecisionConsumerOptions {
-  brokers: string[];
+  connection: KafkaConnection;
   topic: string;
   groupId: string;
   sessionTimeoutMs: number;
@@ -31,7 +31,7 @@ export interface DecisionConsumer {
  */
 export async function startDecisionConsumer(sql: SqlSession, folder: DecisionFolder, options: DecisionConsumerOptions): Promise<DecisionConsumer> {
   const { topic, groupId, log } = options;
-  const kafka = new Kafka({ clientId: options.clientId ?? 'thoth-ledger', brokers: options.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
+  const kafka = new Kafka(kafkaClientConfig(options.connection, { clientId: options.clientId ?? 'thoth-ledger', logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) }));
   const consumer: Consumer = kafka.consumer({
     groupId,
     sessionTimeout: options.sessionTimeoutMs,

@@ -1,6 +1,6 @@
 import { migrate, openDatabase, type DatabaseHandle } from '@thoth/db';
 import { generateSignerKey, parseSignerKey, verifierFromSigner } from '@thoth/merkle';
-import { createTestDatabase, dropTestDatabase, testAdminUrl, testKafka, testKafkaBrokers, testTopic, withDatabase } from '@thoth/testing';
+import { createTestDatabase, dropTestDatabase, testAdminUrl, testKafka, testTopic, withDatabase, testKafkaEnv } from '@thoth/testing';
 import type { Producer } from 'kafkajs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,7 +51,7 @@ export async function ledgerTestContext(name: string): Promise<LedgerTestContext
   const group = `thoth-ledger-${name}`;
   const env = {
     DATABASE_URL: login.url,
-    KAFKA_BROKERS: testKafkaBrokers().join(','),
+    ...testKafkaEnv(),
     THOTH_LEDGER_SIGNING_KEY: signingKey,
     THOTH_LEDGER_TOPIC: topic,
     THOTH_LEDGER_GROUP: group,

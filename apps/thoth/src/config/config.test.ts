@@ -8,14 +8,29 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.mode).toBe('embedded');
     expect(config.databaseUrl).toMatch(/^pglite:\/.*\.thoth\/pgdata$/);
-    expect(config.kafkaBrokers).toBeUndefined();
+    expect(config.kafka).toBeUndefined();
   });
 
   it('switches to production wiring when DATABASE_URL is set', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://thoth:x@db:5432/thoth', KAFKA_BROKERS: 'k1:9092,k2:9092' });
+    const kafka = { KAFKA_BROKERS: 'k1:9092,k2:9092', KAFKA_TLS: 'true', KAFKA_SASL_USERNAME: 'thoth', KAFKA_SASL_PASSWORD: 'secret' };
+    const config = loadConfig({ DATABASE_URL: 'postgres://thoth:x@db:5432/thoth', ...kafka });
     expect(config.mode).toBe('production');
     expect(config.databaseUrl).toBe('postgres://thoth:x@db:5432/thoth');
-    expect(config.kafkaBrokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], tls: {}, sasl: { mechanism: 'scram-sha-512', username: 'thoth', password: 'secret' } });
+  });
+
+  it('refuses Kafka beyond loopback without TLS and SASL, unless THOTH_ALLOW_PLAINTEXT=true', () => {
+    const refused = (() => {
+      try {
+        return loadConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_TLS: 'true' });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect(refused).toMatchObject({ code: 'kafka.plaintext_refused', message: expect.stringMatching(/KAFKA_BROKERS k1:9092 is not loopback and the connection has no SASL/) });
+    expect(loadConfig({ KAFKA_BROKERS: 'k1:9092', THOTH_ALLOW_PLAINTEXT: 'true' }).kafka).toEqual({ brokers: ['k1:9092'], tls: undefined, sasl: undefined });
+    expect(loadConfig({ KAFKA_BROKERS: '127.0.0.1:19092' }).kafka?.brokers).toEqual(['127.0.0.1:19092']);
   });
 
   it('fails fast and names every variable that is wrong', () => {
@@ -48,8 +63,8 @@ describe('loadConfig', () => {
   it('seeds the demo tenant in embedded wiring only, and refuses THOTH_DEMO=true in production wiring', () => {
     expect(loadConfig({}).seedDemo).toBe(true);
     expect(loadConfig({ THOTH_DEMO: 'false' }).seedDemo).toBe(false);
-    expect(loadConfig({ DATABASE_URL: 'postgres://thoth:x@db:5432/thoth', KAFKA_BROKERS: 'k1:9092' }).seedDemo).toBe(false);
-    expect(loadConfig({ KAFKA_BROKERS: 'k1:9092' }).seedDemo).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://thoth:x@db:5432/thoth', KAFKA_BROKERS: '127.0.0.1:9092' }).seedDemo).toBe(false);
+    expect(loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092' }).seedDemo).toBe(false);
     expect(() => loadConfig({ DATABASE_URL: 'postgres://thoth:x@db:5432/thoth', THOTH_DEMO: 'true' })).toThrow(/THOTH_DEMO=true: the demo tenant is never created in production wiring/);
     expect(() => loadConfig({ KAFKA_BROKERS: 'k1:9092', THOTH_DEMO: 'true' })).toThrow(ConfigError);
   });

@@ -1,3 +1,4 @@
+import { KafkaConnectionError, readKafkaConnection, type KafkaConnection } from '@thoth/kafka';
 import { ALLOW_PLAINTEXT, readListenerTls, refusePlaintext, type ListenerTls } from '@thoth/tls';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -52,7 +53,8 @@ export interface ThothConfig {
   mode: 'embedded' | 'production';
   dataDir: string;
   databaseUrl: string;
-  kafkaBrokers: string[] | undefined;
+  /** KAFKA_BROKERS with KAFKA_SASL_* and KAFKA_TLS_*: principal `thoth` of infra/kafka/access.txt. Undefined: no Kafka. */
+  kafka: KafkaConnection | undefined;
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
   logFormat: z.infer<typeof Environment>['THOTH_LOG_FORMAT'];
   host: string;
@@ -67,7 +69,12 @@ export interface ThothConfig {
 }
 
 export class ConfigError extends Error {
-  readonly code = 'config.invalid';
+  constructor(
+    message: string,
+    readonly code: string = 'config.invalid',
+  ) {
+    super(message);
+  }
 }
 
 /** Parses the environment once, at boot; the message names every variable that is wrong. */
@@ -93,12 +100,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ThothConfig {
     [{ name: 'the ledger API (THOTH_HTTP_HOST)', host: e.THOTH_HTTP_HOST, tls: ledgerTls.tls !== undefined, remedy: 'set THOTH_TLS_CERT_FILE and THOTH_TLS_KEY_FILE' }],
     e.THOTH_ALLOW_PLAINTEXT === 'true',
   );
+  let kafka: KafkaConnection | undefined;
+  try {
+    kafka = readKafkaConnection(env);
+  } catch (error) {
+    if (error instanceof KafkaConnectionError) throw new ConfigError(`invalid configuration — ${error.message}`, error.code);
+    throw error;
+  }
   const dataDir = resolve(e.THOTH_DATA_DIR);
   return {
     mode: e.DATABASE_URL ? 'production' : 'embedded',
     dataDir,
     databaseUrl: e.DATABASE_URL ?? `pglite:${resolve(dataDir, 'pgdata')}`,
-    kafkaBrokers: e.KAFKA_BROKERS?.split(','),
+    kafka,
     logLevel: e.THOTH_LOG_LEVEL,
     logFormat: e.THOTH_LOG_FORMAT,
     host: e.THOTH_HTTP_HOST,

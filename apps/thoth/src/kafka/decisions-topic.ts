@@ -1,3 +1,4 @@
+import { kafkaClientConfig, type KafkaConnection } from '@thoth/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
 
@@ -34,16 +35,21 @@ export interface TopicReady {
  * topic when it is missing and allowed; otherwise a StartupError names the topic and the
  * command that creates it.
  */
-export async function ensureDecisionsTopic(brokers: string[], spec: TopicSpec, log: Logger): Promise<TopicReady> {
-  const admin = new Kafka({
-    clientId: 'thoth-topic-provisioning',
-    brokers,
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 4, initialRetryTime: 300 },
-  }).admin();
+export async function ensureDecisionsTopic(connection: KafkaConnection, spec: TopicSpec, log: Logger): Promise<TopicReady> {
+  const brokers = [...connection.brokers];
+  const admin = new Kafka(
+    kafkaClientConfig(connection, {
+      clientId: 'thoth-topic-provisioning',
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 4, initialRetryTime: 300 },
+    }),
+  ).admin();
   try {
     await admin.connect();
   } catch (error) {
+    if ((error as Error).name === 'KafkaJSSASLAuthenticationError') {
+      throw new StartupError('kafka.authentication_failed', `Kafka at ${brokers.join(',')} refused KAFKA_SASL_USERNAME=${connection.sasl?.username}: ${reason(error)}`);
+    }
     throw new StartupError('kafka.unreachable', `cannot reach Kafka at ${brokers.join(',')} (KAFKA_BROKERS): ${reason(error)}`);
   }
   try {
@@ -53,7 +59,7 @@ export async function ensureDecisionsTopic(brokers: string[], spec: TopicSpec, l
       return { created: false, ...existing };
     }
     if (!spec.create) {
-      throw new StartupError('kafka.topic_missing', `${missing(brokers, spec, spec.replicationFactor ?? 1)} (THOTH_KAFKA_CREATE_TOPICS=false)`);
+      throw new StartupError('kafka.topic_missing', `${missing(brokers, spec, spec.replicationFactor ?? 1, Boolean(connection.sasl))} (THOTH_KAFKA_CREATE_TOPICS=false)`);
     }
     const clusterBrokers = (await admin.describeCluster()).brokers.length;
     const replicationFactor = spec.replicationFactor ?? Math.max(1, Math.min(3, clusterBrokers));
@@ -74,7 +80,7 @@ export async function ensureDecisionsTopic(brokers: string[], spec: TopicSpec, l
       log.info({ topic: spec.topic, ...ready, retentionMs: spec.retentionMs, created }, created ? 'kafka topic created' : 'kafka topic ready');
       return { created, ...ready };
     } catch (error) {
-      throw new StartupError('kafka.topic_missing', `${missing(brokers, spec, replicationFactor)}; creating it failed: ${reason(error)}`);
+      throw new StartupError('kafka.topic_missing', `${missing(brokers, spec, replicationFactor, Boolean(connection.sasl))}; creating it failed: ${reason(error)}`);
     }
   } finally {
     await admin.disconnect().catch(() => {});
@@ -89,14 +95,16 @@ async function partitionsOf(admin: ReturnType<Kafka['admin']>, topic: string): P
 }
 
 /** The one line: which topic is missing, where, and the command that creates it. */
-export function missing(brokers: string[], spec: TopicSpec, replicationFactor: number): string {
+export function missing(brokers: string[], spec: TopicSpec, replicationFactor: number, sasl = false): string {
   const loopback = brokers.every((b) => /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+$/.test(b));
   // With infra/local's broker, its own CLI runner; elsewhere Kafka's kafka-topics.sh.
   const cli = loopback ? 'bash infra/local/kafka.sh run-class org.apache.kafka.tools.TopicCommand' : 'kafka-topics.sh';
   return (
     `Kafka topic ${spec.topic} does not exist on ${brokers.join(',')}; create it with: ` +
     `${cli} --bootstrap-server ${brokers.join(',')} --create --topic ${spec.topic} ` +
-    `--partitions ${spec.partitions} --replication-factor ${replicationFactor} --config retention.ms=${spec.retentionMs}`
+    `--partitions ${spec.partitions} --replication-factor ${replicationFactor} --config retention.ms=${spec.retentionMs}` +
+    // As a principal that may create topics: infra/local's admin, or the operators' own.
+    (sasl ? ` --command-config ${loopback ? 'infra/local/.state/kafka/secrets/admin.properties' : '<client properties of a principal that may create topics>'}` : '')
   );
 }
 

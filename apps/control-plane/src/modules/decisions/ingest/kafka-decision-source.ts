@@ -1,11 +1,12 @@
-import { kafkaLogCreator } from '@thoth/kafka';
+import { kafkaClientConfig, kafkaLogCreator, type KafkaConnection } from '@thoth/kafka';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { decodeDecisionMessage } from './decode-decision-event.js';
 import type { DecisionIngestor, IngestOutcome } from './decision-ingestor.js';
 
 export interface KafkaDecisionSourceOptions {
-  readonly brokers: readonly string[];
+  /** thoth-control-plane's: Read on the decisions topic and its groups. */
+  readonly connection: KafkaConnection;
   readonly topic: string;
   /** The control plane's own consumer group (not the ledger's): every replica shares it. */
   readonly groupId: string;
@@ -35,7 +36,7 @@ export function startKafkaDecisionSource(
   onIngested: (outcome: IngestOutcome) => void,
 ): RunningDecisionSource {
   const { topic, groupId } = options;
-  const kafka = new Kafka({ clientId: options.clientId ?? 'thoth-control-plane', brokers: [...options.brokers], logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
+  const kafka = new Kafka(kafkaClientConfig(options.connection, { clientId: options.clientId ?? 'thoth-control-plane', logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) }));
   let consumer: Consumer | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
@@ -70,7 +71,7 @@ export function startKafkaDecisionSource(
         }
       },
     });
-    log.info({ topic, groupId, brokers: options.brokers }, 'decision ingestion from Kafka started');
+    log.info({ topic, groupId, brokers: options.connection.brokers, user: options.connection.sasl?.username }, 'decision ingestion from Kafka started');
   };
 
   const attempt = (): void => {
