@@ -42,11 +42,11 @@ describe('readKafkaConnection', () => {
 
   it('refuses plaintext or anonymous Kafka beyond loopback unless THOTH_ALLOW_PLAINTEXT=true', () => {
     expect(refusal({ KAFKA_BROKERS: 'kafka.internal:9092' })).toMatchObject({
-      code: 'kafka.plaintext_refused',
-      message: expect.stringMatching(/^KAFKA_BROKERS kafka\.internal:9092 is not loopback and the connection has no TLS .* and SASL/),
+      code: 'PLAINTEXT_REFUSED',
+      message: expect.stringMatching(/^PLAINTEXT_REFUSED: KAFKA_BROKERS kafka\.internal:9092 is not loopback and the connection has no TLS .* and SASL/),
     });
-    expect(refusal({ KAFKA_BROKERS: 'kafka.internal:9092', KAFKA_TLS: 'true' })).toMatchObject({ code: 'kafka.plaintext_refused', message: expect.stringMatching(/has no SASL/) });
-    expect(refusal({ KAFKA_BROKERS: '127.0.0.1:9092,kafka.internal:9092' })).toMatchObject({ code: 'kafka.plaintext_refused' });
+    expect(refusal({ KAFKA_BROKERS: 'kafka.internal:9092', KAFKA_TLS: 'true' })).toMatchObject({ code: 'PLAINTEXT_REFUSED', message: expect.stringMatching(/has no SASL/) });
+    expect(refusal({ KAFKA_BROKERS: '127.0.0.1:9092,kafka.internal:9092' })).toMatchObject({ code: 'PLAINTEXT_REFUSED' });
     expect(readKafkaConnection({ KAFKA_BROKERS: 'kafka.internal:9092', THOTH_ALLOW_PLAINTEXT: 'true' })).toEqual({ brokers: ['kafka.internal:9092'], tls: undefined, sasl: undefined });
     expect(readKafkaConnection({ KAFKA_BROKERS: '127.0.0.1:19092,localhost:19093,[::1]:19094' })?.brokers).toHaveLength(3);
   });

@@ -1,3 +1,4 @@
+import { ALLOW_PLAINTEXT, isLoopback } from '@thoth/tls';
 import { readFileSync } from 'node:fs';
 import { Kafka, type KafkaConfig, type SASLOptions } from 'kafkajs';
 
@@ -19,7 +20,8 @@ export type ScramMechanism = 'scram-sha-512' | 'scram-sha-256';
 /** A Kafka client setting that cannot be used, named by its variable, with a stable code. */
 export class KafkaConnectionError extends Error {
   constructor(
-    readonly code: 'kafka.config_invalid' | 'kafka.plaintext_refused',
+    /** PLAINTEXT_REFUSED: the listeners' code (@thoth/tls), for the same rule. */
+    readonly code: 'kafka.config_invalid' | 'PLAINTEXT_REFUSED',
     message: string,
   ) {
     super(message);
@@ -52,8 +54,8 @@ const BROKERS = /^[^,\s]+:\d+(,[^,\s]+:\d+)*$/;
  *   KAFKA_TLS_CERT_FILE/KEY_FILE  a client certificate, for brokers that require one
  *
  * Files are read here, once, at boot. A broker that is not loopback gets neither credentials nor
- * data in the clear: without TLS and SASL the result is kafka.plaintext_refused, unless
- * THOTH_ALLOW_PLAINTEXT=true says the network is trusted (the listeners' opt-out has the same name).
+ * data in the clear: without TLS and SASL the result is PLAINTEXT_REFUSED, unless
+ * THOTH_ALLOW_PLAINTEXT=true says the network is trusted (the listeners' rule and opt-out, @thoth/tls).
  */
 export function readKafkaConnection(env: NodeJS.ProcessEnv, prefix = 'KAFKA_'): KafkaConnection | undefined {
   const v = (name: (typeof KAFKA_CONNECTION_VARIABLES)[number]) => {
@@ -94,19 +96,14 @@ export function readKafkaConnection(env: NodeJS.ProcessEnv, prefix = 'KAFKA_'): 
   const sasl = username !== undefined ? { mechanism, username, password: password! } : undefined;
 
   const connection: KafkaConnection = { brokers, tls, sasl };
-  if ((!tls || !sasl) && !brokers.every(isLoopback) && env['THOTH_ALLOW_PLAINTEXT'] !== 'true') {
+  if ((!tls || !sasl) && !brokers.every((b) => isLoopback(b.replace(/:\d+$/, ''))) && env[ALLOW_PLAINTEXT] !== 'true') {
     const lacking = [!tls && `TLS (${prefix}TLS_CA_FILE or ${prefix}TLS=true)`, !sasl && `SASL (${prefix}SASL_USERNAME and a password)`].filter(Boolean).join(' and ');
     throw new KafkaConnectionError(
-      'kafka.plaintext_refused',
-      `${prefix}BROKERS ${brokersText} is not loopback and the connection has no ${lacking}; set them, or THOTH_ALLOW_PLAINTEXT=true on a network you trust`,
+      'PLAINTEXT_REFUSED',
+      `PLAINTEXT_REFUSED: ${prefix}BROKERS ${brokersText} is not loopback and the connection has no ${lacking}; set them, or ${ALLOW_PLAINTEXT}=true on a network you trust`,
     );
   }
   return connection;
-}
-
-/** True for 127.0.0.0/8, ::1 and localhost, where plaintext never leaves the machine. */
-export function isLoopback(broker: string): boolean {
-  return /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d+$/.test(broker);
 }
 
 /** The kafkajs client settings of a connection; the rest (client id, logging, retries) is the caller's. */

@@ -46,7 +46,7 @@ describe('loadConfig: decision ingestion and the trial scheduler', () => {
         sessionTimeoutMs: 30_000,
       },
     });
-    expect(() => loadConfig({ KAFKA_BROKERS: 'k1:9092' })).toThrow(/KAFKA_BROKERS k1:9092 is not loopback.*\(kafka\.plaintext_refused\)/);
+    expect(() => loadConfig({ KAFKA_BROKERS: 'k1:9092' })).toThrow(/KAFKA_BROKERS k1:9092 is not loopback.*\(PLAINTEXT_REFUSED\)/);
     expect(() => loadConfig({ KAFKA_BROKERS: 'nowhere' })).toThrow(/KAFKA_BROKERS: must be host:port/);
   });
 

@@ -123,7 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
     throw new ConfigError(`invalid enforcer configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  // KAFKA_SASL_*, KAFKA_TLS_*: a KafkaConnectionError (kafka.plaintext_refused, …) names the variable.
+  // KAFKA_SASL_*, KAFKA_TLS_*: a KafkaConnectionError (PLAINTEXT_REFUSED, …) names the variable.
   const kafka = readKafkaConnection(env);
   const decideTls = readListenerTls(env, 'THOTH_ENFORCER_GRPC_TLS_CLIENT_CA_FILE');
   const controlPlaneTls = readClientTls(env, { ca: 'THOTH_CONTROL_PLANE_CA_FILE', cert: 'THOTH_CONTROL_PLANE_CERT_FILE', key: 'THOTH_CONTROL_PLANE_KEY_FILE' });

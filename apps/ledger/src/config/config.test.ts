@@ -20,7 +20,7 @@ describe('loadConfig', () => {
       concurrentPartitions: 3,
     });
     // Plaintext to a broker beyond loopback: refused, with its code.
-    expect(() => loadConfig({ ...base, KAFKA_TLS: undefined })).toThrow(/KAFKA_BROKERS k1:9092,k2:9092 is not loopback .*\(kafka\.plaintext_refused\)/);
+    expect(() => loadConfig({ ...base, KAFKA_TLS: undefined })).toThrow(/KAFKA_BROKERS k1:9092,k2:9092 is not loopback .*\(PLAINTEXT_REFUSED\)/);
     expect(config.checkpointIntervalMs).toBeLessThanOrEqual(1000);
     expect(config.anchorDir).toMatch(/\.thoth\/anchor$/);
   });

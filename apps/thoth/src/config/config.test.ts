@@ -28,7 +28,7 @@ describe('loadConfig', () => {
       }
     })();
     expect(refused).toBeInstanceOf(ConfigError);
-    expect(refused).toMatchObject({ code: 'kafka.plaintext_refused', message: expect.stringMatching(/KAFKA_BROKERS k1:9092 is not loopback and the connection has no SASL/) });
+    expect(refused).toMatchObject({ code: 'PLAINTEXT_REFUSED', message: expect.stringMatching(/KAFKA_BROKERS k1:9092 is not loopback and the connection has no SASL/) });
     expect(loadConfig({ KAFKA_BROKERS: 'k1:9092', THOTH_ALLOW_PLAINTEXT: 'true' }).kafka).toEqual({ brokers: ['k1:9092'], tls: undefined, sasl: undefined });
     expect(loadConfig({ KAFKA_BROKERS: '127.0.0.1:19092' }).kafka?.brokers).toEqual(['127.0.0.1:19092']);
   });
