@@ -27,6 +27,8 @@ type Principal = (typeof PRINCIPALS)[number];
 describe('Kafka refuses the wrong credentials and what the access table does not grant', () => {
   const passwords = new Map<Principal, string>(PRINCIPALS.map((p) => [p, randomBytes(16).toString('hex')]));
   let topics: Record<'thoth.decisions' | 'thoth.receipt-keys', string>;
+  /** A topic no row of the table names: no ACL matches it at all. */
+  let unlisted: string;
   let admin: Admin;
   let scratch: string;
 
@@ -55,7 +57,8 @@ describe('Kafka refuses the wrong credentials and what the access table does not
   });
   /** Kafka error codes the broker answered, as kafkajs logs them (it reports a refused FindCoordinator as "coordinator not found"). */
   const answered: string[] = [];
-  const client = (connection: KafkaConnection) =>
+  // Refused calls are not retried (a refusal is final); granted ones are, since the run's first group waits for __consumer_offsets.
+  const client = (connection: KafkaConnection, retries = 0) =>
     kafkaClient(connection, {
       clientId: tag,
       logLevel: logLevel.DEBUG,
@@ -64,7 +67,7 @@ describe('Kafka refuses the wrong credentials and what the access table does not
         if (typeof type === 'string') answered.push(type);
       },
       connectionTimeout: 3_000,
-      retry: { retries: 0 },
+      retry: { retries },
     });
   /** A consumer's refusal: what kafkajs threw, with the code the broker answered. */
   const refusedConsuming = async (attempt: Promise<unknown>) => {
@@ -75,10 +78,12 @@ describe('Kafka refuses the wrong credentials and what the access table does not
 
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'thoth-kafka-access-'));
-    const [decisions, receiptKeys] = (await createTestTopics([
+    const [decisions, receiptKeys, other] = (await createTestTopics([
       { name: `${tag}.decisions`, numPartitions: 1 },
       { name: `${tag}.receipt-keys`, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-    ])) as [string, string];
+      { name: `unlisted-${tag}`, numPartitions: 1 },
+    ])) as [string, string, string];
+    unlisted = other;
     topics = { 'thoth.decisions': decisions, 'thoth.receipt-keys': receiptKeys };
     await Promise.all(PRINCIPALS.map((p) => configCommand('--alter', '--entity-type', 'users', '--entity-name', user(p), '--add-config', `SCRAM-SHA-512=[password=${passwords.get(p)}]`)));
     admin = testKafka(`${tag}-admin`).admin();
@@ -113,7 +118,7 @@ describe('Kafka refuses the wrong credentials and what the access table does not
     expect(refusals.tlsWithoutSasl.names).toContain('KafkaJSConnectionClosedError');
 
     // The enforcer writes decisions with the idempotent producer, as KafkaDecisionLog does.
-    const enforcer = client(as('thoth-enforcer')).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2 } });
+    const enforcer = client(as('thoth-enforcer'), 5).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2 } });
     await enforcer.connect();
     try {
       await enforcer.send({ topic: topics['thoth.decisions'], acks: -1, messages: [{ key: 't/a', value: 'decision' }] });
@@ -124,10 +129,10 @@ describe('Kafka refuses the wrong credentials and what the access table does not
     }
 
     // The control plane publishes receipt keys; the ledger and the control plane read decisions in their own groups.
-    await produce(as('thoth-control-plane'), topics['thoth.receipt-keys'], 'key');
-    expect(await consumeOne(as('thoth-ledger'), topics['thoth.receipt-keys'], group('thoth-ledger-keys'))).toBe('key');
-    expect(await consumeOne(as('thoth-ledger'), topics['thoth.decisions'], group('thoth-ledger'))).toBe('decision');
-    expect(await consumeOne(as('thoth-control-plane'), topics['thoth.decisions'], group('thoth-control-plane-decisions'))).toBe('decision');
+    await produce(as('thoth-control-plane'), topics['thoth.receipt-keys'], 'key', 5);
+    expect(await consumeOne(as('thoth-ledger'), topics['thoth.receipt-keys'], group('thoth-ledger-keys'), 5)).toBe('key');
+    expect(await consumeOne(as('thoth-ledger'), topics['thoth.decisions'], group('thoth-ledger'), 5)).toBe('decision');
+    expect(await consumeOne(as('thoth-control-plane'), topics['thoth.decisions'], group('thoth-control-plane-decisions'), 5)).toBe('decision');
 
     // Right credentials, no grant: refused.
     expect(await refusedConsuming(consumeOne(as('thoth-enforcer'), topics['thoth.decisions'], group('thoth-enforcer')))).toMatchObject({ type: 'GROUP_AUTHORIZATION_FAILED' });
@@ -135,6 +140,8 @@ describe('Kafka refuses the wrong credentials and what the access table does not
     expect(await failure(produce(as('thoth-ledger'), topics['thoth.decisions'], 'forged'))).toMatchObject({ type: 'TOPIC_AUTHORIZATION_FAILED' });
     expect(await failure(produce(as('thoth-control-plane'), topics['thoth.decisions'], 'forged'))).toMatchObject({ type: 'TOPIC_AUTHORIZATION_FAILED' });
     expect(await failure(produce(as('thoth-ledger'), topics['thoth.receipt-keys'], 'forged key'))).toMatchObject({ type: 'TOPIC_AUTHORIZATION_FAILED' });
+    // A topic no ACL names is nobody's (allow.everyone.if.no.acl.found=false).
+    expect(await failure(produce(as('thoth-enforcer'), unlisted, 'anything'))).toMatchObject({ type: 'TOPIC_AUTHORIZATION_FAILED' });
     // Nothing forged landed: each topic holds the one message its writer wrote.
     for (const topic of Object.values(topics)) expect((await admin.fetchTopicOffsets(topic)).map((o) => o.high)).toEqual(['1']);
   });
@@ -150,8 +157,8 @@ describe('Kafka refuses the wrong credentials and what the access table does not
   }
 
   /** Writes one message (no idempotence, so a refusal names the topic rather than the cluster). */
-  async function produce(connection: KafkaConnection, topic: string, value: string): Promise<void> {
-    const producer = client(connection).producer({ allowAutoTopicCreation: false });
+  async function produce(connection: KafkaConnection, topic: string, value: string, retries = 0): Promise<void> {
+    const producer = client(connection, retries).producer({ allowAutoTopicCreation: false });
     await producer.connect();
     try {
       await producer.send({ topic, acks: -1, messages: [{ key: 'k', value }] });
@@ -161,8 +168,8 @@ describe('Kafka refuses the wrong credentials and what the access table does not
   }
 
   /** The first value read from the beginning in `groupId`, or the error that stopped the consumer. */
-  async function consumeOne(connection: KafkaConnection, topic: string, groupId: string): Promise<string> {
-    const consumer = client(connection).consumer({ groupId, retry: { retries: 0, restartOnFailure: async () => false } });
+  async function consumeOne(connection: KafkaConnection, topic: string, groupId: string, retries = 0): Promise<string> {
+    const consumer = client(connection, retries).consumer({ groupId, retry: { retries, restartOnFailure: async () => false } });
     try {
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
