@@ -20,3 +20,5 @@ export * from './compile-snapshot.js';
 export * from './receipt.js';
 export * from './event-digest.js';
 export * from './receipt-key.js';
+export * from './decision-trust.js';
+export * from './receipt-key-directory.js';
