@@ -1,8 +1,8 @@
-import { toBinary } from '@bufbuild/protobuf';
-import { DecisionEventSchema, Effect, Outcome, type DecisionEvent, type Receipt } from '@thoth/contracts';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { DecisionEventSchema, Effect, Outcome, ReceiptSchema, type DecisionEvent, type Receipt } from '@thoth/contracts';
 import { hash } from 'node:crypto';
-import type { Keyring } from './keys.js';
-import { verifyReceipt, type ReceiptCheck } from './receipt.js';
+import type { Keyring, Signer } from './keys.js';
+import { pendingReceipt, signReceiptBatch, verifyReceipt, type ReceiptCheck } from './receipt.js';
 
 /**
  * What a version 3 receipt binds: the digest of its whole DecisionEvent, and the check that an
@@ -83,3 +83,19 @@ function receiptFieldDiffering(r: Receipt, e: DecisionEvent): string | undefined
 }
 
 const outcomeOf = (e: DecisionEvent): Outcome => (e.effect === Effect.DENY ? Outcome.DENY : e.shadow ? Outcome.WOULD_DENY : Outcome.ALLOW);
+
+/**
+ * Signs events' receipts in place as one version 3 batch over each whole event, as an enforcer's
+ * ReceiptIssuer does for what it decides: for producers of events outside that path (test
+ * fixtures, benchmarks). Each event's receipt keeps the fields it has; its key id becomes the signer's.
+ */
+export function signDecisionEvents(events: readonly DecisionEvent[], signer: Signer): void {
+  if (events.length === 0) return;
+  const pending = events.map((event) => {
+    const receipt = event.receipt ?? create(ReceiptSchema);
+    receipt.eventDigest = decisionEventDigest(event);
+    return pendingReceipt(receipt, signer);
+  });
+  signReceiptBatch(pending, signer);
+  events.forEach((event, i) => (event.receipt = pending[i]!.receipt));
+}

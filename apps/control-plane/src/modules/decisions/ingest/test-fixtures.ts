@@ -1,7 +1,7 @@
 import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs, type Timestamp } from '@bufbuild/protobuf/wkt';
-import { DecisionEventSchema, Effect, Outcome, ReceiptSchema, RuleKind, Severity, type DecisionEvent } from '@thoth/contracts';
-import { decisionEventDigest, pendingReceipt, publicKeyBase64, signerFromSeed, signReceiptBatch, type Signer } from '@thoth/snapshot';
+import { DecisionEventSchema, Effect, Outcome, RuleKind, Severity, type DecisionEvent } from '@thoth/contracts';
+import { publicKeyBase64, signDecisionEvents, signerFromSeed, type Signer } from '@thoth/snapshot';
 import { randomUUID } from 'node:crypto';
 import type { TenantDatabase } from '../../../platform/database/tenant-database.js';
 import { EnforcersRepository } from '../../enforcers/storage/enforcers.repository.js';
@@ -36,11 +36,7 @@ export function testVerifier(database: TenantDatabase): DecisionVerifier {
 
 /** Signs the event's receipt (version 3, over the whole event) in place, as an enforcer does; returns it. */
 export function signDecisionEvent(event: DecisionEvent, signer: Signer = TEST_ENFORCER_KEY): DecisionEvent {
-  const receipt = event.receipt ?? create(ReceiptSchema);
-  receipt.eventDigest = decisionEventDigest(event);
-  const pending = pendingReceipt(receipt, signer);
-  signReceiptBatch([pending], signer);
-  event.receipt = pending.receipt;
+  signDecisionEvents([event], signer);
   return event;
 }
 
