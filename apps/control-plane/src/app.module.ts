@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { DistributionModule } from './distribution/index.js';
+import { DistributionModule, type ReceiptKeySink } from './distribution/index.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { AgentsModule } from './modules/agents/index.js';
 import { AlertsModule } from './modules/alerts/index.js';
@@ -18,7 +18,7 @@ import { PlatformModule, type PlatformDependencies } from './platform/platform.m
 /** The control plane: the platform, the event store on it, then one module per bounded context. */
 @Module({})
 export class AppModule {
-  static forRoot(dependencies: PlatformDependencies & { decisionFeed?: InProcessDecisionFeed }): DynamicModule {
+  static forRoot(dependencies: PlatformDependencies & { decisionFeed?: InProcessDecisionFeed; receiptKeySink?: ReceiptKeySink }): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -43,7 +43,7 @@ export class AppModule {
         // SOC alerts on blocks and drift, when configured (loadConfig always does).
         ...(dependencies.config.alerts ? [AlertsModule.forRoot(dependencies.config.alerts)] : []),
         // The config stream to enforcers, when configured (loadConfig always does).
-        ...(dependencies.config.distribution ? [DistributionModule.forRoot(dependencies.config.distribution)] : []),
+        ...(dependencies.config.distribution ? [DistributionModule.forRoot(dependencies.config.distribution, dependencies.receiptKeySink ? { receiptKeySink: dependencies.receiptKeySink } : {})] : []),
       ],
     };
   }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { AppModule } from './app.module.js';
-import { ConfigStreamListener } from './distribution/index.js';
+import { ConfigStreamListener, type ReceiptKeySink } from './distribution/index.js';
 import type { ControlPlaneConfig } from './config/config.js';
 import { EventNotifications } from './event-store/event-notifications.js';
 import type { InProcessDecisionFeed } from './modules/decisions/index.js';
@@ -24,6 +24,7 @@ export { Clock } from './platform/clock/clock.js';
 // For alert receivers: check a webhook alert's Thoth-Signature (docs/alerts.md).
 export { verifyAlertSignature, type AlertSignatureCheck } from './modules/alerts/index.js';
 export type { InProcessDecisionFeed } from './modules/decisions/index.js';
+export type { ReceiptKeySink } from './distribution/index.js';
 
 export interface ControlPlaneOptions {
   /** Share a database the caller opened (the embedded launcher's PGlite); closed by the caller. */
@@ -32,6 +33,8 @@ export interface ControlPlaneOptions {
   logger?: Logger;
   /** Embedded mode: feed the decision read model from this in-process decision log instead of Kafka. */
   decisionFeed?: InProcessDecisionFeed;
+  /** Embedded mode: publish the signed receipt key directory to the ledger in this process instead of Kafka. */
+  receiptKeySink?: ReceiptKeySink;
 }
 
 export interface ControlPlane {
@@ -95,6 +98,7 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
       clock,
       logger,
       ...(options.decisionFeed ? { decisionFeed: options.decisionFeed } : {}),
+      ...(options.receiptKeySink ? { receiptKeySink: options.receiptKeySink } : {}),
     }),
     adapter,
     { logger: new NestPinoLogger(logger), abortOnError: false },

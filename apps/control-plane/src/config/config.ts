@@ -39,6 +39,8 @@ const Environment = z.object({
   THOTH_DECISIONS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('thoth.decisions'),
   THOTH_DECISIONS_GROUP: z.string().min(1).default('thoth-control-plane-decisions'),
   THOTH_DECISIONS_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
+  // The compacted topic the signed receipt key directory is published to (the ledger reads it).
+  THOTH_RECEIPT_KEYS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('thoth.receipt-keys'),
   // How often a replica looks for trials whose seventh day has passed.
   THOTH_TRIAL_TICK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   NODE_ENV: z.string().optional(),
@@ -141,6 +143,8 @@ export interface DistributionConfig {
    */
   signingKey: string | undefined;
   keyFile: string;
+  /** The compacted topic the receipt key directory goes to, signed with the snapshot key; absent without Kafka. */
+  receiptKeys?: { brokers: string[]; topic: string };
 }
 
 export class ConfigError extends Error {
@@ -200,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       grpc: { host: e.THOTH_GRPC_HOST, port: e.THOTH_GRPC_PORT, ...(grpcTls.tls ? { tls: grpcTls.tls } : {}) },
       signingKey: e.THOTH_SNAPSHOT_SIGNING_KEY,
       keyFile: resolve(e.THOTH_DATA_DIR, 'snapshot-signing.key'),
+      ...(e.KAFKA_BROKERS ? { receiptKeys: { brokers: e.KAFKA_BROKERS.split(','), topic: e.THOTH_RECEIPT_KEYS_TOPIC } } : {}),
     },
     alerts: {
       secretsKey: e.THOTH_SECRETS_KEY,

@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
+import { EventsHandler, type IEventHandler, QueryBus } from '@nestjs/cqrs';
 import { Server } from '@grpc/grpc-js';
 import { serverCredentials } from '@thoth/grpc';
 import type { Signer } from '@thoth/snapshot';
@@ -11,7 +11,16 @@ import { EventRecorded } from '../event-store/event-store.js';
 import { AgentsModule, AgentsRepository } from '../modules/agents/index.js';
 import { BaselinesRepository, CredentialGovernanceModule } from '../modules/credential-governance/index.js';
 import { CredentialsModule, CredentialsRepository } from '../modules/credentials/index.js';
-import { EnforcerDecommissioned, type EnforcerAuthenticator, enforcerOfStream, EnforcerStatusRecorder, EnforcerTokenAuthenticator, EnforcersModule } from '../modules/enforcers/index.js';
+import {
+  EnforcerDecommissioned,
+  EnforcerReceiptKeyAnnounced,
+  type EnforcerAuthenticator,
+  enforcerOfStream,
+  EnforcerStatusRecorder,
+  EnforcerTokenAuthenticator,
+  EnforcersModule,
+  ListEnforcersQuery,
+} from '../modules/enforcers/index.js';
 import { PoliciesModule, PoliciesRepository } from '../modules/policies/index.js';
 import { TenantsRepository, TenantsModule } from '../modules/tenants/index.js';
 import { TenantDatabase } from '../platform/database/tenant-database.js';
@@ -19,6 +28,7 @@ import { LOGGER } from '../platform/tokens.js';
 import { DistributionController } from './api/distribution.controller.js';
 import { CONFIG_STREAM_SERVER_OPTIONS, ConfigStreamServer } from './config-stream-server.js';
 import { QueuedStatusSink } from './queued-status-sink.js';
+import { kafkaReceiptKeySink, ReceiptKeyPublisher, type ReceiptKeySink } from './receipt-key-publisher.js';
 import { SnapshotBuilder } from './snapshot-builder.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { loadSnapshotSigner, SNAPSHOT_SIGNER } from './snapshot-signing-key.js';
@@ -111,6 +121,39 @@ export class ConfigStreamListener implements OnApplicationBootstrap, BeforeAppli
 const tlsMode = (tls: ListenerTls | undefined) => (tls ? (tls.clientCa ? 'mutual' : 'server') : 'off');
 
 /**
+ * Keeps the receipt key directory the ledger reads current (ReceiptKeyPublisher): every tenant at
+ * start and each resync, a tenant again whenever any replica records a key or a decommission of it.
+ * Absent (undefined) when there is nowhere to publish (no Kafka, no embedded ledger).
+ */
+@Injectable()
+export class ReceiptKeyDirectoryListener implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  #unsubscribe: (() => void) | undefined;
+  #resync: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(ReceiptKeyPublisher) private readonly publisher: ReceiptKeyPublisher | null,
+    @Inject(EventNotifications) private readonly notifications: EventNotifications,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const publisher = this.publisher;
+    if (!publisher) return;
+    this.#unsubscribe = this.notifications.subscribe((n) => {
+      if (n.type === EnforcerReceiptKeyAnnounced.type || n.type === EnforcerDecommissioned.type) publisher.changed(n.tenantId);
+    });
+    void publisher.resync();
+    this.#resync = setInterval(() => void publisher.resync(), RESYNC_INTERVAL_MS);
+    this.#resync.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.#unsubscribe?.();
+    clearInterval(this.#resync);
+    await this.publisher?.close();
+  }
+}
+
+/**
  * Config distribution (docs/architecture.md, "Config push"): the snapshot builder keeps the cache of
  * the tenants served here current from the read models; the config stream server pushes
  * it over gRPC to enforcers, which authenticate with their token and whose ACK/NACK and
@@ -118,7 +161,8 @@ const tlsMode = (tls: ListenerTls | undefined) => (tls ? (tls.clientCa ? 'mutual
  */
 @Module({})
 export class DistributionModule {
-  static forRoot(config: DistributionConfig): DynamicModule {
+  /** `receiptKeySink`: where the signed receipt key directory goes in embedded mode (the ledger in this process). */
+  static forRoot(config: DistributionConfig, options: { receiptKeySink?: ReceiptKeySink } = {}): DynamicModule {
     return {
       module: DistributionModule,
       imports: [TenantsModule, AgentsModule, CredentialsModule, PoliciesModule, EnforcersModule, CredentialGovernanceModule],
@@ -180,8 +224,26 @@ export class DistributionModule {
             });
           },
         },
+        {
+          provide: ReceiptKeyPublisher,
+          inject: [SNAPSHOT_SIGNER, BaselinesRepository, QueryBus, LOGGER],
+          useFactory: (signer: Signer, baselines: BaselinesRepository, queries: QueryBus, logger: Logger) => {
+            const log = logger.child({ component: 'receipt-key-directory' });
+            const sink = options.receiptKeySink ?? (config.receiptKeys ? kafkaReceiptKeySink(config.receiptKeys, log) : undefined);
+            if (!sink) return null;
+            return new ReceiptKeyPublisher({
+              signer,
+              sink,
+              // Every tenant the event store knows (the same SECURITY DEFINER listing the projection rebuild uses).
+              tenants: () => baselines.tenants(),
+              enforcers: (tenantId) => queries.execute(new ListEnforcersQuery(tenantId)),
+              log,
+            });
+          },
+        },
         SnapshotTrigger,
         ConfigStreamListener,
+        ReceiptKeyDirectoryListener,
       ],
     };
   }

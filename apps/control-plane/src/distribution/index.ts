@@ -11,3 +11,5 @@ export type { AckEvent, EnforcerAuthenticator, EnforcerIdentity, EnforcerStatusS
 // What an enforcer runs for a tenant's state (the policy replay builds one for a candidate policy).
 export { enforcerConfigOf, type TenantState } from './enforcer-config.js';
 export { DistributionModule, ConfigStreamListener } from './distribution.module.js';
+// The signed receipt key directory the ledger verifies decisions against, and where it is published.
+export { ReceiptKeyPublisher, kafkaReceiptKeySink, type ReceiptKeySink } from './receipt-key-publisher.js';

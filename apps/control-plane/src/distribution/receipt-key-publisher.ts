@@ -1,0 +1,137 @@
+import { ensureCompactedTopic, kafkaLogCreator } from '@thoth/kafka';
+import { signReceiptKeyEntry, type ReceiptKeyEntry, type ReceiptKeyRecord, type Signer } from '@thoth/snapshot';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { EnforcerView } from '../modules/enforcers/index.js';
+
+/** Where the signed directory goes: the compacted Kafka topic, or the embedded ledger in this process. */
+export interface ReceiptKeySink {
+  publish(records: readonly ReceiptKeyRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ReceiptKeyPublisherOptions {
+  readonly signer: Signer;
+  readonly sink: ReceiptKeySink;
+  /** Every tenant the event store knows. */
+  readonly tenants: () => Promise<readonly string[]>;
+  /** A tenant's enforcers with their announced keys (ListEnforcersQuery). */
+  readonly enforcers: (tenantId: string) => Promise<readonly EnforcerView[]>;
+  readonly log: Logger;
+  readonly retryMs?: number;
+}
+
+/**
+ * Publishes every tenant's receipt keys, each signed by the control plane's snapshot key, to the
+ * ledger's directory (docs/security.md, "Decisions believed only when signed"). At least once and
+ * idempotent: a tenant is republished whole (each record under its own key, so compaction keeps one
+ * per key and process) at start — keys recorded before the publisher existed included — whenever
+ * an enforcer event of it is heard, and on every resync; a failed publish is retried until it lands.
+ */
+export class ReceiptKeyPublisher {
+  readonly #dirty = new Set<string>();
+  #running: Promise<void> | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(private readonly options: ReceiptKeyPublisherOptions) {}
+
+  /** Republishes every tenant (at start, and periodically in case a notification was lost). */
+  async resync(): Promise<void> {
+    try {
+      for (const tenantId of await this.options.tenants()) this.#dirty.add(tenantId);
+    } catch (error) {
+      this.options.log.error({ err: error }, 'receipt key directory: could not list tenants; retrying');
+      this.#schedule();
+      return;
+    }
+    this.#drain();
+  }
+
+  changed(tenantId: string): void {
+    this.#dirty.add(tenantId);
+    this.#drain();
+  }
+
+  /** Resolves once nothing is left to publish (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    await this.#running;
+    await this.options.sink.close();
+  }
+
+  #drain(): void {
+    if (this.#running || this.#closed) return;
+    this.#running = this.#publishDirty().finally(() => {
+      this.#running = undefined;
+      if (this.#dirty.size > 0 && !this.#retry) this.#drain();
+    });
+  }
+
+  async #publishDirty(): Promise<void> {
+    for (const tenantId of [...this.#dirty]) {
+      if (this.#closed) return;
+      this.#dirty.delete(tenantId);
+      try {
+        const records = (await this.options.enforcers(tenantId)).flatMap((enforcer) => entriesOf(tenantId, enforcer).map((e) => signReceiptKeyEntry(e, this.options.signer)));
+        if (records.length > 0) await this.options.sink.publish(records);
+      } catch (error) {
+        this.#dirty.add(tenantId);
+        this.options.log.warn({ err: error, tenantId }, 'receipt key directory: publish failed; retrying');
+        this.#schedule();
+        return;
+      }
+    }
+  }
+
+  #schedule(): void {
+    if (this.#retry || this.#closed) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      void this.resync();
+    }, this.options.retryMs ?? 2_000);
+    this.#retry.unref();
+  }
+}
+
+function entriesOf(tenantId: string, enforcer: EnforcerView): ReceiptKeyEntry[] {
+  return enforcer.receiptKeys.map((k) => ({
+    tenantId,
+    enforcerId: enforcer.id,
+    instanceId: k.instanceId,
+    keyId: k.keyId,
+    publicKey: k.publicKey,
+    announcedAt: k.announcedAt,
+    status: enforcer.status === 'decommissioned' ? 'decommissioned' : 'active',
+  }));
+}
+
+/**
+ * The directory's Kafka topic, compacted (created so when missing and the principal may): acks
+ * from every in-sync replica, keyed so compaction keeps the last record of each key and process.
+ */
+export function kafkaReceiptKeySink(options: { brokers: readonly string[]; topic: string; clientId?: string }, log: Logger): ReceiptKeySink {
+  const kafka = new Kafka({ clientId: options.clientId ?? 'thoth-control-plane', brokers: [...options.brokers], logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
+  let producer: Producer | undefined;
+  const connect = async (): Promise<Producer> => {
+    if (producer) return producer;
+    await ensureCompactedTopic(kafka, options.topic, log);
+    const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await p.connect();
+    return (producer = p);
+  };
+  return {
+    publish: async (records) => {
+      const p = await connect();
+      await p.send({ topic: options.topic, acks: -1, messages: records.map((r) => ({ key: r.key, value: r.value })) });
+    },
+    close: async () => {
+      await producer?.disconnect();
+    },
+  };
+}
