@@ -27,6 +27,7 @@ describe('ledger worker killed with SIGKILL while folding', () => {
   beforeAll(async () => {
     ctx = await ledgerTestContext('crash');
     await ctx.createTopic(3);
+    await ctx.trust(TENANTS);
     producer = await orderedProducer('ledger-crash-producer');
     admin = new pg.Client({ connectionString: ctx.adminUrl });
     await admin.connect();

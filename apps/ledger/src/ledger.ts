@@ -1,5 +1,6 @@
 import { openDatabase, redactUrl, type DatabaseHandle } from '@thoth/db';
 import { verifierFromSigner } from '@thoth/merkle';
+import { keyring, verifierFromPublicKey } from '@thoth/snapshot';
 import type { Logger } from 'pino';
 import { ApiKeyAuthenticator } from './api/authenticate.js';
 import { startLedgerApi, type LedgerApi } from './api/ledger-api.js';
@@ -8,19 +9,27 @@ import { DirectoryAnchor, type Anchor } from './checkpoint/anchor.js';
 import { Checkpointer, type CheckpointSigned } from './checkpoint/checkpointer.js';
 import type { LedgerConfig } from './config/config.js';
 import { startDecisionConsumer, type DecisionConsumer } from './consume/decision-consumer.js';
+import type { ReceiptKeySource } from './consume/in-process-receipt-keys.js';
 import type { DecisionSource } from './consume/in-process-source.js';
+import { startReceiptKeyConsumer, type ReceiptKeyConsumer } from './consume/receipt-key-consumer.js';
 import { DecisionFolder, type FoldOutcome } from './fold/decision-folder.js';
+import { QuarantineRelease, type ReleaseOutcome } from './fold/quarantine-release.js';
 import { TenantTrees } from './merkle/tenant-trees.js';
+import { ReceiptKeyDirectory } from './trust/receipt-key-directory.js';
 
 export interface LedgerHooks {
   onFolded?: (outcome: FoldOutcome, partition: number) => void;
   onCheckpoint?: (signed: CheckpointSigned) => void;
+  /** Decisions held for an unknown receipt key, released once it arrived. */
+  onReleased?: (outcome: ReleaseOutcome, tenantId: string) => void;
 }
 
 export interface RunningLedger {
   readonly database: DatabaseHandle;
   readonly checkpointer: Checkpointer;
   readonly anchor: Anchor;
+  /** The receipt keys decisions are verified against, as the control plane published them. */
+  readonly directory: ReceiptKeyDirectory;
   readonly url: string | undefined;
   stop(): Promise<void>;
 }
@@ -40,6 +49,8 @@ export async function startLedger(
     database?: DatabaseHandle;
     /** Where decisions come from; default: the Kafka consumer of `config.kafka`. */
     source?: DecisionSource;
+    /** Where the receipt key directory comes from; default: the compacted topic `config.kafka.receiptKeysTopic`. */
+    receiptKeys?: ReceiptKeySource;
   } = {},
 ): Promise<RunningLedger> {
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, maxConnections: config.databasePoolSize }));
@@ -53,7 +64,17 @@ export async function startLedger(
     log,
     ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
   });
-  const folder = new DecisionFolder(database.sql, new TenantTrees(), config.kafka.groupId);
+  // Only decisions signed by an enforcer of their own tenant are folded; the keys come from the
+  // control plane's signed directory, read whole before the first decision is.
+  const directory = new ReceiptKeyDirectory(keyring(config.configPublicKeys.map((k) => verifierFromPublicKey(k))), log.child({ component: 'receipt-key-directory' }));
+  const trees = new TenantTrees();
+  const folder = new DecisionFolder(database.sql, trees, config.kafka.groupId, directory);
+  const releaser = new QuarantineRelease(database.sql, trees, config.kafka.groupId, directory, log);
+  const releases = new ReleaseQueue(async (tenantId, keyIds) => {
+    const released = await releaser.release(tenantId, keyIds);
+    hooks.onReleased?.(released, tenantId);
+  }, log);
+  const unlisten = directory.onLearned((tenantId, keyIds) => releases.add(tenantId, keyIds));
 
   let api: LedgerApi | undefined;
   if (options.api !== false) {
@@ -66,12 +87,24 @@ export async function startLedger(
   const url = api?.url;
   checkpointer.start();
   let consumer: DecisionConsumer;
+  let keys: ReceiptKeyConsumer | undefined;
   try {
-    const onFolded = hooks.onFolded ? { onFolded: hooks.onFolded } : {};
+    keys = options.receiptKeys
+      ? await options.receiptKeys(directory)
+      : await startReceiptKeyConsumer(directory, { brokers: config.kafka.brokers, topic: config.kafka.receiptKeysTopic, groupId: config.kafka.groupId, log });
+    const onFolded = (outcome: FoldOutcome, partition: number): void => {
+      // Held in a batch whose keys arrived meanwhile: the directory's own release may have run before the batch committed.
+      for (const { tenantId, keyId } of outcome.heldKeys) if (directory.keysOf(tenantId).has(keyId)) releases.add(tenantId, [keyId]);
+      if (Object.keys(outcome.untrusted).length > 0) log.warn({ partition, untrusted: outcome.untrusted }, 'decisions not believed: quarantined');
+      hooks.onFolded?.(outcome, partition);
+    };
     consumer = options.source
-      ? await options.source({ sql: database.sql, folder, log, groupId: config.kafka.groupId, ...onFolded })
-      : await startDecisionConsumer(database.sql, folder, { ...config.kafka, log, ...onFolded });
+      ? await options.source({ sql: database.sql, folder, log, groupId: config.kafka.groupId, onFolded })
+      : await startDecisionConsumer(database.sql, folder, { ...config.kafka, log, onFolded });
   } catch (error) {
+    unlisten();
+    await keys?.stop();
+    await releases.close();
     await checkpointer.stop();
     await api?.close();
     await closeDatabase();
@@ -83,9 +116,13 @@ export async function startLedger(
     database,
     checkpointer,
     anchor,
+    directory,
     url,
     stop: async () => {
       await consumer.stop();
+      unlisten();
+      await keys?.stop();
+      await releases.close();
       await checkpointer.stop();
       // A graceful stop leaves every folded entry under a signed, anchored checkpoint.
       await checkpointer.tick().catch((error: unknown) => log.error({ err: error }, 'final checkpoint round failed'));
@@ -93,4 +130,57 @@ export async function startLedger(
       await closeDatabase();
     },
   };
+}
+
+/**
+ * Releases run one at a time, in the background, per tenant with the keys learned meanwhile; one
+ * that fails (the database away) is tried again, since a held decision must not wait for the next key.
+ */
+class ReleaseQueue {
+  readonly #pending = new Map<string, Set<string>>();
+  #running: Promise<void> | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(
+    private readonly run: (tenantId: string, keyIds: readonly string[]) => Promise<void>,
+    private readonly log: Logger,
+  ) {}
+
+  add(tenantId: string, keyIds: readonly string[]): void {
+    let keys = this.#pending.get(tenantId);
+    if (!keys) this.#pending.set(tenantId, (keys = new Set()));
+    for (const keyId of keyIds) keys.add(keyId);
+    this.#drain();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    await this.#running;
+  }
+
+  #drain(): void {
+    if (this.#running || this.#retry || this.#closed) return;
+    this.#running = (async () => {
+      for (const [tenantId, keys] of this.#pending) {
+        if (this.#closed) return;
+        this.#pending.delete(tenantId);
+        try {
+          await this.run(tenantId, [...keys]);
+        } catch (error) {
+          this.log.error({ err: error, tenantId }, 'releasing held decisions failed; retrying');
+          this.add(tenantId, [...keys]);
+          this.#retry = setTimeout(() => {
+            this.#retry = undefined;
+            this.#drain();
+          }, 2_000);
+          return;
+        }
+      }
+    })().finally(() => {
+      this.#running = undefined;
+      if (this.#pending.size > 0) this.#drain();
+    });
+  }
 }

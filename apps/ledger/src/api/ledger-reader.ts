@@ -6,6 +6,7 @@ import { checkpointAt, latestCheckpoint, type StoredCheckpoint } from '../checkp
 import { EVIDENCE_BUNDLE_VERSION, type EvidenceBundle } from '../evidence/evidence-bundle.js';
 import { readNodes } from '../merkle/node.repository.js';
 import { findEntry, type StoredEntry } from './entry.repository.js';
+import { readQuarantine, type QuarantineView } from './quarantine.repository.js';
 
 export type ReadErrorCode = 'ledger.no_checkpoint' | 'ledger.decision_not_found' | 'ledger.not_yet_checkpointed' | 'ledger.checkpoint_not_found' | 'ledger.bad_sizes';
 
@@ -79,6 +80,11 @@ export class LedgerReader {
         verifierKey: this.verifierKey,
       };
     });
+  }
+
+  /** The tenant's decisions the ledger did not believe (or could not store), by reason, and the latest `limit`. */
+  async quarantine(tenantId: string, limit: number): Promise<QuarantineView> {
+    return this.scoped(tenantId, (db) => readQuarantine(db, tenantId, limit));
   }
 
   private async scoped<T>(tenantId: string, work: (db: Db) => Promise<T>): Promise<T> {

@@ -68,6 +68,12 @@ export class LedgerController {
     return this.reader.consistencyProof(tenantId, requiredSize(q, 'from'), requiredSize(q, 'to'));
   }
 
+  /** Decisions of the caller's tenant quarantined instead of folded, by reason (docs/security.md): for its auditors. */
+  @Get('v1/quarantine')
+  quarantine(@CallerOf() { tenantId }: Caller, @Req() request: FastifyRequest): Promise<unknown> {
+    return this.reader.quarantine(tenantId, Math.min(optionalSize(query(request), 'limit') ?? 100, 1000));
+  }
+
   // After the key is checked, like every other route.
   @All('*')
   nowhere(@Req() request: FastifyRequest): never {

@@ -6,7 +6,8 @@ import { ConfigError, loadConfig } from './config.js';
 
 const key = generateSignerKey('thoth.dev/ledger');
 const kafka = { KAFKA_BROKERS: 'k1:9092,k2:9092', KAFKA_TLS: 'true', KAFKA_SASL_USERNAME: 'thoth-ledger', KAFKA_SASL_PASSWORD: 'secret' };
-const base = { DATABASE_URL: 'postgres://u:p@db:5432/thoth', ...kafka, THOTH_LEDGER_SIGNING_KEY: key };
+const controlPlaneKey = Buffer.alloc(32, 5).toString('base64');
+const base = { DATABASE_URL: 'postgres://u:p@db:5432/thoth', ...kafka, THOTH_LEDGER_SIGNING_KEY: key, THOTH_CONFIG_PUBLIC_KEYS: controlPlaneKey };
 
 describe('loadConfig', () => {
   it('takes the signing key from the environment and defaults the rest', () => {
@@ -18,7 +19,9 @@ describe('loadConfig', () => {
       groupId: 'thoth-ledger',
       sessionTimeoutMs: 30_000,
       concurrentPartitions: 3,
+      receiptKeysTopic: 'thoth.receipt-keys',
     });
+    expect(config.configPublicKeys).toEqual([controlPlaneKey]);
     // Plaintext to a broker beyond loopback: refused, with its code.
     expect(() => loadConfig({ ...base, KAFKA_TLS: undefined })).toThrow(/KAFKA_BROKERS k1:9092,k2:9092 is not loopback .*\(PLAINTEXT_REFUSED\)/);
     expect(config.checkpointIntervalMs).toBeLessThanOrEqual(1000);
@@ -30,6 +33,12 @@ describe('loadConfig', () => {
       loadConfig({ DATABASE_URL: 'mysql://x', KAFKA_BROKERS: 'nope', THOTH_LEDGER_SIGNING_KEY: 'PRIVATE+KEY+x+00000000+AAAA', THOTH_LEDGER_CHECKPOINT_INTERVAL_MS: '5000' });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/DATABASE_URL.*KAFKA_BROKERS.*THOTH_LEDGER_CHECKPOINT_INTERVAL_MS.*THOTH_LEDGER_SIGNING_KEY/);
+  });
+
+  it('refuses to start without the control plane keys the receipt key directory is signed with', () => {
+    const { THOTH_CONFIG_PUBLIC_KEYS: _, ...without } = base;
+    expect(() => loadConfig(without)).toThrow(/THOTH_CONFIG_PUBLIC_KEYS: is required/);
+    expect(() => loadConfig({ ...base, THOTH_CONFIG_PUBLIC_KEYS: 'c2hvcnQ=' })).toThrow(/THOTH_CONFIG_PUBLIC_KEYS.*32-byte/);
   });
 
   it('refuses to start without a signing key', () => {

@@ -12,6 +12,13 @@ const Environment = z.object({
   THOTH_LEDGER_SIGNING_KEY: z.string({ error: 'is required (a PRIVATE+KEY+<name>+<id>+<key> signed-note key)' }),
   THOTH_LEDGER_TOPIC: z.string().min(1).default('thoth.decisions'),
   THOTH_LEDGER_GROUP: z.string().min(1).default('thoth-ledger'),
+  /** The compacted topic the control plane publishes its signed receipt key directory to. */
+  THOTH_RECEIPT_KEYS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('thoth.receipt-keys'),
+  /** The control plane's public keys (base64 of raw 32-byte Ed25519 keys, comma-separated): the directory's signers, as enforcers trust them for snapshots. */
+  THOTH_CONFIG_PUBLIC_KEYS: z
+    .string({ error: 'is required (the control plane\'s snapshot public keys, base64, comma-separated)' })
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine((k) => /^[A-Za-z0-9+/]+=*$/.test(k) && Buffer.from(k, 'base64').length === 32, 'each must be the base64 of a 32-byte Ed25519 public key')).min(1, 'must name at least one key')),
   THOTH_LEDGER_ORIGIN_PREFIX: z
     .string()
     .regex(/^[a-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/, 'must look like host/path, e.g. thoth.dev/ledger')
@@ -39,8 +46,10 @@ const Environment = z.object({
 export interface LedgerConfig {
   databaseUrl: string;
   databasePoolSize: number;
-  /** `connection`: thoth-ledger's (Read on the decisions topic and its groups). */
-  kafka: { connection: KafkaConnection; topic: string; groupId: string; sessionTimeoutMs: number; concurrentPartitions: number };
+  /** `connection`: thoth-ledger's (Read on the decisions topic and its groups, and on the receipt key directory). */
+  kafka: { connection: KafkaConnection; topic: string; groupId: string; sessionTimeoutMs: number; concurrentPartitions: number; receiptKeysTopic: string };
+  /** The control plane's public keys (base64): a receipt key directory record is believed only under one of them. */
+  configPublicKeys: string[];
   /** From configuration only, never from the database. */
   signer: NoteSigner;
   /** Checkpoint origins are `<originPrefix>/<tenant id>`. */
@@ -100,7 +109,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
       groupId: e.THOTH_LEDGER_GROUP,
       sessionTimeoutMs: e.THOTH_LEDGER_KAFKA_SESSION_TIMEOUT_MS,
       concurrentPartitions: e.THOTH_LEDGER_CONCURRENT_PARTITIONS,
+      receiptKeysTopic: e.THOTH_RECEIPT_KEYS_TOPIC,
     },
+    configPublicKeys: e.THOTH_CONFIG_PUBLIC_KEYS,
     signer: signer.value,
     originPrefix: e.THOTH_LEDGER_ORIGIN_PREFIX,
     anchorDir: resolve(e.THOTH_LEDGER_ANCHOR_DIR ?? resolve(e.THOTH_DATA_DIR, 'anchor')),

@@ -1,5 +1,6 @@
 import type { SqlSession } from '@thoth/db';
 import { equalBytes, type CompactRange, type NodeWrite } from '@thoth/merkle';
+import { judgeDecisionEvent, type DecisionVerdict, type TenantReceiptKeys } from '@thoth/snapshot';
 import type { Frontier, TenantTrees } from '../merkle/tenant-trees.js';
 import { decodeDecision, type DecodedDecision } from './decode-decision.js';
 import {
@@ -25,6 +26,10 @@ export interface FoldOutcome {
   /** Redeliveries: decision ids already in the ledger with the same bytes. */
   readonly duplicates: number;
   readonly quarantined: number;
+  /** Of those, the decisions not believed (their receipt is not their tenant's enforcer's), by reason. */
+  readonly untrusted: Readonly<Record<string, number>>;
+  /** Tenants and keys of the decisions held as receipt.unknown_key (the caller releases them once the key is known). */
+  readonly heldKeys: ReadonlyArray<{ readonly tenantId: string; readonly keyId: string }>;
   /** Messages below the stored offset (already folded by an earlier batch, possibly another worker's). */
   readonly stale: number;
   /** Tenants whose logs grew. */
@@ -35,9 +40,18 @@ export interface FoldOutcome {
   readonly nextOffset: number;
 }
 
+/** The receipt keys of each tenant's enforcers (the ledger's ReceiptKeyDirectory). */
+export interface TenantKeySource {
+  keysOf(tenantId: string): TenantReceiptKeys;
+}
+
 /**
  * Folds one partition's batch into the ledger in ONE transaction: entries, the Merkle nodes they
  * complete, quarantined messages and the partition's next offset commit together or not at all.
+ * Only decisions believed are appended: a receipt that does not verify as signed by an enforcer of
+ * the event's own tenant (judgeDecisionEvent, the control plane's rule) sends the message to
+ * quarantine with its receipt.* reason, before any duplicate check, so a forged copy of a decision
+ * id neither lands nor makes the real one look like a conflict.
  * That is the whole exactly-once argument: the offset row is locked first, messages below it are
  * skipped, so a redelivered batch (restart, rebalance, a zombie worker) finds its work done.
  * Tenants' tree rows are locked in tenant order, so batches of several partitions may run at once.
@@ -47,6 +61,7 @@ export class DecisionFolder {
     private readonly sql: SqlSession,
     private readonly trees: TenantTrees,
     private readonly group: string,
+    private readonly keys: TenantKeySource,
   ) {}
 
   /**
@@ -72,6 +87,8 @@ export class DecisionFolder {
         folded: head.folded + tail.folded,
         duplicates: head.duplicates + tail.duplicates,
         quarantined: head.quarantined + tail.quarantined,
+        untrusted: addCounts(head.untrusted, tail.untrusted),
+        heldKeys: [...head.heldKeys, ...tail.heldKeys],
         stale: head.stale + tail.stale,
         tenants: [...new Set([...head.tenants, ...tail.tenants])],
         nextOffset: Math.max(head.nextOffset, tail.nextOffset),
@@ -85,8 +102,8 @@ export class DecisionFolder {
     return this.sql.transaction(async (tx) => {
       await relaxCommit(tx);
       const next = await lockNextOffset(tx, ref, m.offset);
-      if (m.offset < next) return { folded: 0, duplicates: 0, quarantined: 0, stale: 1, tenants: [], nextOffset: next };
-      if (m.offset > next && options.allowGap !== true) return { folded: 0, duplicates: 0, quarantined: 0, stale: 0, tenants: [], resumeAt: next, nextOffset: next };
+      if (m.offset < next) return { ...NOTHING, stale: 1, nextOffset: next };
+      if (m.offset > next && options.allowGap !== true) return { ...NOTHING, resumeAt: next, nextOffset: next };
       const quarantine: QuarantineInsert = {
         offset: m.offset,
         key: m.key,
@@ -95,7 +112,7 @@ export class DecisionFolder {
         reason: `Postgres refused the entry's values (SQLSTATE ${refused.sqlstate}: ${refused.message})`,
       };
       await writeBatch(tx, ref, { entries: [], nodes: [], treeSizes: new Map(), quarantine: [quarantine], nextOffset: m.offset + 1 });
-      return { folded: 0, duplicates: 0, quarantined: 1, stale: 0, tenants: [], nextOffset: m.offset + 1 };
+      return { ...NOTHING, quarantined: 1, nextOffset: m.offset + 1 };
     });
   }
 
@@ -103,7 +120,7 @@ export class DecisionFolder {
     const first = messages[0];
     if (first === undefined) throw new Error('fold needs at least one message');
     const ref: PartitionRef = { group: this.group, topic, partition };
-    const decoded = await decodeAll(messages);
+    const decoded = await decodeAll(messages, this.keys);
     const trees = new Map<string, { range: CompactRange; start: Frontier; writes: NodeWrite[] }>();
     const outcome = await this.sql.transaction(async (tx) => {
       await relaxCommit(tx);
@@ -111,18 +128,28 @@ export class DecisionFolder {
       const pending = decoded.filter((m) => m.offset >= next);
       const stale = decoded.length - pending.length;
       const head = pending[0];
-      if (head === undefined) return { folded: 0, duplicates: 0, quarantined: 0, stale, tenants: [], nextOffset: next };
+      if (head === undefined) return { ...NOTHING, stale, nextOffset: next };
       if (head.offset > next && options.allowGap !== true) {
-        return { folded: 0, duplicates: 0, quarantined: 0, stale, tenants: [], resumeAt: next, nextOffset: next };
+        return { ...NOTHING, stale, resumeAt: next, nextOffset: next };
       }
 
       const quarantine: QuarantineInsert[] = [];
       const accepted: Array<{ offset: number; decisionId: string; tenantId: string; event: (typeof pending)[number] }> = [];
       const inBatch = new Map<string, Uint8Array>();
+      const untrusted: Record<string, number> = {};
+      const heldKeys: Array<{ tenantId: string; keyId: string }> = [];
       let duplicates = 0;
       for (const m of pending) {
         if (!m.decoded.ok) {
           quarantine.push({ offset: m.offset, key: m.key, value: m.value, code: m.decoded.code, reason: m.decoded.reason });
+          continue;
+        }
+        if (!m.verdict.ok) {
+          const { event } = m.decoded;
+          const keyId = event.receipt?.keyId ?? '';
+          quarantine.push({ offset: m.offset, key: m.key, value: m.value, code: m.verdict.code, reason: m.verdict.reason, tenantId: event.tenantId, decisionId: event.decisionId, keyId });
+          untrusted[m.verdict.code] = (untrusted[m.verdict.code] ?? 0) + 1;
+          if (m.verdict.code === 'receipt.unknown_key') heldKeys.push({ tenantId: event.tenantId, keyId });
           continue;
         }
         const id = m.decoded.event.decisionId;
@@ -181,7 +208,7 @@ export class DecisionFolder {
 
       const nextOffset = pending[pending.length - 1]!.offset + 1;
       await writeBatch(tx, ref, { entries, nodes, treeSizes: sizes, quarantine, nextOffset });
-      return { folded: entries.length, duplicates, quarantined: quarantine.length, stale, tenants: [...sizes.keys()], nextOffset } satisfies FoldOutcome;
+      return { folded: entries.length, duplicates, quarantined: quarantine.length, untrusted, heldKeys, stale, tenants: [...sizes.keys()], nextOffset } satisfies FoldOutcome;
     });
     // Only now, committed, do the new frontiers become what the next batch starts from.
     for (const [tenantId, tree] of trees) this.trees.publish(tenantId, tree.start, tree.range.size, tree.writes);
@@ -204,8 +231,18 @@ function refusedValue(error: unknown): { sqlstate: string; message: string } | u
   return undefined;
 }
 
-function conflict(m: SourceMessage, what: string): QuarantineInsert {
+const NOTHING: Omit<FoldOutcome, 'nextOffset'> = { folded: 0, duplicates: 0, quarantined: 0, untrusted: {}, heldKeys: [], stale: 0, tenants: [] };
+
+export function addCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+  const sum = { ...a };
+  for (const [code, n] of Object.entries(b)) sum[code] = (sum[code] ?? 0) + n;
+  return sum;
+}
+
+function conflict(m: SourceMessage & { decoded: DecodedDecision }, what: string): QuarantineInsert {
+  const event = m.decoded.ok ? m.decoded.event : undefined;
   return {
+    ...(event ? { tenantId: event.tenantId, decisionId: event.decisionId, keyId: event.receipt?.keyId ?? '' } : {}),
     offset: m.offset,
     key: m.key,
     value: m.value,
@@ -216,12 +253,23 @@ function conflict(m: SourceMessage, what: string): QuarantineInsert {
 
 const DECODE_SLICE = 500;
 
-/** Decodes in slices, yielding between them: another batch holding tenant locks must not wait on us. */
-async function decodeAll(messages: readonly SourceMessage[]): Promise<Array<SourceMessage & { decoded: DecodedDecision }>> {
-  const out: Array<SourceMessage & { decoded: DecodedDecision }> = [];
+type Judged = SourceMessage & { decoded: DecodedDecision; verdict: DecisionVerdict };
+
+/**
+ * Decodes and verifies in slices, outside the transaction, yielding between them: another batch
+ * holding tenant locks must not wait on us.
+ */
+async function decodeAll(messages: readonly SourceMessage[], keys: TenantKeySource): Promise<Judged[]> {
+  const out: Judged[] = [];
   for (let i = 0; i < messages.length; i += DECODE_SLICE) {
     if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    for (const m of messages.slice(i, i + DECODE_SLICE)) out.push({ ...m, decoded: decodeDecision(m.value) });
+    for (const m of messages.slice(i, i + DECODE_SLICE)) out.push(judged(m, keys));
   }
   return out;
+}
+
+export function judged(m: SourceMessage, keys: TenantKeySource): Judged {
+  const decoded = decodeDecision(m.value);
+  const verdict: DecisionVerdict = decoded.ok ? judgeDecisionEvent(decoded.event, keys.keysOf(decoded.event.tenantId)) : { ok: true };
+  return { ...m, decoded, verdict };
 }

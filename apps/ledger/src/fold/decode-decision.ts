@@ -1,10 +1,12 @@
 import { decodeDecisionEvent, type DecisionEvent, type DecisionEventCode } from '@thoth/contracts';
+import type { DecisionTrustCode } from '@thoth/snapshot';
 
 /**
  * Why a message went to quarantine instead of the log; stable codes. `entry.unstorable`: the
  * message decoded, but Postgres refused a value of it (SQLSTATE class 22 or 54000, in the reason).
+ * `receipt.*`: a decision not believed, by the rule every ingestion applies (@thoth/snapshot).
  */
-export type QuarantineCode = DecisionEventCode | 'decision.conflict' | 'entry.unstorable';
+export type QuarantineCode = DecisionEventCode | DecisionTrustCode | 'decision.conflict' | 'entry.unstorable';
 
 export type DecodedDecision =
   | { readonly ok: true; readonly event: DecisionEvent; readonly entry: Uint8Array }

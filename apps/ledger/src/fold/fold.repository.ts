@@ -13,6 +13,10 @@ export interface QuarantineInsert {
   value: Uint8Array | null;
   code: QuarantineCode;
   reason: string;
+  /** A decision's tenant, id and receipt key, when it decoded (what its tenant's auditor sees). */
+  tenantId?: string;
+  decisionId?: string;
+  keyId?: string;
 }
 
 export interface PartitionRef {
@@ -76,12 +80,44 @@ export async function findFolded(tx: Tx, decisionIds: readonly string[]): Promis
   return new Map(rows.map((r) => [r.decision_id, { tenantId: r.tenant_id, entry: r.entry }]));
 }
 
+/** A decision held in quarantine as receipt.unknown_key under one of these keys, not released yet. */
+export interface HeldDecision {
+  id: number;
+  topic: string;
+  partition: number;
+  offset: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+}
+
+/** The tenant's decisions held for these keys and not released, oldest first. */
+export async function heldForKeys(tx: Tx, tenantId: string, keyIds: readonly string[]): Promise<HeldDecision[]> {
+  const rows = await tx.query<{ id: string; topic: string; partition: number; offset: string; key: Buffer | null; value: Buffer | null }>(
+    `SELECT q.id::text, q.topic, q.partition, q."offset"::text, q.key, q.value FROM ledger_quarantine q
+      WHERE q.tenant_id = $1 AND q.reason_code = 'receipt.unknown_key' AND q.key_id = ANY($2::text[])
+        AND NOT EXISTS (SELECT 1 FROM ledger_quarantine_releases r WHERE r.quarantine_id = q.id)
+      ORDER BY q.id`,
+    [tenantId, keyIds],
+  );
+  return rows.map((r) => ({ id: Number(r.id), topic: r.topic, partition: r.partition, offset: Number(r.offset), key: r.key, value: r.value }));
+}
+
 export interface BatchWrite {
   entries: readonly EntryInsert[];
   nodes: ReadonlyArray<{ tenantId: string; node: NodeWrite }>;
   treeSizes: ReadonlyMap<string, number>;
   quarantine: readonly QuarantineInsert[];
-  nextOffset: number;
+  /** Undefined: the partition's offset does not move (a release of held decisions). */
+  nextOffset: number | undefined;
+  /** Quarantined decisions let out by this write (QuarantineRelease). */
+  releases?: readonly ReleaseInsert[];
+}
+
+export interface ReleaseInsert {
+  quarantineId: number;
+  tenantId: string;
+  outcome: 'folded' | 'duplicate';
+  seq: number | null;
 }
 
 /**
@@ -100,7 +136,10 @@ export async function writeBatch(tx: Tx, p: PartitionRef, w: BatchWrite): Promis
   const trees = JSON.stringify([...w.treeSizes]);
   const b64 = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'));
   // A reason may quote what was refused: stored as text Postgres accepts (no NUL, no lone surrogate).
-  const quarantine = JSON.stringify(w.quarantine.map((q) => [q.offset, b64(q.key), b64(q.value), q.code, storableText(q.reason)]));
+  const quarantine = JSON.stringify(
+    w.quarantine.map((q) => [q.offset, b64(q.key), b64(q.value), q.code, storableText(q.reason), q.tenantId ?? null, q.decisionId === undefined ? null : storableText(q.decisionId), q.keyId === undefined ? null : storableText(q.keyId)]),
+  );
+  const releases = JSON.stringify((w.releases ?? []).map((r) => [r.quarantineId, r.tenantId, r.outcome, r.seq]));
   await tx.query(
     `WITH entries AS (
        INSERT INTO ledger_entries (tenant_id, seq, decision_id, agent_id, tool, effect, shadow, entry, source_topic, source_partition, source_offset)
@@ -117,13 +156,17 @@ export async function writeBatch(tx: Tx, p: PartitionRef, w: BatchWrite): Promis
          FROM jsonb_array_elements($6::jsonb) AS r WHERE t.tenant_id = (r->>0)::uuid
      ), quarantined AS (
        -- a message already quarantined (same topic, partition, offset) is not quarantined twice
-       INSERT INTO ledger_quarantine (topic, partition, "offset", key, value, reason_code, reason)
-       SELECT $7, $8, (r->>0)::bigint, decode(r->>1, 'base64'), decode(r->>2, 'base64'), r->>3, r->>4
+       INSERT INTO ledger_quarantine (topic, partition, "offset", key, value, reason_code, reason, tenant_id, decision_id, key_id)
+       SELECT $7, $8, (r->>0)::bigint, decode(r->>1, 'base64'), decode(r->>2, 'base64'), r->>3, r->>4, (r->>5)::uuid, r->>6, r->>7
          FROM jsonb_array_elements($9::jsonb) AS r
        ON CONFLICT (topic, partition, "offset") DO NOTHING
+     ), released AS (
+       INSERT INTO ledger_quarantine_releases (quarantine_id, tenant_id, outcome, seq)
+       SELECT (r->>0)::bigint, (r->>1)::uuid, r->>2, (r->>3)::bigint FROM jsonb_array_elements($12::jsonb) AS r
      )
-     UPDATE ledger_offsets SET next_offset = $10, updated_at = now() WHERE consumer_group = $11 AND topic = $7 AND partition = $8`,
-    [entries, blob, nodes, tenants, hashes, trees, p.topic, p.partition, quarantine, w.nextOffset, p.group],
+     UPDATE ledger_offsets SET next_offset = $10, updated_at = now()
+      WHERE $10::bigint IS NOT NULL AND consumer_group = $11 AND topic = $7 AND partition = $8`,
+    [entries, blob, nodes, tenants, hashes, trees, p.topic, p.partition, quarantine, w.nextOffset ?? null, p.group, releases],
   );
 }
 

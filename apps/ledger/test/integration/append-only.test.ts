@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decisionEvent, encode } from '../support/decisions.js';
 import { ledgerTestContext, type LedgerTestContext } from '../support/ledger-harness.js';
 
-const APPEND_ONLY = ['ledger_entries', 'ledger_nodes', 'ledger_checkpoints', 'ledger_quarantine'];
+const APPEND_ONLY = ['ledger_entries', 'ledger_nodes', 'ledger_checkpoints', 'ledger_quarantine', 'ledger_quarantine_releases'];
 
 async function sqlState(url: string, statements: string[]): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: url });
@@ -38,6 +38,7 @@ describe('the ledger tables take INSERT only', () => {
     await client.query(`INSERT INTO ledger_nodes (tenant_id, level, index, hash) VALUES ($1, 0, 0, $2)`, [tenant, Buffer.alloc(32)]);
     await client.query(`INSERT INTO ledger_checkpoints (tenant_id, size, root_hash, note) VALUES ($1, 1, $2, 'n')`, [tenant, Buffer.alloc(32)]);
     await client.query(`INSERT INTO ledger_quarantine (topic, partition, "offset", value, reason_code, reason) VALUES ('t', 0, 1, '\\x00', 'event.empty', 'r')`);
+    await client.query(`INSERT INTO ledger_quarantine_releases (quarantine_id, tenant_id, outcome, seq) VALUES (1, $1, 'folded', 0)`, [tenant]);
     await client.end();
   });
 

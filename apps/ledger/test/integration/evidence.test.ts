@@ -51,6 +51,7 @@ describe('proofs, evidence bundles and offline verification', () => {
   beforeAll(async () => {
     ctx = await ledgerTestContext('evidence');
     await ctx.createTopic(3);
+    await ctx.trust([TENANT, OTHER]);
     producer = await orderedProducer('ledger-evidence-producer');
     keys.auditor = await issueTestKey(ctx.owner, TENANT, 'auditor');
     keys.admin = await issueTestKey(ctx.owner, TENANT, 'admin');
@@ -155,7 +156,8 @@ describe('proofs, evidence bundles and offline verification', () => {
   });
 
   it('reads under row-level security: the reader role sees nothing without a tenant, and only its tenant with one', async () => {
-    const tables = ['ledger_entries', 'ledger_nodes', 'ledger_checkpoints'];
+    // The quarantine too: a tenant's auditor reads its own quarantined decisions (GET /v1/quarantine).
+    const tables = ['ledger_entries', 'ledger_nodes', 'ledger_checkpoints', 'ledger_quarantine', 'ledger_quarantine_releases'];
     const counts = async (client: pg.Client, tenant?: string) => {
       await client.query('BEGIN');
       try {
@@ -192,7 +194,6 @@ describe('proofs, evidence bundles and offline verification', () => {
       await client.query('ROLLBACK');
       // The reader may read nothing else and write nothing.
       for (const statement of [
-        'SELECT count(*) FROM ledger_quarantine',
         'SELECT count(*) FROM ledger_offsets',
         'SELECT count(*) FROM ledger_trees',
         'SELECT count(*) FROM api_keys',

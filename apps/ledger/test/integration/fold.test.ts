@@ -2,6 +2,7 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { DecisionEventSchema } from '@thoth/contracts';
 import type { SqlSession } from '@thoth/db';
 import { merkleTreeHash, openCheckpoint, parseVerifierKey } from '@thoth/merkle';
+import { publicKeyBase64, TenantReceiptKeys } from '@thoth/snapshot';
 import { testKafka } from '@thoth/testing';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { DirectoryAnchor } from '../../src/checkpoint/anchor.js';
 import { DecisionFolder } from '../../src/fold/decision-folder.js';
 import { startLedger } from '../../src/ledger.js';
 import { TenantTrees } from '../../src/merkle/tenant-trees.js';
-import { decisionEvent, encode, message, produce, type Producer } from '../support/decisions.js';
+import { decisionEvent, encode, message, produce, TEST_ENFORCER_KEY, type Producer } from '../support/decisions.js';
 import { count, eventually, ledgerTestContext, orderedProducer, quietLog, type LedgerTestContext } from '../support/ledger-harness.js';
 
 const TENANTS = [randomUUID(), randomUUID(), randomUUID()];
@@ -25,6 +26,7 @@ describe('folding decisions from Kafka into the ledger', () => {
   beforeAll(async () => {
     ctx = await ledgerTestContext('fold');
     await ctx.createTopic(3);
+    await ctx.trust(TENANTS);
     producer = await orderedProducer('ledger-fold-producer');
   });
 
@@ -157,8 +159,10 @@ describe('folding decisions from Kafka into the ledger', () => {
 
   it('quarantines undecodable, invalid and conflicting messages with their bytes and offsets, and keeps folding', async () => {
     const tenant = randomUUID();
+    await ctx.trust([tenant]);
     const good = Array.from({ length: 20 }, (_, i) => decisionEvent(tenant, i));
-    const conflicting = encode({ ...good[3]!, tool: 'crm.export_everything' });
+    // Signed by the tenant's enforcer, under a decision id already folded with other bytes.
+    const conflicting = encode(decisionEvent(tenant, 3, { decisionId: good[3]!.decisionId, tool: 'crm.export_everything' }));
     const poison = [
       { key: 'garbage', value: Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]), code: 'event.undecodable' },
       { key: 'empty', value: null, code: 'event.empty' },
@@ -197,6 +201,7 @@ describe('folding decisions from Kafka into the ledger', () => {
   it('a message Postgres refuses is halved out of its batch and quarantined alone (entry.unstorable); the rest folds exactly once', async () => {
     const tenant = randomUUID();
     const topic = `bisect-${randomUUID()}`;
+    const keys = { keysOf: () => TenantReceiptKeys.of([{ keyId: TEST_ENFORCER_KEY.keyId, publicKey: publicKeyBase64(TEST_ENFORCER_KEY), instanceId: 'enforcer-1' }]) };
     const events = Array.from({ length: 9 }, (_, i) => decisionEvent(tenant, i));
     const refused = events[4]!.decisionId;
     // Whatever of that message reaches Postgres, Postgres refuses (22P05, as a NUL in the tool was
@@ -205,7 +210,7 @@ describe('folding decisions from Kafka into the ledger', () => {
       params?.map((p, i) => (i === 0 && typeof p === 'string' && text.includes('INSERT INTO ledger_entries') ? p.replace(`"${refused}"`, `"${refused}\\u0000"`) : p));
     const wrap = (s: Pick<SqlSession, 'query'>): Pick<SqlSession, 'query'> => ({ query: (text, params) => s.query(text, poison(text, params)) });
     const sql: SqlSession = { query: wrap(ctx.owner.sql).query, transaction: (fn) => ctx.owner.sql.transaction((tx) => fn(wrap(tx))) };
-    const folder = new DecisionFolder(sql, new TenantTrees(), `bisect-${ctx.group}`);
+    const folder = new DecisionFolder(sql, new TenantTrees(), `bisect-${ctx.group}`, keys);
     const batch = events.map((e, offset) => ({ offset, key: null, value: encode(e) }));
 
     expect(await folder.fold(topic, 0, batch)).toMatchObject({ folded: 8, quarantined: 1, duplicates: 0, nextOffset: 9 });

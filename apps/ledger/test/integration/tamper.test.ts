@@ -58,6 +58,7 @@ describe('tampering as the Postgres superuser is caught by `thoth audit`', () =>
   beforeAll(async () => {
     ctx = await ledgerTestContext('tamper');
     await ctx.createTopic(3);
+    await ctx.trust(Object.values(tenants));
     const producer = await orderedProducer('ledger-tamper-producer');
     const ledger = await startLedger(ctx.config(), quietLog, {}, { api: false });
     // Two rounds: each tenant gets at least two anchored checkpoints.

@@ -1,13 +1,36 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { DecisionEventSchema, Effect, Outcome, RuleKind, Severity, type DecisionEvent } from '@thoth/contracts';
+import { publicKeyBase64, signDecisionEvents, signerFromSeed, signReceiptKeyEntry, type ReceiptKeyRecord, type Signer } from '@thoth/snapshot';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { createHash, randomUUID } from 'node:crypto';
 
 export { Kafka, logLevel, type Producer };
 
-/** A realistic decision event; every 7th is a blocked delete during a code freeze. */
-export function decisionEvent(tenantId: string, i: number, overrides: Partial<Omit<DecisionEvent, '$typeName' | '$unknown'>> = {}): DecisionEvent {
+/** The control plane of these tests: it signs the receipt key directory (THOTH_CONFIG_PUBLIC_KEYS). */
+export const TEST_CONTROL_PLANE_KEY: Signer = signerFromSeed(Buffer.alloc(32, 3).toString('base64'));
+/** The receipt key of the test enforcer process `enforcer-1`: what `decisionEvent` signs with. */
+export const TEST_ENFORCER_KEY: Signer = signerFromSeed(Buffer.alloc(32, 4).toString('base64'));
+const TEST_ENFORCER_ID = '00000000-0000-4000-8000-00000000e001';
+
+/**
+ * The directory records that make the tenants' decisions believed: `enforcer-1` of each tenant
+ * announced `key` (default TEST_ENFORCER_KEY), signed as the control plane publishes them.
+ */
+export function receiptKeyRecords(tenantIds: readonly string[], key: Signer = TEST_ENFORCER_KEY, instanceId = 'enforcer-1', controlPlane: Signer = TEST_CONTROL_PLANE_KEY): ReceiptKeyRecord[] {
+  return tenantIds.map((tenantId) =>
+    signReceiptKeyEntry(
+      { tenantId, enforcerId: TEST_ENFORCER_ID, instanceId, keyId: key.keyId, publicKey: publicKeyBase64(key), announcedAt: '2026-11-01T00:00:00.000Z', status: 'active' },
+      controlPlane,
+    ),
+  );
+}
+
+/**
+ * A realistic decision event; every 7th is a blocked delete during a code freeze. Its receipt is
+ * signed (version 3, over the whole event, overrides included) by TEST_ENFORCER_KEY, or `signer`.
+ */
+export function decisionEvent(tenantId: string, i: number, overrides: Partial<Omit<DecisionEvent, '$typeName' | '$unknown'>> = {}, signer: Signer = TEST_ENFORCER_KEY): DecisionEvent {
   const agentId = ['crm-agent', 'billing-agent', 'deploy-agent'][i % 3]!;
   const denied = i % 7 === 0;
   const args = JSON.stringify({ table: 'executives', ids: [i, i + 1] });
@@ -41,12 +64,16 @@ export function decisionEvent(tenantId: string, i: number, overrides: Partial<Om
       policyVersion: 3n,
       decidedAt: timestampFromMs(at + 1),
       enforcerId: 'enforcer-1',
-      keyId: 'enforcer-1/key-1',
-      signature: new Uint8Array(64).fill(i % 256),
+      tenantId,
+      agentId,
+      tool: denied ? 'crm.delete_records' : 'crm.read_records',
+      requestId: `req-${i}`,
       policyHash: 'ab'.repeat(32),
     },
   });
-  return Object.assign(event, overrides);
+  Object.assign(event, overrides);
+  if (overrides.receipt === undefined) signDecisionEvents([event], signer);
+  return event;
 }
 
 export function encode(event: DecisionEvent): Buffer {

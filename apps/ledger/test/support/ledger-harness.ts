@@ -9,6 +9,8 @@ import { pino } from 'pino';
 import { inject } from 'vitest';
 import { loadConfig, type LedgerConfig } from '../../src/config/config.js';
 import { createLedgerLogin } from './app-role.js';
+import { receiptKeyRecords, TEST_CONTROL_PLANE_KEY } from './decisions.js';
+import { publicKeyBase64, type ReceiptKeyRecord } from '@thoth/snapshot';
 
 export interface LedgerTestContext {
   name: string;
@@ -20,6 +22,8 @@ export interface LedgerTestContext {
   /** As the Postgres superuser, on the file's database. */
   adminUrl: string;
   topic: string;
+  /** The context's receipt key directory topic (compacted). */
+  receiptKeysTopic: string;
   group: string;
   anchorDir: string;
   signingKey: string;
@@ -28,6 +32,11 @@ export interface LedgerTestContext {
   config(overrides?: Record<string, string>): LedgerConfig;
   /** Creates the context's topic with `partitions` partitions, and waits for their leaders. */
   createTopic(partitions: number): Promise<void>;
+  /**
+   * Publishes directory records to the context's receipt key directory: by default, that the test
+   * enforcer of each tenant announced TEST_ENFORCER_KEY, so the tenants' decisions are believed.
+   */
+  trust(tenantIds: readonly string[], records?: readonly ReceiptKeyRecord[]): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -48,12 +57,15 @@ export async function ledgerTestContext(name: string): Promise<LedgerTestContext
   const signer = parseSignerKey(signingKey);
   if (!signer.ok) throw new Error(signer.reason);
   const topic = testTopic(`ledger-${name}`);
+  const receiptKeysTopic = testTopic(`receipt-keys-${name}`);
   const group = `thoth-ledger-${name}`;
   const env = {
     DATABASE_URL: login.url,
     ...testKafkaEnv(),
     THOTH_LEDGER_SIGNING_KEY: signingKey,
     THOTH_LEDGER_TOPIC: topic,
+    THOTH_RECEIPT_KEYS_TOPIC: receiptKeysTopic,
+    THOTH_CONFIG_PUBLIC_KEYS: publicKeyBase64(TEST_CONTROL_PLANE_KEY),
     THOTH_LEDGER_GROUP: group,
     THOTH_LEDGER_ANCHOR_DIR: anchorDir,
     THOTH_LEDGER_CHECKPOINT_INTERVAL_MS: '100',
@@ -68,6 +80,7 @@ export async function ledgerTestContext(name: string): Promise<LedgerTestContext
     appUrl: login.url,
     adminUrl: withDatabase(testAdminUrl(), dbName),
     topic,
+    receiptKeysTopic,
     group,
     anchorDir,
     signingKey,
@@ -81,6 +94,23 @@ export async function ledgerTestContext(name: string): Promise<LedgerTestContext
         await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
       } finally {
         await admin.disconnect();
+      }
+    },
+    trust: async (tenantIds, records = receiptKeyRecords(tenantIds)) => {
+      const kafka = testKafka(`ledger-${name}-directory`);
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.createTopics({ waitForLeaders: true, topics: [{ topic: receiptKeysTopic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+      } finally {
+        await admin.disconnect();
+      }
+      const producer = kafka.producer();
+      await producer.connect();
+      try {
+        await producer.send({ topic: receiptKeysTopic, acks: -1, messages: records.map((r) => ({ key: r.key, value: r.value })) });
+      } finally {
+        await producer.disconnect();
       }
     },
     cleanup: async () => {
