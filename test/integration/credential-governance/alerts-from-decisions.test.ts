@@ -69,10 +69,10 @@ describe('SOC alerts from real decisions, with the receipt and the evidence link
     // A database of the file's own: the alert worker and the checkpointer serve every tenant in theirs.
     ctx = await ledgerTestContext(`cg_alerts_${randomBytes(2).toString('hex')}`);
     const [topic] = (await createTestTopics([{ name: `cg-alerts-${randomBytes(3).toString('hex')}`, numPartitions: 2 }])) as [string];
-    ledger = await startLedger(ctx.config({ THOTH_LEDGER_TOPIC: topic }), quietLog);
+    ledger = await startLedger(ctx.config({ THOTH_LEDGER_TOPIC: topic, THOTH_CONFIG_PUBLIC_KEYS: publicKeyBase64(signerFromSeed(cpSigningKey)) }), quietLog);
     role = await createAppLoginRole();
     cp = await startControlPlane(withDatabase(role.url, new URL(ctx.ownerUrl).pathname.slice(1)), {
-      ...edgeControlPlaneConfig({ dataDir, signingKey: cpSigningKey, topic, group: 'cg-alerts' }),
+      ...edgeControlPlaneConfig({ dataDir, signingKey: cpSigningKey, topic, group: 'cg-alerts', receiptKeysTopic: ctx.receiptKeysTopic }),
       alerts: alertsConfig({ ledgerPublicUrl: ledger.url! }),
     });
     const { agents: registered, ...signedUp } = await crmTenant(cp, 'Alerted', POLICY);

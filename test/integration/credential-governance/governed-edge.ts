@@ -109,9 +109,15 @@ export function rollouts(cp: ControlPlane, tenantId: string, enforcer: RunningEn
  * The control plane's settings in these tests: its config stream on a free port, snapshots
  * signed with `signingKey`, decisions read from `topic` by a consumer group of its own.
  */
-export function edgeControlPlaneConfig(options: { dataDir: string; signingKey: string; topic: string; group: string }) {
+/** `receiptKeysTopic`: where the control plane publishes the signed receipt key directory a ledger of the test reads. */
+export function edgeControlPlaneConfig(options: { dataDir: string; signingKey: string; topic: string; group: string; receiptKeysTopic?: string }) {
   return {
-    distribution: { grpc: { host: '127.0.0.1', port: 0 }, signingKey: options.signingKey, keyFile: join(options.dataDir, 'snapshot-signing.key') },
+    distribution: {
+      grpc: { host: '127.0.0.1', port: 0 },
+      signingKey: options.signingKey,
+      keyFile: join(options.dataDir, 'snapshot-signing.key'),
+      ...(options.receiptKeysTopic ? { receiptKeys: { connection: testKafkaConnection(), topic: options.receiptKeysTopic } } : {}),
+    },
     decisions: { kafka: { connection: testKafkaConnection(), topic: options.topic, groupId: `${options.group}-${randomBytes(4).toString('hex')}`, sessionTimeoutMs: 10_000 } },
   };
 }
