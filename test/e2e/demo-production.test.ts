@@ -8,7 +8,7 @@ import { writeDemoFile } from '../../apps/thoth/src/demo/demo-file.js';
 import { seedDemoTenant } from '../../apps/thoth/src/demo/seed.js';
 import { openDatabase, type DatabaseHandle } from '../../libs/db/src/index.js';
 import { generateSignerKey, parseSignerKey, verifierFromSigner } from '../../libs/merkle/src/index.js';
-import { createTestDatabase, createTestTopics, dropTestDatabase, testKafkaEnv, testTls } from '../../libs/testing/src/index.js';
+import { createTestDatabase, createTestTopics, dropTestDatabase, testKafkaEnv, testTls, testTopic } from '../../libs/testing/src/index.js';
 import { waitFor } from '../integration/enforcers/harness.js';
 import { call, controlPlaneTlsEnv, enforcerTlsEnv, ok, Proc, ROOT, trustCa } from './enforcers.support.js';
 
@@ -34,9 +34,13 @@ describe('pnpm demo against Postgres + Kafka, one process per app', () => {
     const [topic] = (await createTestTopics([{ name: `demo-e2e-${randomBytes(3).toString('hex')}`, numPartitions: 3 }])) as [string];
     const databaseUrl = await createTestDatabase(serverUrl, databaseName);
     database = await openDatabase({ url: databaseUrl, maxConnections: 2 });
-    const kafka = testKafkaEnv();
+    // The control plane publishes the signed receipt key directory there; the ledger reads it.
+    const kafka = { ...testKafkaEnv(), THOTH_RECEIPT_KEYS_TOPIC: testTopic(`demo-receipt-keys-${randomBytes(3).toString('hex')}`) };
 
     const controlPlane = Proc.start('control plane', 'apps/control-plane/src/main.ts', {
+      ...kafka,
+      THOTH_DECISIONS_TOPIC: topic,
+      THOTH_DECISIONS_GROUP: `demo-e2e-cp-${randomBytes(3).toString('hex')}`,
       DATABASE_URL: databaseUrl,
       THOTH_MIGRATE: 'true',
       THOTH_DATA_DIR: dataDir,
@@ -60,6 +64,7 @@ describe('pnpm demo against Postgres + Kafka, one process per app', () => {
       ...kafka,
       DATABASE_URL: databaseUrl,
       THOTH_LEDGER_SIGNING_KEY: ledgerKey,
+      THOTH_CONFIG_PUBLIC_KEYS: publicKey,
       THOTH_LEDGER_TOPIC: topic,
       THOTH_LEDGER_GROUP: `demo-e2e-${randomBytes(3).toString('hex')}`,
       THOTH_DATA_DIR: dataDir,

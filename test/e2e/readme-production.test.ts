@@ -82,6 +82,7 @@ describe('the README’s production command against infra/local’s Postgres and
     THOTH_LOG_LEVEL: 'info',
     THOTH_LEDGER_GROUP: `readme-ledger-${suffix}`,
     THOTH_DECISIONS_GROUP: `readme-control-plane-${suffix}`,
+    THOTH_RECEIPT_KEYS_TOPIC: testTopic(`readme-receipt-keys-${suffix}`),
     ...extra,
   });
 

@@ -2,7 +2,7 @@ import { createControlPlane, loadConfig as loadControlPlaneConfig, type ControlP
 import { PlaintextRefusedError } from '@thoth/tls';
 import { migrate, openDatabase, redactUrl } from '@thoth/db';
 import { InProcessDecisionLog, KafkaDecisionLog, startEnforcer, type DecisionLog, type RunningEnforcer } from '@thoth/enforcer/embedded';
-import { inProcessSource, startLedger, type LedgerConfig } from '@thoth/ledger';
+import { InProcessReceiptKeys, inProcessSource, startLedger, type LedgerConfig } from '@thoth/ledger';
 import { generateSignerKey, parseSignerKey, verifierFromSigner } from '@thoth/merkle';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -57,6 +57,9 @@ const decisionLog: DecisionLog = config.kafka
   ? new KafkaDecisionLog({ connection: config.kafka, topic: config.decisionsTopic, bufferSize: 100_000, clientId: 'thoth-embedded-enforcer', logger: enforcerLog })
   : new InProcessDecisionLog({ capacity: 100_000, onDrop: (dropped) => enforcerLog.error({ dropped }, 'in-process decision log full: decision dropped') });
 
+// Without Kafka the control plane hands its signed receipt key directory to the ledger in this
+// process; the ledger checks each record's signature as it would the topic's.
+const receiptKeys = decisionLog instanceof InProcessDecisionLog ? new InProcessReceiptKeys() : undefined;
 const controlPlane = await createControlPlane(
   { ...controlPlaneConfig, databaseUrl: config.databaseUrl, migrate: false },
   {
@@ -64,8 +67,11 @@ const controlPlane = await createControlPlane(
     logger: log.child({ component: 'control-plane' }),
     // With Kafka the control plane consumes thoth.decisions itself (KAFKA_BROKERS is in its config too).
     ...(decisionLog instanceof InProcessDecisionLog ? { decisionFeed: decisionLog } : {}),
+    ...(receiptKeys ? { receiptKeySink: receiptKeys } : {}),
   },
 );
+// The key the control plane signs snapshots and the receipt key directory with.
+const controlPlanePublicKey = (await api<{ publicKey: string }>(controlPlane.url, 'GET', '/v1/distribution/public-key')).body.publicKey;
 
 /** A key kept in the data directory (0600), generated on first start. */
 function keyFile(name: string, generate: () => string): string {
@@ -82,7 +88,15 @@ if (!ledgerSigner.ok) throw new Error(`ledger signing key: ${ledgerSigner.reason
 const ledgerConfig: LedgerConfig = {
   databaseUrl: config.databaseUrl,
   databasePoolSize: 6,
-  kafka: { connection: config.kafka ?? { brokers: [] }, topic: config.decisionsTopic, groupId: config.ledger.group, sessionTimeoutMs: 30_000, concurrentPartitions: 3 },
+  kafka: {
+    connection: config.kafka ?? { brokers: [] },
+    topic: config.decisionsTopic,
+    groupId: config.ledger.group,
+    sessionTimeoutMs: 30_000,
+    concurrentPartitions: 3,
+    receiptKeysTopic: config.receiptKeysTopic,
+  },
+  configPublicKeys: [controlPlanePublicKey],
   signer: ledgerSigner.value,
   originPrefix: 'thoth.dev/ledger',
   anchorDir: join(config.dataDir, 'anchor'),
@@ -93,6 +107,7 @@ const ledgerConfig: LedgerConfig = {
 const ledger = await startLedger(ledgerConfig, log.child({ component: 'ledger' }), {}, {
   database,
   ...(decisionLog instanceof InProcessDecisionLog ? { source: inProcessSource(decisionLog) } : {}),
+  ...(receiptKeys ? { receiptKeys: receiptKeys.source() } : {}),
 });
 const ledgerVerifierKey = verifierFromSigner(ledgerSigner.value);
 
@@ -108,12 +123,11 @@ if (config.seedDemo) {
 // The enforcer, on the demo tenant's config stream.
 let enforcer: RunningEnforcer | undefined;
 if (demo && controlPlane.grpcAddress) {
-  const publicKey = (await api<{ publicKey: string }>(controlPlane.url, 'GET', '/v1/distribution/public-key')).body.publicKey;
   enforcer = await startEnforcer({
     enforcerId: demo.enforcerRegistration.name,
     listen: { host: config.host, port: config.enforcer.grpcPort },
     controlPlane: { address: controlPlane.grpcAddress, token: demo.enforcerRegistration.token, tenantIds: [] },
-    trustedKeys: keyring([verifierFromPublicKey(publicKey)]),
+    trustedKeys: keyring([verifierFromPublicKey(controlPlanePublicKey)]),
     signer: signerFromSeed(config.enforcer.signingKey ?? keyFile('enforcer-signing.key', generateSigningKey)),
     decisionLog,
     snapshotDir: join(config.dataDir, 'snapshots'),

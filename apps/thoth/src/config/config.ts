@@ -26,6 +26,7 @@ const Environment = z.object({
     .optional(),
   THOTH_LEDGER_SIGNING_KEY: z.string().startsWith('PRIVATE+KEY+', 'must be a PRIVATE+KEY+<name>+<id>+<key> signed-note key').optional(),
   THOTH_DECISIONS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('thoth.decisions'),
+  THOTH_RECEIPT_KEYS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('thoth.receipt-keys'),
   THOTH_LEDGER_GROUP: z.string().min(1).default('thoth-ledger'),
   // The decisions topic, created at start when missing (production wiring), unless the
   // deployment provisions its topics itself (THOTH_KAFKA_CREATE_TOPICS=false).
@@ -62,6 +63,8 @@ export interface ThothConfig {
   ledger: { httpPort: number; signingKey: string | undefined; group: string; tls: ListenerTls | undefined };
   /** The Kafka topic of decisions (production wiring only). */
   decisionsTopic: string;
+  /** The compacted topic of the signed receipt key directory (with Kafka; the control plane reads the same variable). */
+  receiptKeysTopic: string;
   /** How the decisions topic is made when it is missing; `create: false` only checks that it exists. */
   decisionsTopicSpec: { create: boolean; partitions: number; replicationFactor: number | undefined; retentionMs: number };
   /** Embedded wiring only (THOTH_DEMO, default true there). */
@@ -119,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ThothConfig {
     enforcer: { grpcPort: e.THOTH_ENFORCER_GRPC_PORT, signingKey: e.THOTH_ENFORCER_SIGNING_KEY },
     ledger: { httpPort: e.THOTH_LEDGER_HTTP_PORT, signingKey: e.THOTH_LEDGER_SIGNING_KEY, group: e.THOTH_LEDGER_GROUP, tls: ledgerTls.tls },
     decisionsTopic: e.THOTH_DECISIONS_TOPIC,
+    receiptKeysTopic: e.THOTH_RECEIPT_KEYS_TOPIC,
     decisionsTopicSpec: {
       create: e.THOTH_KAFKA_CREATE_TOPICS === 'true',
       partitions: e.THOTH_DECISIONS_PARTITIONS,
