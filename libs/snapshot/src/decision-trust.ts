@@ -1,5 +1,5 @@
 import type { DecisionEvent } from '@thoth/contracts';
-import { keyIdOf, keyring, verifierFromPublicKey, type Keyring } from './keys.js';
+import { keyIdOf, keyring, verifierFromPublicKey, type Keyring, type Verifier } from './keys.js';
 import { verifyDecisionEvent, type DecisionEventCheck } from './event-digest.js';
 
 /**
@@ -42,7 +42,7 @@ export class TenantReceiptKeys {
     for (const { keyId, publicKey, instanceId } of announced) {
       const verifier = verifierFromPublicKey(publicKey);
       if (verifier.keyId !== keyId) throw new Error(`key id ${keyId} is not the id of its public key, ${keyIdOf(verifier.publicKey)}`);
-      verifiers.push(verifier);
+      verifiers.push(rememberingBatches(verifier));
       instances.set(keyId, (instances.get(keyId) ?? new Set()).add(instanceId));
     }
     return new TenantReceiptKeys(keyring(verifiers), instances);
@@ -59,6 +59,31 @@ export class TenantReceiptKeys {
   announcedBy(keyId: string, instanceId: string): boolean {
     return this.instances.get(keyId)?.has(instanceId) ?? false;
   }
+}
+
+const REMEMBERED = 4096;
+
+/**
+ * An enforcer signs a batch of receipts with one signature over their root: its decisions arrive
+ * together, so the signature of a batch already verified is not verified again for each of them
+ * (one Ed25519 verification, ~60 µs, per batch instead of per event). Only the exact payload and
+ * signature that verified are remembered, the last REMEMBERED of them.
+ */
+function rememberingBatches(verifier: Verifier): Verifier {
+  const verified = new Map<string, string>();
+  return {
+    keyId: verifier.keyId,
+    publicKey: verifier.publicKey,
+    verify: (payload, signature) => {
+      const sig = Buffer.from(signature).toString('base64');
+      const signed = Buffer.from(payload).toString('base64');
+      if (verified.get(sig) === signed) return true;
+      if (!verifier.verify(payload, signature)) return false;
+      if (verified.size >= REMEMBERED) verified.delete(verified.keys().next().value!);
+      verified.set(sig, signed);
+      return true;
+    },
+  };
 }
 
 const CODES: Record<Exclude<DecisionEventCheck, { ok: true }>['code'], DecisionTrustCode> = {

@@ -1,0 +1,47 @@
+import { create } from '@bufbuild/protobuf';
+import { DecisionEventSchema, type DecisionEvent } from '@thoth/contracts';
+import { describe, expect, it } from 'vitest';
+import { judgeDecisionEvent, TenantReceiptKeys } from './decision-trust.js';
+import { signDecisionEvents } from './event-digest.js';
+import { publicKeyBase64, signerFromSeed } from './keys.js';
+
+const key = signerFromSeed(Buffer.alloc(32, 21).toString('base64'));
+const other = signerFromSeed(Buffer.alloc(32, 22).toString('base64'));
+const keys = TenantReceiptKeys.of([{ keyId: key.keyId, publicKey: publicKeyBase64(key), instanceId: 'edge-1' }]);
+const tenantId = '00000000-0000-4000-8000-000000000001';
+
+function events(n: number, signer = key): DecisionEvent[] {
+  const list = Array.from({ length: n }, (_, i) => create(DecisionEventSchema, { decisionId: `d-${i}`, tenantId, agentId: 'crm-agent', tool: 'crm.read', enforcerId: 'edge-1', receipt: { decisionId: `d-${i}` } }));
+  signDecisionEvents(list, signer);
+  return list;
+}
+
+describe('judgeDecisionEvent', () => {
+  it('believes a batch signed by the tenant key, for the process that announced it', () => {
+    expect(events(5).map((e) => judgeDecisionEvent(e, keys))).toEqual(Array(5).fill({ ok: true }));
+  });
+
+  it('names the first rule that fails', () => {
+    expect(judgeDecisionEvent(events(1, other)[0]!, keys)).toMatchObject({ ok: false, code: 'receipt.unknown_key' });
+    const changed = events(1)[0]!;
+    changed.resource = 'crm/everything';
+    expect(judgeDecisionEvent(changed, keys)).toMatchObject({ ok: false, code: 'receipt.event_mismatch' });
+    const elsewhere = events(1)[0]!;
+    elsewhere.enforcerId = 'edge-9';
+    elsewhere.receipt!.enforcerId = 'edge-9';
+    signDecisionEvents([elsewhere], key);
+    expect(judgeDecisionEvent(elsewhere, keys)).toMatchObject({ ok: false, code: 'receipt.wrong_enforcer' });
+    expect(judgeDecisionEvent(create(DecisionEventSchema, { tenantId }), keys)).toMatchObject({ ok: false, code: 'receipt.missing' });
+  });
+
+  it('remembers a verified batch signature only for the payload it signed', () => {
+    const [first, second] = events(2);
+    expect(judgeDecisionEvent(first!, keys)).toEqual({ ok: true });
+    // The batch's signature, now remembered, under another batch size: another payload, refused.
+    second!.receipt!.batchSize = 3;
+    expect(judgeDecisionEvent(second!, keys)).toMatchObject({ ok: false, code: 'receipt.bad_batch_proof' });
+    const [lone] = events(1);
+    lone!.receipt!.signature = first!.receipt!.signature;
+    expect(judgeDecisionEvent(lone!, keys)).toMatchObject({ ok: false, code: 'receipt.bad_signature' });
+  });
+});
