@@ -21,6 +21,7 @@ import { alertsConfig } from '../../apps/control-plane/test/integration/alerts.s
 import { call, createAppLoginRole, signUp, startControlPlane } from '../../apps/control-plane/test/integration/support/control-plane.js';
 import { registerReceiptKey } from '../../apps/control-plane/src/modules/decisions/ingest/test-fixtures.js';
 import { TenantDatabase } from '../../apps/control-plane/src/platform/database/tenant-database.js';
+import { receiptKeyRecords } from '../../apps/ledger/test/support/decisions.js';
 import { count, eventually, ledgerTestContext, quietLog, testKafka, type LedgerTestContext } from '../../apps/ledger/test/support/ledger-harness.js';
 
 const AGENT = { id: 'crm-agent', token: 'thoth_at_flood_real', revoked: ['thoth_at_flood_old'] };
@@ -68,6 +69,7 @@ describe('a flood of calls with bad tokens against a served tenant', () => {
     // config stream's Hello would have announced it, so that ingestion believes what it signs.
     const signer = signerFromSeed(generateSigningKey());
     await registerReceiptKey(new TenantDatabase(cp.database), TENANT, signer, 'enforcer-flood');
+    await ctx.trust([TENANT], receiptKeyRecords([TENANT], signer, 'enforcer-flood'));
     enforcer = await startEnforcer({
       enforcerId: 'enforcer-flood',
       listen: { host: '127.0.0.1', port: 0 },

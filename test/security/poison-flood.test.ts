@@ -55,6 +55,7 @@ describe('poison at 100/s for a minute on the decision stream', () => {
     cp = await startControlPlane(role.url, { decisions: { kafka: { connection: testKafkaConnection(), topic: ctx.topic, groupId: `cp-${ctx.group}`, sessionTimeoutMs: 10_000 } } });
     tenants = [(await signUp(cp.url, 'Flood A')).tenantId, (await signUp(cp.url, 'Flood B')).tenantId];
     for (const tenant of tenants) await registerReceiptKey(new TenantDatabase(cp.database), tenant, undefined, 'enforcer-1');
+    await ctx.trust(tenants);
     ledger = await startLedger(ctx.config(), quietLog, {}, { api: false });
     producer = await orderedProducer('security-flood-producer');
   });

@@ -35,6 +35,7 @@ describe('poison messages on the decision stream', () => {
   it('a signed refusal whose tool holds \\u0000 does not halt the ledger: it is quarantined alone and the rest of its batch folds', async () => {
     const [a, b] = [randomUUID(), randomUUID()];
     const before = await offsets();
+    await ctx.trust([a, b]);
     const good = [...Array.from({ length: 5 }, (_, i) => decisionEvent(a, i)), ...Array.from({ length: 5 }, (_, i) => decisionEvent(b, i))];
     // What an enforcer published for `Decide(tenant: <any UUID>, tool: "crm\u0000…")` before the fix.
     const poison = encode(decisionEvent(randomUUID(), 0, { tool: 'crm.read\u0000records', errorCode: 'UNKNOWN_TENANT', configVersion: 0n }));

@@ -9,8 +9,11 @@ export { Kafka, logLevel, type Producer };
 
 /** The control plane of these tests: it signs the receipt key directory (THOTH_CONFIG_PUBLIC_KEYS). */
 export const TEST_CONTROL_PLANE_KEY: Signer = signerFromSeed(Buffer.alloc(32, 3).toString('base64'));
-/** The receipt key of the test enforcer process `enforcer-1`: what `decisionEvent` signs with. */
-export const TEST_ENFORCER_KEY: Signer = signerFromSeed(Buffer.alloc(32, 4).toString('base64'));
+/**
+ * The receipt key of the test enforcer process `enforcer-1`: what `decisionEvent` signs with (the
+ * control plane's fixture TEST_ENFORCER_KEY is the same key, so one event is believed by both).
+ */
+export const TEST_ENFORCER_KEY: Signer = signerFromSeed(Buffer.alloc(32, 1).toString('base64'));
 const TEST_ENFORCER_ID = '00000000-0000-4000-8000-00000000e001';
 
 /**
