@@ -25,10 +25,12 @@ import {
   parseSignerKey,
   parseVerifierKey,
   pino,
+  publicKeyBase64,
+  signDecisionEvents,
   verifierFromSigner,
   verifyInclusion,
 } from '../../../apps/ledger/test/support/bench-support.js';
-import { decisionEvent, message } from '../../../apps/ledger/test/support/decisions.js';
+import { decisionEvent, message, receiptKeyRecords, TEST_CONTROL_PLANE_KEY, TEST_ENFORCER_KEY } from '../../../apps/ledger/test/support/decisions.js';
 import { BenchReport } from '../lib/results.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -47,6 +49,7 @@ const { serverUrl, kafka: connection, kafkaEnv } = await benchServices(ROOT, pro
 const dbName = `thoth_test_bench_${stamp}`;
 const databaseUrl = await createDatabase(serverUrl, dbName);
 const topic = `thoth.bench.ledger.${stamp}`;
+const receiptKeysTopic = `thoth.bench.receipt-keys.${stamp}`;
 const anchorDir = mkdtempSync(join(tmpdir(), 'thoth-bench-anchor-'));
 const kafka = new Kafka(kafkaClientConfig(connection, { clientId: 'thoth-bench-ledger', logLevel: logLevel.ERROR }));
 const admin = kafka.admin();
@@ -57,13 +60,24 @@ try {
   const owner = await openDatabase({ url: databaseUrl, maxConnections: 2 });
   await migrate(owner.sql);
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] });
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic, numPartitions: 3, replicationFactor: 1 },
+      { topic: receiptKeysTopic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+    ],
+  });
   await producer.connect();
+  // The tenants' enforcer key, in the directory the control plane would publish: the ledger believes their decisions.
+  await producer.send({ topic: receiptKeysTopic, acks: -1, messages: receiptKeyRecords(TENANTS).map((r) => ({ key: r.key, value: r.value })) });
 
   // 1. Throughput: a backlog of FOLD_EVENTS, folded by one worker.
   process.stdout.write(`producing ${FOLD_EVENTS.toLocaleString('en-US')} decision events to ${topic}…\n`);
   for (let start = 0; start < FOLD_EVENTS; start += 2_500) {
-    const messages = Array.from({ length: Math.min(2_500, FOLD_EVENTS - start) }, (_, i) => message(decisionEvent(TENANTS[(start + i) % TENANTS.length]!, start + i)));
+    // Signed as an enforcer signs: a batch of receipts under one signature.
+    const events = Array.from({ length: Math.min(2_500, FOLD_EVENTS - start) }, (_, i) => decisionEvent(TENANTS[(start + i) % TENANTS.length]!, start + i));
+    signDecisionEvents(events, TEST_ENFORCER_KEY);
+    const messages = events.map(message);
     await producer.send({ topic, acks: -1, messages });
   }
 
@@ -73,6 +87,8 @@ try {
     ...kafkaEnv,
     THOTH_LEDGER_SIGNING_KEY: signingKey,
     THOTH_LEDGER_TOPIC: topic,
+    THOTH_RECEIPT_KEYS_TOPIC: receiptKeysTopic,
+    THOTH_CONFIG_PUBLIC_KEYS: publicKeyBase64(TEST_CONTROL_PLANE_KEY),
     THOTH_LEDGER_GROUP: `thoth-bench-${stamp}`,
     THOTH_LEDGER_ANCHOR_DIR: anchorDir,
     THOTH_LEDGER_KAFKA_SESSION_TIMEOUT_MS: '6000',
@@ -216,7 +232,7 @@ try {
   report.write();
 } finally {
   await producer.disconnect().catch(() => {});
-  await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+  await admin.deleteTopics({ topics: [topic, receiptKeysTopic] }).catch(() => {});
   await admin.disconnect().catch(() => {});
   await dropDatabase(serverUrl, dbName).catch(() => {});
   rmSync(anchorDir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import pg from 'pg';
 export { migrate, openDatabase } from '@thoth/db';
 export { decodeBase64, generateSignerKey, leafHash, openCheckpoint, parseSignerKey, parseVerifierKey, verifierFromSigner, verifyInclusion } from '@thoth/merkle';
 export { kafkaClientConfig } from '@thoth/kafka';
+export { publicKeyBase64, signDecisionEvents } from '@thoth/snapshot';
 export { Kafka, logLevel } from 'kafkajs';
 export { pino } from 'pino';
 
