@@ -12,7 +12,7 @@ import { startDecisionConsumer, type DecisionConsumer } from './consume/decision
 import type { ReceiptKeySource } from './consume/in-process-receipt-keys.js';
 import type { DecisionSource } from './consume/in-process-source.js';
 import { startReceiptKeyConsumer, type ReceiptKeyConsumer } from './consume/receipt-key-consumer.js';
-import { DecisionFolder, type FoldOutcome } from './fold/decision-folder.js';
+import { addCounts, DecisionFolder, type FoldOutcome } from './fold/decision-folder.js';
 import { QuarantineRelease, type ReleaseOutcome } from './fold/quarantine-release.js';
 import { TenantTrees } from './merkle/tenant-trees.js';
 import { ReceiptKeyDirectory } from './trust/receipt-key-directory.js';
@@ -30,6 +30,8 @@ export interface RunningLedger {
   readonly anchor: Anchor;
   /** The receipt keys decisions are verified against, as the control plane published them. */
   readonly directory: ReceiptKeyDirectory;
+  /** Decisions quarantined since start because they were not believed, by reason (receipt.*). */
+  untrusted(): Readonly<Record<string, number>>;
   readonly url: string | undefined;
   stop(): Promise<void>;
 }
@@ -88,14 +90,16 @@ export async function startLedger(
   checkpointer.start();
   let consumer: DecisionConsumer;
   let keys: ReceiptKeyConsumer | undefined;
+  let untrusted: Readonly<Record<string, number>> = {};
   try {
     keys = options.receiptKeys
       ? await options.receiptKeys(directory)
       : await startReceiptKeyConsumer(directory, { brokers: config.kafka.brokers, topic: config.kafka.receiptKeysTopic, groupId: config.kafka.groupId, log });
     const onFolded = (outcome: FoldOutcome, partition: number): void => {
+      untrusted = addCounts(untrusted, outcome.untrusted);
       // Held in a batch whose keys arrived meanwhile: the directory's own release may have run before the batch committed.
       for (const { tenantId, keyId } of outcome.heldKeys) if (directory.keysOf(tenantId).has(keyId)) releases.add(tenantId, [keyId]);
-      if (Object.keys(outcome.untrusted).length > 0) log.warn({ partition, untrusted: outcome.untrusted }, 'decisions not believed: quarantined');
+      if (Object.keys(outcome.untrusted).length > 0) log.warn({ partition, untrusted: outcome.untrusted, sinceStart: untrusted }, 'decisions not believed: quarantined');
       hooks.onFolded?.(outcome, partition);
     };
     consumer = options.source
@@ -117,6 +121,7 @@ export async function startLedger(
     checkpointer,
     anchor,
     directory,
+    untrusted: () => untrusted,
     url,
     stop: async () => {
       await consumer.stop();
