@@ -73,10 +73,10 @@ try {
 
   // 1. Throughput: a backlog of FOLD_EVENTS, folded by one worker.
   process.stdout.write(`producing ${FOLD_EVENTS.toLocaleString('en-US')} decision events to ${topic}…\n`);
-  for (let start = 0; start < FOLD_EVENTS; start += 2_500) {
-    // Signed as an enforcer signs: a batch of receipts under one signature.
-    const events = Array.from({ length: Math.min(2_500, FOLD_EVENTS - start) }, (_, i) => decisionEvent(TENANTS[(start + i) % TENANTS.length]!, start + i));
-    signDecisionEvents(events, TEST_ENFORCER_KEY);
+  for (let start = 0; start < FOLD_EVENTS; start += 1_000) {
+    // Signed as an enforcer signs: batches of receipts under one signature (64: each receipt's path is 6 hashes).
+    const events = Array.from({ length: Math.min(1_000, FOLD_EVENTS - start) }, (_, i) => decisionEvent(TENANTS[(start + i) % TENANTS.length]!, start + i));
+    for (let i = 0; i < events.length; i += 64) signDecisionEvents(events.slice(i, i + 64), TEST_ENFORCER_KEY);
     const messages = events.map(message);
     await producer.send({ topic, acks: -1, messages });
   }
