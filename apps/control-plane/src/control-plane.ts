@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { ConfigStreamListener, type ReceiptKeySink } from './distribution/index.js';
+import { SNAPSHOT_SIGNER } from './distribution/snapshot-signing-key.js';
+import { publicKeyBase64, type Signer } from '@thoth/snapshot';
 import type { ControlPlaneConfig } from './config/config.js';
 import { EventNotifications } from './event-store/event-notifications.js';
 import type { InProcessDecisionFeed } from './modules/decisions/index.js';
@@ -42,6 +44,8 @@ export interface ControlPlane {
   url: string;
   /** `host:port` of the config stream enforcers subscribe to (undefined: distribution not configured). */
   grpcAddress: string | undefined;
+  /** Base64 of the public key snapshots and the receipt key directory are signed with (undefined: distribution not configured). */
+  snapshotPublicKey: string | undefined;
   app: NestFastifyApplication;
   database: DatabaseHandle;
   notifications: EventNotifications;
@@ -108,12 +112,14 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
   const address = app.getHttpServer().address() as AddressInfo;
   const url = `${config.http.tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   const grpcAddress = config.distribution ? app.get(ConfigStreamListener).address : undefined;
+  const snapshotPublicKey = config.distribution ? publicKeyBase64(app.get<symbol, Signer>(SNAPSHOT_SIGNER)) : undefined;
   logger.info({ url, grpc: grpcAddress, database: database.kind }, 'control plane listening');
 
   const notifications = app.get(EventNotifications);
   return {
     url,
     grpcAddress,
+    snapshotPublicKey,
     app,
     database,
     notifications,

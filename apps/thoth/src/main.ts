@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type ThothConfig } from './config/config.js';
 import { readDemoKeys, writeDemoFile, type DemoFile, type DemoKeys } from './demo/demo-file.js';
-import { api, demoKeysValid, seedDemoTenant } from './demo/seed.js';
+import { demoKeysValid, seedDemoTenant } from './demo/seed.js';
 import { ensureDecisionsTopic, StartupError } from './kafka/decisions-topic.js';
 import { createLogger, logFormat } from './log/logger.js';
 
@@ -70,8 +70,9 @@ const controlPlane = await createControlPlane(
     ...(receiptKeys ? { receiptKeySink: receiptKeys } : {}),
   },
 );
-// The key the control plane signs snapshots and the receipt key directory with.
-const controlPlanePublicKey = (await api<{ publicKey: string }>(controlPlane.url, 'GET', '/v1/distribution/public-key')).body.publicKey;
+// The key the control plane signs snapshots and the receipt key directory with (loadConfig always configures distribution).
+const controlPlanePublicKey = controlPlane.snapshotPublicKey;
+if (controlPlanePublicKey === undefined) throw new Error('the control plane has no snapshot key: distribution is not configured');
 
 /** A key kept in the data directory (0600), generated on first start. */
 function keyFile(name: string, generate: () => string): string {
