@@ -71,7 +71,7 @@ export class LedgerController {
   /** Decisions of the caller's tenant quarantined instead of folded, by reason (docs/security.md): for its auditors. */
   @Get('v1/quarantine')
   quarantine(@CallerOf() { tenantId }: Caller, @Req() request: FastifyRequest): Promise<unknown> {
-    return this.reader.quarantine(tenantId, Math.min(optionalSize(query(request), 'limit') ?? 100, 1000));
+    return this.reader.quarantine(tenantId, quarantineLimit(query(request)));
   }
 
   // After the key is checked, like every other route.
@@ -83,6 +83,15 @@ export class LedgerController {
 
 function query(request: FastifyRequest): URLSearchParams {
   return new URL(request.url, 'http://ledger').searchParams;
+}
+
+/** How many quarantined decisions to list: 1 to 1000, 100 when not given. */
+function quarantineLimit(q: URLSearchParams): number {
+  const text = q.get('limit');
+  if (text === null) return 100;
+  const limit = /^[1-9][0-9]{0,3}$/.test(text) ? Number(text) : 0;
+  if (limit < 1 || limit > 1000) throw new ProblemError(400, 'http.bad_query', 'query parameter limit must be a whole number from 1 to 1000');
+  return limit;
 }
 
 function optionalSize(q: URLSearchParams, name: string): number | undefined {

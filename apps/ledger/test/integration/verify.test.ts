@@ -85,6 +85,11 @@ describe('the ledger believes only decisions signed by an enforcer of their own 
     expect(view.counts).toEqual({ 'receipt.event_mismatch': 3, 'receipt.unknown_key': 4, 'receipt.wrong_enforcer': 1 });
     expect(view.held).toBe(8);
     expect(view.items.some((i) => i.decisionId === hostile[1]!.event.decisionId)).toBe(false);
+    const tooMany = await fetch(`${ledger.url}/v1/quarantine?limit=1001`, { headers: { authorization: `Bearer ${auditor}` } });
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.json()).toMatchObject({ code: 'http.bad_query' });
+    const one = (await (await fetch(`${ledger.url}/v1/quarantine?limit=1`, { headers: { authorization: `Bearer ${auditor}` } })).json()) as QuarantineView;
+    expect(one.items).toHaveLength(1);
   });
 
   it('releases decisions held for an unknown key once the control plane publishes it: appended once, at the end, exactly once across restarts', async () => {
