@@ -7,8 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { AppModule } from './app.module.js';
-import { ConfigStreamListener, SNAPSHOT_SIGNER, type ReceiptKeySink } from './distribution/index.js';
-import { publicKeyBase64, type Signer } from '@thoth/snapshot';
+import { ConfigStreamListener, SnapshotCache, type ReceiptKeySink } from './distribution/index.js';
 import type { ControlPlaneConfig } from './config/config.js';
 import { EventNotifications } from './event-store/event-notifications.js';
 import type { InProcessDecisionFeed } from './modules/decisions/index.js';
@@ -111,7 +110,7 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
   const address = app.getHttpServer().address() as AddressInfo;
   const url = `${config.http.tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   const grpcAddress = config.distribution ? app.get(ConfigStreamListener).address : undefined;
-  const snapshotPublicKey = config.distribution ? publicKeyBase64(app.get<symbol, Signer>(SNAPSHOT_SIGNER)) : undefined;
+  const snapshotPublicKey = config.distribution ? app.get(SnapshotCache).publicKey : undefined;
   logger.info({ url, grpc: grpcAddress, database: database.kind }, 'control plane listening');
 
   const notifications = app.get(EventNotifications);

@@ -13,5 +13,3 @@ export { enforcerConfigOf, type TenantState } from './enforcer-config.js';
 export { DistributionModule, ConfigStreamListener } from './distribution.module.js';
 // The signed receipt key directory the ledger verifies decisions against, and where it is published.
 export { ReceiptKeyPublisher, kafkaReceiptKeySink, type ReceiptKeySink } from './receipt-key-publisher.js';
-// The control plane's snapshot Signer, by its injection token (its public key is what enforcers and the ledger trust).
-export { SNAPSHOT_SIGNER } from './snapshot-signing-key.js';

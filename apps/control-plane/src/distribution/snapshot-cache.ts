@@ -2,7 +2,7 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { EnforcerConfigSchema, type EnforcerConfig, type SignedSnapshot } from '@thoth/contracts';
 import type { CompiledPolicy, PolicyError } from '@thoth/policy';
-import { compileSnapshot, policyContentHash, signSnapshot, snapshotContentHash, type Signer } from '@thoth/snapshot';
+import { compileSnapshot, policyContentHash, publicKeyBase64, signSnapshot, snapshotContentHash, type Signer } from '@thoth/snapshot';
 
 /** One tenant's published snapshot: what every enforcer subscribed to the tenant gets. */
 export interface TenantSnapshot {
@@ -55,6 +55,11 @@ export class SnapshotCache {
 
   get keyId(): string {
     return this.#signer.keyId;
+  }
+
+  /** Base64 of the raw public key snapshots are signed with (what enforcers and the ledger trust). */
+  get publicKey(): string {
+    return publicKeyBase64(this.#signer);
   }
 
   get(tenantId: string): TenantSnapshot | undefined {
