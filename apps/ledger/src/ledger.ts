@@ -94,7 +94,7 @@ export async function startLedger(
   try {
     keys = options.receiptKeys
       ? await options.receiptKeys(directory)
-      : await startReceiptKeyConsumer(directory, { brokers: config.kafka.brokers, topic: config.kafka.receiptKeysTopic, groupId: config.kafka.groupId, log });
+      : await startReceiptKeyConsumer(directory, { connection: config.kafka.connection, topic: config.kafka.receiptKeysTopic, groupId: config.kafka.groupId, log });
     const onFolded = (outcome: FoldOutcome, partition: number): void => {
       untrusted = addCounts(untrusted, outcome.untrusted);
       // Held in a batch whose keys arrived meanwhile: the directory's own release may have run before the batch committed.

@@ -5,7 +5,7 @@
 // Seen failing with the publisher's resync at start removed: the ledger's directory never learned
 // the key (timed out), since no enforcer event of the tenant was heard after the restart.
 import { generateSigningKey, keyring, publicKeyBase64, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
-import { createTestTopics, withDatabase } from '@thoth/testing';
+import { createTestTopics, testKafkaConnection, withDatabase } from '@thoth/testing';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,7 +54,7 @@ describe('the receipt key directory', () => {
     cleanups.push(() => after.close());
     const trusted = keyring([verifierFromPublicKey(publicKeyBase64(signerFromSeed(cpSigningKey)))]);
     const directory = new ReceiptKeyDirectory(trusted, quietLog);
-    const reader = await startReceiptKeyConsumer(directory, { brokers: ctx.env.KAFKA_BROKERS!.split(','), topic: ctx.receiptKeysTopic, groupId: ctx.group, log: quietLog });
+    const reader = await startReceiptKeyConsumer(directory, { connection: testKafkaConnection(), topic: ctx.receiptKeysTopic, groupId: ctx.group, log: quietLog });
     cleanups.push(() => reader.stop());
     await waitFor('the ledger side to learn the key', () => directory.keysOf(tenant.tenantId).has(enforcerSigner.keyId), 30_000);
     expect(directory.keysOf(tenant.tenantId).announcedBy(enforcerSigner.keyId, 'edge-1')).toBe(true);

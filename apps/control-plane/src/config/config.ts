@@ -144,7 +144,8 @@ export interface DistributionConfig {
   signingKey: string | undefined;
   keyFile: string;
   /** The compacted topic the receipt key directory goes to, signed with the snapshot key; absent without Kafka. */
-  receiptKeys?: { brokers: string[]; topic: string };
+  /** `connection`: thoth-control-plane's (Write on the receipt key directory). */
+  receiptKeys?: { connection: KafkaConnection; topic: string };
 }
 
 export class ConfigError extends Error {
@@ -204,7 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       grpc: { host: e.THOTH_GRPC_HOST, port: e.THOTH_GRPC_PORT, ...(grpcTls.tls ? { tls: grpcTls.tls } : {}) },
       signingKey: e.THOTH_SNAPSHOT_SIGNING_KEY,
       keyFile: resolve(e.THOTH_DATA_DIR, 'snapshot-signing.key'),
-      ...(e.KAFKA_BROKERS ? { receiptKeys: { brokers: e.KAFKA_BROKERS.split(','), topic: e.THOTH_RECEIPT_KEYS_TOPIC } } : {}),
+      ...(kafka ? { receiptKeys: { connection: kafka, topic: e.THOTH_RECEIPT_KEYS_TOPIC } } : {}),
     },
     alerts: {
       secretsKey: e.THOTH_SECRETS_KEY,

@@ -1,4 +1,4 @@
-import { ensureCompactedTopic, kafkaLogCreator } from '@thoth/kafka';
+import { ensureCompactedTopic, kafkaClientConfig, kafkaLogCreator, type KafkaConnection } from '@thoth/kafka';
 import { signReceiptKeyEntry, type ReceiptKeyEntry, type ReceiptKeyRecord, type Signer } from '@thoth/snapshot';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -115,8 +115,8 @@ function entriesOf(tenantId: string, enforcer: EnforcerView): ReceiptKeyEntry[] 
  * The directory's Kafka topic, compacted (created so when missing and the principal may): acks
  * from every in-sync replica, keyed so compaction keeps the last record of each key and process.
  */
-export function kafkaReceiptKeySink(options: { brokers: readonly string[]; topic: string; clientId?: string }, log: Logger): ReceiptKeySink {
-  const kafka = new Kafka({ clientId: options.clientId ?? 'thoth-control-plane', brokers: [...options.brokers], logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
+export function kafkaReceiptKeySink(options: { connection: KafkaConnection; topic: string; clientId?: string }, log: Logger): ReceiptKeySink {
+  const kafka = new Kafka(kafkaClientConfig(options.connection, { clientId: options.clientId ?? 'thoth-control-plane', logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) }));
   let producer: Producer | undefined;
   const connect = async (): Promise<Producer> => {
     if (producer) return producer;

@@ -1,11 +1,12 @@
-import { ensureCompactedTopic, kafkaLogCreator } from '@thoth/kafka';
+import { ensureCompactedTopic, kafkaClientConfig, kafkaLogCreator, type KafkaConnection } from '@thoth/kafka';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ReceiptKeyDirectory } from '../trust/receipt-key-directory.js';
 
 export interface ReceiptKeyConsumerOptions {
-  brokers: string[];
+  /** thoth-ledger's: Read on the directory topic and on groups named after the ledger's. */
+  connection: KafkaConnection;
   /** The compacted directory topic (THOTH_RECEIPT_KEYS_TOPIC). */
   topic: string;
   /** The ledger's consumer group: this reader's own group is named after it (one per process, never committed). */
@@ -26,7 +27,7 @@ export interface ReceiptKeyConsumer {
  */
 export async function startReceiptKeyConsumer(directory: ReceiptKeyDirectory, options: ReceiptKeyConsumerOptions): Promise<ReceiptKeyConsumer> {
   const { topic, log } = options;
-  const kafka = new Kafka({ clientId: options.clientId ?? 'thoth-ledger', brokers: options.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
+  const kafka = new Kafka(kafkaClientConfig(options.connection, { clientId: options.clientId ?? 'thoth-ledger', logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) }));
   await ensureCompactedTopic(kafka, topic, log);
   const admin = kafka.admin();
   await admin.connect();
