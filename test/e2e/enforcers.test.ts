@@ -345,7 +345,7 @@ describe('the production mains refuse plaintext off loopback', () => {
     const mains = [
       ['control plane', 'apps/control-plane/src/main.ts', { ...nowhere, THOTH_GRPC_HOST: '0.0.0.0' }, 'the config stream (THOTH_GRPC_HOST) would be plaintext on 0.0.0.0'],
       ['enforcer', 'apps/enforcer/src/main.ts', { THOTH_CONFIG_PUBLIC_KEYS: Buffer.alloc(32, 1).toString('base64'), THOTH_ENFORCER_GRPC_HOST: '::' }, 'Decide (THOTH_ENFORCER_GRPC_HOST) would be plaintext on ::'],
-      ['ledger', 'apps/ledger/src/main.ts', { ...nowhere, THOTH_LEDGER_SIGNING_KEY: generateSignerKey('thoth.dev/ledger'), THOTH_HTTP_HOST: '0.0.0.0' }, 'the ledger API (THOTH_HTTP_HOST) would be plaintext on 0.0.0.0'],
+      ['ledger', 'apps/ledger/src/main.ts', { ...nowhere, THOTH_LEDGER_SIGNING_KEY: generateSignerKey('thoth.dev/ledger'), THOTH_CONFIG_PUBLIC_KEYS: Buffer.alloc(32, 1).toString('base64'), THOTH_HTTP_HOST: '0.0.0.0' }, 'the ledger API (THOTH_HTTP_HOST) would be plaintext on 0.0.0.0'],
       ['launcher', 'apps/thoth/src/main.ts', { ...nowhere, THOTH_HTTP_HOST: '10.0.0.1' }, 'the ledger API (THOTH_HTTP_HOST) would be plaintext on 10.0.0.1'],
     ] as const;
     try {
