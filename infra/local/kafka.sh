@@ -19,6 +19,10 @@
 #   kafka.sh run-class CLASS [ARGS...]  run a Kafka CLI main class on the same jars; admin's
 #                                       client settings are in $(kafka.sh env | …) / secrets/admin.properties
 #
+# THOTH_KAFKA_SECURITY=plaintext, for a private broker only (with THOTH_KAFKA_STATE_DIR): no TLS,
+# no SASL, no authorizer. It exists so that a benchmark can measure what security costs against
+# the same broker without it (bench:ledger); the shared broker and every test are secured.
+#
 # Topics are never auto-created (auto.create.topics.enable=false): tests create the
 # topics they use, as production does, so a typo in a topic name fails loudly.
 set -euo pipefail
@@ -43,6 +47,16 @@ ACCESS_TABLE=$THOTH_ROOT/infra/kafka/access.txt
 # What the data directory was formatted for. Storage formatted under another layout (the
 # PLAINTEXT broker of before, or one without these SCRAM users) is formatted again.
 SECURITY_LAYOUT="sasl_ssl scram-sha-512 standard-authorizer v1"
+SECURITY=${THOTH_KAFKA_SECURITY:-sasl_ssl}
+case $SECURITY in
+  sasl_ssl) ;;
+  plaintext)
+    [ -n "${THOTH_KAFKA_STATE_DIR:-}" ] || die "THOTH_KAFKA_SECURITY=plaintext is for a private broker (THOTH_KAFKA_STATE_DIR) only"
+    SECURITY_LAYOUT="plaintext v1"
+    ;;
+  *) die "THOTH_KAFKA_SECURITY is sasl_ssl (the default) or plaintext, not '$SECURITY'" ;;
+esac
+plaintext() { [ "$SECURITY" = plaintext ]; }
 POM=$INFRA_LOCAL/kafka/pom.xml
 LIBS=$CACHE_ROOT/kafka-$KAFKA_VERSION/libs
 START_TIMEOUT=${THOTH_KAFKA_START_TIMEOUT:-120}
@@ -119,6 +133,10 @@ ensure_secrets() {
   done
   TLS_DIR=$(bash "$INFRA_LOCAL/tls.sh" issue kafka)
   (umask 077 && cat "$TLS_DIR/kafka.key" "$TLS_DIR/kafka.crt" >"$SECRETS/kafka.pem")
+  if plaintext; then
+    echo "security.protocol=PLAINTEXT" >"$SECRETS/admin.properties"
+    return 0
+  fi
   (umask 077 && cat >"$SECRETS/admin.properties") <<PROPS
 # Written by infra/local/kafka.sh: the admin super user's client settings for Kafka's CLI tools
 # (--command-config, or --consumer.config / --producer-config).
@@ -130,17 +148,22 @@ ssl.truststore.location=$TLS_DIR/ca.crt
 PROPS
 }
 
-# Written at every start, so THOTH_KAFKA_PORT and these settings always apply.
-write_configs() {
-  mkdir -p "$DATA" "$LOGS"
-  ensure_secrets
-  (umask 077 && cat >"$STATE/server.properties") <<PROPS
-# Written by infra/local/kafka.sh at every start; edit the script, not this file. Holds admin's
-# password (mode 0600).
-# One KRaft node that is both broker and controller, with a static one-voter quorum.
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
+# The listeners and their security: SASL_SSL (the default), or plaintext for a private
+# benchmark broker (THOTH_KAFKA_SECURITY=plaintext).
+security_properties() {
+  if plaintext; then
+    cat <<PROPS
+# THOTH_KAFKA_SECURITY=plaintext: a private benchmark broker, without TLS, SASL or ACLs.
+listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+log.dirs=$DATA
+PROPS
+    return 0
+  fi
+  cat <<PROPS
 listeners=SASL_SSL://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
 advertised.listeners=SASL_SSL://$HOST:$PORT
 # The controller listener stays PLAINTEXT on loopback: SCRAM credentials live in the metadata
@@ -169,6 +192,21 @@ listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.se
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
 super.users=User:admin;User:ANONYMOUS
+PROPS
+}
+
+# Written at every start, so THOTH_KAFKA_PORT and these settings always apply.
+write_configs() {
+  mkdir -p "$DATA" "$LOGS"
+  ensure_secrets
+  (umask 077 && cat >"$STATE/server.properties") <<PROPS
+# Written by infra/local/kafka.sh at every start; edit the script, not this file. Holds admin's
+# password (mode 0600).
+# One KRaft node that is both broker and controller, with a static one-voter quorum.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
+$(security_properties)
 
 # A single node: every replication factor and ISR is 1.
 offsets.topic.replication.factor=1
@@ -277,7 +315,7 @@ format_storage() {
     cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
   done
   local scram=() name
-  for name in $(principals); do
+  plaintext || for name in $(principals); do
     scram+=(--add-scram "SCRAM-SHA-512=[name=$name,password=$(password "$name")]")
   done
   if ! run_class kafka.tools.StorageTool format --config "$STATE/server.properties" \
@@ -292,6 +330,7 @@ format_storage() {
 # AclCommand a grant, four at a time. ACLs are only added; a grant removed from the table stays
 # until the data is formatted again (rm -rf the state directory).
 apply_access() {
+  plaintext && return 0
   local want
   want=$(sha256sum "$ACCESS_TABLE" | cut -c1-64)
   [ "$(cat "$STATE/access-applied" 2>/dev/null)" = "$want" ] && return 0
@@ -429,6 +468,10 @@ cmd_env() {
   [ "${1:-}" = --test ] && { prefix=THOTH_TEST_KAFKA_; shift; }
   [ $# -le 1 ] || die "usage: kafka.sh env [--test] [PRINCIPAL]"
   principal=${1:-admin}
+  if plaintext; then
+    echo "${prefix}BROKERS=$HOST:$PORT"
+    return 0
+  fi
   [ -f "$(password_file "$principal")" ] || die "no password for $principal in $SECRETS (principals: $(principals | paste -sd ' '); run kafka.sh start first)"
   echo "${prefix}BROKERS=$HOST:$PORT"
   echo "${prefix}SASL_MECHANISM=scram-sha-512"

@@ -61,26 +61,34 @@ export class TenantReceiptKeys {
   }
 }
 
-const REMEMBERED = 4096;
+const REMEMBERED = 16_384;
+
+/**
+ * The batch signatures already verified, under whichever tenant: `${keyId} ${signature}` → the
+ * payload it verified over. Only the exact payload and signature that verified under a key are
+ * remembered, so a hit proves what a fresh verification would; the tenant's own keyring still
+ * decides whether that key counts for the event's tenant (TenantReceiptKeys.of).
+ */
+const verifiedBatches = new Map<string, string>();
 
 /**
  * An enforcer signs a batch of receipts with one signature over their root: its decisions arrive
  * together, so the signature of a batch already verified is not verified again for each of them
- * (one Ed25519 verification, ~60 µs, per batch instead of per event). Only the exact payload and
- * signature that verified are remembered, the last REMEMBERED of them.
+ * (one Ed25519 verification, ~60 µs, per batch instead of per event). An enforcer serving several
+ * tenants signs their decisions in one batch: the memory is shared by every tenant's keys, the
+ * last REMEMBERED batches of all keys.
  */
 function rememberingBatches(verifier: Verifier): Verifier {
-  const verified = new Map<string, string>();
   return {
     keyId: verifier.keyId,
     publicKey: verifier.publicKey,
     verify: (payload, signature) => {
-      const sig = Buffer.from(signature).toString('base64');
+      const batch = `${verifier.keyId} ${Buffer.from(signature).toString('base64')}`;
       const signed = Buffer.from(payload).toString('base64');
-      if (verified.get(sig) === signed) return true;
+      if (verifiedBatches.get(batch) === signed) return true;
       if (!verifier.verify(payload, signature)) return false;
-      if (verified.size >= REMEMBERED) verified.delete(verified.keys().next().value!);
-      verified.set(sig, signed);
+      if (verifiedBatches.size >= REMEMBERED) verifiedBatches.delete(verifiedBatches.keys().next().value!);
+      verifiedBatches.set(batch, signed);
       return true;
     },
   };
@@ -99,9 +107,10 @@ const CODES: Record<Exclude<DecisionEventCheck, { ok: true }>['code'], DecisionT
  * Believes a decision only if its receipt verifies, over the whole event (version 3), with a key
  * an enforcer of the event's own tenant announced (`keys` are that tenant's), from the process
  * the event names. The one rule every ingestion of decisions applies (docs/security.md).
+ * `encoded`: the bytes `event` was decoded from, when the caller has them (verifyDecisionEvent).
  */
-export function judgeDecisionEvent(event: DecisionEvent, keys: TenantReceiptKeys): DecisionVerdict {
-  const check = verifyDecisionEvent(event, keys.keyring);
+export function judgeDecisionEvent(event: DecisionEvent, keys: TenantReceiptKeys, encoded?: Uint8Array): DecisionVerdict {
+  const check = verifyDecisionEvent(event, keys.keyring, encoded);
   if (!check.ok) return { ok: false, code: CODES[check.code], reason: check.message };
   // Only enforcers that sign the whole event announce keys: an older receipt under one is a downgrade.
   if (check.coverage !== 'event') return { ok: false, code: 'receipt.downgraded', reason: `a receipt of version ${event.receipt?.receiptVersion} covers only its own fields, and key ${check.keyId} signs whole events` };

@@ -3,7 +3,7 @@ import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { DecisionEventSchema, Effect, Outcome, RiskTier, RuleKind, Severity, type DecisionEvent } from '@thoth/contracts';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decisionEventDigest, generateSigningKey, keyring, pendingReceipt, signReceipt, signReceiptBatch, signerFromSeed, verifierFromPublicKey, verifyDecisionEvent } from './index.js';
+import { decisionEventDigest, generateSigningKey, publishedEventDigest, keyring, pendingReceipt, signReceipt, signReceiptBatch, signerFromSeed, verifierFromPublicKey, verifyDecisionEvent } from './index.js';
 
 const signer = signerFromSeed(generateSigningKey());
 const trusted = keyring([verifierFromPublicKey(signer.publicKey)]);
@@ -85,6 +85,33 @@ describe('decisionEventDigest', () => {
     const event = fromBinary(DecisionEventSchema, later);
     expect(createHash('sha256').update(later).digest('hex')).toBe(decisionEventDigest(event));
     expect(decisionEventDigest(event)).not.toBe(decisionEventDigest(unsigned(0)));
+  });
+});
+
+describe('publishedEventDigest', () => {
+  it('is the digest of the published bytes with every receipt record cut out, wherever it stands', () => {
+    const [event] = signed(1) as [DecisionEvent];
+    const published = toBinary(DecisionEventSchema, event);
+    expect(publishedEventDigest(published)).toBe(decisionEventDigest(event));
+    // A receipt record written first, or a second one appended (protobuf merges them), is cut out too.
+    const receipt = new BinaryWriter().tag(19, WireType.LengthDelimited).bytes(toBinary(DecisionEventSchema, create(DecisionEventSchema, { receipt: event.receipt })).subarray(2)).finish();
+    const without = toBinary(DecisionEventSchema, { ...event, receipt: undefined });
+    expect(publishedEventDigest(Buffer.concat([receipt, without]))).toBe(decisionEventDigest(event));
+    expect(publishedEventDigest(Buffer.concat([published, receipt]))).toBe(decisionEventDigest(event));
+  });
+
+  it('is undefined for bytes that are not a sequence of records', () => {
+    const published = toBinary(DecisionEventSchema, signed(1)[0]!);
+    expect(publishedEventDigest(published.subarray(0, 5))).toBeUndefined(); // inside the decision id
+    expect(publishedEventDigest(Uint8Array.of(0x0a, 0x7f))).toBeUndefined();
+  });
+
+  it('lets verifyDecisionEvent skip the re-encoding, and still refuses a changed field', () => {
+    const [event] = signed(1) as [DecisionEvent];
+    const published = toBinary(DecisionEventSchema, event);
+    expect(verifyDecisionEvent(fromBinary(DecisionEventSchema, published), trusted, published)).toEqual({ ok: true, coverage: 'event', keyId: signer.keyId });
+    const forged = toBinary(DecisionEventSchema, { ...event, resource: 'crm://companies' });
+    expect(verifyDecisionEvent(fromBinary(DecisionEventSchema, forged), trusted, forged)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
   });
 });
 

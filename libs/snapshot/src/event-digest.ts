@@ -1,6 +1,7 @@
 import { create, toBinary } from '@bufbuild/protobuf';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { DecisionEventSchema, Effect, Outcome, ReceiptSchema, type DecisionEvent, type Receipt } from '@thoth/contracts';
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { Keyring, Signer } from './keys.js';
 import { pendingReceipt, signReceiptBatch, verifyReceipt, type ReceiptCheck } from './receipt.js';
 
@@ -26,6 +27,36 @@ export function decisionEventDigest(event: DecisionEvent): string {
   return eventDigestOf(toBinary(DecisionEventSchema, rest));
 }
 
+/**
+ * The digest of an event as published, `encoded` (its protobuf binary, receipt included): SHA-256
+ * of those bytes with every top-level field 19 record cut out, without decoding or re-encoding.
+ * Undefined when the bytes are not a well-formed sequence of records (the caller re-encodes).
+ * Equal to `decisionEventDigest` of the decoded event whenever the publisher encoded as
+ * protobuf-es does; when it did not, the two differ and the caller re-encodes to decide.
+ */
+export function publishedEventDigest(encoded: Uint8Array): string | undefined {
+  const digest = createHash('sha256');
+  const reader = new BinaryReader(encoded);
+  let kept = 0;
+  try {
+    while (reader.pos < reader.len) {
+      const start = reader.pos;
+      const [field, wireType] = reader.tag();
+      reader.skip(wireType, field);
+      if (field !== RECEIPT_FIELD) continue;
+      if (start > kept) digest.update(encoded.subarray(kept, start));
+      kept = reader.pos;
+    }
+  } catch {
+    return undefined;
+  }
+  if (reader.pos !== reader.len) return undefined;
+  if (encoded.length > kept) digest.update(encoded.subarray(kept));
+  return digest.digest('hex');
+}
+
+const RECEIPT_FIELD = 19;
+
 /** The digest of an event already encoded without its receipt. */
 export function eventDigestOf(encodedWithoutReceipt: Uint8Array): string {
   return hash('sha256', encodedWithoutReceipt, 'hex');
@@ -45,13 +76,19 @@ export type DecisionEventCheck =
  * which must then agree with the event's (`coverage: 'receipt'`); the event's other fields
  * (resource, credential, source, rules' kinds and severities, error, retained arguments) are
  * not covered, and a consumer that must believe them refuses that coverage.
+ *
+ * `encoded`, when the caller has it: the very bytes `event` was decoded from, never other bytes
+ * (their digest then stands for the event's: publishedEventDigest). A consumer that decodes a
+ * Kafka message passes that message's value; one that holds only a decoded event passes nothing.
  */
-export function verifyDecisionEvent(event: DecisionEvent, trusted: Keyring): DecisionEventCheck {
+export function verifyDecisionEvent(event: DecisionEvent, trusted: Keyring, encoded?: Uint8Array): DecisionEventCheck {
   const receipt = event.receipt;
   if (receipt === undefined) return { ok: false, code: 'NO_RECEIPT', message: 'the event has no receipt' };
   const check = verifyReceipt(receipt, trusted);
   if (!check.ok) return check;
   if (receipt.receiptVersion === 3) {
+    // The bytes as published, when the caller has them, spare a re-encoding (~30 µs an event).
+    if (encoded !== undefined && publishedEventDigest(encoded) === receipt.eventDigest) return { ok: true, coverage: 'event', keyId: receipt.keyId };
     const digest = decisionEventDigest(event);
     if (receipt.eventDigest !== digest) return mismatch(`event_digest ${receipt.eventDigest} is not the event's, ${digest}`);
     return { ok: true, coverage: 'event', keyId: receipt.keyId };

@@ -24,7 +24,7 @@ export async function freePort(): Promise<number> {
 
 export interface PrivateKafkaBroker {
   readonly brokers: string[];
-  /** Its admin (a super user) over SASL_SSL, as the shared broker's tests connect; known once started. */
+  /** Its admin (a super user) over SASL_SSL, as the shared broker's tests connect (plaintext: no security); known once started. */
   readonly connection: KafkaConnection;
   /** Starts (or restarts) the broker; its data and credentials survive a stop. */
   start(): Promise<void>;
@@ -38,8 +38,10 @@ export interface PrivateKafkaBroker {
  * A Kafka broker of one test's own (infra/local/kafka.sh with its own ports and state
  * directory), for tests that stop and restart a broker without disturbing the shared one.
  * Needs what infra/local needs (Java, the cached jars); not started until `start()`.
+ * `security: 'plaintext'` makes it a broker without TLS, SASL or ACLs, for a benchmark that
+ * measures what security costs (bench:ledger); tests use the secured default.
  */
-export async function privateKafkaBroker(): Promise<PrivateKafkaBroker> {
+export async function privateKafkaBroker(options: { readonly security?: 'sasl_ssl' | 'plaintext' } = {}): Promise<PrivateKafkaBroker> {
   const [port, controllerPort] = [await freePort(), await freePort()];
   const stateDir = await mkdtemp(join(tmpdir(), 'thoth-kafka-private-'));
   const env = {
@@ -48,6 +50,7 @@ export async function privateKafkaBroker(): Promise<PrivateKafkaBroker> {
     THOTH_KAFKA_CONTROLLER_PORT: String(controllerPort),
     THOTH_KAFKA_STATE_DIR: stateDir,
     THOTH_KAFKA_HEAP_OPTS: '-Xmx384m -Xms128m',
+    THOTH_KAFKA_SECURITY: options.security ?? 'sasl_ssl',
   };
   const kafkaSh = async (...args: string[]) => (await run('bash', [KAFKA_SH, ...args], { env, timeout: 180_000 })).stdout;
   let connection: KafkaConnection | undefined;

@@ -2,6 +2,11 @@
 // events folded per second by one worker, decision → signed checkpoint latency, and the time to
 // verify an inclusion proof against a signed checkpoint, and an evidence bundle fetched through the
 // authenticated API (API key checked, tenant-scoped read under RLS). Own database (thoth_test_bench_*), own topic.
+// What security costs the fold (issue 15, acceptance 4), in the same run: the same backlog folded
+// through a private broker without TLS or SASL (infra/local/kafka.sh, THOTH_KAFKA_SECURITY=plaintext;
+// THOTH_BENCH_LEDGER_PLAINTEXT=false skips it), and the CPU the verification of each decision takes
+// in the fold (decode alone against decode + judgeDecisionEvent, on the same messages). Verification
+// itself is never switched off in the ledger: there is no such switch to measure with.
 import { performance } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +18,8 @@ import {
   Kafka,
   benchServices,
   kafkaClientConfig,
+  type KafkaConnection,
+  type Producer,
   createDatabase,
   decodeBase64,
   dropDatabase,
@@ -31,6 +38,9 @@ import {
   verifyInclusion,
 } from '../../../apps/ledger/test/support/bench-support.js';
 import { decisionEvent, message, receiptKeyRecords, TEST_CONTROL_PLANE_KEY, TEST_ENFORCER_KEY } from '../../../apps/ledger/test/support/decisions.js';
+import { decodeDecision } from '../../../apps/ledger/src/fold/decode-decision.js';
+import { judgeDecisionEvent, TenantReceiptKeys, verifierFromPublicKey } from '@thoth/snapshot';
+import { privateKafkaBroker } from '../../../libs/testing/src/private-kafka.js';
 import { BenchReport } from '../lib/results.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -40,9 +50,129 @@ const LATENCY_RATE_PER_S = 2_000;
 const LATENCY_SECONDS = 10;
 const VERIFY_ITERATIONS = 3_000;
 const API_ITERATIONS = 1_000;
+const PLAINTEXT_PHASE = process.env['THOTH_BENCH_LEDGER_PLAINTEXT'] !== 'false';
+const JUDGE_SAMPLE = 50_000;
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Signed as an enforcer signs: batches of receipts under one signature (64: each receipt's path is 6 hashes). */
+function backlogChunk(start: number, count: number): Array<{ key: string; value: Buffer }> {
+  const events = Array.from({ length: count }, (_, i) => decisionEvent(TENANTS[(start + i) % TENANTS.length]!, start + i));
+  for (let i = 0; i < events.length; i += 64) signDecisionEvents(events.slice(i, i + 64), TEST_ENFORCER_KEY);
+  return events.map(message);
+}
+
+/** The tenants' enforcer key in the directory, then FOLD_EVENTS signed decisions. */
+async function produceBacklog(producer: Producer, topic: string, receiptKeysTopic: string): Promise<void> {
+  await producer.send({ topic: receiptKeysTopic, acks: -1, messages: receiptKeyRecords(TENANTS).map((r) => ({ key: r.key, value: r.value })) });
+  process.stdout.write(`producing ${FOLD_EVENTS.toLocaleString('en-US')} decision events to ${topic}…\n`);
+  for (let start = 0; start < FOLD_EVENTS; start += 1_000) await producer.send({ topic, acks: -1, messages: backlogChunk(start, Math.min(1_000, FOLD_EVENTS - start)) });
+}
+
+/** Counts what a ledger folds; its throughput excludes the first batch (the group join). */
+class FoldMeter {
+  folded = 0;
+  batches = 0;
+  #first = { at: 0, size: 0 };
+  #lastAt = 0;
+  onFolded(count: number): void {
+    const now = performance.now();
+    if (this.folded === 0) this.#first = { at: now, size: count };
+    this.folded += count;
+    this.batches++;
+    this.#lastAt = now;
+  }
+  async reach(count: number): Promise<void> {
+    while (this.folded < count) await sleep(20);
+  }
+  get throughput(): number {
+    return (this.folded - this.#first.size) / ((this.#lastAt - this.#first.at) / 1000);
+  }
+}
+
+const ledgerEnv = (databaseUrl: string, kafkaEnv: Record<string, string>, names: { topic: string; receiptKeysTopic: string; group: string; anchorDir: string; signingKey: string }) => ({
+  DATABASE_URL: databaseUrl,
+  ...kafkaEnv,
+  THOTH_LEDGER_SIGNING_KEY: names.signingKey,
+  THOTH_LEDGER_TOPIC: names.topic,
+  THOTH_RECEIPT_KEYS_TOPIC: names.receiptKeysTopic,
+  THOTH_CONFIG_PUBLIC_KEYS: publicKeyBase64(TEST_CONTROL_PLANE_KEY),
+  THOTH_LEDGER_GROUP: names.group,
+  THOTH_LEDGER_ANCHOR_DIR: names.anchorDir,
+  THOTH_LEDGER_KAFKA_SESSION_TIMEOUT_MS: '6000',
+  THOTH_LEDGER_HTTP_PORT: '0',
+  ...(process.env['THOTH_LEDGER_CONCURRENT_PARTITIONS'] ? { THOTH_LEDGER_CONCURRENT_PARTITIONS: process.env['THOTH_LEDGER_CONCURRENT_PARTITIONS'] } : {}),
+});
+
+async function createTopics(admin: ReturnType<Kafka['admin']>, topic: string, receiptKeysTopic: string): Promise<void> {
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic, numPartitions: 3, replicationFactor: 1 },
+      { topic: receiptKeysTopic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+    ],
+  });
+}
+
+/** The same backlog, folded the same way, through a private broker without TLS, SASL or ACLs: fold throughput. */
+async function foldOnPlaintextBroker(serverUrl: string, stamp: string): Promise<number> {
+  const broker = await privateKafkaBroker({ security: 'plaintext' });
+  const dbName = `thoth_test_bench_${stamp}_plaintext`;
+  const anchorDir = mkdtempSync(join(tmpdir(), 'thoth-bench-anchor-'));
+  try {
+    process.stdout.write('starting a private Kafka broker without TLS or SASL…\n');
+    await broker.start();
+    const connection: KafkaConnection = broker.connection;
+    const kafka = new Kafka(kafkaClientConfig(connection, { clientId: 'thoth-bench-ledger-plaintext', logLevel: logLevel.ERROR }));
+    const [topic, receiptKeysTopic] = ['thoth.bench.ledger', 'thoth.bench.receipt-keys'];
+    const admin = kafka.admin();
+    await admin.connect();
+    await createTopics(admin, topic, receiptKeysTopic);
+    await admin.disconnect();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await produceBacklog(producer, topic, receiptKeysTopic);
+    await producer.disconnect();
+    const databaseUrl = await createDatabase(serverUrl, dbName);
+    const owner = await openDatabase({ url: databaseUrl, maxConnections: 2 });
+    await migrate(owner.sql);
+    await owner.close();
+    const meter = new FoldMeter();
+    const config = loadConfig(ledgerEnv(databaseUrl, { KAFKA_BROKERS: connection.brokers.join(',') }, { topic, receiptKeysTopic, group: `thoth-bench-${stamp}`, anchorDir, signingKey: generateSignerKey('thoth.dev/ledger') }));
+    const ledger = await startLedger(config, pino({ level: 'warn' }), { onFolded: (outcome) => meter.onFolded(outcome.folded) }, { api: false });
+    await meter.reach(FOLD_EVENTS);
+    await ledger.stop();
+    return meter.throughput;
+  } finally {
+    await broker.destroy().catch(() => {});
+    await dropDatabase(serverUrl, dbName).catch(() => {});
+    rmSync(anchorDir, { recursive: true, force: true });
+  }
+}
+
+/** µs per message of the fold's decoding alone, and with each decision judged (verified) as the ledger does. */
+function verificationCost(messages: ReadonlyArray<{ value: Buffer }>): { decodeUs: number; judgedUs: number } {
+  const keyId = verifierFromPublicKey(publicKeyBase64(TEST_ENFORCER_KEY)).keyId;
+  const keys = new Map<string, TenantReceiptKeys>(TENANTS.map((t) => [t, TenantReceiptKeys.of([{ keyId, publicKey: publicKeyBase64(TEST_ENFORCER_KEY), instanceId: 'enforcer-1' }])]));
+  const timed = (judge: boolean) => {
+    const t0 = performance.now();
+    for (const m of messages) {
+      const decoded = decodeDecision(m.value);
+      if (!decoded.ok) throw new Error(decoded.reason);
+      if (judge && !judgeDecisionEvent(decoded.event, keys.get(decoded.event.tenantId)!, m.value).ok) throw new Error('a bench decision was not believed');
+    }
+    return ((performance.now() - t0) * 1000) / messages.length;
+  };
+  // Alternating rounds, the median of each (the machine is shared).
+  const rounds = { decode: [] as number[], judged: [] as number[] };
+  for (let i = 0; i < 5; i++) {
+    rounds.decode.push(timed(false));
+    rounds.judged.push(timed(true));
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { decodeUs: median(rounds.decode), judgedUs: median(rounds.judged) };
+}
 
 const stamp = `${new Date().toISOString().slice(0, 19).replace(/\D/g, '')}_${process.pid}`;
 const { serverUrl, kafka: connection, kafkaEnv } = await benchServices(ROOT, process.env);
@@ -57,73 +187,36 @@ const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 const report = new BenchReport('ledger');
 
 try {
+  // 0. The fold without TLS or SASL to Kafka, first (its own broker, database and topics).
+  const plaintextThroughput = PLAINTEXT_PHASE ? await foldOnPlaintextBroker(serverUrl, stamp) : undefined;
+
   const owner = await openDatabase({ url: databaseUrl, maxConnections: 2 });
   await migrate(owner.sql);
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic, numPartitions: 3, replicationFactor: 1 },
-      { topic: receiptKeysTopic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-    ],
-  });
+  await createTopics(admin, topic, receiptKeysTopic);
   await producer.connect();
-  // The tenants' enforcer key, in the directory the control plane would publish: the ledger believes their decisions.
-  await producer.send({ topic: receiptKeysTopic, acks: -1, messages: receiptKeyRecords(TENANTS).map((r) => ({ key: r.key, value: r.value })) });
-
-  // 1. Throughput: a backlog of FOLD_EVENTS, folded by one worker.
-  process.stdout.write(`producing ${FOLD_EVENTS.toLocaleString('en-US')} decision events to ${topic}…\n`);
-  for (let start = 0; start < FOLD_EVENTS; start += 1_000) {
-    // Signed as an enforcer signs: batches of receipts under one signature (64: each receipt's path is 6 hashes).
-    const events = Array.from({ length: Math.min(1_000, FOLD_EVENTS - start) }, (_, i) => decisionEvent(TENANTS[(start + i) % TENANTS.length]!, start + i));
-    for (let i = 0; i < events.length; i += 64) signDecisionEvents(events.slice(i, i + 64), TEST_ENFORCER_KEY);
-    const messages = events.map(message);
-    await producer.send({ topic, acks: -1, messages });
-  }
+  // 1. Throughput: a backlog of FOLD_EVENTS (the tenants' enforcer key in the directory the control
+  // plane would publish first, so the ledger believes them), folded by one worker.
+  await produceBacklog(producer, topic, receiptKeysTopic);
 
   const signingKey = generateSignerKey('thoth.dev/ledger');
-  const config = loadConfig({
-    DATABASE_URL: databaseUrl,
-    ...kafkaEnv,
-    THOTH_LEDGER_SIGNING_KEY: signingKey,
-    THOTH_LEDGER_TOPIC: topic,
-    THOTH_RECEIPT_KEYS_TOPIC: receiptKeysTopic,
-    THOTH_CONFIG_PUBLIC_KEYS: publicKeyBase64(TEST_CONTROL_PLANE_KEY),
-    THOTH_LEDGER_GROUP: `thoth-bench-${stamp}`,
-    THOTH_LEDGER_ANCHOR_DIR: anchorDir,
-    THOTH_LEDGER_KAFKA_SESSION_TIMEOUT_MS: '6000',
-    THOTH_LEDGER_HTTP_PORT: '0',
-    ...(process.env['THOTH_LEDGER_CONCURRENT_PARTITIONS'] ? { THOTH_LEDGER_CONCURRENT_PARTITIONS: process.env['THOTH_LEDGER_CONCURRENT_PARTITIONS'] } : {}),
-  });
-  let folded = 0;
-  let firstBatchAt = 0;
-  let firstBatchSize = 0;
-  let lastBatchAt = 0;
-  let batches = 0;
+  const config = loadConfig(ledgerEnv(databaseUrl, kafkaEnv, { topic, receiptKeysTopic, group: `thoth-bench-${stamp}`, anchorDir, signingKey }));
+  const meter = new FoldMeter();
   const checkpoints: CheckpointSigned[] = [];
-  const ledger = await startLedger(
-    config,
-    pino({ level: 'warn' }),
-    {
-      onFolded: (outcome) => {
-        const now = performance.now();
-        if (folded === 0) {
-          firstBatchAt = now;
-          firstBatchSize = outcome.folded;
-        }
-        folded += outcome.folded;
-        batches++;
-        lastBatchAt = now;
-      },
-      onCheckpoint: (signed) => checkpoints.push(signed),
-    },
-    { api: false },
-  );
-  while (folded < FOLD_EVENTS) await sleep(20);
-  const throughput = (folded - firstBatchSize) / ((lastBatchAt - firstBatchAt) / 1000);
-  report.add('fold.throughput_per_s', Math.round(throughput), 'per_s');
-  report.add('fold.events', folded, 'count');
-  report.add('fold.mean_batch', Math.round(folded / batches), 'count');
+  const ledger = await startLedger(config, pino({ level: 'warn' }), { onFolded: (outcome) => meter.onFolded(outcome.folded), onCheckpoint: (signed) => checkpoints.push(signed) }, { api: false });
+  await meter.reach(FOLD_EVENTS);
+  report.add('fold.throughput_per_s', Math.round(meter.throughput), 'per_s');
+  report.add('fold.events', meter.folded, 'count');
+  report.add('fold.mean_batch', Math.round(meter.folded / meter.batches), 'count');
+  if (plaintextThroughput !== undefined) {
+    report.add('fold.kafka_plaintext.throughput_per_s', Math.round(plaintextThroughput), 'per_s');
+    report.add('fold.kafka_security_cost.throughput_ratio', meter.throughput / plaintextThroughput, 'ratio');
+  }
+  const cost = verificationCost(Array.from({ length: Math.ceil(JUDGE_SAMPLE / 1_000) }, (_, i) => backlogChunk(i * 1_000, 1_000)).flat());
+  report.add('fold.decode.us_per_event', cost.decodeUs, 'us');
+  report.add('fold.decode_and_verify.us_per_event', cost.judgedUs, 'us');
+  report.add('fold.verification.us_per_event', cost.judgedUs - cost.decodeUs, 'us');
+  report.add('fold.verification.cpu_share', ((cost.judgedUs - cost.decodeUs) * meter.throughput) / 1e6, 'ratio');
 
   // 2. Latency: a steady LATENCY_RATE_PER_S, each decision timed from its send to the first signed
   // (and anchored) checkpoint that covers it.
@@ -141,7 +234,7 @@ try {
     const wait = begin + (t + 1) * tick - Date.now();
     if (wait > 0) await sleep(wait);
   }
-  while (folded < FOLD_EVENTS + sentAt.size) await sleep(20);
+  await meter.reach(FOLD_EVENTS + sentAt.size);
   const covered = () => {
     const top = new Map<string, number>();
     for (const c of checkpoints) top.set(c.tenantId, Math.max(top.get(c.tenantId) ?? 0, c.size));
@@ -223,6 +316,11 @@ try {
   report.add('api.evidence.p50_ms', percentile(served, 50), 'ms');
   report.add('api.evidence.p99_ms', percentile(served, 99), 'ms');
 
+  report.note(
+    'fold.kafka_plaintext.*: the same backlog and ledger through a private broker without TLS or SASL, earlier in this run; kafka_security_cost.throughput_ratio: SASL_SSL over plaintext. ' +
+      `fold.verification.*: judgeDecisionEvent (receipt, batch proof, whole-event digest, announced key) on ${JUDGE_SAMPLE.toLocaleString('en-US')} of the same messages in the bench process, minus decoding alone, medians of 5 alternating rounds; cpu_share: that CPU at the measured fold throughput. ` +
+      'Receipts are signed in batches of 64, as an enforcer signs what it answers in one turn.',
+  );
   report.note(`${TENANTS.length} tenants, 3 partitions, one worker; events ~${Buffer.byteLength(message(decisionEvent(TENANTS[0]!, 0)).value)} bytes; throughput excludes the first batch (group join)`);
   report.note(`latency: ${LATENCY_RATE_PER_S}/s for ${LATENCY_SECONDS} s, send → checkpoint signed, anchored (fsync) and stored; checkpoint round every ${config.checkpointIntervalMs} ms`);
   report.note(`api.evidence: ${API_ITERATIONS} sequential authenticated GETs of one bundle over local HTTP (key lookup + RLS-scoped read, 2-connection pool)`);

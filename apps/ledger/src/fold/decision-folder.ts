@@ -270,6 +270,6 @@ async function decodeAll(messages: readonly SourceMessage[], keys: TenantKeySour
 
 export function judged(m: SourceMessage, keys: TenantKeySource): Judged {
   const decoded = decodeDecision(m.value);
-  const verdict: DecisionVerdict = decoded.ok ? judgeDecisionEvent(decoded.event, keys.keysOf(decoded.event.tenantId)) : { ok: true };
+  const verdict: DecisionVerdict = decoded.ok ? judgeDecisionEvent(decoded.event, keys.keysOf(decoded.event.tenantId), m.value ?? undefined) : { ok: true };
   return { ...m, decoded, verdict };
 }

@@ -7,9 +7,9 @@ import pg from 'pg';
 
 export { migrate, openDatabase } from '@thoth/db';
 export { decodeBase64, generateSignerKey, leafHash, openCheckpoint, parseSignerKey, parseVerifierKey, verifierFromSigner, verifyInclusion } from '@thoth/merkle';
-export { kafkaClientConfig } from '@thoth/kafka';
+export { kafkaClientConfig, type KafkaConnection } from '@thoth/kafka';
 export { publicKeyBase64, signDecisionEvents } from '@thoth/snapshot';
-export { Kafka, logLevel } from 'kafkajs';
+export { Kafka, logLevel, type Producer } from 'kafkajs';
 export { pino } from 'pino';
 
 const run = promisify(execFile);
