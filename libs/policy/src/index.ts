@@ -14,7 +14,7 @@
 export type * from './types.js';
 export { compilePolicy, bindTenant } from './compile/compile-policy.js';
 export { decide } from './decide/decide.js';
-export { WindowState, applyUpdates } from './state/window-state.js';
+export { WindowState, applyUpdates, windowKeyTenant } from './state/window-state.js';
 export { replay } from './replay/replay.js';
 export { POLICY_API_VERSION, POLICY_KIND } from './compile/document.js';
 export { resourceClass, networkOf } from './drift/usage-keys.js';

@@ -117,6 +117,39 @@ export interface StateUpdate {
   readonly windowMs: number;
   readonly calls: number;
   readonly records: number;
+  /** Set on the update of a strict limit: it spends leased budget (`WindowStateView.lease`). */
+  readonly strict?: true;
+}
+
+/**
+ * A strict limit whose budget the decider did not hold for this call (`WindowStateView.lease`
+ * returned nothing, or less than the call needs): the limit denied the call, and a decider that
+ * can lease more budget may do so and decide again.
+ */
+export interface LeaseNeed {
+  readonly limitId: string;
+  readonly key: string;
+  readonly windowMs: number;
+  /** What the call needs: 1 call, and its records. */
+  readonly calls: number;
+  readonly records: number;
+  /** The window's maxima, as the policy says (undefined: that dimension is not limited). */
+  readonly maxCalls: number | undefined;
+  readonly maxRecords: number | undefined;
+}
+
+/** A strict limit's window, as a coordinator leasing its budget reads it. */
+export interface StrictLimit {
+  readonly id: string;
+  readonly windowMs: number;
+  readonly maxCalls: number | undefined;
+  readonly maxRecords: number | undefined;
+}
+
+/** What a decider holds of a strict limit's budget for one key: units it may still spend. */
+export interface LeasedBudget {
+  readonly calls: number;
+  readonly records: number;
 }
 
 /** The answer of `decide`. */
@@ -142,14 +175,26 @@ export interface Decision {
   readonly matched: readonly MatchedRule[];
   readonly policyVersion: string;
   readonly policyHash: string;
-  /** Counter updates to apply, whatever the effect: attempts count toward limits and sequences (empty only for a kill-switch denial or an unevaluable request). */
+  /**
+   * Counter updates to apply, whatever the effect: attempts count toward limits and sequences
+   * (empty only for a kill-switch denial or an unevaluable request). A strict limit's update
+   * (`strict`) is there only when that limit let the call through: it spends leased budget,
+   * and budget not held is not spent.
+   */
   readonly updates: readonly StateUpdate[];
+  /** Strict limits that denied the call for want of leased budget (see `LeaseNeed`); absent when none. */
+  readonly leases?: readonly LeaseNeed[];
 }
 
 /** Read-only view of the window state that `decide` consults. */
 export interface WindowStateView {
   /** Calls and records summed over the window ending at `now` for `key`. */
   read(key: string, windowMs: number, now: number): { readonly calls: number; readonly records: number };
+  /**
+   * The budget held for a strict limit's key (undefined: none). A view without `lease` decides
+   * strict limits on its windows, as eventual ones (one process, or a replay: the same answer).
+   */
+  lease?(key: string, windowMs: number, now: number): LeasedBudget | undefined;
 }
 
 /** Options of `WindowState`. */
@@ -355,6 +400,10 @@ export interface CompiledPolicy {
   readonly evaluationBudgetMs: number;
   /** What a write and a read do when their decision event cannot be kept (`decisionLogFull`); a destructive call is always closed. */
   readonly decisionLogFull: { readonly write: FailMode; readonly read: FailMode };
+  /** The longest sliding window any element counts in, ms (0: none): what a decider's memory of calls must cover. */
+  readonly longestWindowMs: number;
+  /** The strict limits (`consistency: strict`) by id: the budgets a coordinator leases. */
+  readonly strictLimits: ReadonlyMap<string, StrictLimit>;
   /** @internal */
   readonly __compiled: unknown;
 }

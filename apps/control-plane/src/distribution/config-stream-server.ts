@@ -132,7 +132,13 @@ export class ConfigStreamServer {
   }
 
   handlers(): ServiceHandlers<typeof ConfigDistribution> {
-    return { subscribe: (requests, context) => this.#subscribe(requests, context) };
+    return {
+      subscribe: (requests, context) => this.#subscribe(requests, context),
+      // Strict limits' budgets: served once the coordinator lands (docs/fleet-state.md).
+      leaseBudget: () => {
+        throw new GrpcError('UNIMPLEMENTED', 'LeaseBudget is not served by this control plane');
+      },
+    };
   }
 
   /** Open streams and pushes sent so far. */

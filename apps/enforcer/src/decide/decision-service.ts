@@ -16,9 +16,10 @@ import {
   type DecideResponse,
   type DecisionEvent,
   type MatchedRule,
+  type WindowUpdate,
 } from '@thoth/contracts';
 import { GrpcError, messageEncoder, type GrpcCode } from '@thoth/grpc';
-import { decide, type Decision, type MatchKind, type RiskTier as PolicyRiskTier, type Severity as PolicySeverity, type WindowState } from '@thoth/policy';
+import { decide, type Decision, type MatchKind, type RiskTier as PolicyRiskTier, type Severity as PolicySeverity, type StateUpdate, type WindowState } from '@thoth/policy';
 import { eventDigestOf, ReceiptIssuer, type Signer } from '@thoth/snapshot';
 import { hash } from 'node:crypto';
 import type { DecisionLog } from '../emit/decision-log.js';
@@ -205,6 +206,8 @@ interface Outcomes {
   errorMessage: string;
   /** The effective tier of an evaluated call; absent for a request refused before evaluation. */
   tier?: PolicyRiskTier;
+  /** The window counters the engine moved (DecisionEvent.window_updates); absent: none. */
+  updates?: readonly StateUpdate[];
 }
 
 /**
@@ -388,7 +391,7 @@ export class DecisionService {
       }
     }
     const outcome = effect === Effect.DENY ? Outcome.DENY : shadow ? Outcome.WOULD_DENY : Outcome.ALLOW;
-    return { effect, shadow, outcome, matched, errorCode, errorMessage, tier: decision.tier };
+    return { effect, shadow, outcome, matched, errorCode, errorMessage, tier: decision.tier, updates: decision.updates };
   }
 
   /**
@@ -531,6 +534,7 @@ export class DecisionService {
       errorMessage: o.errorMessage,
       configVersion,
       riskTier: o.tier === undefined ? RiskTier.UNSPECIFIED : TIER[o.tier],
+      windowUpdates: o.updates === undefined || o.updates.length === 0 ? NO_UPDATES : o.updates.map(windowUpdate),
     };
     if (request.source) event.source = request.source;
     if (request.requestedAt) event.requestedAt = request.requestedAt;
@@ -584,6 +588,12 @@ export class DecisionService {
 }
 
 const NO_BYTES = new Uint8Array(0);
+const NO_UPDATES: WindowUpdate[] = [];
+
+/** An engine's counter update as DecisionEvent carries it (docs/fleet-state.md). */
+function windowUpdate(u: StateUpdate): WindowUpdate {
+  return { $typeName: 'thoth.decision.v1.WindowUpdate', key: u.key, windowMs: BigInt(u.windowMs), calls: u.calls, records: BigInt(u.records) };
+}
 /** Byte for byte protobuf-es toBinary, without its reflection (libs/grpc message-encoder.ts). */
 const encodeEvent = messageEncoder(DecisionEventSchema);
 

@@ -130,6 +130,9 @@ class Compiler {
       if (l.window !== undefined && l.window.maxCalls === undefined && l.window.maxRecords === undefined) {
         this.error('schema.missing_field', `window of limit '${l.id}' needs maxCalls, maxRecords, or both`, [...path, 'window']);
       }
+      if (l.consistency === 'strict' && l.window === undefined) {
+        this.error('schema.missing_field', `limit '${l.id}' is strict: only a window's budget can be leased, so it needs a window`, [...path, 'consistency']);
+      }
       const windowMs = l.window === undefined ? undefined : this.duration(l.window.duration, [...path, 'window', 'duration']);
       const scope = l.scope ?? 'agent';
       return {
@@ -148,6 +151,7 @@ class Compiler {
         maxCalls: l.window?.maxCalls,
         maxRecords: l.window?.maxRecords,
         scope,
+        strict: l.consistency === 'strict',
         keyPrefix: `L\u0000${l.id}\u0000`,
       };
     });
@@ -167,6 +171,7 @@ class Compiler {
         withinMs: this.duration(s.within, [...path, 'within']),
         withinText: s.within,
         sameResource: s.sameResource ?? true,
+        scope: s.scope ?? 'agent',
         minCalls: s.minCalls ?? 1,
         keyPrefix: `S\u0000${s.id}\u0000`,
       };
@@ -469,6 +474,13 @@ function bind(doc: CompiledDocument, tenant: TenantContext): CompileResult {
     size: { rules: doc.rules.length, limits: doc.limits.length, freezes: doc.freezes.length, sequences: doc.sequences.length },
     evaluationBudgetMs: doc.evaluationBudgetMs,
     decisionLogFull: doc.decisionLogFull,
+    longestWindowMs: Math.max(
+      0,
+      ...doc.limits.map((l) => l.windowMs ?? 0),
+      ...doc.sequences.map((s) => s.withinMs),
+      bundle.hasDrift && doc.drift !== undefined ? Math.max(600_000, doc.drift.hours.windowMs) : 0,
+    ),
+    strictLimits: new Map(doc.limits.filter((l) => l.strict && l.windowMs !== undefined).map((l) => [l.id, { id: l.id, windowMs: l.windowMs!, maxCalls: l.maxCalls, maxRecords: l.maxRecords }])),
     __compiled: bundle,
   });
   return { ok: true, policy };

@@ -54,6 +54,8 @@ export interface LimitC extends ElementBase {
   readonly maxCalls: number | undefined;
   readonly maxRecords: number | undefined;
   readonly scope: Scope;
+  /** Budgets leased from a coordinator (when the state offers leases) rather than counted windows. */
+  readonly strict: boolean;
   readonly keyPrefix: string;
 }
 
@@ -87,6 +89,8 @@ export interface SequenceC extends ElementBase {
   readonly withinMs: number;
   readonly withinText: string;
   readonly sameResource: boolean;
+  /** Whose earlier calls count: the agent's own, or the whole tenant's. */
+  readonly scope: 'agent' | 'tenant';
   readonly minCalls: number;
   readonly keyPrefix: string;
 }

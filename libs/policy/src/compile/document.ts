@@ -154,6 +154,7 @@ export interface LimitDoc extends ElementDoc {
   maxPerCall?: number;
   window?: { duration: string; maxCalls?: number; maxRecords?: number };
   scope?: 'tenant' | 'agent' | 'agent_tool' | 'agent_resource' | 'credential' | 'tool' | 'resource';
+  consistency?: 'eventual' | 'strict';
 }
 export interface FreezeDoc extends ElementDoc {
   timeZone?: string;
@@ -171,6 +172,7 @@ export interface SequenceDoc extends ElementDoc {
   then: StepDoc;
   within: string;
   sameResource?: boolean;
+  scope?: 'agent' | 'tenant';
   minCalls?: number;
 }
 export interface BindingDoc {

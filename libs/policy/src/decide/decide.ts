@@ -13,6 +13,7 @@ import type {
   MatchedRule,
   Mode,
   RiskTier,
+  LeaseNeed,
   StateUpdate,
   WindowStateView,
 } from '../types.js';
@@ -52,6 +53,7 @@ const FAILED: unique symbol = Symbol('failed');
 class Evaluation {
   matched: MatchedRule[] | undefined;
   updates: StateUpdate[] | undefined;
+  leases: LeaseNeed[] | undefined;
   error: EvaluationFailure | undefined;
   enforcedDeny = false;
   shadowDeny = false;
@@ -104,6 +106,10 @@ class Evaluation {
 
   update(u: StateUpdate): void {
     (this.updates ??= []).push(u);
+  }
+
+  needLease(n: LeaseNeed): void {
+    (this.leases ??= []).push(n);
   }
 
   entryMode(m: Mode): Mode {
@@ -322,6 +328,7 @@ function decideUnsafe(bundle: Bundle, req: DecisionRequest, state: WindowStateVi
     tier,
   };
   if (ev.error !== undefined) (d as { error?: EvaluationFailure }).error = ev.error;
+  if (ev.leases !== undefined) (d as { leases?: readonly LeaseNeed[] }).leases = ev.leases;
   return d;
 }
 
@@ -461,7 +468,9 @@ function checkLimit(ev: Evaluation, l: LimitC, state: WindowStateView): void {
     reason = `one call touches ${touched}; at most ${l.maxPerCall} per call`;
   }
   const key = l.windowMs === undefined ? undefined : scopeKey(l, ev);
-  if (key !== undefined && l.windowMs !== undefined) {
+  if (key !== undefined && l.windowMs !== undefined && l.strict && reason === undefined && state.lease !== undefined) {
+    reason = checkLease(ev, l, key, l.windowMs, records, unbounded, state.lease(key, l.windowMs, ev.now));
+  } else if (key !== undefined && l.windowMs !== undefined) {
     const w = state.read(key, l.windowMs, ev.now);
     if (reason === undefined && l.maxCalls !== undefined && w.calls + 1 > l.maxCalls) {
       reason = `call ${w.calls + 1} within ${l.windowText} (${scopeText(l)}); at most ${l.maxCalls}`;
@@ -477,6 +486,24 @@ function checkLimit(ev: Evaluation, l: LimitC, state: WindowStateView): void {
   }
 }
 
+/**
+ * A strict limit, on the budget the decider holds for the key: the call spends one call and its
+ * records when both are there; else the limit denies it and says what it needed (a decider that
+ * can lease more decides again). Budget is spent only by calls the limit lets through.
+ */
+function checkLease(ev: Evaluation, l: LimitC, key: string, windowMs: number, records: number, unbounded: boolean, held: { calls: number; records: number } | undefined): string | undefined {
+  const callsShort = l.maxCalls !== undefined && (held === undefined || held.calls < 1);
+  const recordsShort = l.maxRecords !== undefined && (held === undefined || held.records < records);
+  if (!callsShort && !recordsShort) {
+    ev.update({ key, windowMs, calls: 1, records, strict: true });
+    return undefined;
+  }
+  ev.needLease({ limitId: l.id, key, windowMs, calls: 1, records, maxCalls: l.maxCalls, maxRecords: l.maxRecords });
+  const wanted = unbounded ? 'an unbounded number of records' : callsShort ? 'a call' : `${records} record${records === 1 ? '' : 's'}`;
+  const max = [l.maxCalls === undefined ? '' : `${l.maxCalls} calls`, l.maxRecords === undefined ? '' : `${l.maxRecords} records`].filter((s) => s !== '').join(' and ');
+  return `strict: this decider holds no budget for ${wanted} within ${l.windowText} (${scopeText(l)}); the fleet's budget is at most ${max}`;
+}
+
 function scopeText(l: LimitC): string {
   return l.scope === 'agent_tool' ? 'per agent and tool' : l.scope === 'agent_resource' ? 'per agent and resource' : `per ${l.scope}`;
 }
@@ -488,7 +515,7 @@ function stepMatches(s: StepC, ev: Evaluation, el: SequenceC): boolean {
 }
 
 function sequenceKey(s: SequenceC, ev: Evaluation): string {
-  const base = `${s.keyPrefix}${ev.req.tenantId}\u0000${ev.agent.id}`;
+  const base = s.scope === 'tenant' ? `${s.keyPrefix}${ev.req.tenantId}` : `${s.keyPrefix}${ev.req.tenantId}\u0000${ev.agent.id}`;
   return s.sameResource ? `${base}\u0000${ev.resource}` : base;
 }
 
@@ -505,7 +532,7 @@ function checkSequenceThen(ev: Evaluation, s: SequenceC, state: WindowStateView)
       effect: 'deny',
       severity: s.severity,
       mode: ev.entryMode(s.mode),
-      reason: `sequence '${s.id}': '${ev.req.tool}'${where} within ${s.withinText} after ${w.calls} earlier matching call${w.calls === 1 ? '' : 's'}${why}`,
+      reason: `sequence '${s.id}': '${ev.req.tool}'${where} within ${s.withinText} after ${w.calls} earlier matching call${w.calls === 1 ? '' : 's'}${s.scope === 'tenant' ? " by the tenant's agents" : ''}${why}`,
     },
     s.mode,
   );

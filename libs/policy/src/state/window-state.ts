@@ -290,3 +290,20 @@ function release(map: Map<string, Tally>, t: Tally | undefined): void {
 export function applyUpdates(state: WindowState, updates: readonly StateUpdate[], now: number, owner?: StateOwner): ApplyResult {
   return state.apply(updates, now, owner);
 }
+
+/** Key kinds `decide` writes: L (limits), S (sequences), D (drift baselines). */
+const WINDOW_KEY_KINDS = new Set([76, 83, 68]);
+
+/**
+ * The tenant a window key belongs to (`decide` builds every key as kind, element id (or drift check), tenant, then
+ * the scope's parts, separated by U+0000), or undefined for a string that is not such a key. A
+ * decider folding another's updates keeps only those of the decision's own tenant.
+ */
+export function windowKeyTenant(key: string): string | undefined {
+  if (key.length < 5 || !WINDOW_KEY_KINDS.has(key.charCodeAt(0)) || key.charCodeAt(1) !== 0) return undefined;
+  const idEnd = key.indexOf('\u0000', 2);
+  if (idEnd <= 2) return undefined;
+  const tenantEnd = key.indexOf('\u0000', idEnd + 1);
+  const tenant = tenantEnd === -1 ? key.slice(idEnd + 1) : key.slice(idEnd + 1, tenantEnd);
+  return tenant === '' ? undefined : tenant;
+}

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file thoth/config/v1/config.proto.
  */
 export const file_thoth_config_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("Chx0aG90aC9jb25maWcvdjEvY29uZmlnLnByb3RvEg90aG90aC5jb25maWcudjEidwoOUG9saWN5RG9jdW1lbnQSDwoHdmVyc2lvbhgBIAEoBBItCgZmb3JtYXQYAiABKA4yHS50aG90aC5jb25maWcudjEuUG9saWN5Rm9ybWF0Eg8KB2NvbnRlbnQYAyABKAwSFAoMY29udGVudF9oYXNoGAQgASgJIt4BCgVBZ2VudBIQCghhZ2VudF9pZBgBIAEoCRIsCgZzdGF0dXMYAiABKA4yHC50aG90aC5jb25maWcudjEuQWdlbnRTdGF0dXMSMgoGbGFiZWxzGAMgAygLMiIudGhvdGguY29uZmlnLnYxLkFnZW50LkxhYmVsc0VudHJ5EhQKDHRva2VuX3NoYTI1NhgEIAMoCRIcChRyZXZva2VkX3Rva2VuX3NoYTI1NhgFIAMoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItYBChFDcmVkZW50aWFsQmluZGluZxIVCg1jcmVkZW50aWFsX2lkGAEgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYAiABKAkSEQoJYWdlbnRfaWRzGAMgAygJEhkKEXJlc291cmNlX3BhdHRlcm5zGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhQKDHNvdXJjZV9jaWRycxgGIAMoCRIuCgpleHBpcmVzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKoAQoRUmV2b2tlZENyZWRlbnRpYWwSFQoNY3JlZGVudGlhbF9pZBgBIAEoCRIeChZjcmVkZW50aWFsX2ZpbmdlcnByaW50GAIgASgJEjEKBnJlYXNvbhgDIAEoDjIhLnRob3RoLmNvbmZpZy52MS5SZXZvY2F0aW9uUmVhc29uEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKiAgoIQmFzZWxpbmUSNgoMc3ViamVjdF9raW5kGAEgASgOMiAudGhvdGguY29uZmlnLnYxLkJhc2VsaW5lU3ViamVjdBISCgpzdWJqZWN0X2lkGAIgASgJEhQKDG9ic2VydmF0aW9ucxgDIAEoBBIYChByZXNvdXJjZV9jbGFzc2VzGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhcKD3NvdXJjZV9uZXR3b3JrcxgGIAMoCRINCgV0b29scxgHIAMoCRIdChVwZWFrX2NhbGxzX3Blcl9taW51dGUYCCABKA0SIQoZcGVha19jYWxsc19wZXJfMTBfbWludXRlcxgJIAEoDRIYChBhY3RpdmVfaG91cnNfdXRjGAogASgNIvUDCg5FbmZvcmNlckNvbmZpZxIRCgl0ZW5hbnRfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoBBIUCgxjb250ZW50X2hhc2gYAyABKAkSLwoGcG9saWN5GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlBvbGljeURvY3VtZW50EiYKBmFnZW50cxgFIAMoCzIWLnRob3RoLmNvbmZpZy52MS5BZ2VudBI/ChNjcmVkZW50aWFsX2JpbmRpbmdzGAYgAygLMiIudGhvdGguY29uZmlnLnYxLkNyZWRlbnRpYWxCaW5kaW5nEikKBG1vZGUYByABKA4yGy50aG90aC5jb25maWcudjEuVGVuYW50TW9kZRIsCglmYWlsX21vZGUYCCABKA4yGS50aG90aC5jb25maWcudjEuRmFpbE1vZGUSLQoJaXNzdWVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChByZXRhaW5fYXJndW1lbnRzGAogASgIEiwKCWJhc2VsaW5lcxgLIAMoCzIZLnRob3RoLmNvbmZpZy52MS5CYXNlbGluZRI/ChNyZXZva2VkX2NyZWRlbnRpYWxzGAwgAygLMiIudGhvdGguY29uZmlnLnYxLlJldm9rZWRDcmVkZW50aWFsIkUKDlNpZ25lZFNuYXBzaG90EhAKCHNuYXBzaG90GAEgASgMEg4KBmtleV9pZBgCIAEoCRIRCglzaWduYXR1cmUYAyABKAwiRwoLSGVsZFZlcnNpb24SEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSFAoMY29udGVudF9oYXNoGAMgASgJIjsKFlJlY2VpcHRLZXlBbm5vdW5jZW1lbnQSEgoKcHVibGljX2tleRgBIAEoDBINCgVwcm9vZhgCIAEoDCK7AQoFSGVsbG8SEwoLZW5mb3JjZXJfaWQYASABKAkSFgoOZW5mb3JjZXJfdG9rZW4YAiABKAkSEgoKdGVuYW50X2lkcxgDIAMoCRIzCg1oZWxkX3ZlcnNpb25zGAQgAygLMhwudGhvdGguY29uZmlnLnYxLkhlbGRWZXJzaW9uEjwKC3JlY2VpcHRfa2V5GAUgASgLMicudGhvdGguY29uZmlnLnYxLlJlY2VpcHRLZXlBbm5vdW5jZW1lbnQiOAoDQWNrEhEKCXRlbmFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEg0KBW5vbmNlGAMgASgJImQKBE5hY2sSEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSDQoFbm9uY2UYAyABKAkSEgoKZXJyb3JfY29kZRgEIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAUgASgJIjgKCUhlYXJ0YmVhdBIrCgdzZW50X2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLAAQoQU3Vic2NyaWJlUmVxdWVzdBInCgVoZWxsbxgBIAEoCzIWLnRob3RoLmNvbmZpZy52MS5IZWxsb0gAEiMKA2FjaxgCIAEoCzIULnRob3RoLmNvbmZpZy52MS5BY2tIABIlCgRuYWNrGAMgASgLMhUudGhvdGguY29uZmlnLnYxLk5hY2tIABIvCgloZWFydGJlYXQYBCABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCKKAQoMU25hcHNob3RQdXNoEg0KBW5vbmNlGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgEEjEKCHNuYXBzaG90GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlNpZ25lZFNuYXBzaG90EhQKDGJhc2VfdmVyc2lvbhgFIAEoBCJ/ChFTdWJzY3JpYmVSZXNwb25zZRIxCghzbmFwc2hvdBgBIAEoCzIdLnRob3RoLmNvbmZpZy52MS5TbmFwc2hvdFB1c2hIABIvCgloZWFydGJlYXQYAiABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCpaCgpUZW5hbnRNb2RlEhsKF1RFTkFOVF9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSVEVOQU5UX01PREVfU0hBRE9XEAESFwoTVEVOQU5UX01PREVfRU5GT1JDRRACKk8KCEZhaWxNb2RlEhkKFUZBSUxfTU9ERV9VTlNQRUNJRklFRBAAEhIKDkZBSUxfTU9ERV9PUEVOEAESFAoQRkFJTF9NT0RFX0NMT1NFRBACKl0KDFBvbGljeUZvcm1hdBIdChlQT0xJQ1lfRk9STUFUX1VOU1BFQ0lGSUVEEAASFgoSUE9MSUNZX0ZPUk1BVF9ZQU1MEAESFgoSUE9MSUNZX0ZPUk1BVF9KU09OEAIqegoLQWdlbnRTdGF0dXMSHAoYQUdFTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTQUdFTlRfU1RBVFVTX0FDVElWRRABEhoKFkFHRU5UX1NUQVRVU19TVVNQRU5ERUQQAhIYChRBR0VOVF9TVEFUVVNfUkVUSVJFRBADKncKEFJldm9jYXRpb25SZWFzb24SIQodUkVWT0NBVElPTl9SRUFTT05fVU5TUEVDSUZJRUQQABIdChlSRVZPQ0FUSU9OX1JFQVNPTl9SRVZPS0VEEAESIQodUkVWT0NBVElPTl9SRUFTT05fUk9UQVRFRF9PVVQQAipwCg9CYXNlbGluZVN1YmplY3QSIAocQkFTRUxJTkVfU1VCSkVDVF9VTlNQRUNJRklFRBAAEh8KG0JBU0VMSU5FX1NVQkpFQ1RfQ1JFREVOVElBTBABEhoKFkJBU0VMSU5FX1NVQkpFQ1RfQUdFTlQQAjJsChJDb25maWdEaXN0cmlidXRpb24SVgoJU3Vic2NyaWJlEiEudGhvdGguY29uZmlnLnYxLlN1YnNjcmliZVJlcXVlc3QaIi50aG90aC5jb25maWcudjEuU3Vic2NyaWJlUmVzcG9uc2UoATABYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Chx0aG90aC9jb25maWcvdjEvY29uZmlnLnByb3RvEg90aG90aC5jb25maWcudjEidwoOUG9saWN5RG9jdW1lbnQSDwoHdmVyc2lvbhgBIAEoBBItCgZmb3JtYXQYAiABKA4yHS50aG90aC5jb25maWcudjEuUG9saWN5Rm9ybWF0Eg8KB2NvbnRlbnQYAyABKAwSFAoMY29udGVudF9oYXNoGAQgASgJIt4BCgVBZ2VudBIQCghhZ2VudF9pZBgBIAEoCRIsCgZzdGF0dXMYAiABKA4yHC50aG90aC5jb25maWcudjEuQWdlbnRTdGF0dXMSMgoGbGFiZWxzGAMgAygLMiIudGhvdGguY29uZmlnLnYxLkFnZW50LkxhYmVsc0VudHJ5EhQKDHRva2VuX3NoYTI1NhgEIAMoCRIcChRyZXZva2VkX3Rva2VuX3NoYTI1NhgFIAMoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItYBChFDcmVkZW50aWFsQmluZGluZxIVCg1jcmVkZW50aWFsX2lkGAEgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYAiABKAkSEQoJYWdlbnRfaWRzGAMgAygJEhkKEXJlc291cmNlX3BhdHRlcm5zGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhQKDHNvdXJjZV9jaWRycxgGIAMoCRIuCgpleHBpcmVzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKoAQoRUmV2b2tlZENyZWRlbnRpYWwSFQoNY3JlZGVudGlhbF9pZBgBIAEoCRIeChZjcmVkZW50aWFsX2ZpbmdlcnByaW50GAIgASgJEjEKBnJlYXNvbhgDIAEoDjIhLnRob3RoLmNvbmZpZy52MS5SZXZvY2F0aW9uUmVhc29uEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKiAgoIQmFzZWxpbmUSNgoMc3ViamVjdF9raW5kGAEgASgOMiAudGhvdGguY29uZmlnLnYxLkJhc2VsaW5lU3ViamVjdBISCgpzdWJqZWN0X2lkGAIgASgJEhQKDG9ic2VydmF0aW9ucxgDIAEoBBIYChByZXNvdXJjZV9jbGFzc2VzGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhcKD3NvdXJjZV9uZXR3b3JrcxgGIAMoCRINCgV0b29scxgHIAMoCRIdChVwZWFrX2NhbGxzX3Blcl9taW51dGUYCCABKA0SIQoZcGVha19jYWxsc19wZXJfMTBfbWludXRlcxgJIAEoDRIYChBhY3RpdmVfaG91cnNfdXRjGAogASgNIvUDCg5FbmZvcmNlckNvbmZpZxIRCgl0ZW5hbnRfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoBBIUCgxjb250ZW50X2hhc2gYAyABKAkSLwoGcG9saWN5GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlBvbGljeURvY3VtZW50EiYKBmFnZW50cxgFIAMoCzIWLnRob3RoLmNvbmZpZy52MS5BZ2VudBI/ChNjcmVkZW50aWFsX2JpbmRpbmdzGAYgAygLMiIudGhvdGguY29uZmlnLnYxLkNyZWRlbnRpYWxCaW5kaW5nEikKBG1vZGUYByABKA4yGy50aG90aC5jb25maWcudjEuVGVuYW50TW9kZRIsCglmYWlsX21vZGUYCCABKA4yGS50aG90aC5jb25maWcudjEuRmFpbE1vZGUSLQoJaXNzdWVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChByZXRhaW5fYXJndW1lbnRzGAogASgIEiwKCWJhc2VsaW5lcxgLIAMoCzIZLnRob3RoLmNvbmZpZy52MS5CYXNlbGluZRI/ChNyZXZva2VkX2NyZWRlbnRpYWxzGAwgAygLMiIudGhvdGguY29uZmlnLnYxLlJldm9rZWRDcmVkZW50aWFsIkUKDlNpZ25lZFNuYXBzaG90EhAKCHNuYXBzaG90GAEgASgMEg4KBmtleV9pZBgCIAEoCRIRCglzaWduYXR1cmUYAyABKAwiRwoLSGVsZFZlcnNpb24SEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSFAoMY29udGVudF9oYXNoGAMgASgJIjsKFlJlY2VpcHRLZXlBbm5vdW5jZW1lbnQSEgoKcHVibGljX2tleRgBIAEoDBINCgVwcm9vZhgCIAEoDCK7AQoFSGVsbG8SEwoLZW5mb3JjZXJfaWQYASABKAkSFgoOZW5mb3JjZXJfdG9rZW4YAiABKAkSEgoKdGVuYW50X2lkcxgDIAMoCRIzCg1oZWxkX3ZlcnNpb25zGAQgAygLMhwudGhvdGguY29uZmlnLnYxLkhlbGRWZXJzaW9uEjwKC3JlY2VpcHRfa2V5GAUgASgLMicudGhvdGguY29uZmlnLnYxLlJlY2VpcHRLZXlBbm5vdW5jZW1lbnQiOAoDQWNrEhEKCXRlbmFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEg0KBW5vbmNlGAMgASgJImQKBE5hY2sSEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSDQoFbm9uY2UYAyABKAkSEgoKZXJyb3JfY29kZRgEIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAUgASgJIjgKCUhlYXJ0YmVhdBIrCgdzZW50X2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLAAQoQU3Vic2NyaWJlUmVxdWVzdBInCgVoZWxsbxgBIAEoCzIWLnRob3RoLmNvbmZpZy52MS5IZWxsb0gAEiMKA2FjaxgCIAEoCzIULnRob3RoLmNvbmZpZy52MS5BY2tIABIlCgRuYWNrGAMgASgLMhUudGhvdGguY29uZmlnLnYxLk5hY2tIABIvCgloZWFydGJlYXQYBCABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCKKAQoMU25hcHNob3RQdXNoEg0KBW5vbmNlGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgEEjEKCHNuYXBzaG90GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlNpZ25lZFNuYXBzaG90EhQKDGJhc2VfdmVyc2lvbhgFIAEoBCJ/ChFTdWJzY3JpYmVSZXNwb25zZRIxCghzbmFwc2hvdBgBIAEoCzIdLnRob3RoLmNvbmZpZy52MS5TbmFwc2hvdFB1c2hIABIvCgloZWFydGJlYXQYAiABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCLEAQoMTGVhc2VSZXF1ZXN0EhMKC2VuZm9yY2VyX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIQCghsaW1pdF9pZBgDIAEoCRILCgNrZXkYBCABKAkSEgoKd2FudF9jYWxscxgFIAEoBBIUCgx3YW50X3JlY29yZHMYBiABKAQSGQoRcHJldmlvdXNfbGVhc2VfaWQYByABKAkSEgoKdXNlZF9jYWxscxgIIAEoBBIUCgx1c2VkX3JlY29yZHMYCSABKAQi0gEKBUxlYXNlEhAKCGxlYXNlX2lkGAEgASgJEg0KBWNhbGxzGAIgASgEEg8KB3JlY29yZHMYAyABKAQSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJd2luZG93X21zGAUgASgEEhEKCW1heF9jYWxscxgGIAEoBBITCgttYXhfcmVjb3JkcxgHIAEoBBIsCghyZXRyeV9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqWgoKVGVuYW50TW9kZRIbChdURU5BTlRfTU9ERV9VTlNQRUNJRklFRBAAEhYKElRFTkFOVF9NT0RFX1NIQURPVxABEhcKE1RFTkFOVF9NT0RFX0VORk9SQ0UQAipPCghGYWlsTW9kZRIZChVGQUlMX01PREVfVU5TUEVDSUZJRUQQABISCg5GQUlMX01PREVfT1BFThABEhQKEEZBSUxfTU9ERV9DTE9TRUQQAipdCgxQb2xpY3lGb3JtYXQSHQoZUE9MSUNZX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhYKElBPTElDWV9GT1JNQVRfWUFNTBABEhYKElBPTElDWV9GT1JNQVRfSlNPThACKnoKC0FnZW50U3RhdHVzEhwKGEFHRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhcKE0FHRU5UX1NUQVRVU19BQ1RJVkUQARIaChZBR0VOVF9TVEFUVVNfU1VTUEVOREVEEAISGAoUQUdFTlRfU1RBVFVTX1JFVElSRUQQAyp3ChBSZXZvY2F0aW9uUmVhc29uEiEKHVJFVk9DQVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASHQoZUkVWT0NBVElPTl9SRUFTT05fUkVWT0tFRBABEiEKHVJFVk9DQVRJT05fUkVBU09OX1JPVEFURURfT1VUEAIqcAoPQmFzZWxpbmVTdWJqZWN0EiAKHEJBU0VMSU5FX1NVQkpFQ1RfVU5TUEVDSUZJRUQQABIfChtCQVNFTElORV9TVUJKRUNUX0NSRURFTlRJQUwQARIaChZCQVNFTElORV9TVUJKRUNUX0FHRU5UEAIysgEKEkNvbmZpZ0Rpc3RyaWJ1dGlvbhJWCglTdWJzY3JpYmUSIS50aG90aC5jb25maWcudjEuU3Vic2NyaWJlUmVxdWVzdBoiLnRob3RoLmNvbmZpZy52MS5TdWJzY3JpYmVSZXNwb25zZSgBMAESRAoLTGVhc2VCdWRnZXQSHS50aG90aC5jb25maWcudjEuTGVhc2VSZXF1ZXN0GhYudGhvdGguY29uZmlnLnYxLkxlYXNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * The tenant's policy as authored (one JSON Schema for YAML and JSON); per-policy
@@ -706,6 +706,137 @@ export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE_
   messageDesc(file_thoth_config_v1_config, 15);
 
 /**
+ * A lease of a strict limit's budget (docs/fleet-state.md, "Strict limits"): the enforcer asks for
+ * units of one window key of one of its tenants, and settles the lease it held for that key (what
+ * it used; the rest returns to the fleet's budget). The same RPC renews, settles and releases:
+ * want 0 with a previous lease only settles it.
+ *
+ * @generated from message thoth.config.v1.LeaseRequest
+ */
+export type LeaseRequest = Message<"thoth.config.v1.LeaseRequest"> & {
+  /**
+   * @generated from field: string enforcer_id = 1;
+   */
+  enforcerId: string;
+
+  /**
+   * @generated from field: string tenant_id = 2;
+   */
+  tenantId: string;
+
+  /**
+   * The strict limit's id in the tenant's policy: the coordinator reads its window and maxima
+   * from the tenant's current policy, never from the request.
+   *
+   * @generated from field: string limit_id = 3;
+   */
+  limitId: string;
+
+  /**
+   * The window key the engine computed for the call (WindowUpdate.key).
+   *
+   * @generated from field: string key = 4;
+   */
+  key: string;
+
+  /**
+   * @generated from field: uint64 want_calls = 5;
+   */
+  wantCalls: bigint;
+
+  /**
+   * @generated from field: uint64 want_records = 6;
+   */
+  wantRecords: bigint;
+
+  /**
+   * The lease this enforcer held for the key, if any, and what it used of it.
+   *
+   * @generated from field: string previous_lease_id = 7;
+   */
+  previousLeaseId: string;
+
+  /**
+   * @generated from field: uint64 used_calls = 8;
+   */
+  usedCalls: bigint;
+
+  /**
+   * @generated from field: uint64 used_records = 9;
+   */
+  usedRecords: bigint;
+};
+
+/**
+ * Describes the message thoth.config.v1.LeaseRequest.
+ * Use `create(LeaseRequestSchema)` to create a new message.
+ */
+export const LeaseRequestSchema: GenMessage<LeaseRequest> = /*@__PURE__*/
+  messageDesc(file_thoth_config_v1_config, 16);
+
+/**
+ * @generated from message thoth.config.v1.Lease
+ */
+export type Lease = Message<"thoth.config.v1.Lease"> & {
+  /**
+   * Empty when nothing was granted.
+   *
+   * @generated from field: string lease_id = 1;
+   */
+  leaseId: string;
+
+  /**
+   * @generated from field: uint64 calls = 2;
+   */
+  calls: bigint;
+
+  /**
+   * @generated from field: uint64 records = 3;
+   */
+  records: bigint;
+
+  /**
+   * Units not used by then are lost to this enforcer (they return to the budget when the lease
+   * is settled, or a window after it expires when it never is).
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 4;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * The limit as the coordinator read it.
+   *
+   * @generated from field: uint64 window_ms = 5;
+   */
+  windowMs: bigint;
+
+  /**
+   * @generated from field: uint64 max_calls = 6;
+   */
+  maxCalls: bigint;
+
+  /**
+   * @generated from field: uint64 max_records = 7;
+   */
+  maxRecords: bigint;
+
+  /**
+   * Set when nothing was granted because the fleet used the budget: when the oldest charge
+   * leaves the window.
+   *
+   * @generated from field: google.protobuf.Timestamp retry_at = 8;
+   */
+  retryAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message thoth.config.v1.Lease.
+ * Use `create(LeaseSchema)` to create a new message.
+ */
+export const LeaseSchema: GenMessage<Lease> = /*@__PURE__*/
+  messageDesc(file_thoth_config_v1_config, 17);
+
+/**
  * @generated from enum thoth.config.v1.TenantMode
  */
 export enum TenantMode {
@@ -893,6 +1024,16 @@ export const ConfigDistribution: GenService<{
     methodKind: "bidi_streaming";
     input: typeof SubscribeRequestSchema;
     output: typeof SubscribeResponseSchema;
+  },
+  /**
+   * Authenticated as Subscribe is (the enforcer's token); only for the tenants it is registered for.
+   *
+   * @generated from rpc thoth.config.v1.ConfigDistribution.LeaseBudget
+   */
+  leaseBudget: {
+    methodKind: "unary";
+    input: typeof LeaseRequestSchema;
+    output: typeof LeaseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_thoth_config_v1_config, 0);
