@@ -344,3 +344,28 @@ describe('properties', () => {
     );
   });
 });
+
+describe('sequences scoped to the tenant', () => {
+  const body = (scope: string) => `sequences:\n  - id: fab\n    scope: ${scope}\n    after: { tools: ["files.delete"] }\n    then: { tools: ["files.create"] }\n    within: 10m\n`;
+  const run = (scope: string) => {
+    const policy = compile(body(scope));
+    const state = new WindowState();
+    const del = decide(policy, req({ agent: { id: 'deleter' }, tool: 'files.delete', resource: 'r/1' }), state, NOW);
+    state.apply(del.updates, NOW);
+    return {
+      other: decide(policy, req({ agent: { id: 'writer' }, tool: 'files.create', resource: 'r/1' }), state, NOW + 1),
+      otherTenant: decide(policy, req({ tenantId: 't2', agent: { id: 'writer' }, tool: 'files.create', resource: 'r/1' }), state, NOW + 1),
+      otherResource: decide(policy, req({ agent: { id: 'writer' }, tool: 'files.create', resource: 'r/2' }), state, NOW + 1),
+    };
+  };
+
+  it("links one agent's delete and another agent's insert; never another tenant's, nor another resource", () => {
+    const tenant = run('tenant');
+    expect(tenant.other.effect).toBe('deny');
+    expect(tenant.other.matched[0]?.reason).toContain("after 1 earlier matching call by the tenant's agents");
+    expect(tenant.otherTenant.effect).toBe('allow');
+    expect(tenant.otherResource.effect).toBe('allow');
+    // Scoped to the agent (the default), another agent's delete does not count.
+    expect(run('agent').other.effect).toBe('allow');
+  });
+});

@@ -152,3 +152,14 @@ describe('WindowState', () => {
     expect(() => new WindowState({ maxKeysPerAgent: 2.5 })).toThrow(RangeError);
   });
 });
+
+describe('windowKeyTenant', () => {
+  it('reads the tenant of every key kind decide writes, and nothing from other strings', async () => {
+    const { windowKeyTenant } = await import('./window-state.js');
+    expect(windowKeyTenant('L\u0000deletes\u0000t1\u0000agent-7')).toBe('t1');
+    expect(windowKeyTenant('L\u0000per-tenant\u0000t1')).toBe('t1');
+    expect(windowKeyTenant('S\u0000fab\u0000t2\u0000a\u0000crm/x')).toBe('t2');
+    expect(windowKeyTenant('D\u0000m\u0000t3\u0000cred')).toBe('t3');
+    for (const bad of ['', 'L', 'L\u0000', 'L\u0000\u0000t1', 'L\u0000id\u0000', 'X\u0000id\u0000t1', 'Lid\u0000t1']) expect(windowKeyTenant(bad)).toBeUndefined();
+  });
+});
