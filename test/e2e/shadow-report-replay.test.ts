@@ -87,7 +87,7 @@ interface Call {
   readonly source?: { ip: string; region: string };
 }
 
-async function decide(c: Call): Promise<{ decisionId: string; shadow: boolean }> {
+async function decide(c: Call): Promise<{ decisionId: string; shadow: boolean; why: string }> {
   enforcerNow = c.at;
   const response = await clients[c.agent].decide({
     tool: c.tool,
@@ -96,7 +96,9 @@ async function decide(c: Call): Promise<{ decisionId: string; shadow: boolean }>
     ...(c.credential ? { credentialFingerprint: fingerprint(c.credential) } : {}),
     source: c.source ?? { ip: '10.20.1.7', region: 'eu-west-1' },
   });
-  return { decisionId: response.decisionId, shadow: response.shadow };
+  // What matched, and any error: said when an answer is not the one expected.
+  const why = [...response.matchedRules.map((r) => `${r.ruleId}: ${r.reason}`), response.errorCode].filter((x) => x !== '').join('; ');
+  return { decisionId: response.decisionId, shadow: response.shadow, why };
 }
 
 /** A week of ordinary work: 72 calls a day over three agents, office hours. */
@@ -196,7 +198,7 @@ beforeAll(async () => {
     const answer = await decide(c);
     (unsafeCalls.has(c) ? unsafe : legitimate).push(answer.decisionId);
     // The trial is in shadow mode: the injected calls would have been denied, the rest not.
-    expect(answer.shadow, `${c.agent} ${c.tool} at ${new Date(c.at).toISOString()}`).toBe(unsafeCalls.has(c));
+    expect(answer.shadow, `${c.agent} ${c.tool} at ${new Date(c.at).toISOString()} (${answer.why})`).toBe(unsafeCalls.has(c));
   }
   const repository = cp.app.get(DecisionRecordsRepository);
   await waitFor(

@@ -18,6 +18,14 @@ export interface KafkaDecisionLogOptions {
   readonly lingerMs?: number;
   /** Most events per produce request. Default 1,000. */
   readonly maxBatch?: number;
+  /**
+   * Most bytes of encoded events per produce request. Default 768 KiB: kafkajs puts a request's
+   * events for one partition in one record batch, and a broker refuses a batch over its
+   * `message.max.bytes` (1 MiB by default) with MESSAGE_TOO_LARGE, which no retry cures. Events of
+   * one agent share a partition, so without this cap an agent sending large arguments could wedge
+   * the log: every later decision held, then DECISION_LOG_FULL.
+   */
+  readonly maxBatchBytes?: number;
   /** Longest wait between reconnection attempts, inside kafkajs and here. Default 2 s. */
   readonly maxRetryMs?: number;
   readonly logger?: Logger;
@@ -56,6 +64,7 @@ export class KafkaDecisionLog implements DecisionLog {
       clientId: 'thoth-enforcer',
       lingerMs: 5,
       maxBatch: 1_000,
+      maxBatchBytes: 768 * 1024,
       maxRetryMs: 2_000,
       ...options,
       logger: options.logger,
@@ -151,25 +160,28 @@ export class KafkaDecisionLog implements DecisionLog {
   }
 
   async #sendOne(): Promise<void> {
-    const batch = this.#queue.peek(this.#options.maxBatch);
-    const messages = batch.map((event) => ({
-      key: decisionKey(event),
-      value: encodeEvent(event),
-      headers: { 'thoth-decision-id': event.decisionId },
-    }));
+    const messages = [];
+    let bytes = 0;
+    for (const event of this.#queue.peek(this.#options.maxBatch)) {
+      const value = encodeEvent(event);
+      // At least one event a request, whatever its size.
+      if (messages.length > 0 && bytes + value.length > this.#options.maxBatchBytes) break;
+      bytes += value.length;
+      messages.push({ key: decisionKey(event), value, headers: { 'thoth-decision-id': event.decisionId } });
+    }
     for (let attempt = 0; ; attempt++) {
       try {
         this.#connected ??= this.#producer.connect();
         await this.#connected;
         await this.#producer.send({ topic: this.#options.topic, acks: -1, messages });
-        this.#queue.drop(batch.length);
-        this.#delivered += batch.length;
+        this.#queue.drop(messages.length);
+        this.#delivered += messages.length;
         return;
       } catch (error) {
         // kafkajs gave up on this request; the batch stays at the head of the buffer.
         this.#failedAttempts++;
         this.#connected = undefined;
-        this.#options.logger?.warn({ err: error, attempt, events: batch.length }, 'decision log: produce failed, retrying');
+        this.#options.logger?.warn({ err: error, attempt, events: messages.length }, 'decision log: produce failed, retrying');
         if (this.#closed && attempt > 0) return;
         await sleep(jitteredBackoffMs(attempt, { baseMs: 100, maxMs: this.#options.maxRetryMs, jitter: 'full' }));
       }
