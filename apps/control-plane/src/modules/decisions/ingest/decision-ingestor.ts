@@ -53,6 +53,8 @@ function addCounts(a: IngestOutcome['quarantined'], b: IngestOutcome['quarantine
 interface Incoming {
   readonly record: DecisionRecord;
   readonly event: DecisionEvent;
+  /** The Kafka message's value the event was decoded from. */
+  readonly bytes: Uint8Array | undefined;
   readonly from: string;
 }
 
@@ -95,10 +97,10 @@ export class DecisionIngestor {
       }
       let incoming = byTenant.get(record.tenantId);
       if (!incoming) byTenant.set(record.tenantId, (incoming = []));
-      incoming.push({ record, event: decision.event, from });
+      incoming.push({ record, event: decision.event, bytes: decision.bytes, from });
     }
     for (const [tenantId, incoming] of byTenant) {
-      const { verdicts, learned } = await this.verifier.verify(tenantId, incoming.map((d) => d.event));
+      const { verdicts, learned } = await this.verifier.verify(tenantId, incoming.map((d) => d.event), incoming.map((d) => d.bytes));
       const quarantine: Array<Incoming & { code: QuarantineCode; reason: string }> = [];
       // Verified first: a forged copy of a decision id must not make the real one a duplicate.
       const decisions = new Map<string, Incoming>();

@@ -21,13 +21,16 @@ export class DecisionVerifier {
 
   constructor(private readonly directory: ReceiptKeyDirectory) {}
 
-  /** One verdict per event, all of one tenant; and the keys this call learned of (all of them, the first time). */
-  async verify(tenantId: string, events: readonly DecisionEvent[]): Promise<{ verdicts: Verdict[]; learned: string[] }> {
+  /**
+   * One verdict per event, all of one tenant; and the keys this call learned of (all of them, the
+   * first time). `bytes[i]`: what `events[i]` was decoded from, when known (hashed as received).
+   */
+  async verify(tenantId: string, events: readonly DecisionEvent[], bytes: readonly (Uint8Array | undefined)[] = []): Promise<{ verdicts: Verdict[]; learned: string[] }> {
     const cached = this.#tenants.get(tenantId);
     let keys = cached ?? (await this.#load(tenantId));
     if (events.some((e) => e.receipt !== undefined && !keys.has(e.receipt.keyId))) keys = await this.#load(tenantId);
     const learned = keys.keyIds().filter((keyId) => !cached?.has(keyId));
-    return { verdicts: events.map((event) => judgeDecisionEvent(event, keys)), learned };
+    return { verdicts: events.map((event, i) => judgeDecisionEvent(event, keys, bytes[i])), learned };
   }
 
   async #load(tenantId: string): Promise<TenantReceiptKeys> {

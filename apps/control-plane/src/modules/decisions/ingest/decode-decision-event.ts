@@ -8,7 +8,7 @@ export type PoisonCode = DecisionEventCode;
 
 /** One message of the decision stream, decoded: a record to store, or why not. */
 export type IncomingDecision =
-  | { readonly ok: true; readonly record: DecisionRecord; readonly event: DecisionEvent }
+  | { readonly ok: true; readonly record: DecisionRecord; readonly event: DecisionEvent; readonly bytes?: Uint8Array }
   | { readonly ok: false; readonly code: PoisonCode; readonly reason: string };
 
 const MAX_TEXT = 4096;
@@ -19,7 +19,10 @@ const LATEST = Date.UTC(9999, 11, 31);
 /** A Kafka message's value (a protobuf DecisionEvent) as a record to ingest. */
 export function decodeDecisionMessage(value: Uint8Array | null | undefined): IncomingDecision {
   const read = readDecisionEvent(value);
-  return read.ok ? recordOfEvent(read.event) : poison(read.code, read.reason);
+  if (!read.ok) return poison(read.code, read.reason);
+  const decoded = recordOfEvent(read.event);
+  // The bytes as received: the receipt's digest is taken over them, not over an encoding of the decoded event.
+  return decoded.ok && value ? { ...decoded, bytes: value } : decoded;
 }
 
 /**
