@@ -149,7 +149,7 @@ describe('the README’s production command against infra/local’s Postgres and
       const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
       expect(topics[0]?.partitions).toHaveLength(3);
       const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['retention.ms'] }] });
-      expect(resources[0]?.configEntries.find((c) => c.configName === 'retention.ms')?.configValue).toBe('604800000');
+      expect(resources[0]?.configEntries.find((c) => c.configName === 'retention.ms')?.configValue).toBe('2764800000');
     } finally {
       await admin.disconnect();
     }

@@ -45,7 +45,7 @@ describe('loadConfig', () => {
   });
 
   it('creates a missing decisions topic by default (3 partitions, 7 days), and says how else', () => {
-    expect(loadConfig({}).decisionsTopicSpec).toEqual({ create: true, partitions: 3, replicationFactor: undefined, retentionMs: 604_800_000 });
+    expect(loadConfig({}).decisionsTopicSpec).toEqual({ create: true, partitions: 3, replicationFactor: undefined, retentionMs: 2_764_800_000 });
     expect(loadConfig({}).logFormat).toBe('auto');
     const custom = loadConfig({
       THOTH_KAFKA_CREATE_TOPICS: 'false',

@@ -34,8 +34,12 @@ const Environment = z.object({
   THOTH_DECISIONS_PARTITIONS: z.coerce.number().int().min(1).max(10_000).default(3),
   /** Defaults to 3, or fewer when the cluster has fewer brokers. */
   THOTH_DECISIONS_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).optional(),
-  /** How long Kafka keeps decisions (the ledger keeps them for good): 7 days; -1 for ever. */
-  THOTH_DECISIONS_RETENTION_MS: z.coerce.number().int().min(-1).default(604_800_000),
+  /**
+   * How long Kafka keeps decisions (the ledger keeps them for good): 32 days, a day more than the
+   * longest window a policy may declare (31 days), since enforcers rebuild their windows from the
+   * topic (docs/fleet-state.md); -1 for ever.
+   */
+  THOTH_DECISIONS_RETENTION_MS: z.coerce.number().int().min(-1).default(2_764_800_000),
   /**
    * Seed the demo tenant (crm-agent, incident policy, enforcer) on first start: embedded only
    * (default true there); never in production wiring, where THOTH_DEMO=true is refused.
