@@ -227,6 +227,8 @@ export interface ApplyResult {
   readonly untracked: number;
   /** The first quota that was full, when `untracked > 0`. */
   readonly quota?: WindowQuota;
+  /** `fold` only: updates of a key held with another window length, left out (a peer on another policy version). */
+  readonly mismatched?: number;
 }
 
 /** Counters of `WindowState.stats()`. */

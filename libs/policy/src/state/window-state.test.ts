@@ -163,3 +163,19 @@ describe('windowKeyTenant', () => {
     for (const bad of ['', 'L', 'L\u0000', 'L\u0000\u0000t1', 'L\u0000id\u0000', 'X\u0000id\u0000t1', 'Lid\u0000t1']) expect(windowKeyTenant(bad)).toBeUndefined();
   });
 });
+
+describe('fold (a peer decider\'s updates)', () => {
+  it('counts like apply, but leaves a key held with another window length as it is', () => {
+    const s = new WindowState();
+    const now = 1_000_000;
+    s.apply([{ key: 'L\u0000l\u0000t\u0000a', windowMs: 600_000, calls: 1, records: 4 }], now);
+    expect(s.fold([{ key: 'L\u0000l\u0000t\u0000a', windowMs: 600_000, calls: 1, records: 6 }], now - 5_000)).toEqual({ untracked: 0 });
+    expect(s.read('L\u0000l\u0000t\u0000a', 600_000, now)).toEqual({ calls: 2, records: 10 });
+    // A peer on an older policy (another window length) does not reset the current window.
+    expect(s.fold([{ key: 'L\u0000l\u0000t\u0000a', windowMs: 60_000, calls: 1, records: 1 }], now)).toEqual({ untracked: 0, mismatched: 1 });
+    expect(s.read('L\u0000l\u0000t\u0000a', 600_000, now)).toEqual({ calls: 2, records: 10 });
+    // apply (a local policy change) still replaces it.
+    s.apply([{ key: 'L\u0000l\u0000t\u0000a', windowMs: 60_000, calls: 1, records: 1 }], now);
+    expect(s.read('L\u0000l\u0000t\u0000a', 60_000, now)).toEqual({ calls: 1, records: 1 });
+  });
+});

@@ -160,11 +160,31 @@ export class WindowState implements WindowStateView {
    * and names the first quota that was full.
    */
   apply(updates: readonly StateUpdate[], now: number, owner?: StateOwner): ApplyResult {
+    return this.#apply(updates, now, owner, true);
+  }
+
+  /**
+   * Applies another decider's updates (docs/fleet-state.md), stamped with the time it decided:
+   * as `apply`, except that a key this state holds with another window length is left as it is
+   * and the update is not counted (`mismatched`). `apply` replaces such a key, since a local
+   * window only changes length with the policy; a peer still on an older policy version must not
+   * erase the counts of the current one, update after update, during a rollout.
+   */
+  fold(updates: readonly StateUpdate[], at: number, owner?: StateOwner): ApplyResult {
+    return this.#apply(updates, at, owner, false);
+  }
+
+  #apply(updates: readonly StateUpdate[], now: number, owner: StateOwner | undefined, replace: boolean): ApplyResult {
     let untracked = 0;
+    let mismatched = 0;
     let quota: WindowQuota | undefined;
     for (let i = 0; i < updates.length; i++) {
       const u = updates[i]!;
       let ring = this.#rings.get(u.key);
+      if (ring !== undefined && ring.windowMs !== u.windowMs && !replace) {
+        mismatched++;
+        continue;
+      }
       if (ring === undefined || ring.windowMs !== u.windowMs) {
         let tenant: Tally | undefined;
         let agent: Tally | undefined;
@@ -200,7 +220,8 @@ export class WindowState implements WindowStateView {
       this.#rings.set(u.key, ring);
       ring.add(now, u.calls, u.records);
     }
-    return untracked === 0 ? TRACKED : { untracked, ...(quota === undefined ? {} : { quota }) };
+    if (untracked === 0 && mismatched === 0) return TRACKED;
+    return { untracked, ...(quota === undefined ? {} : { quota }), ...(mismatched === 0 ? {} : { mismatched }) };
   }
 
   /** Drops every key whose window is entirely in the past at `now` (not counted as evictions). */
