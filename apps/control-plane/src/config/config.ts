@@ -42,6 +42,9 @@ const Environment = z.object({
   // The compacted topic the signed receipt key directory is published to (the ledger reads it).
   THOTH_RECEIPT_KEYS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('thoth.receipt-keys'),
   // How often a replica looks for trials whose seventh day has passed.
+  // How long a strict limit's lease is good for (docs/fleet-state.md, "Strict limits"): units an
+  // enforcer died holding stay charged this long plus the limit's window.
+  THOTH_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(300_000).default(10_000),
   THOTH_TRIAL_TICK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   NODE_ENV: z.string().optional(),
   // SOC alerts (modules/alerts): the key that encrypts destination URLs and signing secrets.
@@ -146,6 +149,8 @@ export interface DistributionConfig {
   /** The compacted topic the receipt key directory goes to, signed with the snapshot key; absent without Kafka. */
   /** `connection`: thoth-control-plane's (Write on the receipt key directory). */
   receiptKeys?: { connection: KafkaConnection; topic: string };
+  /** How long a strict limit's lease is good for (THOTH_LEASE_TTL_MS). */
+  leaseTtlMs?: number;
 }
 
 export class ConfigError extends Error {
@@ -206,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
       signingKey: e.THOTH_SNAPSHOT_SIGNING_KEY,
       keyFile: resolve(e.THOTH_DATA_DIR, 'snapshot-signing.key'),
       ...(kafka ? { receiptKeys: { connection: kafka, topic: e.THOTH_RECEIPT_KEYS_TOPIC } } : {}),
+      leaseTtlMs: e.THOTH_LEASE_TTL_MS,
     },
     alerts: {
       secretsKey: e.THOTH_SECRETS_KEY,

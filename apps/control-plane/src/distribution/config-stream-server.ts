@@ -1,11 +1,12 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { Server, ServerOptions } from '@grpc/grpc-js';
-import { ConfigDistribution, type SubscribeRequest, type SubscribeResponseSchema } from '@thoth/contracts';
+import { ConfigDistribution, type LeaseRequest, type SubscribeRequest, type SubscribeResponseSchema } from '@thoth/contracts';
 import { addService, GrpcError, type HandlerContext, type ServiceHandlers } from '@thoth/grpc';
 import { receiptKeyProblem, tokenSha256, type ReceiptKeyAnnouncement } from '@thoth/snapshot';
 import { randomUUID } from 'node:crypto';
 import type { EnforcerAuthenticator, EnforcerIdentity, EnforcerStatusSink } from '../modules/enforcers/index.js';
+import { refuse, type LeaseCoordinator } from './leases/lease-coordinator.js';
 import type { SnapshotCache, TenantSnapshot } from './snapshot-cache.js';
 
 type Response = MessageInitShape<typeof SubscribeResponseSchema>;
@@ -26,6 +27,8 @@ export interface ConfigStreamServerOptions {
   readonly cache: SnapshotCache;
   readonly authenticator: EnforcerAuthenticator;
   readonly status: EnforcerStatusSink;
+  /** Strict limits' budgets (LeaseBudget); absent: answered UNIMPLEMENTED. */
+  readonly leases?: LeaseCoordinator;
   /** How often the server sends a heartbeat. Default 10 s. */
   readonly heartbeatIntervalMs?: number;
   /** A stream whose enforcer sent nothing (not even a heartbeat) this long is closed. Default 3 heartbeats. */
@@ -45,6 +48,7 @@ interface TenantTrack {
   outstanding: Map<string, bigint>;
 }
 const MAX_OUTSTANDING = 8;
+const BEARER = /^Bearer\s+(\S+)$/i;
 
 /**
  * One subscribed enforcer. Snapshots are never queued: a publish only marks the tenant
@@ -103,7 +107,7 @@ class Session {
  * nonces and answers only: what a snapshot holds is the SnapshotCache's business.
  */
 export class ConfigStreamServer {
-  readonly #options: Required<Omit<ConfigStreamServerOptions, 'onError'>> & Pick<ConfigStreamServerOptions, 'onError'>;
+  readonly #options: Required<Omit<ConfigStreamServerOptions, 'onError' | 'leases'>> & Pick<ConfigStreamServerOptions, 'onError' | 'leases'>;
   readonly #sessions = new Set<Session>();
   /**
    * Registrations decommissioned since this replica started: a Hello authenticated just before
@@ -134,10 +138,7 @@ export class ConfigStreamServer {
   handlers(): ServiceHandlers<typeof ConfigDistribution> {
     return {
       subscribe: (requests, context) => this.#subscribe(requests, context),
-      // Strict limits' budgets: served once the coordinator lands (docs/fleet-state.md).
-      leaseBudget: () => {
-        throw new GrpcError('UNIMPLEMENTED', 'LeaseBudget is not served by this control plane');
-      },
+      leaseBudget: (request, context) => this.#leaseBudget(request, context),
     };
   }
 
@@ -162,6 +163,19 @@ export class ConfigStreamServer {
       session.revoked = `enforcer ${enforcerId} was decommissioned`;
       session.close();
     }
+  }
+
+  /**
+   * Strict limits' budgets (docs/fleet-state.md, "Strict limits"): the enforcer's token in
+   * `authorization: Bearer`, checked as a Hello's is; the coordinator checks the rest.
+   */
+  async #leaseBudget(request: LeaseRequest, context: HandlerContext) {
+    const coordinator = this.#options.leases;
+    if (!coordinator) throw new GrpcError('UNIMPLEMENTED', 'LeaseBudget is not served by this control plane');
+    const token = BEARER.exec(String(context.metadata.get('authorization')[0] ?? '').trim())?.[1];
+    const identity = token ? await this.#options.authenticator.authenticate(token) : undefined;
+    if (!identity || this.#decommissioned.has(identity.enforcerId)) refuse('UNAUTHENTICATED', 'unknown or revoked enforcer token');
+    return coordinator.lease(identity, request);
   }
 
   async *#subscribe(requests: AsyncIterable<SubscribeRequest>, context: HandlerContext): AsyncIterable<Response> {

@@ -27,6 +27,8 @@ import { TenantDatabase } from '../platform/database/tenant-database.js';
 import { LOGGER } from '../platform/tokens.js';
 import { DistributionController } from './api/distribution.controller.js';
 import { CONFIG_STREAM_SERVER_OPTIONS, ConfigStreamServer } from './config-stream-server.js';
+import { LeaseCoordinator, leaseLimit } from './leases/lease-coordinator.js';
+import { StrictLimitLeaseRepository } from './leases/strict-limit-lease.repository.js';
 import { QueuedStatusSink } from './queued-status-sink.js';
 import { kafkaReceiptKeySink, ReceiptKeyPublisher, type ReceiptKeySink } from './receipt-key-publisher.js';
 import { SnapshotBuilder } from './snapshot-builder.js';
@@ -204,9 +206,23 @@ export class DistributionModule {
         },
         { provide: QueuedStatusSink, inject: [EnforcerStatusRecorder], useFactory: (recorder: EnforcerStatusRecorder) => new QueuedStatusSink(recorder) },
         {
+          provide: LeaseCoordinator,
+          inject: [SnapshotCache, TenantDatabase, LOGGER],
+          useFactory: (cache: SnapshotCache, db: TenantDatabase, logger: Logger) => {
+            const log = logger.child({ component: 'lease-coordinator' });
+            const repository = new StrictLimitLeaseRepository(db);
+            return new LeaseCoordinator({
+              strictLimit: (tenantId, limitId) => leaseLimit(cache, tenantId, limitId),
+              grant: (input) => repository.grant(input),
+              ...(config.leaseTtlMs !== undefined ? { ttlMs: config.leaseTtlMs } : {}),
+              onGrant: (ms, result) => log.debug({ ms: Math.round(ms * 100) / 100, calls: result.calls, records: result.records, retryAt: result.retryAt }, 'lease granted'),
+            });
+          },
+        },
+        {
           provide: ConfigStreamServer,
-          inject: [SnapshotCache, EnforcerTokenAuthenticator, QueuedStatusSink, SnapshotBuilder, LOGGER],
-          useFactory: (cache: SnapshotCache, tokens: EnforcerTokenAuthenticator, status: QueuedStatusSink, builder: SnapshotBuilder, logger: Logger) => {
+          inject: [SnapshotCache, EnforcerTokenAuthenticator, QueuedStatusSink, SnapshotBuilder, LeaseCoordinator, LOGGER],
+          useFactory: (cache: SnapshotCache, tokens: EnforcerTokenAuthenticator, status: QueuedStatusSink, builder: SnapshotBuilder, leases: LeaseCoordinator, logger: Logger) => {
             const log = logger.child({ component: 'config-stream' });
             // A tenant is built here on its first subscription; the stream pushes it once it is.
             const authenticator: EnforcerAuthenticator = {
@@ -220,6 +236,7 @@ export class DistributionModule {
               cache,
               authenticator,
               status,
+              leases,
               onError: (error, context) => log.error({ err: error, context }, 'config stream: unexpected error'),
             });
           },

@@ -13,3 +13,6 @@ export { enforcerConfigOf, type TenantState } from './enforcer-config.js';
 export { DistributionModule, ConfigStreamListener } from './distribution.module.js';
 // The signed receipt key directory the ledger verifies decisions against, and where it is published.
 export { ReceiptKeyPublisher, kafkaReceiptKeySink, type ReceiptKeySink } from './receipt-key-publisher.js';
+// Strict limits' budgets, leased to enforcers (docs/fleet-state.md, "Strict limits").
+export { LeaseCoordinator, LEASE_ERRORS, leaseLimit, type LeaseCoordinatorOptions, type LeaseErrorCode } from './leases/lease-coordinator.js';
+export { StrictLimitLeaseRepository } from './leases/strict-limit-lease.repository.js';

@@ -66,6 +66,17 @@ export class SnapshotCache {
     return this.#snapshots.get(tenantId);
   }
 
+  /**
+   * The compiled policy of the tenant's published snapshot, compiled once per policy hash
+   * (undefined: nothing published here; null: the snapshot has no policy).
+   */
+  policy(tenantId: string): CompiledPolicy | null | undefined {
+    const snapshot = this.#snapshots.get(tenantId);
+    if (!snapshot) return undefined;
+    const compiled = this.#compiled.get(tenantId);
+    return snapshot.config.policy && compiled?.policyHash === snapshot.config.policy.contentHash ? compiled.policy : null;
+  }
+
   tenantIds(): string[] {
     return [...this.#snapshots.keys()];
   }

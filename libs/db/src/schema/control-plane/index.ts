@@ -16,3 +16,4 @@ export * from './policy-replays.table.js';
 export * from './credential-usage.table.js';
 export * from './credential-baselines.table.js';
 export * from './decision-quarantine.table.js';
+export * from './strict-limit-leases.table.js';
