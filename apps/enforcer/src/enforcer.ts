@@ -11,6 +11,7 @@ import { HealthService } from './decide/health-service.js';
 import { startHttpServer } from './decide/http-server.js';
 import { EnforcerMetrics } from './decide/metrics.js';
 import type { DecisionLog } from './emit/decision-log.js';
+import { LEASE_CALL_DEADLINE_MS, LeasedBudgets } from './fleet/leases.js';
 import { silentLogger, type Logger } from './logger.js';
 import { activate } from './sync/activate.js';
 import { ActiveSnapshots } from './sync/active-snapshots.js';
@@ -40,6 +41,8 @@ export interface EnforcerOptions {
    */
   readonly maxStalenessMs?: number;
   readonly maxArgumentsBytes?: number;
+  /** How long a call waits for a strict limit's lease from the control plane (THOTH_LEASE_WAIT_MS, default 250). */
+  readonly leaseWaitMs?: number;
   /**
    * Receipts signed with one signature at most (receipt version 2: the receipts answered in
    * one turn of the event loop share a Merkle root signature). Default 256; 0 signs each
@@ -87,6 +90,7 @@ export interface RunningEnforcer {
   readonly health: HealthService;
   readonly decisions: DecisionService;
   readonly state: WindowState;
+  readonly leases: LeasedBudgets | undefined;
   ready(): boolean;
   /** Status as /readyz reports it. */
   status(): EnforcerStatus;
@@ -114,6 +118,8 @@ export interface EnforcerStatus {
    */
   readonly tenants: number;
   readonly decisionLog: ReturnType<DecisionLog['stats']>;
+  /** Strict limits' leases held (null: no control plane, strict limits count as eventual ones). */
+  readonly leases: ReturnType<LeasedBudgets['status']> | null;
 }
 
 export const DEFAULT_MAX_ARGUMENTS_BYTES = 256 * 1024;
@@ -167,6 +173,8 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     });
     staleness = new ConfigStaleness(options.maxStalenessMs ?? DEFAULT_MAX_STALENESS_MS, sync);
   }
+  const client = sync;
+  const leases = client && new LeasedBudgets({ enforcerId: options.enforcerId, call: (r) => client.leaseBudget(r, LEASE_CALL_DEADLINE_MS), clock, logger, registry: metrics.registry });
 
   const maxArgumentsBytes = options.maxArgumentsBytes ?? DEFAULT_MAX_ARGUMENTS_BYTES;
   const decisions = new DecisionService({
@@ -178,6 +186,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     metrics,
     maxArgumentsBytes,
     ...(staleness ? { staleness } : {}),
+    ...(leases ? { leases: { budgets: leases, ...(options.leaseWaitMs !== undefined ? { waitMs: options.leaseWaitMs } : {}) } } : {}),
     ...(options.receiptBatchMax !== undefined ? { receiptBatchMax: options.receiptBatchMax } : {}),
     ...(options.idempotency ? { idempotency: options.idempotency } : {}),
     refusals: {
@@ -224,6 +233,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
       sinceActivationMs: since?.sinceActivationMs ?? null,
       tenants: store.size,
       decisionLog: options.decisionLog.stats(),
+      leases: leases?.status() ?? null,
     };
   }
 
@@ -243,6 +253,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     health,
     decisions,
     state,
+    leases,
     ready: () => status().ready,
     status,
     async stop({ drainTimeoutMs = 10_000 } = {}) {
@@ -250,6 +261,8 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
       const force = setTimeout(() => server.forceShutdown(), 5_000);
       await server.tryShutdown();
       clearTimeout(force);
+      // Unused units return to the fleet now, not when their leases expire (needs the channel).
+      await leases?.stop();
       await sync?.stop();
       decisions.close();
       const drained = await options.decisionLog.close({ timeoutMs: drainTimeoutMs });

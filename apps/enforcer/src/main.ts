@@ -46,6 +46,7 @@ const enforcer = await startEnforcer({
   decisionLog,
   ...(config.snapshotDir ? { snapshotDir: config.snapshotDir } : {}),
   maxStalenessMs: config.maxStalenessMs,
+  leaseWaitMs: config.leaseWaitMs,
   maxArgumentsBytes: config.maxArgumentsBytes,
   windowMaxKeys: config.windowMaxKeys,
   windowMaxKeysPerTenant: config.windowMaxKeysPerTenant,

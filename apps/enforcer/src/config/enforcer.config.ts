@@ -45,6 +45,8 @@ const Environment = z
      * /readyz says the enforcer is stale (docs/security.md, "A blocked config stream").
      */
     THOTH_ENFORCER_MAX_STALENESS_SECONDS: z.coerce.number().int().min(30).max(86_400).default(300),
+    // How long a call waits for a strict limit's lease before it is denied LEASE_UNAVAILABLE.
+    THOTH_LEASE_WAIT_MS: z.coerce.number().int().min(10).max(10_000).default(250),
     KAFKA_BROKERS: z
       .string()
       .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]')
@@ -94,6 +96,7 @@ export interface EnforcerConfig {
   signingKey: string | undefined;
   snapshotDir: string | undefined;
   maxStalenessMs: number;
+  leaseWaitMs: number;
   /** Undefined: the in-process decision log (embedded). */
   kafka: { connection: KafkaConnection; topic: string } | undefined;
   decisionBufferSize: number;
@@ -150,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
     signingKey: e.THOTH_ENFORCER_SIGNING_KEY,
     snapshotDir: e.THOTH_ENFORCER_SNAPSHOT_DIR,
     maxStalenessMs: e.THOTH_ENFORCER_MAX_STALENESS_SECONDS * 1000,
+    leaseWaitMs: e.THOTH_LEASE_WAIT_MS,
     kafka: kafka ? { connection: kafka, topic: e.THOTH_DECISIONS_TOPIC } : undefined,
     decisionBufferSize: e.THOTH_DECISION_BUFFER_SIZE,
     maxArgumentsBytes: e.THOTH_MAX_ARGUMENTS_BYTES,

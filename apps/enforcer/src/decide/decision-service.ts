@@ -19,10 +19,21 @@ import {
   type WindowUpdate,
 } from '@thoth/contracts';
 import { GrpcError, messageEncoder, type GrpcCode } from '@thoth/grpc';
-import { decide, type Decision, type MatchKind, type RiskTier as PolicyRiskTier, type Severity as PolicySeverity, type StateUpdate, type WindowState } from '@thoth/policy';
+import {
+  decide,
+  type Decision,
+  type LeaseNeed,
+  type MatchKind,
+  type RiskTier as PolicyRiskTier,
+  type Severity as PolicySeverity,
+  type StateUpdate,
+  type WindowState,
+  type WindowStateView,
+} from '@thoth/policy';
 import { eventDigestOf, ReceiptIssuer, type Signer } from '@thoth/snapshot';
 import { hash } from 'node:crypto';
 import type { DecisionLog } from '../emit/decision-log.js';
+import type { LeasedBudgets } from '../fleet/leases.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { ActiveSnapshots, ActiveTenant } from '../sync/active-snapshots.js';
 import type { ConfigStaleness } from '../sync/config-staleness.js';
@@ -96,6 +107,16 @@ export const DECISION_LOG_FULL_RULE = 'enforcer.decision_log_full';
 export const CONFIG_STALE = 'CONFIG_STALE';
 export const CONFIG_STALE_RULE = 'enforcer.config_stale';
 
+/**
+ * A call a strict limit denied for want of budget the control plane did not lease in time
+ * (unreachable, slow): its error code and matched rule. Denied whatever the tenant's fail mode (a
+ * hard cap fails closed); a shadow-mode tenant records it as a would-deny.
+ */
+export const LEASE_UNAVAILABLE = 'LEASE_UNAVAILABLE';
+export const LEASE_UNAVAILABLE_RULE = 'enforcer.lease_unavailable';
+/** How long a call waits for a strict limit's lease by default (THOTH_LEASE_WAIT_MS). */
+export const DEFAULT_LEASE_WAIT_MS = 250;
+
 /** Trailing metadata of a refused unary Decide: the recorded decision (none before authentication) and its code. */
 export const DECISION_ID_HEADER = 'thoth-decision-id';
 export const ERROR_CODE_HEADER = 'thoth-error-code';
@@ -107,7 +128,9 @@ export type DecideResult =
 
 /**
  * A decision made: evaluated, counted against its windows, its receipt created. `signed`
- * resolves once the receipt is signed (with its batch) and the event handed to the log.
+ * resolves once the receipt is signed (with its batch) and the event handed to the log. A call
+ * that waits for a strict limit's lease is decided when the lease comes: its `result` is there
+ * once `signed` resolves (always read it then).
  */
 export interface PendingDecision {
   readonly result: DecideResult;
@@ -140,6 +163,11 @@ export interface DecisionServiceOptions {
    * are logged a minute (default 10), on `logger`.
    */
   readonly refusals?: { readonly perPeerPerMinute?: number; readonly logLinesPerMinute?: number };
+  /**
+   * Strict limits' budgets leased from the control plane, and how long a call that needs more
+   * waits for them (default DEFAULT_LEASE_WAIT_MS); omitted: strict limits count as eventual ones.
+   */
+  readonly leases?: { readonly budgets: LeasedBudgets; readonly waitMs?: number };
   readonly logger?: Logger;
   readonly clock?: () => number;
 }
@@ -208,6 +236,8 @@ interface Outcomes {
   tier?: PolicyRiskTier;
   /** The window counters the engine moved (DecisionEvent.window_updates); absent: none. */
   updates?: readonly StateUpdate[];
+  /** Strict limits that denied the call for want of leased budget. */
+  leaseNeeds?: readonly LeaseNeed[];
 }
 
 /**
@@ -225,10 +255,14 @@ export class DecisionService {
   /** Recent answers by (tenant, agent, request_id), in flight or complete. */
   readonly #answers: IdempotencyCache<PendingDecision>;
   readonly #refusals: UnauthenticatedRefusals;
+  /** What `decide` reads: the window state, and with leases, the budgets held. */
+  readonly #view: WindowStateView;
 
   constructor(options: DecisionServiceOptions) {
     this.#o = options;
     this.#clock = options.clock ?? Date.now;
+    const { state, leases } = options;
+    this.#view = leases ? { read: (key, windowMs, now) => state.read(key, windowMs, now), lease: (key, windowMs, now) => leases.budgets.lease(key, windowMs, now) } : state;
     const log = options.decisionLog;
     this.receipts = new ReceiptBatcher<Publication>(options.signer, { maxBatch: options.receiptBatchMax ?? 256, deliver: (p) => log.publish(p.event, p.reserved) });
     const evictions = options.metrics?.idempotencyEvictions;
@@ -324,11 +358,39 @@ export class DecisionService {
         return this.#refuse(request, tenant, decisionId, digest, now, 'INVALID_ARGUMENTS_JSON', `arguments_json is not UTF-8 JSON: ${(error as Error).message}`);
       }
     }
-    const recorded = this.#record(request, tenant, decisionId, digest, now, this.#whenStale(this.#evaluate(request, tenant, args, now), tenant, now));
+    const evaluated = this.#evaluate(request, tenant, args, now, true);
+    if ('needs' in evaluated) return this.#afterLease(request, tenant, decisionId, digest, args, evaluated.needs);
+    const recorded = this.#record(request, tenant, decisionId, digest, now, this.#whenStale(evaluated, tenant, now));
     return { result: { ok: true, response: recorded.response }, signed: recorded.signed };
   }
 
-  #evaluate(request: DecideRequest, tenant: ActiveTenant, args: unknown, now: number): Outcomes {
+  /**
+   * A call a strict limit denied for want of budget: asks the control plane for it (waiting at
+   * most the lease wait) and decides again, once. Still short after an answer: denied by the limit;
+   * no answer in time: denied LEASE_UNAVAILABLE.
+   */
+  #afterLease(request: DecideRequest, tenant: ActiveTenant, decisionId: string, digest: string, args: unknown, needs: readonly LeaseNeed[]): PendingDecision {
+    const leases = this.#o.leases!;
+    const pending = { result: undefined as unknown as DecideResult, signed: undefined as unknown as Promise<void> };
+    pending.signed = leases.budgets.acquire(request.tenantId, needs, leases.waitMs ?? DEFAULT_LEASE_WAIT_MS).then((outcome) => {
+      const now = this.#clock();
+      let o = this.#evaluate(request, tenant, args, now, false) as Outcomes;
+      if (outcome === 'unavailable' && o.leaseNeeds !== undefined) {
+        const reason = `the control plane leased no budget for strict limit${o.leaseNeeds.length === 1 ? '' : 's'} ${o.leaseNeeds.map((n) => `'${n.limitId}'`).join(', ')} within ${leases.waitMs ?? DEFAULT_LEASE_WAIT_MS} ms: a strict limit is not let through without it`;
+        o = overrule(o, tenant, 'closed', LEASE_UNAVAILABLE, LEASE_UNAVAILABLE_RULE, reason);
+      }
+      const recorded = this.#record(request, tenant, decisionId, digest, now, this.#whenStale(o, tenant, now));
+      pending.result = { ok: true, response: recorded.response };
+      return recorded.signed;
+    });
+    return pending;
+  }
+
+  /**
+   * `mayLease`: a call a strict limit denied for want of budget the control plane may still
+   * lease is not counted; its needs are returned instead (`#afterLease` decides it again).
+   */
+  #evaluate(request: DecideRequest, tenant: ActiveTenant, args: unknown, now: number, mayLease: boolean): Outcomes | { needs: readonly LeaseNeed[] } {
     const risk = callerTier(request.riskTier);
     let decision: Decision;
     try {
@@ -345,7 +407,7 @@ export class DecisionService {
           ...(request.requestedAt ? { time: timestampMs(request.requestedAt) } : {}),
           ...(risk ? { risk } : {}),
         },
-        this.#o.state,
+        this.#view,
         now,
         // Fail modes are the engine's (element by element, never for a destructive call), so that
         // the control plane's replays decide as the enforcer does.
@@ -356,8 +418,25 @@ export class DecisionService {
       const reason = `evaluation failed: ${(error as Error).message}`;
       return { ...deny([{ ruleId: 'enforcer.fail_closed', reason, kind: RuleKind.DEFAULT }]), errorCode: 'EVALUATION_ERROR', errorMessage: reason };
     }
+    const budgets = this.#o.leases?.budgets;
+    let exhaustedUntil: number | undefined;
+    if (budgets !== undefined && decision.leases !== undefined) {
+      exhaustedUntil = budgets.exhaustedUntil(decision.leases, now);
+      if (mayLease && exhaustedUntil === undefined) return { needs: decision.leases };
+    }
+    // Strict updates are counted in the windows too: what a reading without leases would see
+    // (an enforcer restarted without a control plane), under the same key quotas as every key.
     const counted = this.#o.state.apply(decision.updates, now, { tenantId: request.tenantId, agentId: request.agentId });
+    budgets?.spend(decision.updates, now);
     const matched = decision.matched.map((m) => rule(m.ruleId, m.reason, KIND[m.kind], SEVERITY[m.severity], m.effect));
+    if (budgets !== undefined && decision.leases !== undefined) {
+      // The caller learns when the fleet's budget frees up again.
+      for (const need of decision.leases) {
+        const retryAt = budgets.retryAt(need.key);
+        const m = matched.find((r) => r.ruleId === need.limitId);
+        if (m !== undefined && retryAt > now) m.reason += `; the fleet's budget is spent until ${new Date(retryAt).toISOString()} (retry in ${Math.ceil((retryAt - now) / 1000)} s)`;
+      }
+    }
     let effect = decision.effect === 'allow' ? Effect.ALLOW : Effect.DENY;
     let shadow = decision.shadow;
     let errorCode = '';
@@ -391,7 +470,7 @@ export class DecisionService {
       }
     }
     const outcome = effect === Effect.DENY ? Outcome.DENY : shadow ? Outcome.WOULD_DENY : Outcome.ALLOW;
-    return { effect, shadow, outcome, matched, errorCode, errorMessage, tier: decision.tier, updates: decision.updates };
+    return { effect, shadow, outcome, matched, errorCode, errorMessage, tier: decision.tier, updates: decision.updates, ...(decision.leases ? { leaseNeeds: decision.leases } : {}) };
   }
 
   /**
@@ -605,6 +684,8 @@ interface Publication {
 
 /** A remembered answer given again: the same response; a refusal's status with its own metadata object. */
 function replay(pending: PendingDecision): PendingDecision {
+  // Still waiting for a lease: the same answer once it is decided.
+  if ((pending.result as DecideResult | undefined) === undefined) return { get result() { return replay(pending).result; }, signed: pending.signed };
   const { result } = pending;
   if (result.ok) return pending;
   const { error } = result;

@@ -1,6 +1,6 @@
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { Client, credentials as grpcCredentials, type ChannelCredentials } from '@grpc/grpc-js';
-import { ConfigDistribution, type SnapshotPush } from '@thoth/contracts';
+import { Client, credentials as grpcCredentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
+import { ConfigDistribution, type Lease, type LeaseRequestSchema, type SnapshotPush } from '@thoth/contracts';
 import { createClient, type BidiStream } from '@thoth/grpc';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { SubscribeRequestSchema, SubscribeResponse } from '@thoth/contracts';
@@ -95,6 +95,16 @@ export class ConfigStreamClient {
     }
     await this.#loop;
     this.#channel.close();
+  }
+
+  /**
+   * ConfigDistribution.LeaseBudget (strict limits' budgets) on the config stream's channel, so
+   * with its TLS, client certificate and token (`authorization: Bearer`).
+   */
+  leaseBudget(request: MessageInitShape<typeof LeaseRequestSchema>, deadlineMs: number): Promise<Lease> {
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${this.#options.token}`);
+    return createClient(ConfigDistribution, this.#channel).leaseBudget(request, { metadata, deadlineMs });
   }
 
   status(): SyncStatus {
