@@ -42,7 +42,7 @@ interface KeyBudget {
   inflight: Promise<LeaseOutcome> | undefined;
   /** Nothing left in the fleet's budget until then (the coordinator's retry_at). */
   retryAt: number;
-  /** The records of the largest call that needed budget lately: a request wants at least that. */
+  /** The records of the last call that spent or needed budget: a lease with fewer left is spent, and a request wants at least that. */
   needRecords: number;
 }
 
@@ -81,7 +81,7 @@ export class LeasedBudgets {
     this.#spent = new Counter({ name: 'thoth_enforcer_lease_units_spent_total', help: "Strict limits' budget units spent by calls let through, by unit (calls, records).", labelNames: ['unit'], registers });
     this.#requests = new Counter({
       name: 'thoth_enforcer_lease_requests_total',
-      help: 'LeaseBudget requests, by result: granted, exhausted (nothing left in the fleet budget), settled (a release only), unavailable (error or no answer).',
+      help: 'LeaseBudget requests, by result: granted, exhausted (nothing left in the fleet budget), settled (a release only), unavailable (failed), wait_exceeded (a call stopped waiting for the answer).',
       labelNames: ['result'],
       registers,
     });
@@ -131,9 +131,25 @@ export class LeasedBudgets {
         calls -= c;
         records -= r;
       }
+      k.needRecords = u.records;
       this.#spent.inc({ unit: 'calls' }, u.calls);
       if (u.records > 0) this.#spent.inc({ unit: 'records' }, u.records);
+      // A lease that cannot pay for another call like this one is settled now: what it has left
+      // goes back to the fleet at once rather than at its expiry.
+      for (const l of k.leases.filter((l) => !this.#usable(k, l, now))) this.#drop(k, l);
     }
+  }
+
+  #usable(k: KeyBudget, l: HeldLease, now: number): boolean {
+    if (now >= l.spendUntil) return false;
+    if (k.maxCalls !== undefined && l.usedCalls >= l.calls) return false;
+    return k.maxRecords === undefined || l.records - l.usedRecords >= Math.max(1, k.needRecords);
+  }
+
+  #drop(k: KeyBudget, l: HeldLease): void {
+    clearTimeout(l.timer);
+    k.leases.splice(k.leases.indexOf(l), 1);
+    void this.#settle(k, l);
   }
 
   /** When every need is refused locally (the fleet's budget is spent): the latest retry time; else undefined. */
@@ -160,11 +176,17 @@ export class LeasedBudgets {
   async acquire(tenantId: string, needs: readonly LeaseNeed[], waitMs: number): Promise<LeaseOutcome> {
     const outcomes = needs.map((n) => {
       const k = this.#key(tenantId, n);
-      k.needRecords = Math.max(k.needRecords, n.records);
+      k.needRecords = n.records;
       return k.inflight ?? this.#request(k);
     });
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<LeaseOutcome>((resolve) => (timer = setTimeout(() => resolve('unavailable'), waitMs)));
+    const timeout = new Promise<LeaseOutcome>(
+      (resolve) =>
+        (timer = setTimeout(() => {
+          this.#requests.inc({ result: 'wait_exceeded' });
+          resolve('unavailable');
+        }, waitMs)),
+    );
     try {
       const results = await Promise.race([Promise.all(outcomes), timeout.then((t) => [t])]);
       return results.includes('unavailable') ? 'unavailable' : results.includes('exhausted') ? 'exhausted' : 'granted';
@@ -210,7 +232,8 @@ export class LeasedBudgets {
    */
   #request(k: KeyBudget): Promise<LeaseOutcome> {
     const now = this.#clock();
-    const index = k.leases.findIndex((l) => now >= l.spendUntil || ((k.maxCalls === undefined || l.usedCalls >= l.calls) && (k.maxRecords === undefined || l.usedRecords >= l.records)));
+    // A lease that cannot pay for a call like the last one is settled: what it has left returns to the fleet.
+    const index = k.leases.findIndex((l) => !this.#usable(k, l, now));
     const previous = index === -1 ? undefined : k.leases.splice(index, 1)[0];
     clearTimeout(previous?.timer);
     const want = wants(k);
@@ -282,10 +305,8 @@ export class LeasedBudgets {
   }
 
   #expire(k: KeyBudget, l: HeldLease): void {
-    const index = k.leases.indexOf(l);
-    if (index === -1) return;
-    k.leases.splice(index, 1);
-    void this.#settle(k, l);
+    if (!k.leases.includes(l)) return;
+    this.#drop(k, l);
     if (k.leases.length === 0 && k.inflight === undefined && k.retryAt <= this.#clock()) this.#keys.delete(k.key);
   }
 
@@ -310,10 +331,14 @@ export class LeasedBudgets {
   }
 }
 
-/** What a request asks for: a quarter of each maximum (at least 1), and at least the largest call's records. */
+/**
+ * What a request asks for: a quarter of each maximum (at least 1); records at least the last
+ * call's, in a multiple of them (calls alike leave no records stranded in a lease).
+ */
 function wants(k: KeyBudget): { calls: number; records: number } {
+  const need = Math.max(1, k.needRecords);
   return {
     calls: k.maxCalls === undefined ? 0 : Math.max(1, Math.ceil(k.maxCalls / 4)),
-    records: k.maxRecords === undefined ? 0 : Math.max(1, Math.ceil(k.maxRecords / 4), k.needRecords),
+    records: k.maxRecords === undefined ? 0 : Math.ceil(Math.max(Math.ceil(k.maxRecords / 4), need) / need) * need,
   };
 }

@@ -44,7 +44,11 @@ export interface Budget {
   /** What may still be granted (Infinity: that dimension is not limited). */
   readonly remainingCalls: number;
   readonly remainingRecords: number;
-  /** When the oldest charge leaves the window (undefined: nothing is charged). */
+  /**
+   * When units may return to the budget (undefined: nothing is charged): the oldest charge leaves
+   * the window, or sooner, a lease held elsewhere expires (its unused units are freed when its
+   * enforcer settles it then).
+   */
   readonly nextRelease: number | undefined;
 }
 
@@ -57,7 +61,8 @@ export function budgetAt(leases: readonly LeaseCharge[], limit: StrictLimit, now
     if (c.calls === 0 && c.records === 0) continue;
     chargedCalls += c.calls;
     chargedRecords += c.records;
-    if (nextRelease === undefined || c.until < nextRelease) nextRelease = c.until;
+    const release = lease.settledAt === null && now < lease.expiresAt ? lease.expiresAt : c.until;
+    if (nextRelease === undefined || release < nextRelease) nextRelease = release;
   }
   return {
     chargedCalls,
