@@ -25,7 +25,12 @@ describe('loadConfig', () => {
 describe('loadConfig: config distribution', () => {
   it('serves the config stream on 4001 and keeps a generated signing key under the data dir outside production', () => {
     const config = loadConfig({ THOTH_DATA_DIR: '/tmp/thoth-x' });
-    expect(config.distribution).toEqual({ grpc: { host: '127.0.0.1', port: 4001 }, signingKey: undefined, keyFile: '/tmp/thoth-x/snapshot-signing.key' });
+    expect(config.distribution).toEqual({ grpc: { host: '127.0.0.1', port: 4001 }, signingKey: undefined, keyFile: '/tmp/thoth-x/snapshot-signing.key', leaseTtlMs: 10_000 });
+  });
+
+  it("leases strict limits' budgets for THOTH_LEASE_TTL_MS, at least a second", () => {
+    expect(loadConfig({ THOTH_LEASE_TTL_MS: '30000' }).distribution.leaseTtlMs).toBe(30_000);
+    expect(() => loadConfig({ THOTH_LEASE_TTL_MS: '10' })).toThrow(/THOTH_LEASE_TTL_MS/);
   });
 
   it('requires the signing key in production', () => {

@@ -45,6 +45,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_ENFORCER_MAX_STALENESS_SECONDS: '10' })).toThrow(/THOTH_ENFORCER_MAX_STALENESS_SECONDS/);
   });
 
+  it("reads how long a call waits for a strict limit's lease: 250 ms by default", () => {
+    expect(loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY }).leaseWaitMs).toBe(250);
+    expect(loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_LEASE_WAIT_MS: '1000' }).leaseWaitMs).toBe(1_000);
+    expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_LEASE_WAIT_MS: '0' })).toThrow(/THOTH_LEASE_WAIT_MS/);
+  });
+
   it('reads the production wiring', () => {
     const config = loadConfig({
       THOTH_CONFIG_PUBLIC_KEYS: `${KEY}, ${KEY}`,
