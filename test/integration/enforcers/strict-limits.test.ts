@@ -3,7 +3,7 @@
 // app's login role, under row-level security), three enforcers sharing one agent's budget.
 import { Client, Metadata, Server, ServerCredentials, credentials } from '@grpc/grpc-js';
 import { ConfigDistribution, Effect, type Lease, type LeaseRequestSchema } from '@thoth/contracts';
-import { createClient, GrpcError } from '@thoth/grpc';
+import { channelCredentials, createClient, GrpcError, serverCredentials } from '@thoth/grpc';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -19,12 +19,14 @@ import {
 import { TenantDatabase } from '../../../apps/control-plane/src/platform/database/tenant-database.js';
 import { openDatabase, strictLimitLeases, type DatabaseHandle } from '../../../libs/db/src/index.js';
 import { policyYaml } from '../../../libs/testing/src/policy-yaml.js';
+import { otherCaTls } from '../../../libs/testing/src/tls.js';
 import { agentClient, controlPlaneKey, startTestEnforcer, tenantConfig, waitFor, TcpRelay, type AgentClient } from './harness.js';
 
 const TENANT = randomUUID();
 const OTHER = randomUUID();
 const AGENT = { id: 'payout-agent', token: 'thoth_at_payout_agent_token' };
 const LATE_AGENT = { id: 'late-agent', token: 'thoth_at_late_agent_token' };
+const TLS_AGENT = { id: 'tls-agent', token: 'thoth_at_tls_agent_token' };
 const STRICT = policyYaml(
   'strict',
   1,
@@ -74,6 +76,7 @@ let handle: DatabaseHandle;
 let db: TenantDatabase;
 let coordinator: LeaseCoordinator;
 let server: Server;
+let streams: ConfigStreamServer;
 let address: string;
 const grantMs: number[] = [];
 let enforcers: Awaited<ReturnType<typeof startTestEnforcer>>[] = [];
@@ -101,7 +104,7 @@ beforeAll(async () => {
   handle = await openDatabase({ url: role.url, maxConnections: 10 });
   db = new TenantDatabase(handle);
   const cache = new SnapshotCache({ signer });
-  expect(cache.setSnapshot(TENANT, tenantConfig({ tenantId: TENANT, policy: STRICT, agents: [AGENT, LATE_AGENT] })).ok).toBe(true);
+  expect(cache.setSnapshot(TENANT, tenantConfig({ tenantId: TENANT, policy: STRICT, agents: [AGENT, LATE_AGENT, TLS_AGENT] })).ok).toBe(true);
   expect(cache.setSnapshot(OTHER, tenantConfig({ tenantId: OTHER, policy: STRICT, agents: [AGENT] })).ok).toBe(true);
   const repository = new StrictLimitLeaseRepository(db);
   coordinator = new LeaseCoordinator({
@@ -109,7 +112,7 @@ beforeAll(async () => {
     grant: (input) => repository.grant(input),
     onGrant: (ms) => grantMs.push(ms),
   });
-  const streams = new ConfigStreamServer({ cache, authenticator: new StaticEnforcerAuthenticator(TOKENS), status: new InMemoryEnforcerStatusSink(), leases: coordinator, heartbeatIntervalMs: 200 });
+  streams = new ConfigStreamServer({ cache, authenticator: new StaticEnforcerAuthenticator(TOKENS), status: new InMemoryEnforcerStatusSink(), leases: coordinator, heartbeatIntervalMs: 200 });
   server = new Server();
   streams.register(server);
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
@@ -223,6 +226,34 @@ describe('a strict limit shared by three enforcers', () => {
       agent.close();
       await late.stop({ drainTimeoutMs: 1_000 });
       await relay.stop();
+    }
+  });
+});
+
+describe('leases over mutual TLS', () => {
+  it("asks the control plane for budget on the config stream's channel, with its client certificate", async () => {
+    const tls = await otherCaTls('strict-limits');
+    const secure = new Server();
+    streams.register(secure);
+    const port = await new Promise<number>((resolve, reject) =>
+      secure.bindAsync('127.0.0.1:0', serverCredentials({ cert: tls.cert, key: tls.key, clientCa: tls.ca }), (e, p) => (e ? reject(e) : resolve(p))),
+    );
+    const enforcer = await startTestEnforcer({
+      enforcerId: 'enforcer-tls',
+      trustedKeys: trusted,
+      controlPlane: { address: `localhost:${port}`, token: 'thoth_et_1', credentials: channelCredentials({ ca: tls.ca, cert: tls.cert, key: tls.key }), heartbeatIntervalMs: 200 },
+      leaseWaitMs: 5_000,
+    });
+    const agent = agentClient(enforcer.address, { tenantId: TENANT, agentId: TLS_AGENT.id, token: TLS_AGENT.token });
+    try {
+      await waitFor('the TLS enforcer ready', () => enforcer.ready());
+      const answer = await agent.decide({ tool: 'pay.send', argumentsJson: new TextEncoder().encode('{"count": 1}') });
+      expect(answer.effect).toBe(Effect.ALLOW);
+      expect(await enforcer.metrics.registry.getSingleMetricAsString('thoth_enforcer_lease_requests_total')).toMatch(/result="granted"} 1/);
+    } finally {
+      agent.close();
+      await enforcer.stop({ drainTimeoutMs: 1_000 });
+      secure.forceShutdown();
     }
   });
 });

@@ -29,7 +29,7 @@ describe('loadConfig: config distribution', () => {
   });
 
   it("leases strict limits' budgets for THOTH_LEASE_TTL_MS, at least a second", () => {
-    expect(loadConfig({ THOTH_LEASE_TTL_MS: '30000' }).distribution.leaseTtlMs).toBe(30_000);
+    expect(loadConfig({ THOTH_LEASE_TTL_MS: '30000' }).distribution?.leaseTtlMs).toBe(30_000);
     expect(() => loadConfig({ THOTH_LEASE_TTL_MS: '10' })).toThrow(/THOTH_LEASE_TTL_MS/);
   });
 

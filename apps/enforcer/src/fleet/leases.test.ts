@@ -1,4 +1,4 @@
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { AgentStatus, DecideRequestSchema, Effect, EnforcerConfigSchema, FailMode, LeaseSchema, PolicyFormat, TenantMode, type Lease } from '@thoth/contracts';
 import { WindowState } from '@thoth/policy';
@@ -59,7 +59,8 @@ function setup(answer: (r: LeaseRequestInit, now: number) => Promise<Lease>, opt
   return { service, budgets, requests, pay, answered, advance: (ms: number) => (now += ms) };
 }
 
-const lease = (init: Partial<Lease>, now: number): Lease =>
+type LeaseInit = MessageInitShape<typeof LeaseSchema>;
+const lease = (init: LeaseInit, now: number): Lease =>
   create(LeaseSchema, { windowMs: 600_000n, maxCalls: 8n, maxRecords: 40n, expiresAt: timestampFromMs(now + 10_000), ...init });
 const never = () => new Promise<Lease>(() => {});
 
@@ -102,7 +103,7 @@ describe('strict limits on leased budgets', () => {
   });
 
   it('gives a retry of a call still waiting for its lease the same answer', async () => {
-    let grant: (l: Partial<Lease>) => void = () => {};
+    let grant: (l: LeaseInit) => void = () => {};
     const t = setup((_, now) => new Promise<Lease>((resolve) => (grant = (l) => resolve(lease(l, now)))));
     const first = t.pay(1, 'req-1');
     const again = t.pay(1, 'req-1');
