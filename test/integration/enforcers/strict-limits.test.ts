@@ -17,7 +17,7 @@ import {
   leaseLimit,
 } from '../../../apps/control-plane/src/distribution/index.js';
 import { TenantDatabase } from '../../../apps/control-plane/src/platform/database/tenant-database.js';
-import { openDatabase, strictLimitLeases, type DatabaseHandle } from '../../../libs/db/src/index.js';
+import { openDatabase, strictLimitBudgets, strictLimitLeases, type DatabaseHandle } from '../../../libs/db/src/index.js';
 import { policyYaml } from '../../../libs/testing/src/policy-yaml.js';
 import { otherCaTls } from '../../../libs/testing/src/tls.js';
 import { agentClient, controlPlaneKey, startTestEnforcer, tenantConfig, waitFor, TcpRelay, type AgentClient } from './harness.js';
@@ -197,6 +197,8 @@ describe('a strict limit shared by three enforcers', () => {
     const mine = await db.transaction(TENANT, (tx) => tx.select().from(strictLimitLeases));
     expect(mine.length).toBeGreaterThan(0);
     expect(await db.transaction(OTHER, (tx) => tx.select().from(strictLimitLeases))).toEqual([]);
+    expect((await db.transaction(TENANT, (tx) => tx.select().from(strictLimitBudgets))).length).toBeGreaterThan(0);
+    expect(await db.transaction(OTHER, (tx) => tx.select().from(strictLimitBudgets))).toEqual([]);
     const forged = { ...mine[0]!, leaseId: randomUUID() };
     await expect(db.transaction(OTHER, (tx) => tx.insert(strictLimitLeases).values(forged))).rejects.toMatchObject({ cause: { message: expect.stringMatching(/row-level security/) } });
   });

@@ -131,7 +131,7 @@ export class ConfigStreamServer {
   /** Registers ConfigDistribution on a grpc-js server. */
   register(server: Server): void {
     addService(server, ConfigDistribution, this.handlers(), {
-      onUnexpectedError: (error) => this.#options.onError?.(error, 'ConfigDistribution.Subscribe'),
+      onUnexpectedError: (error, method) => this.#options.onError?.(error, `ConfigDistribution.${method.name}`),
     });
   }
 
