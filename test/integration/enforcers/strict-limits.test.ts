@@ -186,7 +186,7 @@ describe('a strict limit shared by three enforcers', () => {
     for (const l of refused) expect(l.retryAt).toBeDefined();
   });
 
-  it('refuses a lease for another tenant, a key of another tenant, a key of another limit and a limit that is not strict', async () => {
+  it('refuses a lease for another tenant, a key of another tenant, a key of another limit, a limit that is not strict, a malformed lease id', async () => {
     const request = { enforcerId: 'e', tenantId: TENANT, limitId: 'payouts', key: KEY, wantCalls: 1n, wantRecords: 1n };
     expect(await refusal(leaseBudget('thoth_et_other', request))).toEqual({ code: 'PERMISSION_DENIED', errorCode: 'TENANT_NOT_ALLOWED' });
     expect(await refusal(leaseBudget('thoth_et_other', { ...request, tenantId: OTHER }))).toEqual({ code: 'PERMISSION_DENIED', errorCode: 'KEY_NOT_OF_TENANT' });
@@ -194,6 +194,7 @@ describe('a strict limit shared by three enforcers', () => {
     const readsKey = `L\u0000reads\u0000${TENANT}\u0000${AGENT.id}`;
     expect(await refusal(leaseBudget('thoth_et_1', { ...request, limitId: 'reads', key: readsKey }))).toEqual({ code: 'FAILED_PRECONDITION', errorCode: 'LIMIT_NOT_STRICT' });
     expect(await refusal(leaseBudget('thoth_et_nobody', request))).toEqual({ code: 'UNAUTHENTICATED', errorCode: 'UNAUTHENTICATED' });
+    expect(await refusal(leaseBudget('thoth_et_1', { ...request, previousLeaseId: 'not-a-lease' }))).toEqual({ code: 'INVALID_ARGUMENT', errorCode: 'LEASE_ID_INVALID' });
   });
 
   it("keeps each tenant's leases from the others' (row-level security)", async () => {

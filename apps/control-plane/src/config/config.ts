@@ -44,7 +44,8 @@ const Environment = z.object({
   // How often a replica looks for trials whose seventh day has passed.
   // How long a strict limit's lease is good for (docs/fleet-state.md, "Strict limits"): units an
   // enforcer died holding stay charged this long plus the limit's window.
-  THOTH_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(300_000).default(10_000),
+  // At least 2 s: an enforcer stops spending a lease a second before it expires (clock skew).
+  THOTH_LEASE_TTL_MS: z.coerce.number().int().min(2_000).max(300_000).default(10_000),
   THOTH_TRIAL_TICK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   NODE_ENV: z.string().optional(),
   // SOC alerts (modules/alerts): the key that encrypts destination URLs and signing secrets.

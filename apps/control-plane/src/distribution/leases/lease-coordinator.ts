@@ -19,6 +19,8 @@ export const LEASE_ERRORS = {
   KEY_NOT_OF_TENANT: 'PERMISSION_DENIED',
   /** The key is not one of the limit's (`L\0<limit id>\0<tenant>…`). */
   KEY_NOT_OF_LIMIT: 'INVALID_ARGUMENT',
+  /** previous_lease_id is not a lease id (a UUID). */
+  LEASE_ID_INVALID: 'INVALID_ARGUMENT',
   /** The tenant's current policy has no strict limit by that id. */
   LIMIT_NOT_STRICT: 'FAILED_PRECONDITION',
   /** This replica holds no policy of the tenant yet (it is built on the enforcer's subscription). */
@@ -30,6 +32,7 @@ export const ERROR_CODE_HEADER = 'thoth-error-code';
 
 /** Longest window key accepted (the engine's keys are ids, a tenant and a scope: far shorter). */
 const MAX_KEY_LENGTH = 2_048;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const DEFAULT_LEASE_TTL_MS = 10_000;
 
 export interface LeaseCoordinatorOptions {
@@ -71,6 +74,7 @@ export class LeaseCoordinator {
     if (limitId === '' || !key.startsWith(prefix) || (key.length > prefix.length && key.charCodeAt(prefix.length) !== 0)) {
       refuse('KEY_NOT_OF_LIMIT', `the key is not a window key of limit '${limitId}'`);
     }
+    if (request.previousLeaseId !== '' && !UUID.test(request.previousLeaseId)) refuse('LEASE_ID_INVALID', 'previous_lease_id is not a lease id this coordinator grants');
     const limit = this.#o.strictLimit(tenantId, limitId);
     if (limit === null) refuse('POLICY_NOT_LOADED', `the policy of tenant ${tenantId} is not loaded on this control plane yet; retry`);
     if (limit === undefined) refuse('LIMIT_NOT_STRICT', `tenant ${tenantId}'s current policy has no strict limit '${limitId}'`);
