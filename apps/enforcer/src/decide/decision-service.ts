@@ -419,11 +419,8 @@ export class DecisionService {
       return { ...deny([{ ruleId: 'enforcer.fail_closed', reason, kind: RuleKind.DEFAULT }]), errorCode: 'EVALUATION_ERROR', errorMessage: reason };
     }
     const budgets = this.#o.leases?.budgets;
-    let exhaustedUntil: number | undefined;
-    if (budgets !== undefined && decision.leases !== undefined) {
-      exhaustedUntil = budgets.exhaustedUntil(decision.leases, now);
-      if (mayLease && exhaustedUntil === undefined) return { needs: decision.leases };
-    }
+    // Unless the fleet's budget is known to be spent (retry_at), the call waits for a lease.
+    if (mayLease && budgets !== undefined && decision.leases !== undefined && budgets.exhaustedUntil(decision.leases, now) === undefined) return { needs: decision.leases };
     // Strict updates are counted in the windows too: what a reading without leases would see
     // (an enforcer restarted without a control plane), under the same key quotas as every key.
     const counted = this.#o.state.apply(decision.updates, now, { tenantId: request.tenantId, agentId: request.agentId });
