@@ -153,7 +153,7 @@ describe('a strict limit shared by three enforcers', () => {
         calls++;
         records += 4;
       } else {
-        expect(answer.errorCode).toBe('');
+        expect(answer.errorCode, answer.errorMessage).toBe('');
         denials.push(answer.matchedRules.map((r) => `${r.ruleId}: ${r.reason}`).join('; '));
       }
     }

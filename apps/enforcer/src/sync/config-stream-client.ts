@@ -104,6 +104,9 @@ export class ConfigStreamClient {
   leaseBudget(request: MessageInitShape<typeof LeaseRequestSchema>, deadlineMs: number): Promise<Lease> {
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${this.#options.token}`);
+    // While the channel reconnects, the call waits (its deadline and the caller's wait bound it)
+    // rather than failing at once.
+    metadata.setOptions({ waitForReady: true });
     return createClient(ConfigDistribution, this.#channel).leaseBudget(request, { metadata, deadlineMs });
   }
 
