@@ -3,7 +3,7 @@ export { loadConfig, ConfigError, type LedgerConfig } from './config/config.js';
 export { startLedger, type LedgerHooks, type RunningLedger } from './ledger.js';
 export { inProcessSource, IN_PROCESS_TOPIC, type DecisionSource, type DecisionSourceContext, type InProcessDecisionFeed } from './consume/in-process-source.js';
 export { InProcessReceiptKeys, type ReceiptKeySource } from './consume/in-process-receipt-keys.js';
-export { ReceiptKeyDirectory } from './trust/receipt-key-directory.js';
+export { ReceiptKeyDirectory } from '@thoth/snapshot';
 export { DecisionFolder, type FoldOutcome, type SourceMessage, type TenantKeySource } from './fold/decision-folder.js';
 export { QuarantineRelease, type ReleaseOutcome } from './fold/quarantine-release.js';
 export { decodeDecision, type QuarantineCode } from './fold/decode-decision.js';

@@ -1,6 +1,7 @@
 import { openDatabase, redactUrl, type DatabaseHandle } from '@thoth/db';
 import { verifierFromSigner } from '@thoth/merkle';
-import { keyring, verifierFromPublicKey } from '@thoth/snapshot';
+import { startReceiptKeyConsumer, type ReceiptKeyConsumer } from '@thoth/kafka';
+import { keyring, ReceiptKeyDirectory, verifierFromPublicKey } from '@thoth/snapshot';
 import type { Logger } from 'pino';
 import { ApiKeyAuthenticator } from './api/authenticate.js';
 import { startLedgerApi, type LedgerApi } from './api/ledger-api.js';
@@ -11,11 +12,9 @@ import type { LedgerConfig } from './config/config.js';
 import { startDecisionConsumer, type DecisionConsumer } from './consume/decision-consumer.js';
 import type { ReceiptKeySource } from './consume/in-process-receipt-keys.js';
 import type { DecisionSource } from './consume/in-process-source.js';
-import { startReceiptKeyConsumer, type ReceiptKeyConsumer } from './consume/receipt-key-consumer.js';
 import { addCounts, DecisionFolder, type FoldOutcome } from './fold/decision-folder.js';
 import { QuarantineRelease, type ReleaseOutcome } from './fold/quarantine-release.js';
 import { TenantTrees } from './merkle/tenant-trees.js';
-import { ReceiptKeyDirectory } from './trust/receipt-key-directory.js';
 
 export interface LedgerHooks {
   onFolded?: (outcome: FoldOutcome, partition: number) => void;

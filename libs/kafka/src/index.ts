@@ -3,3 +3,4 @@ export { kafkaClient, kafkaClientConfig, KafkaConnectionError, readKafkaConnecti
 export { accessAcls, accessTableMarkdown, ACCESS_TABLE_PATH, parseAccessTable, readAccessTable, type AccessGrant, type AccessNames } from './access-table.js';
 export { logLevel, type Admin, type Kafka } from 'kafkajs';
 export { ensureCompactedTopic } from './compacted-topic.js';
+export { startReceiptKeyConsumer, type ReceiptKeyConsumer, type ReceiptKeyConsumerOptions, type ReceiptKeyRecords } from './receipt-key-consumer.js';

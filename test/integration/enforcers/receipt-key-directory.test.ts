@@ -4,7 +4,7 @@
 // publishes it at start, signed with its snapshot key, and a ledger's directory reader learns it.
 // Seen failing with the publisher's resync at start removed: the ledger's directory never learned
 // the key (timed out), since no enforcer event of the tenant was heard after the restart.
-import { generateSigningKey, keyring, publicKeyBase64, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
+import { generateSigningKey, keyring, publicKeyBase64, ReceiptKeyDirectory, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
 import { createTestTopics, testKafkaConnection, withDatabase } from '@thoth/testing';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,9 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { call, createAppLoginRole, startControlPlane } from '../../../apps/control-plane/test/integration/support/control-plane.js';
-import { startReceiptKeyConsumer } from '../../../apps/ledger/src/consume/receipt-key-consumer.js';
-import { ReceiptKeyDirectory } from '../../../apps/ledger/src/trust/receipt-key-directory.js';
 import { ledgerTestContext, quietLog, type LedgerTestContext } from '../../../apps/ledger/test/support/ledger-harness.js';
+import { startReceiptKeyConsumer } from '../../../libs/kafka/src/index.js';
 import { crmTenant, edgeControlPlaneConfig, startEdgeEnforcer } from '../credential-governance/governed-edge.js';
 import { POLICY_V1, waitFor } from './harness.js';
 

@@ -1,6 +1,5 @@
-import type { ReceiptKeyRecord } from '@thoth/snapshot';
-import type { ReceiptKeyDirectory } from '../trust/receipt-key-directory.js';
-import type { ReceiptKeyConsumer } from './receipt-key-consumer.js';
+import type { ReceiptKeyConsumer } from '@thoth/kafka';
+import type { ReceiptKeyDirectory, ReceiptKeyRecord } from '@thoth/snapshot';
 
 /** Where the ledger's receipt key directory is read from: the Kafka topic (default) or, embedded, this process. */
 export type ReceiptKeySource = (directory: ReceiptKeyDirectory) => Promise<ReceiptKeyConsumer>;

@@ -1,15 +1,23 @@
-import { ensureCompactedTopic, kafkaClientConfig, kafkaLogCreator, type KafkaConnection } from '@thoth/kafka';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ReceiptKeyDirectory } from '../trust/receipt-key-directory.js';
+import { ensureCompactedTopic } from './compacted-topic.js';
+import { kafkaClientConfig, type KafkaConnection } from './kafka-connection.js';
+import { kafkaLogCreator } from './kafka-logger.js';
+
+/** Where the directory's records go (@thoth/snapshot's ReceiptKeyDirectory, which verifies each one). */
+export interface ReceiptKeyRecords {
+  apply(key: string | null, value: string | null, from: string): void;
+  readonly size: number;
+  refused(): object;
+}
 
 export interface ReceiptKeyConsumerOptions {
-  /** thoth-ledger's: Read on the directory topic and on groups named after the ledger's. */
+  /** The reader's principal (thoth-ledger, thoth-enforcer): Read on the directory topic and on groups named after its own. */
   connection: KafkaConnection;
   /** The compacted directory topic (THOTH_RECEIPT_KEYS_TOPIC). */
   topic: string;
-  /** The ledger's consumer group: this reader's own group is named after it (one per process, never committed). */
+  /** The reader's consumer group: this reader's own group is named after it (one per process, never committed). */
   groupId: string;
   clientId?: string;
   log: Logger;
@@ -25,9 +33,9 @@ export interface ReceiptKeyConsumer {
  * record the topic held when it started, so the first decisions are verified against every key
  * already published; later keys arrive as they are published (and release what waited for them).
  */
-export async function startReceiptKeyConsumer(directory: ReceiptKeyDirectory, options: ReceiptKeyConsumerOptions): Promise<ReceiptKeyConsumer> {
+export async function startReceiptKeyConsumer(directory: ReceiptKeyRecords, options: ReceiptKeyConsumerOptions): Promise<ReceiptKeyConsumer> {
   const { topic, log } = options;
-  const kafka = new Kafka(kafkaClientConfig(options.connection, { clientId: options.clientId ?? 'thoth-ledger', logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) }));
+  const kafka = new Kafka(kafkaClientConfig(options.connection, { clientId: options.clientId ?? options.groupId, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) }));
   await ensureCompactedTopic(kafka, topic, log);
   const admin = kafka.admin();
   await admin.connect();
