@@ -12,6 +12,7 @@ import { startHttpServer } from './decide/http-server.js';
 import { EnforcerMetrics } from './decide/metrics.js';
 import type { DecisionLog } from './emit/decision-log.js';
 import { LEASE_CALL_DEADLINE_MS, LeasedBudgets } from './fleet/leases.js';
+import { FLEET_OFF, FleetConsumer, type FleetOptions, type FleetStatus } from './fleet/fleet-consumer.js';
 import { silentLogger, type Logger } from './logger.js';
 import { activate } from './sync/activate.js';
 import { ActiveSnapshots } from './sync/active-snapshots.js';
@@ -74,6 +75,11 @@ export interface EnforcerOptions {
   readonly refusalLogLinesPerMinute?: number;
   /** What one HTTP/2 connection to the gRPC listener may hold: concurrent streams (256), memory (64 MB). */
   readonly http2?: Http2Limits;
+  /**
+   * Window counters shared with the other enforcers through the decisions topic
+   * (docs/fleet-state.md); omitted: this process counts only its own calls (fleet state off).
+   */
+  readonly fleet?: FleetOptions;
   readonly logger?: Logger;
   readonly clock?: () => number;
 }
@@ -91,6 +97,7 @@ export interface RunningEnforcer {
   readonly decisions: DecisionService;
   readonly state: WindowState;
   readonly leases: LeasedBudgets | undefined;
+  readonly fleet: FleetConsumer | undefined;
   ready(): boolean;
   /** Status as /readyz reports it. */
   status(): EnforcerStatus;
@@ -100,8 +107,11 @@ export interface RunningEnforcer {
 
 export interface EnforcerStatus {
   readonly ready: boolean;
-  /** Why it is not ready: no snapshot yet (NOT_READY), or the config is stale (CONFIG_STALE); null when ready. */
-  readonly notReady: { readonly code: 'NOT_READY' | 'CONFIG_STALE'; readonly reason: string } | null;
+  /**
+   * Why it is not ready: no snapshot yet (NOT_READY), the config is stale (CONFIG_STALE), the
+   * fleet's windows are being rebuilt (FLEET_REBUILDING) or cannot be (FLEET_RETENTION_SHORT); null when ready.
+   */
+  readonly notReady: { readonly code: 'NOT_READY' | 'CONFIG_STALE' | 'FLEET_REBUILDING' | 'FLEET_RETENTION_SHORT'; readonly reason: string } | null;
   /** Past its maximum staleness: writes and destructive calls are denied CONFIG_STALE. */
   readonly stale: boolean;
   /** null: no config stream, nothing goes stale. */
@@ -120,6 +130,8 @@ export interface EnforcerStatus {
   readonly decisionLog: ReturnType<DecisionLog['stats']>;
   /** Strict limits' leases held (null: no control plane, strict limits count as eventual ones). */
   readonly leases: ReturnType<LeasedBudgets['status']> | null;
+  /** The fold of the other enforcers' window counters (state `off` without fleet state). */
+  readonly fleet: FleetStatus;
 }
 
 export const DEFAULT_MAX_ARGUMENTS_BYTES = 256 * 1024;
@@ -132,9 +144,11 @@ export const DEFAULT_WINDOW_MAX_KEYS_PER_AGENT = 5_000;
 export async function startEnforcer(options: EnforcerOptions): Promise<RunningEnforcer> {
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? Date.now;
+  const startedAt = clock();
   const store = new ActiveSnapshots();
   const health = new HealthService();
-  store.onActivated(() => health.setReady(true));
+  let fleet: FleetConsumer | undefined;
+  store.onActivated(() => health.setReady((fleet?.notReady() ?? null) === null));
 
   const disk = options.snapshotDir ? new SnapshotDisk(options.snapshotDir) : undefined;
   if (disk) {
@@ -175,6 +189,20 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
   }
   const client = sync;
   const leases = client && new LeasedBudgets({ enforcerId: options.enforcerId, call: (r) => client.leaseBudget(r, LEASE_CALL_DEADLINE_MS), clock, logger, registry: metrics.registry });
+
+  if (options.fleet) {
+    fleet = new FleetConsumer(options.fleet, {
+      enforcerId: options.enforcerId,
+      startedAt,
+      store,
+      state,
+      trustedKeys: options.trustedKeys,
+      registry: metrics.registry,
+      clock,
+      logger,
+      onChange: () => health.setReady(store.size > 0 && (fleet?.notReady() ?? null) === null),
+    });
+  }
 
   const maxArgumentsBytes = options.maxArgumentsBytes ?? DEFAULT_MAX_ARGUMENTS_BYTES;
   const decisions = new DecisionService({
@@ -234,13 +262,15 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
       tenants: store.size,
       decisionLog: options.decisionLog.stats(),
       leases: leases?.status() ?? null,
+      fleet: fleet?.status() ?? FLEET_OFF,
     };
   }
 
   let http: { server: HttpServer; url: string } | undefined;
   if (options.http) http = await startHttpServer(options.http.host, options.http.port, metrics.registry, status);
   sync?.start();
-  health.setReady(store.size > 0);
+  fleet?.start();
+  health.setReady(store.size > 0 && (fleet?.notReady() ?? null) === null);
   logger.info({ enforcerId: options.enforcerId, address, http: http?.url, restored: store.size }, 'enforcer started');
 
   return {
@@ -254,6 +284,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     decisions,
     state,
     leases,
+    fleet,
     ready: () => status().ready,
     status,
     async stop({ drainTimeoutMs = 10_000 } = {}) {
@@ -264,6 +295,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
       // Unused units return to the fleet now, not when their leases expire (needs the channel).
       await leases?.stop();
       await sync?.stop();
+      await fleet?.stop();
       decisions.close();
       const drained = await options.decisionLog.close({ timeoutMs: drainTimeoutMs });
       if (http) {

@@ -55,12 +55,18 @@ const enforcer = await startEnforcer({
   refusalsPerPeerPerMinute: config.refusalsPerPeerPerMinute,
   refusalLogLinesPerMinute: config.refusalLogLinesPerMinute,
   http2: config.http2,
+  ...(config.kafka && config.fleet ? { fleet: { connection: config.kafka.connection, ...config.fleet } } : {}),
   logger,
 });
 logger.info(
   { address: enforcer.address, tls: config.grpc.tls ? (config.grpc.tls.clientCa ? 'mutual' : 'server') : 'off', http: enforcer.httpUrl, receiptKeyId: signer.keyId },
   'enforcer ready to serve',
 );
+
+// Drills and tests pause the fleet fold on purpose, with no network surface: SIGUSR2 toggles it.
+process.on('SIGUSR2', () => {
+  if (enforcer.fleet?.togglePause() === undefined) logger.warn('SIGUSR2: no fleet consumer to pause');
+});
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

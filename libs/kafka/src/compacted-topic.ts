@@ -1,11 +1,11 @@
 import type { Kafka } from 'kafkajs';
-import type { Logger } from 'pino';
+import type { KafkaLog } from './kafka-logger.js';
 
 /**
  * Creates a compacted topic (a directory: the last record of each key is what counts) when it is
  * missing; a broker that refuses (ACLs without CREATE) leaves it to the operator, said in the log.
  */
-export async function ensureCompactedTopic(kafka: Kafka, topic: string, log: Logger): Promise<void> {
+export async function ensureCompactedTopic(kafka: Kafka, topic: string, log: Pick<KafkaLog, 'info' | 'warn'>): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -1,4 +1,4 @@
-export { kafkaLogCreator } from './kafka-logger.js';
+export { kafkaLogCreator, type KafkaLog } from './kafka-logger.js';
 export { kafkaClient, kafkaClientConfig, KafkaConnectionError, readKafkaConnection, KAFKA_CONNECTION_VARIABLES, type KafkaConnection, type ScramMechanism } from './kafka-connection.js';
 export { accessAcls, accessTableMarkdown, ACCESS_TABLE_PATH, parseAccessTable, readAccessTable, type AccessGrant, type AccessNames } from './access-table.js';
 export { logLevel, type Admin, type Kafka } from 'kafkajs';

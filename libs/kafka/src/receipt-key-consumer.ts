@@ -1,9 +1,8 @@
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import { ensureCompactedTopic } from './compacted-topic.js';
 import { kafkaClientConfig, type KafkaConnection } from './kafka-connection.js';
-import { kafkaLogCreator } from './kafka-logger.js';
+import { kafkaLogCreator, type KafkaLog } from './kafka-logger.js';
 
 /** Where the directory's records go (@thoth/snapshot's ReceiptKeyDirectory, which verifies each one). */
 export interface ReceiptKeyRecords {
@@ -20,7 +19,7 @@ export interface ReceiptKeyConsumerOptions {
   /** The reader's consumer group: this reader's own group is named after it (one per process, never committed). */
   groupId: string;
   clientId?: string;
-  log: Logger;
+  log: KafkaLog;
 }
 
 export interface ReceiptKeyConsumer {

@@ -53,6 +53,13 @@ const Environment = z
       .transform((s) => s.split(','))
       .optional(),
     THOTH_DECISIONS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('thoth.decisions'),
+    /**
+     * Window counters shared by the tenant's enforcers through the decisions topic
+     * (docs/fleet-state.md): on by default with Kafka; without Kafka there is nothing to share.
+     */
+    THOTH_FLEET_STATE: z.enum(['on', 'off']).optional(),
+    /** The receipt key directory peers' decisions are verified against before they are folded. */
+    THOTH_RECEIPT_KEYS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('thoth.receipt-keys'),
     THOTH_DECISION_BUFFER_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
     THOTH_MAX_ARGUMENTS_BYTES: z.coerce.number().int().min(1).max(16 * 1024 * 1024).default(256 * 1024),
     /**
@@ -99,6 +106,8 @@ export interface EnforcerConfig {
   leaseWaitMs: number;
   /** Undefined: the in-process decision log (embedded). */
   kafka: { connection: KafkaConnection; topic: string } | undefined;
+  /** Undefined: fleet state off (each enforcer counts only its own calls). */
+  fleet: { decisionsTopic: string; receiptKeysTopic: string } | undefined;
   decisionBufferSize: number;
   maxArgumentsBytes: number;
   windowMaxKeys: number;
@@ -128,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
   const e = parsed.data;
   // KAFKA_SASL_*, KAFKA_TLS_*: a KafkaConnectionError (PLAINTEXT_REFUSED, …) names the variable.
   const kafka = readKafkaConnection(env);
+  if (e.THOTH_FLEET_STATE === 'on' && !kafka) throw new ConfigError('invalid enforcer configuration:\n  THOTH_FLEET_STATE: on needs Kafka (KAFKA_BROKERS): window counters are shared through the decisions topic');
   const decideTls = readListenerTls(env, 'THOTH_ENFORCER_GRPC_TLS_CLIENT_CA_FILE');
   const controlPlaneTls = readClientTls(env, { ca: 'THOTH_CONTROL_PLANE_CA_FILE', cert: 'THOTH_CONTROL_PLANE_CERT_FILE', key: 'THOTH_CONTROL_PLANE_KEY_FILE' });
   const problems = [...(decideTls.ok ? [] : decideTls.problems), ...(controlPlaneTls.ok ? [] : controlPlaneTls.problems)];
@@ -155,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
     maxStalenessMs: e.THOTH_ENFORCER_MAX_STALENESS_SECONDS * 1000,
     leaseWaitMs: e.THOTH_LEASE_WAIT_MS,
     kafka: kafka ? { connection: kafka, topic: e.THOTH_DECISIONS_TOPIC } : undefined,
+    fleet: kafka && e.THOTH_FLEET_STATE !== 'off' ? { decisionsTopic: e.THOTH_DECISIONS_TOPIC, receiptKeysTopic: e.THOTH_RECEIPT_KEYS_TOPIC } : undefined,
     decisionBufferSize: e.THOTH_DECISION_BUFFER_SIZE,
     maxArgumentsBytes: e.THOTH_MAX_ARGUMENTS_BYTES,
     windowMaxKeys: e.THOTH_WINDOW_MAX_KEYS,
