@@ -249,7 +249,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
         ? ({ code: 'NOT_READY', reason: 'no config snapshot activated yet' } as const)
         : stale !== undefined
           ? ({ code: 'CONFIG_STALE', reason: `${stale}: writes and destructive calls are denied, reads follow each tenant's fail mode` } as const)
-          : null;
+          : (fleet?.notReady() ?? null);
     return {
       ready: notReady === null,
       notReady,
