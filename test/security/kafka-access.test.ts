@@ -1,7 +1,7 @@
 // docs/security.md, "Kafka: principals and grants": the broker refuses a client without the right
 // SCRAM password, one that speaks plaintext or skips SASL, and a principal that asks for what the
-// access table (infra/kafka/access.txt) does not grant it — the enforcer reading decisions, the
-// ledger or the control plane writing them, the ledger joining a group not its own — while each
+// access table (infra/kafka/access.txt) does not grant it — the enforcer joining a group not its
+// own, the ledger or the control plane writing decisions, the ledger joining a group not its own — while each
 // granted path works. The table is applied as it is, to this run's topics and principals.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { accessAcls, kafkaClient, logLevel, readAccessTable, type Admin, type KafkaConnection } from '../../libs/kafka/src/index.js';
+import { accessAcls, ConfigResourceTypes, kafkaClient, logLevel, readAccessTable, type Admin, type KafkaConnection } from '../../libs/kafka/src/index.js';
 import { createTestTopics, testKafka, testKafkaConnection } from '../../libs/testing/src/index.js';
 
 const run = promisify(execFile);
@@ -133,9 +133,21 @@ describe('Kafka refuses the wrong credentials and what the access table does not
     expect(await consumeOne(as('thoth-ledger'), topics['thoth.receipt-keys'], group('thoth-ledger-keys'), 5)).toBe('key');
     expect(await consumeOne(as('thoth-ledger'), topics['thoth.decisions'], group('thoth-ledger'), 5)).toBe('decision');
     expect(await consumeOne(as('thoth-control-plane'), topics['thoth.decisions'], group('thoth-control-plane-decisions'), 5)).toBe('decision');
+    // Fleet state: an enforcer reads its peers' decisions and the receipt keys in its own groups, and the decisions topic's retention.
+    expect(await consumeOne(as('thoth-enforcer'), topics['thoth.decisions'], group('thoth-enforcer.fleet.e1'), 5)).toBe('decision');
+    expect(await consumeOne(as('thoth-enforcer'), topics['thoth.receipt-keys'], group('thoth-enforcer.fleet.e1.receipt-keys'), 5)).toBe('key');
+    const enforcerAdmin = client(as('thoth-enforcer'), 5).admin();
+    await enforcerAdmin.connect();
+    try {
+      const described = await enforcerAdmin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topics['thoth.decisions'], configNames: ['retention.ms'] }] });
+      expect(described.resources[0]?.errorCode).toBe(0);
+      expect(await failure(enforcerAdmin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topics['thoth.receipt-keys'], configNames: ['retention.ms'] }] }))).toMatchObject({ type: 'TOPIC_AUTHORIZATION_FAILED' });
+    } finally {
+      await enforcerAdmin.disconnect();
+    }
 
     // Right credentials, no grant: refused.
-    expect(await refusedConsuming(consumeOne(as('thoth-enforcer'), topics['thoth.decisions'], group('thoth-enforcer')))).toMatchObject({ type: 'GROUP_AUTHORIZATION_FAILED' });
+    expect(await refusedConsuming(consumeOne(as('thoth-enforcer'), topics['thoth.decisions'], group('thoth-ledger')))).toMatchObject({ type: 'GROUP_AUTHORIZATION_FAILED' });
     expect(await refusedConsuming(consumeOne(as('thoth-ledger'), topics['thoth.decisions'], group('thoth-control-plane-decisions')))).toMatchObject({ type: 'GROUP_AUTHORIZATION_FAILED' });
     expect(await failure(produce(as('thoth-ledger'), topics['thoth.decisions'], 'forged'))).toMatchObject({ type: 'TOPIC_AUTHORIZATION_FAILED' });
     expect(await failure(produce(as('thoth-control-plane'), topics['thoth.decisions'], 'forged'))).toMatchObject({ type: 'TOPIC_AUTHORIZATION_FAILED' });

@@ -17,7 +17,11 @@ describe('the Kafka access table', () => {
   it('grants each application only its own side of each topic', () => {
     const can = (principal: string, op: string, name: string) => table.some((g) => g.principal === principal && g.status === 'granted' && g.name === name && g.operations.includes(op));
     expect(can('thoth-enforcer', 'Write', 'thoth.decisions')).toBe(true);
-    expect(can('thoth-enforcer', 'Read', 'thoth.decisions')).toBe(false);
+    // Fleet state: an enforcer reads its peers' decisions and the keys they are verified against, writes no key.
+    expect(can('thoth-enforcer', 'Read', 'thoth.decisions')).toBe(true);
+    expect(can('thoth-enforcer', 'DescribeConfigs', 'thoth.decisions')).toBe(true);
+    expect(can('thoth-enforcer', 'Read', 'thoth.receipt-keys')).toBe(true);
+    expect(can('thoth-enforcer', 'Write', 'thoth.receipt-keys')).toBe(false);
     for (const reader of ['thoth-ledger', 'thoth-control-plane']) {
       expect(can(reader, 'Read', 'thoth.decisions')).toBe(true);
       expect(can(reader, 'Write', 'thoth.decisions')).toBe(false);

@@ -1,6 +1,6 @@
 export { kafkaLogCreator, type KafkaLog } from './kafka-logger.js';
 export { kafkaClient, kafkaClientConfig, KafkaConnectionError, readKafkaConnection, KAFKA_CONNECTION_VARIABLES, type KafkaConnection, type ScramMechanism } from './kafka-connection.js';
 export { accessAcls, accessTableMarkdown, ACCESS_TABLE_PATH, parseAccessTable, readAccessTable, type AccessGrant, type AccessNames } from './access-table.js';
-export { logLevel, type Admin, type Kafka } from 'kafkajs';
+export { ConfigResourceTypes, logLevel, type Admin, type Kafka } from 'kafkajs';
 export { ensureCompactedTopic } from './compacted-topic.js';
 export { startReceiptKeyConsumer, type ReceiptKeyConsumer, type ReceiptKeyConsumerOptions, type ReceiptKeyRecords } from './receipt-key-consumer.js';
