@@ -1,0 +1,78 @@
+// The CPU a fleet fold costs per peer decision (docs/fleet-state.md): signed events as an enforcer
+// publishes them (batch-signed, ~900 bytes, one window update each), folded by FleetFold as the
+// fleet consumer does, against the cost of the same events' full decode. `node --import tsx apps/enforcer/scripts/fleet-fold-cost.ts`
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import { DecisionEventSchema, Effect, WindowUpdateSchema } from '@thoth/contracts';
+import { WindowState } from '@thoth/policy';
+import { generateSigningKey, keyring, publicKeyBase64, ReceiptKeyDirectory, signDecisionEvents, signerFromSeed, signReceiptKeyEntry, verifierFromPublicKey } from '@thoth/snapshot';
+import { FleetFold } from '../src/fleet/fleet-fold.js';
+import type { ActiveSnapshots } from '../src/sync/active-snapshots.js';
+
+const TENANT = '7e0a0000-0000-4000-8000-00000000be0c';
+const N = 20_000;
+const BATCH = 32;
+const cp = signerFromSeed(generateSigningKey());
+const peer = signerFromSeed(generateSigningKey());
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+const directory = new ReceiptKeyDirectory(keyring([verifierFromPublicKey(cp.publicKey)]), quiet);
+const record = signReceiptKeyEntry({ tenantId: TENANT, enforcerId: 'peer', instanceId: 'peer', keyId: peer.keyId, publicKey: publicKeyBase64(peer), announcedAt: new Date().toISOString(), status: 'active' }, cp);
+directory.apply(record.key, record.value, 'bench');
+
+const now = Date.now();
+const events = Array.from({ length: N }, (_, i) =>
+  create(DecisionEventSchema, {
+    decisionId: `0193b1c2-${String(i).padStart(4, '0')}-7000-8000-000000000000`,
+    requestId: `req-${i}`,
+    tenantId: TENANT,
+    agentId: `agent-${i % 50}`,
+    tool: 'crm.delete_records',
+    argumentsDigest: 'a'.repeat(64),
+    resource: 'crm/contacts',
+    effect: Effect.ALLOW,
+    policyHash: 'b'.repeat(64),
+    enforcerId: 'peer',
+    decidedAt: timestampFromMs(now - 1_000 + (i % 1_000)),
+    matchedRules: [{ ruleId: 'delete-blast-radius', reason: 'call 3 within 10m (per agent); at most 50' }],
+    windowUpdates: [create(WindowUpdateSchema, { key: `L\u0000delete-blast-radius\u0000${TENANT}\u0000agent-${i % 50}`, windowMs: 600_000n, calls: 1, records: 3n })],
+  }),
+);
+for (let i = 0; i < N; i += BATCH) signDecisionEvents(events.slice(i, i + BATCH), peer);
+const messages = events.map((e) => ({ key: Buffer.from(`${TENANT}/${e.agentId}`), value: Buffer.from(toBinary(DecisionEventSchema, e)) }));
+const bytes = messages.reduce((n, m) => n + m.value.length, 0) / N;
+
+function measure(label: string, run: () => void): number {
+  run(); // warm up
+  const start = process.cpuUsage();
+  run();
+  const used = process.cpuUsage(start);
+  const us = (used.user + used.system) / N;
+  console.log(`${label}: ${us.toFixed(1)} µs CPU per event`);
+  return us;
+}
+
+const store = { get: (t: string) => (t === TENANT ? {} : undefined) } as unknown as ActiveSnapshots;
+const foldAll = () => {
+  const fold = new FleetFold({ enforcerId: 'me', startedAt: now, store, state: new WindowState(), directory, clock: Date.now, logger: quiet });
+  for (const m of messages) fold.fold(m.key, m.value, 'follow');
+  if (fold.folded !== N) throw new Error(`folded ${fold.folded} of ${N} (rejected ${fold.rejected})`);
+};
+console.log(`${N} signed events of ${bytes.toFixed(0)} bytes, batches of ${BATCH}`);
+measure('fold (scan, verify over the bytes, apply)', foldAll);
+measure('full fromBinary alone (for comparison)', () => {
+  for (const m of messages) fromBinary(DecisionEventSchema, m.value);
+});
+const other = messages.map((m) => ({ key: Buffer.from(`another-tenant/${m.key.toString().split('/')[1]}`), value: m.value }));
+measure("another tenant's event (filtered on the key)", () => {
+  const fold = new FleetFold({ enforcerId: 'me', startedAt: now, store, state: new WindowState(), directory, clock: Date.now, logger: quiet });
+  for (const m of other) fold.fold(m.key, m.value, 'follow');
+});
+import { judgeDecisionEvent, publishedEventDigest } from '@thoth/snapshot';
+import { ReceiptSchema } from '@thoth/contracts';
+import { scanEvent } from '../src/fleet/fleet-fold.js';
+measure('scan', () => { for (const m of messages) scanEvent(m.value); });
+const scanned = messages.map((m) => scanEvent(m.value)!);
+measure('receipt fromBinary', () => { for (const s of scanned) fromBinary(ReceiptSchema, s.receipt!); });
+measure('digest', () => { for (const m of messages) publishedEventDigest(m.value); });
+const keys = directory.keysOf(TENANT);
+measure('judge full event', () => { for (let i = 0; i < N; i++) judgeDecisionEvent(events[i]!, keys, messages[i]!.value); });
