@@ -59,6 +59,7 @@ const foldAll = () => {
 };
 console.log(`${N} signed events of ${bytes.toFixed(0)} bytes, batches of ${BATCH}`);
 measure('fold (scan, verify over the bytes, apply)', foldAll);
+if (process.env.PROF) { const { Session } = await import('node:inspector/promises'); const sess = new Session(); sess.connect(); await sess.post('Profiler.enable'); await sess.post('Profiler.start'); for (let k = 0; k < 3; k++) foldAll(); const { profile } = await sess.post('Profiler.stop'); (await import('node:fs')).writeFileSync('/tmp/fold.cpuprofile', JSON.stringify(profile)); }
 measure('full fromBinary alone (for comparison)', () => {
   for (const m of messages) fromBinary(DecisionEventSchema, m.value);
 });
@@ -67,12 +68,3 @@ measure("another tenant's event (filtered on the key)", () => {
   const fold = new FleetFold({ enforcerId: 'me', startedAt: now, store, state: new WindowState(), directory, clock: Date.now, logger: quiet });
   for (const m of other) fold.fold(m.key, m.value, 'follow');
 });
-import { judgeDecisionEvent, publishedEventDigest } from '@thoth/snapshot';
-import { ReceiptSchema } from '@thoth/contracts';
-import { scanEvent } from '../src/fleet/fleet-fold.js';
-measure('scan', () => { for (const m of messages) scanEvent(m.value); });
-const scanned = messages.map((m) => scanEvent(m.value)!);
-measure('receipt fromBinary', () => { for (const s of scanned) fromBinary(ReceiptSchema, s.receipt!); });
-measure('digest', () => { for (const m of messages) publishedEventDigest(m.value); });
-const keys = directory.keysOf(TENANT);
-measure('judge full event', () => { for (let i = 0; i < N; i++) judgeDecisionEvent(events[i]!, keys, messages[i]!.value); });

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { Buffer } from 'node:buffer';
+import { Buffer } from 'node:buffer';
+import { createHash, hash } from 'node:crypto';
 
 export const HASH_SIZE = 32;
 
@@ -10,12 +10,21 @@ const NODE_PREFIX = new Uint8Array([0x01]);
 const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 /** RFC 9162 §2.1.1: the prefixes keep a leaf from ever passing for an interior node. */
+// One-shot `hash` over the prefixed bytes rather than createHash().update()…digest(): a third of
+// the CPU for inputs this small (every receipt's batch proof is verified hash by hash, per event).
 export function leafHash(entry: Uint8Array): Uint8Array {
-  return bytes(createHash('sha256').update(LEAF_PREFIX).update(entry).digest());
+  const input = Buffer.allocUnsafe(1 + entry.length);
+  input[0] = LEAF_PREFIX[0]!;
+  input.set(entry, 1);
+  return bytes(hash('sha256', input, 'buffer'));
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return bytes(createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest());
+  const input = Buffer.allocUnsafe(1 + left.length + right.length);
+  input[0] = NODE_PREFIX[0]!;
+  input.set(left, 1);
+  input.set(right, 1 + left.length);
+  return bytes(hash('sha256', input, 'buffer'));
 }
 
 /** MTH({}) = SHA-256(). */
