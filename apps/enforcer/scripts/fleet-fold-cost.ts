@@ -1,6 +1,7 @@
 // The CPU a fleet fold costs per peer decision (docs/fleet-state.md): signed events as an enforcer
 // publishes them (batch-signed, ~900 bytes, one window update each), folded by FleetFold as the
 // fleet consumer does, against the cost of the same events' full decode. `node --import tsx apps/enforcer/scripts/fleet-fold-cost.ts`
+// (with --cpu-prof for where it goes)
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { DecisionEventSchema, Effect, WindowUpdateSchema } from '@thoth/contracts';
@@ -59,7 +60,6 @@ const foldAll = () => {
 };
 console.log(`${N} signed events of ${bytes.toFixed(0)} bytes, batches of ${BATCH}`);
 measure('fold (scan, verify over the bytes, apply)', foldAll);
-if (process.env.PROF) { const { Session } = await import('node:inspector/promises'); const sess = new Session(); sess.connect(); await sess.post('Profiler.enable'); await sess.post('Profiler.start'); for (let k = 0; k < 3; k++) foldAll(); const { profile } = await sess.post('Profiler.stop'); (await import('node:fs')).writeFileSync('/tmp/fold.cpuprofile', JSON.stringify(profile)); }
 measure('full fromBinary alone (for comparison)', () => {
   for (const m of messages) fromBinary(DecisionEventSchema, m.value);
 });
