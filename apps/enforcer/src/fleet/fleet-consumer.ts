@@ -1,7 +1,7 @@
 import type { WindowState } from '@thoth/policy';
-import { kafkaClientConfig, kafkaLogCreator, startReceiptKeyConsumer, type KafkaConnection, type KafkaLog, type ReceiptKeyConsumer } from '@thoth/kafka';
+import { ConfigResourceTypes, kafkaClientConfig, kafkaLogCreator, startReceiptKeyConsumer, type KafkaConnection, type KafkaLog, type ReceiptKeyConsumer } from '@thoth/kafka';
 import { ReceiptKeyDirectory, type Keyring } from '@thoth/snapshot';
-import { ConfigResourceTypes, Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
