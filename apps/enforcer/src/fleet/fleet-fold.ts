@@ -1,8 +1,8 @@
-import { create, fromBinary } from '@bufbuild/protobuf';
+import { fromBinary } from '@bufbuild/protobuf';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
-import { DecisionEventSchema, ReceiptSchema, WindowUpdateSchema, type DecisionEvent, type WindowUpdate } from '@thoth/contracts';
+import { DecisionEventSchema, ReceiptSchema, type DecisionEvent } from '@thoth/contracts';
 import { windowKeyTenant, type StateUpdate, type WindowState } from '@thoth/policy';
-import { judgeDecisionEvent, type DecisionTrustCode, type ReceiptKeyDirectory } from '@thoth/snapshot';
+import { judgeDecisionEvent, type DecisionTrustCode, type ReceiptKeyDirectory, type TenantReceiptKeys } from '@thoth/snapshot';
 import type { Logger } from '../logger.js';
 import type { ActiveSnapshots } from '../sync/active-snapshots.js';
 
@@ -45,7 +45,15 @@ interface ScannedEvent {
   enforcerId: string;
   decidedAtMs: number | undefined;
   receipt: Uint8Array | undefined;
-  updates: WindowUpdate[];
+  updates: ScannedUpdate[];
+}
+
+/** WindowUpdate's fields, without a protobuf-es message built for each. */
+interface ScannedUpdate {
+  key: string;
+  windowMs: bigint;
+  calls: number;
+  records: bigint;
 }
 
 interface Held {
@@ -114,16 +122,11 @@ export class FleetFold {
       return this.#reject('FLEET_MALFORMED', 1, 'a receipt that does not decode');
     }
     if (receipt !== undefined && receipt.keyId !== '' && !keys.has(receipt.keyId)) return this.#hold({ tenantId, value, scanned, phase });
-    const partial = create(DecisionEventSchema, {
-      tenantId: scanned.tenantId,
-      agentId: scanned.agentId,
-      enforcerId: scanned.enforcerId,
-      windowUpdates: scanned.updates,
-      ...(receipt === undefined ? {} : { receipt }),
-    });
-    // The digest of the bytes as published stands for the whole event's: a verdict on these
-    // fields alone is the verdict on the event. Refused: judged again on the whole event, for its precise code.
-    if (!judgeDecisionEvent(partial, keys, value).ok) {
+    // The digest of the bytes as published stands for the whole event's, so the receipt and the
+    // process are all a verdict reads: no full decode (protobuf-es' reflection), no message built.
+    // Refused (or not judged on these fields alone): judged again on the whole event, for its precise code.
+    const partial = { receipt, enforcerId: scanned.enforcerId } as DecisionEvent;
+    if (!judgedOk(partial, keys, value)) {
       let event: DecisionEvent;
       try {
         event = fromBinary(DecisionEventSchema, value);
@@ -178,6 +181,19 @@ export class FleetFold {
     if (now - this.#lastLog < 1_000) return;
     this.#lastLog = now;
     this.#o.logger.warn({ code, reason, rejected: this.rejected }, 'fleet fold refused a decision');
+  }
+}
+
+/**
+ * A verdict on an event reduced to its receipt and process: sound when it is ok, since the only
+ * other path to ok (the digest of a re-encoding of these two fields) needs a key of the tenant's
+ * enforcers, which could sign any updates anyway. A throw (the re-encoding of a partial event) is no verdict.
+ */
+function judgedOk(partial: DecisionEvent, keys: TenantReceiptKeys, value: Uint8Array): boolean {
+  try {
+    return judgeDecisionEvent(partial, keys, value).ok;
+  } catch {
+    return false;
   }
 }
 
@@ -245,9 +261,9 @@ function timestampMs(bytes: Uint8Array): number {
   return seconds * 1000 + Math.floor(nanos / 1_000_000);
 }
 
-function windowUpdate(bytes: Uint8Array): WindowUpdate {
+function windowUpdate(bytes: Uint8Array): ScannedUpdate {
   const reader = new BinaryReader(bytes);
-  const u = create(WindowUpdateSchema);
+  const u: ScannedUpdate = { key: '', windowMs: 0n, calls: 0, records: 0n };
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
     if (field === 1 && wireType === WireType.LengthDelimited) u.key = reader.string();
