@@ -193,6 +193,15 @@ describe('fleet state through the decisions topic', () => {
     expect(metrics).toMatch(/thoth_enforcer_fleet_folded_total\{phase="follow"\} [1-9]/);
     expect(metrics).toMatch(/thoth_enforcer_fleet_propagation_seconds_count [1-9]/);
 
+    // Paused on purpose (SIGUSR2 in the process): B reads nothing, its lag shows it, then it catches up.
+    expect(b.fleet?.togglePause()).toBe('paused');
+    expect(b.status().fleet.state).toBe('paused');
+    expect((await call(a, 'a3', 'crm.read_contacts')).effect).toBe(Effect.ALLOW);
+    await waitFor('B lagging', () => (b.status().fleet.lagMessages ?? 0) > 0);
+    expect(b.fleet?.togglePause()).toBe('resumed');
+    await caughtUp(b);
+    expect(b.status().fleet).toMatchObject({ state: 'following', caughtUp: true });
+
     // Restart A (same id, same key, snapshot restored from disk): not ready until its windows are rebuilt.
     await caughtUp(b);
     await a.stop({ drainTimeoutMs: 5_000 });
