@@ -146,7 +146,7 @@ export class FleetFold {
     if (updates.length === 0) return;
     const now = this.#o.clock();
     const decidedAt = scanned.decidedAtMs!;
-    this.#o.state.apply(updates, Math.min(decidedAt, now), { tenantId, agentId: scanned.agentId });
+    this.#o.state.fold(updates, Math.min(decidedAt, now), { tenantId, agentId: scanned.agentId });
     this.folded++;
     if (phase === 'rebuild') this.rebuilt++;
     else this.lastPropagationMs = now - decidedAt;
