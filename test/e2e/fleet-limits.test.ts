@@ -100,7 +100,7 @@ describe('limits and sequences across a fleet of three enforcer processes', () =
   const client = (m: Member, agent: AgentName): AgentClient => {
     const key = `${m.name}/${agent}`;
     let c = clients.get(key);
-    if (c === undefined) clients.set(key, (c = agentClient(m.address, { tenantId, agentId: agents[agent]!.id, token: agents[agent]!.token })));
+    if (c === undefined) clients.set(key, (c = agentClient(m.address, { tenantId, agentId: agent, token: agents[agent]!.token })));
     return c;
   };
 
@@ -162,6 +162,8 @@ describe('limits and sequences across a fleet of three enforcer processes', () =
         THOTH_ENFORCER_SIGNING_KEY: generateSigningKey(),
         THOTH_DECISIONS_TOPIC: topic,
         THOTH_RECEIPT_KEYS_TOPIC: ctx.receiptKeysTopic,
+        // The test waits on the reported lag before most calls: measured often, it waits less.
+        THOTH_FLEET_LAG_REFRESH_MS: '50',
       };
       fleet.push(await start({ name, env }));
     }

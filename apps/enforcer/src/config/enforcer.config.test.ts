@@ -80,8 +80,8 @@ describe('loadConfig', () => {
 
   it('shares window counters through Kafka by default (THOTH_FLEET_STATE), never without it', () => {
     const kafka = { THOTH_CONFIG_PUBLIC_KEYS: KEY, KAFKA_BROKERS: '127.0.0.1:9092' };
-    expect(loadConfig(kafka).fleet).toEqual({ decisionsTopic: 'thoth.decisions', receiptKeysTopic: 'thoth.receipt-keys' });
-    expect(loadConfig({ ...kafka, THOTH_DECISIONS_TOPIC: 'd', THOTH_RECEIPT_KEYS_TOPIC: 'k' }).fleet).toEqual({ decisionsTopic: 'd', receiptKeysTopic: 'k' });
+    expect(loadConfig(kafka).fleet).toEqual({ decisionsTopic: 'thoth.decisions', receiptKeysTopic: 'thoth.receipt-keys', lagRefreshMs: 1_000 });
+    expect(loadConfig({ ...kafka, THOTH_DECISIONS_TOPIC: 'd', THOTH_RECEIPT_KEYS_TOPIC: 'k', THOTH_FLEET_LAG_REFRESH_MS: '100' }).fleet).toEqual({ decisionsTopic: 'd', receiptKeysTopic: 'k', lagRefreshMs: 100 });
     expect(loadConfig({ ...kafka, THOTH_FLEET_STATE: 'off' }).fleet).toBeUndefined();
     expect(loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY }).fleet).toBeUndefined();
     expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_FLEET_STATE: 'on' })).toThrow(/THOTH_FLEET_STATE: on needs Kafka/);

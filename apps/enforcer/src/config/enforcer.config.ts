@@ -58,6 +58,8 @@ const Environment = z
      * (docs/fleet-state.md): on by default with Kafka; without Kafka there is nothing to share.
      */
     THOTH_FLEET_STATE: z.enum(['on', 'off']).optional(),
+    /** How often the fleet consumer measures its lag against the topic's end offsets (/readyz `fleet.lagMessages`). */
+    THOTH_FLEET_LAG_REFRESH_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     /** The receipt key directory peers' decisions are verified against before they are folded. */
     THOTH_RECEIPT_KEYS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('thoth.receipt-keys'),
     THOTH_DECISION_BUFFER_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
@@ -107,7 +109,7 @@ export interface EnforcerConfig {
   /** Undefined: the in-process decision log (embedded). */
   kafka: { connection: KafkaConnection; topic: string } | undefined;
   /** Undefined: fleet state off (each enforcer counts only its own calls). */
-  fleet: { decisionsTopic: string; receiptKeysTopic: string } | undefined;
+  fleet: { decisionsTopic: string; receiptKeysTopic: string; lagRefreshMs: number } | undefined;
   decisionBufferSize: number;
   maxArgumentsBytes: number;
   windowMaxKeys: number;
@@ -165,7 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
     maxStalenessMs: e.THOTH_ENFORCER_MAX_STALENESS_SECONDS * 1000,
     leaseWaitMs: e.THOTH_LEASE_WAIT_MS,
     kafka: kafka ? { connection: kafka, topic: e.THOTH_DECISIONS_TOPIC } : undefined,
-    fleet: kafka && e.THOTH_FLEET_STATE !== 'off' ? { decisionsTopic: e.THOTH_DECISIONS_TOPIC, receiptKeysTopic: e.THOTH_RECEIPT_KEYS_TOPIC } : undefined,
+    fleet: kafka && e.THOTH_FLEET_STATE !== 'off' ? { decisionsTopic: e.THOTH_DECISIONS_TOPIC, receiptKeysTopic: e.THOTH_RECEIPT_KEYS_TOPIC, lagRefreshMs: e.THOTH_FLEET_LAG_REFRESH_MS } : undefined,
     decisionBufferSize: e.THOTH_DECISION_BUFFER_SIZE,
     maxArgumentsBytes: e.THOTH_MAX_ARGUMENTS_BYTES,
     windowMaxKeys: e.THOTH_WINDOW_MAX_KEYS,
