@@ -79,4 +79,22 @@ describe('golden wire fixtures (receipt version 3)', () => {
     expect(verifyDecisionEvent(event, trusted)).toEqual({ ok: true, coverage: 'event', keyId: 'ed25519:e9d935268cbc135b' });
     expect(verifyDecisionEvent({ ...event, resource: 'crm://companies' }, trusted)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
   });
+
+  it('decodes a DecisionEvent carrying window updates, verifies it, and its receipt covers the updates', () => {
+    const bytes = testdata('decision-event.window-updates.bin');
+    const event = fromBinary(DecisionEventSchema, bytes);
+    expect(event).toMatchObject({ decisionId: '019af000-0000-7000-8000-000000000401', tenantId: TENANT, enforcerId: 'edge-a', riskTier: RiskTier.DESTRUCTIVE });
+    expect(event.windowUpdates.map((u) => [u.key, u.windowMs, u.calls, u.records])).toEqual([
+      [`L\u0000deletes\u0000${TENANT}\u0000crm-agent`, 600_000n, 1, 4n],
+      [`S\u0000fabrication\u0000${TENANT}`, 600_000n, 1, 0n],
+    ]);
+    const digest = 'a43e62b3c90d14fe0929b5571aacf2a7f73ed5fd5782dbc28b4c8a5a86612a52';
+    expect(event.receipt).toMatchObject({ receiptVersion: 3, batchSize: 2, batchIndex: 0, keyId: 'ed25519:79fb38ef414ebed5', eventDigest: digest });
+    const trusted = keyOf('receipt-key.window-updates.pub');
+    expect(verifyDecisionEvent(event, trusted)).toEqual({ ok: true, coverage: 'event', keyId: 'ed25519:79fb38ef414ebed5' });
+    expect(verifyDecisionEvent(event, trusted, bytes)).toEqual({ ok: true, coverage: 'event', keyId: 'ed25519:79fb38ef414ebed5' });
+    // A peer folds what the receipt covers: one more record claimed breaks it.
+    const inflated = { ...event, windowUpdates: [{ ...event.windowUpdates[0]!, records: 400n }, event.windowUpdates[1]!] };
+    expect(verifyDecisionEvent(inflated, trusted)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
+  });
 });
