@@ -193,6 +193,20 @@ describe('fleet state through the decisions topic', () => {
     expect(metrics).toMatch(/thoth_enforcer_fleet_folded_total\{phase="follow"\} [1-9]/);
     expect(metrics).toMatch(/thoth_enforcer_fleet_propagation_seconds_count [1-9]/);
 
+    // More than a fetch's worth (1 MiB a partition) of peer decisions on one partition: all folded.
+    // (Seen failing before the consumer resolved its offsets: kafkajs fetched the same first MiB
+    // again and again, and the fold never got past it.)
+    const foldedBefore = a.status().fleet.folded;
+    const bulk = Array.from({ length: 400 }, () => {
+      const e = peerEvent('bulk', [{ key: readKey(TENANT, 'bulk'), calls: 1 }]);
+      e.retainedArgumentsJson = new TextEncoder().encode(JSON.stringify({ pad: 'x'.repeat(4_000) }));
+      signDecisionEvents([e], signers['fleet-p']!);
+      return { key: `${TENANT}/bulk`, value: toBinary(DecisionEventSchema, e) };
+    });
+    for (let i = 0; i < bulk.length; i += 100) await publish(bulk.slice(i, i + 100));
+    await caughtUp(a);
+    expect(a.status().fleet.folded - foldedBefore).toBe(400);
+
     // Paused on purpose (SIGUSR2 in the process): B reads nothing, its lag shows it, then it catches up.
     expect(b.fleet?.togglePause()).toBe('paused');
     expect(b.status().fleet.state).toBe('paused');

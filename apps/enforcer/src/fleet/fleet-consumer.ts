@@ -209,7 +209,7 @@ export class FleetConsumer {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch }) => {
+      eachBatch: async ({ batch, resolveOffset }) => {
         const partition = batch.partition;
         for (const message of batch.messages) {
           const offset = Number(message.offset);
@@ -218,6 +218,9 @@ export class FleetConsumer {
           this.#fold.fold(message.key, message.value, this.#rebuilding ? 'rebuild' : 'follow');
           this.#positions.set(partition, offset + 1);
         }
+        // Nothing is committed, but kafkajs fetches the next batch from the last resolved offset:
+        // unresolved, it fetched the same first MiB of the partition again and again, for ever.
+        if (batch.messages.length > 0) resolveOffset(batch.lastOffset());
         this.#checkRebuilt(partition);
       },
     });
