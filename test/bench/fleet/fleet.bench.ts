@@ -290,7 +290,9 @@ async function benchLag(trio: readonly EnforcerProcess[]): Promise<Map<number, n
       report.add(`${key}.mean_ms`, (lag.sum / Math.max(1, lag.count)) * 1_000, 'ms');
       report.add(`${key}.folds`, lag.count, 'count');
       p99ByRate.set(rate, p99);
-      if (quantileBeyondBuckets(lag, 0.99)) report.note(`${key}.p99_ms: the rank is beyond the last bucket (10 s): the figure is a floor.`);
+      for (const [q, name] of [[0.5, 'p50_ms'], [0.99, 'p99_ms']] as const) {
+        if (quantileBeyondBuckets(lag, q)) report.note(`${key}.${name}: the rank is beyond the last bucket (10 s): the figure is a floor.`);
+      }
     }
     const folded = after.reduce((a, s, i) => a + s.folded - (before[i]?.folded ?? 0), 0);
     report.add(`${key}.folded`, folded, 'count');
