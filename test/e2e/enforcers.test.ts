@@ -126,6 +126,10 @@ describe('control plane → two enforcer processes → Kafka', () => {
       THOTH_CONFIG_PUBLIC_KEYS: publicKey,
       ...testKafkaEnv(),
       THOTH_DECISIONS_TOPIC: topic,
+      // This control plane runs without Kafka, so it publishes no receipt key directory, and an
+      // enforcer with fleet state cannot verify its peers (and stays FLEET_REBUILDING): fleet state
+      // is test/e2e/fleet-limits.test.ts's.
+      THOTH_FLEET_STATE: 'off',
       ...enforcerTlsEnv(tls),
       ...env,
     });
