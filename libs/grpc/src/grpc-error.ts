@@ -1,5 +1,11 @@
 import { Metadata, status } from '@grpc/grpc-js';
 
+/**
+ * Trailing metadata naming a refusal's stable Thoth error code (e.g. `REQUEST_ID_REUSED`,
+ * `LIMIT_NOT_STRICT`) beside its gRPC status: set by the enforcer and the control plane, read by the SDK.
+ */
+export const ERROR_CODE_HEADER = 'thoth-error-code';
+
 /** A gRPC status code by name: 'OK', 'CANCELLED', 'DEADLINE_EXCEEDED', 'UNAUTHENTICATED', … */
 export type GrpcCode = keyof typeof status;
 

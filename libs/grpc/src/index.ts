@@ -3,7 +3,7 @@
 // GrpcServer, a gRPC server on node:http2, and the compiled protobuf encoder, for the
 // enforcer's Decide (docs/enforcer-performance.md: grpc-js's and connect-node's servers cost
 // several times its CPU per message).
-export { GrpcError, toGrpcError } from './grpc-error.js';
+export { ERROR_CODE_HEADER, GrpcError, toGrpcError } from './grpc-error.js';
 export type { GrpcCode } from './grpc-error.js';
 export { methodPath, serviceDefinition } from './service-definition.js';
 export { addService } from './server.js';

@@ -18,7 +18,7 @@ import {
   type MatchedRule,
   type WindowUpdate,
 } from '@thoth/contracts';
-import { GrpcError, messageEncoder, type GrpcCode } from '@thoth/grpc';
+import { ERROR_CODE_HEADER, GrpcError, messageEncoder, type GrpcCode } from '@thoth/grpc';
 import {
   decide,
   type Decision,
@@ -119,7 +119,7 @@ export const DEFAULT_LEASE_WAIT_MS = 250;
 
 /** Trailing metadata of a refused unary Decide: the recorded decision (none before authentication) and its code. */
 export const DECISION_ID_HEADER = 'thoth-decision-id';
-export const ERROR_CODE_HEADER = 'thoth-error-code';
+export { ERROR_CODE_HEADER };
 
 export type DecideResult =
   | { readonly ok: true; readonly response: DecideResponse }

@@ -2,7 +2,7 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Client, Metadata, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { DecideRequestSchema, Enforcer, RiskTier, type DecideRequest, type DecideResponse } from '@thoth/contracts';
-import { channelCredentials, createClient, toGrpcError, type ChannelTls, type GrpcError, type ServiceClient } from '@thoth/grpc';
+import { channelCredentials, createClient, ERROR_CODE_HEADER, toGrpcError, type ChannelTls, type GrpcError, type ServiceClient } from '@thoth/grpc';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ThothDeniedError } from '../errors.js';
@@ -16,7 +16,6 @@ const RISK_TIER: Record<Risk, RiskTier> = { read: RiskTier.READ, write: RiskTier
 
 /** Trailing metadata of a refused Decide (apps/enforcer): its code, and the decision when one was recorded. */
 const DECISION_ID_HEADER = 'thoth-decision-id';
-const ERROR_CODE_HEADER = 'thoth-error-code';
 
 export const DEFAULT_DEADLINE_MS = 250;
 

@@ -2,7 +2,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Metadata } from '@grpc/grpc-js';
 import type { LeaseRequest, LeaseSchema } from '@thoth/contracts';
-import { GrpcError, type GrpcCode } from '@thoth/grpc';
+import { ERROR_CODE_HEADER, GrpcError, type GrpcCode } from '@thoth/grpc';
 import { windowKeyTenant, type StrictLimit } from '@thoth/policy';
 import type { EnforcerIdentity } from '../../modules/enforcers/index.js';
 import type { SnapshotCache } from '../snapshot-cache.js';
@@ -28,7 +28,6 @@ export const LEASE_ERRORS = {
 } as const satisfies Record<string, GrpcCode>;
 export type LeaseErrorCode = keyof typeof LEASE_ERRORS;
 
-export const ERROR_CODE_HEADER = 'thoth-error-code';
 
 /** Longest window key accepted (the engine's keys are ids, a tenant and a scope: far shorter). */
 const MAX_KEY_LENGTH = 2_048;
