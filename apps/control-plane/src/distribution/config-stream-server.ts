@@ -139,6 +139,9 @@ export class ConfigStreamServer {
     return {
       subscribe: (requests, context) => this.#subscribe(requests, context),
       leaseBudget: (request, context) => this.#leaseBudget(request, context),
+      // Replaced by the approvals module (issue #17, in progress).
+      consumeApproval: () => Promise.reject(new GrpcError('UNIMPLEMENTED', 'approvals are not served yet')),
+      getApprovalStatus: () => Promise.reject(new GrpcError('UNIMPLEMENTED', 'approvals are not served yet')),
     };
   }
 

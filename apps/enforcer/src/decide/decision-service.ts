@@ -212,6 +212,7 @@ const OUTCOME_LABEL: Record<Outcome, OutcomeLabel> = {
   [Outcome.ALLOW]: 'allow',
   [Outcome.DENY]: 'deny',
   [Outcome.WOULD_DENY]: 'would_deny',
+  [Outcome.APPROVAL_REQUIRED]: 'approval_required',
 };
 
 const BEARER = /^Bearer\s+(\S+)$/i;

@@ -1,5 +1,5 @@
 import type { DecideRequest, DecideResponse, Enforcer } from '@thoth/contracts';
-import type { HandlerContext, ServiceHandlers } from '@thoth/grpc';
+import { GrpcError, type HandlerContext, type ServiceHandlers } from '@thoth/grpc';
 import { bearerToken, type DecisionService, type PendingDecision } from './decision-service.js';
 import type { EnforcerMetrics } from './metrics.js';
 
@@ -28,6 +28,10 @@ export function enforcerHandlers(service: DecisionService, metrics?: EnforcerMet
       unaryLatency?.observe(Number(process.hrtime.bigint() - started) / 1e9);
       if (!pending.result.ok) throw pending.result.error;
       return pending.result.response;
+    },
+    // Replaced by the enforcer's approvals path (issue #17, in progress).
+    getApproval() {
+      return Promise.reject(new GrpcError('UNIMPLEMENTED', 'approvals are not served yet'));
     },
     async *decideStream(requests: AsyncIterable<DecideRequest>, context: HandlerContext) {
       const token = bearerToken(context.metadata);

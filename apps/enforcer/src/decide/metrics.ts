@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DecisionLog } from '../emit/decision-log.js';
 import type { ActiveSnapshots } from '../sync/active-snapshots.js';
 
-export type OutcomeLabel = 'allow' | 'deny' | 'would_deny';
+export type OutcomeLabel = 'allow' | 'deny' | 'would_deny' | 'approval_required';
 export type { WindowQuota };
 
 /** Sources the gauges read at scrape time. */

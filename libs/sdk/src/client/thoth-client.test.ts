@@ -29,6 +29,7 @@ describe('ThothClient against a scripted enforcer', () => {
   beforeAll(async () => {
     server = new Server();
     addService(server, Enforcer, {
+      getApproval: () => Promise.reject(new Error('not used')),
       decide: (request, context) => {
         seen.push({ request, authorization: context.metadata.get('authorization')[0] });
         return answer(request, context);

@@ -9,13 +9,15 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { ApprovalStatusSchema } from "../../decision/v1/enforcer_pb.js";
+import { file_thoth_decision_v1_enforcer } from "../../decision/v1/enforcer_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file thoth/config/v1/config.proto.
  */
 export const file_thoth_config_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("Chx0aG90aC9jb25maWcvdjEvY29uZmlnLnByb3RvEg90aG90aC5jb25maWcudjEidwoOUG9saWN5RG9jdW1lbnQSDwoHdmVyc2lvbhgBIAEoBBItCgZmb3JtYXQYAiABKA4yHS50aG90aC5jb25maWcudjEuUG9saWN5Rm9ybWF0Eg8KB2NvbnRlbnQYAyABKAwSFAoMY29udGVudF9oYXNoGAQgASgJIt4BCgVBZ2VudBIQCghhZ2VudF9pZBgBIAEoCRIsCgZzdGF0dXMYAiABKA4yHC50aG90aC5jb25maWcudjEuQWdlbnRTdGF0dXMSMgoGbGFiZWxzGAMgAygLMiIudGhvdGguY29uZmlnLnYxLkFnZW50LkxhYmVsc0VudHJ5EhQKDHRva2VuX3NoYTI1NhgEIAMoCRIcChRyZXZva2VkX3Rva2VuX3NoYTI1NhgFIAMoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItYBChFDcmVkZW50aWFsQmluZGluZxIVCg1jcmVkZW50aWFsX2lkGAEgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYAiABKAkSEQoJYWdlbnRfaWRzGAMgAygJEhkKEXJlc291cmNlX3BhdHRlcm5zGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhQKDHNvdXJjZV9jaWRycxgGIAMoCRIuCgpleHBpcmVzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKoAQoRUmV2b2tlZENyZWRlbnRpYWwSFQoNY3JlZGVudGlhbF9pZBgBIAEoCRIeChZjcmVkZW50aWFsX2ZpbmdlcnByaW50GAIgASgJEjEKBnJlYXNvbhgDIAEoDjIhLnRob3RoLmNvbmZpZy52MS5SZXZvY2F0aW9uUmVhc29uEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKiAgoIQmFzZWxpbmUSNgoMc3ViamVjdF9raW5kGAEgASgOMiAudGhvdGguY29uZmlnLnYxLkJhc2VsaW5lU3ViamVjdBISCgpzdWJqZWN0X2lkGAIgASgJEhQKDG9ic2VydmF0aW9ucxgDIAEoBBIYChByZXNvdXJjZV9jbGFzc2VzGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhcKD3NvdXJjZV9uZXR3b3JrcxgGIAMoCRINCgV0b29scxgHIAMoCRIdChVwZWFrX2NhbGxzX3Blcl9taW51dGUYCCABKA0SIQoZcGVha19jYWxsc19wZXJfMTBfbWludXRlcxgJIAEoDRIYChBhY3RpdmVfaG91cnNfdXRjGAogASgNIvUDCg5FbmZvcmNlckNvbmZpZxIRCgl0ZW5hbnRfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoBBIUCgxjb250ZW50X2hhc2gYAyABKAkSLwoGcG9saWN5GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlBvbGljeURvY3VtZW50EiYKBmFnZW50cxgFIAMoCzIWLnRob3RoLmNvbmZpZy52MS5BZ2VudBI/ChNjcmVkZW50aWFsX2JpbmRpbmdzGAYgAygLMiIudGhvdGguY29uZmlnLnYxLkNyZWRlbnRpYWxCaW5kaW5nEikKBG1vZGUYByABKA4yGy50aG90aC5jb25maWcudjEuVGVuYW50TW9kZRIsCglmYWlsX21vZGUYCCABKA4yGS50aG90aC5jb25maWcudjEuRmFpbE1vZGUSLQoJaXNzdWVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChByZXRhaW5fYXJndW1lbnRzGAogASgIEiwKCWJhc2VsaW5lcxgLIAMoCzIZLnRob3RoLmNvbmZpZy52MS5CYXNlbGluZRI/ChNyZXZva2VkX2NyZWRlbnRpYWxzGAwgAygLMiIudGhvdGguY29uZmlnLnYxLlJldm9rZWRDcmVkZW50aWFsIkUKDlNpZ25lZFNuYXBzaG90EhAKCHNuYXBzaG90GAEgASgMEg4KBmtleV9pZBgCIAEoCRIRCglzaWduYXR1cmUYAyABKAwiRwoLSGVsZFZlcnNpb24SEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSFAoMY29udGVudF9oYXNoGAMgASgJIjsKFlJlY2VpcHRLZXlBbm5vdW5jZW1lbnQSEgoKcHVibGljX2tleRgBIAEoDBINCgVwcm9vZhgCIAEoDCK7AQoFSGVsbG8SEwoLZW5mb3JjZXJfaWQYASABKAkSFgoOZW5mb3JjZXJfdG9rZW4YAiABKAkSEgoKdGVuYW50X2lkcxgDIAMoCRIzCg1oZWxkX3ZlcnNpb25zGAQgAygLMhwudGhvdGguY29uZmlnLnYxLkhlbGRWZXJzaW9uEjwKC3JlY2VpcHRfa2V5GAUgASgLMicudGhvdGguY29uZmlnLnYxLlJlY2VpcHRLZXlBbm5vdW5jZW1lbnQiOAoDQWNrEhEKCXRlbmFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEg0KBW5vbmNlGAMgASgJImQKBE5hY2sSEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSDQoFbm9uY2UYAyABKAkSEgoKZXJyb3JfY29kZRgEIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAUgASgJIjgKCUhlYXJ0YmVhdBIrCgdzZW50X2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLAAQoQU3Vic2NyaWJlUmVxdWVzdBInCgVoZWxsbxgBIAEoCzIWLnRob3RoLmNvbmZpZy52MS5IZWxsb0gAEiMKA2FjaxgCIAEoCzIULnRob3RoLmNvbmZpZy52MS5BY2tIABIlCgRuYWNrGAMgASgLMhUudGhvdGguY29uZmlnLnYxLk5hY2tIABIvCgloZWFydGJlYXQYBCABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCKKAQoMU25hcHNob3RQdXNoEg0KBW5vbmNlGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgEEjEKCHNuYXBzaG90GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlNpZ25lZFNuYXBzaG90EhQKDGJhc2VfdmVyc2lvbhgFIAEoBCJ/ChFTdWJzY3JpYmVSZXNwb25zZRIxCghzbmFwc2hvdBgBIAEoCzIdLnRob3RoLmNvbmZpZy52MS5TbmFwc2hvdFB1c2hIABIvCgloZWFydGJlYXQYAiABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCLEAQoMTGVhc2VSZXF1ZXN0EhMKC2VuZm9yY2VyX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIQCghsaW1pdF9pZBgDIAEoCRILCgNrZXkYBCABKAkSEgoKd2FudF9jYWxscxgFIAEoBBIUCgx3YW50X3JlY29yZHMYBiABKAQSGQoRcHJldmlvdXNfbGVhc2VfaWQYByABKAkSEgoKdXNlZF9jYWxscxgIIAEoBBIUCgx1c2VkX3JlY29yZHMYCSABKAQi0gEKBUxlYXNlEhAKCGxlYXNlX2lkGAEgASgJEg0KBWNhbGxzGAIgASgEEg8KB3JlY29yZHMYAyABKAQSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJd2luZG93X21zGAUgASgEEhEKCW1heF9jYWxscxgGIAEoBBITCgttYXhfcmVjb3JkcxgHIAEoBBIsCghyZXRyeV9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqWgoKVGVuYW50TW9kZRIbChdURU5BTlRfTU9ERV9VTlNQRUNJRklFRBAAEhYKElRFTkFOVF9NT0RFX1NIQURPVxABEhcKE1RFTkFOVF9NT0RFX0VORk9SQ0UQAipPCghGYWlsTW9kZRIZChVGQUlMX01PREVfVU5TUEVDSUZJRUQQABISCg5GQUlMX01PREVfT1BFThABEhQKEEZBSUxfTU9ERV9DTE9TRUQQAipdCgxQb2xpY3lGb3JtYXQSHQoZUE9MSUNZX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhYKElBPTElDWV9GT1JNQVRfWUFNTBABEhYKElBPTElDWV9GT1JNQVRfSlNPThACKnoKC0FnZW50U3RhdHVzEhwKGEFHRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhcKE0FHRU5UX1NUQVRVU19BQ1RJVkUQARIaChZBR0VOVF9TVEFUVVNfU1VTUEVOREVEEAISGAoUQUdFTlRfU1RBVFVTX1JFVElSRUQQAyp3ChBSZXZvY2F0aW9uUmVhc29uEiEKHVJFVk9DQVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASHQoZUkVWT0NBVElPTl9SRUFTT05fUkVWT0tFRBABEiEKHVJFVk9DQVRJT05fUkVBU09OX1JPVEFURURfT1VUEAIqcAoPQmFzZWxpbmVTdWJqZWN0EiAKHEJBU0VMSU5FX1NVQkpFQ1RfVU5TUEVDSUZJRUQQABIfChtCQVNFTElORV9TVUJKRUNUX0NSRURFTlRJQUwQARIaChZCQVNFTElORV9TVUJKRUNUX0FHRU5UEAIysgEKEkNvbmZpZ0Rpc3RyaWJ1dGlvbhJWCglTdWJzY3JpYmUSIS50aG90aC5jb25maWcudjEuU3Vic2NyaWJlUmVxdWVzdBoiLnRob3RoLmNvbmZpZy52MS5TdWJzY3JpYmVSZXNwb25zZSgBMAESRAoLTGVhc2VCdWRnZXQSHS50aG90aC5jb25maWcudjEuTGVhc2VSZXF1ZXN0GhYudGhvdGguY29uZmlnLnYxLkxlYXNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Chx0aG90aC9jb25maWcvdjEvY29uZmlnLnByb3RvEg90aG90aC5jb25maWcudjEidwoOUG9saWN5RG9jdW1lbnQSDwoHdmVyc2lvbhgBIAEoBBItCgZmb3JtYXQYAiABKA4yHS50aG90aC5jb25maWcudjEuUG9saWN5Rm9ybWF0Eg8KB2NvbnRlbnQYAyABKAwSFAoMY29udGVudF9oYXNoGAQgASgJIt4BCgVBZ2VudBIQCghhZ2VudF9pZBgBIAEoCRIsCgZzdGF0dXMYAiABKA4yHC50aG90aC5jb25maWcudjEuQWdlbnRTdGF0dXMSMgoGbGFiZWxzGAMgAygLMiIudGhvdGguY29uZmlnLnYxLkFnZW50LkxhYmVsc0VudHJ5EhQKDHRva2VuX3NoYTI1NhgEIAMoCRIcChRyZXZva2VkX3Rva2VuX3NoYTI1NhgFIAMoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItYBChFDcmVkZW50aWFsQmluZGluZxIVCg1jcmVkZW50aWFsX2lkGAEgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYAiABKAkSEQoJYWdlbnRfaWRzGAMgAygJEhkKEXJlc291cmNlX3BhdHRlcm5zGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhQKDHNvdXJjZV9jaWRycxgGIAMoCRIuCgpleHBpcmVzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKoAQoRUmV2b2tlZENyZWRlbnRpYWwSFQoNY3JlZGVudGlhbF9pZBgBIAEoCRIeChZjcmVkZW50aWFsX2ZpbmdlcnByaW50GAIgASgJEjEKBnJlYXNvbhgDIAEoDjIhLnRob3RoLmNvbmZpZy52MS5SZXZvY2F0aW9uUmVhc29uEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKiAgoIQmFzZWxpbmUSNgoMc3ViamVjdF9raW5kGAEgASgOMiAudGhvdGguY29uZmlnLnYxLkJhc2VsaW5lU3ViamVjdBISCgpzdWJqZWN0X2lkGAIgASgJEhQKDG9ic2VydmF0aW9ucxgDIAEoBBIYChByZXNvdXJjZV9jbGFzc2VzGAQgAygJEhYKDnNvdXJjZV9yZWdpb25zGAUgAygJEhcKD3NvdXJjZV9uZXR3b3JrcxgGIAMoCRINCgV0b29scxgHIAMoCRIdChVwZWFrX2NhbGxzX3Blcl9taW51dGUYCCABKA0SIQoZcGVha19jYWxsc19wZXJfMTBfbWludXRlcxgJIAEoDRIYChBhY3RpdmVfaG91cnNfdXRjGAogASgNIvUDCg5FbmZvcmNlckNvbmZpZxIRCgl0ZW5hbnRfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoBBIUCgxjb250ZW50X2hhc2gYAyABKAkSLwoGcG9saWN5GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlBvbGljeURvY3VtZW50EiYKBmFnZW50cxgFIAMoCzIWLnRob3RoLmNvbmZpZy52MS5BZ2VudBI/ChNjcmVkZW50aWFsX2JpbmRpbmdzGAYgAygLMiIudGhvdGguY29uZmlnLnYxLkNyZWRlbnRpYWxCaW5kaW5nEikKBG1vZGUYByABKA4yGy50aG90aC5jb25maWcudjEuVGVuYW50TW9kZRIsCglmYWlsX21vZGUYCCABKA4yGS50aG90aC5jb25maWcudjEuRmFpbE1vZGUSLQoJaXNzdWVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChByZXRhaW5fYXJndW1lbnRzGAogASgIEiwKCWJhc2VsaW5lcxgLIAMoCzIZLnRob3RoLmNvbmZpZy52MS5CYXNlbGluZRI/ChNyZXZva2VkX2NyZWRlbnRpYWxzGAwgAygLMiIudGhvdGguY29uZmlnLnYxLlJldm9rZWRDcmVkZW50aWFsIkUKDlNpZ25lZFNuYXBzaG90EhAKCHNuYXBzaG90GAEgASgMEg4KBmtleV9pZBgCIAEoCRIRCglzaWduYXR1cmUYAyABKAwiRwoLSGVsZFZlcnNpb24SEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSFAoMY29udGVudF9oYXNoGAMgASgJIjsKFlJlY2VpcHRLZXlBbm5vdW5jZW1lbnQSEgoKcHVibGljX2tleRgBIAEoDBINCgVwcm9vZhgCIAEoDCK7AQoFSGVsbG8SEwoLZW5mb3JjZXJfaWQYASABKAkSFgoOZW5mb3JjZXJfdG9rZW4YAiABKAkSEgoKdGVuYW50X2lkcxgDIAMoCRIzCg1oZWxkX3ZlcnNpb25zGAQgAygLMhwudGhvdGguY29uZmlnLnYxLkhlbGRWZXJzaW9uEjwKC3JlY2VpcHRfa2V5GAUgASgLMicudGhvdGguY29uZmlnLnYxLlJlY2VpcHRLZXlBbm5vdW5jZW1lbnQiOAoDQWNrEhEKCXRlbmFudF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgEEg0KBW5vbmNlGAMgASgJImQKBE5hY2sSEQoJdGVuYW50X2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAQSDQoFbm9uY2UYAyABKAkSEgoKZXJyb3JfY29kZRgEIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAUgASgJIjgKCUhlYXJ0YmVhdBIrCgdzZW50X2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLAAQoQU3Vic2NyaWJlUmVxdWVzdBInCgVoZWxsbxgBIAEoCzIWLnRob3RoLmNvbmZpZy52MS5IZWxsb0gAEiMKA2FjaxgCIAEoCzIULnRob3RoLmNvbmZpZy52MS5BY2tIABIlCgRuYWNrGAMgASgLMhUudGhvdGguY29uZmlnLnYxLk5hY2tIABIvCgloZWFydGJlYXQYBCABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCKKAQoMU25hcHNob3RQdXNoEg0KBW5vbmNlGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgEEjEKCHNuYXBzaG90GAQgASgLMh8udGhvdGguY29uZmlnLnYxLlNpZ25lZFNuYXBzaG90EhQKDGJhc2VfdmVyc2lvbhgFIAEoBCJ/ChFTdWJzY3JpYmVSZXNwb25zZRIxCghzbmFwc2hvdBgBIAEoCzIdLnRob3RoLmNvbmZpZy52MS5TbmFwc2hvdFB1c2hIABIvCgloZWFydGJlYXQYAiABKAsyGi50aG90aC5jb25maWcudjEuSGVhcnRiZWF0SABCBgoEa2luZCLEAQoMTGVhc2VSZXF1ZXN0EhMKC2VuZm9yY2VyX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIQCghsaW1pdF9pZBgDIAEoCRILCgNrZXkYBCABKAkSEgoKd2FudF9jYWxscxgFIAEoBBIUCgx3YW50X3JlY29yZHMYBiABKAQSGQoRcHJldmlvdXNfbGVhc2VfaWQYByABKAkSEgoKdXNlZF9jYWxscxgIIAEoBBIUCgx1c2VkX3JlY29yZHMYCSABKAQi0gEKBUxlYXNlEhAKCGxlYXNlX2lkGAEgASgJEg0KBWNhbGxzGAIgASgEEg8KB3JlY29yZHMYAyABKAQSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJd2luZG93X21zGAUgASgEEhEKCW1heF9jYWxscxgGIAEoBBITCgttYXhfcmVjb3JkcxgHIAEoBBIsCghyZXRyeV9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi1gEKFkNvbnN1bWVBcHByb3ZhbFJlcXVlc3QSEwoLZW5mb3JjZXJfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhMKC2FwcHJvdmFsX2lkGAMgASgJEhAKCGFnZW50X2lkGAQgASgJEgwKBHRvb2wYBSABKAkSGAoQYXJndW1lbnRzX2RpZ2VzdBgGIAEoCRIQCghyZXNvdXJjZRgHIAEoCRIeChZjcmVkZW50aWFsX2ZpbmdlcnByaW50GAggASgJEhMKC2RlY2lzaW9uX2lkGAkgASgJItMCChdDb25zdW1lQXBwcm92YWxSZXNwb25zZRI/CgZyZXN1bHQYASABKA4yLy50aG90aC5jb25maWcudjEuQ29uc3VtZUFwcHJvdmFsUmVzcG9uc2UuUmVzdWx0EhIKCmRlY2lkZWRfYnkYAiABKAkSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAisgEKBlJlc3VsdBIWChJSRVNVTFRfVU5TUEVDSUZJRUQQABIPCgtSRVNVTFRfVVNFRBABEhIKDlJFU1VMVF9QRU5ESU5HEAISEwoPUkVTVUxUX1JFSkVDVEVEEAMSEgoOUkVTVUxUX0VYUElSRUQQBBIXChNSRVNVTFRfQUxSRUFEWV9VU0VEEAUSEwoPUkVTVUxUX01JU01BVENIEAYSFAoQUkVTVUxUX05PVF9GT1VORBAHImYKFUFwcHJvdmFsU3RhdHVzUmVxdWVzdBITCgtlbmZvcmNlcl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSEAoIYWdlbnRfaWQYAyABKAkSEwoLYXBwcm92YWxfaWQYBCABKAkqWgoKVGVuYW50TW9kZRIbChdURU5BTlRfTU9ERV9VTlNQRUNJRklFRBAAEhYKElRFTkFOVF9NT0RFX1NIQURPVxABEhcKE1RFTkFOVF9NT0RFX0VORk9SQ0UQAipPCghGYWlsTW9kZRIZChVGQUlMX01PREVfVU5TUEVDSUZJRUQQABISCg5GQUlMX01PREVfT1BFThABEhQKEEZBSUxfTU9ERV9DTE9TRUQQAipdCgxQb2xpY3lGb3JtYXQSHQoZUE9MSUNZX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhYKElBPTElDWV9GT1JNQVRfWUFNTBABEhYKElBPTElDWV9GT1JNQVRfSlNPThACKnoKC0FnZW50U3RhdHVzEhwKGEFHRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhcKE0FHRU5UX1NUQVRVU19BQ1RJVkUQARIaChZBR0VOVF9TVEFUVVNfU1VTUEVOREVEEAISGAoUQUdFTlRfU1RBVFVTX1JFVElSRUQQAyp3ChBSZXZvY2F0aW9uUmVhc29uEiEKHVJFVk9DQVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASHQoZUkVWT0NBVElPTl9SRUFTT05fUkVWT0tFRBABEiEKHVJFVk9DQVRJT05fUkVBU09OX1JPVEFURURfT1VUEAIqcAoPQmFzZWxpbmVTdWJqZWN0EiAKHEJBU0VMSU5FX1NVQkpFQ1RfVU5TUEVDSUZJRUQQABIfChtCQVNFTElORV9TVUJKRUNUX0NSRURFTlRJQUwQARIaChZCQVNFTElORV9TVUJKRUNUX0FHRU5UEAIy+AIKEkNvbmZpZ0Rpc3RyaWJ1dGlvbhJWCglTdWJzY3JpYmUSIS50aG90aC5jb25maWcudjEuU3Vic2NyaWJlUmVxdWVzdBoiLnRob3RoLmNvbmZpZy52MS5TdWJzY3JpYmVSZXNwb25zZSgBMAESRAoLTGVhc2VCdWRnZXQSHS50aG90aC5jb25maWcudjEuTGVhc2VSZXF1ZXN0GhYudGhvdGguY29uZmlnLnYxLkxlYXNlEmQKD0NvbnN1bWVBcHByb3ZhbBInLnRob3RoLmNvbmZpZy52MS5Db25zdW1lQXBwcm92YWxSZXF1ZXN0GigudGhvdGguY29uZmlnLnYxLkNvbnN1bWVBcHByb3ZhbFJlc3BvbnNlEl4KEUdldEFwcHJvdmFsU3RhdHVzEiYudGhvdGguY29uZmlnLnYxLkFwcHJvdmFsU3RhdHVzUmVxdWVzdBohLnRob3RoLmRlY2lzaW9uLnYxLkFwcHJvdmFsU3RhdHVzYgZwcm90bzM", [file_google_protobuf_timestamp, file_thoth_decision_v1_enforcer]);
 
 /**
  * The tenant's policy as authored (one JSON Schema for YAML and JSON); per-policy
@@ -837,6 +839,188 @@ export const LeaseSchema: GenMessage<Lease> = /*@__PURE__*/
   messageDesc(file_thoth_config_v1_config, 17);
 
 /**
+ * The call presenting the approval, as the enforcer received it: the control plane compares the
+ * binding with the request's and uses the approval only when every field is equal.
+ *
+ * @generated from message thoth.config.v1.ConsumeApprovalRequest
+ */
+export type ConsumeApprovalRequest = Message<"thoth.config.v1.ConsumeApprovalRequest"> & {
+  /**
+   * @generated from field: string enforcer_id = 1;
+   */
+  enforcerId: string;
+
+  /**
+   * @generated from field: string tenant_id = 2;
+   */
+  tenantId: string;
+
+  /**
+   * @generated from field: string approval_id = 3;
+   */
+  approvalId: string;
+
+  /**
+   * @generated from field: string agent_id = 4;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: string tool = 5;
+   */
+  tool: string;
+
+  /**
+   * @generated from field: string arguments_digest = 6;
+   */
+  argumentsDigest: string;
+
+  /**
+   * @generated from field: string resource = 7;
+   */
+  resource: string;
+
+  /**
+   * @generated from field: string credential_fingerprint = 8;
+   */
+  credentialFingerprint: string;
+
+  /**
+   * The decision the enforcer will answer with, recorded as the approval's use.
+   *
+   * @generated from field: string decision_id = 9;
+   */
+  decisionId: string;
+};
+
+/**
+ * Describes the message thoth.config.v1.ConsumeApprovalRequest.
+ * Use `create(ConsumeApprovalRequestSchema)` to create a new message.
+ */
+export const ConsumeApprovalRequestSchema: GenMessage<ConsumeApprovalRequest> = /*@__PURE__*/
+  messageDesc(file_thoth_config_v1_config, 18);
+
+/**
+ * @generated from message thoth.config.v1.ConsumeApprovalResponse
+ */
+export type ConsumeApprovalResponse = Message<"thoth.config.v1.ConsumeApprovalResponse"> & {
+  /**
+   * @generated from field: thoth.config.v1.ConsumeApprovalResponse.Result result = 1;
+   */
+  result: ConsumeApprovalResponse_Result;
+
+  /**
+   * Who approved it (RESULT_USED, RESULT_ALREADY_USED, RESULT_MISMATCH) or rejected it.
+   *
+   * @generated from field: string decided_by = 2;
+   */
+  decidedBy: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 3;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message thoth.config.v1.ConsumeApprovalResponse.
+ * Use `create(ConsumeApprovalResponseSchema)` to create a new message.
+ */
+export const ConsumeApprovalResponseSchema: GenMessage<ConsumeApprovalResponse> = /*@__PURE__*/
+  messageDesc(file_thoth_config_v1_config, 19);
+
+/**
+ * @generated from enum thoth.config.v1.ConsumeApprovalResponse.Result
+ */
+export enum ConsumeApprovalResponse_Result {
+  /**
+   * @generated from enum value: RESULT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The approval is now used by decision_id: let the call through.
+   *
+   * @generated from enum value: RESULT_USED = 1;
+   */
+  USED = 1,
+
+  /**
+   * @generated from enum value: RESULT_PENDING = 2;
+   */
+  PENDING = 2,
+
+  /**
+   * @generated from enum value: RESULT_REJECTED = 3;
+   */
+  REJECTED = 3,
+
+  /**
+   * @generated from enum value: RESULT_EXPIRED = 4;
+   */
+  EXPIRED = 4,
+
+  /**
+   * Already used by another call.
+   *
+   * @generated from enum value: RESULT_ALREADY_USED = 5;
+   */
+  ALREADY_USED = 5,
+
+  /**
+   * Approved, but for another call (a binding field differs).
+   *
+   * @generated from enum value: RESULT_MISMATCH = 6;
+   */
+  MISMATCH = 6,
+
+  /**
+   * No such request for this tenant and agent.
+   *
+   * @generated from enum value: RESULT_NOT_FOUND = 7;
+   */
+  NOT_FOUND = 7,
+}
+
+/**
+ * Describes the enum thoth.config.v1.ConsumeApprovalResponse.Result.
+ */
+export const ConsumeApprovalResponse_ResultSchema: GenEnum<ConsumeApprovalResponse_Result> = /*@__PURE__*/
+  enumDesc(file_thoth_config_v1_config, 19, 0);
+
+/**
+ * @generated from message thoth.config.v1.ApprovalStatusRequest
+ */
+export type ApprovalStatusRequest = Message<"thoth.config.v1.ApprovalStatusRequest"> & {
+  /**
+   * @generated from field: string enforcer_id = 1;
+   */
+  enforcerId: string;
+
+  /**
+   * @generated from field: string tenant_id = 2;
+   */
+  tenantId: string;
+
+  /**
+   * @generated from field: string agent_id = 3;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: string approval_id = 4;
+   */
+  approvalId: string;
+};
+
+/**
+ * Describes the message thoth.config.v1.ApprovalStatusRequest.
+ * Use `create(ApprovalStatusRequestSchema)` to create a new message.
+ */
+export const ApprovalStatusRequestSchema: GenMessage<ApprovalStatusRequest> = /*@__PURE__*/
+  messageDesc(file_thoth_config_v1_config, 20);
+
+/**
  * @generated from enum thoth.config.v1.TenantMode
  */
 export enum TenantMode {
@@ -1034,6 +1218,26 @@ export const ConfigDistribution: GenService<{
     methodKind: "unary";
     input: typeof LeaseRequestSchema;
     output: typeof LeaseSchema;
+  },
+  /**
+   * Approvals (docs/approvals.md), authenticated as LeaseBudget is. ConsumeApproval uses an
+   * approved request for one call, atomically: of any number of enforcers presenting the same
+   * request, exactly one gets USED. ApprovalStatus reads one request, for an agent's SDK waiting.
+   *
+   * @generated from rpc thoth.config.v1.ConfigDistribution.ConsumeApproval
+   */
+  consumeApproval: {
+    methodKind: "unary";
+    input: typeof ConsumeApprovalRequestSchema;
+    output: typeof ConsumeApprovalResponseSchema;
+  },
+  /**
+   * @generated from rpc thoth.config.v1.ConfigDistribution.GetApprovalStatus
+   */
+  getApprovalStatus: {
+    methodKind: "unary";
+    input: typeof ApprovalStatusRequestSchema;
+    output: typeof ApprovalStatusSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_thoth_config_v1_config, 0);

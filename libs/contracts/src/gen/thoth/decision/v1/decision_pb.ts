@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file thoth/decision/v1/decision.proto.
  */
 export const file_thoth_decision_v1_decision: GenFile = /*@__PURE__*/
-  fileDesc("CiB0aG90aC9kZWNpc2lvbi92MS9kZWNpc2lvbi5wcm90bxIRdGhvdGguZGVjaXNpb24udjEiJAoGU291cmNlEgoKAmlwGAEgASgJEg4KBnJlZ2lvbhgCIAEoCSKtAgoNRGVjaWRlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIQCghhZ2VudF9pZBgDIAEoCRIMCgR0b29sGAQgASgJEhYKDmFyZ3VtZW50c19qc29uGAUgASgMEhAKCHJlc291cmNlGAYgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYByABKAkSKQoGc291cmNlGAggASgLMhkudGhvdGguZGVjaXNpb24udjEuU291cmNlEjAKDHJlcXVlc3RlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoJcmlza190aWVyGAogASgOMhsudGhvdGguZGVjaXNpb24udjEuUmlza1RpZXIimAEKC01hdGNoZWRSdWxlEg8KB3J1bGVfaWQYASABKAkSDgoGcmVhc29uGAIgASgJEi0KCHNldmVyaXR5GAMgASgOMhsudGhvdGguZGVjaXNpb24udjEuU2V2ZXJpdHkSKQoEa2luZBgEIAEoDjIbLnRob3RoLmRlY2lzaW9uLnYxLlJ1bGVLaW5kEg4KBmVmZmVjdBgFIAEoCSLWAwoHUmVjZWlwdBITCgtkZWNpc2lvbl9pZBgBIAEoCRIrCgdvdXRjb21lGAIgASgOMhoudGhvdGguZGVjaXNpb24udjEuT3V0Y29tZRIPCgdyZWFzb25zGAMgAygJEhYKDnBvbGljeV92ZXJzaW9uGAQgASgEEi4KCmRlY2lkZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2VuZm9yY2VyX2lkGAYgASgJEg4KBmtleV9pZBgHIAEoCRIRCglzaWduYXR1cmUYCCABKAwSEwoLcG9saWN5X2hhc2gYCSABKAkSEQoJdGVuYW50X2lkGAogASgJEhAKCGFnZW50X2lkGAsgASgJEgwKBHRvb2wYDCABKAkSGAoQYXJndW1lbnRzX2RpZ2VzdBgNIAEoCRISCgpyZXF1ZXN0X2lkGA4gASgJEhYKDmNvbmZpZ192ZXJzaW9uGA8gASgEEhcKD3JlY2VpcHRfdmVyc2lvbhgQIAEoDRISCgpiYXRjaF9zaXplGBEgASgNEhMKC2JhdGNoX2luZGV4GBIgASgNEhIKCmJhdGNoX3BhdGgYEyADKAwSFAoMZXZlbnRfZGlnZXN0GBQgASgJIrACCg5EZWNpZGVSZXNwb25zZRITCgtkZWNpc2lvbl9pZBgBIAEoCRIpCgZlZmZlY3QYAiABKA4yGS50aG90aC5kZWNpc2lvbi52MS5FZmZlY3QSDgoGc2hhZG93GAMgASgIEjUKDW1hdGNoZWRfcnVsZXMYBCADKAsyHi50aG90aC5kZWNpc2lvbi52MS5NYXRjaGVkUnVsZRIWCg5wb2xpY3lfdmVyc2lvbhgFIAEoBBITCgtwb2xpY3lfaGFzaBgGIAEoCRIrCgdyZWNlaXB0GAcgASgLMhoudGhvdGguZGVjaXNpb24udjEuUmVjZWlwdBISCgpyZXF1ZXN0X2lkGAggASgJEhIKCmVycm9yX2NvZGUYCSABKAkSFQoNZXJyb3JfbWVzc2FnZRgKIAEoCSLyBQoNRGVjaXNpb25FdmVudBITCgtkZWNpc2lvbl9pZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgJEhEKCXRlbmFudF9pZBgDIAEoCRIQCghhZ2VudF9pZBgEIAEoCRIMCgR0b29sGAUgASgJEhgKEGFyZ3VtZW50c19kaWdlc3QYBiABKAkSHwoXcmV0YWluZWRfYXJndW1lbnRzX2pzb24YByABKAwSEAoIcmVzb3VyY2UYCCABKAkSHgoWY3JlZGVudGlhbF9maW5nZXJwcmludBgJIAEoCRIpCgZzb3VyY2UYCiABKAsyGS50aG90aC5kZWNpc2lvbi52MS5Tb3VyY2USKQoGZWZmZWN0GAsgASgOMhkudGhvdGguZGVjaXNpb24udjEuRWZmZWN0Eg4KBnNoYWRvdxgMIAEoCBI1Cg1tYXRjaGVkX3J1bGVzGA0gAygLMh4udGhvdGguZGVjaXNpb24udjEuTWF0Y2hlZFJ1bGUSFgoOcG9saWN5X3ZlcnNpb24YDiABKAQSEwoLcG9saWN5X2hhc2gYDyABKAkSEwoLZW5mb3JjZXJfaWQYECABKAkSMAoMcmVxdWVzdGVkX2F0GBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpkZWNpZGVkX2F0GBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdyZWNlaXB0GBMgASgLMhoudGhvdGguZGVjaXNpb24udjEuUmVjZWlwdBISCgplcnJvcl9jb2RlGBQgASgJEhUKDWVycm9yX21lc3NhZ2UYFSABKAkSFgoOY29uZmlnX3ZlcnNpb24YFiABKAQSLgoJcmlza190aWVyGBcgASgOMhsudGhvdGguZGVjaXNpb24udjEuUmlza1RpZXISNwoOd2luZG93X3VwZGF0ZXMYGCADKAsyHy50aG90aC5kZWNpc2lvbi52MS5XaW5kb3dVcGRhdGUiTgoMV2luZG93VXBkYXRlEgsKA2tleRgBIAEoCRIRCgl3aW5kb3dfbXMYAiABKAQSDQoFY2FsbHMYAyABKA0SDwoHcmVjb3JkcxgEIAEoBCppCghSaXNrVGllchIZChVSSVNLX1RJRVJfVU5TUEVDSUZJRUQQABISCg5SSVNLX1RJRVJfUkVBRBABEhMKD1JJU0tfVElFUl9XUklURRACEhkKFVJJU0tfVElFUl9ERVNUUlVDVElWRRADKkMKBkVmZmVjdBIWChJFRkZFQ1RfVU5TUEVDSUZJRUQQABIQCgxFRkZFQ1RfQUxMT1cQARIPCgtFRkZFQ1RfREVOWRACKl8KB091dGNvbWUSFwoTT1VUQ09NRV9VTlNQRUNJRklFRBAAEhEKDU9VVENPTUVfQUxMT1cQARIQCgxPVVRDT01FX0RFTlkQAhIWChJPVVRDT01FX1dPVUxEX0RFTlkQAyp1CghTZXZlcml0eRIYChRTRVZFUklUWV9VTlNQRUNJRklFRBAAEhAKDFNFVkVSSVRZX0xPVxABEhMKD1NFVkVSSVRZX01FRElVTRACEhEKDVNFVkVSSVRZX0hJR0gQAxIVChFTRVZFUklUWV9DUklUSUNBTBAEKvABCghSdWxlS2luZBIZChVSVUxFX0tJTkRfVU5TUEVDSUZJRUQQABIXChNSVUxFX0tJTkRfQ09ORElUSU9OEAESGgoWUlVMRV9LSU5EX0JMQVNUX1JBRElVUxACEhsKF1JVTEVfS0lORF9GUkVFWkVfV0lORE9XEAMSGAoUUlVMRV9LSU5EX0NSRURFTlRJQUwQBBITCg9SVUxFX0tJTkRfRFJJRlQQBRIZChVSVUxFX0tJTkRfS0lMTF9TV0lUQ0gQBhIVChFSVUxFX0tJTkRfREVGQVVMVBAHEhYKElJVTEVfS0lORF9TRVFVRU5DRRAIYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiB0aG90aC9kZWNpc2lvbi92MS9kZWNpc2lvbi5wcm90bxIRdGhvdGguZGVjaXNpb24udjEiJAoGU291cmNlEgoKAmlwGAEgASgJEg4KBnJlZ2lvbhgCIAEoCSLCAgoNRGVjaWRlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIQCghhZ2VudF9pZBgDIAEoCRIMCgR0b29sGAQgASgJEhYKDmFyZ3VtZW50c19qc29uGAUgASgMEhAKCHJlc291cmNlGAYgASgJEh4KFmNyZWRlbnRpYWxfZmluZ2VycHJpbnQYByABKAkSKQoGc291cmNlGAggASgLMhkudGhvdGguZGVjaXNpb24udjEuU291cmNlEjAKDHJlcXVlc3RlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoJcmlza190aWVyGAogASgOMhsudGhvdGguZGVjaXNpb24udjEuUmlza1RpZXISEwoLYXBwcm92YWxfaWQYCyABKAkimAEKC01hdGNoZWRSdWxlEg8KB3J1bGVfaWQYASABKAkSDgoGcmVhc29uGAIgASgJEi0KCHNldmVyaXR5GAMgASgOMhsudGhvdGguZGVjaXNpb24udjEuU2V2ZXJpdHkSKQoEa2luZBgEIAEoDjIbLnRob3RoLmRlY2lzaW9uLnYxLlJ1bGVLaW5kEg4KBmVmZmVjdBgFIAEoCSLWAwoHUmVjZWlwdBITCgtkZWNpc2lvbl9pZBgBIAEoCRIrCgdvdXRjb21lGAIgASgOMhoudGhvdGguZGVjaXNpb24udjEuT3V0Y29tZRIPCgdyZWFzb25zGAMgAygJEhYKDnBvbGljeV92ZXJzaW9uGAQgASgEEi4KCmRlY2lkZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2VuZm9yY2VyX2lkGAYgASgJEg4KBmtleV9pZBgHIAEoCRIRCglzaWduYXR1cmUYCCABKAwSEwoLcG9saWN5X2hhc2gYCSABKAkSEQoJdGVuYW50X2lkGAogASgJEhAKCGFnZW50X2lkGAsgASgJEgwKBHRvb2wYDCABKAkSGAoQYXJndW1lbnRzX2RpZ2VzdBgNIAEoCRISCgpyZXF1ZXN0X2lkGA4gASgJEhYKDmNvbmZpZ192ZXJzaW9uGA8gASgEEhcKD3JlY2VpcHRfdmVyc2lvbhgQIAEoDRISCgpiYXRjaF9zaXplGBEgASgNEhMKC2JhdGNoX2luZGV4GBIgASgNEhIKCmJhdGNoX3BhdGgYEyADKAwSFAoMZXZlbnRfZGlnZXN0GBQgASgJIukCCg5EZWNpZGVSZXNwb25zZRITCgtkZWNpc2lvbl9pZBgBIAEoCRIpCgZlZmZlY3QYAiABKA4yGS50aG90aC5kZWNpc2lvbi52MS5FZmZlY3QSDgoGc2hhZG93GAMgASgIEjUKDW1hdGNoZWRfcnVsZXMYBCADKAsyHi50aG90aC5kZWNpc2lvbi52MS5NYXRjaGVkUnVsZRIWCg5wb2xpY3lfdmVyc2lvbhgFIAEoBBITCgtwb2xpY3lfaGFzaBgGIAEoCRIrCgdyZWNlaXB0GAcgASgLMhoudGhvdGguZGVjaXNpb24udjEuUmVjZWlwdBISCgpyZXF1ZXN0X2lkGAggASgJEhIKCmVycm9yX2NvZGUYCSABKAkSFQoNZXJyb3JfbWVzc2FnZRgKIAEoCRI3ChNhcHByb3ZhbF9leHBpcmVzX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKlBgoNRGVjaXNpb25FdmVudBITCgtkZWNpc2lvbl9pZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgJEhEKCXRlbmFudF9pZBgDIAEoCRIQCghhZ2VudF9pZBgEIAEoCRIMCgR0b29sGAUgASgJEhgKEGFyZ3VtZW50c19kaWdlc3QYBiABKAkSHwoXcmV0YWluZWRfYXJndW1lbnRzX2pzb24YByABKAwSEAoIcmVzb3VyY2UYCCABKAkSHgoWY3JlZGVudGlhbF9maW5nZXJwcmludBgJIAEoCRIpCgZzb3VyY2UYCiABKAsyGS50aG90aC5kZWNpc2lvbi52MS5Tb3VyY2USKQoGZWZmZWN0GAsgASgOMhkudGhvdGguZGVjaXNpb24udjEuRWZmZWN0Eg4KBnNoYWRvdxgMIAEoCBI1Cg1tYXRjaGVkX3J1bGVzGA0gAygLMh4udGhvdGguZGVjaXNpb24udjEuTWF0Y2hlZFJ1bGUSFgoOcG9saWN5X3ZlcnNpb24YDiABKAQSEwoLcG9saWN5X2hhc2gYDyABKAkSEwoLZW5mb3JjZXJfaWQYECABKAkSMAoMcmVxdWVzdGVkX2F0GBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpkZWNpZGVkX2F0GBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdyZWNlaXB0GBMgASgLMhoudGhvdGguZGVjaXNpb24udjEuUmVjZWlwdBISCgplcnJvcl9jb2RlGBQgASgJEhUKDWVycm9yX21lc3NhZ2UYFSABKAkSFgoOY29uZmlnX3ZlcnNpb24YFiABKAQSLgoJcmlza190aWVyGBcgASgOMhsudGhvdGguZGVjaXNpb24udjEuUmlza1RpZXISNwoOd2luZG93X3VwZGF0ZXMYGCADKAsyHy50aG90aC5kZWNpc2lvbi52MS5XaW5kb3dVcGRhdGUSMQoIYXBwcm92YWwYGSABKAsyHy50aG90aC5kZWNpc2lvbi52MS5BcHByb3ZhbFN0ZXAitgIKDEFwcHJvdmFsU3RlcBIyCgRraW5kGAEgASgOMiQudGhvdGguZGVjaXNpb24udjEuQXBwcm92YWxTdGVwLktpbmQSEgoKcmVxdWVzdF9pZBgCIAEoCRIuCgpleHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpkZWNpZGVkX2J5GAQgASgJEg8KB2NvbW1lbnQYBSABKAkSEAoIcnVsZV9pZHMYBiADKAkidwoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASEgoOS0lORF9SRVFVRVNURUQQARIRCg1LSU5EX0FQUFJPVkVEEAISEQoNS0lORF9SRUpFQ1RFRBADEg0KCUtJTkRfVVNFRBAEEhAKDEtJTkRfUkVGVVNFRBAFIk4KDFdpbmRvd1VwZGF0ZRILCgNrZXkYASABKAkSEQoJd2luZG93X21zGAIgASgEEg0KBWNhbGxzGAMgASgNEg8KB3JlY29yZHMYBCABKAQqaQoIUmlza1RpZXISGQoVUklTS19USUVSX1VOU1BFQ0lGSUVEEAASEgoOUklTS19USUVSX1JFQUQQARITCg9SSVNLX1RJRVJfV1JJVEUQAhIZChVSSVNLX1RJRVJfREVTVFJVQ1RJVkUQAypgCgZFZmZlY3QSFgoSRUZGRUNUX1VOU1BFQ0lGSUVEEAASEAoMRUZGRUNUX0FMTE9XEAESDwoLRUZGRUNUX0RFTlkQAhIbChdFRkZFQ1RfUkVRVUlSRV9BUFBST1ZBTBADKn4KB091dGNvbWUSFwoTT1VUQ09NRV9VTlNQRUNJRklFRBAAEhEKDU9VVENPTUVfQUxMT1cQARIQCgxPVVRDT01FX0RFTlkQAhIWChJPVVRDT01FX1dPVUxEX0RFTlkQAxIdChlPVVRDT01FX0FQUFJPVkFMX1JFUVVJUkVEEAQqdQoIU2V2ZXJpdHkSGAoUU0VWRVJJVFlfVU5TUEVDSUZJRUQQABIQCgxTRVZFUklUWV9MT1cQARITCg9TRVZFUklUWV9NRURJVU0QAhIRCg1TRVZFUklUWV9ISUdIEAMSFQoRU0VWRVJJVFlfQ1JJVElDQUwQBCqIAgoIUnVsZUtpbmQSGQoVUlVMRV9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTUlVMRV9LSU5EX0NPTkRJVElPThABEhoKFlJVTEVfS0lORF9CTEFTVF9SQURJVVMQAhIbChdSVUxFX0tJTkRfRlJFRVpFX1dJTkRPVxADEhgKFFJVTEVfS0lORF9DUkVERU5USUFMEAQSEwoPUlVMRV9LSU5EX0RSSUZUEAUSGQoVUlVMRV9LSU5EX0tJTExfU1dJVENIEAYSFQoRUlVMRV9LSU5EX0RFRkFVTFQQBxIWChJSVUxFX0tJTkRfU0VRVUVOQ0UQCBIWChJSVUxFX0tJTkRfQVBQUk9WQUwQCWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Where a tool call came from, as the agent's host saw it.
@@ -126,6 +126,20 @@ export type DecideRequest = Message<"thoth.decision.v1.DecideRequest"> & {
    * @generated from field: thoth.decision.v1.RiskTier risk_tier = 10;
    */
   riskTier: RiskTier;
+
+  /**
+   * The approval this call presents (docs/approvals.md): the id of an approval request an
+   * earlier decision answered with EFFECT_REQUIRE_APPROVAL (its decision_id). Used only when the
+   * policy asks for approval of this call: the enforcer consumes it at the control plane, once
+   * across the fleet, if a person approved it and the call is the one approved (same tenant,
+   * agent, tool, arguments digest, resource and credential fingerprint); otherwise the call is
+   * denied with APPROVAL_PENDING, APPROVAL_REJECTED, APPROVAL_EXPIRED, APPROVAL_USED,
+   * APPROVAL_MISMATCH, APPROVAL_NOT_FOUND or APPROVAL_UNAVAILABLE. Empty: none. At most 200
+   * characters.
+   *
+   * @generated from field: string approval_id = 11;
+   */
+  approvalId: string;
 };
 
 /**
@@ -406,6 +420,14 @@ export type DecideResponse = Message<"thoth.decision.v1.DecideResponse"> & {
    * @generated from field: string error_message = 10;
    */
   errorMessage: string;
+
+  /**
+   * Set with EFFECT_REQUIRE_APPROVAL: when the approval request expires (an approval after that
+   * is refused, a call presenting it denied APPROVAL_EXPIRED). The request's id is decision_id.
+   *
+   * @generated from field: google.protobuf.Timestamp approval_expires_at = 11;
+   */
+  approvalExpiresAt?: Timestamp | undefined;
 };
 
 /**
@@ -568,6 +590,16 @@ export type DecisionEvent = Message<"thoth.decision.v1.DecisionEvent"> & {
    * @generated from field: repeated thoth.decision.v1.WindowUpdate window_updates = 24;
    */
   windowUpdates: WindowUpdate[];
+
+  /**
+   * Set on the decisions of an approval's life (docs/approvals.md): the request (an enforcer's
+   * EFFECT_REQUIRE_APPROVAL decision), a person's approval or rejection (a decision of the control
+   * plane, signed with its registered receipt key), and the call that used it (an enforcer's
+   * decision that let the call through on it, or denied a call presenting it). Absent otherwise.
+   *
+   * @generated from field: thoth.decision.v1.ApprovalStep approval = 25;
+   */
+  approval?: ApprovalStep | undefined;
 };
 
 /**
@@ -576,6 +608,114 @@ export type DecisionEvent = Message<"thoth.decision.v1.DecisionEvent"> & {
  */
 export const DecisionEventSchema: GenMessage<DecisionEvent> = /*@__PURE__*/
   messageDesc(file_thoth_decision_v1_decision, 5);
+
+/**
+ * One step of an approval request's life, on the decision that took it.
+ *
+ * @generated from message thoth.decision.v1.ApprovalStep
+ */
+export type ApprovalStep = Message<"thoth.decision.v1.ApprovalStep"> & {
+  /**
+   * @generated from field: thoth.decision.v1.ApprovalStep.Kind kind = 1;
+   */
+  kind: ApprovalStep_Kind;
+
+  /**
+   * The approval request's id (the decision_id of its KIND_REQUESTED decision).
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+
+  /**
+   * When the request expires.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 3;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * KIND_APPROVED and KIND_REJECTED: who decided, as "key:<key id>" or "user:<subject>";
+   * KIND_USED: who had approved it.
+   *
+   * @generated from field: string decided_by = 4;
+   */
+  decidedBy: string;
+
+  /**
+   * KIND_APPROVED and KIND_REJECTED: the person's note, at most 1,000 characters.
+   *
+   * @generated from field: string comment = 5;
+   */
+  comment: string;
+
+  /**
+   * The ids of the policy elements that asked for approval (KIND_REQUESTED).
+   *
+   * @generated from field: repeated string rule_ids = 6;
+   */
+  ruleIds: string[];
+};
+
+/**
+ * Describes the message thoth.decision.v1.ApprovalStep.
+ * Use `create(ApprovalStepSchema)` to create a new message.
+ */
+export const ApprovalStepSchema: GenMessage<ApprovalStep> = /*@__PURE__*/
+  messageDesc(file_thoth_decision_v1_decision, 6);
+
+/**
+ * @generated from enum thoth.decision.v1.ApprovalStep.Kind
+ */
+export enum ApprovalStep_Kind {
+  /**
+   * @generated from enum value: KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * This decision is the request: its decision_id is the request id; retained_arguments_json
+   * holds the call's arguments whatever the tenant's retention, so that a person can read them.
+   *
+   * @generated from enum value: KIND_REQUESTED = 1;
+   */
+  REQUESTED = 1,
+
+  /**
+   * A person approved the request (request_id); the event's binding fields (tenant, agent,
+   * tool, arguments digest, resource, credential fingerprint) are the request's.
+   *
+   * @generated from enum value: KIND_APPROVED = 2;
+   */
+  APPROVED = 2,
+
+  /**
+   * A person rejected it.
+   *
+   * @generated from enum value: KIND_REJECTED = 3;
+   */
+  REJECTED = 3,
+
+  /**
+   * A call presented the approved request and went through on it: the approval is used up.
+   *
+   * @generated from enum value: KIND_USED = 4;
+   */
+  USED = 4,
+
+  /**
+   * A call presented the request and was denied on it (the event's error_code says why).
+   *
+   * @generated from enum value: KIND_REFUSED = 5;
+   */
+  REFUSED = 5,
+}
+
+/**
+ * Describes the enum thoth.decision.v1.ApprovalStep.Kind.
+ */
+export const ApprovalStep_KindSchema: GenEnum<ApprovalStep_Kind> = /*@__PURE__*/
+  enumDesc(file_thoth_decision_v1_decision, 6, 0);
 
 /**
  * One window counter a decision moved.
@@ -615,7 +755,7 @@ export type WindowUpdate = Message<"thoth.decision.v1.WindowUpdate"> & {
  * Use `create(WindowUpdateSchema)` to create a new message.
  */
 export const WindowUpdateSchema: GenMessage<WindowUpdate> = /*@__PURE__*/
-  messageDesc(file_thoth_decision_v1_decision, 6);
+  messageDesc(file_thoth_decision_v1_decision, 7);
 
 /**
  * How much harm a tool call can do (libs/sdk Risk).
@@ -674,6 +814,15 @@ export enum Effect {
    * @generated from enum value: EFFECT_DENY = 2;
    */
   DENY = 2,
+
+  /**
+   * The policy asks a person to approve this exact call first (docs/approvals.md): the call must
+   * not run. The decision is an approval request whose id is its decision_id; a caller that
+   * does not know this value treats it as not ALLOW, i.e. denied.
+   *
+   * @generated from enum value: EFFECT_REQUIRE_APPROVAL = 3;
+   */
+  REQUIRE_APPROVAL = 3,
 }
 
 /**
@@ -709,6 +858,13 @@ export enum Outcome {
    * @generated from enum value: OUTCOME_WOULD_DENY = 3;
    */
   WOULD_DENY = 3,
+
+  /**
+   * The call was held for a person's approval (EFFECT_REQUIRE_APPROVAL): it did not run.
+   *
+   * @generated from enum value: OUTCOME_APPROVAL_REQUIRED = 4;
+   */
+  APPROVAL_REQUIRED = 4,
 }
 
 /**
@@ -815,6 +971,13 @@ export enum RuleKind {
    * @generated from enum value: RULE_KIND_SEQUENCE = 8;
    */
   SEQUENCE = 8,
+
+  /**
+   * A person's approval (or rejection) of an approval request, or its use by a call.
+   *
+   * @generated from enum value: RULE_KIND_APPROVAL = 9;
+   */
+  APPROVAL = 9,
 }
 
 /**

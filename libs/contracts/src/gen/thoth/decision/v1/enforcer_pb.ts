@@ -2,16 +2,132 @@
 // @generated from file thoth/decision/v1/enforcer.proto (package thoth.decision.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { DecideRequestSchema, DecideResponseSchema } from "./decision_pb.js";
 import { file_thoth_decision_v1_decision } from "./decision_pb.js";
+import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file thoth/decision/v1/enforcer.proto.
  */
 export const file_thoth_decision_v1_enforcer: GenFile = /*@__PURE__*/
-  fileDesc("CiB0aG90aC9kZWNpc2lvbi92MS9lbmZvcmNlci5wcm90bxIRdGhvdGguZGVjaXNpb24udjEysgEKCEVuZm9yY2VyEk0KBkRlY2lkZRIgLnRob3RoLmRlY2lzaW9uLnYxLkRlY2lkZVJlcXVlc3QaIS50aG90aC5kZWNpc2lvbi52MS5EZWNpZGVSZXNwb25zZRJXCgxEZWNpZGVTdHJlYW0SIC50aG90aC5kZWNpc2lvbi52MS5EZWNpZGVSZXF1ZXN0GiEudGhvdGguZGVjaXNpb24udjEuRGVjaWRlUmVzcG9uc2UoATABYgZwcm90bzM", [file_thoth_decision_v1_decision]);
+  fileDesc("CiB0aG90aC9kZWNpc2lvbi92MS9lbmZvcmNlci5wcm90bxIRdGhvdGguZGVjaXNpb24udjEiTgoSR2V0QXBwcm92YWxSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIQCghhZ2VudF9pZBgCIAEoCRITCgthcHByb3ZhbF9pZBgDIAEoCSKwAgoOQXBwcm92YWxTdGF0dXMSEwoLYXBwcm92YWxfaWQYASABKAkSNgoFc3RhdGUYAiABKA4yJy50aG90aC5kZWNpc2lvbi52MS5BcHByb3ZhbFN0YXR1cy5TdGF0ZRIuCgpleHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpkZWNpZGVkX2J5GAQgASgJEg8KB2NvbW1lbnQYBSABKAkifAoFU3RhdGUSFQoRU1RBVEVfVU5TUEVDSUZJRUQQABIRCg1TVEFURV9QRU5ESU5HEAESEgoOU1RBVEVfQVBQUk9WRUQQAhISCg5TVEFURV9SRUpFQ1RFRBADEhEKDVNUQVRFX0VYUElSRUQQBBIOCgpTVEFURV9VU0VEEAUyiwIKCEVuZm9yY2VyEk0KBkRlY2lkZRIgLnRob3RoLmRlY2lzaW9uLnYxLkRlY2lkZVJlcXVlc3QaIS50aG90aC5kZWNpc2lvbi52MS5EZWNpZGVSZXNwb25zZRJXCgxEZWNpZGVTdHJlYW0SIC50aG90aC5kZWNpc2lvbi52MS5EZWNpZGVSZXF1ZXN0GiEudGhvdGguZGVjaXNpb24udjEuRGVjaWRlUmVzcG9uc2UoATABElcKC0dldEFwcHJvdmFsEiUudGhvdGguZGVjaXNpb24udjEuR2V0QXBwcm92YWxSZXF1ZXN0GiEudGhvdGguZGVjaXNpb24udjEuQXBwcm92YWxTdGF0dXNiBnByb3RvMw", [file_google_protobuf_timestamp, file_thoth_decision_v1_decision]);
+
+/**
+ * @generated from message thoth.decision.v1.GetApprovalRequest
+ */
+export type GetApprovalRequest = Message<"thoth.decision.v1.GetApprovalRequest"> & {
+  /**
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * @generated from field: string agent_id = 2;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: string approval_id = 3;
+   */
+  approvalId: string;
+};
+
+/**
+ * Describes the message thoth.decision.v1.GetApprovalRequest.
+ * Use `create(GetApprovalRequestSchema)` to create a new message.
+ */
+export const GetApprovalRequestSchema: GenMessage<GetApprovalRequest> = /*@__PURE__*/
+  messageDesc(file_thoth_decision_v1_enforcer, 0);
+
+/**
+ * @generated from message thoth.decision.v1.ApprovalStatus
+ */
+export type ApprovalStatus = Message<"thoth.decision.v1.ApprovalStatus"> & {
+  /**
+   * @generated from field: string approval_id = 1;
+   */
+  approvalId: string;
+
+  /**
+   * @generated from field: thoth.decision.v1.ApprovalStatus.State state = 2;
+   */
+  state: ApprovalStatus_State;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 3;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * Who approved or rejected it ("key:<key id>" or "user:<subject>").
+   *
+   * @generated from field: string decided_by = 4;
+   */
+  decidedBy: string;
+
+  /**
+   * @generated from field: string comment = 5;
+   */
+  comment: string;
+};
+
+/**
+ * Describes the message thoth.decision.v1.ApprovalStatus.
+ * Use `create(ApprovalStatusSchema)` to create a new message.
+ */
+export const ApprovalStatusSchema: GenMessage<ApprovalStatus> = /*@__PURE__*/
+  messageDesc(file_thoth_decision_v1_enforcer, 1);
+
+/**
+ * @generated from enum thoth.decision.v1.ApprovalStatus.State
+ */
+export enum ApprovalStatus_State {
+  /**
+   * @generated from enum value: STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Waiting for a person.
+   *
+   * @generated from enum value: STATE_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * Approved and not yet used: present it (DecideRequest.approval_id) with the same call.
+   *
+   * @generated from enum value: STATE_APPROVED = 2;
+   */
+  APPROVED = 2,
+
+  /**
+   * @generated from enum value: STATE_REJECTED = 3;
+   */
+  REJECTED = 3,
+
+  /**
+   * @generated from enum value: STATE_EXPIRED = 4;
+   */
+  EXPIRED = 4,
+
+  /**
+   * Approved and already used by a call.
+   *
+   * @generated from enum value: STATE_USED = 5;
+   */
+  USED = 5,
+}
+
+/**
+ * Describes the enum thoth.decision.v1.ApprovalStatus.State.
+ */
+export const ApprovalStatus_StateSchema: GenEnum<ApprovalStatus_State> = /*@__PURE__*/
+  enumDesc(file_thoth_decision_v1_enforcer, 1, 0);
 
 /**
  * Served by every enforcer to agent SDKs.
@@ -36,6 +152,18 @@ export const Enforcer: GenService<{
     methodKind: "bidi_streaming";
     input: typeof DecideRequestSchema;
     output: typeof DecideResponseSchema;
+  },
+  /**
+   * Where an approval request stands (docs/approvals.md), for an SDK waiting on a person.
+   * Authenticated as Decide is (the agent's token); only the agent's own requests are found
+   * (another's: NOT_FOUND with error code APPROVAL_NOT_FOUND). Answered from the control plane.
+   *
+   * @generated from rpc thoth.decision.v1.Enforcer.GetApproval
+   */
+  getApproval: {
+    methodKind: "unary";
+    input: typeof GetApprovalRequestSchema;
+    output: typeof ApprovalStatusSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_thoth_decision_v1_enforcer, 0);
