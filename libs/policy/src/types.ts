@@ -8,10 +8,10 @@
  * See docs/policy.md for the language reference.
  */
 
-/** Final outcome of a decision. */
-export type Effect = 'allow' | 'deny';
+/** Final outcome of a decision. `approve`: the call needs a person's approval first (docs/approvals.md); it must not run. */
+export type Effect = 'allow' | 'deny' | 'approve';
 
-/** `enforce`: a deny blocks the call. `shadow`: a deny is recorded as would-deny, the call goes through. */
+/** `enforce`: a deny blocks the call. `shadow`: a deny (or approve) is recorded as would-deny, the call goes through. */
 export type Mode = 'enforce' | 'shadow';
 
 /** Severity of a rule, carried into decisions, the ledger and SOC alerts. */
@@ -26,9 +26,10 @@ export type MatchKind = 'rule' | 'limit' | 'freeze' | 'sequence' | 'credential' 
 /**
  * Effect a matched element asked for. `flag` records a finding to alert on (e.g. a
  * credential used outside its binding with `onViolation: flag`, drift with `action: alert`)
- * without changing the outcome; `observe` records it only (drift with `action: observe`).
+ * without changing the outcome; `observe` records it only (drift with `action: observe`);
+ * `approve` asks for a person's approval of the call (docs/approvals.md).
  */
-export type MatchEffect = 'allow' | 'deny' | 'flag' | 'observe';
+export type MatchEffect = 'allow' | 'deny' | 'flag' | 'observe' | 'approve';
 
 /**
  * How much harm a call can do: `read` looks, `write` changes what can be corrected,
@@ -152,16 +153,29 @@ export interface LeasedBudget {
   readonly records: number;
 }
 
+/** Why a call needs approval: the elements that asked, and how long the request lives. */
+export interface ApprovalNeed {
+  /** Ids of the enforced elements that asked for approval, in evaluation order, each once. */
+  readonly ruleIds: readonly string[];
+  /** The earliest expiry of those elements (`approval.expiresIn`, else `defaults.approvalExpiresIn`), ms. */
+  readonly expiresInMs: number;
+}
+
 /** The answer of `decide`. */
 export interface Decision {
-  /** What the enforcer does: `allow` lets the call through. */
+  /**
+   * What the enforcer does: `allow` lets the call through; `approve` holds it for a person's
+   * approval (an enforced deny wins over an enforced approve, which wins over every allow).
+   */
   readonly effect: Effect;
   /**
-   * True when the call is let through although it would have been denied: the
-   * tenant/policy is in shadow mode and the enforced outcome is deny, or a shadow-mode
-   * element matched with deny.
+   * True when the call is let through although it would have been denied or held: the
+   * tenant/policy is in shadow mode and the enforced outcome is deny or approve, or a
+   * shadow-mode element matched with deny or approve.
    */
   readonly shadow: boolean;
+  /** Set when `effect` is `approve`. */
+  readonly approval?: ApprovalNeed;
   /**
    * The first evaluation failure, or a malformed request. A failed element denies when the
    * tenant fails closed or the call is destructive (unless the element or the policy is in
@@ -254,7 +268,7 @@ export interface DirectoryAgent {
 }
 
 /** What to do when a credential is used outside its binding. */
-export type CredentialViolationAction = 'deny' | 'flag';
+export type CredentialViolationAction = 'deny' | 'flag' | 'approve';
 
 /** Which agents may use a credential, for what, and from where. */
 export interface CredentialBinding {
@@ -395,7 +409,7 @@ export interface CompiledPolicy {
   readonly hash: string;
   /** Effective mode (shadow if the document or the tenant says shadow). */
   readonly mode: Mode;
-  readonly defaultEffect: Effect;
+  readonly defaultEffect: 'allow' | 'deny';
   /** Counts of compiled elements. */
   readonly size: { readonly rules: number; readonly limits: number; readonly freezes: number; readonly sequences: number };
   /** Evaluation budget of one decision, ms (`evaluation.budget`). */
@@ -417,7 +431,7 @@ export interface RecordedCall {
   /** When it was decided, epoch ms; replay orders by it (stable). */
   readonly at: number;
   readonly request: DecisionRequest;
-  /** What was decided then. `shadow: true` counts as would-deny. */
+  /** What was decided then. `shadow: true` counts as would-deny, `approve` as held (blocked). */
   readonly recorded?: { readonly effect: Effect; readonly shadow?: boolean; readonly ruleIds?: readonly string[] };
 }
 
@@ -434,9 +448,9 @@ export interface ReplayOptions {
 export interface ReplayedCall {
   readonly id: string;
   readonly at: number;
-  /** Would the recorded decision have blocked (deny, or shadow would-deny)? Undefined when not recorded. */
+  /** Would the recorded decision have blocked (deny, held for approval, or shadow would-deny)? Undefined when not recorded. */
   readonly recordedDeny?: boolean;
-  /** Would the candidate block it if enforced (effect deny or shadow)? */
+  /** Would the candidate block it if enforced (effect deny, effect approve: held for a person, or shadow)? */
   readonly replayedDeny: boolean;
   readonly decision: Decision;
   readonly changed: boolean;
@@ -445,7 +459,7 @@ export interface ReplayedCall {
 /** Per-rule change counts. */
 export interface ReplayRuleChange {
   readonly ruleId: string;
-  /** Calls allowed then that this rule now denies. */
+  /** Calls allowed then that this rule now denies or holds for approval. */
   readonly newlyDenied: number;
   /** Calls denied then (naming this rule) that are now allowed. */
   readonly newlyAllowed: number;

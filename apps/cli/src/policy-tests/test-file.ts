@@ -38,7 +38,7 @@ const HistoryEntry = z
   .refine((h) => (h.at === undefined) !== (h.ago === undefined), { message: 'give exactly one of `at` and `ago`' });
 
 const Expectation = z.strictObject({
-  effect: z.enum(['allow', 'deny']),
+  effect: z.enum(['allow', 'deny', 'approve']),
   shadow: z.boolean().optional(),
   rules: z.array(z.string()).optional().describe('ids of every matched element, in evaluation order'),
 });

@@ -37,11 +37,14 @@ import type {
   TierC,
 } from './compiled.js';
 import { DEFAULT_EVALUATION_BUDGET_MS } from '../decide/budget.js';
-import { validateDocument, type AgentSelectorDoc, type BindingDoc, type MatchDoc, type PolicyDoc } from './document.js';
+import { validateDocument, type AgentSelectorDoc, type ApprovalDoc, type BindingDoc, type MatchDoc, type PolicyDoc } from './document.js';
 import { policyHash } from './canonical-json.js';
 import { makeError, parseSource, pointer, type Path, type SourceDoc } from './source.js';
 
 const RESERVED_IDS = new Set(['default', 'agent-status']);
+/** How long an approval request lives unless the policy says (`defaults.approvalExpiresIn`), and at most (docs/approvals.md). */
+export const DEFAULT_APPROVAL_EXPIRES_IN_MS = 3_600_000;
+export const MAX_APPROVAL_EXPIRES_IN_MS = 7 * DAY_MS;
 /** The longest evaluation budget a policy may set: a decision is on every agent call's path. */
 const MAX_EVALUATION_BUDGET_MS = 1_000;
 
@@ -92,6 +95,8 @@ class Compiler {
   readonly #ids = new Map<string, Path>();
   #usesTime = false;
   #usesCel = false;
+  /** `defaults.approvalExpiresIn`, ms: what an element without `approval` asks for. */
+  #approvalMs = DEFAULT_APPROVAL_EXPIRES_IN_MS;
 
   constructor(
     private readonly doc: SourceDoc,
@@ -108,6 +113,7 @@ class Compiler {
       this.error('policy.too_large', `policy has ${total} rules, limits, freezes and sequences; the limit is ${this.limits.maxElements}`, []);
       return undefined;
     }
+    if (d.defaults.approvalExpiresIn !== undefined) this.#approvalMs = this.approvalExpiry(d.defaults.approvalExpiresIn, ['defaults', 'approvalExpiresIn']);
     const rules = (d.rules ?? []).map((r, i): RuleC => {
       const path = ['rules', i];
       this.claimId(r.id, path);
@@ -121,6 +127,7 @@ class Compiler {
         match: this.matcher(r.match, [...path, 'match']),
         effect: r.effect,
         when: this.expr(r.when, [...path, 'when'], 'bool'),
+        approvalMs: this.approval(r.approval, path),
       };
     });
     const limits = (d.limits ?? []).map((l, i): LimitC => {
@@ -153,6 +160,8 @@ class Compiler {
         scope,
         strict: l.consistency === 'strict',
         keyPrefix: `L\u0000${l.id}\u0000`,
+        hold: l.effect ?? 'deny',
+        approvalMs: this.approval(l.approval, path),
       };
     });
     const freezes = (d.freezes ?? []).map((f, i) => this.freeze(f, ['freezes', i]));
@@ -174,6 +183,8 @@ class Compiler {
         scope: s.scope ?? 'agent',
         minCalls: s.minCalls ?? 1,
         keyPrefix: `S\u0000${s.id}\u0000`,
+        hold: s.effect ?? 'deny',
+        approvalMs: this.approval(s.approval, path),
       };
     });
     const cred = d.credentials;
@@ -183,6 +194,7 @@ class Compiler {
       severity: cred?.severity ?? 'high',
       mode: cred?.mode ?? 'enforce',
       onViolation: cred?.onViolation ?? 'deny',
+      approvalMs: this.approval(cred?.approval, ['credentials']),
     };
     const documentBindings = (cred?.bindings ?? []).map((b, i) => this.binding(b, ['credentials', 'bindings', i], credentialPolicy));
     const seen = new Map<string, number>();
@@ -191,7 +203,14 @@ class Compiler {
       if (first !== undefined) this.error('rule.duplicate_id', `fingerprint ${b.fingerprint} is bound twice (first at /credentials/bindings/${first})`, ['credentials', 'bindings', i, 'fingerprint']);
       else seen.set(b.fingerprint, i);
     });
-    const drift = d.drift === undefined ? undefined : compileDrift(d.drift, (text) => this.duration(text, ['drift', 'checks', 'hours', 'window']));
+    const drift =
+      d.drift === undefined
+        ? undefined
+        : compileDrift(d.drift, {
+            duration: (text) => this.duration(text, ['drift', 'checks', 'hours', 'window']),
+            approval: (a, fallback, path) => this.approval(a, ['drift', ...path], fallback),
+            approvalMs: this.#approvalMs,
+          });
     const tiers = (d.tiers ?? []).map((t): TierC => ({ tools: internGlobSet(t.tools), tier: t.tier }));
     const evaluationBudgetMs = d.evaluation?.budget === undefined ? DEFAULT_EVALUATION_BUDGET_MS : this.budget(d.evaluation.budget, ['evaluation', 'budget']);
     if (this.errors.length > 0) return undefined;
@@ -201,6 +220,7 @@ class Compiler {
       hash: policyHash(this.doc.value),
       documentMode: d.defaults.mode ?? 'enforce',
       defaultEffect: d.defaults.effect,
+      approvalExpiresInMs: this.#approvalMs,
       rules,
       limits,
       freezes,
@@ -250,6 +270,20 @@ class Compiler {
     if (ms === undefined || ms > MAX_WINDOW_MS) {
       this.error('schema.range', `duration '${text}' must be between 1ms and 31d`, path);
       return 1;
+    }
+    return ms;
+  }
+
+  /** An element's `approval.expiresIn` (at `path`/approval), else `fallback` (the document's default). */
+  approval(a: ApprovalDoc | undefined, path: Path, fallback = this.#approvalMs): number {
+    return a === undefined ? fallback : this.approvalExpiry(a.expiresIn, [...path, 'approval', 'expiresIn']);
+  }
+
+  approvalExpiry(text: string, path: Path): number {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms > MAX_APPROVAL_EXPIRES_IN_MS) {
+      this.error('schema.range', `approval expiry '${text}' must be between 1ms and 7d`, path);
+      return DEFAULT_APPROVAL_EXPIRES_IN_MS;
     }
     return ms;
   }
@@ -324,11 +358,14 @@ class Compiler {
         }
       }
     });
-    const exceptions: ExceptionC[] = (f.exceptions ?? []).map((e) => ({
+    const approvalMs = this.approval(f.approval, path);
+    const exceptions: ExceptionC[] = (f.exceptions ?? []).map((e, i) => ({
       name: e.name,
       agents: this.agents(e.agents),
       tools: this.globs(e.tools),
       resources: this.globs(e.resources),
+      effect: e.effect ?? 'flag',
+      approvalMs: this.approval(e.approval, [...path, 'exceptions', i], approvalMs),
     }));
     return {
       kind: 'freeze',
@@ -341,17 +378,20 @@ class Compiler {
       ranges,
       weekly,
       exceptions,
+      hold: f.effect ?? 'deny',
+      approvalMs,
     };
   }
 
   binding(b: BindingDoc, path: Path, policy: CredentialPolicyC): BindingC {
-    const r = compileBinding(b, policy);
+    const r = compileBinding(b, policy, this.approval(b.approval, path, policy.approvalMs));
     for (const bad of r.badCidrs) this.error('cidr.invalid', `'${b.cidrs?.[bad]}' is not an IPv4 or IPv6 CIDR`, [...path, 'cidrs', bad]);
     return r.binding;
   }
 }
 
-function compileBinding(b: BindingDoc | CredentialBinding, policy: CredentialPolicyC): { binding: BindingC; badCidrs: number[] } {
+/** A tenant's binding (which has no `approval`) asks for the credentials section's expiry. */
+function compileBinding(b: BindingDoc | CredentialBinding, policy: CredentialPolicyC, approvalMs = policy.approvalMs): { binding: BindingC; badCidrs: number[] } {
   const badCidrs: number[] = [];
   let cidrs: Cidr[] | undefined;
   if (b.cidrs !== undefined) {
@@ -371,6 +411,7 @@ function compileBinding(b: BindingDoc | CredentialBinding, policy: CredentialPol
       cidrs,
       regions: b.regions === undefined ? undefined : new Set(b.regions),
       onViolation: b.onViolation ?? policy.onViolation,
+      approvalMs,
     },
   };
 }
@@ -440,7 +481,7 @@ function bind(doc: CompiledDocument, tenant: TenantContext): CompileResult {
       effect: r.effect,
       severity: r.severity,
       mode: entryMode(r.mode),
-      reason: r.reason ?? `rule '${r.id}' matched: ${r.effect}`,
+      reason: r.reason ?? `rule '${r.id}' matched: ${r.effect === 'approve' ? 'a person must approve the call' : r.effect}`,
     }),
   );
   const defaultEntry: MatchedRule = Object.freeze({

@@ -31,15 +31,21 @@ interface ElementBase {
   readonly mode: Mode;
   readonly reason: string | undefined;
   readonly match: Matcher;
+  /** How long an approval request this element asks for lives, ms (its `approval.expiresIn`, else the document's default). */
+  readonly approvalMs: number;
 }
 
 export interface RuleC extends ElementBase {
   readonly kind: 'rule';
-  readonly effect: Effect;
+  readonly effect: RuleEffect;
   readonly when: Expr | undefined;
   /** Position in `rules`, to find its ready-made entry in the bundle. */
   readonly index: number;
 }
+
+export type RuleEffect = Effect;
+/** What a limit, freeze or sequence does when it would deny: deny, or ask for approval. */
+export type HoldEffect = 'deny' | 'approve';
 
 export type Scope = 'tenant' | 'agent' | 'agent_tool' | 'agent_resource' | 'credential' | 'tool' | 'resource';
 
@@ -57,6 +63,7 @@ export interface LimitC extends ElementBase {
   /** Budgets leased from a coordinator (when the state offers leases) rather than counted windows. */
   readonly strict: boolean;
   readonly keyPrefix: string;
+  readonly hold: HoldEffect;
 }
 
 export interface ExceptionC {
@@ -64,6 +71,9 @@ export interface ExceptionC {
   readonly agents: AgentSelector | undefined;
   readonly tools: GlobSet | undefined;
   readonly resources: GlobSet | undefined;
+  /** `flag`: let through, recorded; `approve`: the call needs approval instead of being frozen. */
+  readonly effect: 'flag' | 'approve';
+  readonly approvalMs: number;
 }
 
 export interface FreezeC extends ElementBase {
@@ -74,6 +84,7 @@ export interface FreezeC extends ElementBase {
   /** [start, end) ms since local Monday 00:00. */
   readonly weekly: readonly (readonly [number, number])[];
   readonly exceptions: readonly ExceptionC[];
+  readonly hold: HoldEffect;
 }
 
 export interface StepC {
@@ -93,6 +104,7 @@ export interface SequenceC extends ElementBase {
   readonly scope: 'agent' | 'tenant';
   readonly minCalls: number;
   readonly keyPrefix: string;
+  readonly hold: HoldEffect;
 }
 
 /** Elements that can apply to one tool name, in document order. */
@@ -119,6 +131,7 @@ export interface BindingC {
   readonly cidrs: readonly Cidr[] | undefined;
   readonly regions: ReadonlySet<string> | undefined;
   readonly onViolation: CredentialViolationAction;
+  readonly approvalMs: number;
 }
 
 /** A refused fingerprint, bound to a tenant bundle: its denial is prebuilt. */
@@ -134,14 +147,16 @@ export interface CredentialPolicyC {
   readonly severity: Severity;
   readonly mode: Mode;
   readonly onViolation: CredentialViolationAction;
+  readonly approvalMs: number;
 }
 
 /** One drift check as the document configures it. */
 export interface DriftCheckC {
   readonly enabled: boolean;
-  /** `deny`, `flag` (action alert) or `observe`. */
-  readonly effect: 'deny' | 'flag' | 'observe';
+  /** `deny`, `flag` (action alert), `observe` or `approve`. */
+  readonly effect: 'deny' | 'flag' | 'observe' | 'approve';
   readonly severity: Severity;
+  readonly approvalMs: number;
 }
 
 export interface DriftC {
@@ -192,7 +207,9 @@ export interface CompiledDocument {
   readonly version: string;
   readonly hash: string;
   readonly documentMode: Mode;
-  readonly defaultEffect: Effect;
+  readonly defaultEffect: 'allow' | 'deny';
+  /** `defaults.approvalExpiresIn`, ms. */
+  readonly approvalExpiresInMs: number;
   readonly rules: readonly RuleC[];
   readonly limits: readonly LimitC[];
   readonly freezes: readonly FreezeC[];

@@ -143,9 +143,15 @@ interface ElementDoc {
   mode?: 'enforce' | 'shadow';
   reason?: string;
 }
+/** `approval` of an element that can ask for approval (docs/approvals.md). */
+export interface ApprovalDoc {
+  expiresIn: string;
+}
+export type HoldEffectDoc = 'deny' | 'approve';
 export interface RuleDoc extends ElementDoc {
   when?: string;
-  effect: 'allow' | 'deny';
+  effect: 'allow' | 'deny' | 'approve';
+  approval?: ApprovalDoc;
 }
 export interface LimitDoc extends ElementDoc {
   when?: string;
@@ -155,12 +161,16 @@ export interface LimitDoc extends ElementDoc {
   window?: { duration: string; maxCalls?: number; maxRecords?: number };
   scope?: 'tenant' | 'agent' | 'agent_tool' | 'agent_resource' | 'credential' | 'tool' | 'resource';
   consistency?: 'eventual' | 'strict';
+  effect?: HoldEffectDoc;
+  approval?: ApprovalDoc;
 }
 export interface FreezeDoc extends ElementDoc {
   timeZone?: string;
   ranges?: { start: string; end: string }[];
   weekly?: { days: string[]; start: string; end: string }[];
-  exceptions?: { name: string; agents?: AgentSelectorDoc; tools?: string[]; resources?: string[] }[];
+  exceptions?: { name: string; agents?: AgentSelectorDoc; tools?: string[]; resources?: string[]; effect?: 'flag' | 'approve'; approval?: ApprovalDoc }[];
+  effect?: HoldEffectDoc;
+  approval?: ApprovalDoc;
 }
 export interface StepDoc {
   tools?: string[];
@@ -174,6 +184,8 @@ export interface SequenceDoc extends ElementDoc {
   sameResource?: boolean;
   scope?: 'agent' | 'tenant';
   minCalls?: number;
+  effect?: HoldEffectDoc;
+  approval?: ApprovalDoc;
 }
 export interface BindingDoc {
   fingerprint: string;
@@ -181,14 +193,16 @@ export interface BindingDoc {
   resources?: string[];
   cidrs?: string[];
   regions?: string[];
-  onViolation?: 'deny' | 'flag';
+  onViolation?: 'deny' | 'flag' | 'approve';
+  approval?: ApprovalDoc;
 }
-export type DriftActionDoc = 'deny' | 'alert' | 'observe';
+export type DriftActionDoc = 'deny' | 'alert' | 'observe' | 'approve';
 type SeverityDoc = 'low' | 'medium' | 'high' | 'critical';
 export interface DriftCheckDoc {
   enabled?: boolean;
   action?: DriftActionDoc;
   severity?: SeverityDoc;
+  approval?: ApprovalDoc;
 }
 export interface DriftRateCheckDoc extends DriftCheckDoc {
   factor?: number;
@@ -202,6 +216,7 @@ export interface DriftHoursCheckDoc extends DriftCheckDoc {
 export interface DriftDoc {
   action?: DriftActionDoc;
   severity?: SeverityDoc;
+  approval?: ApprovalDoc;
   subjects?: ('credential' | 'agent')[];
   minObservations?: number;
   checks?: {
@@ -229,13 +244,14 @@ export interface PolicyDoc {
   apiVersion: string;
   kind: string;
   metadata: { name: string; version: string; description?: string };
-  defaults: { effect: 'allow' | 'deny'; mode?: 'enforce' | 'shadow' };
+  defaults: { effect: 'allow' | 'deny'; mode?: 'enforce' | 'shadow'; approvalExpiresIn?: string };
   rules?: RuleDoc[];
   limits?: LimitDoc[];
   freezes?: FreezeDoc[];
   sequences?: SequenceDoc[];
   credentials?: {
-    onViolation?: 'deny' | 'flag';
+    onViolation?: 'deny' | 'flag' | 'approve';
+    approval?: ApprovalDoc;
     unbound?: 'allow' | 'flag' | 'deny';
     requireCredential?: boolean;
     severity?: 'low' | 'medium' | 'high' | 'critical';
@@ -281,6 +297,7 @@ export type SchemaMatchesCompiler = [
   Assert<Same<Props<'driftRateCheck'>, Keys<DriftRateCheckDoc>>>,
   Assert<Same<Props<'driftHoursCheck'>, Keys<DriftHoursCheckDoc>>>,
   Assert<Same<Props<'tier'>, Keys<TierDoc>>>,
+  Assert<Same<Props<'approval'>, Keys<ApprovalDoc>>>,
   Assert<Same<Keys<(typeof schemaJson)['properties']['evaluation']['properties']>, Keys<EvaluationDoc>>>,
   Assert<Same<Keys<(typeof schemaJson)['properties']['decisionLogFull']['properties']>, Keys<DecisionLogFullDoc>>>,
 ];

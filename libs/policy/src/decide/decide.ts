@@ -3,6 +3,7 @@ import type { Bundle, Candidates, CompiledDocument, Expr, FreezeC, LimitC, Match
 import { checkDrift } from '../drift/check-drift.js';
 import { cidrContains, parseAddress } from '../match/cidr.js';
 import type {
+  ApprovalNeed,
   CompiledPolicy,
   DecideOptions,
   Decision,
@@ -56,8 +57,12 @@ class Evaluation {
   leases: LeaseNeed[] | undefined;
   error: EvaluationFailure | undefined;
   enforcedDeny = false;
+  /** A shadow-mode element denied or asked for approval: the call is recorded as shadow if let through. */
   shadowDeny = false;
   allowed = false;
+  /** Enforced elements that asked for approval, and the earliest of their expiries. */
+  approvalIds: string[] | undefined;
+  approvalMs = Number.POSITIVE_INFINITY;
   #activation: Record<string, unknown> | undefined;
   #expressions = 0;
 
@@ -94,11 +99,18 @@ class Evaluation {
     return this.#activation;
   }
 
-  push(entry: MatchedRule, elementMode: Mode): void {
+  /** `approvalMs`: how long a request the entry asks for lives (an `approve` entry); default the document's. */
+  push(entry: MatchedRule, elementMode: Mode, approvalMs = this.bundle.doc.approvalExpiresInMs): void {
     (this.matched ??= []).push(entry);
     if (entry.effect === 'deny') {
       if (elementMode === 'enforce') this.enforcedDeny = true;
       else this.shadowDeny = true;
+    } else if (entry.effect === 'approve') {
+      if (elementMode === 'enforce') {
+        const ids = (this.approvalIds ??= []);
+        if (!ids.includes(entry.ruleId)) ids.push(entry.ruleId);
+        if (approvalMs < this.approvalMs) this.approvalMs = approvalMs;
+      } else this.shadowDeny = true;
     } else if (entry.effect === 'allow' && elementMode === 'enforce' && entry.kind === 'rule') {
       this.allowed = true;
     }
@@ -164,6 +176,9 @@ class Evaluation {
     this.fail(el, budgetExceeded(e) ? 'budget.exceeded' : 'internal.error', `${el.kind} '${el.id}': ${summary(e)}`);
   }
 }
+
+/** What a reason adds when its element asks for approval instead of denying. */
+const held = (effect: string): string => (effect === 'approve' ? '; a person must approve the call' : '');
 
 /** Names an element (and which of its expressions) in a failure's message: `limit 'l1' records`. */
 const what = (el: ElementRef, part: string | undefined): string => `${el.kind} '${el.id}'${part === undefined ? '' : ` ${part}`}`;
@@ -269,7 +284,7 @@ function decideUnsafe(bundle: Bundle, req: DecisionRequest, state: WindowStateVi
       if (!matches(r.match, ev)) continue;
       // A failed condition never grants: an allow rule that cannot be evaluated does not apply.
       if (r.when !== undefined && ev.test(r.when, r) !== true) continue;
-      ev.push(bundle.ruleEntries[r.index]!, r.mode);
+      ev.push(bundle.ruleEntries[r.index]!, r.mode, r.approvalMs);
     } catch (e) {
       ev.crash(r, e);
     }
@@ -299,8 +314,10 @@ function decideUnsafe(bundle: Bundle, req: DecisionRequest, state: WindowStateVi
     }
   }
 
+  // Precedence (docs/approvals.md): an enforced deny, then an enforced approve, then any allow.
   let enforced: Effect;
   if (ev.enforcedDeny) enforced = 'deny';
+  else if (ev.approvalIds !== undefined) enforced = 'approve';
   else if (ev.allowed) enforced = 'allow';
   else {
     enforced = doc.defaultEffect;
@@ -308,7 +325,7 @@ function decideUnsafe(bundle: Bundle, req: DecisionRequest, state: WindowStateVi
   }
   let effect = enforced;
   let shadow = false;
-  if (enforced === 'deny' && bundle.mode === 'shadow') {
+  if (enforced !== 'allow' && bundle.mode === 'shadow') {
     effect = 'allow';
     shadow = true;
   } else if (enforced === 'allow' && ev.shadowDeny) {
@@ -327,6 +344,7 @@ function decideUnsafe(bundle: Bundle, req: DecisionRequest, state: WindowStateVi
     updates: ev.updates ?? NONE,
     tier,
   };
+  if (effect === 'approve') (d as { approval?: ApprovalNeed }).approval = { ruleIds: ev.approvalIds!, expiresInMs: ev.approvalMs };
   if (ev.error !== undefined) (d as { error?: EvaluationFailure }).error = ev.error;
   if (ev.leases !== undefined) (d as { leases?: readonly LeaseNeed[] }).leases = ev.leases;
   return d;
@@ -410,11 +428,12 @@ function checkFreeze(ev: Evaluation, f: FreezeC): void {
     if (x.agents !== undefined && !agentMatches(x.agents, ev.agent)) continue;
     if (x.tools !== undefined && !x.tools.test(ev.req.tool)) continue;
     if (x.resources !== undefined && !x.resources.test(ev.resource)) continue;
-    ev.push({ ruleId: f.id, kind: 'freeze', effect: 'flag', severity: f.severity, mode: ev.entryMode(f.mode), reason: `freeze '${f.id}' in effect ${what}; excepted by '${x.name}'` }, f.mode);
+    const excepted = x.effect === 'approve' ? `excepted by '${x.name}' once a person approves the call` : `excepted by '${x.name}'`;
+    ev.push({ ruleId: f.id, kind: 'freeze', effect: x.effect, severity: f.severity, mode: ev.entryMode(f.mode), reason: `freeze '${f.id}' in effect ${what}; ${excepted}` }, f.mode, x.approvalMs);
     return;
   }
   const why = f.reason === undefined ? '' : `: ${f.reason}`;
-  ev.push({ ruleId: f.id, kind: 'freeze', effect: 'deny', severity: f.severity, mode: ev.entryMode(f.mode), reason: `freeze '${f.id}' in effect ${what}${why}` }, f.mode);
+  ev.push({ ruleId: f.id, kind: 'freeze', effect: f.hold, severity: f.severity, mode: ev.entryMode(f.mode), reason: `freeze '${f.id}' in effect ${what}${why}${held(f.hold)}` }, f.mode, f.approvalMs);
 }
 
 function scopeKey(l: LimitC, ev: Evaluation): string | undefined {
@@ -482,7 +501,7 @@ function checkLimit(ev: Evaluation, l: LimitC, state: WindowStateView): void {
   }
   if (reason !== undefined) {
     const why = l.reason === undefined ? '' : ` — ${l.reason}`;
-    ev.push({ ruleId: l.id, kind: 'limit', effect: 'deny', severity: l.severity, mode: ev.entryMode(l.mode), reason: `limit '${l.id}': ${reason}${why}` }, l.mode);
+    ev.push({ ruleId: l.id, kind: 'limit', effect: l.hold, severity: l.severity, mode: ev.entryMode(l.mode), reason: `limit '${l.id}': ${reason}${why}${held(l.hold)}` }, l.mode, l.approvalMs);
   }
 }
 
@@ -529,12 +548,13 @@ function checkSequenceThen(ev: Evaluation, s: SequenceC, state: WindowStateView)
     {
       ruleId: s.id,
       kind: 'sequence',
-      effect: 'deny',
+      effect: s.hold,
       severity: s.severity,
       mode: ev.entryMode(s.mode),
-      reason: `sequence '${s.id}': '${ev.req.tool}'${where} within ${s.withinText} after ${w.calls} earlier matching call${w.calls === 1 ? '' : 's'}${s.scope === 'tenant' ? " by the tenant's agents" : ''}${why}`,
+      reason: `sequence '${s.id}': '${ev.req.tool}'${where} within ${s.withinText} after ${w.calls} earlier matching call${w.calls === 1 ? '' : 's'}${s.scope === 'tenant' ? " by the tenant's agents" : ''}${why}${held(s.hold)}`,
     },
     s.mode,
+    s.approvalMs,
   );
 }
 
@@ -549,8 +569,8 @@ function checkCredential(ev: Evaluation): void {
   const given = ev.req.credential?.fingerprint;
   const fp = typeof given === 'string' ? canonicalFingerprint(given) : given;
   const el = { id: 'credential', kind: 'credential' as const, severity: cp.severity, mode: cp.mode };
-  const push = (effect: 'deny' | 'flag', ruleId: string, reason: string): void => {
-    ev.push({ ruleId, kind: 'credential', effect, severity: el.severity, mode: ev.entryMode(el.mode), reason }, el.mode);
+  const push = (effect: 'deny' | 'flag' | 'approve', ruleId: string, reason: string, approvalMs = cp.approvalMs): void => {
+    ev.push({ ruleId, kind: 'credential', effect, severity: el.severity, mode: ev.entryMode(el.mode), reason: `${reason}${held(effect)}` }, el.mode, approvalMs);
   };
   if (typeof fp !== 'string' || fp === '') {
     if (cp.requireCredential) push(cp.onViolation, 'credential:none', 'the call carries no credential; this policy requires one');
@@ -592,5 +612,5 @@ function checkCredential(ev: Evaluation): void {
     const region = ev.req.source?.region;
     if (typeof region !== 'string' || !binding.regions.has(region)) problems.push(typeof region === 'string' && region !== '' ? `region '${region}' is not allowed` : 'source region is unknown');
   }
-  if (problems.length > 0) push(binding.onViolation, ruleId, `credential ${fp} used outside its binding: ${problems.join('; ')}`);
+  if (problems.length > 0) push(binding.onViolation, ruleId, `credential ${fp} used outside its binding: ${problems.join('; ')}`, binding.approvalMs);
 }

@@ -11,7 +11,7 @@ export interface DriftEvaluation {
   readonly agent: { readonly id: string };
   readonly resource: string;
   readonly now: number;
-  push(entry: MatchedRule, elementMode: Mode): void;
+  push(entry: MatchedRule, elementMode: Mode, approvalMs?: number): void;
   update(u: StateUpdate): void;
   entryMode(m: Mode): Mode;
 }
@@ -66,7 +66,7 @@ export function checkDrift(ev: DriftEvaluation, state: WindowStateView): void {
 }
 
 function report(ev: DriftEvaluation, check: DriftCheckC, b: BaselineC, name: string, reason: string): void {
-  ev.push({ ruleId: `drift:${b.subject}:${name}`, kind: 'drift', effect: check.effect, severity: check.severity, mode: ev.entryMode('enforce'), reason }, 'enforce');
+  ev.push({ ruleId: `drift:${b.subject}:${name}`, kind: 'drift', effect: check.effect, severity: check.severity, mode: ev.entryMode('enforce'), reason }, 'enforce', check.approvalMs);
 }
 
 function listed(values: Iterable<string>): string {

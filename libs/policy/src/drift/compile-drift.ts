@@ -2,23 +2,36 @@ import type { Cidr } from '../match/cidr.js';
 import { canonicalFingerprint } from '../match/fingerprint.js';
 import type { Baseline, Severity } from '../types.js';
 import type { BaselineC, DriftC, DriftCheckC } from '../compile/compiled.js';
-import type { DriftActionDoc, DriftCheckDoc, DriftDoc } from '../compile/document.js';
+import type { ApprovalDoc, DriftActionDoc, DriftCheckDoc, DriftDoc } from '../compile/document.js';
 import { baselineNetwork } from './usage-keys.js';
 
-const EFFECT = { deny: 'deny', alert: 'flag', observe: 'observe' } as const satisfies Record<DriftActionDoc, DriftCheckC['effect']>;
+const EFFECT = { deny: 'deny', alert: 'flag', observe: 'observe', approve: 'approve' } as const satisfies Record<DriftActionDoc, DriftCheckC['effect']>;
 const ALL_HOURS = 0xffffff;
 
 /** Defaults of the `drift` section (docs/policy.md). */
 export const DRIFT_DEFAULTS = { action: 'alert', severity: 'high', minObservations: 50, rateFactor: 5, rateMinCalls: 10, hoursMinCalls: 5, hoursWindow: '10m', slackHours: 1 } as const;
 
-/** The document's `drift` section with its defaults filled in; `duration` parses (and reports) the hours window. */
-export function compileDrift(d: DriftDoc, duration: (text: string) => number): DriftC {
+/** How the compiler parses (and reports) what the drift section names. */
+export interface DriftParsers {
+  /** The hours window. */
+  readonly duration: (text: string) => number;
+  /** An `approval` (path under `drift`), else `fallback` ms. */
+  readonly approval: (a: ApprovalDoc | undefined, fallback: number, path: (string | number)[]) => number;
+  /** The document's `defaults.approvalExpiresIn`, ms. */
+  readonly approvalMs: number;
+}
+
+/** The document's `drift` section with its defaults filled in. */
+export function compileDrift(d: DriftDoc, parse: DriftParsers): DriftC {
+  const { duration } = parse;
   const action = d.action ?? DRIFT_DEFAULTS.action;
   const severity: Severity = d.severity ?? DRIFT_DEFAULTS.severity;
-  const check = (c: DriftCheckDoc | undefined): DriftCheckC => ({
+  const approvalMs = parse.approval(d.approval, parse.approvalMs, []);
+  const check = (c: DriftCheckDoc | undefined, name: string): DriftCheckC => ({
     enabled: c?.enabled ?? true,
     effect: EFFECT[c?.action ?? action],
     severity: c?.severity ?? severity,
+    approvalMs: parse.approval(c?.approval, approvalMs, ['checks', name]),
   });
   const subjects = new Set(d.subjects ?? ['credential', 'agent']);
   const rate = d.checks?.rate;
@@ -28,12 +41,12 @@ export function compileDrift(d: DriftDoc, duration: (text: string) => number): D
     credential: subjects.has('credential'),
     agent: subjects.has('agent'),
     minObservations: d.minObservations ?? DRIFT_DEFAULTS.minObservations,
-    resources: check(d.checks?.resources),
-    locations: check(d.checks?.locations),
-    tools: check(d.checks?.tools),
-    rate: { ...check(rate), factor: rate?.factor ?? DRIFT_DEFAULTS.rateFactor, minCalls: rate?.minCalls ?? DRIFT_DEFAULTS.rateMinCalls },
+    resources: check(d.checks?.resources, 'resources'),
+    locations: check(d.checks?.locations, 'locations'),
+    tools: check(d.checks?.tools, 'tools'),
+    rate: { ...check(rate, 'rate'), factor: rate?.factor ?? DRIFT_DEFAULTS.rateFactor, minCalls: rate?.minCalls ?? DRIFT_DEFAULTS.rateMinCalls },
     hours: {
-      ...check(hours),
+      ...check(hours, 'hours'),
       minCalls: hours?.minCalls ?? DRIFT_DEFAULTS.hoursMinCalls,
       windowMs: duration(windowText),
       windowText,

@@ -33,14 +33,15 @@ export function replay(policy: CompiledPolicy, recorded: readonly RecordedCall[]
     const decision = decide(policy, c.request, state, c.at, decideOptions);
     state.apply(decision.updates, c.at);
     const id = c.id ?? String(i);
-    const replayedDeny = decision.effect === 'deny' || decision.shadow;
-    const recordedDeny = c.recorded === undefined ? undefined : c.recorded.effect === 'deny' || c.recorded.shadow === true;
+    // A call held for approval did not run (until a person approved it): it counts as blocked.
+    const replayedDeny = decision.effect !== 'allow' || decision.shadow;
+    const recordedDeny = c.recorded === undefined ? undefined : c.recorded.effect !== 'allow' || c.recorded.shadow === true;
     const isChanged = recordedDeny !== undefined && recordedDeny !== replayedDeny;
     if (isChanged) {
       changed++;
       if (replayedDeny) {
         newlyDenied++;
-        const denying = new Set(decision.matched.filter((m) => m.effect === 'deny').map((m) => m.ruleId));
+        const denying = new Set(decision.matched.filter((m) => m.effect === 'deny' || m.effect === 'approve').map((m) => m.ruleId));
         if (denying.size === 0 && decision.error !== undefined) denying.add(decision.error.ruleId || 'error');
         for (const ruleId of denying) {
           const t = tally(ruleId);

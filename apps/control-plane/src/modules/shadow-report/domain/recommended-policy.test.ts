@@ -178,7 +178,8 @@ describe('recommended policy over engine-decided shadow traffic (property)', () 
 
 function recorded(m: MatchedRule): RecordedRule {
   const kind = { rule: 'condition', limit: 'blast_radius', freeze: 'freeze_window', sequence: 'sequence', credential: 'credential', agent_status: 'kill_switch', default: 'default', drift: 'drift' }[m.kind];
-  return { ruleId: m.ruleId, reason: m.reason, severity: m.severity, kind, effect: m.effect };
+  // The generated policies ask for no approval (effect approve), which the read model records with #17's control-plane side.
+  return { ruleId: m.ruleId, reason: m.reason, severity: m.severity, kind, effect: m.effect as RecordedRule['effect'] };
 }
 
 const GUARDRAILS = `apiVersion: thoth.dev/policy/v1
