@@ -1,4 +1,5 @@
 import type { DecideRequest } from './gen/thoth/decision/v1/decision_pb.js';
+import type { GetApprovalRequest } from './gen/thoth/decision/v1/enforcer_pb.js';
 
 /**
  * What a caller may name in a DecideRequest (docs/security.md, "Poison messages"). Everything an
@@ -7,6 +8,8 @@ import type { DecideRequest } from './gen/thoth/decision/v1/decision_pb.js';
  *
  * - tenant_id: a lowercase UUID (the control plane issues them);
  * - agent_id: 1–200 printable ASCII characters (as the decision stream requires, DecisionEvent);
+ * - approval_id: empty, or 1–200 printable ASCII characters (an approval request's id is a
+ *   decision id: it goes into the control plane's URLs and the ledger);
  * - tool: 1–256 characters; resource: at most 2048; request_id, credential_fingerprint,
  *   source.ip and source.region: at most 200 — none with a control character (C0, DEL, C1) or a
  *   lone surrogate.
@@ -21,6 +24,7 @@ export const FIELD_LIMITS = {
   credentialFingerprint: 200,
   sourceIp: 200,
   sourceRegion: 200,
+  approvalId: 200,
 } as const;
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -48,6 +52,7 @@ export interface FieldProblem {
 export function decideRequestProblem(r: DecideRequest): FieldProblem | undefined {
   if (r.tenantId !== '' && !UUID.test(r.tenantId)) return { field: 'tenant_id', message: 'tenant_id must be a lowercase UUID' };
   if (r.agentId !== '' && !IDENTIFIER.test(r.agentId)) return { field: 'agent_id', message: `agent_id must be 1–${FIELD_LIMITS.agentId} printable ASCII characters` };
+  if (r.approvalId !== '' && !IDENTIFIER.test(r.approvalId)) return { field: 'approval_id', message: `approval_id must be 1–${FIELD_LIMITS.approvalId} printable ASCII characters` };
   const checks: Array<[string, string, number]> = [
     ['tool', r.tool, FIELD_LIMITS.tool],
     ['resource', r.resource, FIELD_LIMITS.resource],
@@ -60,6 +65,14 @@ export function decideRequestProblem(r: DecideRequest): FieldProblem | undefined
     const message = textProblem(field, value, max);
     if (message !== undefined) return { field, message };
   }
+  return undefined;
+}
+
+/** The first malformed field of a GetApprovalRequest, or undefined; empty fields are not checked here (MISSING_FIELD). */
+export function getApprovalRequestProblem(r: GetApprovalRequest): FieldProblem | undefined {
+  if (r.tenantId !== '' && !UUID.test(r.tenantId)) return { field: 'tenant_id', message: 'tenant_id must be a lowercase UUID' };
+  if (r.agentId !== '' && !IDENTIFIER.test(r.agentId)) return { field: 'agent_id', message: `agent_id must be 1–${FIELD_LIMITS.agentId} printable ASCII characters` };
+  if (r.approvalId !== '' && !IDENTIFIER.test(r.approvalId)) return { field: 'approval_id', message: `approval_id must be 1–${FIELD_LIMITS.approvalId} printable ASCII characters` };
   return undefined;
 }
 

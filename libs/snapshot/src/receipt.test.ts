@@ -144,6 +144,20 @@ describe('receipts, version 3 (batch-signed, over the event digest too)', () => 
     expect(verifyReceipt({ ...v1, receiptVersion: 3, batchSize: 1 }, trusted)).toMatchObject({ ok: false });
   });
 
+  it('signs the outcome APPROVAL_REQUIRED by name: a held call cannot pass for a denied or allowed one', () => {
+    const pending = [pendingReceipt({ ...init(0), outcome: Outcome.APPROVAL_REQUIRED }, signer)];
+    signReceiptBatch(pending, signer);
+    const held = pending[0]!.receipt;
+    expect(new TextDecoder().decode(receiptLeafPayload(held))).toContain('\noutcome 17:APPROVAL_REQUIRED\n');
+    expect(verifyReceipt(decode(wire(held))!, trusted)).toEqual({ ok: true });
+    for (const outcome of [Outcome.ALLOW, Outcome.DENY, Outcome.WOULD_DENY, Outcome.UNSPECIFIED]) {
+      expect(verifyReceipt({ ...held, outcome }, trusted)).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+    }
+    const v1 = signReceipt({ ...init(1), outcome: Outcome.APPROVAL_REQUIRED }, signer);
+    expect(new TextDecoder().decode(receiptSigningPayload(v1))).toContain('\noutcome 17:APPROVAL_REQUIRED\n');
+    expect(verifyReceipt({ ...v1, outcome: Outcome.DENY }, trusted)).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+  });
+
   it('cannot be moved to another batch', () => {
     const first = batch(4, 0);
     const second = batch(4, 100);

@@ -17,7 +17,7 @@ import type { Keyring, Signer } from './keys.js';
  *   then one line per field, in this order, each `<name> <n>:<value>\n` where <value>
  *   is UTF-8 and <n> its length in bytes (so values may hold any character, newlines too):
  *     decision_id, request_id, tenant_id, agent_id, tool, arguments_digest,
- *     outcome            ALLOW | DENY | WOULD_DENY | UNSPECIFIED
+ *     outcome            ALLOW | DENY | WOULD_DENY | APPROVAL_REQUIRED | UNSPECIFIED
  *     reasons            <n> is the number of reasons; each follows as `reason <n>:<value>\n`
  *     policy_version     decimal
  *     policy_hash
