@@ -11,6 +11,7 @@ import { HealthService } from './decide/health-service.js';
 import { startHttpServer } from './decide/http-server.js';
 import { EnforcerMetrics } from './decide/metrics.js';
 import type { DecisionLog } from './emit/decision-log.js';
+import { Approvals } from './approvals/approvals.js';
 import { LEASE_CALL_DEADLINE_MS, LeasedBudgets } from './fleet/leases.js';
 import { FLEET_OFF, FleetConsumer, type FleetOptions, type FleetStatus } from './fleet/fleet-consumer.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -44,6 +45,12 @@ export interface EnforcerOptions {
   readonly maxArgumentsBytes?: number;
   /** How long a call waits for a strict limit's lease from the control plane (THOTH_LEASE_WAIT_MS, default 250). */
   readonly leaseWaitMs?: number;
+  /**
+   * How long a call presenting an approval waits for the control plane to use it
+   * (THOTH_APPROVAL_TIMEOUT_MS, default 2,000) before it is denied APPROVAL_UNAVAILABLE. Without
+   * `controlPlane` every approval is APPROVAL_UNAVAILABLE.
+   */
+  readonly approvalTimeoutMs?: number;
   /**
    * Receipts signed with one signature at most (receipt version 2: the receipts answered in
    * one turn of the event loop share a Merkle root signature). Default 256; 0 signs each
@@ -189,6 +196,13 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
   }
   const client = sync;
   const leases = client && new LeasedBudgets({ enforcerId: options.enforcerId, call: (r) => client.leaseBudget(r, LEASE_CALL_DEADLINE_MS), clock, logger, registry: metrics.registry });
+  const approvals = new Approvals({
+    enforcerId: options.enforcerId,
+    calls: client && { consume: (r, deadlineMs) => client.consumeApproval(r, deadlineMs), status: (r, deadlineMs) => client.getApprovalStatus(r, deadlineMs) },
+    ...(options.approvalTimeoutMs !== undefined ? { timeoutMs: options.approvalTimeoutMs } : {}),
+    consumed: metrics.approvalsConsumed,
+    logger,
+  });
 
   if (options.fleet) {
     fleet = new FleetConsumer(options.fleet, {
@@ -215,6 +229,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     maxArgumentsBytes,
     ...(staleness ? { staleness } : {}),
     ...(leases ? { leases: { budgets: leases, ...(options.leaseWaitMs !== undefined ? { waitMs: options.leaseWaitMs } : {}) } } : {}),
+    approvals,
     ...(options.receiptBatchMax !== undefined ? { receiptBatchMax: options.receiptBatchMax } : {}),
     ...(options.idempotency ? { idempotency: options.idempotency } : {}),
     refusals: {

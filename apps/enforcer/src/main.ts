@@ -47,6 +47,7 @@ const enforcer = await startEnforcer({
   ...(config.snapshotDir ? { snapshotDir: config.snapshotDir } : {}),
   maxStalenessMs: config.maxStalenessMs,
   leaseWaitMs: config.leaseWaitMs,
+  approvalTimeoutMs: config.approvalTimeoutMs,
   maxArgumentsBytes: config.maxArgumentsBytes,
   windowMaxKeys: config.windowMaxKeys,
   windowMaxKeysPerTenant: config.windowMaxKeysPerTenant,

@@ -39,6 +39,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_ENFORCER_GRPC_MAX_CONCURRENT_STREAMS: '0' })).toThrow(/THOTH_ENFORCER_GRPC_MAX_CONCURRENT_STREAMS/);
   });
 
+  it('reads the approval timeout: two seconds by default, bounded', () => {
+    expect(loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY }).approvalTimeoutMs).toBe(2_000);
+    expect(loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_APPROVAL_TIMEOUT_MS: '500' }).approvalTimeoutMs).toBe(500);
+    expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_APPROVAL_TIMEOUT_MS: '0' })).toThrow(/THOTH_APPROVAL_TIMEOUT_MS/);
+    expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_APPROVAL_TIMEOUT_MS: '600000' })).toThrow(/THOTH_APPROVAL_TIMEOUT_MS/);
+  });
+
   it('reads the maximum staleness: five minutes by default, no less than three heartbeats', () => {
     expect(loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY }).maxStalenessMs).toBe(300_000);
     expect(loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_ENFORCER_MAX_STALENESS_SECONDS: '120' }).maxStalenessMs).toBe(120_000);

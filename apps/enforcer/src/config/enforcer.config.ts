@@ -47,6 +47,8 @@ const Environment = z
     THOTH_ENFORCER_MAX_STALENESS_SECONDS: z.coerce.number().int().min(30).max(86_400).default(300),
     // How long a call waits for a strict limit's lease before it is denied LEASE_UNAVAILABLE.
     THOTH_LEASE_WAIT_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+    // How long a call presenting an approval waits for the control plane to use it before it is denied APPROVAL_UNAVAILABLE.
+    THOTH_APPROVAL_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
     KAFKA_BROKERS: z
       .string()
       .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]')
@@ -106,6 +108,7 @@ export interface EnforcerConfig {
   snapshotDir: string | undefined;
   maxStalenessMs: number;
   leaseWaitMs: number;
+  approvalTimeoutMs: number;
   /** Undefined: the in-process decision log (embedded). */
   kafka: { connection: KafkaConnection; topic: string } | undefined;
   /** Undefined: fleet state off (each enforcer counts only its own calls). */
@@ -166,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
     snapshotDir: e.THOTH_ENFORCER_SNAPSHOT_DIR,
     maxStalenessMs: e.THOTH_ENFORCER_MAX_STALENESS_SECONDS * 1000,
     leaseWaitMs: e.THOTH_LEASE_WAIT_MS,
+    approvalTimeoutMs: e.THOTH_APPROVAL_TIMEOUT_MS,
     kafka: kafka ? { connection: kafka, topic: e.THOTH_DECISIONS_TOPIC } : undefined,
     fleet: kafka && e.THOTH_FLEET_STATE !== 'off' ? { decisionsTopic: e.THOTH_DECISIONS_TOPIC, receiptKeysTopic: e.THOTH_RECEIPT_KEYS_TOPIC, lagRefreshMs: e.THOTH_FLEET_LAG_REFRESH_MS } : undefined,
     decisionBufferSize: e.THOTH_DECISION_BUFFER_SIZE,

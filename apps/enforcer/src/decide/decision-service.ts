@@ -2,7 +2,9 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
 import { Metadata } from '@grpc/grpc-js';
 import {
+  ApprovalStep_Kind,
   decideRequestProblem,
+  getApprovalRequestProblem,
   DecisionEventSchema,
   jsonNestsDeeperThan,
   MAX_ARGUMENTS_DEPTH,
@@ -12,15 +14,19 @@ import {
   RiskTier,
   RuleKind,
   Severity,
+  type ApprovalStatus,
+  type ApprovalStep,
   type DecideRequest,
   type DecideResponse,
   type DecisionEvent,
+  type GetApprovalRequest,
   type MatchedRule,
   type WindowUpdate,
 } from '@thoth/contracts';
 import { ERROR_CODE_HEADER, GrpcError, messageEncoder, type GrpcCode } from '@thoth/grpc';
 import {
   decide,
+  type ApprovalNeed,
   type Decision,
   type LeaseNeed,
   type MatchKind,
@@ -32,6 +38,7 @@ import {
 } from '@thoth/policy';
 import { eventDigestOf, ReceiptIssuer, type Signer } from '@thoth/snapshot';
 import { hash } from 'node:crypto';
+import { Approvals } from '../approvals/approvals.js';
 import type { DecisionLog } from '../emit/decision-log.js';
 import type { LeasedBudgets } from '../fleet/leases.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -168,6 +175,11 @@ export interface DecisionServiceOptions {
    * waits for them (default DEFAULT_LEASE_WAIT_MS); omitted: strict limits count as eventual ones.
    */
   readonly leases?: { readonly budgets: LeasedBudgets; readonly waitMs?: number };
+  /**
+   * Where a call presenting an approval the policy asks for has it used (docs/approvals.md);
+   * omitted: no control plane to ask, such a call is denied APPROVAL_UNAVAILABLE.
+   */
+  readonly approvals?: Approvals;
   readonly logger?: Logger;
   readonly clock?: () => number;
 }
@@ -207,6 +219,7 @@ function callerTier(tier: RiskTier): PolicyRiskTier | undefined {
       return 'destructive';
   }
 }
+const EFFECT: Record<Decision['effect'], Effect> = { allow: Effect.ALLOW, deny: Effect.DENY, approve: Effect.REQUIRE_APPROVAL };
 const OUTCOME_LABEL: Record<Outcome, OutcomeLabel> = {
   [Outcome.UNSPECIFIED]: 'deny',
   [Outcome.ALLOW]: 'allow',
@@ -239,6 +252,10 @@ interface Outcomes {
   updates?: readonly StateUpdate[];
   /** Strict limits that denied the call for want of leased budget. */
   leaseNeeds?: readonly LeaseNeed[];
+  /** With REQUIRE_APPROVAL: the elements that asked and the request's lifetime (the request is the decision). */
+  approval?: ApprovalNeed;
+  /** A call that presented an approval: its use, or its refusal. */
+  approvalStep?: ApprovalStep;
 }
 
 /**
@@ -258,6 +275,7 @@ export class DecisionService {
   readonly #refusals: UnauthenticatedRefusals;
   /** What `decide` reads: the window state, and with leases, the budgets held. */
   readonly #view: WindowStateView;
+  readonly #approvals: Approvals;
 
   constructor(options: DecisionServiceOptions) {
     this.#o = options;
@@ -273,6 +291,7 @@ export class DecisionService {
       ...(evictions ? { onEvict: (reason) => evictions.inc({ reason }) } : {}),
     });
     this.#refusals = new UnauthenticatedRefusals({ ...options.refusals, logger: options.logger ?? silentLogger, metrics: options.metrics, clock: this.#clock });
+    this.#approvals = options.approvals ?? new Approvals({ enforcerId: options.enforcerId, calls: undefined, ...(options.metrics ? { consumed: options.metrics.approvalsConsumed } : {}) });
   }
 
   /** Decides and resolves with the answer once its receipt is signed. */
@@ -303,22 +322,9 @@ export class DecisionService {
       this.#o.metrics?.malformedRequests.inc({ field: malformed.field });
       return this.#refuseUnrecorded(request, peer, 'MALFORMED_FIELD', malformed.message, malformed.field);
     }
-    const { store } = this.#o;
-    // Not ready: no snapshot at all, so no tenant's fail mode is known; denied, the SDK applies its own.
-    if (store.size === 0) return this.#refuseUnrecorded(request, peer, 'NOT_READY', 'the enforcer has not received a config snapshot yet');
-    const missing = (['tenantId', 'agentId', 'tool'] as const).filter((f) => request[f] === '');
-    if (missing.length > 0) return this.#refuseUnrecorded(request, peer, 'MISSING_FIELD', `missing ${missing.map(snake).join(', ')}`);
-    // Before the tenant is looked up, so that it tells nothing about the tenant.
-    if (token === undefined) return this.#refuseUnrecorded(request, peer, 'MISSING_AGENT_TOKEN', 'no agent token: send "authorization: Bearer <token>"');
-    // Hashed on every path, the tenant and agent unknown included, so that the time of the answer
-    // does not tell them apart (about a microsecond); no clear-text token is kept beyond the request.
-    const tokenHash = sha256Hex(token);
-    const tenant = store.get(request.tenantId);
-    const agent = tenant?.agents.get(request.agentId);
-    if (tenant === undefined || agent === undefined || !agent.tokens.has(tokenHash)) {
-      const cause = tenant === undefined ? 'unknown_tenant' : agent === undefined ? 'unknown_agent' : agent.revokedTokens.has(tokenHash) ? 'revoked_token' : 'invalid_token';
-      return this.#refuseUnrecorded(request, peer, 'UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE, cause);
-    }
+    const authenticated = this.#authenticate(request, ['tenantId', 'agentId', 'tool'], token);
+    if ('refused' in authenticated) return this.#refuseUnrecorded(request, peer, authenticated.refused, authenticated.message, authenticated.cause);
+    const { tenant } = authenticated;
     const now = this.#clock();
     const decisionId = uuidv7(now);
     const digest = sha256Hex(request.argumentsJson);
@@ -327,20 +333,70 @@ export class DecisionService {
     // first answer, but after any change (a kill switch, a new policy) it is decided afresh —
     // an allow given before a suspension is never replayed after it.
     const key = compositeKey(request.tenantId, String(tenant.version), request.agentId, request.requestId);
-    const fingerprint = compositeKey(request.tool, digest, request.resource, request.credentialFingerprint);
+    // The approval presented is part of the call: a request_id answered without one is not the
+    // same call with one (REQUEST_ID_REUSED), so a held answer is never replayed to it.
+    const fingerprint = compositeKey(request.tool, digest, request.resource, request.credentialFingerprint, request.approvalId);
     const seen = this.#answers.lookup(key, fingerprint, now);
     if (seen.kind === 'hit') {
       this.#o.metrics?.idempotentReplays.inc();
       return replay(seen.value);
     }
     if (seen.kind === 'conflict') {
-      return this.#refuse(request, tenant, decisionId, digest, now, 'REQUEST_ID_REUSED', `request_id ${request.requestId} was used for a different call (tool, arguments, resource or credential); use a new request_id for a new call`);
+      return this.#refuse(request, tenant, decisionId, digest, now, 'REQUEST_ID_REUSED', `request_id ${request.requestId} was used for a different call (tool, arguments, resource, credential or approval presented); use a new request_id for a new call`);
     }
     const pending = this.#authenticated(request, tenant, decisionId, digest, now);
     this.#answers.add(key, fingerprint, pending, now);
     // An answer whose receipt could not be signed was never given: a retry decides afresh.
     pending.signed.catch(() => this.#answers.forget(key, pending));
     return pending;
+  }
+
+  /**
+   * Enforcer.GetApproval: where one of the agent's approval requests stands, from the control
+   * plane (docs/approvals.md). The agent is authenticated exactly as Decide authenticates it, with
+   * the same refusals before authentication, limited and logged alike; throws a GrpcError with
+   * ERROR_CODE_HEADER (NOT_READY as UNAVAILABLE: there is nothing to decide for the SDK here).
+   */
+  async approvalStatus(request: GetApprovalRequest, token: string | undefined, peer: string): Promise<ApprovalStatus> {
+    const malformed = getApprovalRequestProblem(request);
+    if (malformed !== undefined) {
+      this.#o.metrics?.malformedRequests.inc({ field: malformed.field });
+      throw this.#unrecordedRefusal(request, peer, 'MALFORMED_FIELD', malformed.message, malformed.field).error;
+    }
+    const authenticated = this.#authenticate(request, ['tenantId', 'agentId', 'approvalId'], token);
+    if ('refused' in authenticated) {
+      const { code, message, error } = this.#unrecordedRefusal(request, peer, authenticated.refused, authenticated.message, authenticated.cause);
+      throw error ?? new GrpcError('UNAVAILABLE', `${code}: ${message}`, { metadata: errorCodeMetadata(code) });
+    }
+    return this.#approvals.status(request.tenantId, request.agentId, request.approvalId);
+  }
+
+  /**
+   * Who is calling: the agent its token authenticates, or why not (a refusal before
+   * authentication). `required` fields must not be empty (MISSING_FIELD).
+   */
+  #authenticate<R extends { readonly tenantId: string; readonly agentId: string }>(
+    request: R,
+    required: readonly (keyof R & string)[],
+    token: string | undefined,
+  ): { tenant: ActiveTenant } | { refused: UnrecordedRefusalCode; message: string; cause?: string } {
+    const { store } = this.#o;
+    // Not ready: no snapshot at all, so no tenant's fail mode is known; denied, the SDK applies its own.
+    if (store.size === 0) return { refused: 'NOT_READY', message: 'the enforcer has not received a config snapshot yet' };
+    const missing = required.filter((f) => request[f] === '');
+    if (missing.length > 0) return { refused: 'MISSING_FIELD', message: `missing ${missing.map(snake).join(', ')}` };
+    // Before the tenant is looked up, so that it tells nothing about the tenant.
+    if (token === undefined) return { refused: 'MISSING_AGENT_TOKEN', message: 'no agent token: send "authorization: Bearer <token>"' };
+    // Hashed on every path, the tenant and agent unknown included, so that the time of the answer
+    // does not tell them apart (about a microsecond); no clear-text token is kept beyond the request.
+    const tokenHash = sha256Hex(token);
+    const tenant = store.get(request.tenantId);
+    const agent = tenant?.agents.get(request.agentId);
+    if (tenant === undefined || agent === undefined || !agent.tokens.has(tokenHash)) {
+      const cause = tenant === undefined ? 'unknown_tenant' : agent === undefined ? 'unknown_agent' : agent.revokedTokens.has(tokenHash) ? 'revoked_token' : 'invalid_token';
+      return { refused: 'UNAUTHENTICATED', message: UNAUTHENTICATED_MESSAGE, cause };
+    }
+    return { tenant };
   }
 
   /** The rest of `start`, for an authenticated agent. */
@@ -361,8 +417,78 @@ export class DecisionService {
     }
     const evaluated = this.#evaluate(request, tenant, args, now, true);
     if ('needs' in evaluated) return this.#afterLease(request, tenant, decisionId, digest, args, evaluated.needs);
-    const recorded = this.#record(request, tenant, decisionId, digest, now, this.#whenStale(evaluated, tenant, now));
+    return this.#conclude(request, tenant, decisionId, digest, now, evaluated);
+  }
+
+  /**
+   * Records an evaluated call. One the policy holds for approval that presents an approval is
+   * recorded once the control plane has answered whether it may use it (`#presentApproval`).
+   */
+  #conclude(request: DecideRequest, tenant: ActiveTenant, decisionId: string, digest: string, now: number, evaluated: Outcomes): PendingDecision {
+    let o = this.#whenStale(evaluated, tenant, now);
+    if (o.effect === Effect.REQUIRE_APPROVAL && request.approvalId !== '') {
+      // A call a stale snapshot would not let through is denied before the approval is used.
+      const ifUsed = this.#whenStale(letThrough(o), tenant, now);
+      if (ifUsed.effect !== Effect.DENY) return later(this.#presentApproval(request, tenant, decisionId, digest, o));
+      o = ifUsed;
+    }
+    const recorded = this.#record(request, tenant, decisionId, digest, now, o);
     return { result: { ok: true, response: recorded.response }, signed: recorded.signed };
+  }
+
+  /**
+   * A call the policy holds for approval, presenting one: the control plane uses the approval for
+   * this exact call (binding: tenant, agent, tool, arguments digest, resource, credential
+   * fingerprint), once across the fleet, and the call is let through on it; any other answer, or
+   * none in time, denies it with the refusal's code (docs/approvals.md). The event's place in the
+   * decision log is held first: an approval is not used up for a call whose record cannot be kept.
+   */
+  async #presentApproval(request: DecideRequest, tenant: ActiveTenant, decisionId: string, digest: string, held: Outcomes): Promise<{ response: DecideResponse; signed: Promise<void> }> {
+    const reserved = this.#o.decisionLog.reserve();
+    if (!reserved && this.#whenLogFull(letThrough(held), tenant).effect === Effect.DENY) return this.#record(request, tenant, decisionId, digest, this.#clock(), letThrough(held), false);
+    const approvalId = request.approvalId;
+    const used = await this.#approvals.consume(
+      {
+        tenantId: request.tenantId,
+        agentId: request.agentId,
+        approvalId,
+        tool: request.tool,
+        argumentsDigest: digest,
+        resource: request.resource,
+        credentialFingerprint: request.credentialFingerprint,
+      },
+      decisionId,
+    );
+    const step = (kind: ApprovalStep_Kind): ApprovalStep => ({
+      $typeName: 'thoth.decision.v1.ApprovalStep',
+      kind,
+      requestId: approvalId,
+      decidedBy: used.decidedBy,
+      comment: '',
+      ruleIds: [],
+      ...(used.expiresAtMs !== undefined ? { expiresAt: timestampFromMs(used.expiresAtMs) } : {}),
+    });
+    const ruleId = `approval:${approvalId}`;
+    const o: Outcomes = used.used
+      ? {
+          ...held,
+          effect: Effect.ALLOW,
+          shadow: false,
+          outcome: Outcome.ALLOW,
+          matched: [...held.matched, rule(ruleId, `approved by ${used.decidedBy || 'an approver'}: approval ${approvalId} is used by this call`, RuleKind.APPROVAL, Severity.LOW, 'allow')],
+          approvalStep: step(ApprovalStep_Kind.USED),
+        }
+      : {
+          ...held,
+          effect: Effect.DENY,
+          shadow: false,
+          outcome: Outcome.DENY,
+          matched: [...held.matched, rule(ruleId, `${used.code}: ${used.reason}`, RuleKind.APPROVAL, Severity.HIGH, 'deny')],
+          errorCode: used.code,
+          errorMessage: `approval ${approvalId}: ${used.reason}`,
+          approvalStep: step(ApprovalStep_Kind.REFUSED),
+        };
+    return this.#record(request, tenant, decisionId, digest, this.#clock(), o, reserved);
   }
 
   /**
@@ -380,9 +506,10 @@ export class DecisionService {
         const reason = `the control plane leased no budget for strict limit${o.leaseNeeds.length === 1 ? '' : 's'} ${o.leaseNeeds.map((n) => `'${n.limitId}'`).join(', ')} within ${leases.waitMs ?? DEFAULT_LEASE_WAIT_MS} ms: a strict limit is not let through without it`;
         o = overrule(o, tenant, 'closed', LEASE_UNAVAILABLE, LEASE_UNAVAILABLE_RULE, reason);
       }
-      const recorded = this.#record(request, tenant, decisionId, digest, now, this.#whenStale(o, tenant, now));
-      pending.result = { ok: true, response: recorded.response };
-      return recorded.signed;
+      const decided = this.#conclude(request, tenant, decisionId, digest, now, o);
+      return decided.signed.then(() => {
+        pending.result = decided.result;
+      });
     });
     return pending;
   }
@@ -435,7 +562,7 @@ export class DecisionService {
         if (m !== undefined && retryAt > now) m.reason += `; the fleet's budget is spent until ${new Date(retryAt).toISOString()} (retry in ${Math.ceil((retryAt - now) / 1000)} s)`;
       }
     }
-    let effect = decision.effect === 'allow' ? Effect.ALLOW : Effect.DENY;
+    let effect = EFFECT[decision.effect];
     let shadow = decision.shadow;
     let errorCode = '';
     let errorMessage = '';
@@ -467,8 +594,19 @@ export class DecisionService {
         }
       }
     }
-    const outcome = effect === Effect.DENY ? Outcome.DENY : shadow ? Outcome.WOULD_DENY : Outcome.ALLOW;
-    return { effect, shadow, outcome, matched, errorCode, errorMessage, tier: decision.tier, updates: decision.updates, ...(decision.leases ? { leaseNeeds: decision.leases } : {}) };
+    const outcome = effect === Effect.DENY ? Outcome.DENY : effect === Effect.REQUIRE_APPROVAL ? Outcome.APPROVAL_REQUIRED : shadow ? Outcome.WOULD_DENY : Outcome.ALLOW;
+    return {
+      effect,
+      shadow,
+      outcome,
+      matched,
+      errorCode,
+      errorMessage,
+      tier: decision.tier,
+      updates: decision.updates,
+      ...(decision.leases ? { leaseNeeds: decision.leases } : {}),
+      ...(effect === Effect.REQUIRE_APPROVAL && decision.approval ? { approval: decision.approval } : {}),
+    };
   }
 
   /**
@@ -478,7 +616,8 @@ export class DecisionService {
   #whenLogFull(o: Outcomes, tenant: ActiveTenant): Outcomes {
     const tier = o.tier ?? 'write';
     const mode = tier === 'destructive' ? 'closed' : tenant.policy.decisionLogFull[tier];
-    if (o.effect === Effect.DENY || mode === 'open') return o;
+    // Only a call let through needs its record kept first; a denied or held one does not run.
+    if (o.effect !== Effect.ALLOW || mode === 'open') return o;
     const reason = `the decision log is full (its buffer of ${this.#o.decisionLog.stats().capacity} events is taken): a ${tier} call is not let through without its record`;
     return overrule(o, tenant, mode, DECISION_LOG_FULL, DECISION_LOG_FULL_RULE, reason);
   }
@@ -489,7 +628,7 @@ export class DecisionService {
    * enforcement off); reads follow it.
    */
   #whenStale(o: Outcomes, tenant: ActiveTenant, now: number): Outcomes {
-    if (this.#o.staleness === undefined || o.tier === undefined || o.effect === Effect.DENY) return o;
+    if (this.#o.staleness === undefined || o.tier === undefined || o.effect !== Effect.ALLOW) return o;
     const stale = this.#o.staleness.stale(now);
     if (stale === undefined) return o;
     const mode = o.tier === 'read' && tenant.failOpen ? 'fail_open' : 'closed';
@@ -536,12 +675,8 @@ export class DecisionService {
    * log. A peer past its refusals of the minute is answered RATE_LIMITED instead (NOT_READY is not
    * the caller's doing, and is never limited). `cause` is for the log alone.
    */
-  #refuseUnrecorded(request: DecideRequest, peer: string, refused: UnrecordedRefusalCode, refusedMessage: string, cause: string = refused.toLowerCase()): PendingDecision {
-    const limited = refused !== 'NOT_READY' && !this.#refusals.admit(peer);
-    const code = limited ? 'RATE_LIMITED' : refused;
-    const message = limited ? 'too many refused requests from this address' : refusedMessage;
-    // A malformed field is not repeated in the log; the others were checked (FIELD_LIMITS).
-    this.#refusals.record(refused === 'MALFORMED_FIELD' ? { peer, reason: code, cause } : { peer, reason: code, cause, tenantId: request.tenantId, agentId: request.agentId });
+  #refuseUnrecorded(request: DecideRequest, peer: string, refused: UnrecordedRefusalCode, refusedMessage: string, cause?: string): PendingDecision {
+    const { code, message, error } = this.#unrecordedRefusal(request, peer, refused, refusedMessage, cause);
     const response: DecideResponse = {
       $typeName: 'thoth.decision.v1.DecideResponse',
       decisionId: '',
@@ -554,11 +689,25 @@ export class DecisionService {
       errorCode: code,
       errorMessage: message,
     };
+    if (error === undefined) return { result: { ok: true, response }, signed: Promise.resolve() };
+    return { result: { ok: false, error, response }, signed: Promise.resolve() };
+  }
+
+  /** Limits, counts and samples a refusal before authentication; `error` is its gRPC status (none for NOT_READY). */
+  #unrecordedRefusal(
+    who: { readonly tenantId: string; readonly agentId: string },
+    peer: string,
+    refused: UnrecordedRefusalCode,
+    refusedMessage: string,
+    cause: string = refused.toLowerCase(),
+  ): { code: UnrecordedRefusalCode; message: string; error: GrpcError | undefined } {
+    const limited = refused !== 'NOT_READY' && !this.#refusals.admit(peer);
+    const code = limited ? 'RATE_LIMITED' : refused;
+    const message = limited ? 'too many refused requests from this address' : refusedMessage;
+    // A malformed field is not repeated in the log; the others were checked (FIELD_LIMITS).
+    this.#refusals.record(refused === 'MALFORMED_FIELD' ? { peer, reason: code, cause } : { peer, reason: code, cause, tenantId: who.tenantId, agentId: who.agentId });
     const status = UNRECORDED_REFUSALS[code];
-    if (status === 'OK') return { result: { ok: true, response }, signed: Promise.resolve() };
-    const metadata = new Metadata();
-    metadata.set(ERROR_CODE_HEADER, code);
-    return { result: { ok: false, error: new GrpcError(status, `${code}: ${message}`, { metadata }), response }, signed: Promise.resolve() };
+    return { code, message, error: status === 'OK' ? undefined : new GrpcError(status, `${code}: ${message}`, { metadata: errorCodeMetadata(code) }) };
   }
 
   /** Logs the count of refusals before authentication not logged yet. */
@@ -578,15 +727,19 @@ export class DecisionService {
     digest: string,
     now: number,
     decided: Outcomes,
+    /** Whether a place in the log is already held for this event (`#presentApproval`); undefined: hold one now. */
+    held?: boolean,
   ): { response: DecideResponse; signed: Promise<void> } {
     const log = this.#o.decisionLog;
-    const reserved = log.reserve();
+    const reserved = held ?? log.reserve();
     const o = reserved || decided.tier === undefined ? decided : this.#whenLogFull(decided, tenant);
     const decidedAt = timestampFromMs(now);
     const policyVersion = tenant.policyVersion;
     const policyHash = tenant.policyHash;
     const configVersion = tenant.version;
     const enforcerId = this.#o.enforcerId;
+    // A call held for approval is the approval request: its id is the decision's.
+    const requested = o.effect === Effect.REQUIRE_APPROVAL && o.approval !== undefined ? { expiresAt: timestampFromMs(now + o.approval.expiresInMs), ruleIds: o.approval.ruleIds } : undefined;
     // Built field by field (no protobuf-es reflection on the hot path); every field of the
     // message but the receipt is named, so one added to the schema fails to compile here.
     const event: DecisionEvent = {
@@ -597,7 +750,8 @@ export class DecisionService {
       agentId: request.agentId,
       tool: request.tool,
       argumentsDigest: digest,
-      retainedArgumentsJson: tenant.retainArguments && o.errorCode === '' ? request.argumentsJson : NO_BYTES,
+      // An approval request keeps the arguments whatever the tenant's retention: a person reads them to decide.
+      retainedArgumentsJson: (tenant.retainArguments && o.errorCode === '') || requested !== undefined ? request.argumentsJson : NO_BYTES,
       resource: request.resource,
       credentialFingerprint: request.credentialFingerprint,
       effect: o.effect,
@@ -615,6 +769,9 @@ export class DecisionService {
     };
     if (request.source) event.source = request.source;
     if (request.requestedAt) event.requestedAt = request.requestedAt;
+    if (requested !== undefined) {
+      event.approval = { $typeName: 'thoth.decision.v1.ApprovalStep', kind: ApprovalStep_Kind.REQUESTED, requestId: decisionId, expiresAt: requested.expiresAt, decidedBy: '', comment: '', ruleIds: [...requested.ruleIds] };
+    } else if (o.approvalStep !== undefined) event.approval = o.approvalStep;
     const { receipt, signed } = this.receipts.create(
       this.#issuer(tenant),
       {
@@ -651,6 +808,7 @@ export class DecisionService {
       errorCode: o.errorCode,
       errorMessage: o.errorMessage,
     };
+    if (requested !== undefined) response.approvalExpiresAt = requested.expiresAt;
     return { response, signed };
   }
 
@@ -678,6 +836,21 @@ const encodeEvent = messageEncoder(DecisionEventSchema);
 interface Publication {
   readonly event: DecisionEvent;
   readonly reserved: boolean;
+}
+
+/** A held call as it would be answered if its approval were used: what staleness and a full log are judged on. */
+function letThrough(o: Outcomes): Outcomes {
+  return { ...o, effect: Effect.ALLOW, shadow: false, outcome: Outcome.ALLOW };
+}
+
+/** A decision recorded once `work` is done (a lease, an approval), pipelined like any other: `result` is there once `signed` resolves. */
+function later(work: Promise<{ response: DecideResponse; signed: Promise<void> }>): PendingDecision {
+  const pending = { result: undefined as unknown as DecideResult, signed: undefined as unknown as Promise<void> };
+  pending.signed = work.then((recorded) => {
+    pending.result = { ok: true, response: recorded.response };
+    return recorded.signed;
+  });
+  return pending;
 }
 
 /** A remembered answer given again: the same response; a refusal's status with its own metadata object. */
@@ -713,6 +886,12 @@ function rule(ruleId: string, reason: string, kind: RuleKind, severity: Severity
 
 function deny(rules: { ruleId: string; reason: string; kind: RuleKind }[]): Omit<Outcomes, 'errorCode' | 'errorMessage'> {
   return { effect: Effect.DENY, shadow: false, outcome: Outcome.DENY, matched: rules.map((r) => rule(r.ruleId, r.reason, r.kind)) };
+}
+
+function errorCodeMetadata(code: string): Metadata {
+  const metadata = new Metadata();
+  metadata.set(ERROR_CODE_HEADER, code);
+  return metadata;
 }
 
 const snake = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

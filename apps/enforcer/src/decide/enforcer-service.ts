@@ -1,5 +1,5 @@
 import type { DecideRequest, DecideResponse, Enforcer } from '@thoth/contracts';
-import { GrpcError, type HandlerContext, type ServiceHandlers } from '@thoth/grpc';
+import type { HandlerContext, ServiceHandlers } from '@thoth/grpc';
 import { bearerToken, type DecisionService, type PendingDecision } from './decision-service.js';
 import type { EnforcerMetrics } from './metrics.js';
 
@@ -29,9 +29,8 @@ export function enforcerHandlers(service: DecisionService, metrics?: EnforcerMet
       if (!pending.result.ok) throw pending.result.error;
       return pending.result.response;
     },
-    // Replaced by the enforcer's approvals path (issue #17, in progress).
-    getApproval() {
-      return Promise.reject(new GrpcError('UNIMPLEMENTED', 'approvals are not served yet'));
+    getApproval(request, context) {
+      return service.approvalStatus(request, bearerToken(context.metadata), peerAddress(context.peer));
     },
     async *decideStream(requests: AsyncIterable<DecideRequest>, context: HandlerContext) {
       const token = bearerToken(context.metadata);

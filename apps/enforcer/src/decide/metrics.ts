@@ -32,6 +32,7 @@ export class EnforcerMetrics {
   readonly idempotencyEvictions: Counter<'reason'>;
   readonly windowUntracked: Counter<'quota'>;
   readonly configStaleDenials: Counter<'tier'>;
+  readonly approvalsConsumed: Counter<'result'>;
   readonly malformedRequests: Counter<'field'>;
   readonly unauthenticatedRefusals: Counter<'reason'>;
 
@@ -71,6 +72,12 @@ export class EnforcerMetrics {
       name: 'thoth_enforcer_window_untracked_calls_total',
       help: "Calls with a new window counter that could not be kept, by the quota that was full (agent, tenant, enforcer); each was decided by its tenant's fail mode (error_code WINDOW_KEYS_EXHAUSTED).",
       labelNames: ['quota'],
+      registers,
+    });
+    this.approvalsConsumed = new Counter({
+      name: 'thoth_enforcer_approvals_consumed_total',
+      help: 'Calls that presented an approval the policy asked for (ConsumeApproval), by result: used (let through), pending, rejected, expired, already_used, mismatch, not_found, unavailable (the control plane could not be asked: denied APPROVAL_UNAVAILABLE).',
+      labelNames: ['result'],
       registers,
     });
     this.configStaleDenials = new Counter({

@@ -1,7 +1,16 @@
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Client, credentials as grpcCredentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
-import { ConfigDistribution, type Lease, type LeaseRequestSchema, type SnapshotPush } from '@thoth/contracts';
-import { createClient, type BidiStream } from '@thoth/grpc';
+import {
+  ConfigDistribution,
+  type ApprovalStatus,
+  type ApprovalStatusRequestSchema,
+  type ConsumeApprovalRequestSchema,
+  type ConsumeApprovalResponse,
+  type Lease,
+  type LeaseRequestSchema,
+  type SnapshotPush,
+} from '@thoth/contracts';
+import { createClient, type BidiStream, type ServiceClient } from '@thoth/grpc';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { SubscribeRequestSchema, SubscribeResponse } from '@thoth/contracts';
 import type { Keyring, ReceiptKeyAnnouncement } from '@thoth/snapshot';
@@ -60,6 +69,8 @@ export class ConfigStreamClient {
   readonly #options: ConfigStreamClientOptions;
   readonly #clock: () => number;
   readonly #channel: Client;
+  /** Unary calls on the channel (LeaseBudget, approvals). */
+  readonly #calls: ServiceClient<typeof ConfigDistribution>;
   #stopped = false;
   #abort = new AbortController();
   #loop: Promise<void> | undefined;
@@ -79,6 +90,7 @@ export class ConfigStreamClient {
       'grpc.max_reconnect_backoff_ms': 2_000,
       'grpc.max_receive_message_length': 64 << 20,
     });
+    this.#calls = createClient(ConfigDistribution, this.#channel);
   }
 
   start(): void {
@@ -102,12 +114,26 @@ export class ConfigStreamClient {
    * with its TLS, client certificate and token (`authorization: Bearer`).
    */
   leaseBudget(request: MessageInitShape<typeof LeaseRequestSchema>, deadlineMs: number): Promise<Lease> {
+    return this.#calls.leaseBudget(request, { metadata: this.#metadata(), deadlineMs });
+  }
+
+  /** ConfigDistribution.ConsumeApproval (docs/approvals.md), authenticated as LeaseBudget is. */
+  consumeApproval(request: MessageInitShape<typeof ConsumeApprovalRequestSchema>, deadlineMs: number): Promise<ConsumeApprovalResponse> {
+    return this.#calls.consumeApproval(request, { metadata: this.#metadata(), deadlineMs });
+  }
+
+  /** ConfigDistribution.GetApprovalStatus, authenticated as LeaseBudget is. */
+  getApprovalStatus(request: MessageInitShape<typeof ApprovalStatusRequestSchema>, deadlineMs: number): Promise<ApprovalStatus> {
+    return this.#calls.getApprovalStatus(request, { metadata: this.#metadata(), deadlineMs });
+  }
+
+  #metadata(): Metadata {
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${this.#options.token}`);
-    // While the channel reconnects, the call waits (its deadline and the caller's wait bound it)
+    // While the channel reconnects, a call waits (its deadline and the caller's wait bound it)
     // rather than failing at once.
     metadata.setOptions({ waitForReady: true });
-    return createClient(ConfigDistribution, this.#channel).leaseBudget(request, { metadata, deadlineMs });
+    return metadata;
   }
 
   status(): SyncStatus {
