@@ -35,7 +35,9 @@ import { InProcessDecisionLog } from '../../src/emit/in-process-decision-log.js'
 import { startEnforcer, type RunningEnforcer } from '../../src/enforcer.js';
 import { agentClient, install, sha256Hex, trusted } from './fixtures.js';
 
-const POLICY = policyYaml('approvals-test', 3, `rules:
+// The most evaluation time a policy may give (1s): on a loaded machine a cut budget would deny calls (EVALUATION_ERROR).
+const POLICY = policyYaml('approvals-test', 3, `evaluation: {budget: 1s}
+rules:
   - id: big-refunds
     match: {tools: ["payments.refund"]}
     when: 'args.amount > 500'
@@ -189,10 +191,11 @@ describe('approvals at the enforcer', () => {
       { metadata: client.auth(token), deadlineMs: 10_000 },
     );
   const eventOf = async (decisionId: string): Promise<DecisionEvent> => {
-    for (let i = 0; i < 100; i++) {
+    // The in-process log delivers on a later turn; a loaded machine may take a while.
+    for (let i = 0; i < 1_000; i++) {
       const e = events.find((x) => x.decisionId === decisionId);
       if (e) return e;
-      await new Promise((r) => setTimeout(r, 10)); // the in-process log delivers on a later turn
+      await new Promise((r) => setTimeout(r, 10));
     }
     throw new Error(`no event for ${decisionId}`);
   };
