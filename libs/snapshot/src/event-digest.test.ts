@@ -156,4 +156,12 @@ describe('verifyDecisionEvent', () => {
     expect(verifyDecisionEvent({ ...event, receipt, effect: Effect.ALLOW }, trusted)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
     expect(verifyDecisionEvent({ ...event, receipt, agentId: 'other' }, trusted)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
   });
+
+  it('reads a held call (REQUIRE_APPROVAL) as the outcome APPROVAL_REQUIRED in a version 1 receipt, and nothing else as it', () => {
+    const event = { ...unsigned(0), effect: Effect.REQUIRE_APPROVAL };
+    const receipt = signReceipt({ ...receiptOf(event), outcome: Outcome.APPROVAL_REQUIRED }, signer);
+    expect(verifyDecisionEvent({ ...event, receipt }, trusted)).toEqual({ ok: true, coverage: 'receipt', keyId: signer.keyId });
+    expect(verifyDecisionEvent({ ...event, receipt, effect: Effect.DENY }, trusted)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
+    expect(verifyDecisionEvent({ ...event, receipt, effect: Effect.ALLOW }, trusted)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
+  });
 });

@@ -119,7 +119,8 @@ function receiptFieldDiffering(r: Receipt, e: DecisionEvent): string | undefined
   return undefined;
 }
 
-const outcomeOf = (e: DecisionEvent): Outcome => (e.effect === Effect.DENY ? Outcome.DENY : e.shadow ? Outcome.WOULD_DENY : Outcome.ALLOW);
+const outcomeOf = (e: DecisionEvent): Outcome =>
+  e.effect === Effect.DENY ? Outcome.DENY : e.effect === Effect.REQUIRE_APPROVAL ? Outcome.APPROVAL_REQUIRED : e.shadow ? Outcome.WOULD_DENY : Outcome.ALLOW;
 
 /**
  * Signs events' receipts in place as one version 3 batch over each whole event, as an enforcer's
