@@ -3,7 +3,7 @@
 // same fields, and the event's receipt must still verify under the key it was signed with.
 import { fromBinary } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { DecideRequestSchema, DecisionEventSchema, Effect, Outcome, RiskTier, RuleKind, Severity } from '@thoth/contracts';
+import { ApprovalStep_Kind, DecideRequestSchema, DecisionEventSchema, Effect, Outcome, RiskTier, RuleKind, Severity } from '@thoth/contracts';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -96,5 +96,42 @@ describe('golden wire fixtures (receipt version 3)', () => {
     // A peer folds what the receipt covers: one more record claimed breaks it.
     const inflated = { ...event, windowUpdates: [{ ...event.windowUpdates[0]!, records: 400n }, event.windowUpdates[1]!] };
     expect(verifyDecisionEvent(inflated, trusted)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
+  });
+});
+
+describe('golden wire fixtures (approvals, docs/approvals.md)', () => {
+  const APPROVAL = '019af000-0000-7000-8000-000000000501';
+  const REFUND = createHash('sha256').update('{"amount":900,"order":"o-1"}').digest('hex');
+  const trusted = () => keyOf('receipt-key.approval.pub');
+
+  it('decodes a DecideRequest presenting an approval', () => {
+    const request = fromBinary(DecideRequestSchema, testdata('decide-request.approval.bin'));
+    expect(request).toMatchObject({ requestId: 'req-golden-approval-2', tenantId: TENANT, agentId: 'billing-agent', tool: 'payments.refund', riskTier: RiskTier.WRITE, approvalId: APPROVAL });
+  });
+
+  it('decodes an approval request (REQUIRE_APPROVAL, KIND_REQUESTED) and verifies that its receipt covers the step', () => {
+    const event = fromBinary(DecisionEventSchema, testdata('decision-event.approval.bin'));
+    expect(event).toMatchObject({ decisionId: APPROVAL, effect: Effect.REQUIRE_APPROVAL, argumentsDigest: REFUND, riskTier: RiskTier.WRITE });
+    expect(new TextDecoder().decode(event.retainedArgumentsJson)).toBe('{"amount":900,"order":"o-1"}');
+    expect(event.matchedRules).toEqual([expect.objectContaining({ ruleId: 'big-refunds', kind: RuleKind.CONDITION, effect: 'approve' })]);
+    expect(event.approval).toMatchObject({ kind: ApprovalStep_Kind.REQUESTED, requestId: APPROVAL, ruleIds: ['big-refunds'], decidedBy: '' });
+    expect(timestampMs(event.approval!.expiresAt!) - timestampMs(event.decidedAt!)).toBe(1_800_000);
+    const digest = 'f6c4ea974ec46d70ef8fe78d29bf69dee9e31c26e5dcb2217ca104c9cf8aad9b';
+    expect(event.receipt).toMatchObject({ outcome: Outcome.APPROVAL_REQUIRED, receiptVersion: 3, batchSize: 2, batchIndex: 0, keyId: 'ed25519:4b7a796a113cf6e0', eventDigest: digest });
+    expect(decisionEventDigest(event)).toBe(digest);
+    expect(verifyDecisionEvent(event, trusted())).toEqual({ ok: true, coverage: 'event', keyId: 'ed25519:4b7a796a113cf6e0' });
+    const later = { ...event, approval: { ...event.approval!, expiresAt: { ...event.approval!.expiresAt!, seconds: event.approval!.expiresAt!.seconds + 86_400n } } };
+    expect(verifyDecisionEvent(later, trusted())).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
+  });
+
+  it('decodes the call that used it (ALLOW on approval:<id>, KIND_USED) and verifies it', () => {
+    const event = fromBinary(DecisionEventSchema, testdata('decision-event.approval-used.bin'));
+    expect(event).toMatchObject({ decisionId: '019af000-0000-7000-8000-000000000502', effect: Effect.ALLOW, argumentsDigest: REFUND });
+    expect(event.matchedRules[1]).toMatchObject({ ruleId: `approval:${APPROVAL}`, kind: RuleKind.APPROVAL, effect: 'allow', severity: Severity.LOW });
+    expect(event.approval).toMatchObject({ kind: ApprovalStep_Kind.USED, requestId: APPROVAL, decidedBy: 'user:alice@example.com' });
+    const digest = 'be96df9cbca4561d696741e05f84c67ee509e20c656f8922daa1bb53045a4c5d';
+    expect(event.receipt).toMatchObject({ outcome: Outcome.ALLOW, receiptVersion: 3, batchSize: 2, batchIndex: 1, eventDigest: digest });
+    expect(verifyDecisionEvent(event, trusted())).toEqual({ ok: true, coverage: 'event', keyId: 'ed25519:4b7a796a113cf6e0' });
+    expect(verifyDecisionEvent({ ...event, approval: { ...event.approval!, decidedBy: 'user:mallory' } }, trusted())).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
   });
 });
