@@ -728,10 +728,10 @@ export class DecisionService {
     now: number,
     decided: Outcomes,
     /** Whether a place in the log is already held for this event (`#presentApproval`); undefined: hold one now. */
-    held?: boolean,
+    alreadyReserved?: boolean,
   ): { response: DecideResponse; signed: Promise<void> } {
     const log = this.#o.decisionLog;
-    const reserved = held ?? log.reserve();
+    const reserved = alreadyReserved ?? log.reserve();
     const o = reserved || decided.tier === undefined ? decided : this.#whenLogFull(decided, tenant);
     const decidedAt = timestampFromMs(now);
     const policyVersion = tenant.policyVersion;
