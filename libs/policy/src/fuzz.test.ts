@@ -76,7 +76,14 @@ function compileNeverThrows(input: unknown, format?: 'yaml' | 'json'): CompileRe
 }
 
 function expectDecision(d: Decision): void {
-  expect(['allow', 'deny']).toContain(d.effect);
+  expect(['allow', 'deny', 'approve']).toContain(d.effect);
+  // Approval is asked (with its elements and a positive expiry of at most 7d) exactly when the call is held.
+  expect(d.approval !== undefined).toBe(d.effect === 'approve');
+  if (d.approval !== undefined) {
+    expect(d.approval.ruleIds.length).toBeGreaterThan(0);
+    expect(d.approval.expiresInMs).toBeGreaterThan(0);
+    expect(d.approval.expiresInMs).toBeLessThanOrEqual(7 * 86_400_000);
+  }
   expect(typeof d.shadow).toBe('boolean');
   expect(Array.isArray(d.matched)).toBe(true);
   for (const m of d.matched) {
@@ -264,7 +271,8 @@ const rule = fc.record(
     description: maybe(fc.string({ maxLength: 10 })),
     match: orJunk(match),
     when: orJunk(celString),
-    effect: orJunk(fc.constantFrom('allow', 'deny', 'permit')),
+    effect: orJunk(fc.constantFrom('allow', 'deny', 'approve', 'permit')),
+    approval: orJunk(fc.record({ expiresIn: duration }, { requiredKeys: ['expiresIn'] })),
     severity,
     mode,
     reason: maybe(fc.string({ maxLength: 10 })),
@@ -282,6 +290,7 @@ const limit = fc.record(
     maxPerCall: orJunk(fc.integer({ min: -5, max: 1000 })),
     window: orJunk(fc.record({ duration, maxCalls: orJunk(fc.integer({ min: -1, max: 100 })), maxRecords: orJunk(fc.nat(1000)) }, { requiredKeys: ['duration'] })),
     scope: orJunk(fc.constantFrom('tenant', 'agent', 'agent_tool', 'agent_resource', 'credential', 'tool', 'resource', 'galaxy')),
+    effect: orJunk(fc.constantFrom('deny', 'approve', 'allow')),
     severity,
     mode,
   },
@@ -329,7 +338,7 @@ const binding = fc.record(
     resources: orJunk(globs),
     cidrs: orJunk(fc.array(fc.constantFrom('10.0.0.0/8', '0.0.0.0/0', '::/0', '2001:db8::/32', '10.0.0.0/33', '300.1.1.1', 'fe80::1%eth0', '1.2.3.4', 'banana'), { maxLength: 3 })),
     regions: orJunk(fc.array(fc.constantFrom('eu-west-1', 'us-east-1', ''), { maxLength: 2 })),
-    onViolation: orJunk(fc.constantFrom('deny', 'flag', 'ignore')),
+    onViolation: orJunk(fc.constantFrom('deny', 'flag', 'approve', 'ignore')),
   },
   { requiredKeys: ['fingerprint'] },
 );
@@ -338,7 +347,7 @@ const plausibleDocument = fc.record(
     apiVersion: orJunk(fc.constantFrom('thoth.dev/policy/v1', 'thoth.dev/policy/v2')),
     kind: orJunk(fc.constantFrom('Policy', 'Rule')),
     metadata: orJunk(fc.record({ name: orJunk(id), version: orJunk(fc.constantFrom('1', '2025-07-15', '')), description: maybe(fc.string()) }, { requiredKeys: ['name', 'version'] })),
-    defaults: orJunk(fc.record({ effect: orJunk(fc.constantFrom('allow', 'deny')), mode }, { requiredKeys: ['effect'] })),
+    defaults: orJunk(fc.record({ effect: orJunk(fc.constantFrom('allow', 'deny', 'approve')), mode, approvalExpiresIn: maybe(duration) }, { requiredKeys: ['effect'] })),
     rules: orJunk(fc.array(rule, { maxLength: 5 })),
     limits: orJunk(fc.array(limit, { maxLength: 3 })),
     freezes: orJunk(fc.array(freeze, { maxLength: 2 })),
@@ -346,7 +355,7 @@ const plausibleDocument = fc.record(
     credentials: orJunk(
       fc.record(
         {
-          onViolation: orJunk(fc.constantFrom('deny', 'flag')),
+          onViolation: orJunk(fc.constantFrom('deny', 'flag', 'approve')),
           unbound: orJunk(fc.constantFrom('allow', 'flag', 'deny')),
           requireCredential: orJunk(fc.boolean()),
           mode,
@@ -388,7 +397,7 @@ const compilableDocument = fc
       fc.record(
         {
           id: fc.constantFrom('r1', 'r2', 'r3', 'r4', 'r5'),
-          effect: fc.constantFrom('allow', 'deny'),
+          effect: fc.constantFrom('allow', 'deny', 'approve'),
           match: fc.record({ tools: fc.array(fc.constantFrom('*', 'crm.*', '*.delete*', 'db.drop'), { minLength: 1, maxLength: 2 }) }, { requiredKeys: [] }),
           when: fc.oneof({ weight: 3, arbitrary: typedCel }, { weight: 1, arbitrary: celExpr }),
           mode: fc.constantFrom('enforce', 'shadow'),
