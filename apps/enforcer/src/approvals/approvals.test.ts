@@ -43,15 +43,21 @@ rules:
   - id: refunds
     match: {tools: ["payments.refund"]}
     effect: approve
+  - id: transfers
+    match: {tools: ["payments.transfer"]}
+    effect: approve
 limits:
   - id: payouts
     match: {tools: ["payments.payout"]}
     window: {duration: 1h, maxCalls: 10}
     consistency: strict
     effect: approve
+  - id: transfers-per-hour
+    match: {tools: ["payments.transfer"]}
+    window: {duration: 1h, maxCalls: 100}
 `);
 
-function setup(options: { maxStalenessMs?: number; lease?: () => Lease } = {}) {
+function setup(options: { maxStalenessMs?: number; lease?: () => Lease; state?: WindowState } = {}) {
   let now = 1_700_000_000_000;
   const confirmedAt = now;
   const store = new ActiveSnapshots();
@@ -87,7 +93,7 @@ function setup(options: { maxStalenessMs?: number; lease?: () => Lease } = {}) {
   const service = new DecisionService({
     enforcerId: 'e',
     store,
-    state: new WindowState({ maxKeys: 1_000 }),
+    state: options.state ?? new WindowState({ maxKeys: 1_000 }),
     signer: signerFromSeed(generateSigningKey()),
     decisionLog: log,
     metrics,
@@ -111,6 +117,15 @@ describe('a call presenting an approval', () => {
     expect(consumed).toHaveLength(0);
     // Held calls are held, stale or not: the request is made (it lets nothing through).
     expect((await service.decide(request({ tool: 'payments.refund' }), TOKEN, PEER)).response.effect).toBe(Effect.REQUIRE_APPROVAL);
+  });
+
+  it('whose window counter cannot be kept (the window state is full) is denied WINDOW_KEYS_EXHAUSTED before the approval is used, failing closed', async () => {
+    // One key in all: the payout's window takes it, the transfer's new key cannot be kept.
+    const { service, consumed, request } = setup({ state: new WindowState({ maxKeys: 1 }) });
+    expect((await service.decide(request({ tool: 'payments.payout' }), TOKEN, PEER)).response.effect).toBe(Effect.ALLOW);
+    const { response } = await service.decide(request({ tool: 'payments.transfer', approvalId: 'ap-2' }), TOKEN, PEER);
+    expect(response).toMatchObject({ effect: Effect.DENY, errorCode: 'WINDOW_KEYS_EXHAUSTED' });
+    expect(consumed).toHaveLength(0);
   });
 
   it('held by a strict limit whose fleet budget is spent: decided after the lease, then let through on the approval', async () => {

@@ -592,6 +592,9 @@ export class DecisionService {
         } else {
           effect = Effect.DENY;
         }
+      } else if (effect === Effect.REQUIRE_APPROVAL && !(tenant.failOpen && decision.tier !== 'destructive')) {
+        // A held call would be let through on an approval: not one that could not be counted, failing closed.
+        effect = Effect.DENY;
       }
     }
     const outcome = effect === Effect.DENY ? Outcome.DENY : effect === Effect.REQUIRE_APPROVAL ? Outcome.APPROVAL_REQUIRED : shadow ? Outcome.WOULD_DENY : Outcome.ALLOW;
