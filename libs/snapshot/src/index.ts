@@ -10,7 +10,7 @@
  *   batch-signed (one Ed25519 signature over the Merkle root of a batch, each receipt with
  *   its inclusion path); v3, batch-signed over its fields and its whole event's digest
  *   (event-digest.ts). `verifyReceipt` checks all three offline, `verifyDecisionEvent` an
- *   event against its receipt;
+ *   event against its receipt, `judgePublishedDecision` a decision as published, on its bytes;
  * - the announcement of an enforcer's receipt key on its config stream, with the proof that
  *   it holds the key for its registration (receipt-key.ts).
  */
@@ -22,3 +22,4 @@ export * from './event-digest.js';
 export * from './receipt-key.js';
 export * from './decision-trust.js';
 export * from './receipt-key-directory.js';
+export * from './published-decision.js';

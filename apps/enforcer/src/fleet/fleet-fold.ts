@@ -1,8 +1,6 @@
-import { fromBinary } from '@bufbuild/protobuf';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
-import { DecisionEventSchema, ReceiptSchema, type DecisionEvent } from '@thoth/contracts';
 import { windowKeyTenant, type StateUpdate, type WindowState } from '@thoth/policy';
-import { judgeDecisionEvent, type DecisionTrustCode, type ReceiptKeyDirectory, type TenantReceiptKeys } from '@thoth/snapshot';
+import { judgePublishedDecision, type DecisionTrustCode, type PublishedVerdict, type ReceiptKeyDirectory } from '@thoth/snapshot';
 import type { Logger } from '../logger.js';
 import type { ActiveSnapshots } from '../sync/active-snapshots.js';
 
@@ -44,7 +42,6 @@ interface ScannedEvent {
   agentId: string;
   enforcerId: string;
   decidedAtMs: number | undefined;
-  receipt: Uint8Array | undefined;
   updates: ScannedUpdate[];
 }
 
@@ -114,27 +111,15 @@ export class FleetFold {
   }
 
   #verifyAndApply(tenantId: string, value: Uint8Array, scanned: ScannedEvent, phase: FoldPhase): void {
-    const keys = this.#o.directory.keysOf(tenantId);
-    let receipt;
+    let verdict: PublishedVerdict;
     try {
-      receipt = scanned.receipt === undefined ? undefined : fromBinary(ReceiptSchema, scanned.receipt);
+      verdict = judgePublishedDecision(value, this.#o.directory.keysOf(tenantId));
     } catch {
-      return this.#reject('FLEET_MALFORMED', 1, 'a receipt that does not decode');
+      return this.#reject('FLEET_MALFORMED', 1, 'a decision message that does not decode');
     }
-    if (receipt !== undefined && receipt.keyId !== '' && !keys.has(receipt.keyId)) return this.#hold({ tenantId, value, scanned, phase });
-    // The digest of the bytes as published stands for the whole event's, so the receipt and the
-    // process are all a verdict reads: no full decode (protobuf-es' reflection), no message built.
-    // Refused (or not judged on these fields alone): judged again on the whole event, for its precise code.
-    const partial = { receipt, enforcerId: scanned.enforcerId } as DecisionEvent;
-    if (!judgedOk(partial, keys, value)) {
-      let event: DecisionEvent;
-      try {
-        event = fromBinary(DecisionEventSchema, value);
-      } catch {
-        return this.#reject('FLEET_MALFORMED', 1, 'a decision message that does not decode');
-      }
-      const verdict = judgeDecisionEvent(event, keys, value);
-      if (!verdict.ok) return this.#reject(verdict.code, 1, verdict.reason);
+    if (!verdict.ok) {
+      if (verdict.code === 'receipt.unknown_key' && verdict.keyId !== '') return this.#hold({ tenantId, value, scanned, phase });
+      return this.#reject(verdict.code, 1, verdict.reason);
     }
     const updates: StateUpdate[] = [];
     let foreign = 0;
@@ -184,19 +169,6 @@ export class FleetFold {
   }
 }
 
-/**
- * A verdict on an event reduced to its receipt and process: sound when it is ok, since the only
- * other path to ok (the digest of a re-encoding of these two fields) needs a key of the tenant's
- * enforcers, which could sign any updates anyway. A throw (the re-encoding of a partial event) is no verdict.
- */
-function judgedOk(partial: DecisionEvent, keys: TenantReceiptKeys, value: Uint8Array): boolean {
-  try {
-    return judgeDecisionEvent(partial, keys, value).ok;
-  } catch {
-    return false;
-  }
-}
-
 /** A window length no policy writes (about 31 years): beyond it an update is refused, not folded. */
 const MAX_WINDOW_MS = 1n << 40n;
 
@@ -204,7 +176,6 @@ const F_TENANT = 3;
 const F_AGENT = 4;
 const F_ENFORCER = 16;
 const F_DECIDED_AT = 18;
-const F_RECEIPT = 19;
 const F_WINDOW_UPDATES = 24;
 
 /**
@@ -213,7 +184,7 @@ const F_WINDOW_UPDATES = 24;
  * A full `fromBinary` costs several times this (reflection over every field).
  */
 export function scanEvent(bytes: Uint8Array): ScannedEvent | undefined {
-  const out: ScannedEvent = { tenantId: '', agentId: '', enforcerId: '', decidedAtMs: undefined, receipt: undefined, updates: [] };
+  const out: ScannedEvent = { tenantId: '', agentId: '', enforcerId: '', decidedAtMs: undefined, updates: [] };
   const reader = new BinaryReader(bytes);
   try {
     while (reader.pos < reader.len) {
@@ -231,9 +202,6 @@ export function scanEvent(bytes: Uint8Array): ScannedEvent | undefined {
             continue;
           case F_DECIDED_AT:
             out.decidedAtMs = timestampMs(reader.bytes());
-            continue;
-          case F_RECEIPT:
-            out.receipt = reader.bytes();
             continue;
           case F_WINDOW_UPDATES:
             out.updates.push(windowUpdate(reader.bytes()));
