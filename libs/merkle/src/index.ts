@@ -24,6 +24,7 @@ export {
   type ProofPlan,
 } from './proof.js';
 export { CompactRange, merkleTreeHash, type NodeWrite } from './compact-range.js';
+export { ProvenTree } from './proven-tree.js';
 export {
   MemoryTreeStore,
   consistencyProof,
