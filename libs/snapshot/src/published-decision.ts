@@ -1,9 +1,10 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { DecisionEventSchema, Outcome } from '@thoth/contracts';
-import { HASH_SIZE, leafHash, rootFromInclusionProof } from '@thoth/merkle';
+import { HASH_SIZE, leafHash, ProvenTree, rootFromInclusionProof } from '@thoth/merkle';
 import { hash } from 'node:crypto';
 import { judgeDecisionEvent, type DecisionVerdict, type TenantReceiptKeys } from './decision-trust.js';
+import type { Verifier } from './keys.js';
 import { receiptBatchSigningPayload } from './receipt.js';
 
 /** A verdict on a decision as published, with its receipt's key id ('' when it has none). */
@@ -26,11 +27,12 @@ export type PublishedVerdict = DecisionVerdict & { readonly keyId: string };
  * decoding the rest. Throws when the bytes must be decoded and are not a DecisionEvent (as fromBinary).
  */
 export function judgePublishedDecision(encoded: Uint8Array, keys: TenantReceiptKeys): PublishedVerdict {
-  const published = readPublished(encoded);
+  const bytes = plain(encoded);
+  const published = readPublished(bytes);
   if (published !== undefined) {
     const { keyId } = published;
     if (!keys.has(keyId)) return { ok: false, code: 'receipt.unknown_key', reason: `receipt signed by unknown key ${JSON.stringify(keyId)}`, keyId };
-    if (believed(published, encoded, keys)) return { ok: true, keyId };
+    if (believed(published, bytes, keys)) return { ok: true, keyId };
   }
   const event = fromBinary(DecisionEventSchema, encoded);
   return { ...judgeDecisionEvent(event, keys, encoded), keyId: event.receipt?.keyId ?? '' };
@@ -38,8 +40,9 @@ export function judgePublishedDecision(encoded: Uint8Array, keys: TenantReceiptK
 
 /** True when `judgePublishedDecision` believes the decision on its bytes alone; false: it decodes the event to judge it. */
 export function believedAsPublished(encoded: Uint8Array, keys: TenantReceiptKeys): boolean {
-  const published = readPublished(encoded);
-  return published !== undefined && keys.has(published.keyId) && believed(published, encoded, keys);
+  const bytes = plain(encoded);
+  const published = readPublished(bytes);
+  return published !== undefined && keys.has(published.keyId) && believed(published, bytes, keys);
 }
 
 /** DecisionEvent's fields read here. */
@@ -119,28 +122,34 @@ const scratch: Published = {
 };
 
 /** The event's enforcer and its one receipt record, read; undefined for anything else (then decoded). */
-function readPublished(encoded: Uint8Array): Published | undefined {
+function readPublished(bytes: Uint8Array): Published | undefined {
   const p = scratch;
   p.enforcerId = '';
   let receipts = 0;
   try {
-    const reader = new BinaryReader(encoded);
+    const reader = new BinaryReader(bytes);
     while (reader.pos < reader.len) {
       const start = reader.pos;
       const [field, wireType] = reader.tag();
-      if (field === E_ENFORCER || field === E_RECEIPT) {
-        if (wireType !== WireType.LengthDelimited) return undefined;
-        if (field === E_ENFORCER) {
-          p.enforcerId = reader.string();
-        } else {
-          p.receipt = reader.bytes();
-          p.recordStart = start;
-          p.recordEnd = reader.pos;
-          receipts++;
-        }
+      if (wireType !== WireType.LengthDelimited) {
+        if (field === E_ENFORCER || field === E_RECEIPT) return undefined;
+        reader.skip(wireType, field);
         continue;
       }
-      reader.skip(wireType, field);
+      if (field === E_ENFORCER) {
+        p.enforcerId = reader.string();
+        continue;
+      }
+      const length = reader.uint32();
+      const at = reader.pos;
+      reader.pos += length;
+      reader.assertBounds();
+      if (field === E_RECEIPT) {
+        p.receipt = reader.buf.subarray(at, reader.pos);
+        p.recordStart = start;
+        p.recordEnd = reader.pos;
+        receipts++;
+      }
     }
     if (reader.pos !== reader.len || receipts !== 1) return undefined;
     return readReceipt(p) ? p : undefined;
@@ -148,6 +157,9 @@ function readPublished(encoded: Uint8Array): Published | undefined {
     return undefined;
   }
 }
+
+/** A plain view of a Buffer (a Kafka message's value): each of its subarrays would cost a Buffer. */
+const plain = (bytes: Uint8Array) => (Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes);
 
 /** Fields of a Receipt read as varints. */
 const VARINT = new Set<number>([R.outcome, R.policyVersion, R.configVersion, R.version, R.batchSize, R.batchIndex]);
@@ -219,11 +231,40 @@ function believed(p: Published, encoded: Uint8Array, keys: TenantReceiptKeys): b
   if (!digestIs(encoded, p)) return false;
   const path: Uint8Array[] = [];
   for (let i = 0; i < p.path.length; i += 2) path.push(p.receipt.subarray(p.path[i], p.path[i + 1]));
-  const root = rootFromInclusionProof(p.batchIndex, p.batchSize, leafHash(leafEntry(p)), path);
-  if (!root.ok) return false;
+  const leaf = leafHash(leafEntry(p));
+  const verifier = keys.keyring.get(p.keyId)!;
   const signature = bytesAt(p, R.signature);
-  if (!keys.keyring.get(p.keyId)!.verify(receiptBatchSigningPayload(p.keyId, p.batchSize, root.value, 3), signature)) return false;
+  const batches = batchesOf(verifier);
+  const batch = `${p.batchSize} ${Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength).toString('latin1')}`;
+  const proven = batches.get(batch);
+  if (proven === undefined || !proven.proves(p.batchIndex, leaf, path)) {
+    const root = rootFromInclusionProof(p.batchIndex, p.batchSize, leaf, path);
+    if (!root.ok) return false;
+    if (!verifier.verify(receiptBatchSigningPayload(p.keyId, p.batchSize, root.value, 3), signature)) return false;
+    if (proven === undefined) remember(batches, batch, new ProvenTree(p.batchSize, root.value)).proves(p.batchIndex, leaf, path);
+  }
   return keys.announcedBy(p.keyId, p.enforcerId);
+}
+
+/**
+ * The batches each key signed whose root was verified, by batch size and signature (version 3: the
+ * signed payload is the key, the size and the root): a further receipt of one is checked against the
+ * nodes its batch's verified receipts passed through (ProvenTree), without the signature. Kept by
+ * verifier, the key the tenant's keys hold; the last BATCHES_KEPT batches of each.
+ */
+const provenBatches = new WeakMap<Verifier, Map<string, ProvenTree>>();
+const BATCHES_KEPT = 256;
+
+function batchesOf(verifier: Verifier): Map<string, ProvenTree> {
+  let batches = provenBatches.get(verifier);
+  if (batches === undefined) provenBatches.set(verifier, (batches = new Map()));
+  return batches;
+}
+
+function remember(batches: Map<string, ProvenTree>, batch: string, tree: ProvenTree): ProvenTree {
+  if (batches.size >= BATCHES_KEPT) batches.delete(batches.keys().next().value!);
+  batches.set(batch, tree);
+  return tree;
 }
 
 function bytesAt(p: Published, field: number): Uint8Array {
@@ -255,25 +296,56 @@ const digestInput = new Uint8Array(16_384);
 function leafEntry(p: Published): Uint8Array {
   const w = entry;
   w.reset();
-  w.ascii('thoth.receipt.v3\n');
-  w.field('decision_id', p, R.decisionId);
-  w.field('request_id', p, R.requestId);
-  w.field('tenant_id', p, R.tenantId);
-  w.field('agent_id', p, R.agentId);
-  w.field('tool', p, R.tool);
-  w.field('arguments_digest', p, R.argumentsDigest);
-  w.text('outcome', Outcome[p.outcome] ?? 'UNSPECIFIED');
-  w.ascii(`reasons ${p.reasons.length / 2}:\n`);
-  for (let i = 0; i < p.reasons.length; i += 2) w.line('reason', p.receipt, p.reasons[i]!, p.reasons[i + 1]!);
-  w.text('policy_version', p.policyVersion.toString());
-  w.field('policy_hash', p, R.policyHash);
-  w.text('config_version', p.configVersion.toString());
-  w.text('decided_at', `${p.seconds}.${String(p.nanos).padStart(9, '0')}`);
-  w.field('enforcer_id', p, R.enforcerId);
-  w.field('key_id', p, R.keyId);
-  w.field('event_digest', p, R.eventDigest);
+  w.bytes(NAME.header);
+  w.field(NAME.decision_id, p, R.decisionId);
+  w.field(NAME.request_id, p, R.requestId);
+  w.field(NAME.tenant_id, p, R.tenantId);
+  w.field(NAME.agent_id, p, R.agentId);
+  w.field(NAME.tool, p, R.tool);
+  w.field(NAME.arguments_digest, p, R.argumentsDigest);
+  w.text(NAME.outcome, Outcome[p.outcome] ?? 'UNSPECIFIED');
+  w.bytes(NAME.reasons);
+  w.decimal(p.reasons.length / 2);
+  w.ascii(':\n');
+  for (let i = 0; i < p.reasons.length; i += 2) w.line(NAME.reason, p.receipt, p.reasons[i]!, p.reasons[i + 1]!);
+  w.text(NAME.policy_version, p.policyVersion.toString());
+  w.field(NAME.policy_hash, p, R.policyHash);
+  w.text(NAME.config_version, p.configVersion.toString());
+  w.text(NAME.decided_at, `${p.seconds}.${String(p.nanos).padStart(9, '0')}`);
+  w.field(NAME.enforcer_id, p, R.enforcerId);
+  w.field(NAME.key_id, p, R.keyId);
+  w.field(NAME.event_digest, p, R.eventDigest);
   return w.written();
 }
+
+/** `<name> ` of each line, and the first line. */
+const NAME = Object.fromEntries(
+  [
+    ...['decision_id', 'request_id', 'tenant_id', 'agent_id', 'tool', 'arguments_digest', 'outcome', 'reasons', 'reason'],
+    ...['policy_version', 'policy_hash', 'config_version', 'decided_at', 'enforcer_id', 'key_id', 'event_digest'],
+  ]
+    .map((n) => [n, new TextEncoder().encode(`${n} `)])
+    .concat([['header', new TextEncoder().encode('thoth.receipt.v3\n')]]),
+) as Record<
+  | 'header'
+  | 'decision_id'
+  | 'request_id'
+  | 'tenant_id'
+  | 'agent_id'
+  | 'tool'
+  | 'arguments_digest'
+  | 'outcome'
+  | 'reasons'
+  | 'reason'
+  | 'policy_version'
+  | 'policy_hash'
+  | 'config_version'
+  | 'decided_at'
+  | 'enforcer_id'
+  | 'key_id'
+  | 'event_digest',
+  Uint8Array
+>;
 
 /** The leaf entry being written, in one buffer reused from event to event. */
 const entry = new (class EntryWriter {
@@ -289,23 +361,41 @@ const entry = new (class EntryWriter {
   }
 
   /** A line whose value is ASCII text (names, decimals). */
-  text(name: string, value: string): void {
-    this.ascii(`${name} ${value.length}:${value}\n`);
+  text(name: Uint8Array, value: string): void {
+    this.bytes(name);
+    this.decimal(value.length);
+    this.ascii(':');
+    this.ascii(value);
+    this.ascii('\n');
   }
 
   /** A line whose value is a length-delimited field of the receipt (empty when absent). */
-  field(name: string, p: Published, field: number): void {
+  field(name: Uint8Array, p: Published, field: number): void {
     const start = p.starts[field]!;
-    if (start < 0) this.ascii(`${name} 0:\n`);
+    if (start < 0) this.line(name, p.receipt, 0, 0);
     else this.line(name, p.receipt, start, p.ends[field]!);
   }
 
-  line(name: string, from: Uint8Array, start: number, end: number): void {
-    this.ascii(`${name} ${end - start}:`);
-    this.#ensure(end - start + 1);
+  line(name: Uint8Array, from: Uint8Array, start: number, end: number): void {
+    this.bytes(name);
+    this.decimal(end - start);
+    this.#ensure(end - start + 2);
+    this.#buf[this.#pos++] = 0x3a; // ':'
     this.#buf.set(from.subarray(start, end), this.#pos);
     this.#pos += end - start;
     this.#buf[this.#pos++] = 0x0a;
+  }
+
+  bytes(bytes: Uint8Array): void {
+    this.#ensure(bytes.length);
+    this.#buf.set(bytes, this.#pos);
+    this.#pos += bytes.length;
+  }
+
+  decimal(n: number): void {
+    if (n >= 10) this.decimal(Math.floor(n / 10));
+    this.#ensure(1);
+    this.#buf[this.#pos++] = 0x30 + (n % 10);
   }
 
   ascii(text: string): void {

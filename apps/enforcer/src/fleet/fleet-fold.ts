@@ -97,11 +97,12 @@ export class FleetFold {
   fold(key: Buffer | null, value: Buffer | null, phase: FoldPhase): void {
     // Other tenants' decisions are the bulk of the topic: filtered on the key, never decoded.
     if (key === null) return this.#reject('FLEET_MALFORMED', 1, 'a decision message without a key');
-    const slash = key.indexOf(0x2f);
-    const tenantId = key.toString('latin1', 0, slash === -1 ? key.length : slash);
+    let slash = 0;
+    while (slash < key.length && key[slash] !== 0x2f) slash++;
+    const tenantId = key.toString('latin1', 0, slash);
     if (this.#o.store.get(tenantId) === undefined) return;
     if (value === null) return this.#reject('FLEET_MALFORMED', 1, 'a decision message without a value');
-    const scanned = scanEvent(value);
+    const scanned = scanEvent(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
     if (scanned === undefined || scanned.decidedAtMs === undefined) return this.#reject('FLEET_MALFORMED', 1, 'a decision message that does not decode');
     if (scanned.updates.length === 0) return;
     if (scanned.tenantId !== tenantId) return this.#reject('FLEET_TENANT_MISMATCH', 1, `keyed for tenant ${tenantId}, the event is tenant ${scanned.tenantId}'s`);
