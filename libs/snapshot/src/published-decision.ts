@@ -1,7 +1,7 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { DecisionEventSchema, Outcome } from '@thoth/contracts';
-import { HASH_SIZE, leafHash, ProvenTree, rootFromInclusionProof } from '@thoth/merkle';
+import { HASH_SIZE, equalBytes, leafHash, ProvenTree, rootFromInclusionProof } from '@thoth/merkle';
 import { hash } from 'node:crypto';
 import { judgeDecisionEvent, type DecisionVerdict, type TenantReceiptKeys } from './decision-trust.js';
 import type { Verifier } from './keys.js';
@@ -161,9 +161,6 @@ function readPublished(bytes: Uint8Array): Published | undefined {
 /** A plain view of a Buffer (a Kafka message's value): each of its subarrays would cost a Buffer. */
 const plain = (bytes: Uint8Array) => (Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes);
 
-/** Fields of a Receipt read as varints. */
-const VARINT = new Set<number>([R.outcome, R.policyVersion, R.configVersion, R.version, R.batchSize, R.batchIndex]);
-
 function readReceipt(p: Published): boolean {
   p.starts.fill(-1);
   p.ends.fill(-1);
@@ -179,33 +176,39 @@ function readReceipt(p: Published): boolean {
       reader.skip(wireType, field);
       continue;
     }
-    if (VARINT.has(field)) {
-      if (wireType !== WireType.Varint) return false;
-      if (field === R.outcome) p.outcome = reader.int32();
-      else if (field === R.policyVersion) p.policyVersion = reader.uint64();
-      else if (field === R.configVersion) p.configVersion = reader.uint64();
-      else if (field === R.version) p.version = reader.uint32();
-      else if (field === R.batchSize) p.batchSize = reader.uint32();
-      else p.batchIndex = reader.uint32();
-      continue;
+    switch (field) {
+      case R.outcome:
+      case R.policyVersion:
+      case R.configVersion:
+      case R.version:
+      case R.batchSize:
+      case R.batchIndex:
+        if (wireType !== WireType.Varint) return false;
+        if (field === R.outcome) p.outcome = reader.int32();
+        else if (field === R.policyVersion) p.policyVersion = reader.uint64();
+        else if (field === R.configVersion) p.configVersion = reader.uint64();
+        else if (field === R.version) p.version = reader.uint32();
+        else if (field === R.batchSize) p.batchSize = reader.uint32();
+        else p.batchIndex = reader.uint32();
+        continue;
     }
     if (wireType !== WireType.LengthDelimited) return false;
-    const value = reader.bytes();
-    const start = value.byteOffset - p.receipt.byteOffset;
-    const end = start + value.length;
+    const length = reader.uint32();
+    const start = reader.pos;
+    const end = (reader.pos += length);
+    reader.assertBounds();
     if (field === R.reasons) p.reasons.push(start, end);
     else if (field === R.batchPath) p.path.push(start, end);
     else if (field === R.decidedAt) {
       // A second occurrence merges into the first: left to the decoder.
-      if (p.decidedAtRead || !readTimestamp(value, p)) return false;
+      if (p.decidedAtRead || !readTimestamp(p.receipt.subarray(start, end), p)) return false;
       p.decidedAtRead = true;
     } else {
       p.starts[field] = start;
       p.ends[field] = end;
     }
   }
-  const keyId = p.starts[R.keyId]!;
-  p.keyId = keyId < 0 ? '' : utf8.decode(p.receipt.subarray(keyId, p.ends[R.keyId]!));
+  p.keyId = keyIdOf(p);
   return true;
 }
 
@@ -224,6 +227,16 @@ function readTimestamp(bytes: Uint8Array, p: Published): boolean {
 
 /** As protobuf-es decodes strings. */
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** The key id, decoded once for a run of events of the same key (a peer's whole stream). */
+function keyIdOf(p: Published): string {
+  const start = p.starts[R.keyId]!;
+  if (start < 0) return '';
+  const bytes = p.receipt.subarray(start, p.ends[R.keyId]!);
+  if (!equalBytes(bytes, lastKeyId.bytes)) lastKeyId = { bytes: bytes.slice(), text: utf8.decode(bytes) };
+  return lastKeyId.text;
+}
+let lastKeyId = { bytes: new Uint8Array(0), text: '' };
 
 /** The checks of judgeDecisionEvent on a version 3 receipt, on the bytes; false: not believed this way. */
 function believed(p: Published, encoded: Uint8Array, keys: TenantReceiptKeys): boolean {

@@ -208,6 +208,11 @@ export function scanEvent(bytes: Uint8Array): ScannedEvent | undefined {
             out.updates.push(windowUpdate(reader.bytes()));
             continue;
         }
+        // Skipped without the subarray reader.skip returns.
+        const length = reader.uint32();
+        reader.pos += length;
+        reader.assertBounds();
+        continue;
       }
       reader.skip(wireType, field);
     }
