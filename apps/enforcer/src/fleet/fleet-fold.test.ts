@@ -3,10 +3,12 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { DecisionEventSchema, Effect, WindowUpdateSchema } from '@thoth/contracts';
 import { WindowState } from '@thoth/policy';
 import { generateSigningKey, keyring, publicKeyBase64, ReceiptKeyDirectory, signDecisionEvents, signerFromSeed, signReceiptKeyEntry, verifierFromPublicKey, type Signer } from '@thoth/snapshot';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../logger.js';
 import type { ActiveSnapshots } from '../sync/active-snapshots.js';
 import { FleetFold, scanEvent } from './fleet-fold.js';
+import { FleetMetrics } from './fleet-metrics.js';
 
 const T = 'tenant-1';
 const NOW = 1_800_000_000_000;
@@ -31,14 +33,15 @@ function event(options: { agent?: string; enforcerId?: string; decidedAt?: numbe
   return { key: Buffer.from(`${T}/${e.agentId}`), value: Buffer.from(toBinary(DecisionEventSchema, e)) };
 }
 
-function setup(holdMax?: number) {
+function setup(holdMax?: number, options: { state?: WindowState; registry?: Registry } = {}) {
   const directory = new ReceiptKeyDirectory(keyring([verifierFromPublicKey(cp.publicKey)]), silentLogger);
   const announce = (s: Signer, id: string) => {
     const r = signReceiptKeyEntry({ tenantId: T, enforcerId: id, instanceId: id, keyId: s.keyId, publicKey: publicKeyBase64(s), announcedAt: new Date(NOW).toISOString(), status: 'active' }, cp);
     directory.apply(r.key, r.value, 'test');
   };
-  const state = new WindowState();
-  const fold = new FleetFold({ enforcerId: 'me', startedAt: NOW - 5_000, store, state, directory, clock: () => NOW, logger: silentLogger, ...(holdMax ? { holdMax } : {}) });
+  const state = options.state ?? new WindowState();
+  const listener = new FleetMetrics(options.registry ?? new Registry(), () => 0);
+  const fold = new FleetFold({ enforcerId: 'me', startedAt: NOW - 5_000, store, state, directory, clock: () => NOW, logger: silentLogger, listener, ...(holdMax ? { holdMax } : {}) });
   return { fold, state, announce, calls: (agent: string) => state.read(key(agent), WINDOW, NOW).calls };
 }
 
@@ -90,6 +93,22 @@ describe('FleetFold', () => {
     fold.fold(Buffer.from(`${T}/a1`), Buffer.from(toBinary(DecisionEventSchema, other)), 'follow');
     expect(fold.rejected).toBe(1);
     expect(fold.folded).toBe(1);
+  });
+
+  it("counts a believed decision's updates the window state does not keep: a quota full, a window of another length", async () => {
+    const registry = new Registry();
+    const state = new WindowState({ maxKeys: 1 });
+    const { fold, announce, calls } = setup(undefined, { state, registry });
+    announce(peer, 'peer');
+    fold.fold(...pair(event({ agent: 'a1' })), 'follow');
+    fold.fold(...pair(event({ agent: 'a2' })), 'follow'); // a second key: past maxKeys
+    state.apply([{ key: key('a1'), windowMs: 60_000, calls: 1, records: 0 }], NOW); // a1's window, now another length
+    fold.fold(...pair(event({ agent: 'a1' })), 'follow');
+    expect([calls('a1'), calls('a2')]).toEqual([0, 0]);
+    expect(fold.rejected).toBe(2);
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/thoth_enforcer_fleet_rejected_total\{code="FLEET_QUOTA_FULL"\} 1/);
+    expect(metrics).toMatch(/thoth_enforcer_fleet_rejected_total\{code="FLEET_WINDOW_MISMATCH"\} 1/);
   });
 });
 

@@ -10,9 +10,18 @@ import type { ActiveSnapshots } from '../sync/active-snapshots.js';
  * decode; FLEET_TENANT_MISMATCH: its Kafka key names another tenant than the event;
  * FLEET_FOREIGN_KEY: an update's window key names another tenant than the event (counted per
  * update); FLEET_HOLD_FULL: its receipt key was not in the directory yet and the holding area
- * was full (the oldest held event is dropped).
+ * was full (the oldest held event is dropped). Per update, of a decision believed: FLEET_QUOTA_FULL,
+ * a new window key past a quota of the window state (its count is lost); FLEET_WINDOW_MISMATCH, a
+ * key held here with another window length (a peer on another policy version; WindowState.fold).
  */
-export type FleetRejectCode = DecisionTrustCode | 'FLEET_MALFORMED' | 'FLEET_TENANT_MISMATCH' | 'FLEET_FOREIGN_KEY' | 'FLEET_HOLD_FULL';
+export type FleetRejectCode =
+  | DecisionTrustCode
+  | 'FLEET_MALFORMED'
+  | 'FLEET_TENANT_MISMATCH'
+  | 'FLEET_FOREIGN_KEY'
+  | 'FLEET_HOLD_FULL'
+  | 'FLEET_QUOTA_FULL'
+  | 'FLEET_WINDOW_MISMATCH';
 
 export type FoldPhase = 'rebuild' | 'follow';
 
@@ -132,7 +141,9 @@ export class FleetFold {
     if (updates.length === 0) return;
     const now = this.#o.clock();
     const decidedAt = scanned.decidedAtMs!;
-    this.#o.state.fold(updates, Math.min(decidedAt, now), { tenantId, agentId: scanned.agentId });
+    const kept = this.#o.state.fold(updates, Math.min(decidedAt, now), { tenantId, agentId: scanned.agentId });
+    if (kept.untracked > 0) this.#reject('FLEET_QUOTA_FULL', kept.untracked, `${kept.untracked} update(s) of a tenant ${tenantId} decision not kept: the ${kept.quota} quota of window keys is full`);
+    if (kept.mismatched) this.#reject('FLEET_WINDOW_MISMATCH', kept.mismatched, `${kept.mismatched} update(s) of a tenant ${tenantId} decision name a window held here with another length`);
     this.folded++;
     if (phase === 'rebuild') this.rebuilt++;
     else this.lastPropagationMs = now - decidedAt;

@@ -32,7 +32,7 @@ export class FleetMetrics implements FoldListener {
     });
     this.#rejected = new Counter({
       name: 'thoth_enforcer_fleet_rejected_total',
-      help: "Peers' decisions (or, for FLEET_FOREIGN_KEY, updates) not folded, by code: the receipt's (receipt.*) or FLEET_*.",
+      help: "Peers' decisions (or, for FLEET_FOREIGN_KEY, FLEET_QUOTA_FULL and FLEET_WINDOW_MISMATCH, updates) not folded, by code: the receipt's (receipt.*) or FLEET_*.",
       labelNames: ['code'],
       registers,
     });
