@@ -1,7 +1,7 @@
 // The CPU a fleet fold costs per peer decision (docs/fleet-state.md): signed events as an enforcer
-// publishes them (batch-signed, ~800 bytes, one window update each), folded by FleetFold as the
+// publishes them (batch-signed, ~600 bytes, one window update each), folded by FleetFold as the
 // fleet consumer does, each batch's signature verified once, against the cost of the same events'
-// full decode. `node --import tsx apps/enforcer/scripts/fleet-fold-cost.ts`
+// full decode. `node --import tsx apps/enforcer/scripts/fleet-fold-cost.ts [--batches=1,4,32,128]`
 // (with --cpu-prof for where it goes)
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
@@ -15,10 +15,10 @@ const TENANT = '7e0a0000-0000-4000-8000-00000000be0c';
 const N = 10_000;
 /**
  * Batch sizes of the peer's receipts: a batch is what an enforcer answered in one turn of its event
- * loop, one signature verified per batch. 32 under heavy load; in bench:fleet (about 670 decisions/s
- * per enforcer) a few decisions a batch.
+ * loop, one signature verified per batch; about 120 in a loaded bench:fleet run, 1 for a call
+ * answered alone.
  */
-const BATCHES = (process.env['THOTH_FOLD_COST_BATCHES'] ?? '1,4,32').split(',').map(Number);
+const BATCHES = (process.argv.find((a) => a.startsWith('--batches='))?.slice('--batches='.length) ?? '1,4,32,128').split(',').map(Number);
 const cp = signerFromSeed(generateSigningKey());
 const peer = signerFromSeed(generateSigningKey());
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };

@@ -1,4 +1,4 @@
-import { Buffer } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
 import { createHash, hash } from 'node:crypto';
 
 export const HASH_SIZE = 32;

@@ -142,10 +142,9 @@ function readPublished(bytes: Uint8Array): Published | undefined {
       }
       const length = reader.uint32();
       const at = reader.pos;
-      reader.pos += length;
-      reader.assertBounds();
+      if ((reader.pos += length) > reader.len) return undefined;
       if (field === E_RECEIPT) {
-        p.receipt = reader.buf.subarray(at, reader.pos);
+        p.receipt = bytes.subarray(at, reader.pos);
         p.recordStart = start;
         p.recordEnd = reader.pos;
         receipts++;
@@ -196,7 +195,7 @@ function readReceipt(p: Published): boolean {
     const length = reader.uint32();
     const start = reader.pos;
     const end = (reader.pos += length);
-    reader.assertBounds();
+    if (end > reader.len) return false;
     if (field === R.reasons) p.reasons.push(start, end);
     else if (field === R.batchPath) p.path.push(start, end);
     else if (field === R.decidedAt) {

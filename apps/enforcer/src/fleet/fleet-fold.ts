@@ -221,8 +221,7 @@ export function scanEvent(bytes: Uint8Array): ScannedEvent | undefined {
         }
         // Skipped without the subarray reader.skip returns.
         const length = reader.uint32();
-        reader.pos += length;
-        reader.assertBounds();
+        if ((reader.pos += length) > reader.len) return undefined;
         continue;
       }
       reader.skip(wireType, field);
