@@ -61,8 +61,10 @@ describe('judgePublishedDecision', () => {
   });
 
   it('gives the verdict of the decoded event for every single-byte change of a signed one', () => {
-    const [first, second] = events(2).map(bytesOf);
-    for (const original of [first!, second!]) {
+    const [first, second, third] = events(3).map(bytesOf);
+    // Believed first: the changes of the others' paths meet the batch's remembered nodes.
+    expect(judgePublishedDecision(first!, keys)).toEqual({ ok: true, keyId: key.keyId });
+    for (const original of [second!, third!]) {
       for (let at = 0; at < original.length; at++) {
         const changed = original.slice();
         changed[at] = changed[at]! ^ 0x01;
