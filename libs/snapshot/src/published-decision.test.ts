@@ -1,4 +1,5 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { readFileSync } from 'node:fs';
 import { DecisionEventSchema, Effect, WindowUpdateSchema, type DecisionEvent } from '@thoth/contracts';
 import { describe, expect, it } from 'vitest';
 import { judgeDecisionEvent, TenantReceiptKeys } from './decision-trust.js';
@@ -112,5 +113,30 @@ describe('judgePublishedDecision', () => {
     expect(believedAsPublished(twice, keys)).toBe(false);
     expect(judged(twice)).toEqual(reference(twice));
     expect(judged(Buffer.from([0xff, 0xff, 0xff]))).toBe('throws');
+  });
+});
+
+describe('judgePublishedDecision on the golden wire fixtures', () => {
+  // Events written by earlier versions and by the approvals' steps (libs/contracts/testdata): the
+  // verdict on the bytes is the verdict on the decoded event, and the v3 ones are believed on bytes.
+  const testdata = (name: string) => new Uint8Array(readFileSync(new URL(`../../contracts/testdata/${name}`, import.meta.url)));
+  const fixtures = [
+    ['decision-event.v1.bin', 'receipt-key.v1.pub'],
+    ['decision-event.receipt-v3.bin', 'receipt-key.receipt-v3.pub'],
+    ['decision-event.window-updates.bin', 'receipt-key.window-updates.pub'],
+    ['decision-event.approval.bin', 'receipt-key.approval.pub'],
+    ['decision-event.approval-used.bin', 'receipt-key.approval.pub'],
+  ] as const;
+
+  it.each(fixtures)('%s', (eventFile, keyFile) => {
+    const bytes = testdata(eventFile);
+    const event = fromBinary(DecisionEventSchema, bytes);
+    const publicKey = readFileSync(new URL(`../../contracts/testdata/${keyFile}`, import.meta.url), 'utf8').trim();
+    const golden = TenantReceiptKeys.of([{ keyId: event.receipt!.keyId, publicKey, instanceId: event.enforcerId }]);
+    const onBytes = judgePublishedDecision(bytes, golden);
+    expect(onBytes).toEqual({ ...judgeDecisionEvent(event, golden, bytes), keyId: event.receipt!.keyId });
+    // A receipt before v3 does not cover the whole event: refused alike both ways.
+    expect(onBytes.ok).toBe(event.receipt!.receiptVersion === 3);
+    expect(believedAsPublished(bytes, golden)).toBe(event.receipt!.receiptVersion === 3);
   });
 });
