@@ -4,13 +4,13 @@ the Python twin of test/integration/sdk/guard.test.ts."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import concurrent.futures
+import hashlib
 from typing import Any
 
 import pytest
-
 from conftest import Enforcer, FreezingRelay, MakeThoth, report
+
 from thoth import (
     Thoth,
     ThothDeniedError,
@@ -40,7 +40,9 @@ class Crm:
 def test_runs_an_allowed_call_sent_with_resource_and_credential_fingerprint(make_thoth: MakeThoth) -> None:
     t = make_thoth()
 
-    @t.thoth.guard(name="crm.read_contacts", risk="read", resource=lambda id: f"crm://contacts/{id}", credential="crm-key-1")
+    @t.thoth.guard(
+        name="crm.read_contacts", risk="read", resource=lambda id: f"crm://contacts/{id}", credential="crm-key-1"
+    )
     def read_contacts(id: int) -> dict[str, Any]:
         return {"id": id, "name": "Ada"}
 
@@ -77,7 +79,8 @@ def assert_freeze_denial(error: ThothDeniedError, enforcer: Enforcer, tool: str 
     assert error.rule == "code-freeze"
     assert "code-freeze" in [r.rule_id for r in error.matched_rules]
     assert next(r for r in error.matched_rules if r.rule_id == "code-freeze").kind == "freeze_window"
-    assert error.reason is not None and "code-freeze" in error.reason
+    assert error.reason is not None
+    assert "code-freeze" in error.reason
     assert str(error).startswith(f"Thoth blocked {tool}: rule code-freeze — freeze 'code-freeze' in effect")
     assert str(error).endswith("Do not retry while the freeze lasts; ask a human.")
     assert error.receipt is not None
@@ -139,7 +142,8 @@ def test_shadow_mode_runs_the_call_and_reports_the_would_deny(make_thoth: MakeTh
     assert crm.deleted == [7]
     [event] = t.events
     assert event.outcome == "shadow_deny"
-    assert event.decision is not None and event.decision.receipt is not None
+    assert event.decision is not None
+    assert event.decision.receipt is not None
     assert event.decision.receipt.outcome == pb.OUTCOME_WOULD_DENY
     assert isinstance(event.error, ThothDeniedError)
     assert "code-freeze" in [r.rule_id for r in event.error.matched_rules]
@@ -191,7 +195,9 @@ def test_a_repeated_request_id_gets_the_first_decision(make_thoth: MakeThoth) ->
 
 def test_credentials_leave_only_as_fingerprints(make_thoth: MakeThoth) -> None:
     t = make_thoth()
-    request = t.thoth.client.request(ToolCall(tool="crm.read_contacts", credential_fingerprint=credential_fingerprint("s3cret")))
+    request = t.thoth.client.request(
+        ToolCall(tool="crm.read_contacts", credential_fingerprint=credential_fingerprint("s3cret"))
+    )
     assert request.credential_fingerprint == hashlib.sha256(b"s3cret").hexdigest()
     assert b"s3cret" not in request.SerializeToString()
 
@@ -216,9 +222,13 @@ def gone(address: str, **settings: Any) -> tuple[Thoth, list[str]]:
 def test_unreachable_destructive_fails_closed_and_reads_follow_fail_open_reads(unreachable_address: str) -> None:
     from thoth import RetryOptions
 
-    thoth, outcomes = gone(unreachable_address, fail_mode="open", fail_open_reads=True, retry=RetryOptions(backoff_ms=1))
+    thoth, outcomes = gone(
+        unreachable_address, fail_mode="open", fail_open_reads=True, retry=RetryOptions(backoff_ms=1)
+    )
     runs = {"delete": 0, "read": 0}
-    delete = thoth.guard(lambda: runs.__setitem__("delete", runs["delete"] + 1), name="crm.delete_records", risk="destructive")
+    delete = thoth.guard(
+        lambda: runs.__setitem__("delete", runs["delete"] + 1), name="crm.delete_records", risk="destructive"
+    )
     read = thoth.guard(lambda: runs.__setitem__("read", runs["read"] + 1), name="crm.read_contacts", risk="read")
     with pytest.raises(ThothUnavailableError) as caught:
         delete()
@@ -227,7 +237,9 @@ def test_unreachable_destructive_fails_closed_and_reads_follow_fail_open_reads(u
     assert runs == {"delete": 0, "read": 1}
     assert caught.value.code == "UNAVAILABLE"
     assert caught.value.attempts == 3  # UNAVAILABLE is retried, with the same request id
-    assert str(caught.value).startswith("crm.delete_records was not run: the Thoth enforcer could not be reached (UNAVAILABLE")
+    assert str(caught.value).startswith(
+        "crm.delete_records was not run: the Thoth enforcer could not be reached (UNAVAILABLE"
+    )
     assert outcomes == ["fail_closed", "fail_open"]
 
 
