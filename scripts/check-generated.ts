@@ -4,9 +4,11 @@
  *
  * Regenerates into a temporary directory with the same template and compares byte for
  * byte. `--root <dir>` checks another tree laid out like this repository (its tests).
+ * Then the same for the Python SDK's code (libs/sdk-python/scripts/gen.py --check, grpcio-tools
+ * in the venv that infra/local/python.sh makes).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +91,18 @@ export function checkGenerated(root: string): Difference[] {
   }
 }
 
+/** The Python SDK's generated code against what grpcio-tools writes now (a tree without that SDK has none to check). */
+export function checkPythonGenerated(root: string): boolean {
+  if (!existsSync(join(root, 'libs', 'sdk-python', 'scripts', 'gen.py'))) return true;
+  const python = execFileSync('bash', [join(root, 'infra', 'local', 'python.sh')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1)!;
+  try {
+    execFileSync(python, [join(root, 'libs', 'sdk-python', 'scripts', 'gen.py'), '--check'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function main(): number {
   const { values } = parseArgs({ options: { root: { type: 'string', default: REPO } } });
   let differences: Difference[];
@@ -100,7 +114,7 @@ function main(): number {
   }
   if (differences.length === 0) {
     console.log('Generated protobuf code is up to date.');
-    return 0;
+    return checkPythonGenerated(resolve(values.root)) ? 0 : 1;
   }
   for (const { path, kind } of differences) console.error(`  ${kind}: ${path}`);
   console.error(STALE_MESSAGE);
