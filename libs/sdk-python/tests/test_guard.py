@@ -9,7 +9,8 @@ import hashlib
 from typing import Any
 
 import pytest
-from conftest import Enforcer, FreezingRelay, MakeThoth, report
+from conftest import Enforcer, MakeThoth, report
+from relay import FreezingRelay
 
 from thoth import (
     Thoth,
@@ -165,7 +166,9 @@ def test_a_bad_agent_token_is_refused_and_the_tool_does_not_run(make_thoth: Make
     )
 
 
-def test_pipelines_many_calls_over_decide_stream_and_unary_with_the_same_answers(make_thoth: MakeThoth) -> None:
+def test_pipelines_many_calls_over_decide_stream_and_unary_with_the_same_answers(
+    make_thoth: MakeThoth, enforcer: Enforcer
+) -> None:
     stream = make_thoth().thoth.client
     unary = make_thoth(transport="unary").thoth.client
     tools = ["crm.delete_records" if i % 4 == 0 else "crm.read_contacts" for i in range(200)]
@@ -175,6 +178,11 @@ def test_pipelines_many_calls_over_decide_stream_and_unary_with_the_same_answers
     assert [d.allow for d in decisions] == [tool == "crm.read_contacts" for tool in tools]
     assert len({d.decision_id for d in decisions}) == 200
     assert [d.allow for d in unary_decisions] == [d.allow for d in decisions]
+    # Receipts come batch-signed (version 3): many of these share a batch, each with its own path.
+    assert max(d.receipt.batch_size for d in decisions if d.receipt) > 1
+    for d in decisions + unary_decisions:
+        assert d.receipt is not None
+        assert verify_receipt(d.receipt, enforcer.receipt_keys).ok
 
 
 async def test_pipelines_async_calls_over_one_stream(make_thoth: MakeThoth) -> None:

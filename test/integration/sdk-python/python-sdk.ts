@@ -4,7 +4,10 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { publicKeyBase64 } from '@thoth/snapshot';
+import { toBinary } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import { Outcome, ReceiptSchema } from '@thoth/contracts';
+import { generateSigningKey, publicKeyBase64, signReceipt, signerFromSeed } from '@thoth/snapshot';
 import { AGENT, ENFORCE_TENANT, SHADOW_TENANT, type SdkEnforcer } from '../sdk/sdk-enforcer.js';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -34,9 +37,39 @@ export async function pythonEnvironment(): Promise<string> {
   return setup.output.trim().split('\n').at(-1)!;
 }
 
+/**
+ * A version 1 receipt (signed alone, as enforcers did before batches) made by libs/snapshot, with
+ * non-ASCII and multi-line values: the Python verifier must rebuild the same payload bytes.
+ */
+function versionOneReceipt(): { receipt: string; publicKey: string } {
+  const signer = signerFromSeed(generateSigningKey());
+  const receipt = signReceipt(
+    {
+      decisionId: 'd-v1',
+      requestId: 'r-v1',
+      tenantId: ENFORCE_TENANT,
+      agentId: AGENT.id,
+      tool: 'crm.delete_records',
+      argumentsDigest: 'ab'.repeat(32),
+      outcome: Outcome.DENY,
+      reasons: ['code-freeze: Löschen ist eingefroren.\nAsk a human.', 'no-drops: ✋'],
+      policyVersion: 7n,
+      policyHash: 'cd'.repeat(32),
+      configVersion: 3n,
+      decidedAt: timestampFromMs(1_767_225_600_123),
+      enforcerId: 'enforcer-python',
+    },
+    signer,
+  );
+  return { receipt: Buffer.from(toBinary(ReceiptSchema, receipt)).toString('base64'), publicKey: publicKeyBase64(signer) };
+}
+
 /** What pytest needs to reach the enforcer and check its receipts. */
 export function enforcerEnv(enforcer: SdkEnforcer): NodeJS.ProcessEnv {
+  const v1 = versionOneReceipt();
   return {
+    THOTH_TEST_RECEIPT_V1: v1.receipt,
+    THOTH_TEST_RECEIPT_V1_PUBLIC_KEY: v1.publicKey,
     THOTH_TEST_ENFORCER_ADDRESS: enforcer.address,
     THOTH_TEST_ENFORCE_TENANT: ENFORCE_TENANT,
     THOTH_TEST_SHADOW_TENANT: SHADOW_TENANT,
