@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', 'libs/contracts/src/gen/**', '**/dist/**', '.thoth/**', 'test/bench/results/**'],
+    ignores: ['**/node_modules/**', 'libs/contracts/src/gen/**', '**/dist/**', '.thoth/**', 'test/bench/results/**', '**/.venv/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
