@@ -43,6 +43,11 @@ export const ALLOWED: readonly Allowance[] = [
     reason: 'the per-user download cache (.cache/thoth in the home directory: Node.js and pnpm from the npm registry); a cache of downloads, never repository content, and THOTH_CACHE_DIR moves it',
   },
   {
+    file: 'infra/local/python.sh',
+    kind: 'home',
+    reason: 'the same download cache, for uv from PyPI (the Python SDK virtual environment stays in libs/sdk-python/.venv)',
+  },
+  {
     file: 'infra/local/lib.sh',
     kind: 'home',
     reason: 'the same download cache, for the Kafka jars Maven fetches',
