@@ -141,4 +141,16 @@ describe('README', () => {
     );
     expect(lines.at(-1)).toBe('{"mode":"shadow","trial":"active"}');
   });
+
+  it('runs the Python quickstart as written against the demo tenant: the read runs, the drop is denied with its rule', async () => {
+    const { code, stdout, stderr } = await runBlock(readmeWalkthrough('python-quickstart'), { THOTH_DATA_DIR: dataDir });
+    // stderr holds infra/local/python.sh's progress when it installs; the block's own output is stdout.
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toBe("{'id': 42, 'name': 'Ada'}");
+    expect(lines[1]).toBe(
+      'crm-no-drop-tables: Thoth blocked crm.drop_table: rule crm-no-drop-tables — No agent drops or truncates CRM tables. Do not retry; ask a human.',
+    );
+    expect(lines[2]).toMatch(/^receipt [0-9a-f-]{36} signed by ed25519:[0-9a-f]{16}$/);
+  });
 });
