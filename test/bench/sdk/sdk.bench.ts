@@ -3,12 +3,13 @@
 // through guard() (request building, Decide, answer handling, then the tool), one call at
 // a time against an enforcer in a child process on loopback. Overhead = guarded call −
 // bare call, for the default transport (DecideStream) and for unary Decide; and
-// pipelined throughput.
+// pipelined throughput. Then the same for the Python SDK (libs/sdk-python/scripts/bench_guard.py,
+// in its venv) against the same enforcer: python.guard.overhead beside sdk.guard.overhead.
 import { Client, Metadata, credentials } from '@grpc/grpc-js';
 import { Enforcer } from '@thoth/contracts';
 import { createClient } from '@thoth/grpc';
 import { Thoth } from '@thoth/sdk';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BenchReport, percentile } from '../lib/results.js';
@@ -101,6 +102,29 @@ try {
   );
   report.add('sdk.guard.pipelined_per_s', PIPELINED / (Number(process.hrtime.bigint() - t0) / 1e9), 'per_s');
   thoth.close();
+
+  // The Python SDK, same enforcer, same tool and policy, one call at a time.
+  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  const python = execFileSync('bash', [`${root}infra/local/python.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1)!;
+  const pySamples = Math.min(SAMPLES, 10_000);
+  const py = JSON.parse(
+    execFileSync(python, [`${root}libs/sdk-python/scripts/bench_guard.py`, address, BENCH_TENANT, BENCH_AGENT.id, BENCH_AGENT.token, String(pySamples), '1000'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  ) as Record<'bare_tool' | 'guard_stream' | 'guard_unary' | 'guard_async_stream', { p50_ms: number; p99_ms: number }>;
+  const pyBare = py.bare_tool.p50_ms;
+  for (const [name, key] of [
+    ['python.guard', 'guard_stream'],
+    ['python.guard_unary', 'guard_unary'],
+    ['python.guard_async', 'guard_async_stream'],
+  ] as const) {
+    report.add(`${name}.p50_ms`, py[key].p50_ms, 'ms');
+    report.add(`${name}.p99_ms`, py[key].p99_ms, 'ms');
+    report.add(`${name}.overhead.p50_ms`, py[key].p50_ms - pyBare, 'ms');
+    report.add(`${name}.overhead.p99_ms`, py[key].p99_ms - pyBare, 'ms');
+  }
+  report.note(`python.*: thoth (libs/sdk-python) against the same enforcer, ${pySamples} samples after 1000 warm-up; python.guard is a sync tool over DecideStream, python.guard_async an async one; overhead = guarded − bare Python call p50`);
 
   report.note(`one call at a time, ${SAMPLES} samples after ${WARMUP} warm-up; enforcer in a child process on loopback; overhead = guarded − bare p50; target sdk.guard.overhead.p99_ms ≤ 2`);
   report.note('sdk.guard uses the default transport (one DecideStream per client); sdk.guard_unary one unary Decide per call');
