@@ -15,6 +15,11 @@ export UV_PYTHON_DOWNLOADS=never UV_PYTHON_PREFERENCE=only-system
 
 log() { echo "[python] $*" >&2; }
 
+# Test files run in parallel and each makes sure of the environment: one at a time.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/python.lock"
+flock 9
+
 if [ ! -x "$UV" ]; then
   PYTHON=$(command -v python3 || true)
   [ -n "$PYTHON" ] || { log "python3 (3.11 or later) is needed"; exit 1; }
