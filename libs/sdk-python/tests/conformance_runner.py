@@ -12,7 +12,7 @@ from typing import Any
 
 from relay import FreezingRelay
 
-from thoth import GuardEvent, RetryOptions, Thoth, ThothError, ThothUnavailableError
+from thoth import GuardEvent, RetryOptions, Thoth, ThothDeniedError, ThothError, ThothUnavailableError
 from thoth._gen.decision.v1 import decision_pb2 as pb
 
 
@@ -59,6 +59,13 @@ def run(case: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
         if relay:
             relay.close()
     event = events[0] if events else None
+    denied = (
+        error
+        if isinstance(error, ThothDeniedError)
+        else event.error
+        if event and event.outcome == "shadow_deny"
+        else None
+    )
     decision = event.decision if event else None
     rules_of = decision.matched_rules if decision else getattr(error, "matched_rules", ())
     found = decision.receipt if decision else getattr(error, "receipt", None)
@@ -72,6 +79,7 @@ def run(case: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
         "code": error.code if error else None,
         "attempts": error.attempts if isinstance(error, ThothUnavailableError) else None,
         "receipt": receipt,
+        "message": str(denied) if denied else None,
     }
 
 

@@ -33,6 +33,11 @@ export interface ConformanceResult {
   readonly attempts: number | null;
   /** The receipt's outcome when one came back (ALLOW, DENY, WOULD_DENY), else null. */
   readonly receipt: string | null;
+  /**
+   * The model-facing message of a denial (the one enforce mode would raise, in shadow mode); null
+   * otherwise: an unavailable error's message quotes its gRPC library's own detail, which differs.
+   */
+  readonly message: string | null;
 }
 
 const call = (name: string, over: Partial<ConformanceCase> & Pick<ConformanceCase, 'tool' | 'risk'>): ConformanceCase => ({

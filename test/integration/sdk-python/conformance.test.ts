@@ -66,6 +66,7 @@ async function runTypeScript(enforcer: SdkEnforcer, c: ConformanceCase): Promise
     code: denied?.code ?? (error instanceof ThothUnavailableError ? error.code : null),
     attempts: error instanceof ThothUnavailableError ? error.attempts : null,
     receipt: receipt ? (Outcome[receipt.outcome] ?? null) : null,
+    message: denied?.message ?? (event?.outcome === 'shadow_deny' ? event.wouldDeny.message : null),
   };
 }
 
