@@ -160,3 +160,16 @@ def test_unknown_receipt_versions_are_refused() -> None:
 def test_a_public_key_must_be_32_bytes() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
         receipt_keys([b"short"])
+
+
+def test_a_call_presents_its_approval() -> None:
+    from thoth import ThothClient, ToolCall
+
+    client = ThothClient(address="127.0.0.1:1", tenant_id="t", agent_id="a", agent_token="thoth_at_x")
+    request = client.request(
+        ToolCall(tool="payments.refund", arguments={"amount": 900}, approval_id="d-approval"), "write"
+    )
+    client.close()
+    assert request.approval_id == "d-approval"
+    assert request.risk_tier == pb.RISK_TIER_WRITE
+    assert request.arguments_json == b'{"amount":900}'

@@ -56,6 +56,9 @@ class ToolCall:
     """`credential_fingerprint(token)` of the credential the tool will use; never the token."""
     request_id: str | None = None
     """Default: a new UUID. Retries reuse it."""
+    approval_id: str = ""
+    """An approval this call presents (docs/approvals.md): the `approval_id` of the
+    ThothApprovalRequiredError an earlier, identical call raised, once a person approved it."""
 
 
 @dataclass(frozen=True)
@@ -275,6 +278,7 @@ class ThothClient:
             resource=call.resource,
             credential_fingerprint=call.credential_fingerprint,
             requested_at=requested_at,
+            approval_id=call.approval_id,
         )
         if self._source is not None:
             request.source.CopyFrom(self._source)

@@ -75,11 +75,12 @@ class Thoth:
         *,
         resource: str | None = None,
         credential: CredentialSource | None = None,
+        approval_id: str = "",
     ) -> GuardEvent:
         """Asks Thoth about a call. Returns when the tool may run (allowed, shadow, or no answer
         with an open fail mode); raises ThothDeniedError (ThothApprovalRequiredError) when it
         must not, ThothUnavailableError when Thoth could not be asked and the mode is closed."""
-        call = self._tool_call(name, arguments, resource, credential)
+        call = self._tool_call(name, arguments, resource, credential, approval_id)
         try:
             decision = self.client.decide(call, risk=risk)
         except ThothDeniedError as error:
@@ -96,9 +97,10 @@ class Thoth:
         *,
         resource: str | None = None,
         credential: CredentialSource | None = None,
+        approval_id: str = "",
     ) -> GuardEvent:
         """`check` for async tools: the event loop runs on while the enforcer answers."""
-        call = self._tool_call(name, arguments, resource, credential)
+        call = self._tool_call(name, arguments, resource, credential, approval_id)
         try:
             decision = await self.client.decide_async(call, risk=risk)
         except ThothDeniedError as error:
@@ -202,10 +204,15 @@ class Thoth:
         return guarded
 
     def _tool_call(
-        self, name: str, arguments: Any, resource: str | None, credential: CredentialSource | None
+        self, name: str, arguments: Any, resource: str | None, credential: CredentialSource | None, approval_id: str
     ) -> ToolCall:
+        fingerprint = _fingerprint(credential)
         return ToolCall(
-            tool=name, arguments=arguments, resource=resource or "", credential_fingerprint=_fingerprint(credential)
+            tool=name,
+            arguments=arguments,
+            resource=resource or "",
+            credential_fingerprint=fingerprint,
+            approval_id=approval_id,
         )
 
     def _judge(self, name: str, risk: Risk, decision: Decision) -> GuardEvent:
