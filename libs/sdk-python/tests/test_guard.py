@@ -14,6 +14,7 @@ from relay import FreezingRelay
 
 from thoth import (
     Thoth,
+    ThothApprovalRequiredError,
     ThothDeniedError,
     ThothUnavailableError,
     ToolCall,
@@ -287,3 +288,32 @@ def test_a_hanging_enforcer_is_asked_again_only_where_safe(
     assert caught.value.code == "DEADLINE_EXCEEDED"
     assert caught.value.attempts == attempts
     assert outcomes == ["fail_closed"]
+
+
+def test_a_call_held_for_approval_does_not_run_and_raises_approval_required(
+    make_thoth: MakeThoth, enforcer: Enforcer
+) -> None:
+    t = make_thoth()
+    refunds: list[int] = []
+
+    @t.thoth.guard(name="payments.refund", risk="write")
+    def refund(amount: int, order: str) -> None:
+        refunds.append(amount)
+
+    refund(100, "o-small")  # under the threshold: allowed
+    with pytest.raises(ThothApprovalRequiredError) as caught:
+        refund(900, "o-1")
+    assert refunds == [100]
+    error = caught.value
+    assert error.code == "APPROVAL_REQUIRED"
+    assert error.approval_id == error.decision_id != ""
+    assert error.expires_at is not None
+    assert error.rule == "big-refunds"
+    assert str(error).startswith(
+        "Thoth held payments.refund for a person's approval: rule big-refunds — Refunds above 500 need a person. "
+        "It was not run."
+    )
+    assert error.receipt is not None
+    assert error.receipt.outcome == pb.OUTCOME_APPROVAL_REQUIRED
+    assert verify_receipt(error.receipt, enforcer.receipt_keys).ok
+    assert [e.outcome for e in t.events] == ["allow", "approval_required"]

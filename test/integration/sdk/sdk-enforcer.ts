@@ -12,7 +12,14 @@ export const ENFORCE_TENANT = '7e0a0000-0000-4000-8000-000000005d01';
 export const SHADOW_TENANT = '7e0a0000-0000-4000-8000-000000005d02';
 export const AGENT = { id: 'crm-agent', token: 'thoth_at_sdk_crm_agent' };
 
-export const CRM_POLICY = policyYaml('sdk-crm', 1, `${noDropsRules({ severity: 'critical' })}freezes:
+// big-refunds holds a call for a person's approval (docs/approvals.md): the Python SDK's ThothApprovalRequiredError.
+export const CRM_POLICY = policyYaml('sdk-crm', 1, `${noDropsRules({ severity: 'critical' })}  - id: big-refunds
+    match: {tools: ["payments.refund"]}
+    when: 'args.amount > 500'
+    effect: approve
+    approval: {expiresIn: 30m}
+    reason: Refunds above 500 need a person.
+freezes:
   - id: code-freeze
     description: Deletes are frozen until 2099-01-01.
     timeZone: UTC
