@@ -36,7 +36,7 @@ export function decisionEventProblem(e: DecisionEvent): string | undefined {
   // The tool is a column of both stores and a filter of the API: what an enforcer accepts (request-fields.ts).
   const tool = textProblem('tool', e.tool, FIELD_LIMITS.tool, true);
   if (tool !== undefined) return tool;
-  if (e.effect !== Effect.ALLOW && e.effect !== Effect.DENY) return 'effect must be ALLOW or DENY';
+  if (e.effect !== Effect.ALLOW && e.effect !== Effect.DENY && e.effect !== Effect.REQUIRE_APPROVAL) return 'effect must be ALLOW, DENY or REQUIRE_APPROVAL';
   if (!IDENTIFIER.test(e.enforcerId)) return 'enforcer_id must be 1–200 printable ASCII characters';
   return undefined;
 }

@@ -1,4 +1,4 @@
-import type { DecisionEvent } from '@thoth/contracts';
+import { ApprovalStep_Kind, type DecisionEvent } from '@thoth/contracts';
 import { keyIdOf, keyring, verifierFromPublicKey, type Keyring, type Verifier } from './keys.js';
 import { verifyDecisionEvent, type DecisionEventCheck } from './event-digest.js';
 
@@ -17,6 +17,13 @@ export type DecisionTrustCode =
   | 'receipt.unknown_version';
 
 export type DecisionVerdict = { readonly ok: true } | { readonly ok: false; readonly code: DecisionTrustCode; readonly reason: string };
+
+/**
+ * The process name the control plane signs its own decisions under (a person's approval or
+ * rejection, docs/approvals.md): its receipt key is in every tenant's directory under this
+ * instance id, which no enforcer may take (the config stream refuses it in a Hello).
+ */
+export const CONTROL_PLANE_INSTANCE = 'thoth-control-plane';
 
 /** A receipt key of one of a tenant's enforcers, and the process that announced it. */
 export interface AnnouncedKey {
@@ -116,6 +123,11 @@ export function judgeDecisionEvent(event: DecisionEvent, keys: TenantReceiptKeys
   if (check.coverage !== 'event') return { ok: false, code: 'receipt.downgraded', reason: `a receipt of version ${event.receipt?.receiptVersion} covers only its own fields, and key ${check.keyId} signs whole events` };
   if (!keys.announcedBy(check.keyId, event.enforcerId)) {
     return { ok: false, code: 'receipt.wrong_enforcer', reason: `key ${check.keyId} was not announced by enforcer process ${event.enforcerId}` };
+  }
+  // Only a person, through the control plane, approves or rejects: an enforcer's key never signs that step.
+  const step = event.approval?.kind;
+  if ((step === ApprovalStep_Kind.APPROVED || step === ApprovalStep_Kind.REJECTED) && event.enforcerId !== CONTROL_PLANE_INSTANCE) {
+    return { ok: false, code: 'receipt.wrong_enforcer', reason: `an approval or rejection is the control plane's decision (${CONTROL_PLANE_INSTANCE}), not enforcer process ${event.enforcerId}'s` };
   }
   return { ok: true };
 }

@@ -11,7 +11,7 @@ interface Decision {
   agentId: string;
   tool: string;
   resource: string;
-  outcome: 'allow' | 'deny' | 'would_deny';
+  outcome: 'allow' | 'deny' | 'would_deny' | 'approval_required';
   matchedRules: Array<{ ruleId: string; effect: string }>;
   decidedAt: string;
 }
@@ -86,7 +86,7 @@ export function decisionsCommand(env: Environment): Command {
 
 function withFilters(command: Command): Command {
   for (const filter of FILTERS) command.option(`--${filter} <${filter}>`, `only decisions with this ${filter}`);
-  return command.addOption(new Option('--outcome <outcome>', 'only this outcome').choices(['allow', 'deny', 'would_deny']));
+  return command.addOption(new Option('--outcome <outcome>', 'only this outcome').choices(['allow', 'deny', 'would_deny', 'approval_required']));
 }
 
 function line(d: Decision): string {

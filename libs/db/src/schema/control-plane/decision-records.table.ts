@@ -21,7 +21,7 @@ export const decisionRecords = pgTable(
     credentialFingerprint: text('credential_fingerprint').notNull(),
     sourceIp: text('source_ip').notNull(),
     sourceRegion: text('source_region').notNull(),
-    outcome: text('outcome', { enum: ['allow', 'deny', 'would_deny'] }).notNull(),
+    outcome: text('outcome', { enum: ['allow', 'deny', 'would_deny', 'approval_required'] }).notNull(),
     shadow: boolean('shadow').notNull(),
     /** RecordedRule[] */
     matchedRules: jsonb('matched_rules').notNull(),

@@ -4,7 +4,7 @@ import { decodeCursor, decodeStreamCursor } from './decision-cursor.js';
 // Query parameters are strict: an unknown one is a 400 naming it. Filters are exact matches.
 
 const DecisionId = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'a decision id: 1–200 printable ASCII characters');
-const Outcome = z.enum(['allow', 'deny', 'would_deny']);
+const Outcome = z.enum(['allow', 'deny', 'would_deny', 'approval_required']);
 const Time = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 
 export const DecisionIdParams = z.strictObject({ decisionId: DecisionId });
@@ -49,7 +49,7 @@ const RecordedRule = z.object({
   ruleId: z.string(),
   reason: z.string(),
   severity: z.enum(['unspecified', 'low', 'medium', 'high', 'critical']),
-  kind: z.string().describe('condition, blast_radius, freeze_window, credential, drift, kill_switch, default, sequence'),
+  kind: z.string().describe('condition, blast_radius, freeze_window, credential, drift, kill_switch, default, sequence, approval'),
   effect: z.enum(['', 'deny', 'flag', 'observe', 'allow']).describe("What the rule did; '' when not recorded"),
 });
 
@@ -61,7 +61,7 @@ export const DecisionResponse = z.object({
   resource: z.string(),
   credentialFingerprint: z.string().describe("SHA-256 hex of the credential used; '' when none"),
   source: z.object({ ip: z.string(), region: z.string() }),
-  outcome: Outcome.describe('allow; deny (blocked); would_deny (policy denied, shadow mode let it through)'),
+  outcome: Outcome.describe('allow; deny (blocked); would_deny (policy denied, shadow mode let it through); approval_required (held for a person to approve, docs/approvals.md)'),
   shadow: z.boolean(),
   matchedRules: z.array(RecordedRule),
   policyVersion: z.number().int(),

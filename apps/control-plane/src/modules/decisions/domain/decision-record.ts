@@ -4,13 +4,24 @@
  * for queries. Written once per decision id (a redelivered event is a no-op), never updated.
  * The shadow report, replay, credential inventory, baselines and alerts all read this shape.
  */
-export type DecisionOutcome = 'allow' | 'deny' | 'would_deny';
+export type DecisionOutcome = 'allow' | 'deny' | 'would_deny' | 'approval_required';
+
+/** A step of an approval request's life (docs/approvals.md), as the decision that took it carries it. */
+export interface RecordedApprovalStep {
+  readonly kind: 'requested' | 'approved' | 'rejected' | 'used' | 'refused';
+  readonly requestId: string;
+  /** Undefined when the event has none (a step other than the request). */
+  readonly expiresAt: Date | undefined;
+  readonly decidedBy: string;
+  readonly comment: string;
+  readonly ruleIds: readonly string[];
+}
 
 export interface RecordedRule {
   readonly ruleId: string;
   readonly reason: string;
   readonly severity: 'unspecified' | 'low' | 'medium' | 'high' | 'critical';
-  /** RuleKind without its prefix, lower case: condition, blast_radius, freeze_window, credential, drift, kill_switch, default, sequence. */
+  /** RuleKind without its prefix, lower case: condition, blast_radius, freeze_window, credential, drift, kill_switch, default, sequence, approval. */
   readonly kind: string;
   /**
    * What the rule did: 'deny' (blocked, or would have in shadow), 'flag' (allowed and alerted,
@@ -32,7 +43,7 @@ export interface DecisionRecord {
   readonly credentialFingerprint: string;
   readonly sourceIp: string;
   readonly sourceRegion: string;
-  /** allow; deny (blocked); would_deny (policy denied, shadow mode let it through). */
+  /** allow; deny (blocked); would_deny (policy denied, shadow mode let it through); approval_required (held for a person). */
   readonly outcome: DecisionOutcome;
   readonly shadow: boolean;
   readonly matchedRules: readonly RecordedRule[];
@@ -49,4 +60,9 @@ export interface DecisionRecord {
   readonly decidedAt: Date;
   /** The signed receipt as protobuf-es JSON (`toJson(ReceiptSchema, …)`), for examples and alerts. */
   readonly receipt: unknown;
+  /**
+   * The approval step the event carries (docs/approvals.md), for ingest hooks; not kept in the
+   * read model's table (read back, it is undefined).
+   */
+  readonly approval?: RecordedApprovalStep;
 }

@@ -1,13 +1,13 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { QueryBus } from '@nestjs/cqrs';
 import type { Logger } from 'pino';
 import { TenantDatabase } from '../../../platform/database/tenant-database.js';
-import { LOGGER } from '../../../platform/tokens.js';
+import { CONTROL_PLANE_RECEIPT_KEY, LOGGER } from '../../../platform/tokens.js';
 import { ListReceiptKeysQuery } from '../../enforcers/index.js';
 import { DECISION_INGEST_HOOKS, type DecisionIngestHook } from './decision-ingest-hook.js';
 import { addOutcomes, DecisionIngestor, NO_OUTCOME, type IngestOutcome } from './decision-ingestor.js';
-import { DecisionVerifier } from './decision-verifier.js';
+import { DecisionVerifier, type AnnouncedKey } from './decision-verifier.js';
 import { startInProcessDecisionSource, type InProcessDecisionFeed } from './in-process-decision-source.js';
 import { startKafkaDecisionSource, type KafkaDecisionSourceOptions, type RunningDecisionSource } from './kafka-decision-source.js';
 
@@ -35,6 +35,7 @@ export class DecisionIngestion implements OnApplicationBootstrap, OnApplicationS
     @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
     @Inject(QueryBus) private readonly queries: QueryBus,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(CONTROL_PLANE_RECEIPT_KEY) private readonly ownKey: AnnouncedKey | null = null,
   ) {}
 
   /** What was ingested, skipped and refused since boot. */
@@ -51,7 +52,9 @@ export class DecisionIngestion implements OnApplicationBootstrap, OnApplicationS
   onApplicationBootstrap(): void {
     const log = this.logger.child({ component: 'decision-ingestion' });
     const hooks = this.#hooks();
-    const verifier = new DecisionVerifier((tenantId) => this.queries.execute(new ListReceiptKeysQuery(tenantId)));
+    // The tenant's enforcers' keys, and the control plane's own (its approvals), valid for every tenant.
+    const own = this.ownKey ? [this.ownKey] : [];
+    const verifier = new DecisionVerifier(async (tenantId) => [...(await this.queries.execute(new ListReceiptKeysQuery(tenantId))), ...own]);
     this.#ingestor = new DecisionIngestor(this.database, hooks, verifier, log);
     const count = (outcome: IngestOutcome) => {
       this.#totals = addOutcomes(this.#totals, outcome);

@@ -1,7 +1,7 @@
 import { toJson } from '@bufbuild/protobuf';
 import type { Timestamp } from '@bufbuild/protobuf/wkt';
-import { decisionEventProblem, Effect, readDecisionEvent, ReceiptSchema, RuleKind, Severity, type DecisionEvent, type DecisionEventCode, type MatchedRule } from '@thoth/contracts';
-import type { DecisionOutcome, DecisionRecord, RecordedRule } from '../domain/decision-record.js';
+import { ApprovalStep_Kind, decisionEventProblem, Effect, readDecisionEvent, ReceiptSchema, RuleKind, Severity, type DecisionEvent, type ApprovalStep, type DecisionEventCode, type MatchedRule } from '@thoth/contracts';
+import type { DecisionOutcome, DecisionRecord, RecordedApprovalStep, RecordedRule } from '../domain/decision-record.js';
 
 /** Why a message of the decision stream was not ingested; stable codes, counted and logged. */
 export type PoisonCode = DecisionEventCode;
@@ -43,6 +43,8 @@ export function recordOfEvent(e: DecisionEvent): IncomingDecision {
     return invalid('policy_version and config_version must be below 2^53');
   }
 
+  const approval = e.approval === undefined ? undefined : approvalOf(e.approval);
+  if (approval === null) return invalid('approval: kind is not a step this build knows, or request_id is empty');
   const record: DecisionRecord = {
     tenantId: e.tenantId,
     decisionId: e.decisionId,
@@ -69,15 +71,39 @@ export function recordOfEvent(e: DecisionEvent): IncomingDecision {
     // never a reason to drop the decision. The read model's copy of such a receipt no longer
     // verifies; the ledger keeps the signed bytes as received.
     receipt: toJson(ReceiptSchema, { ...e.receipt, reasons: e.receipt.reasons.map(freeText) }),
+    ...(approval ? { approval } : {}),
   };
   const problem = unstorable(record);
   return problem === undefined ? { ok: true, record, event: e } : invalid(problem);
 }
 
-/** allow; deny (blocked); would_deny (policy denied, shadow mode let it through). */
+/** allow; deny (blocked); would_deny (policy denied, shadow mode let it through); approval_required (held). */
 function outcomeOf(e: DecisionEvent): DecisionOutcome {
   if (e.effect === Effect.DENY) return 'deny';
+  if (e.effect === Effect.REQUIRE_APPROVAL) return 'approval_required';
   return e.shadow ? 'would_deny' : 'allow';
+}
+
+const STEPS: Partial<Record<ApprovalStep_Kind, RecordedApprovalStep['kind']>> = {
+  [ApprovalStep_Kind.REQUESTED]: 'requested',
+  [ApprovalStep_Kind.APPROVED]: 'approved',
+  [ApprovalStep_Kind.REJECTED]: 'rejected',
+  [ApprovalStep_Kind.USED]: 'used',
+  [ApprovalStep_Kind.REFUSED]: 'refused',
+};
+
+/** The step, or null when it says nothing usable (an unknown kind, no request id). */
+function approvalOf(step: ApprovalStep): RecordedApprovalStep | null {
+  const kind = STEPS[step.kind];
+  if (kind === undefined || step.requestId === '') return null;
+  return {
+    kind,
+    requestId: step.requestId,
+    expiresAt: dateOf(step.expiresAt),
+    decidedBy: freeText(step.decidedBy),
+    comment: freeText(step.comment),
+    ruleIds: step.ruleIds.map(freeText),
+  };
 }
 
 const SEVERITY: Record<Severity, RecordedRule['severity']> = {

@@ -11,6 +11,8 @@ import type { RunningDecisionSource } from './kafka-decision-source.js';
  */
 export interface InProcessDecisionFeed {
   subscribe(handler: (events: readonly DecisionEvent[]) => Promise<void>): () => void;
+  /** Where the control plane's own decisions go (approvals, docs/approvals.md), when the log takes them. */
+  publish?(event: DecisionEvent): void;
 }
 
 /** Feeds the read model from the in-process log: a failed batch throws, and comes again. */
