@@ -4,6 +4,7 @@ import { DistributionModule, type ReceiptKeySink } from './distribution/index.js
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { AgentsModule } from './modules/agents/index.js';
 import { AlertsModule } from './modules/alerts/index.js';
+import { ApprovalsModule } from './modules/approvals/index.js';
 import { AuditModule } from './modules/audit/index.js';
 import { CredentialGovernanceModule } from './modules/credential-governance/index.js';
 import { CredentialsModule } from './modules/credentials/index.js';
@@ -40,6 +41,17 @@ export class AppModule {
           ...(dependencies.config.decisions ? { kafka: dependencies.config.decisions.kafka } : {}),
           ...(dependencies.decisionFeed ? { feed: dependencies.decisionFeed } : {}),
         }),
+        // Approvals of held calls (docs/approvals.md): their keys derive from the snapshot key, so with distribution.
+        ...(dependencies.config.distribution
+          ? [
+              ApprovalsModule.forRoot({
+                distribution: dependencies.config.distribution,
+                publicUrl: dependencies.config.publicUrl ?? '',
+                ...(dependencies.config.decisions ? { decisions: dependencies.config.decisions } : {}),
+                ...(dependencies.decisionFeed?.publish ? { decisionLog: { publish: dependencies.decisionFeed.publish.bind(dependencies.decisionFeed) } } : {}),
+              }),
+            ]
+          : []),
         // SOC alerts on blocks and drift, when configured (loadConfig always does).
         ...(dependencies.config.alerts ? [AlertsModule.forRoot(dependencies.config.alerts)] : []),
         // The config stream to enforcers, when configured (loadConfig always does).

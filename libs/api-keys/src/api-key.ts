@@ -9,7 +9,7 @@ const SECRET_LENGTH = 32;
 const CHECKSUM_LENGTH = 6;
 const SHAPE = /^thoth_sk_([0-9A-Za-z]{32})_([0-9A-Za-z]{6})$/;
 
-export const API_KEY_ROLES = ['admin', 'policy_author', 'auditor', 'read_only'] as const;
+export const API_KEY_ROLES = ['admin', 'policy_author', 'auditor', 'read_only', 'approver'] as const;
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 
 export interface IssuedApiKey {

@@ -54,6 +54,8 @@ const Environment = z.object({
     .refine((s) => /^[A-Za-z0-9+/]+=*$/.test(s) && Buffer.from(s, 'base64').length === 32, 'must be the base64 of a 32-byte AES-256 key')
     .optional(),
   THOTH_LEDGER_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  // Where people reach this API (the base of the links approval alerts carry); default: THOTH_HTTP_HOST and THOTH_HTTP_PORT.
+  THOTH_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   // The ledger API's port in the one-process launcher: the default of THOTH_LEDGER_PUBLIC_URL.
   THOTH_LEDGER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(4002),
   THOTH_ALERTS_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).optional(),
@@ -96,6 +98,8 @@ export interface ControlPlaneConfig {
   decisions?: DecisionsConfig;
   /** The trial scheduler's periodic tick; absent: no tick (tests call TrialScheduler.runDue()). */
   trial?: TrialConfig;
+  /** Where people reach this API from outside (THOTH_PUBLIC_URL): the base of approval alerts' links; absent: the links are paths. */
+  publicUrl?: string;
 }
 
 export interface DecisionsConfig {
@@ -245,5 +249,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
         }
       : {}),
     trial: { tickMs: e.THOTH_TRIAL_TICK_MS },
+    publicUrl: (e.THOTH_PUBLIC_URL ?? `${httpTls.tls ? 'https' : 'http'}://${e.THOTH_HTTP_HOST.includes(':') ? `[${e.THOTH_HTTP_HOST}]` : e.THOTH_HTTP_HOST}:${e.THOTH_HTTP_PORT}`).replace(/\/+$/, ''),
   };
 }

@@ -1,15 +1,30 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { Server, ServerOptions } from '@grpc/grpc-js';
-import { ConfigDistribution, type LeaseRequest, type SubscribeRequest, type SubscribeResponseSchema } from '@thoth/contracts';
+import {
+  ConfigDistribution,
+  type ApprovalStatusRequest,
+  type ApprovalStatusSchema,
+  type ConsumeApprovalRequest,
+  type ConsumeApprovalResponseSchema,
+  type LeaseRequest,
+  type SubscribeRequest,
+  type SubscribeResponseSchema,
+} from '@thoth/contracts';
 import { addService, GrpcError, type HandlerContext, type ServiceHandlers } from '@thoth/grpc';
-import { receiptKeyProblem, tokenSha256, type ReceiptKeyAnnouncement } from '@thoth/snapshot';
+import { CONTROL_PLANE_INSTANCE, receiptKeyProblem, tokenSha256, type ReceiptKeyAnnouncement } from '@thoth/snapshot';
 import { randomUUID } from 'node:crypto';
 import type { EnforcerAuthenticator, EnforcerIdentity, EnforcerStatusSink } from '../modules/enforcers/index.js';
 import { refuse, type LeaseCoordinator } from './leases/lease-coordinator.js';
 import type { SnapshotCache, TenantSnapshot } from './snapshot-cache.js';
 
 type Response = MessageInitShape<typeof SubscribeResponseSchema>;
+
+/** ConsumeApproval and GetApprovalStatus once the caller is authenticated for the request's tenant (the approvals context's ApprovalDesk). */
+export interface ApprovalService {
+  consume(request: ConsumeApprovalRequest): Promise<MessageInitShape<typeof ConsumeApprovalResponseSchema>>;
+  status(request: ApprovalStatusRequest): Promise<MessageInitShape<typeof ApprovalStatusSchema>>;
+}
 
 /**
  * The config stream's gRPC server settings. grpc-js sets no limit on concurrent streams or session
@@ -29,6 +44,8 @@ export interface ConfigStreamServerOptions {
   readonly status: EnforcerStatusSink;
   /** Strict limits' budgets (LeaseBudget); absent: answered UNIMPLEMENTED. */
   readonly leases?: LeaseCoordinator;
+  /** Approvals (ConsumeApproval, GetApprovalStatus); absent: answered UNIMPLEMENTED. */
+  readonly approvals?: ApprovalService;
   /** How often the server sends a heartbeat. Default 10 s. */
   readonly heartbeatIntervalMs?: number;
   /** A stream whose enforcer sent nothing (not even a heartbeat) this long is closed. Default 3 heartbeats. */
@@ -107,7 +124,7 @@ class Session {
  * nonces and answers only: what a snapshot holds is the SnapshotCache's business.
  */
 export class ConfigStreamServer {
-  readonly #options: Required<Omit<ConfigStreamServerOptions, 'onError' | 'leases'>> & Pick<ConfigStreamServerOptions, 'onError' | 'leases'>;
+  readonly #options: Required<Omit<ConfigStreamServerOptions, 'onError' | 'leases' | 'approvals'>> & Pick<ConfigStreamServerOptions, 'onError' | 'leases' | 'approvals'>;
   readonly #sessions = new Set<Session>();
   /**
    * Registrations decommissioned since this replica started: a Hello authenticated just before
@@ -139,9 +156,8 @@ export class ConfigStreamServer {
     return {
       subscribe: (requests, context) => this.#subscribe(requests, context),
       leaseBudget: (request, context) => this.#leaseBudget(request, context),
-      // Replaced by the approvals module (issue #17, in progress).
-      consumeApproval: () => Promise.reject(new GrpcError('UNIMPLEMENTED', 'approvals are not served yet')),
-      getApprovalStatus: () => Promise.reject(new GrpcError('UNIMPLEMENTED', 'approvals are not served yet')),
+      consumeApproval: async (request, context) => (await this.#approvalsFor(request.tenantId, context)).consume(request),
+      getApprovalStatus: async (request, context) => (await this.#approvalsFor(request.tenantId, context)).status(request),
     };
   }
 
@@ -175,10 +191,26 @@ export class ConfigStreamServer {
   async #leaseBudget(request: LeaseRequest, context: HandlerContext) {
     const coordinator = this.#options.leases;
     if (!coordinator) throw new GrpcError('UNIMPLEMENTED', 'LeaseBudget is not served by this control plane');
+    return coordinator.lease(await this.#authenticated(context), request);
+  }
+
+  /**
+   * Approvals (docs/approvals.md), authenticated as LeaseBudget is: the enforcer's token, and only
+   * for a tenant its registration serves; the desk scopes everything to that tenant and the agent.
+   */
+  async #approvalsFor(tenantId: string, context: HandlerContext): Promise<ApprovalService> {
+    const approvals = this.#options.approvals;
+    if (!approvals) throw new GrpcError('UNIMPLEMENTED', 'approvals are not served by this control plane');
+    const identity = await this.#authenticated(context);
+    if (!identity.tenantIds.includes(tenantId)) refuse('TENANT_NOT_ALLOWED', `enforcer ${identity.enforcerId} does not serve tenant ${tenantId}`);
+    return approvals;
+  }
+
+  async #authenticated(context: HandlerContext): Promise<EnforcerIdentity> {
     const token = BEARER.exec(String(context.metadata.get('authorization')[0] ?? '').trim())?.[1];
     const identity = token ? await this.#options.authenticator.authenticate(token) : undefined;
     if (!identity || this.#decommissioned.has(identity.enforcerId)) refuse('UNAUTHENTICATED', 'unknown or revoked enforcer token');
-    return coordinator.lease(identity, request);
+    return identity;
   }
 
   async *#subscribe(requests: AsyncIterable<SubscribeRequest>, context: HandlerContext): AsyncIterable<Response> {
@@ -265,6 +297,8 @@ export class ConfigStreamServer {
       const denied = tenantIds.filter((t) => !identity.tenantIds.includes(t));
       if (denied.length > 0) throw new GrpcError('PERMISSION_DENIED', `enforcer ${identity.enforcerId} may not subscribe to tenant(s) ${denied.join(', ')}`);
       const instanceId = hello.enforcerId || identity.enforcerId;
+      // The control plane signs its own decisions (a person's approval) under this name: no enforcer may take it.
+      if (instanceId === CONTROL_PLANE_INSTANCE) throw new GrpcError('INVALID_ARGUMENT', `enforcer_id ${CONTROL_PLANE_INSTANCE} is reserved for the control plane`);
       // A key whose proof does not hold for this token is refused with the stream: its decisions
       // could never be believed, and the enforcer says so in its log at once.
       const receiptKey = hello.receiptKey;

@@ -9,6 +9,7 @@ import type { DistributionConfig } from '../config/config.js';
 import { EventNotifications } from '../event-store/event-notifications.js';
 import { EventRecorded } from '../event-store/event-store.js';
 import { AgentsModule, AgentsRepository } from '../modules/agents/index.js';
+import { ApprovalDesk } from '../modules/approvals/index.js';
 import { BaselinesRepository, CredentialGovernanceModule } from '../modules/credential-governance/index.js';
 import { CredentialsModule, CredentialsRepository } from '../modules/credentials/index.js';
 import {
@@ -24,7 +25,8 @@ import {
 import { PoliciesModule, PoliciesRepository } from '../modules/policies/index.js';
 import { TenantsRepository, TenantsModule } from '../modules/tenants/index.js';
 import { TenantDatabase } from '../platform/database/tenant-database.js';
-import { LOGGER } from '../platform/tokens.js';
+import { CONTROL_PLANE_RECEIPT_KEY, LOGGER } from '../platform/tokens.js';
+import type { AnnouncedKey } from '@thoth/snapshot';
 import { DistributionController } from './api/distribution.controller.js';
 import { CONFIG_STREAM_SERVER_OPTIONS, ConfigStreamServer } from './config-stream-server.js';
 import { LeaseCoordinator, leaseLimit } from './leases/lease-coordinator.js';
@@ -221,8 +223,16 @@ export class DistributionModule {
         },
         {
           provide: ConfigStreamServer,
-          inject: [SnapshotCache, EnforcerTokenAuthenticator, QueuedStatusSink, SnapshotBuilder, LeaseCoordinator, LOGGER],
-          useFactory: (cache: SnapshotCache, tokens: EnforcerTokenAuthenticator, status: QueuedStatusSink, builder: SnapshotBuilder, leases: LeaseCoordinator, logger: Logger) => {
+          inject: [SnapshotCache, EnforcerTokenAuthenticator, QueuedStatusSink, SnapshotBuilder, LeaseCoordinator, LOGGER, { token: ApprovalDesk, optional: true }],
+          useFactory: (
+            cache: SnapshotCache,
+            tokens: EnforcerTokenAuthenticator,
+            status: QueuedStatusSink,
+            builder: SnapshotBuilder,
+            leases: LeaseCoordinator,
+            logger: Logger,
+            approvals: ApprovalDesk | undefined,
+          ) => {
             const log = logger.child({ component: 'config-stream' });
             // A tenant is built here on its first subscription; the stream pushes it once it is.
             const authenticator: EnforcerAuthenticator = {
@@ -237,14 +247,15 @@ export class DistributionModule {
               authenticator,
               status,
               leases,
+              ...(approvals ? { approvals } : {}),
               onError: (error, context) => log.error({ err: error, context }, 'config stream: unexpected error'),
             });
           },
         },
         {
           provide: ReceiptKeyPublisher,
-          inject: [SNAPSHOT_SIGNER, BaselinesRepository, QueryBus, LOGGER],
-          useFactory: (signer: Signer, baselines: BaselinesRepository, queries: QueryBus, logger: Logger) => {
+          inject: [SNAPSHOT_SIGNER, BaselinesRepository, QueryBus, LOGGER, { token: CONTROL_PLANE_RECEIPT_KEY, optional: true }],
+          useFactory: (signer: Signer, baselines: BaselinesRepository, queries: QueryBus, logger: Logger, ownKey: AnnouncedKey | undefined) => {
             const log = logger.child({ component: 'receipt-key-directory' });
             const sink = options.receiptKeySink ?? (config.receiptKeys ? kafkaReceiptKeySink(config.receiptKeys, log) : undefined);
             if (!sink) return null;
@@ -255,6 +266,7 @@ export class DistributionModule {
               tenants: () => baselines.tenants(),
               enforcers: (tenantId) => queries.execute(new ListEnforcersQuery(tenantId)),
               log,
+              ...(ownKey ? { ownKey } : {}),
             });
           },
         },

@@ -1,5 +1,5 @@
 import { ensureCompactedTopic, kafkaClientConfig, kafkaLogCreator, type KafkaConnection } from '@thoth/kafka';
-import { signReceiptKeyEntry, type ReceiptKeyEntry, type ReceiptKeyRecord, type Signer } from '@thoth/snapshot';
+import { signReceiptKeyEntry, type AnnouncedKey, type ReceiptKeyEntry, type ReceiptKeyRecord, type Signer } from '@thoth/snapshot';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EnforcerView } from '../modules/enforcers/index.js';
@@ -19,6 +19,11 @@ export interface ReceiptKeyPublisherOptions {
   readonly enforcers: (tenantId: string) => Promise<readonly EnforcerView[]>;
   readonly log: Logger;
   readonly retryMs?: number;
+  /**
+   * The control plane's own receipt key (its approvals, docs/approvals.md), published for every
+   * tenant under its reserved process name, so that its decisions verify as any enforcer's do.
+   */
+  readonly ownKey?: AnnouncedKey;
 }
 
 /**
@@ -78,7 +83,9 @@ export class ReceiptKeyPublisher {
       if (this.#closed) return;
       this.#dirty.delete(tenantId);
       try {
-        const records = (await this.options.enforcers(tenantId)).flatMap((enforcer) => entriesOf(tenantId, enforcer).map((e) => signReceiptKeyEntry(e, this.options.signer)));
+        const entries = (await this.options.enforcers(tenantId)).flatMap((enforcer) => entriesOf(tenantId, enforcer));
+        if (this.options.ownKey) entries.push(ownEntry(tenantId, this.options.ownKey));
+        const records = entries.map((e) => signReceiptKeyEntry(e, this.options.signer));
         if (records.length > 0) await this.options.sink.publish(records);
       } catch (error) {
         this.#dirty.add(tenantId);
@@ -97,6 +104,11 @@ export class ReceiptKeyPublisher {
     }, this.options.retryMs ?? 2_000);
     this.#retry.unref();
   }
+}
+
+/** The control plane's key, as one tenant's entry (its "enforcer" and process the reserved name). */
+function ownEntry(tenantId: string, key: AnnouncedKey): ReceiptKeyEntry {
+  return { tenantId, enforcerId: key.instanceId, instanceId: key.instanceId, keyId: key.keyId, publicKey: key.publicKey, announcedAt: '2026-01-01T00:00:00.000Z', status: 'active' };
 }
 
 function entriesOf(tenantId: string, enforcer: EnforcerView): ReceiptKeyEntry[] {

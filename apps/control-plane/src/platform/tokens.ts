@@ -2,3 +2,5 @@
 export const CONFIG = Symbol('ControlPlaneConfig');
 export const LOGGER = Symbol('pino.Logger');
 export const DATABASE = Symbol('DatabaseHandle');
+/** The control plane's own receipt key (an AnnouncedKey, instance CONTROL_PLANE_INSTANCE), when approvals are served. */
+export const CONTROL_PLANE_RECEIPT_KEY = Symbol('ControlPlaneReceiptKey');

@@ -13,7 +13,7 @@ export const alerts = pgTable(
     tenantId: uuid('tenant_id').notNull(),
     destinationId: uuid('destination_id').notNull(),
     decisionId: text('decision_id').notNull(),
-    kind: text('kind', { enum: ['block', 'drift'] }).notNull(),
+    kind: text('kind', { enum: ['block', 'drift', 'approval'] }).notNull(),
     severity: text('severity', { enum: ['low', 'medium', 'high', 'critical'] }).notNull(),
     /** The alert as its webhook JSON body says it (receipt and evidence link included); fixed at enqueue. */
     document: jsonb('document').notNull(),

@@ -10,7 +10,7 @@ export const apiKeys = pgTable(
     keyId: uuid('key_id').primaryKey(),
     tenantId: uuid('tenant_id').notNull(),
     name: text('name').notNull(),
-    role: text('role', { enum: ['admin', 'policy_author', 'auditor', 'read_only'] }).notNull(),
+    role: text('role', { enum: ['admin', 'policy_author', 'auditor', 'read_only', 'approver'] }).notNull(),
     /** The recognisable start of the key (`thoth_sk_` and six characters) for people to tell keys apart. */
     prefix: text('prefix').notNull(),
     keyHash: text('key_hash').notNull().unique('api_keys_key_hash_key'),

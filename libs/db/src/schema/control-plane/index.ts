@@ -17,3 +17,4 @@ export * from './credential-usage.table.js';
 export * from './credential-baselines.table.js';
 export * from './decision-quarantine.table.js';
 export * from './strict-limit-leases.table.js';
+export * from './approval-requests.table.js';

@@ -88,7 +88,7 @@ export const AlertResponse = z.object({
   id: z.uuid(),
   destinationId: z.uuid(),
   decisionId: z.string(),
-  kind: z.enum(['block', 'drift']),
+  kind: z.enum(['block', 'drift', 'approval']),
   severity: z.enum(['low', 'medium', 'high', 'critical']),
   status: z.enum(['pending', 'delivered', 'dead_letter']),
   attempts: z.number().int().describe('Attempts in the current delivery cycle (a redelivery starts a new one)'),

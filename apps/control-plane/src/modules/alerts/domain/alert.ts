@@ -1,6 +1,6 @@
 import type { DecisionRecord, RecordedRule } from '../../decisions/index.js';
 
-export type AlertKind = 'block' | 'drift';
+export type AlertKind = 'block' | 'drift' | 'approval';
 export type AlertSeverity = 'low' | 'medium' | 'high' | 'critical';
 
 const RANK: Record<RecordedRule['severity'], number> = { unspecified: 0, low: 1, medium: 2, high: 3, critical: 4 };
@@ -17,6 +17,8 @@ export interface AlertReason {
  *   the outcome: blocked, allowed and flagged, or in shadow mode would-deny — the SOC wants
  *   drift at once, trial or not;
  * - any other block (outcome deny) is a `block` alert;
+ * - a call held for approval (outcome approval_required, the approval request) is an
+ *   `approval` alert, carrying the signed link to the request's page (docs/approvals.md);
  * - nothing else: drift rules that only observe, and shadow would-denies of other rules,
  *   which are the shadow report's business.
  * Severity: the highest the causing rules declare; when they declare none, high for what
@@ -26,6 +28,9 @@ export function alertReasonOf(record: DecisionRecord): AlertReason | undefined {
   const drift = record.matchedRules.filter((r) => r.kind === 'drift' && (r.effect === 'deny' || r.effect === 'flag'));
   if (drift.length > 0) {
     return { kind: 'drift', severity: severityOf(drift, drift.some((r) => r.effect === 'deny') ? 'high' : 'medium') };
+  }
+  if (record.outcome === 'approval_required' && record.approval?.kind === 'requested') {
+    return { kind: 'approval', severity: severityOf(record.matchedRules, 'medium') };
   }
   if (record.outcome === 'deny') {
     return { kind: 'block', severity: severityOf(record.matchedRules.filter((r) => r.effect === 'deny' || r.effect === ''), 'high') };
@@ -71,6 +76,8 @@ export interface AlertDocument {
   readonly receipt: unknown;
   /** The decision's evidence bundle on the ledger API (an API key with the admin, auditor or read_only role reads it). */
   readonly evidence: { readonly url: string };
+  /** `approval` alerts: the request's page, opened by its signed link (no API key in it; approving asks for one). */
+  readonly approval?: { readonly requestId: string; readonly expiresAt: string; readonly url: string };
 }
 
 /** The evidence bundle route of the ledger API (apps/ledger/src/api: GET /v1/decisions/{id}/evidence). */
@@ -83,6 +90,8 @@ export function alertDocument(input: {
   reason: AlertReason;
   ledgerPublicUrl: string;
   now: Date;
+  /** The signed link to an approval request's page (approval alerts). */
+  approvalUrl?: string;
 }): AlertDocument {
   const { record, reason } = input;
   return {
@@ -114,12 +123,16 @@ export function alertDocument(input: {
     },
     receipt: record.receipt ?? null,
     evidence: { url: evidenceUrl(input.ledgerPublicUrl, record.decisionId) },
+    ...(reason.kind === 'approval' && record.approval && input.approvalUrl
+      ? { approval: { requestId: record.approval.requestId, expiresAt: (record.approval.expiresAt ?? record.decidedAt).toISOString(), url: input.approvalUrl } }
+      : {}),
   };
 }
 
 function titleOf(record: DecisionRecord, kind: AlertKind): string {
   const call = `${record.tool} by ${record.agentId}`;
   if (kind === 'block') return `Blocked ${call}`;
+  if (kind === 'approval') return `Approval needed: ${call}`;
   const verdict = record.outcome === 'deny' ? 'blocked' : record.outcome === 'would_deny' ? 'would be blocked (shadow)' : 'allowed and flagged';
   return `Credential drift: ${call}, ${verdict}`;
 }

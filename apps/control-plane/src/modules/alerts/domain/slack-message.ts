@@ -4,7 +4,8 @@ import type { AlertDocument } from './alert.js';
 const mrkdwn = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
-const ICON = { block: ':no_entry:', drift: ':warning:' } as const;
+const ICON = { block: ':no_entry:', drift: ':warning:', approval: ':raised_hand:' } as const;
+const HEADER = { block: 'Blocked', drift: 'Drift', approval: 'Approval needed' } as const;
 // Slack's limits: header 150 characters, section text 3000, field 2000.
 const RECEIPT_MAX = 2_800;
 
@@ -20,7 +21,7 @@ export function slackMessage(alert: AlertDocument): { text: string; blocks: unkn
   const field = (label: string, value: string) => ({ type: 'mrkdwn', text: clip(`*${label}*\n${value === '' ? '—' : mrkdwn(value)}`, 2_000) });
   const receipt = JSON.stringify(alert.receipt, null, 1);
   const blocks: unknown[] = [
-    { type: 'header', text: { type: 'plain_text', text: clip(`${alert.kind === 'block' ? 'Blocked' : 'Drift'}: ${d.tool}`, 150), emoji: false } },
+    { type: 'header', text: { type: 'plain_text', text: clip(`${HEADER[alert.kind]}: ${d.tool}`, 150), emoji: false } },
     { type: 'section', text: { type: 'mrkdwn', text: clip(`*${mrkdwn(alert.title)}*\n${reasons}`, 3_000) } },
     {
       type: 'section',
@@ -39,7 +40,7 @@ export function slackMessage(alert: AlertDocument): { text: string; blocks: unkn
       elements: [
         {
           type: 'mrkdwn',
-          text: clip(`<${alert.evidence.url}|Evidence bundle> · decision \`${mrkdwn(d.decisionId)}\` · alert \`${alert.alertId}\` · policy v${d.policyVersion}`, 3_000),
+          text: clip(`${alert.approval ? `<${alert.approval.url}|Approve or reject> (expires ${alert.approval.expiresAt}) · ` : ''}<${alert.evidence.url}|Evidence bundle> · decision \`${mrkdwn(d.decisionId)}\` · alert \`${alert.alertId}\` · policy v${d.policyVersion}`, 3_000),
         },
       ],
     },

@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { NewAlertRow } from '@thoth/db';
 import { randomUUID } from 'node:crypto';
 import type { AlertsConfig } from '../../../config/config.js';
 import { Clock } from '../../../platform/clock/clock.js';
 import type { Tx } from '../../../platform/database/tenant-database.js';
+import { APPROVAL_LINKS, type ApprovalLinks } from '../../approvals/index.js';
 import type { DecisionIngestHook, DecisionRecord } from '../../decisions/index.js';
 import { ALERTS_CONFIG } from '../alerts.tokens.js';
 import { alertDocument, alertReasonOf } from '../domain/alert.js';
@@ -19,7 +20,7 @@ export async function enqueueAlerts(
   tx: Tx,
   tenantId: string,
   records: readonly DecisionRecord[],
-  options: { ledgerPublicUrl: string; now: Date; newId?: () => string },
+  options: { ledgerPublicUrl: string; now: Date; newId?: () => string; approvalUrl?: (record: DecisionRecord) => string | undefined },
 ): Promise<number> {
   const alerting = records.flatMap((record) => {
     const reason = alertReasonOf(record);
@@ -40,7 +41,7 @@ export async function enqueueAlerts(
         decisionId: record.decisionId,
         kind: reason.kind,
         severity: reason.severity,
-        document: alertDocument({ alertId, record, reason, ledgerPublicUrl: options.ledgerPublicUrl, now: options.now }),
+        document: alertDocument({ alertId, record, reason, ledgerPublicUrl: options.ledgerPublicUrl, now: options.now, ...approvalUrlOf(record, options.approvalUrl) }),
         status: 'pending',
         attempts: 0,
         nextAttemptAt: options.now,
@@ -53,15 +54,26 @@ export async function enqueueAlerts(
   return AlertsRepository.enqueue(tx, rows);
 }
 
+function approvalUrlOf(record: DecisionRecord, link: ((record: DecisionRecord) => string | undefined) | undefined): { approvalUrl?: string } {
+  const url = link?.(record);
+  return url === undefined ? {} : { approvalUrl: url };
+}
+
 /** The decision-ingest hook of the alerts context (DECISION_INGEST_HOOKS). */
 @Injectable()
 export class AlertEnqueuer implements DecisionIngestHook {
   constructor(
     @Inject(ALERTS_CONFIG) private readonly config: AlertsConfig,
     @Inject(Clock) private readonly clock: Clock,
+    @Optional() @Inject(APPROVAL_LINKS) private readonly approvalLinks: ApprovalLinks | null = null,
   ) {}
 
   async onRecorded(tx: Tx, tenantId: string, records: readonly DecisionRecord[]): Promise<void> {
-    await enqueueAlerts(tx, tenantId, records, { ledgerPublicUrl: this.config.ledgerPublicUrl, now: this.clock.now() });
+    const links = this.approvalLinks;
+    await enqueueAlerts(tx, tenantId, records, {
+      ledgerPublicUrl: this.config.ledgerPublicUrl,
+      now: this.clock.now(),
+      ...(links ? { approvalUrl: (record: DecisionRecord) => links.pageUrlOf(record) } : {}),
+    });
   }
 }

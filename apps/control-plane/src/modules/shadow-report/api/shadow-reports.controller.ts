@@ -5,6 +5,7 @@ import { CurrentPrincipal, Public, Roles, type Principal } from '../../../platfo
 import { CurrentCaller, type Caller } from '../../../platform/caller.js';
 import { ApiController } from '../../../platform/http/api-controller.js';
 import { ProblemError } from '../../../platform/http/problem.js';
+import { strictPageHeaders } from '../../../platform/http/strict-page.js';
 import { Operation, ValidBody, ValidParams, ValidQuery } from '../../../platform/openapi/operation.decorator.js';
 import { GenerateShadowReportCommand } from '../commands/generate-shadow-report/generate-shadow-report.command.js';
 import { IssueViewLinkCommand } from '../commands/issue-view-link/issue-view-link.command.js';
@@ -170,13 +171,7 @@ export class ShadowReportsController extends ApiController {
       if (error instanceof ViewLinkError) throw new ProblemError(error.status, error.code, error.message, undefined, { 'cache-control': 'no-store' });
       throw error;
     }
-    void reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('content-security-policy', REPORT_PAGE_CSP)
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
-      .header('x-frame-options', 'DENY')
-      .header('cache-control', 'no-store');
+    strictPageHeaders(reply, REPORT_PAGE_CSP);
     return renderReportPage(view.report, { reportId: view.id, tenantId: view.tenantId, trigger: view.trigger, generatedBy: view.generatedBy });
   }
 }

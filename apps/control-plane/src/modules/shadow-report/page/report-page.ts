@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { strictPageCsp } from '../../../platform/http/strict-page.js';
 import type { InventoryFinding } from '../../credential-governance/index.js';
 import type { ActivityDimension, ShadowReport } from '../domain/shadow-report.js';
 import { bars, escapeHtml as h, formatNumber as n, horizontalBars, stackedBars, type Series } from './svg-charts.js';
@@ -118,19 +118,8 @@ const SWITCH_SCRIPT = `
 })();
 `;
 
-const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
-
 /** The Content-Security-Policy of the page: nothing loads; its own stylesheet applies and its one script runs, which may call this control plane only. */
-export const REPORT_PAGE_CSP = [
-  "default-src 'none'",
-  `style-src ${sha256(STYLE)}`,
-  `script-src ${sha256(SWITCH_SCRIPT)}`,
-  "connect-src 'self'",
-  "img-src 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
+export const REPORT_PAGE_CSP = strictPageCsp({ style: STYLE, script: SWITCH_SCRIPT });
 
 const COLOURS = 8;
 const TRIGGERS = { trial_ended: 'end of the seven-day trial', on_demand: 'on demand' } as const;

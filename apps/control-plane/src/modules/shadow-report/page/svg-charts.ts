@@ -2,8 +2,9 @@
 // page's stylesheet through classes (the CSP allows no style attributes). Every chart has a
 // <title> and a <desc>, and the page puts the same numbers in a table next to it.
 
-export const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+import { escapeHtml } from '../../../platform/http/strict-page.js';
+
+export { escapeHtml };
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 export const formatNumber = (n: number): string => number.format(n);

@@ -2,4 +2,4 @@
 export type TenantMode = 'shadow' | 'enforce';
 /** What an enforcer in enforce mode does before it has any config: deny (closed, the default) or allow. */
 export type FailMode = 'open' | 'closed';
-export type ApiKeyRole = 'admin' | 'policy_author' | 'auditor' | 'read_only';
+export type ApiKeyRole = 'admin' | 'policy_author' | 'auditor' | 'read_only' | 'approver';
