@@ -30,6 +30,6 @@ describe('API keys', () => {
   it('keep the format of keys already issued: a key made by the control plane before the move still verifies', () => {
     const issued = 'thoth_sk_r42ybqpKgASo0oDSgm88JNmy5bDb96hv_1ubXmL';
     expect(verifiedApiKeyHash(issued)).toBe('4330bb26104e43f6f4157a25f59057f4f3cafa5b7c9b06a16182e4412a8ef0ba');
-    expect(API_KEY_ROLES).toEqual(['admin', 'policy_author', 'auditor', 'read_only']);
+    expect(API_KEY_ROLES).toEqual(['admin', 'policy_author', 'auditor', 'read_only', 'approver']);
   });
 });

@@ -47,7 +47,7 @@ describe('decisionEventProblem', () => {
     expect(decisionEventProblem(event({ tool: 'crm.read\u0085' }))).toBe('tool holds a control character or a lone surrogate');
     expect(decisionEventProblem(event({ tool: 'x'.repeat(257) }))).toBe('tool is longer than 256 characters');
     expect(decisionEventProblem(event({ tool: 'crm.lire_fiche_é😀' }))).toBeUndefined();
-    expect(decisionEventProblem(event({ effect: Effect.UNSPECIFIED }))).toBe('effect must be ALLOW or DENY');
+    expect(decisionEventProblem(event({ effect: Effect.UNSPECIFIED }))).toBe('effect must be ALLOW, DENY or REQUIRE_APPROVAL');
     expect(decisionEventProblem(event({ enforcerId: '' }))).toBe('enforcer_id must be 1–200 printable ASCII characters');
     expect(decisionEventProblem(event({ decisionId: '', tenantId: 'acme' }))).toMatch(/^decision_id/);
   });

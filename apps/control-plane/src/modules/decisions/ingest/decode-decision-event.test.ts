@@ -1,5 +1,5 @@
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { Effect, RuleKind, Severity } from '@thoth/contracts';
+import { ApprovalStep_Kind, Effect, RuleKind, Severity } from '@thoth/contracts';
 import { describe, expect, it } from 'vitest';
 import { decodeDecisionMessage, recordOfEvent } from './decode-decision-event.js';
 import { decisionEvent, decisionMessage } from './test-fixtures.js';
@@ -45,6 +45,19 @@ describe('decodeDecisionMessage', () => {
     expect(outcome(Effect.ALLOW, false)).toBe('allow');
     expect(outcome(Effect.ALLOW, true)).toBe('would_deny');
     expect(outcome(Effect.DENY, false)).toBe('deny');
+    expect(outcome(Effect.REQUIRE_APPROVAL, false)).toBe('approval_required');
+  });
+
+  it('hands hooks the approval step an event carries, and refuses a step it cannot read', () => {
+    const expiresAt = { seconds: 1_795_000_000n, nanos: 0 };
+    const d = recordOfEvent(
+      decisionEvent({ tenantId: TENANT, decisionId: 'apr-1', effect: Effect.REQUIRE_APPROVAL, shadow: false, approval: { kind: ApprovalStep_Kind.REQUESTED, requestId: 'apr-1', expiresAt, ruleIds: ['refunds'] } }),
+    );
+    expect(d.ok && d.record.approval).toEqual({ kind: 'requested', requestId: 'apr-1', expiresAt: new Date(1_795_000_000_000), decidedBy: '', comment: '', ruleIds: ['refunds'] });
+    const unknownKind = recordOfEvent(decisionEvent({ tenantId: TENANT, approval: { kind: 42 as ApprovalStep_Kind, requestId: 'apr-1' } }));
+    expect(unknownKind.ok ? 'ok' : unknownKind.reason).toMatch(/^approval: /);
+    const noRequest = recordOfEvent(decisionEvent({ tenantId: TENANT, approval: { kind: ApprovalStep_Kind.APPROVED, requestId: '' } }));
+    expect(noRequest.ok).toBe(false);
   });
 
   it('keeps no arguments when none were retained, or when they are not storable JSON', () => {
@@ -82,7 +95,7 @@ describe('decodeDecisionMessage', () => {
     expect(reason(decisionMessage({ tenantId: TENANT.toUpperCase() }))).toBe('event.invalid: tenant_id must be a lowercase UUID');
     expect(reason(decisionMessage({ tenantId: TENANT, decisionId: 'has space' }))).toBe('event.invalid: decision_id must be 1–200 printable ASCII characters');
     expect(reason(decisionMessage({ tenantId: TENANT, tool: '' }))).toBe('event.invalid: tool is required');
-    expect(reason(decisionMessage({ tenantId: TENANT, effect: Effect.UNSPECIFIED }))).toBe('event.invalid: effect must be ALLOW or DENY');
+    expect(reason(decisionMessage({ tenantId: TENANT, effect: Effect.UNSPECIFIED }))).toBe('event.invalid: effect must be ALLOW, DENY or REQUIRE_APPROVAL');
     expect(reason(decisionMessage({ tenantId: TENANT, decidedAt: timestampFromMs(0) }))).toBe('event.invalid: decided_at is required, between 2000 and 9999');
     expect(reason(decisionMessage({ tenantId: TENANT, resource: 'crm/\u0000contacts' }))).toBe('event.invalid: resource holds a NUL character or a lone surrogate');
     expect(reason(decisionMessage({ tenantId: TENANT, policyVersion: 2n ** 60n }))).toBe('event.invalid: policy_version and config_version must be below 2^53');
