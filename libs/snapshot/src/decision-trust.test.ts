@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
-import { DecisionEventSchema, type DecisionEvent } from '@thoth/contracts';
+import { ApprovalStep_Kind, ApprovalStepSchema, DecisionEventSchema, type DecisionEvent } from '@thoth/contracts';
 import { describe, expect, it } from 'vitest';
-import { judgeDecisionEvent, TenantReceiptKeys } from './decision-trust.js';
+import { CONTROL_PLANE_INSTANCE, judgeDecisionEvent, TenantReceiptKeys } from './decision-trust.js';
 import { signDecisionEvents } from './event-digest.js';
 import { publicKeyBase64, signerFromSeed } from './keys.js';
 
@@ -32,6 +32,29 @@ describe('judgeDecisionEvent', () => {
     signDecisionEvents([elsewhere], key);
     expect(judgeDecisionEvent(elsewhere, keys)).toMatchObject({ ok: false, code: 'receipt.wrong_enforcer' });
     expect(judgeDecisionEvent(create(DecisionEventSchema, { tenantId }), keys)).toMatchObject({ ok: false, code: 'receipt.missing' });
+  });
+
+  it("believes an approval or a rejection only as the control plane's decision, never an enforcer's", () => {
+    const own = signerFromSeed(Buffer.alloc(32, 23).toString('base64'));
+    const withOwn = TenantReceiptKeys.of([
+      { keyId: key.keyId, publicKey: publicKeyBase64(key), instanceId: 'edge-1' },
+      { keyId: own.keyId, publicKey: publicKeyBase64(own), instanceId: CONTROL_PLANE_INSTANCE },
+    ]);
+    const step = (kind: ApprovalStep_Kind, enforcerId: string, signer = key) => {
+      const [event] = events(1);
+      event!.enforcerId = enforcerId;
+      event!.receipt!.enforcerId = enforcerId;
+      event!.approval = create(ApprovalStepSchema, { kind, requestId: 'apr-1', decidedBy: 'key:k' });
+      signDecisionEvents([event!], signer);
+      return event!;
+    };
+    for (const kind of [ApprovalStep_Kind.APPROVED, ApprovalStep_Kind.REJECTED]) {
+      expect(judgeDecisionEvent(step(kind, 'edge-1'), withOwn)).toMatchObject({ ok: false, code: 'receipt.wrong_enforcer' });
+      expect(judgeDecisionEvent(step(kind, CONTROL_PLANE_INSTANCE, own), withOwn)).toEqual({ ok: true });
+    }
+    // An enforcer's request and use of an approval are its own decisions.
+    expect(judgeDecisionEvent(step(ApprovalStep_Kind.REQUESTED, 'edge-1'), withOwn)).toEqual({ ok: true });
+    expect(judgeDecisionEvent(step(ApprovalStep_Kind.USED, 'edge-1'), withOwn)).toEqual({ ok: true });
   });
 
   it('remembers a verified batch signature only for the payload it signed', () => {

@@ -6,7 +6,7 @@ import { Client, Server, ServerCredentials, credentials } from '@grpc/grpc-js';
 import { connect } from 'node:http2';
 import { ConfigDistribution, PolicyFormat, SubscribeRequestSchema, type Heartbeat, type SnapshotPush, type SubscribeResponse } from '@thoth/contracts';
 import { createClient, type GrpcError } from '@thoth/grpc';
-import { announceReceiptKey, generateSigningKey, signerFromSeed } from '@thoth/snapshot';
+import { announceReceiptKey, CONTROL_PLANE_INSTANCE, generateSigningKey, signerFromSeed } from '@thoth/snapshot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_STREAM_SERVER_OPTIONS, ConfigStreamServer } from './config-stream-server.js';
 import { InMemoryEnforcerStatusSink, StaticEnforcerAuthenticator } from './in-memory-enforcer-status.js';
@@ -65,6 +65,14 @@ describe('ConfigStreamServer', () => {
       const error = await stream[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e);
       expect((error as GrpcError).code).toBe(code);
     }
+  });
+
+  it("refuses the control plane's own process name: no enforcer may sign decisions as the control plane", async () => {
+    const stream = client.subscribe();
+    await stream.send({ kind: { case: 'hello', value: { enforcerId: CONTROL_PLANE_INSTANCE, enforcerToken: 'tok', tenantIds: ['t1'] } } });
+    const error = await stream[Symbol.asyncIterator]().next().then(() => undefined, (e: unknown) => e);
+    expect((error as GrpcError).code).toBe('INVALID_ARGUMENT');
+    expect((error as GrpcError).message).toContain(`enforcer_id ${CONTROL_PLANE_INSTANCE} is reserved for the control plane`);
   });
 
   it('takes the receipt key a Hello announces with its proof, and refuses the stream of one proved for another token or process', async () => {
