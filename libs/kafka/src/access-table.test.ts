@@ -22,10 +22,10 @@ describe('the Kafka access table', () => {
     expect(can('thoth-enforcer', 'DescribeConfigs', 'thoth.decisions')).toBe(true);
     expect(can('thoth-enforcer', 'Read', 'thoth.receipt-keys')).toBe(true);
     expect(can('thoth-enforcer', 'Write', 'thoth.receipt-keys')).toBe(false);
-    for (const reader of ['thoth-ledger', 'thoth-control-plane']) {
-      expect(can(reader, 'Read', 'thoth.decisions')).toBe(true);
-      expect(can(reader, 'Write', 'thoth.decisions')).toBe(false);
-    }
+    for (const reader of ['thoth-ledger', 'thoth-control-plane']) expect(can(reader, 'Read', 'thoth.decisions')).toBe(true);
+    expect(can('thoth-ledger', 'Write', 'thoth.decisions')).toBe(false);
+    // Its own decisions (a person's approval or rejection, docs/approvals.md), believed only as signed by its receipt key.
+    expect(can('thoth-control-plane', 'Write', 'thoth.decisions')).toBe(true);
     expect(can('thoth-control-plane', 'Write', 'thoth.receipt-keys')).toBe(true);
     expect(can('thoth-ledger', 'Read', 'thoth.receipt-keys')).toBe(true);
     expect(can('thoth-ledger', 'Write', 'thoth.receipt-keys')).toBe(false);
