@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createControlPlane, type ControlPlane } from '../../src/control-plane.js';
 import { decisionEvent, registerReceiptKey, signDecisionEvent } from '../../src/modules/decisions/ingest/test-fixtures.js';
 import { DecisionRecordsRepository, type InProcessDecisionFeed } from '../../src/modules/decisions/index.js';
+import { ApprovalDecisionPublisher } from '../../src/modules/approvals/index.js';
 import { TenantDatabase } from '../../src/platform/database/tenant-database.js';
+import { queryAsTenant } from './support/contexts.js';
 import { call, FixedClock, signUp, testConfig } from './support/control-plane.js';
 import { waitFor } from './support/wait.js';
 
@@ -66,5 +68,14 @@ describe('approvals, embedded', () => {
     expect(own.enforcerId).toBe(CONTROL_PLANE_INSTANCE);
     const recorded = await waitFor('the approval ingested back', async () => (await cp.app.get(DecisionRecordsRepository).find(tenantId, own.decisionId)) ?? false);
     expect(recorded.matchedRules.map((r) => r.ruleId)).toEqual(['approval:emb-apr-1']);
+    const publishedAt = async () => (await queryAsTenant<{ published_at: Date | null }>(cp, tenantId, "SELECT published_at FROM approval_requests WHERE id = 'emb-apr-1'"))[0]!.published_at;
+    await waitFor('the outbox row marked', async () => (await publishedAt()) !== null);
+
+    // A crash after the commit, before the send was marked: the start's resync sends it (again).
+    await queryAsTenant(cp, tenantId, "UPDATE approval_requests SET published_at = NULL WHERE id = 'emb-apr-1'");
+    await cp.app.get(ApprovalDecisionPublisher).resync();
+    await cp.app.get(ApprovalDecisionPublisher).idle();
+    expect(feed.published.filter((e) => e.decisionId === own.decisionId)).toHaveLength(2);
+    expect(await publishedAt()).not.toBeNull();
   });
 });

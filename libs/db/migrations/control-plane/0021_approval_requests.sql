@@ -24,6 +24,7 @@ CREATE TABLE "approval_requests" (
 	"decided_at" timestamp with time zone,
 	"comment" text,
 	"decision_event" "bytea",
+	"published_at" timestamp with time zone,
 	"used_by_decision" text,
 	"used_at" timestamp with time zone,
 	"recorded_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -31,7 +32,8 @@ CREATE TABLE "approval_requests" (
 );
 --> statement-breakpoint
 CREATE INDEX "approval_requests_state_idx" ON "approval_requests" USING btree ("tenant_id","state","requested_at","id");--> statement-breakpoint
-CREATE INDEX "approval_requests_time_idx" ON "approval_requests" USING btree ("tenant_id","requested_at","id");
+CREATE INDEX "approval_requests_time_idx" ON "approval_requests" USING btree ("tenant_id","requested_at","id");--> statement-breakpoint
+CREATE INDEX "approval_requests_unpublished_idx" ON "approval_requests" USING btree ("tenant_id") WHERE "approval_requests"."decision_event" IS NOT NULL AND "approval_requests"."published_at" IS NULL;
 --> statement-breakpoint
 ALTER TABLE "approval_requests" ADD CONSTRAINT "approval_requests_state_check" CHECK ("state" IN ('pending', 'approved', 'rejected'));--> statement-breakpoint
 -- Used only once approved: the atomic UPDATE of ConsumeApproval says so too, the table makes sure.

@@ -1,4 +1,4 @@
-import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable, Module } from '@nestjs/common';
+import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { CONTROL_PLANE_INSTANCE, publicKeyBase64, signerFromSeed, type AnnouncedKey } from '@thoth/snapshot';
 import type { Logger } from 'pino';
 import type { DecisionsConfig, DistributionConfig } from '../../config/config.js';
@@ -39,12 +39,26 @@ export interface ApprovalLinks {
 
 export const APPROVAL_LINKS = Symbol('ApprovalLinks');
 
+/** Every tenant's outbox is drained at start (what a crash left unsent) and every minute after. */
+const RESYNC_INTERVAL_MS = 60_000;
+
 @Injectable()
-class ApprovalPublisherShutdown implements BeforeApplicationShutdown {
-  constructor(@Inject(ApprovalDecisionPublisher) private readonly publisher: ApprovalDecisionPublisher) {}
+class ApprovalPublisherLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  #resync: NodeJS.Timeout | undefined;
+
+  constructor(@Inject(ApprovalDecisionPublisher) private readonly publisher: ApprovalDecisionPublisher | null) {}
+
+  onApplicationBootstrap(): void {
+    const publisher = this.publisher;
+    if (!publisher) return;
+    void publisher.resync();
+    this.#resync = setInterval(() => void publisher.resync(), RESYNC_INTERVAL_MS);
+    this.#resync.unref();
+  }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.publisher.close();
+    clearInterval(this.#resync);
+    await this.publisher?.close();
   }
 }
 
@@ -93,13 +107,14 @@ export class ApprovalsModule {
         { provide: ApprovalDesk, inject: [ApprovalRequestsRepository, Clock], useFactory: (requests: ApprovalRequestsRepository, clock: Clock) => new ApprovalDesk(requests, clock) },
         {
           provide: ApprovalDecisionPublisher,
-          inject: [LOGGER],
-          useFactory: (logger: Logger) => {
+          inject: [ApprovalRequestsRepository, Clock, LOGGER],
+          useFactory: (requests: ApprovalRequestsRepository, clock: Clock, logger: Logger) => {
             const log = logger.child({ component: 'approval-decisions' });
-            return new ApprovalDecisionPublisher(sinkOf(options, log), log);
+            const sink = sinkOf(options, log);
+            return sink ? new ApprovalDecisionPublisher(sink, requests, log, () => clock.now()) : null;
           },
         },
-        ApprovalPublisherShutdown,
+        ApprovalPublisherLifecycle,
         ApprovalsProjection,
         ApprovalRequestRecorder,
         // Requests are recorded in the transaction that records their decisions.
@@ -114,9 +129,10 @@ export class ApprovalsModule {
   }
 }
 
-function sinkOf(options: ApprovalsOptions, log: Logger): DecisionSink {
+/** Undefined: nowhere to publish (no Kafka, no in-process log); the decisions wait in the outbox. */
+function sinkOf(options: ApprovalsOptions, log: Logger): DecisionSink | undefined {
   if (options.decisionLog) return inProcessDecisionSink(options.decisionLog);
   if (options.decisions) return kafkaDecisionSink({ connection: options.decisions.kafka.connection, topic: options.decisions.kafka.topic }, log);
-  log.warn('approvals and rejections are not published: no decision stream (KAFKA_BROKERS) and no in-process decision log; each stays in the audit trail');
-  return { publish: async () => undefined, close: async () => undefined };
+  log.warn('approvals and rejections are not published: no decision stream (KAFKA_BROKERS) and no in-process decision log; each stays in the audit trail and its outbox');
+  return undefined;
 }

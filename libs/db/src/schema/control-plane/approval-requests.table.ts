@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { bytea } from '../ledger/entries.table.js';
 
@@ -38,6 +39,8 @@ export const approvalRequests = pgTable(
     comment: text('comment'),
     /** The control plane's signed decision of the approval or rejection (DecisionEvent, protobuf binary). */
     decisionEvent: bytea('decision_event'),
+    /** When that decision was handed to the decision stream (NULL: not yet; the outbox publishes it). */
+    publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
     /** The enforcer decision that used the approval (ConsumeApproval), and when. */
     usedByDecision: text('used_by_decision'),
     usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
@@ -48,6 +51,7 @@ export const approvalRequests = pgTable(
     primaryKey({ columns: [t.tenantId, t.id] }),
     index('approval_requests_state_idx').on(t.tenantId, t.state, t.requestedAt, t.id),
     index('approval_requests_time_idx').on(t.tenantId, t.requestedAt, t.id),
+    index('approval_requests_unpublished_idx').on(t.tenantId).where(sql`${t.decisionEvent} IS NOT NULL AND ${t.publishedAt} IS NULL`),
   ],
 );
 

@@ -1,4 +1,4 @@
-import { toBinary } from '@bufbuild/protobuf';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { DecisionEventSchema, type DecisionEvent } from '@thoth/contracts';
 import { kafkaClientConfig, kafkaLogCreator, type KafkaConnection } from '@thoth/kafka';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
@@ -10,26 +10,50 @@ export interface DecisionSink {
   close(): Promise<void>;
 }
 
+/** The outbox the publisher reads: each decided request's signed decision, until it is marked published. */
+export interface ApprovalOutbox {
+  tenants(): Promise<readonly string[]>;
+  unpublished(tenantId: string, limit: number): Promise<ReadonlyArray<{ id: string; event: Uint8Array }>>;
+  markPublished(tenantId: string, ids: readonly string[], at: Date): Promise<void>;
+}
+
+const BATCH = 100;
+
 /**
- * Publishes the control plane's signed decisions (a person's approval or rejection) after they
- * are durable (the event store holds each, signed, in its approval.* event), at least once:
- * a failed publish is retried until it lands or the process stops; consumers keep the first of
- * a decision id (the ledger, the read model), so a repeat is harmless.
+ * Publishes the control plane's signed decisions (a person's approval or rejection) from the
+ * outbox they were written to with their audit event (approval_requests.decision_event), so one
+ * is never lost to a crash between the commit and the send: a tenant is drained when one of its
+ * requests is decided here, every tenant at start and on each resync, and a failed send is
+ * retried. At least once: a decision sent whose mark was lost is sent again, and consumers keep
+ * the first copy of a decision id (the ledger, the read model).
  */
 export class ApprovalDecisionPublisher {
-  readonly #pending: DecisionEvent[] = [];
+  readonly #dirty = new Set<string>();
   #running: Promise<void> | undefined;
   #retry: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(
     private readonly sink: DecisionSink,
+    private readonly outbox: ApprovalOutbox,
     private readonly log: Logger,
-    private readonly retryMs = 1_000,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly retryMs = 2_000,
   ) {}
 
-  publish(event: DecisionEvent): void {
-    this.#pending.push(event);
+  changed(tenantId: string): void {
+    this.#dirty.add(tenantId);
+    this.#drain();
+  }
+
+  async resync(): Promise<void> {
+    try {
+      for (const tenantId of await this.outbox.tenants()) this.#dirty.add(tenantId);
+    } catch (error) {
+      this.log.error({ err: error }, 'approval decisions: could not list tenants; retrying');
+      this.#schedule();
+      return;
+    }
     this.#drain();
   }
 
@@ -42,28 +66,45 @@ export class ApprovalDecisionPublisher {
     this.#closed = true;
     clearTimeout(this.#retry);
     await this.#running;
-    if (this.#pending.length > 0) this.log.warn({ unpublished: this.#pending.map((e) => e.decisionId) }, 'approval decisions not published before shutdown (each is in the event store)');
     await this.sink.close();
   }
 
   #drain(): void {
-    if (this.#running || this.#retry || this.#closed || this.#pending.length === 0) return;
-    const batch = this.#pending.splice(0);
-    this.#running = this.sink
-      .publish(batch)
-      .catch((error: unknown) => {
-        this.#pending.unshift(...batch);
-        this.log.warn({ err: error, decisions: batch.length }, 'approval decisions: publish failed; retrying');
-        this.#retry = setTimeout(() => {
-          this.#retry = undefined;
-          this.#drain();
-        }, this.retryMs);
-        this.#retry.unref();
-      })
-      .finally(() => {
-        this.#running = undefined;
-        this.#drain();
-      });
+    if (this.#running || this.#closed) return;
+    this.#running = this.#publishDirty().finally(() => {
+      this.#running = undefined;
+      if (this.#dirty.size > 0 && !this.#retry) this.#drain();
+    });
+  }
+
+  async #publishDirty(): Promise<void> {
+    for (const tenantId of [...this.#dirty]) {
+      if (this.#closed) return;
+      this.#dirty.delete(tenantId);
+      try {
+        for (;;) {
+          const batch = await this.outbox.unpublished(tenantId, BATCH);
+          if (batch.length === 0) break;
+          await this.sink.publish(batch.map((b) => fromBinary(DecisionEventSchema, b.event)));
+          await this.outbox.markPublished(tenantId, batch.map((b) => b.id), this.clock());
+          if (batch.length < BATCH) break;
+        }
+      } catch (error) {
+        this.#dirty.add(tenantId);
+        this.log.warn({ err: error, tenantId }, 'approval decisions: publish failed; retrying');
+        this.#schedule();
+        return;
+      }
+    }
+  }
+
+  #schedule(): void {
+    if (this.#retry || this.#closed) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#drain();
+    }, this.retryMs);
+    this.#retry.unref();
   }
 }
 

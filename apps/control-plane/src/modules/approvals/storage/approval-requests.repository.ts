@@ -1,6 +1,6 @@
 import { approvalRequests, type ApprovalRequestRow, type NewApprovalRequestRow } from '@thoth/db';
-import { and, desc, eq, gt, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
-import type { Tx, TenantDatabase } from '../../../platform/database/tenant-database.js';
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { rowsOf, type Tx, type TenantDatabase } from '../../../platform/database/tenant-database.js';
 import type { RecordedRule } from '../../decisions/index.js';
 import type { ApprovalBinding, ApprovalRequest, ApprovalStatus } from '../domain/approval-request.js';
 
@@ -48,6 +48,31 @@ export class ApprovalRequestsRepository {
       .update(approvalRequests)
       .set({ state: input.state, decidedBy: input.decidedBy, decidedAt: input.decidedAt, comment: input.comment, decisionEvent: Buffer.from(input.decisionEvent) })
       .where(and(eq(approvalRequests.tenantId, input.tenantId), eq(approvalRequests.id, input.requestId), eq(approvalRequests.state, 'pending')));
+  }
+
+  /** Every tenant the event store knows (the SECURITY DEFINER listing other sweeps use). */
+  tenants(): Promise<string[]> {
+    return this.database.transaction(null, async (tx) => rowsOf<{ tenant_id: string }>(await tx.execute(sql`SELECT t AS tenant_id FROM thoth_event_tenants() AS t`)).map((r) => r.tenant_id));
+  }
+
+  /** The tenant's signed decisions not yet handed to the decision stream, oldest first. */
+  unpublished(tenantId: string, limit: number): Promise<Array<{ id: string; event: Uint8Array }>> {
+    const r = approvalRequests;
+    return this.database.transaction(tenantId, async (tx) => {
+      const rows = await tx
+        .select({ id: r.id, event: r.decisionEvent })
+        .from(r)
+        .where(and(eq(r.tenantId, tenantId), isNotNull(r.decisionEvent), isNull(r.publishedAt)))
+        .orderBy(asc(r.decidedAt), asc(r.id))
+        .limit(limit);
+      return rows.flatMap((row) => (row.event ? [{ id: row.id, event: new Uint8Array(row.event) }] : []));
+    });
+  }
+
+  async markPublished(tenantId: string, ids: readonly string[], at: Date): Promise<void> {
+    if (ids.length === 0) return;
+    const r = approvalRequests;
+    await this.database.transaction(tenantId, (tx) => tx.update(r).set({ publishedAt: at }).where(and(eq(r.tenantId, tenantId), inArray(r.id, [...ids]), isNull(r.publishedAt))));
   }
 
   find(tenantId: string, id: string): Promise<ApprovalRequest | undefined> {

@@ -22,7 +22,7 @@ import { DecideApprovalCommand } from './decide-approval.command.js';
  * Appends approval.approved or approval.rejected (the audit trail) carrying the control plane's
  * signed decision of it; ApprovalsProjection records it on the request in the same transaction.
  * The request's stream holds one event, so of two people deciding at once one wins and the
- * other gets approval.already_decided. Only then is the signed decision published.
+ * other gets approval.already_decided. The signed decision is published from there (the outbox).
  */
 @CommandHandler(DecideApprovalCommand)
 export class DecideApprovalHandler implements ICommandHandler<DecideApprovalCommand> {
@@ -31,7 +31,7 @@ export class DecideApprovalHandler implements ICommandHandler<DecideApprovalComm
     @Inject(EventStore) private readonly store: EventStore,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APPROVAL_KEYS) private readonly keys: ApprovalKeys,
-    @Inject(ApprovalDecisionPublisher) private readonly publisher: ApprovalDecisionPublisher,
+    @Inject(ApprovalDecisionPublisher) private readonly publisher: ApprovalDecisionPublisher | null,
   ) {}
 
   async execute({ caller, requestId, approved, comment }: DecideApprovalCommand): Promise<ApprovalView> {
@@ -62,7 +62,7 @@ export class DecideApprovalHandler implements ICommandHandler<DecideApprovalComm
       if (error instanceof ConcurrencyError) throw approvalAlreadyDecided('decided');
       throw error;
     }
-    this.publisher.publish(event);
+    this.publisher?.changed(caller.tenantId);
     return viewOfRequest(found(await this.requests.find(caller.tenantId, requestId), approvalNotFound), now);
   }
 }
