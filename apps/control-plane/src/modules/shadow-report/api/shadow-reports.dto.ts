@@ -106,7 +106,7 @@ export const ShadowReportBody = z.object({
             agentId: z.string(),
             tool: z.string(),
             resource: z.string(),
-            outcome: z.enum(['allow', 'deny', 'would_deny']),
+            outcome: z.enum(['allow', 'deny', 'would_deny', 'approval_required']),
             decidedAt: z.string(),
             reason: z.string(),
             receipt: z.unknown().describe('The signed receipt (protobuf JSON)'),
@@ -213,7 +213,7 @@ const ReplayChange = z.object({
   tool: z.string(),
   resource: z.string(),
   decidedAt: z.string(),
-  recorded: z.enum(['allow', 'deny', 'would_deny']),
+  recorded: z.enum(['allow', 'deny', 'would_deny', 'approval_required']),
   replayed: z.enum(['allow', 'deny']),
   ruleIds: z.array(z.string()),
 });
