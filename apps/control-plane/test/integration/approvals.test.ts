@@ -262,6 +262,12 @@ describe('/v1/approvals', () => {
     expect(await call(cp.url, 'GET', '/v1/approvals/no-such-request', { key: keys['approver'] })).toMatchObject({ status: 404, body: { code: 'approval.not_found' } });
   });
 
+  it('lets two tenants whose enforcers chose the same request id each decide their own', async () => {
+    expect((await ingest([requestEvent(a.tenantId, 'apr-same-id'), requestEvent(b.tenantId, 'apr-same-id')])).inserted).toBe(2);
+    expect((await call(cp.url, 'POST', '/v1/approvals/apr-same-id/reject', { key: keys['approverOfB'], body: {} })).body.status).toBe('rejected');
+    expect((await approve('apr-same-id')).body.status).toBe('approved');
+  });
+
   it('decides once, before expiry: twice → 409 approval.already_decided, expired → 409 approval.expired; both in the audit trail', async () => {
     const approved = await approve('apr-a-twice');
     expect(approved.status).toBe(200);
@@ -274,8 +280,9 @@ describe('/v1/approvals', () => {
     const audit = await call(cp.url, 'GET', '/v1/audit?limit=500', { key: a.key });
     const steps = audit.body.items.filter((e: { type: string }) => e.type.startsWith('approval.'));
     expect(steps.map((e: { type: string; streamId: string; actor: string }) => [e.type, e.streamId, e.actor])).toEqual([
-      ['approval.approved', 'approval-apr-a-twice', `key:${approverKeyId}`],
-      ['approval.rejected', 'approval-apr-a-reject', `key:${approverKeyId}`],
+      ['approval.approved', `approval-${a.tenantId}-apr-same-id`, `key:${approverKeyId}`],
+      ['approval.approved', `approval-${a.tenantId}-apr-a-twice`, `key:${approverKeyId}`],
+      ['approval.rejected', `approval-${a.tenantId}-apr-a-reject`, `key:${approverKeyId}`],
     ]);
   });
 

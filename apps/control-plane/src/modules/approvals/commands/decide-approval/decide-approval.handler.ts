@@ -53,7 +53,7 @@ export class DecideApprovalHandler implements ICommandHandler<DecideApprovalComm
     try {
       await this.store.append({
         tenantId: caller.tenantId,
-        streamId: approvalStreamId(requestId),
+        streamId: approvalStreamId(caller.tenantId, requestId),
         expectedVersion: 0,
         events: [approved ? new ApprovalApproved(payload) : new ApprovalRejected(payload)],
         metadata: metadataOf(caller),

@@ -18,5 +18,9 @@ export class ApprovalApproved extends DomainEventClass('approval.approved')<Appr
 /** A person rejected the request: a call presenting it is denied (APPROVAL_REJECTED). */
 export class ApprovalRejected extends DomainEventClass('approval.rejected')<ApprovalDecidedPayload> {}
 
-/** A request is decided once: its own stream, of one event (a second decision finds version 1 and fails). */
-export const approvalStreamId = (requestId: string): string => `approval-${requestId}`;
+/**
+ * A request is decided once: its own stream, of one event (a second decision finds version 1 and
+ * fails). Stream ids are unique across tenants and request ids are the enforcers' (any tenant's
+ * may repeat another's): the tenant is part of the id.
+ */
+export const approvalStreamId = (tenantId: string, requestId: string): string => `approval-${tenantId}-${requestId}`;
