@@ -277,6 +277,9 @@ describe('/v1/approvals', () => {
     expect(await approve('apr-a-expired')).toMatchObject({ status: 409, body: { code: 'approval.expired' } });
     expect((await call(cp.url, 'POST', '/v1/approvals/apr-a-reject/reject', { key: keys['approver'], body: { comment: 'not this customer' } })).body.status).toBe('rejected');
     expect(await approve('apr-a-1', keys['approver'], { comment: 'x'.repeat(1001) })).toMatchObject({ status: 400 });
+    expect(await approve('apr-a-1', keys['approver'], { comment: 'nul \u0000 here' })).toMatchObject({ status: 400 });
+    expect(await call(cp.url, 'POST', '/v1/approvals/apr-a-1/approve', { key: keys['approver'], raw: '{"comment":"half \\ud800 a pair"}' })).toMatchObject({ status: 400 });
+    expect((await call(cp.url, 'GET', '/v1/approvals/apr-a-1', { key: keys['approver'] })).body.status).toBe('pending');
     const audit = await call(cp.url, 'GET', '/v1/audit?limit=500', { key: a.key });
     const steps = audit.body.items.filter((e: { type: string }) => e.type.startsWith('approval.'));
     expect(steps.map((e: { type: string; streamId: string; actor: string }) => [e.type, e.streamId, e.actor])).toEqual([

@@ -38,8 +38,18 @@ export const ListApprovalsQueryParams = z.strictObject({
     .describe('`next` of the previous page'),
 });
 
+// What Postgres text and jsonb refuse: a NUL, or half of a surrogate pair.
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export const DecideApprovalBody = z
-  .strictObject({ comment: z.string().max(MAX_COMMENT).optional().describe(`A note for the audit trail and the ledger, at most ${MAX_COMMENT} characters`) })
+  .strictObject({
+    comment: z
+      .string()
+      .max(MAX_COMMENT)
+      .refine((s) => !UNSTORABLE.test(s), 'must not hold a NUL character or a lone surrogate')
+      .optional()
+      .describe(`A note for the audit trail and the ledger, at most ${MAX_COMMENT} characters`),
+  })
   .optional();
 
 export const ApprovalPageQueryParams = z.strictObject({ token: z.string().max(512).optional().describe("The signed link's token (thoth_al.…), as the alert carries it") });
