@@ -39,14 +39,15 @@ export const ListApprovalsQueryParams = z.strictObject({
 });
 
 // What Postgres text and jsonb refuse: a NUL, or half of a surrogate pair.
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const unstorable = (s: string) => s.includes('\u0000') || LONE_SURROGATE.test(s);
 
 export const DecideApprovalBody = z
   .strictObject({
     comment: z
       .string()
       .max(MAX_COMMENT)
-      .refine((s) => !UNSTORABLE.test(s), 'must not hold a NUL character or a lone surrogate')
+      .refine((s) => !unstorable(s), 'must not hold a NUL character or a lone surrogate')
       .optional()
       .describe(`A note for the audit trail and the ledger, at most ${MAX_COMMENT} characters`),
   })
