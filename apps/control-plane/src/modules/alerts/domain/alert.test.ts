@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alertDocument, alertReasonOf, evidenceUrl } from './alert.js';
+import { cefLine } from './cef.js';
+import { slackMessage } from './slack-message.js';
 import { decisionRecord, rule } from './test-fixtures.js';
 
 const drift = (effect: 'deny' | 'flag' | 'observe', severity: 'unspecified' | 'critical' = 'unspecified') =>
@@ -67,5 +69,25 @@ describe('alertDocument', () => {
       evidence: { url: 'https://ledger.example/v1/decisions/dec%2F1%202/evidence' },
     });
     expect(evidenceUrl('http://127.0.0.1:4002', 'd')).toBe('http://127.0.0.1:4002/v1/decisions/d/evidence');
+  });
+});
+
+describe('approval alerts', () => {
+  const held = decisionRecord({
+    decisionId: 'apr-1',
+    outcome: 'approval_required',
+    matchedRules: [rule({ ruleId: 'refunds', effect: '', severity: 'high' })],
+    approval: { kind: 'requested', requestId: 'apr-1', expiresAt: new Date('2026-11-02T10:30:00.000Z'), decidedBy: '', comment: '', ruleIds: ['refunds'] },
+  });
+
+  it('alert each request, carrying the link to its page, in every format', () => {
+    expect(alertReasonOf(held)).toEqual({ kind: 'approval', severity: 'high' });
+    // A step other than the request (the control plane's approval, a use) raises none.
+    expect(alertReasonOf({ ...held, outcome: 'allow', approval: { ...held.approval!, kind: 'approved' } })).toBeUndefined();
+    const url = 'https://thoth.example/v1/approvals/apr-1/html?token=thoth_al.x';
+    const doc = alertDocument({ alertId: 'a1', record: held, reason: { kind: 'approval', severity: 'high' }, ledgerPublicUrl: 'https://ledger.example', now: new Date('2026-11-02T09:30:01.000Z'), approvalUrl: url });
+    expect(doc).toMatchObject({ kind: 'approval', title: 'Approval needed: crm.delete_contact by crm-agent', approval: { requestId: 'apr-1', expiresAt: '2026-11-02T10:30:00.000Z', url } });
+    expect(cefLine(doc)).toContain(`request=${url.replace(/=/g, '\\=')}`);
+    expect(JSON.stringify(slackMessage(doc))).toContain(`<${url}|Approve or reject>`);
   });
 });

@@ -60,6 +60,8 @@ export function cefLine(alert: AlertDocument): string {
     ['flexString2Label', 'sourceRegion'],
     ['flexString2', d.source.region],
     ['thothTenantId', alert.tenantId],
+    // Approval alerts: the request's page (its signed link) and when it expires.
+    ...(alert.approval ? ([['request', alert.approval.url], ['end', new Date(alert.approval.expiresAt).getTime()]] as Array<[string, string | number]>) : []),
   ];
   const body = extensions
     .filter(([, value]) => value !== '')
