@@ -81,6 +81,12 @@ describe('loadConfig: alerts', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://app:x@db/thoth', THOTH_ALERTS_ALLOW_PRIVATE_NETWORKS: 'true' }).alerts?.allowPrivateNetworks).toBe(true);
   });
 
+  it('THOTH_PUBLIC_URL is the base of approval links: by default where the API listens', () => {
+    expect(loadConfig({ THOTH_PUBLIC_URL: 'https://thoth.example.com/' }).publicUrl).toBe('https://thoth.example.com');
+    expect(loadConfig({}).publicUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(() => loadConfig({ THOTH_PUBLIC_URL: 'javascript:alert(1)' })).toThrow(/THOTH_PUBLIC_URL/);
+  });
+
   it('requires the secrets key in production and refuses bad values', () => {
     const seed = Buffer.alloc(32, 1).toString('base64');
     expect(() => loadConfig({ NODE_ENV: 'production', THOTH_SNAPSHOT_SIGNING_KEY: seed })).toThrow(/THOTH_SECRETS_KEY: required in production/);
