@@ -63,4 +63,13 @@ describe('denial messages, written for the model', () => {
     const write = new ThothUnavailableError({ tool: 'crm.update', risk: 'write', requestId: 'r', code: 'DEADLINE_EXCEEDED', detail: '', attempts: 1 });
     expect(write.message).toBe('crm.update was not run: the Thoth enforcer did not answer in time (DEADLINE_EXCEEDED) and this write tool is set to fail closed. Nothing was changed. You may try again later; if it keeps failing, ask a human.');
   });
+
+  it('says why a call presenting an approval was refused, by its code', () => {
+    const rule: MatchedRuleInfo = { ruleId: 'approval:req-1', reason: 'approval request req-1 was rejected by key:k-1', kind: 'approval', severity: 'high' };
+    expect(deniedMessage('db.delete_rows', [rule], 'APPROVAL_REJECTED', rule.reason)).toBe(
+      'Thoth blocked db.delete_rows: rule approval:req-1 — approval request req-1 was rejected by key:k-1. A person rejected this call: do not retry it or work around it; ask a human.',
+    );
+    expect(deniedMessage('db.delete_rows', [rule], 'APPROVAL_MISMATCH', '')).toMatch(/given for a call with other arguments, not this one/);
+    expect(deniedMessage('db.delete_rows', [rule], 'APPROVAL_USED', '')).toMatch(/each approval lets one call through once/);
+  });
 });

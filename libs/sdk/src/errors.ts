@@ -1,5 +1,5 @@
 import type { Receipt } from '@thoth/contracts';
-import type { Decision, MatchedRuleInfo } from './client/decision.js';
+import type { Decision, MatchedRuleInfo, PendingApproval } from './client/decision.js';
 import type { Risk } from './guard/fail-mode.js';
 
 /**
@@ -57,6 +57,65 @@ export class ThothDeniedError extends Error {
 }
 
 /**
+ * Thrown instead of running a tool that needs a person's approval first (docs/approvals.md): the
+ * enforcer held the call and opened an approval request (`approvalId`) bound to this exact call.
+ * `message` tells the model that a person must approve it and that the same call, with the same
+ * arguments, may be retried once approved: the client remembers the request, so that retry presents
+ * the approval by itself. A rejected, expired or used approval is a ThothDeniedError (`APPROVAL_*`).
+ */
+export class ThothApprovalRequiredError extends Error {
+  override readonly name = 'ThothApprovalRequiredError';
+  readonly code = 'APPROVAL_REQUIRED';
+  readonly tool: string;
+  /** The approval request's id (the decision_id of the decision that opened it): what an approver approves. */
+  readonly approvalId: string;
+  readonly expiresAt: Date | undefined;
+  /** The decision that raised this: the request itself, or a later call that presented it too early. */
+  readonly decisionId: string;
+  readonly requestId: string;
+  /** The policy elements that asked for approval. */
+  readonly matchedRules: readonly MatchedRuleInfo[];
+  /** One `<rule id>: <reason>` per matched rule. */
+  readonly reasons: readonly string[];
+  readonly receipt: Receipt | undefined;
+  readonly decision: Decision | undefined;
+
+  constructor(init: {
+    tool: string;
+    approval: PendingApproval;
+    decisionId: string;
+    requestId: string;
+    matchedRules: readonly MatchedRuleInfo[];
+    receipt?: Receipt | undefined;
+    decision?: Decision;
+  }) {
+    super(approvalRequiredMessage(init.tool, init.approval, init.matchedRules));
+    this.tool = init.tool;
+    this.approvalId = init.approval.id;
+    this.expiresAt = init.approval.expiresAt;
+    this.decisionId = init.decisionId;
+    this.requestId = init.requestId;
+    this.matchedRules = init.matchedRules;
+    this.reasons = init.matchedRules.map((r) => `${r.ruleId}: ${r.reason}`);
+    this.receipt = init.receipt;
+    this.decision = init.decision;
+  }
+
+  /** From a decision whose `approval` is set. */
+  static fromDecision(tool: string, decision: Decision & { approval: PendingApproval }): ThothApprovalRequiredError {
+    return new ThothApprovalRequiredError({
+      tool,
+      approval: decision.approval,
+      decisionId: decision.decisionId,
+      requestId: decision.requestId,
+      matchedRules: decision.matchedRules,
+      receipt: decision.receipt,
+      decision,
+    });
+  }
+}
+
+/**
  * Thrown instead of running a tool when the enforcer could not be asked (unreachable,
  * too slow, not ready) and the tool's fail mode is closed. The call was not made.
  */
@@ -92,6 +151,16 @@ const ADVICE: Record<string, string> = {
   sequence: 'Do not retry or continue this sequence of calls; ask a human.',
 };
 const DEFAULT_ADVICE = 'Do not retry; ask a human.';
+// A call that presented an approval and was refused on it (DecideRequest.approval_id): the code says why.
+const APPROVAL_ADVICE: Record<string, string> = {
+  APPROVAL_REJECTED: 'A person rejected this call: do not retry it or work around it; ask a human.',
+  APPROVAL_EXPIRED: 'The approval request expired before the call was made; retrying the same call asks a person again.',
+  APPROVAL_USED: 'That approval was already used: each approval lets one call through once. Retrying the same call asks a person again.',
+  APPROVAL_MISMATCH: 'That approval was given for a call with other arguments, not this one; this call needs its own approval. Ask a human.',
+  APPROVAL_NOT_FOUND: 'No such approval request for this agent; retrying the same call asks a person again.',
+  APPROVAL_PENDING: 'Nobody has decided on the approval request yet; retry the same call only once a person has approved it.',
+  APPROVAL_UNAVAILABLE: 'Thoth could not check the approval just now; you may retry the same call later.',
+};
 const MAX_RULES_IN_MESSAGE = 3;
 
 /** The model-facing text of a denial. */
@@ -105,8 +174,20 @@ export function deniedMessage(tool: string, rules: readonly MatchedRuleInfo[], e
     shown.length === 0
       ? 'denied by policy'
       : `${shown.length === 1 ? 'rule' : 'rules'} ${shown.map((r) => `${r.ruleId} — ${sentence(r.reason)}`).join('; ')}${rules.length > shown.length ? ` (and ${rules.length - shown.length} more)` : ''}`;
-  const advice = shown.map((r) => ADVICE[r.kind]).find((a) => a !== undefined) ?? DEFAULT_ADVICE;
+  const advice = APPROVAL_ADVICE[errorCode] ?? shown.map((r) => ADVICE[r.kind]).find((a) => a !== undefined) ?? DEFAULT_ADVICE;
   return `Thoth blocked ${tool}: ${because}. ${advice}`;
+}
+
+/** The model-facing text of a call held for approval: who must act, on which request, and what to retry. */
+export function approvalRequiredMessage(tool: string, approval: PendingApproval, rules: readonly MatchedRuleInfo[]): string {
+  const shown = rules.slice(0, MAX_RULES_IN_MESSAGE);
+  const because = shown.length === 0 ? '' : ` (${shown.length === 1 ? 'rule' : 'rules'} ${shown.map((r) => `${r.ruleId} — ${sentence(r.reason)}`).join('; ')}${rules.length > shown.length ? ` and ${rules.length - shown.length} more` : ''})`;
+  const until = approval.expiresAt ? `, open until ${approval.expiresAt.toISOString()}` : '';
+  return (
+    `Thoth held ${tool} for a person's approval${because}, so it was not run. A person must approve this exact call: approval request ${approval.id}${until}. ` +
+    'Once it is approved, retry the same call with exactly the same arguments; a call with other arguments needs an approval of its own. ' +
+    `Tell the user that approval request ${approval.id} is waiting for them.`
+  );
 }
 
 export function unavailableMessage(tool: string, risk: Risk, code: string, detail: string): string {
