@@ -6,9 +6,9 @@ export type { CredentialSource, GateCall, GuardEvent, ThothOptions, ThothSetting
 export { failModeFor, isRisk, RISKS } from './guard/fail-mode.js';
 export type { FailMode, FailModeOptions, Risk } from './guard/fail-mode.js';
 export { ThothClient, ThothTransportError, DEFAULT_DEADLINE_MS } from './client/thoth-client.js';
-export type { DecideOptions, ThothClientOptions, ToolCall } from './client/thoth-client.js';
+export type { ApprovalOptions, ApprovalStatusInfo, DecideOptions, ThothClientOptions, ToolCall } from './client/thoth-client.js';
 export { isRetryable, shouldRetry, backoffMs, DEFAULT_MAX_ATTEMPTS, DEFAULT_BACKOFF_MS } from './client/retry.js';
 export type { RetryOptions } from './client/retry.js';
 export { credentialFingerprint } from './client/credential.js';
-export type { Decision, MatchedRuleInfo } from './client/decision.js';
-export { ThothDeniedError, ThothUnavailableError, deniedMessage, unavailableMessage } from './errors.js';
+export type { Decision, MatchedRuleInfo, PendingApproval } from './client/decision.js';
+export { ThothApprovalRequiredError, ThothDeniedError, ThothUnavailableError, approvalRequiredMessage, deniedMessage, unavailableMessage } from './errors.js';

@@ -16,7 +16,7 @@ describe('which failed Decide calls are retried', () => {
   });
 
   it('refusals, cancellations and internal errors are final', () => {
-    for (const code of ['UNAUTHENTICATED', 'NOT_FOUND', 'INVALID_ARGUMENT', 'RESOURCE_EXHAUSTED', 'CANCELLED', 'INTERNAL', 'UNKNOWN', 'UNIMPLEMENTED', 'PERMISSION_DENIED']) {
+    for (const code of ['APPROVAL_REQUIRED', 'APPROVAL_PENDING', 'APPROVAL_USED', 'FAILED_PRECONDITION', 'UNAUTHENTICATED', 'NOT_FOUND', 'INVALID_ARGUMENT', 'RESOURCE_EXHAUSTED', 'CANCELLED', 'INTERNAL', 'UNKNOWN', 'UNIMPLEMENTED', 'PERMISSION_DENIED']) {
       for (const risk of RISKS) expect(isRetryable(code, risk), `${code} ${risk}`).toBe(false);
     }
   });

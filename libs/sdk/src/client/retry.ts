@@ -37,9 +37,13 @@ export const DEFAULT_BACKOFF_MS = 10;
  *   is what the blast-radius windows of an irreversible tool must not see. They take their
  *   fail mode instead (closed).
  * - Everything else is final: a status with `thoth-error-code` is a refusal (UNAUTHENTICATED,
- *   RATE_LIMITED, REQUEST_ID_REUSED…) that a retry only repeats; CANCELLED
+ *   RATE_LIMITED, REQUEST_ID_REUSED, APPROVAL_USED…) that a retry only repeats; CANCELLED
  *   means the caller gave up; INTERNAL/UNKNOWN/UNIMPLEMENTED are not transient in any way
  *   we can know.
+ *
+ * An answer is never retried, whatever it says: a call held for approval (EFFECT_REQUIRE_APPROVAL)
+ * waits for a person, which asking again cannot hurry (docs/approvals.md; ThothClient waits
+ * through GetApproval when told to).
  */
 export function isRetryable(code: string, risk: Risk): boolean {
   if (code === 'UNAVAILABLE') return true;

@@ -1,17 +1,20 @@
 // ThothClient and the guard against a scripted Enforcer service on a real gRPC server
-// (loopback): retries, refusals, fail modes and stream pipelining, without an enforcer app.
+// (loopback): retries, refusals, fail modes, stream pipelining and approvals, without an enforcer app.
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Metadata, Server, ServerCredentials } from '@grpc/grpc-js';
-import { Effect, Enforcer, RiskTier, RuleKind, type DecideRequest } from '@thoth/contracts';
+import { ApprovalStatus_State, Effect, Enforcer, RiskTier, RuleKind, type ApprovalStatusSchema, type DecideRequest, type GetApprovalRequest } from '@thoth/contracts';
 import { GrpcError, addService, type HandlerContext } from '@thoth/grpc';
 import { toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { DecideRequestSchema, type DecideResponseSchema } from '@thoth/contracts';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ThothDeniedError, ThothUnavailableError } from '../errors.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ThothApprovalRequiredError, ThothDeniedError, ThothUnavailableError } from '../errors.js';
 import { Thoth, type GuardEvent } from '../guard/guard.js';
 import { credentialFingerprint } from './credential.js';
 import { ThothClient, ThothTransportError } from './thoth-client.js';
 
 type Answer = (request: DecideRequest, context: HandlerContext) => MessageInitShape<typeof DecideResponseSchema> | Promise<MessageInitShape<typeof DecideResponseSchema>>;
+
+type ApprovalAnswer = (request: GetApprovalRequest) => MessageInitShape<typeof ApprovalStatusSchema>;
 
 const allow = (request: DecideRequest) => ({ requestId: request.requestId, decisionId: `d-${request.requestId}`, effect: Effect.ALLOW });
 const TOKEN = 'thoth_at_unit_agent';
@@ -20,6 +23,11 @@ describe('ThothClient against a scripted enforcer', () => {
   let server: Server;
   let address: string;
   let answer: Answer = allow;
+  const notUsed: ApprovalAnswer = () => {
+    throw new GrpcError('UNIMPLEMENTED', 'not scripted');
+  };
+  let approvalAnswer: ApprovalAnswer = notUsed;
+  const polls: { request: GetApprovalRequest; authorization: unknown }[] = [];
   const seen: { request: DecideRequest; authorization: unknown }[] = [];
   const hanging: (() => void)[] = [];
   const clients: ThothClient[] = [];
@@ -29,7 +37,10 @@ describe('ThothClient against a scripted enforcer', () => {
   beforeAll(async () => {
     server = new Server();
     addService(server, Enforcer, {
-      getApproval: () => Promise.reject(new Error('not used')),
+      getApproval: async (request, context) => {
+        polls.push({ request, authorization: context.metadata.get('authorization')[0] });
+        return approvalAnswer(request);
+      },
       decide: (request, context) => {
         seen.push({ request, authorization: context.metadata.get('authorization')[0] });
         return answer(request, context);
@@ -60,6 +71,8 @@ describe('ThothClient against a scripted enforcer', () => {
 
   afterEach(() => {
     answer = allow;
+    approvalAnswer = notUsed;
+    polls.length = 0;
     seen.length = 0;
     streams = 0;
     silentStreams = false;
@@ -243,6 +256,146 @@ describe('ThothClient against a scripted enforcer', () => {
       expect(destructive).toMatchObject({ code: 'UNAVAILABLE', attempts: 3 });
       expect(write).toBeInstanceOf(ThothUnavailableError);
       expect(read).toBeInstanceOf(ThothUnavailableError);
+    });
+  });
+
+  describe('approvals', () => {
+    const EXPIRES_AT = Date.parse('2026-12-07T21:00:00Z');
+    const FREEZE = { ruleId: 'delete-freeze', reason: 'Deletes are frozen; the on-call engineer may approve one.', kind: RuleKind.FREEZE_WINDOW };
+    /** The enforcer's side: a call without an approval is held; one presenting an approval is answered by `presented`. */
+    const holdUnlessPresented =
+      (presented: (request: DecideRequest) => MessageInitShape<typeof DecideResponseSchema> = (r) => allow(r)): Answer =>
+      (request) =>
+        request.approvalId === ''
+          ? { ...allow(request), effect: Effect.REQUIRE_APPROVAL, matchedRules: [FREEZE], approvalExpiresAt: timestampFromMs(EXPIRES_AT) }
+          : presented(request);
+    const states = (...sequence: ApprovalStatus_State[]): ApprovalAnswer => {
+      let poll = 0;
+      return (request) => ({ approvalId: request.approvalId, state: sequence[Math.min(poll++, sequence.length - 1)]!, decidedBy: 'key:on-call', comment: 'one-off cleanup' });
+    };
+    const DELETE = { name: 'db.delete_rows', risk: 'destructive' } as const;
+    const deleteRows = (t: Thoth, ran: unknown[], approval?: { waitMs: number }) =>
+      t.guard(async (args: { table: string; ids: number[] }) => void ran.push(args), { ...DELETE, resource: (a) => `db://${a.table}`, ...(approval ? { approval } : {}) });
+
+    it('without waiting, raises ThothApprovalRequiredError at once with the request id, written for the model, and asks once', async () => {
+      answer = holdUnlessPresented();
+      const ran: unknown[] = [];
+      const error = await deleteRows(new Thoth({ client: client() }), ran)({ table: 'orders', ids: [1, 2] }).catch((e: unknown) => e);
+      expect(ran).toEqual([]);
+      expect(error).toBeInstanceOf(ThothApprovalRequiredError);
+      const held = error as ThothApprovalRequiredError;
+      const [{ request }] = seen as [(typeof seen)[number]];
+      expect(held).toMatchObject({ code: 'APPROVAL_REQUIRED', tool: 'db.delete_rows', approvalId: `d-${request.requestId}`, decisionId: `d-${request.requestId}`, requestId: request.requestId });
+      expect(held.expiresAt?.getTime()).toBe(EXPIRES_AT);
+      expect(held.reasons).toEqual(['delete-freeze: Deletes are frozen; the on-call engineer may approve one.']);
+      expect(held.message).toBe(
+        `Thoth held db.delete_rows for a person's approval (rule delete-freeze — Deletes are frozen; the on-call engineer may approve one), so it was not run. A person must approve this exact call: approval request d-${request.requestId}, open until 2026-12-07T21:00:00.000Z. ` +
+          'Once it is approved, retry the same call with exactly the same arguments; a call with other arguments needs an approval of its own. ' +
+          `Tell the user that approval request d-${request.requestId} is waiting for them.`,
+      );
+      // Not a transient failure: neither retried nor polled.
+      expect(seen).toHaveLength(1);
+      expect(polls).toHaveLength(0);
+    });
+
+    it('the same call retried presents the remembered approval; a call with one argument changed, or another resource, does not', async () => {
+      answer = holdUnlessPresented();
+      const ran: unknown[] = [];
+      const guarded = deleteRows(new Thoth({ client: client() }), ran);
+      const first = (await guarded({ table: 'orders', ids: [1, 2] }).catch((e: unknown) => e)) as ThothApprovalRequiredError;
+      expect(first).toBeInstanceOf(ThothApprovalRequiredError);
+      expect((await guarded({ table: 'orders', ids: [1, 3] }).catch((e: unknown) => e)) as ThothApprovalRequiredError).toBeInstanceOf(ThothApprovalRequiredError);
+      expect((await guarded({ table: 'invoices', ids: [1, 2] }).catch((e: unknown) => e)) as ThothApprovalRequiredError).toBeInstanceOf(ThothApprovalRequiredError);
+      await guarded({ table: 'orders', ids: [1, 2] });
+      expect(seen.map((s) => s.request.approvalId)).toEqual(['', '', '', first.approvalId]);
+      expect(ran).toEqual([{ table: 'orders', ids: [1, 2] }]);
+      // Used: the next identical call opens a request of its own.
+      await guarded({ table: 'orders', ids: [1, 2] }).catch(() => undefined);
+      expect(seen[4]?.request.approvalId).toBe('');
+    });
+
+    it('waits for a person: polls GetApproval with the agent token, then sends the same call again with the approval and a new request id', async () => {
+      answer = holdUnlessPresented();
+      approvalAnswer = states(ApprovalStatus_State.PENDING, ApprovalStatus_State.PENDING, ApprovalStatus_State.APPROVED);
+      const events: GuardEvent[] = [];
+      const ran: unknown[] = [];
+      await deleteRows(new Thoth({ client: client({ approval: { waitMs: 30_000 } }), onDecision: (e) => events.push(e) }), ran)({ table: 'orders', ids: [1, 2] });
+      expect(ran).toEqual([{ table: 'orders', ids: [1, 2] }]);
+      const [held, again] = seen as [(typeof seen)[number], (typeof seen)[number]];
+      expect(seen).toHaveLength(2);
+      expect(again.request.approvalId).toBe(`d-${held.request.requestId}`);
+      expect(again.request.requestId).not.toBe(held.request.requestId);
+      expect(again.request.argumentsJson).toEqual(held.request.argumentsJson);
+      expect([again.request.tool, again.request.resource, again.request.riskTier]).toEqual([held.request.tool, held.request.resource, held.request.riskTier]);
+      expect(polls.length).toBe(3);
+      expect(polls.every((p) => p.authorization === `Bearer ${TOKEN}`)).toBe(true);
+      expect(polls[0]?.request).toMatchObject({ tenantId: 'acme', agentId: 'crm-agent', approvalId: `d-${held.request.requestId}` });
+      expect(events.map((e) => e.outcome)).toEqual(['allow']);
+    });
+
+    it('the wait is per tool too, and ends with the enforcer\'s answer: APPROVAL_USED when another call used it first', async () => {
+      answer = holdUnlessPresented((request) => ({ ...allow(request), effect: Effect.DENY, errorCode: 'APPROVAL_USED', errorMessage: 'another call used this approval', matchedRules: [{ ruleId: `approval:${request.approvalId}`, reason: 'used by another call', kind: RuleKind.APPROVAL }] }));
+      approvalAnswer = states(ApprovalStatus_State.APPROVED);
+      const ran: unknown[] = [];
+      const error = await deleteRows(new Thoth({ client: client() }), ran, { waitMs: 30_000 })({ table: 'orders', ids: [1, 2] }).catch((e: unknown) => e);
+      expect(ran).toEqual([]);
+      expect(error).toBeInstanceOf(ThothDeniedError);
+      expect(error).toMatchObject({ code: 'APPROVAL_USED' });
+      expect((error as Error).message).toContain('each approval lets one call through once');
+      expect(seen).toHaveLength(2);
+    });
+
+    it('a rejection ends the wait with a ThothDeniedError APPROVAL_REJECTED naming who rejected it; the call is not sent again', async () => {
+      answer = holdUnlessPresented();
+      approvalAnswer = states(ApprovalStatus_State.PENDING, ApprovalStatus_State.REJECTED);
+      const ran: unknown[] = [];
+      const error = await deleteRows(new Thoth({ client: client({ approval: { waitMs: 30_000 } }) }), ran)({ table: 'orders', ids: [1, 2] }).catch((e: unknown) => e);
+      expect(ran).toEqual([]);
+      expect(error).toBeInstanceOf(ThothDeniedError);
+      const denied = error as ThothDeniedError;
+      expect(denied.code).toBe('APPROVAL_REJECTED');
+      expect(denied.message).toMatch(/rejected by key:on-call: one-off cleanup\. A person rejected this call: do not retry it/);
+      expect(seen).toHaveLength(1);
+      // Forgotten: the same call again asks anew.
+      await deleteRows(new Thoth({ client: clients[0]! }), ran)({ table: 'orders', ids: [1, 2] }).catch(() => undefined);
+      expect(seen[1]?.request.approvalId).toBe('');
+    });
+
+    it('past waitMs with nobody deciding, raises ThothApprovalRequiredError (and the next identical call presents the request)', async () => {
+      answer = holdUnlessPresented((request) => ({ ...allow(request), effect: Effect.DENY, errorCode: 'APPROVAL_PENDING', errorMessage: 'nobody decided yet' }));
+      approvalAnswer = states(ApprovalStatus_State.PENDING);
+      const ran: unknown[] = [];
+      const t = new Thoth({ client: client({ approval: { waitMs: 600 } }) });
+      const error = await deleteRows(t, ran)({ table: 'orders', ids: [1, 2] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ThothApprovalRequiredError);
+      expect(polls.length).toBeGreaterThanOrEqual(1);
+      expect(seen).toHaveLength(1);
+      const approvalId = (error as ThothApprovalRequiredError).approvalId;
+      // Presented too early, the request is still the one the call waits on: the same error, the same id.
+      const early = await deleteRows(t, ran, { waitMs: 0 })({ table: 'orders', ids: [1, 2] }).catch((e: unknown) => e);
+      expect(seen[1]?.request.approvalId).toBe(approvalId);
+      expect(early).toBeInstanceOf(ThothApprovalRequiredError);
+      expect(early).toMatchObject({ approvalId, decisionId: `d-${seen[1]?.request.requestId}` });
+      expect((early as ThothApprovalRequiredError).expiresAt?.getTime()).toBe(EXPIRES_AT);
+      expect(ran).toEqual([]);
+    });
+
+    it('stops waiting when the caller aborts', async () => {
+      answer = holdUnlessPresented();
+      approvalAnswer = states(ApprovalStatus_State.PENDING);
+      const controller = new AbortController();
+      const waiting = client({ approval: { waitMs: 60_000 } }).decide({ tool: 'db.delete_rows', arguments: { ids: [1] } }, { signal: controller.signal });
+      await vi.waitFor(() => expect(polls.length).toBeGreaterThan(0), { timeout: 10_000 });
+      controller.abort(new Error('the user gave up'));
+      await expect(waiting).rejects.toThrow('the user gave up');
+      expect(seen).toHaveLength(1);
+    });
+
+    it('an approval named by the caller is sent as given, even for a call the client never saw', async () => {
+      answer = holdUnlessPresented((request) => ({ ...allow(request), effect: Effect.DENY, errorCode: 'APPROVAL_MISMATCH', errorMessage: 'approved for another call' }));
+      const direct = await client().decide({ tool: 'db.delete_rows', arguments: { ids: [9] }, approvalId: 'req-7' });
+      expect(seen.at(-1)?.request.approvalId).toBe('req-7');
+      expect(direct).toMatchObject({ allow: false, errorCode: 'APPROVAL_MISMATCH', approval: undefined });
     });
   });
 });

@@ -1,7 +1,7 @@
-import { ThothDeniedError, ThothUnavailableError } from '../errors.js';
+import { ThothApprovalRequiredError, ThothDeniedError, ThothUnavailableError } from '../errors.js';
 import { credentialFingerprint } from '../client/credential.js';
 import type { Decision } from '../client/decision.js';
-import { ThothClient, ThothTransportError, type ThothClientOptions, type ToolCall } from '../client/thoth-client.js';
+import { ThothClient, ThothTransportError, type ApprovalOptions, type ThothClientOptions, type ToolCall } from '../client/thoth-client.js';
 import { failModeFor, type FailMode, type Risk } from './fail-mode.js';
 
 /** What happened at the gate of one tool call; given to `onDecision`. */
@@ -10,6 +10,8 @@ export type GuardEvent =
   /** Shadow mode: policy would have denied, the call ran. `wouldDeny` is the error enforce mode would throw. */
   | { readonly outcome: 'shadow_deny'; readonly tool: string; readonly risk: Risk; readonly decision: Decision; readonly wouldDeny: ThothDeniedError }
   | { readonly outcome: 'deny'; readonly tool: string; readonly risk: Risk; readonly decision: Decision | undefined; readonly error: ThothDeniedError }
+  /** Held for a person's approval (and not approved within the wait, if any): the call did not run. */
+  | { readonly outcome: 'approval_required'; readonly tool: string; readonly risk: Risk; readonly decision: Decision; readonly error: ThothApprovalRequiredError }
   /** No answer (or NOT_READY) and the fail mode is open: the call ran unchecked. */
   | { readonly outcome: 'fail_open'; readonly tool: string; readonly risk: Risk; readonly code: string; readonly detail: string }
   | { readonly outcome: 'fail_closed'; readonly tool: string; readonly risk: Risk; readonly error: ThothUnavailableError };
@@ -36,6 +38,8 @@ export interface ToolPolicy<P extends unknown[] = unknown[]> {
   /** What the call touches, from its arguments, e.g. `crm://executives`. */
   readonly resource?: (...args: P) => string | undefined;
   readonly credential?: CredentialSource;
+  /** Overrides the client's `approval` for this tool, e.g. `{ waitMs: 120_000 }` to wait for a person. */
+  readonly approval?: ApprovalOptions;
 }
 
 /** One call at the gate: the policy of its tool and its arguments. */
@@ -46,6 +50,7 @@ export interface GateCall {
   readonly resource?: string | undefined;
   readonly credential?: CredentialSource | undefined;
   readonly signal?: AbortSignal | undefined;
+  readonly approval?: ApprovalOptions | undefined;
 }
 
 /**
@@ -65,8 +70,10 @@ export class Thoth {
 
   /**
    * Asks Thoth about a call. Resolves when the tool may run (allowed, shadow, or no answer
-   * with an open fail mode); throws `ThothDeniedError` when it must not, and
-   * `ThothUnavailableError` when Thoth could not be asked and the fail mode is closed.
+   * with an open fail mode); throws `ThothDeniedError` when it must not,
+   * `ThothApprovalRequiredError` when a person must approve it first (and did not within
+   * `approval.waitMs`), and `ThothUnavailableError` when Thoth could not be asked and the fail
+   * mode is closed.
    */
   async check(call: GateCall): Promise<GuardEvent> {
     const toolCall: ToolCall = {
@@ -77,7 +84,7 @@ export class Thoth {
     };
     let decision: Decision;
     try {
-      decision = await this.client.decide(toolCall, { risk: call.risk, ...(call.signal ? { signal: call.signal } : {}) });
+      decision = await this.client.decide(toolCall, { risk: call.risk, ...(call.signal ? { signal: call.signal } : {}), ...(call.approval ? { approval: call.approval } : {}) });
     } catch (error) {
       if (error instanceof ThothDeniedError) return this.#emitThrow({ outcome: 'deny', tool: call.name, risk: call.risk, decision: undefined, error });
       if (error instanceof ThothTransportError) return this.#unavailable(call, error.code, error.detail, error.attempts, error.requestId, error);
@@ -86,6 +93,10 @@ export class Thoth {
     if (decision.errorCode === 'NOT_READY') {
       // The enforcer holds no config, so it could not apply the tenant's fail mode; we can.
       return this.#unavailable(call, 'NOT_READY', decision.errorMessage, 1, decision.requestId, undefined);
+    }
+    if (decision.approval) {
+      const error = ThothApprovalRequiredError.fromDecision(call.name, { ...decision, approval: decision.approval });
+      return this.#emitThrow({ outcome: 'approval_required', tool: call.name, risk: call.risk, decision, error });
     }
     if (!decision.allow) {
       return this.#emitThrow({ outcome: 'deny', tool: call.name, risk: call.risk, decision, error: ThothDeniedError.fromDecision(call.name, decision) });
@@ -109,6 +120,7 @@ export class Thoth {
         arguments: args.length === 1 ? args[0] : args,
         resource: policy.resource?.(...args),
         credential: policy.credential,
+        approval: policy.approval,
       });
       return tool(...args);
     };
