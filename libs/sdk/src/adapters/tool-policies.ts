@@ -1,3 +1,4 @@
+import type { ApprovalOptions } from '../client/thoth-client.js';
 import type { CredentialSource, Thoth } from '../guard/guard.js';
 import type { Risk } from '../guard/fail-mode.js';
 
@@ -9,6 +10,8 @@ export interface ToolOverride {
   /** What the call touches, from its (parsed) arguments. */
   readonly resource?: (args: never) => string | undefined;
   readonly credential?: CredentialSource;
+  /** Whether a call of this tool held for approval waits for a person (default: the client's `approval`). */
+  readonly approval?: ApprovalOptions;
 }
 
 /** What every framework adapter takes. */
@@ -27,6 +30,7 @@ export interface ResolvedTool {
   readonly risk: Risk;
   readonly resource: ((args: unknown) => string | undefined) | undefined;
   readonly credential: CredentialSource | undefined;
+  readonly approval: ApprovalOptions | undefined;
 }
 
 /** The gate's view of one framework tool: explicit override, else the framework's hint, else the default. */
@@ -37,5 +41,6 @@ export function resolveTool(frameworkName: string, options: AdapterOptions, hint
     risk: override?.risk ?? hintedRisk ?? options.defaultRisk ?? 'write',
     resource: override?.resource as ((args: unknown) => string | undefined) | undefined,
     credential: override?.credential,
+    approval: override?.approval,
   };
 }

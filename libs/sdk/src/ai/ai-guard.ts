@@ -3,8 +3,9 @@ import { resolveTool, type AdapterOptions } from '../adapters/tool-policies.js';
 
 /**
  * The same tools, each `execute` decided first. A blocked call throws ThothDeniedError
- * (or ThothUnavailableError) from `execute`, which the AI SDK reports as a `tool-error`
- * whose message, written for the model, goes back to it as the tool's result. Tools
+ * (ThothApprovalRequiredError when a person must approve it first, with the approval request's
+ * id in its message; ThothUnavailableError) from `execute`, which the AI SDK reports as a
+ * `tool-error` whose message, written for the model, goes back to it as the tool's result. Tools
  * without `execute` (client-side tools) are returned unchanged: they do not run here.
  */
 export function guardTools<T extends ToolSet>(tools: T, options: AdapterOptions): T {
@@ -27,6 +28,7 @@ export function guardTool<T extends Tool>(name: string, tool: T, options: Adapte
       arguments: input,
       resource: policy.resource?.(input),
       credential: policy.credential,
+      approval: policy.approval,
       signal: execution.abortSignal,
     });
   // A streaming tool (async generator) stays one, so the SDK still sees its preliminary results.

@@ -8,7 +8,7 @@ type Call = (input: unknown, runManager: unknown, config: unknown) => Promise<un
  * the tool), so name, schema, response format and callbacks are the tool's own; only its
  * `_call`, which LangChain invokes after validating the input against the schema, is
  * preceded by Decide with the validated arguments. A blocked call throws
- * ThothDeniedError / ThothUnavailableError from `invoke`, as any failing LangChain tool
+ * ThothDeniedError / ThothApprovalRequiredError / ThothUnavailableError from `invoke`, as any failing LangChain tool
  * does (LangGraph's ToolNode turns it into a ToolMessage for the model).
  */
 export function guardLangChainTool<T extends StructuredToolInterface>(tool: T, options: AdapterOptions): T {
@@ -23,6 +23,7 @@ export function guardLangChainTool<T extends StructuredToolInterface>(tool: T, o
       arguments: input,
       resource: policy.resource?.(input),
       credential: policy.credential,
+      approval: policy.approval,
       signal: (config as { signal?: AbortSignal } | undefined)?.signal,
     });
     return original.call(this, input, runManager, config);

@@ -11,7 +11,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { ReceiptSchema } from '@thoth/contracts';
 import { resolveTool, type AdapterOptions, type ResolvedTool } from '../adapters/tool-policies.js';
-import { ThothDeniedError, ThothUnavailableError } from '../errors.js';
+import { ThothApprovalRequiredError, ThothDeniedError, ThothUnavailableError } from '../errors.js';
 import type { Risk } from '../guard/fail-mode.js';
 
 /** `_meta` key of a blocked call's details in an MCP tool result. */
@@ -20,7 +20,7 @@ export const THOTH_META_KEY = 'dev.thoth/decision';
 export interface McpGuardOptions extends AdapterOptions {
   /**
    * What a blocked call gives the caller: `throw` (default for the client: the typed
-   * ThothDeniedError / ThothUnavailableError) or `result` (an MCP tool result with
+   * ThothDeniedError / ThothApprovalRequiredError / ThothUnavailableError) or `result` (an MCP tool result with
    * `isError: true` and the reason, which is what an MCP host shows its model).
    */
   readonly onBlocked?: 'throw' | 'result';
@@ -38,10 +38,27 @@ export function riskFromAnnotations(annotations: ToolAnnotations | undefined): R
   return annotations.destructiveHint === false ? 'write' : 'destructive';
 }
 
-/** An MCP tool result for a blocked call: the model-facing reason, and the decision in `_meta`. */
-export function deniedToolResult(error: ThothDeniedError | ThothUnavailableError): CallToolResult {
+type Blocked = ThothDeniedError | ThothApprovalRequiredError | ThothUnavailableError;
+
+/**
+ * An MCP tool result for a blocked call: the model-facing reason, and the decision in `_meta` (for a
+ * call held for approval, `outcome: 'approval_required'` with `approvalId` and `expiresAt`).
+ */
+export function deniedToolResult(error: Blocked): CallToolResult {
   const meta =
-    error instanceof ThothDeniedError
+    error instanceof ThothApprovalRequiredError
+      ? {
+          outcome: 'approval_required',
+          code: error.code,
+          tool: error.tool,
+          approvalId: error.approvalId,
+          ...(error.expiresAt ? { expiresAt: error.expiresAt.toISOString() } : {}),
+          decisionId: error.decisionId,
+          requestId: error.requestId,
+          reasons: [...error.reasons],
+          ...(error.receipt ? { receipt: toJson(ReceiptSchema, error.receipt) } : {}),
+        }
+      : error instanceof ThothDeniedError
       ? {
           outcome: 'deny',
           code: error.code,
@@ -55,7 +72,7 @@ export function deniedToolResult(error: ThothDeniedError | ThothUnavailableError
   return { content: [{ type: 'text', text: error.message }], isError: true, _meta: { [THOTH_META_KEY]: meta } };
 }
 
-const isBlocked = (error: unknown): error is ThothDeniedError | ThothUnavailableError => error instanceof ThothDeniedError || error instanceof ThothUnavailableError;
+const isBlocked = (error: unknown): error is Blocked => error instanceof ThothDeniedError || error instanceof ThothApprovalRequiredError || error instanceof ThothUnavailableError;
 
 /** Annotations of the tools a client has listed, so calls can be gated by what the server said. */
 class ToolHints {
@@ -125,6 +142,7 @@ function checkCall(options: AdapterOptions, tool: ResolvedTool, args: Record<str
     arguments: callArguments,
     resource: tool.resource?.(callArguments),
     credential: tool.credential,
+    approval: tool.approval,
     signal,
   });
 }

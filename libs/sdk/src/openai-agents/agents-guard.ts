@@ -1,14 +1,15 @@
 import type { FunctionTool, Tool } from '@openai/agents';
 import { resolveTool, type AdapterOptions } from '../adapters/tool-policies.js';
-import { ThothDeniedError, ThothUnavailableError } from '../errors.js';
+import { ThothApprovalRequiredError, ThothDeniedError, ThothUnavailableError } from '../errors.js';
 
 export interface AgentsGuardOptions extends AdapterOptions {
   /**
    * What a blocked call gives the run: `message` (default) returns the model-facing reason
    * as the tool's output, the Agents SDK's own way of reporting a failed tool to the model
    * (its default error function would say "Please try again", the wrong advice for a
-   * denial); `throw` rejects `invoke` with ThothDeniedError / ThothUnavailableError, which
-   * ends the run with that error.
+   * denial; a call held for approval says which approval request a person must approve);
+   * `throw` rejects `invoke` with ThothDeniedError / ThothApprovalRequiredError /
+   * ThothUnavailableError, which ends the run with that error.
    */
   readonly onBlocked?: 'message' | 'throw';
 }
@@ -32,10 +33,11 @@ export function guardAgentTool<T extends FunctionTool<never, never, unknown>>(to
         arguments: args,
         resource: policy.resource?.(args),
         credential: policy.credential,
+        approval: policy.approval,
         signal: details?.signal,
       });
     } catch (error) {
-      if ((options.onBlocked ?? 'message') === 'message' && (error instanceof ThothDeniedError || error instanceof ThothUnavailableError)) return error.message;
+      if ((options.onBlocked ?? 'message') === 'message' && isBlocked(error)) return error.message;
       throw error;
     }
     return invoke(runContext, input, details);
@@ -47,6 +49,9 @@ export function guardAgentTool<T extends FunctionTool<never, never, unknown>>(to
 export function guardAgentTools<T extends Tool[]>(tools: T, options: AgentsGuardOptions): T {
   return tools.map((t) => (t.type === 'function' ? guardAgentTool(t as FunctionTool<never, never, unknown>, options) : t)) as T;
 }
+
+const isBlocked = (error: unknown): error is ThothDeniedError | ThothApprovalRequiredError | ThothUnavailableError =>
+  error instanceof ThothDeniedError || error instanceof ThothApprovalRequiredError || error instanceof ThothUnavailableError;
 
 function parseArguments(input: string): unknown {
   if (input.trim() === '') return {};
