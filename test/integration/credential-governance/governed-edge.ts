@@ -61,16 +61,18 @@ export async function crmTenant(cp: ControlPlane, name: string, policy: string):
  * plane's published key, on its config stream, sending decisions to `topic`. `clock`: the
  * enforcer's time, when the test moves it (then the stream's server timeout, and the enforcer's
  * maximum staleness, are as long as the test's jumps, so that a jump is not taken for a silent server).
+ * `name`: the enforcer's name and id (default `edge-1`), for a tenant with several.
  */
 export async function startEdgeEnforcer(
   cp: ControlPlane,
   key: string,
-  options: { topic: string; signer?: Signer; clock?: () => number; serverTimeoutMs?: number },
+  options: { topic: string; signer?: Signer; clock?: () => number; serverTimeoutMs?: number; name?: string },
 ): Promise<RunningEnforcer> {
-  const token = (await call(cp.url, 'POST', '/v1/enforcers', { key, body: { name: 'edge-1' } })).body.token as string;
+  const name = options.name ?? 'edge-1';
+  const token = (await call(cp.url, 'POST', '/v1/enforcers', { key, body: { name } })).body.token as string;
   const publicKey = (await call(cp.url, 'GET', '/v1/distribution/public-key')).body.publicKey as string;
   return startEnforcer({
-    enforcerId: 'edge-1',
+    enforcerId: name,
     listen: { host: '127.0.0.1', port: 0 },
     trustedKeys: keyring([verifierFromPublicKey(publicKey)]),
     signer: options.signer ?? signerFromSeed(generateSigningKey()),
