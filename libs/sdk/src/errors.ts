@@ -165,7 +165,7 @@ const MAX_RULES_IN_MESSAGE = 3;
 
 /** The model-facing text of a denial. */
 export function deniedMessage(tool: string, rules: readonly MatchedRuleInfo[], errorCode: string, errorMessage: string): string {
-  if (errorCode !== '' && rules.every((r) => r.ruleId.startsWith('request.') || r.ruleId.startsWith('enforcer.'))) {
+  if (errorCode !== '' && !(errorCode in APPROVAL_ADVICE) && rules.every((r) => r.ruleId.startsWith('request.') || r.ruleId.startsWith('enforcer.'))) {
     // Not a policy decision: the enforcer refused the request itself (bad token, unknown agent…).
     return `Thoth refused to check ${tool} (${errorCode}${errorMessage ? `: ${sentence(errorMessage)}` : ''}), so it was not run. This is a configuration problem, not something a retry fixes; ask a human.`;
   }

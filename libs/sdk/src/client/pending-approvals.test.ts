@@ -17,21 +17,21 @@ describe('pending approvals, by binding', () => {
     const pending = new PendingApprovals(2, () => now);
     pending.remember('a', { id: 'ra', expiresAt: new Date(5_000) });
     pending.remember('b', { id: 'rb', expiresAt: undefined });
-    expect(pending.find('a')?.id).toBe('ra');
+    expect(pending.find('a')).toEqual({ approval: { id: 'ra', expiresAt: new Date(5_000) }, openedAt: 1_000, forgetAt: 5_000 });
     now = 5_000;
     expect(pending.find('a')).toBeUndefined();
     pending.remember('c', { id: 'rc', expiresAt: new Date(9_000) });
     pending.remember('d', { id: 'rd', expiresAt: new Date(9_000) });
     expect(pending.size).toBe(2);
     expect(pending.find('b')).toBeUndefined();
-    expect(pending.find('d')?.id).toBe('rd');
+    expect(pending.find('d')?.approval.id).toBe('rd');
   });
 
   it('forgets only the request it is told about', () => {
     const pending = new PendingApprovals();
     pending.remember('a', { id: 'r2', expiresAt: undefined });
     pending.forget('a', 'r1');
-    expect(pending.find('a')?.id).toBe('r2');
+    expect(pending.find('a')?.approval.id).toBe('r2');
     pending.forget('a', 'r2');
     expect(pending.find('a')).toBeUndefined();
   });

@@ -16,6 +16,12 @@ export function approvalBinding(request: Pick<DecideRequest, 'tool' | 'arguments
   return JSON.stringify([request.tool, digest, request.resource, request.credentialFingerprint]);
 }
 
+export interface RememberedApproval {
+  readonly approval: PendingApproval;
+  /** When this client learnt of the request (its clock). */
+  readonly openedAt: number;
+}
+
 /**
  * The approval requests this client's calls opened, by binding, so that a model retrying the same
  * call presents the approval without the agent's code naming it, and a call with other arguments
@@ -23,7 +29,7 @@ export function approvalBinding(request: Pick<DecideRequest, 'tool' | 'arguments
  * a call presenting it was decided on it (used, refused).
  */
 export class PendingApprovals {
-  readonly #byBinding = new Map<string, { approval: PendingApproval; forgetAt: number }>();
+  readonly #byBinding = new Map<string, RememberedApproval & { forgetAt: number }>();
 
   constructor(
     readonly capacity = DEFAULT_PENDING_APPROVALS,
@@ -37,17 +43,18 @@ export class PendingApprovals {
   remember(binding: string, approval: PendingApproval): void {
     this.#byBinding.delete(binding);
     if (this.#byBinding.size >= this.capacity) this.#byBinding.delete(this.#byBinding.keys().next().value as string);
-    this.#byBinding.set(binding, { approval, forgetAt: approval.expiresAt?.getTime() ?? this.now() + DEFAULT_REMEMBER_MS });
+    const now = this.now();
+    this.#byBinding.set(binding, { approval, openedAt: now, forgetAt: approval.expiresAt?.getTime() ?? now + DEFAULT_REMEMBER_MS });
   }
 
-  find(binding: string): PendingApproval | undefined {
+  find(binding: string): RememberedApproval | undefined {
     const entry = this.#byBinding.get(binding);
     if (entry === undefined) return undefined;
     if (entry.forgetAt <= this.now()) {
       this.#byBinding.delete(binding);
       return undefined;
     }
-    return entry.approval;
+    return entry;
   }
 
   /** Forgets the binding's request if it is still `approvalId` (a newer request for it stays). */

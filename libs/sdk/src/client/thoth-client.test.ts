@@ -16,6 +16,11 @@ type Answer = (request: DecideRequest, context: HandlerContext) => MessageInitSh
 
 type ApprovalAnswer = (request: GetApprovalRequest) => MessageInitShape<typeof ApprovalStatusSchema>;
 
+const errorCode = (code: string) => {
+  const metadata = new Metadata();
+  metadata.set('thoth-error-code', code);
+  return metadata;
+};
 const allow = (request: DecideRequest) => ({ requestId: request.requestId, decisionId: `d-${request.requestId}`, effect: Effect.ALLOW });
 const TOKEN = 'thoth_at_unit_agent';
 
@@ -378,6 +383,26 @@ describe('ThothClient against a scripted enforcer', () => {
       expect(early).toMatchObject({ approvalId, decisionId: `d-${seen[1]?.request.requestId}` });
       expect((early as ThothApprovalRequiredError).expiresAt?.getTime()).toBe(EXPIRES_AT);
       expect(ran).toEqual([]);
+    });
+
+    it('a request the control plane has not learnt of yet (APPROVAL_NOT_FOUND, moments after it opened) is still pending', async () => {
+      answer = holdUnlessPresented((request) => ({ ...allow(request), effect: Effect.DENY, errorCode: 'APPROVAL_NOT_FOUND', errorMessage: 'no such approval request' }));
+      const ran: unknown[] = [];
+      const c = client();
+      const first = await deleteRows(new Thoth({ client: c }), ran)({ table: 'orders', ids: [1, 2] }).catch((e: unknown) => e);
+      const early = await deleteRows(new Thoth({ client: c }), ran)({ table: 'orders', ids: [1, 2] }).catch((e: unknown) => e);
+      expect(early).toBeInstanceOf(ThothApprovalRequiredError);
+      expect((early as ThothApprovalRequiredError).approvalId).toBe((first as ThothApprovalRequiredError).approvalId);
+      // Waiting, GetApproval's NOT_FOUND is polled through until the control plane knows the request.
+      let poll = 0;
+      approvalAnswer = (request) => {
+        if (++poll <= 2) throw new GrpcError('NOT_FOUND', 'APPROVAL_NOT_FOUND: no such approval request', { metadata: errorCode('APPROVAL_NOT_FOUND') });
+        return { approvalId: request.approvalId, state: ApprovalStatus_State.APPROVED };
+      };
+      answer = holdUnlessPresented();
+      await deleteRows(new Thoth({ client: client() }), ran, { waitMs: 30_000 })({ table: 'orders', ids: [1, 2] });
+      expect(ran).toHaveLength(1);
+      expect(polls).toHaveLength(3);
     });
 
     it('stops waiting when the caller aborts', async () => {

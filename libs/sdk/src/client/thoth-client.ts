@@ -28,6 +28,13 @@ export const DEFAULT_DEADLINE_MS = 250;
  */
 const APPROVAL_POLL = { baseMs: 250, maxMs: 2_000, jitter: 'equal' } as const;
 const APPROVAL_POLL_DEADLINE_MS = 2_000;
+/**
+ * The control plane learns of a request from the decision stream, a moment after the agent got its
+ * answer (docs/approvals.md): until then GetApproval, and a call presenting the request, are answered
+ * APPROVAL_NOT_FOUND. For this long after a request opened, the client reads that as "not known
+ * yet", i.e. still pending; later, as the denial it is.
+ */
+const NOT_YET_KNOWN_MS = 30_000;
 
 /** What a call that needs a person's approval does (docs/approvals.md). */
 export interface ApprovalOptions {
@@ -223,12 +230,13 @@ export class ThothClient {
     const binding = approvalBinding(request);
     if (request.approvalId === '') {
       const remembered = this.#pending.find(binding);
-      if (remembered) request = presenting(request, remembered.id, request.requestId);
+      if (remembered) request = presenting(request, remembered.approval.id, request.requestId);
     }
     const decision = await this.#decideOn(request, binding, risk, deadlineMs, options.signal);
     const held = decision.approval;
     if (held === undefined || waitMs <= 0) return decision;
-    const status = await this.#waitForPerson(held.id, waitUntil, options.signal);
+    const openedAt = this.#pending.find(binding)?.openedAt ?? Date.now();
+    const status = await this.#waitForPerson(request.tool, held.id, openedAt, waitUntil, options.signal);
     if (status === undefined || status.state === 'pending' || status.state === 'unspecified') return decision;
     if (status.state === 'approved') return this.#decideOn(presenting(request, held.id, randomUUID()), binding, risk, deadlineMs, options.signal);
     this.#pending.forget(binding, held.id);
@@ -266,7 +274,8 @@ export class ThothClient {
   /**
    * One call decided, and what it means for the remembered approvals: a request is remembered by
    * the call's binding; a presented one is forgotten once a call was decided on it (used, or
-   * refused for good), and a call that presented it before anyone decided is still waiting on it.
+   * refused for good), and a call that presented it before anyone decided (or before the control
+   * plane knew of it) is still waiting on it.
    */
   async #decideOn(request: DecideRequest, binding: string, risk: Risk, deadlineMs: number, signal: AbortSignal | undefined): Promise<Decision> {
     const presented = request.approvalId;
@@ -282,10 +291,10 @@ export class ThothClient {
       return decision;
     }
     if (presented === '') return decision;
-    if (decision.errorCode === 'APPROVAL_PENDING') {
-      const remembered = this.#pending.find(binding);
-      return { ...decision, approval: remembered?.id === presented ? remembered : { id: presented, expiresAt: undefined } };
-    }
+    const remembered = this.#pending.find(binding);
+    const mine = remembered?.approval.id === presented ? remembered : undefined;
+    if (decision.errorCode === 'APPROVAL_PENDING') return { ...decision, approval: mine?.approval ?? { id: presented, expiresAt: undefined } };
+    if (decision.errorCode === 'APPROVAL_NOT_FOUND' && mine && notYetKnown(mine.openedAt)) return { ...decision, approval: mine.approval };
     if (decision.errorCode !== 'APPROVAL_UNAVAILABLE') this.#pending.forget(binding, presented);
     return decision;
   }
@@ -315,9 +324,10 @@ export class ThothClient {
   /**
    * Polls GetApproval until a person decided (any state but pending) or `until`; undefined when the
    * deadline passed or the enforcer cannot tell (UNIMPLEMENTED and other final failures: the call
-   * stays held, the model is told). Transport failures are polled through; a refusal is thrown.
+   * stays held, the model is told). Transport failures are polled through, and so is
+   * APPROVAL_NOT_FOUND while the request is new (`NOT_YET_KNOWN_MS`); another refusal is thrown.
    */
-  async #waitForPerson(approvalId: string, until: number, signal: AbortSignal | undefined): Promise<ApprovalStatusInfo | undefined> {
+  async #waitForPerson(tool: string, approvalId: string, openedAt: number, until: number, signal: AbortSignal | undefined): Promise<ApprovalStatusInfo | undefined> {
     for (let poll = 0; ; poll++) {
       const wait = Math.min(jitteredBackoffMs(poll, APPROVAL_POLL), until - Date.now());
       if (wait <= 0) return undefined;
@@ -328,6 +338,10 @@ export class ThothClient {
         const status = await this.approvalStatus(approvalId, { deadlineMs, ...(signal ? { signal } : {}) });
         if (status.state !== 'pending') return status;
       } catch (error) {
+        if (error instanceof ThothDeniedError) {
+          if (error.code === 'APPROVAL_NOT_FOUND' && notYetKnown(openedAt)) continue;
+          throw new ThothDeniedError({ tool, decisionId: error.decisionId, requestId: error.requestId, matchedRules: error.matchedRules, errorCode: error.code, errorMessage: error.matchedRules[0]?.reason ?? '' });
+        }
         if (!(error instanceof ThothTransportError)) throw error;
         if (error.code !== 'UNAVAILABLE' && error.code !== 'DEADLINE_EXCEEDED') return undefined;
       }
@@ -347,6 +361,8 @@ export class ThothClient {
     this.#channel.close();
   }
 }
+
+const notYetKnown = (openedAt: number) => Date.now() - openedAt < NOT_YET_KNOWN_MS;
 
 /** Sleeps `ms`; an abort rejects with the signal's reason (not timers' AbortError), as every abort of the client does. */
 async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
