@@ -72,7 +72,8 @@ describe('approvals bound to the exact call, across two enforcers, on the record
   let cp: ControlPlane;
   let admin: pg.Client;
   let tenant: { tenantId: string; key: string };
-  let agent: { id: string; token: string };
+  /** The agent's name is its id on the wire (DecideRequest.agent_id). */
+  let agent: { name: string; token: string };
   let approver: { key: string; id: string };
   let auditor: string;
 
@@ -89,7 +90,7 @@ describe('approvals bound to the exact call, across two enforcers, on the record
     await admin.connect();
     const { agents, ...created } = await crmTenant(cp, 'Approvals', POLICY);
     tenant = created;
-    agent = agents['crm-agent']!;
+    agent = { name: 'crm-agent', token: agents['crm-agent']!.token };
     expect((await call(cp.url, 'PUT', '/v1/tenant/mode', { key: tenant.key, body: { mode: 'enforce' } })).status).toBe(200);
     const issued = await call(cp.url, 'POST', '/v1/api-keys', { key: tenant.key, body: { name: 'on-call engineer', role: 'approver' } });
     expect(issued.status).toBe(201);
@@ -99,7 +100,7 @@ describe('approvals bound to the exact call, across two enforcers, on the record
       const enforcer = await startEdgeEnforcer(cp, tenant.key, { topic, signer, name: `edge-${i + 1}` });
       enforcers.push(enforcer);
       await rollouts(cp, tenant.tenantId, enforcer)((config) => config.mode === TenantMode.ENFORCE);
-      raw.push(agentClient(enforcer.address, { tenantId: tenant.tenantId, agentId: agent.id, token: agent.token }));
+      raw.push(agentClient(enforcer.address, { tenantId: tenant.tenantId, agentId: agent.name, token: agent.token }));
     }
     await waitFor('the ledger to learn both enforcer keys', () => signers.every((s) => ledger.directory.keysOf(tenant.tenantId).has(s.keyId)), 30_000);
   });
@@ -117,7 +118,7 @@ describe('approvals bound to the exact call, across two enforcers, on the record
 
   /** The agent's SDK client on enforcer `on` (0 or 1). */
   const sdkOn = (on: number) => {
-    const client = new ThothClient({ address: enforcers[on]!.address, tenantId: tenant.tenantId, agentId: agent.id, agentToken: agent.token, deadlineMs: 10_000, transport: 'unary' });
+    const client = new ThothClient({ address: enforcers[on]!.address, tenantId: tenant.tenantId, agentId: agent.name, agentToken: agent.token, deadlineMs: 10_000, transport: 'unary' });
     sdk.push(client);
     return client;
   };
