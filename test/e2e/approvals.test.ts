@@ -160,6 +160,7 @@ describe('approvals bound to the exact call, across two enforcers, on the record
   let firstRequest: string;
   let usedBy: string;
   let rejectedRequest: string;
+  let racedRequest: string;
 
   it('the SDK raises ThothApprovalRequiredError at once without waitMs; with waitMs it waits, an approver approves through the API, the call goes through once', async () => {
     // Not a deny: a drop during the freeze is denied outright; a delete is held.
@@ -215,6 +216,7 @@ describe('approvals bound to the exact call, across two enforcers, on the record
     expect(deleted).toEqual([]);
 
     // The exact call presenting it, at once to both enforcers: exactly one passes.
+    racedRequest = again.approvalId;
     const race = await Promise.all(raw.map((c) => c.decide({ ...exactly(ORDERS), approvalId: again.approvalId })));
     expect(race.map((d) => d.effect).sort()).toEqual([Effect.ALLOW, Effect.DENY].sort());
     expect(race.find((d) => d.effect === Effect.DENY)?.errorCode).toBe('APPROVAL_USED');
@@ -246,7 +248,8 @@ describe('approvals bound to the exact call, across two enforcers, on the record
       const of = (kind: ApprovalStep_Kind) => all.find((e) => e.approval?.kind === kind && e.approval.requestId === firstRequest);
       const [requested, approved, used] = [of(ApprovalStep_Kind.REQUESTED), of(ApprovalStep_Kind.APPROVED), of(ApprovalStep_Kind.USED)];
       const rejected = all.some((e) => e.approval?.kind === ApprovalStep_Kind.REJECTED && e.approval.requestId === rejectedRequest);
-      return requested && approved && used && rejected ? { requested, approved, used } : undefined;
+      const raced = all.filter((e) => e.approval?.requestId === racedRequest && (e.approval.kind === ApprovalStep_Kind.USED || e.approval.kind === ApprovalStep_Kind.REFUSED));
+      return requested && approved && used && rejected && raced.length >= 3 ? { requested, approved, used, raced } : undefined;
     }, 60_000);
     expect(steps.requested.decisionId).toBe(firstRequest);
     expect(steps.requested.effect).toBe(Effect.REQUIRE_APPROVAL);
@@ -260,6 +263,12 @@ describe('approvals bound to the exact call, across two enforcers, on the record
     const rejected = (await ledgerSteps()).find((e) => e.approval?.kind === ApprovalStep_Kind.REJECTED && e.approval.requestId === rejectedRequest);
     expect(rejected?.approval).toMatchObject({ decidedBy: `key:${approver.id}`, comment: 'not during the audit' });
     expect(rejected?.effect).toBe(Effect.DENY);
+    // The race is on the record too: the mismatch and the loser refused (with their codes), one use.
+    expect(steps.raced.map((e) => [ApprovalStep_Kind[e.approval!.kind], e.errorCode]).sort()).toEqual([
+      ['REFUSED', 'APPROVAL_MISMATCH'],
+      ['REFUSED', 'APPROVAL_USED'],
+      ['USED', ''],
+    ]);
     const { rows: quarantined } = await admin.query('SELECT decision_id FROM ledger_quarantine WHERE tenant_id = $1', [tenant.tenantId]);
     expect(quarantined).toEqual([]);
 
