@@ -108,8 +108,9 @@ def test_an_approval_decision_is_its_own_error() -> None:
     assert error.expires_at.isoformat() == "2026-01-01T01:00:00"
     assert str(error) == (
         "Thoth held payments.refund for a person's approval: rule big-refund — Refunds above 500 EUR. It was not run. "
-        "A person must approve this exact call before 2026-01-01T01:00:00Z; once approved, the same call may be made "
-        "again. Do not change the call to avoid the approval."
+        "A person must approve this exact call: approval request d-approval, open until 2026-01-01T01:00:00.000Z. "
+        "Once it is approved, retry the same call with exactly the same arguments; a call with other arguments needs "
+        "an approval of its own. Tell the user that approval request d-approval is waiting for them."
     )
 
 

@@ -170,21 +170,19 @@ export function deniedMessage(tool: string, rules: readonly MatchedRuleInfo[], e
     return `Thoth refused to check ${tool} (${errorCode}${errorMessage ? `: ${sentence(errorMessage)}` : ''}), so it was not run. This is a configuration problem, not something a retry fixes; ask a human.`;
   }
   const shown = rules.slice(0, MAX_RULES_IN_MESSAGE);
-  const because =
-    shown.length === 0
-      ? 'denied by policy'
-      : `${shown.length === 1 ? 'rule' : 'rules'} ${shown.map((r) => `${r.ruleId} — ${sentence(r.reason)}`).join('; ')}${rules.length > shown.length ? ` (and ${rules.length - shown.length} more)` : ''}`;
   const advice = APPROVAL_ADVICE[errorCode] ?? shown.map((r) => ADVICE[r.kind]).find((a) => a !== undefined) ?? DEFAULT_ADVICE;
-  return `Thoth blocked ${tool}: ${because}. ${advice}`;
+  return `Thoth blocked ${tool}: ${because(rules, 'denied by policy')}. ${advice}`;
 }
 
-/** The model-facing text of a call held for approval: who must act, on which request, and what to retry. */
+/**
+ * The model-facing text of a call held for approval: who must act, on which request, and what to
+ * retry. The same text as thoth (Python)'s `approval_message` (test/integration/sdk-python conformance).
+ */
 export function approvalRequiredMessage(tool: string, approval: PendingApproval, rules: readonly MatchedRuleInfo[]): string {
-  const shown = rules.slice(0, MAX_RULES_IN_MESSAGE);
-  const because = shown.length === 0 ? '' : ` (${shown.length === 1 ? 'rule' : 'rules'} ${shown.map((r) => `${r.ruleId} — ${sentence(r.reason)}`).join('; ')}${rules.length > shown.length ? ` and ${rules.length - shown.length} more` : ''})`;
   const until = approval.expiresAt ? `, open until ${approval.expiresAt.toISOString()}` : '';
   return (
-    `Thoth held ${tool} for a person's approval${because}, so it was not run. A person must approve this exact call: approval request ${approval.id}${until}. ` +
+    `Thoth held ${tool} for a person's approval: ${because(rules, 'the policy asks for approval')}. It was not run. ` +
+    `A person must approve this exact call: approval request ${approval.id}${until}. ` +
     'Once it is approved, retry the same call with exactly the same arguments; a call with other arguments needs an approval of its own. ' +
     `Tell the user that approval request ${approval.id} is waiting for them.`
   );
@@ -194,6 +192,14 @@ export function unavailableMessage(tool: string, risk: Risk, code: string, detai
   const why = code === 'NOT_READY' ? 'the Thoth enforcer is not ready yet' : code === 'DEADLINE_EXCEEDED' ? 'the Thoth enforcer did not answer in time' : 'the Thoth enforcer could not be reached';
   const policy = risk === 'destructive' ? 'destructive tools never run unchecked' : `this ${risk} tool is set to fail closed`;
   return `${tool} was not run: ${why} (${code}${detail ? `: ${sentence(detail)}` : ''}) and ${policy}. Nothing was changed. You may try again later; if it keeps failing, ask a human.`;
+}
+
+/** The rules that decided, as a clause: `rule <id> — <reason>`, at most three, or `fallback`. */
+function because(rules: readonly MatchedRuleInfo[], fallback: string): string {
+  const shown = rules.slice(0, MAX_RULES_IN_MESSAGE);
+  if (shown.length === 0) return fallback;
+  const more = rules.length > shown.length ? ` (and ${rules.length - shown.length} more)` : '';
+  return `${shown.length === 1 ? 'rule' : 'rules'} ${shown.map((r) => `${r.ruleId} — ${sentence(r.reason)}`).join('; ')}${more}`;
 }
 
 /** A reason as a clause: no trailing full stop (the message adds its own). */

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from thoth._gen.decision.v1 import decision_pb2 as pb
 from thoth.decision import Decision, MatchedRule
@@ -84,7 +84,7 @@ class ThothApprovalRequiredError(ThothDeniedError):
             matched_rules=decision.matched_rules,
             receipt=decision.receipt,
             decision=decision,
-            message=approval_message(tool, decision.matched_rules, decision.approval_expires_at),
+            message=approval_message(tool, decision.matched_rules, decision.decision_id, decision.approval_expires_at),
         )
         self.code = "APPROVAL_REQUIRED"
         self.approval_id = decision.decision_id
@@ -131,13 +131,22 @@ def denied_message(tool: str, rules: Sequence[MatchedRule], error_code: str, err
     return f"Thoth blocked {tool}: {_because(rules, 'denied by policy')}. {_advice(rules)}"
 
 
-def approval_message(tool: str, rules: Sequence[MatchedRule], expires_at: datetime | None) -> str:
-    until = f" before {expires_at.strftime('%Y-%m-%dT%H:%M:%SZ')}" if expires_at else ""
+def approval_message(tool: str, rules: Sequence[MatchedRule], approval_id: str, expires_at: datetime | None) -> str:
+    """The same text as @thoth/sdk's approvalRequiredMessage (test/integration/sdk-python conformance)."""
+    until = f", open until {_iso_utc_ms(expires_at)}" if expires_at else ""
     return (
         f"Thoth held {tool} for a person's approval: {_because(rules, 'the policy asks for approval')}. "
-        f"It was not run. A person must approve this exact call{until}; once approved, the same call "
-        "may be made again. Do not change the call to avoid the approval."
+        f"It was not run. A person must approve this exact call: approval request {approval_id}{until}. "
+        "Once it is approved, retry the same call with exactly the same arguments; a call with other "
+        f"arguments needs an approval of its own. Tell the user that approval request {approval_id} is "
+        "waiting for them."
     )
+
+
+def _iso_utc_ms(moment: datetime) -> str:
+    """As JavaScript's toISOString: UTC, milliseconds, `Z` (a naive datetime is UTC, as protobuf's ToDatetime gives)."""
+    utc = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    return f"{utc.isoformat(timespec='milliseconds')}Z"
 
 
 def unavailable_message(tool: str, risk: Risk, code: str, detail: str) -> str:

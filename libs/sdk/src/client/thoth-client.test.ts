@@ -294,7 +294,8 @@ describe('ThothClient against a scripted enforcer', () => {
       expect(held.expiresAt?.getTime()).toBe(EXPIRES_AT);
       expect(held.reasons).toEqual(['delete-freeze: Deletes are frozen; the on-call engineer may approve one.']);
       expect(held.message).toBe(
-        `Thoth held db.delete_rows for a person's approval (rule delete-freeze — Deletes are frozen; the on-call engineer may approve one), so it was not run. A person must approve this exact call: approval request d-${request.requestId}, open until 2026-12-07T21:00:00.000Z. ` +
+        "Thoth held db.delete_rows for a person's approval: rule delete-freeze — Deletes are frozen; the on-call engineer may approve one. It was not run. " +
+          `A person must approve this exact call: approval request d-${request.requestId}, open until 2026-12-07T21:00:00.000Z. ` +
           'Once it is approved, retry the same call with exactly the same arguments; a call with other arguments needs an approval of its own. ' +
           `Tell the user that approval request d-${request.requestId} is waiting for them.`,
       );
