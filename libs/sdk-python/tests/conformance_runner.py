@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import sys
 from typing import Any
@@ -79,8 +80,14 @@ def run(case: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
         "code": error.code if error else None,
         "attempts": error.attempts if isinstance(error, ThothUnavailableError) else None,
         "receipt": receipt,
-        "message": str(denied) if denied else None,
+        "message": model_message(str(denied)) if denied else None,
     }
+
+
+def model_message(message: str) -> str:
+    """As conformance-cases.ts modelMessage: this run's own approval request (id, expiry) replaced by a placeholder."""
+    message = re.sub(r"approval request [0-9a-f-]{36}", "approval request <approval id>", message)
+    return re.sub(r"open until \S+Z", "open until <expiry>", message)
 
 
 def main() -> None:

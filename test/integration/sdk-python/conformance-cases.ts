@@ -34,8 +34,10 @@ export interface ConformanceResult {
   /** The receipt's outcome when one came back (ALLOW, DENY, WOULD_DENY), else null. */
   readonly receipt: string | null;
   /**
-   * The model-facing message of a denial (the one enforce mode would raise, in shadow mode); null
-   * otherwise: an unavailable error's message quotes its gRPC library's own detail, which differs.
+   * The model-facing message of a denial or a call held for approval (the one enforce mode would
+   * raise, in shadow mode), the request's id and expiry written `<approval id>` and `<expiry>`
+   * (`modelMessage`); null otherwise: an unavailable error's message quotes its gRPC library's own
+   * detail, which differs.
    */
   readonly message: string | null;
 }
@@ -49,15 +51,13 @@ const call = (name: string, over: Partial<ConformanceCase> & Pick<ConformanceCas
   ...over,
 });
 
-// Not in the table: a call held for approval. thoth (Python) raises ThothApprovalRequiredError
-// (docs/approvals.md, "In the SDK"); @thoth/sdk does not have it yet and reports the held call as a
-// ThothDeniedError. Add the case when it does.
 export const CASES: readonly ConformanceCase[] = [
   call('a read is allowed', { tool: 'crm.read_contacts', risk: 'read' }),
   call('a read is allowed over unary', { tool: 'crm.read_contacts', risk: 'read', transport: 'unary' }),
   call('a delete in the freeze is denied', { tool: 'crm.delete_records', risk: 'destructive' }),
   call('a delete in the freeze is denied over unary', { tool: 'crm.delete_records', risk: 'destructive', transport: 'unary' }),
   call('a drop is denied by rule', { tool: 'db.drop_table', risk: 'write', arguments: { table: 'users' } }),
+  call('a big refund is held for approval', { tool: 'payments.refund', risk: 'destructive', arguments: { amount: 900 } }),
   call('shadow mode runs a would-deny', { tool: 'crm.delete_records', risk: 'destructive', tenant: 'shadow' }),
   call('a bad token is refused', { tool: 'crm.read_contacts', risk: 'read', badToken: true }),
   call('a bad token is refused over unary', { tool: 'crm.read_contacts', risk: 'read', badToken: true, transport: 'unary' }),
@@ -70,6 +70,11 @@ export const CASES: readonly ConformanceCase[] = [
   call('hanging over unary: destructive is not asked again', { tool: 'crm.delete_records', risk: 'destructive', reach: 'hanging', transport: 'unary' }),
   call('hanging over unary: a read is asked again', { tool: 'crm.read_contacts', risk: 'read', reach: 'hanging', transport: 'unary' }),
 ];
+
+/** A message as compared: each SDK's own approval request (id, expiry) replaced by a placeholder; the Python runner does the same. */
+export function modelMessage(message: string): string {
+  return message.replace(/approval request [0-9a-f-]{36}/g, 'approval request <approval id>').replace(/open until \S+Z/g, 'open until <expiry>');
+}
 
 /** Short enough that a hanging case is quick, long enough for the real enforcer on a busy machine. */
 export const HANGING_DEADLINE_MS = 300;

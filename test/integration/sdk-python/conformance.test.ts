@@ -3,12 +3,12 @@
 // ran, matched rules, error class and code, attempts and receipt outcome must agree, and match
 // what the table expects of them.
 import { Outcome } from '@thoth/contracts';
-import { Thoth, ThothDeniedError, ThothUnavailableError, type GuardEvent } from '@thoth/sdk';
+import { Thoth, ThothApprovalRequiredError, ThothDeniedError, ThothUnavailableError, type GuardEvent } from '@thoth/sdk';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TcpRelay } from '../enforcers/harness.js';
 import { AGENT, ENFORCE_TENANT, SHADOW_TENANT, startSdkEnforcer, type SdkEnforcer } from '../sdk/sdk-enforcer.js';
-import { CASES, DEADLINE_MS, HANGING_DEADLINE_MS, type ConformanceCase, type ConformanceResult } from './conformance-cases.js';
+import { CASES, DEADLINE_MS, HANGING_DEADLINE_MS, modelMessage, type ConformanceCase, type ConformanceResult } from './conformance-cases.js';
 import { enforcerEnv, PACKAGE, pythonEnvironment, run } from './python-sdk.js';
 
 async function unreachableAddress(): Promise<string> {
@@ -54,7 +54,7 @@ async function runTypeScript(enforcer: SdkEnforcer, c: ConformanceCase): Promise
   }
   const event = events[0];
   const decision = event && 'decision' in event ? event.decision : undefined;
-  const denied = error instanceof ThothDeniedError ? error : undefined;
+  const denied = error instanceof ThothDeniedError || error instanceof ThothApprovalRequiredError ? error : undefined;
   const rules = decision ? decision.matchedRules : (denied?.matchedRules ?? []);
   const receipt = decision ? decision.receipt : denied?.receipt;
   return {
@@ -66,7 +66,7 @@ async function runTypeScript(enforcer: SdkEnforcer, c: ConformanceCase): Promise
     code: denied?.code ?? (error instanceof ThothUnavailableError ? error.code : null),
     attempts: error instanceof ThothUnavailableError ? error.attempts : null,
     receipt: receipt ? (Outcome[receipt.outcome] ?? null) : null,
-    message: denied?.message ?? (event?.outcome === 'shadow_deny' ? event.wouldDeny.message : null),
+    message: modelMessage(denied?.message ?? (event?.outcome === 'shadow_deny' ? event.wouldDeny.message : '')) || null,
   };
 }
 
@@ -75,6 +75,18 @@ const EXPECTED: Record<string, Partial<ConformanceResult>> = {
   'a read is allowed': { outcome: 'allow', ran: true, errorClass: null, receipt: 'ALLOW' },
   'a delete in the freeze is denied': { outcome: 'deny', ran: false, rules: ['code-freeze'], errorClass: 'ThothDeniedError', code: 'DENIED', receipt: 'DENY' },
   'a drop is denied by rule': { outcome: 'deny', ran: false, rules: ['no-drops'], errorClass: 'ThothDeniedError', code: 'DENIED' },
+  'a big refund is held for approval': {
+    outcome: 'approval_required',
+    ran: false,
+    rules: ['big-refunds'],
+    errorClass: 'ThothApprovalRequiredError',
+    code: 'APPROVAL_REQUIRED',
+    receipt: 'APPROVAL_REQUIRED',
+    message:
+      "Thoth held payments.refund for a person's approval: rule big-refunds — Refunds above 500 need a person. It was not run. " +
+      'A person must approve this exact call: approval request <approval id>, open until <expiry>. Once it is approved, retry the same call with exactly the same arguments; ' +
+      'a call with other arguments needs an approval of its own. Tell the user that approval request <approval id> is waiting for them.',
+  },
   'shadow mode runs a would-deny': { outcome: 'shadow_deny', ran: true, rules: ['code-freeze'], errorClass: null, receipt: 'WOULD_DENY' },
   // Over the stream the enforcer answers with error_code and no rule; over unary it refuses the call (trailers).
   'a bad token is refused': { outcome: 'deny', ran: false, rules: [], errorClass: 'ThothDeniedError', code: 'UNAUTHENTICATED', receipt: null },
