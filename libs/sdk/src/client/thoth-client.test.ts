@@ -265,7 +265,8 @@ describe('ThothClient against a scripted enforcer', () => {
   });
 
   describe('approvals', () => {
-    const EXPIRES_AT = Date.parse('2026-12-07T21:00:00Z');
+    // An hour from now: the client forgets a request at its expiry.
+    const EXPIRES_AT = Date.now() + 3_600_000;
     const FREEZE = { ruleId: 'delete-freeze', reason: 'Deletes are frozen; the on-call engineer may approve one.', kind: RuleKind.FREEZE_WINDOW };
     /** The enforcer's side: a call without an approval is held; one presenting an approval is answered by `presented`. */
     const holdUnlessPresented =
@@ -295,7 +296,7 @@ describe('ThothClient against a scripted enforcer', () => {
       expect(held.reasons).toEqual(['delete-freeze: Deletes are frozen; the on-call engineer may approve one.']);
       expect(held.message).toBe(
         "Thoth held db.delete_rows for a person's approval: rule delete-freeze — Deletes are frozen; the on-call engineer may approve one. It was not run. " +
-          `A person must approve this exact call: approval request d-${request.requestId}, open until 2026-12-07T21:00:00.000Z. ` +
+          `A person must approve this exact call: approval request d-${request.requestId}, open until ${new Date(EXPIRES_AT).toISOString()}. ` +
           'Once it is approved, retry the same call with exactly the same arguments; a call with other arguments needs an approval of its own. ' +
           `Tell the user that approval request d-${request.requestId} is waiting for them.`,
       );
