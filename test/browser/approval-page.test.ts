@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openChromium, type OpenPage } from './chromium.js';
 import { ApprovalStep_Kind, Effect, Outcome, RuleKind, Severity } from '../../libs/contracts/src/index.js';
 import { generateSigningKey } from '../../libs/snapshot/src/index.js';
 import type { ControlPlane } from '../../apps/control-plane/src/control-plane.js';
@@ -22,7 +22,6 @@ import { call, createAppLoginRole, FixedClock, signUp, startControlPlane } from 
 // its stylesheet and script apply under the shadow report's CSP; Approve works with an approver
 // key of the tenant only — an admin key is refused (403) and the page says so.
 
-const CHROMIUM = '/usr/bin/chromium';
 const timestampFromMs = (ms: number) => ({ seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 });
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const NOW = Date.parse('2026-11-02T10:00:00.000Z');
@@ -31,16 +30,14 @@ const ARGS = { orderId: 'ord-7', amount: 950, note: '<img src=x onerror="documen
 
 let role: Awaited<ReturnType<typeof createAppLoginRole>>;
 let cp: ControlPlane;
-let context: BrowserContext;
+let browser: OpenPage | undefined;
 let page: Page;
-let userDataDir: string;
 let tenant: Awaited<ReturnType<typeof signUp>>;
 let approver: { key: string; id: string };
 let pageResponse: { status: number; csp: string | undefined };
-const consoleErrors: string[] = [];
+let consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run bash infra/local/chromium.sh (apt-get install chromium)`);
   role = await createAppLoginRole();
   cp = await startControlPlane(
     role.url,
@@ -83,24 +80,14 @@ beforeAll(async () => {
   const served = await fetch(pageUrl);
   pageResponse = { status: served.status, csp: served.headers.get('content-security-policy') ?? undefined };
 
-  userDataDir = mkdtempSync(join(tmpdir(), 'thoth-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1200, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
+  browser = await openChromium();
+  ({ page, consoleErrors } = browser);
   const response = await page.goto(pageUrl);
   expect(response?.status()).toBe(200);
 });
 
 afterAll(async () => {
-  await context?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
   await cp?.close();
   await role?.drop();
 });

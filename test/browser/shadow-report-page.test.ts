@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openChromium, type OpenPage } from './chromium.js';
 import { Effect, RuleKind, Severity } from '../../libs/contracts/src/index.js';
 import type { ControlPlane } from '../../apps/control-plane/src/control-plane.js';
 import { recordOfEvent } from '../../apps/control-plane/src/modules/decisions/ingest/decode-decision-event.js';
@@ -18,7 +18,6 @@ import { call, createAppLoginRole, FixedClock, signUp, startControlPlane } from 
 // is reported), print media hides the switch, and its button switches the tenant to enforce
 // with an admin key of that tenant only; screenshots go to test/artifacts/.
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -66,15 +65,13 @@ function knownWeek(tenantId: string) {
 const PER_DAY = [16, 16, 21, 16, 12, 13, 12];
 let role: Awaited<ReturnType<typeof createAppLoginRole>>;
 let cp: ControlPlane;
-let context: BrowserContext;
+let browser: OpenPage | undefined;
 let page: Page;
-let userDataDir: string;
 let pageUrl: string;
 let tenant: Awaited<ReturnType<typeof signUp>>;
-const consoleErrors: string[] = [];
+let consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run bash infra/local/chromium.sh (apt-get install chromium)`);
   role = await createAppLoginRole();
   cp = await startControlPlane(role.url, {}, clock);
   tenant = await signUp(cp.url, 'Browser');
@@ -90,24 +87,14 @@ beforeAll(async () => {
   expect(link.status).toBe(201);
   pageUrl = cp.url + link.body.path;
 
-  userDataDir = mkdtempSync(join(tmpdir(), 'thoth-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1200, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
+  browser = await openChromium();
+  ({ page, consoleErrors } = browser);
   const response = await page.goto(pageUrl);
   expect(response?.status()).toBe(200);
 });
 
 afterAll(async () => {
-  await context?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
   await cp?.close();
   await role?.drop();
 });

@@ -3,6 +3,7 @@ import { signReceiptKeyEntry, type AnnouncedKey, type ReceiptKeyEntry, type Rece
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EnforcerView } from '../modules/enforcers/index.js';
+import { TenantDrain } from '../shared/publishing/tenant-drain.js';
 
 /** Where the signed directory goes: the compacted Kafka topic, or the embedded ledger in this process. */
 export interface ReceiptKeySink {
@@ -34,75 +35,36 @@ export interface ReceiptKeyPublisherOptions {
  * an enforcer event of it is heard, and on every resync; a failed publish is retried until it lands.
  */
 export class ReceiptKeyPublisher {
-  readonly #dirty = new Set<string>();
-  #running: Promise<void> | undefined;
-  #retry: NodeJS.Timeout | undefined;
-  #closed = false;
+  readonly #drain: TenantDrain;
 
-  constructor(private readonly options: ReceiptKeyPublisherOptions) {}
+  constructor(private readonly options: ReceiptKeyPublisherOptions) {
+    this.#drain = new TenantDrain({ name: 'receipt key directory', tenants: options.tenants, publish: (tenantId) => this.#publish(tenantId), log: options.log, retryMs: options.retryMs });
+  }
 
   /** Republishes every tenant (at start, and periodically in case a notification was lost). */
-  async resync(): Promise<void> {
-    try {
-      for (const tenantId of await this.options.tenants()) this.#dirty.add(tenantId);
-    } catch (error) {
-      this.options.log.error({ err: error }, 'receipt key directory: could not list tenants; retrying');
-      this.#schedule();
-      return;
-    }
-    this.#drain();
+  resync(): Promise<void> {
+    return this.#drain.resync();
   }
 
   changed(tenantId: string): void {
-    this.#dirty.add(tenantId);
-    this.#drain();
+    this.#drain.changed(tenantId);
   }
 
   /** Resolves once nothing is left to publish (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+  idle(): Promise<void> {
+    return this.#drain.idle();
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    clearTimeout(this.#retry);
-    await this.#running;
+    await this.#drain.close();
     await this.options.sink.close();
   }
 
-  #drain(): void {
-    if (this.#running || this.#closed) return;
-    this.#running = this.#publishDirty().finally(() => {
-      this.#running = undefined;
-      if (this.#dirty.size > 0 && !this.#retry) this.#drain();
-    });
-  }
-
-  async #publishDirty(): Promise<void> {
-    for (const tenantId of [...this.#dirty]) {
-      if (this.#closed) return;
-      this.#dirty.delete(tenantId);
-      try {
-        const entries = (await this.options.enforcers(tenantId)).flatMap((enforcer) => entriesOf(tenantId, enforcer));
-        if (this.options.ownKey) entries.push(ownEntry(tenantId, this.options.ownKey));
-        const records = entries.map((e) => signReceiptKeyEntry(e, this.options.signer));
-        if (records.length > 0) await this.options.sink.publish(records);
-      } catch (error) {
-        this.#dirty.add(tenantId);
-        this.options.log.warn({ err: error, tenantId }, 'receipt key directory: publish failed; retrying');
-        this.#schedule();
-        return;
-      }
-    }
-  }
-
-  #schedule(): void {
-    if (this.#retry || this.#closed) return;
-    this.#retry = setTimeout(() => {
-      this.#retry = undefined;
-      void this.resync();
-    }, this.options.retryMs ?? 2_000);
-    this.#retry.unref();
+  async #publish(tenantId: string): Promise<void> {
+    const entries = (await this.options.enforcers(tenantId)).flatMap((enforcer) => entriesOf(tenantId, enforcer));
+    if (this.options.ownKey) entries.push(ownEntry(tenantId, this.options.ownKey));
+    const records = entries.map((e) => signReceiptKeyEntry(e, this.options.signer));
+    if (records.length > 0) await this.options.sink.publish(records);
   }
 }
 

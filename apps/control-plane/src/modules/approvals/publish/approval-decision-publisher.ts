@@ -3,6 +3,7 @@ import { DecisionEventSchema, type DecisionEvent } from '@thoth/contracts';
 import { kafkaClientConfig, kafkaLogCreator, type KafkaConnection } from '@thoth/kafka';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { TenantDrain } from '../../../shared/publishing/tenant-drain.js';
 
 /** Where the control plane's own decisions go: the decision topic, or the embedded in-process log. */
 export interface DecisionSink {
@@ -28,83 +29,44 @@ const BATCH = 100;
  * the first copy of a decision id (the ledger, the read model).
  */
 export class ApprovalDecisionPublisher {
-  readonly #dirty = new Set<string>();
-  #running: Promise<void> | undefined;
-  #retry: NodeJS.Timeout | undefined;
-  #closed = false;
+  readonly #drain: TenantDrain;
 
   constructor(
     private readonly sink: DecisionSink,
     private readonly outbox: ApprovalOutbox,
-    private readonly log: Logger,
+    log: Logger,
     private readonly clock: () => Date = () => new Date(),
-    private readonly retryMs = 2_000,
-  ) {}
-
-  changed(tenantId: string): void {
-    this.#dirty.add(tenantId);
-    this.#drain();
+    retryMs = 2_000,
+  ) {
+    this.#drain = new TenantDrain({ name: 'approval decisions', tenants: () => outbox.tenants(), publish: (tenantId) => this.#publish(tenantId), log, retryMs });
   }
 
-  async resync(): Promise<void> {
-    try {
-      for (const tenantId of await this.outbox.tenants()) this.#dirty.add(tenantId);
-    } catch (error) {
-      this.log.error({ err: error }, 'approval decisions: could not list tenants; retrying');
-      this.#schedule();
-      return;
-    }
-    this.#drain();
+  changed(tenantId: string): void {
+    this.#drain.changed(tenantId);
+  }
+
+  resync(): Promise<void> {
+    return this.#drain.resync();
   }
 
   /** Resolves once nothing is left to publish (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+  idle(): Promise<void> {
+    return this.#drain.idle();
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    clearTimeout(this.#retry);
-    await this.#running;
+    await this.#drain.close();
     await this.sink.close();
   }
 
-  #drain(): void {
-    if (this.#running || this.#closed) return;
-    this.#running = this.#publishDirty().finally(() => {
-      this.#running = undefined;
-      if (this.#dirty.size > 0 && !this.#retry) this.#drain();
-    });
-  }
-
-  async #publishDirty(): Promise<void> {
-    for (const tenantId of [...this.#dirty]) {
-      if (this.#closed) return;
-      this.#dirty.delete(tenantId);
-      try {
-        for (;;) {
-          const batch = await this.outbox.unpublished(tenantId, BATCH);
-          if (batch.length === 0) break;
-          await this.sink.publish(batch.map((b) => fromBinary(DecisionEventSchema, b.event)));
-          await this.outbox.markPublished(tenantId, batch.map((b) => b.id), this.clock());
-          if (batch.length < BATCH) break;
-        }
-      } catch (error) {
-        this.#dirty.add(tenantId);
-        this.log.warn({ err: error, tenantId }, 'approval decisions: publish failed; retrying');
-        this.#schedule();
-        return;
-      }
+  async #publish(tenantId: string): Promise<void> {
+    for (;;) {
+      const batch = await this.outbox.unpublished(tenantId, BATCH);
+      if (batch.length === 0) return;
+      await this.sink.publish(batch.map((b) => fromBinary(DecisionEventSchema, b.event)));
+      await this.outbox.markPublished(tenantId, batch.map((b) => b.id), this.clock());
+      if (batch.length < BATCH) return;
     }
-  }
-
-  #schedule(): void {
-    if (this.#retry || this.#closed) return;
-    this.#retry = setTimeout(() => {
-      this.#retry = undefined;
-      this.#drain();
-    }, this.retryMs);
-    this.#retry.unref();
   }
 }
 
