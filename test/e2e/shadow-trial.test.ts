@@ -37,6 +37,9 @@ const POLICY = `apiVersion: thoth.dev/policy/v1
 kind: Policy
 metadata: {name: trial-guardrails, version: "1"}
 defaults: {effect: allow}
+# The test counts retained arguments; a decision over the default 5 ms budget on a loaded machine
+# would be an evaluation error (its arguments not kept), not what this test is about.
+evaluation: {budget: 1s}
 rules:
   - id: no-crm-deletes
     match: {tools: ["crm.delete_*"]}
