@@ -53,6 +53,13 @@ export interface DecideOptions {
    * Tests pass one they step by hand.
    */
   readonly clock?: () => number;
+  /**
+   * CPU clock (ms) of the deciding thread, on which the budget is given again once `clock`
+   * says it is spent (a pause is not the decision's doing: decide/budget.ts). Default: the
+   * thread's CPU time when `clock` is the default; none (the wall clock alone) when a test
+   * passes its own `clock` and no `cpuClock`.
+   */
+  readonly cpuClock?: () => number;
 }
 
 /** One tool call as the enforcer sees it. */

@@ -13,6 +13,19 @@ describe('the evaluation budget', () => {
     expect(spent(1_000)).toBe(false);
   });
 
+  it('is given again on a CPU clock once the wall clock has passed it: at most twice the budget of computing', () => {
+    let now = 100;
+    let cpu = 40;
+    within(5, () => now, () => {
+      now = 110;
+      expect(spent()).toBe(false); // paused: the CPU clock has not moved
+      cpu = 44.6;
+      expect([spent(), spent(0.5)]).toEqual([false, true]);
+      cpu = 45.1;
+      expect(spent()).toBe(true);
+    }, () => cpu);
+  });
+
   it('keeps the earlier deadline when nested', () => {
     let now = 0;
     within(5, () => now, () =>

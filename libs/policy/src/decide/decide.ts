@@ -18,7 +18,7 @@ import type {
   StateUpdate,
   WindowStateView,
 } from '../types.js';
-import { BudgetExceeded, spent, within } from './budget.js';
+import { BudgetExceeded, spent, threadCpuClock, within } from './budget.js';
 
 const NONE: readonly never[] = Object.freeze([]);
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
@@ -219,7 +219,8 @@ export function decide(policy: CompiledPolicy, request: DecisionRequest, state: 
   const bundle = policy.__compiled as Bundle;
   try {
     if (!bundle.doc.usesCel) return decideUnsafe(bundle, request, state, now, options);
-    return within(bundle.doc.evaluationBudgetMs, options.clock ?? monotonic, () => decideUnsafe(bundle, request, state, now, options));
+    const cpuClock = options.clock === undefined ? threadCpuClock : options.cpuClock;
+    return within(bundle.doc.evaluationBudgetMs, options.clock ?? monotonic, () => decideUnsafe(bundle, request, state, now, options), cpuClock);
   } catch (e) {
     const code = e instanceof InvalidRequest ? 'request.invalid' : 'internal.error';
     const error: EvaluationFailure = { code, message: `decision failed: ${summary(e)}`, ruleId: '' };

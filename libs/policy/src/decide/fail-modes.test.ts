@@ -137,6 +137,14 @@ ${rules}limits:
     expect(open).toMatchObject({ effect: 'allow', shadow: true, error: { code: 'budget.exceeded' } });
   });
 
+  it('a pause of the process is not the decision\'s doing: past the deadline, the budget is given again on the thread\'s CPU clock', () => {
+    // The same stepping wall clock, and a CPU clock that moved 1 ms: the process was paused.
+    const paused = decide(p, req({ args: { n: 0 } }), new WindowState(), NOW, { clock: stepping(), cpuClock: () => 1 });
+    expect(paused).toMatchObject({ effect: 'allow' });
+    expect(paused.error).toBeUndefined();
+    // (budget.test.ts: a decision that computes is cut once the CPU clock passes its deadline too.)
+  });
+
   it('checks that evaluate no expression still run after it: a limit still counts and denies', () => {
     const s = new WindowState();
     s.apply(decide(p, req({ args: { n: 0 } }), s, NOW, STILL).updates, NOW);
