@@ -14,6 +14,8 @@ HELM_VERSION=v3.22.1
 KUBECONFORM_VERSION=v0.8.0
 KUBERNETES_VERSION=v1.35.4
 PROMETHEUS_OPERATOR_VERSION=v0.85.0
+# The Go fetched only where the machine has none recent enough.
+GO_TOOLCHAIN=1.26.8
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${THOTH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/thoth}
@@ -24,8 +26,6 @@ SCHEMA_DIR=$TOOLS/schemas-kubernetes-$KUBERNETES_VERSION-prometheus-operator-$PR
 
 log() { echo "[k8s-tools] $*" >&2; }
 
-GO=$(command -v go || echo /usr/local/go/bin/go)
-[ -x "$GO" ] || { log "Go (1.24 or later) is needed: apt-get install golang-go, or /usr/local/go"; exit 1; }
 NODE=$(command -v node || true)
 
 # Test files run in parallel and each makes sure of the tools: one at a time.
@@ -39,9 +39,55 @@ flock 9
 export GOPROXY=${GOPROXY:-https://proxy.golang.org} GOSUMDB=${GOSUMDB:-sum.golang.org}
 export GOPATH=$TOOLS/go GOMODCACHE=$TOOLS/go/pkg/mod GOFLAGS="-modcacherw -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN=local
 
+# A Go of 1.24 or later (helm's go.mod asks for it): the machine's, or else the toolchain Go itself
+# publishes on the module proxy (golang.org/toolchain, what GOTOOLCHAIN switching fetches), checked
+# against the checksum database's h1 hash of the module, as `go` would.
+go_usable() { [ -x "$1" ] && "$1" version 2>/dev/null | grep -Eq 'go1\.(2[4-9]|[3-9][0-9])'; }
+fetch_go() {
+  local dir=$TOOLS/go-$GO_TOOLCHAIN version arch
+  arch=$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')
+  version=v0.0.1-go$GO_TOOLCHAIN.linux-$arch
+  if [ ! -x "$dir/bin/go" ]; then
+    log "no Go 1.24 or later here: fetching golang.org/toolchain@$version from the module proxy"
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    curl -fsSL "${GOPROXY%%,*}/golang.org/toolchain/@v/$version.zip" -o "$dir.tmp/toolchain.zip"
+    curl -fsSL "${GOPROXY%%,*}/sumdb/sum.golang.org/lookup/golang.org/toolchain@$version" -o "$dir.tmp/lookup"
+    python3 - "$dir.tmp" "golang.org/toolchain@$version/" <<'PY' >&2
+import base64, hashlib, os, stat, sys, zipfile
+target, prefix = sys.argv[1], sys.argv[2]
+expected = next(line.split()[2] for line in open(f"{target}/lookup") if line.startswith("golang.org/toolchain ") and "/go.mod" not in line)
+with zipfile.ZipFile(f"{target}/toolchain.zip") as archive:
+    names = sorted(n for n in archive.namelist() if not n.endswith("/"))
+    # The module's dirhash (golang.org/x/mod/sumdb/dirhash, Hash1): the sha256 of "<sha256>  <name>\n" lines.
+    summary = "".join(f"{hashlib.sha256(archive.read(n)).hexdigest()}  {n}\n" for n in names)
+    actual = "h1:" + base64.b64encode(hashlib.sha256(summary.encode()).digest()).decode()
+    if actual != expected:
+        sys.exit(f"golang.org/toolchain: {actual} is not the checksum database's {expected}")
+    for n in names:
+        path = os.path.join(target, n[len(prefix):])
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as out:
+            out.write(archive.read(n))
+        if n[len(prefix):].startswith(("bin/", "pkg/tool/")):
+            os.chmod(path, os.stat(path).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+PY
+    rm -f "$dir.tmp/toolchain.zip" "$dir.tmp/lookup"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  fi
+  echo "$dir/bin/go"
+}
+# Resolved on first need only: with everything cached, no Go is needed at all.
+GO=
+need_go() {
+  [ -n "$GO" ] && return
+  GO=$(command -v go || echo /usr/local/go/bin/go)
+  go_usable "$GO" || GO=$(fetch_go)
+}
+
 # go install <package>@<version> into <dir>/bin, atomically (a killed build leaves no half tool).
 go_install() {
   local dir=$1 package=$2 version=$3
+  need_go
   log "building ${package##*/} $version with go install (module proxy: $GOPROXY)"
   rm -rf "$dir.tmp"
   GOBIN=$dir.tmp/bin "$GO" install -trimpath "$package@$version" >&2
@@ -58,6 +104,7 @@ module_dir() {
 
 if [ ! -f "$SCHEMA_DIR/.complete" ]; then
   [ -n "$NODE" ] || { log "node is needed to convert the OpenAPI specification"; exit 1; }
+  need_go
   log "fetching k8s.io/kubernetes $KUBERNETES_VERSION (api/openapi-spec) and prometheus-operator $PROMETHEUS_OPERATOR_VERSION through the module proxy"
   kubernetes=$(module_dir k8s.io/kubernetes "$KUBERNETES_VERSION")
   operator=$(module_dir github.com/prometheus-operator/prometheus-operator "$PROMETHEUS_OPERATOR_VERSION")
