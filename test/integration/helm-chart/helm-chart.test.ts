@@ -107,6 +107,10 @@ const allContainers = (pod: PodSpec) => [...pod.containers, ...(pod.initContaine
 // Environment names that carry a secret: set from a Secret (valueFrom) or a mounted file (…_FILE), never a value.
 const SECRET_ENV = /(PASSWORD|TOKEN|SIGNING_KEY|SECRETS_KEY|DATABASE_URL)$/;
 
+it('renders the matrix of issue 21: minimal, TLS + SASL, enforcer as DaemonSet, enforcer as sidecar', () => {
+  expect(MATRIX).toEqual(expect.arrayContaining(['minimal.yaml', 'tls-sasl.yaml', 'enforcer-daemonset.yaml', 'enforcer-sidecar.yaml']));
+});
+
 describe.each(MATRIX)('the chart with ci/%s', (file) => {
   const valuesFile = join(CHART, 'ci', file);
   let rendered: string;
@@ -124,6 +128,7 @@ describe.each(MATRIX)('the chart with ci/%s', (file) => {
 
   it('renders manifests that kubeconform -strict accepts against the Kubernetes API schemas, none skipped', async () => {
     const { exitCode, resources } = await kubeconform(rendered);
+    // Skipped (no schema) counts as not valid: the PrometheusRule is checked against its CRD's schema too.
     const notValid = resources.filter((r) => r.status !== 'statusValid');
     expect(notValid).toEqual([]);
     expect(exitCode).toBe(0);
@@ -238,5 +243,28 @@ describe('kubeconform -strict', () => {
     const { exitCode, resources } = await kubeconform(broken);
     expect(exitCode).not.toBe(0);
     expect(resources.filter((r) => r.status === 'statusInvalid').map((r) => r.msg).join('\n')).toMatch(/automountServiceAccountTokens/);
+  });
+});
+
+describe('enforcer placements', () => {
+  it('as a DaemonSet: one per node, Decide on the pod address with TLS, agents sent to their own node', async () => {
+    const docs = manifests(await render(join(CHART, 'ci/enforcer-daemonset.yaml')));
+    const daemonSet = docs.find((m) => m.kind === 'DaemonSet')!;
+    const [enforcer] = (daemonSet.spec as { template: { spec: PodSpec } }).template.spec.containers;
+    expect(enforcer!.env).toContainEqual({ name: 'THOTH_ENFORCER_GRPC_HOST', value: '0.0.0.0' });
+    expect(enforcer!.env).toContainEqual({ name: 'THOTH_TLS_CERT_FILE', value: '/etc/thoth/tls/tls.crt' });
+    expect(enforcer!.env).toContainEqual({ name: 'THOTH_ENFORCER_GRPC_TLS_CLIENT_CA_FILE', value: '/etc/thoth/tls/ca.crt' });
+    expect(docs.find((m) => m.kind === 'Service' && m.metadata.name.endsWith('-enforcer'))?.spec?.['internalTrafficPolicy']).toBe('Local');
+  });
+
+  it('as a sidecar: a native sidecar beside the example agent, Decide on the pod loopback, no DaemonSet', async () => {
+    const docs = manifests(await render(join(CHART, 'ci/enforcer-sidecar.yaml')));
+    expect(docs.filter((m) => m.kind === 'DaemonSet')).toEqual([]);
+    const agent = docs.find((m) => m.kind === 'Deployment' && m.metadata.name.endsWith('-example-agent'))!;
+    const pod = (agent.spec as { template: { spec: PodSpec } }).template.spec;
+    const [sidecar] = pod.initContainers!;
+    expect(sidecar).toMatchObject({ name: 'enforcer', restartPolicy: 'Always' });
+    expect(sidecar!.env).toContainEqual({ name: 'THOTH_ENFORCER_GRPC_HOST', value: '127.0.0.1' });
+    expect(pod.containers[0]!.env).toContainEqual({ name: 'THOTH_ENFORCER_ADDRESS', value: '127.0.0.1:4100' });
   });
 });
