@@ -13,7 +13,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{apps,libs}/*/src/**/*.test.ts', 'scripts/**/*.test.ts', 'test/bench/**/*.test.ts'],
+          include: ['{apps,libs}/*/src/**/*.test.ts', 'scripts/**/*.test.ts', 'test/bench/**/*.test.ts', 'test/eval/**/*.test.ts'],
           testTimeout: 30_000,
         },
       },

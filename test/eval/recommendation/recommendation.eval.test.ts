@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateRecommendation } from './evaluate.js';
+import { generateTraffic } from './traffic.js';
+
+// The recommendation evaluation (issue 18): the traffic is the same for the same seed, labelled
+// as documented, and the harness judges the recommender the shadow report runs.
+
+describe('recommendation evaluation', () => {
+  it('generates the same labelled fortnight for the same seed: week one benign, week two with bulk and injected sessions', () => {
+    const a = generateTraffic(18);
+    const b = generateTraffic(18);
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    expect(a.weekOne.every((s) => s.kind === 'benign' && s.calls.every((c) => !c.harmful))).toBe(true);
+    const kinds = new Set(a.weekTwo.map((s) => s.kind));
+    expect([...kinds].sort()).toEqual(['benign', 'bulk', 'injected']);
+    expect(new Set(a.weekOne.map((s) => s.agentId)).size).toBe(5);
+    const weekOneTools = new Set(a.weekOne.flatMap((s) => s.calls.map((c) => `${c.agentId} ${c.tool}`)));
+    const unseenBenign = a.weekTwo.filter((s) => s.kind === 'benign').flatMap((s) => s.calls).filter((c) => !weekOneTools.has(`${c.agentId} ${c.tool}`));
+    expect(unseenBenign.length).toBeGreaterThan(0);
+  });
+
+  it('replays week two through the engine against the recommended policy and reports every figure', () => {
+    const result = evaluateRecommendation(18);
+    expect(result.recommendation.valid).toBe(true);
+    expect(result.benign.calls).toBeGreaterThan(3_000);
+    expect(result.unsafe.goals).toBe(result.unsafe.bulk.length + result.unsafe.injectedGoals);
+    expect(result.unsafe.harmfulCalls).toBe(result.unsafe.allowed + result.unsafe.held + result.unsafe.denied);
+  });
+});
