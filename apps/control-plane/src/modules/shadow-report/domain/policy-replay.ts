@@ -137,7 +137,7 @@ export function replayDecisions(records: readonly DecisionRecord[], input: Repla
       recorded: record.outcome,
       replayed: call.replayedDeny ? 'deny' : 'allow',
       ruleIds: call.replayedDeny
-        ? [...new Set(call.decision.matched.filter((m) => m.effect === 'deny').map((m) => m.ruleId))]
+        ? [...new Set(call.decision.matched.filter((m) => m.effect === 'deny' || m.effect === 'approve').map((m) => m.ruleId))]
         : blockingRules(record).rules.map((r) => r.ruleId),
     });
   }

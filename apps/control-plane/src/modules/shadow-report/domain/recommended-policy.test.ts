@@ -27,7 +27,7 @@ function replayUnder(source: string, records: readonly DecisionRecord[]) {
 }
 
 describe('recommended policy', () => {
-  it('allow-lists per agent the tools of its allowed calls, limits each just above its busiest hour, and denies the rest', () => {
+  it('allow-lists per agent the tools of its allowed calls, limits each above its busiest hour with headroom by confidence, and denies the rest', () => {
     const records = [
       // crm-agent reads 5 times within one hour, then 2 more later: peak 5 → at most 6 an hour
       ...[0, 1, 2, 3, 4].map((m) => decision({ at: T0 + m * 60_000 })),
@@ -44,11 +44,14 @@ describe('recommended policy', () => {
       { agentId: 'billing-agent', ruleId: 'allow.billing-agent', tools: ['billing.pay'] },
       { agentId: 'crm-agent', ruleId: 'allow.crm-agent', tools: ['crm.read_contacts', 'crm.update_contact'] },
     ]);
+    // Few observations (low confidence): ceil(peak × 3) + 2.
     expect(r.limits.map((l) => [l.agentId, l.tool, l.peak, l.maxCalls])).toEqual([
-      ['billing-agent', 'billing.pay', 1, 2],
-      ['crm-agent', 'crm.read_contacts', 5, 6],
-      ['crm-agent', 'crm.update_contact', 1, 2],
+      ['billing-agent', 'billing.pay', 1, 5],
+      ['crm-agent', 'crm.read_contacts', 5, 17],
+      ['crm-agent', 'crm.update_contact', 1, 5],
     ]);
+    expect(r.elements?.find((e) => e.id === 'allow.crm-agent')).toMatchObject({ kind: 'allow-list', confidence: { level: 'low', observations: 8 } });
+    expect(r.elements?.find((e) => e.id === 'peak.crm-agent.crm.read_contacts')?.basis).toContain('busiest hour 5 call(s)');
     expect(r.basedOn).toEqual({ legitimateCalls: 9, excludedCalls: { wouldDeny: 1, denied: 0, errors: 0 }, currentPolicy: null });
     const doc = parse(r.source) as Record<string, unknown>;
     expect(doc['defaults']).toEqual({ effect: 'deny', mode: 'enforce' });
@@ -59,22 +62,55 @@ describe('recommended policy', () => {
     expect(replayed.totals).toMatchObject({ replayed: 10, changed: 1, newlyDenied: 1, newlyAllowed: 0, denied: 1 });
   });
 
-  it('denies the call one over the limit, and an agent or tool never seen', () => {
+  it('holds the call one over the limit and a tool that changes something never seen, allows a read never seen, and denies an agent never seen', () => {
+    const TIERS = `apiVersion: thoth.dev/policy/v1\nkind: Policy\nmetadata: {name: t, version: "1"}\ndefaults: {effect: allow}\ntiers:\n  - tools: ["crm.read_*", "crm.lookup_*"]\n    tier: read\n`;
     const records = [0, 1, 2, 3, 4].map((m) => decision({ at: T0 + m * 60_000 }));
-    const r = recommend(records);
+    const r = recommend(records, { version: 1, format: 'yaml', source: TIERS });
+    // peak 5, low confidence: at most 17 an hour.
     const extra = [
       ...records,
-      decision({ at: T0 + 6 * 60_000 }), // the 6th in the hour: allowed (limit 6)
-      decision({ at: T0 + 7 * 60_000 }), // the 7th: denied by the limit
-      decision({ at: T0 + 8 * 60_000, agentId: 'stranger' }),
-      decision({ at: T0 + 9 * 60_000, tool: 'crm.export_all' }),
+      ...Array.from({ length: 12 }, (_, i) => decision({ at: T0 + (6 + i) * 60_000 })), // up to the 17th: allowed
+      decision({ at: T0 + 20 * 60_000 }), // the 18th: held by the limit
+      decision({ at: T0 + 21 * 60_000, agentId: 'stranger' }),
+      decision({ at: T0 + 22 * 60_000, tool: 'crm.export_all' }),
+      decision({ at: T0 + 23 * 60_000, tool: 'crm.lookup_history' }),
     ];
     const replayed = replayUnder(r.source, extra);
-    expect(replayed.changedDecisionIds).toEqual([extra[6]!.decisionId, extra[7]!.decisionId, extra[8]!.decisionId]);
+    expect(replayed.changedDecisionIds).toEqual([extra[17]!.decisionId, extra[18]!.decisionId, extra[19]!.decisionId]);
     expect(replayed.byRule.map((b) => [b.ruleId, b.newlyDenied])).toEqual([
-      ['default', 2],
+      ['default', 1],
       ['peak.crm-agent.crm.read_contacts', 1],
+      ['unseen-change.crm-agent', 1],
     ]);
+    const lookup = replayed.changes.find((c) => c.decisionId === extra[20]!.decisionId);
+    expect(lookup).toBeUndefined();
+  });
+
+  it('holds destinations, argument names and record counts the window never showed, on tools that change something', () => {
+    const send = (at: number, to: string, extra: Record<string, unknown> = {}) => decision({ at, agentId: 'assistant', tool: 'email.send', arguments: { to, subject: 's', ...extra } });
+    const records = [
+      ...Array.from({ length: 12 }, (_, i) => send(T0 + i * HOUR, ['ann@acme.example', 'bob@acme.example', 'cy@partner.example'][i % 3]!)),
+      ...Array.from({ length: 4 }, (_, i) => decision({ at: T0 + i * HOUR, agentId: 'crm', tool: 'crm.delete_contacts', arguments: { ids: Array.from({ length: i + 1 }, (_, k) => `c${k}`) } })),
+    ];
+    const r = recommend(records);
+    expect(r.valid).toBe(true);
+    const dest = r.elements?.find((e) => e.kind === 'destinations');
+    expect(dest).toMatchObject({ id: 'dest.assistant.email.send.to', effect: 'approve', confidence: { level: 'low', observations: 12 } });
+    expect(dest?.basis).toContain('3 value(s) seen in 12 call(s)');
+    expect(r.source).toContain('# destinations, confidence low (12)');
+    const later = T0 + 2 * DAY;
+    const week2 = [
+      send(later, 'bob@acme.example'), // seen: allowed
+      send(later + HOUR, 'mallory@evil.example'), // new recipient: held
+      send(later + 2 * HOUR, 'ann@acme.example', { bcc: 'x@evil.example' }), // an argument never seen: held
+      decision({ at: later, agentId: 'crm', tool: 'crm.delete_contacts', arguments: { ids: ['c1', 'c2'] } }), // allowed
+      decision({ at: later + HOUR, agentId: 'crm', tool: 'crm.delete_contacts', arguments: { ids: Array.from({ length: 1206 }, (_, k) => `c${k}`) } }), // held
+    ];
+    const replayed = replayUnder(r.source, [...records, ...week2]);
+    expect([...replayed.changedDecisionIds].sort()).toEqual([week2[1]!.decisionId, week2[2]!.decisionId, week2[4]!.decisionId].sort());
+    // A held call names the elements that asked for approval.
+    expect(replayed.changes.find((c) => c.decisionId === week2[1]!.decisionId)?.ruleIds).toEqual(['dest.assistant.email.send.to']);
+    expect(replayed.byRule.map((b) => b.ruleId)).toEqual(['args.assistant.email.send', 'dest.assistant.email.send.to', 'records.crm.crm.delete_contacts']);
   });
 
   it('counts every attempt toward the peak a legitimate call saw, as the engine will', () => {
@@ -85,7 +121,7 @@ describe('recommended policy', () => {
       decision({ at: T0 + 11 * 60_000, tool: 'crm.delete_records' }),
     ];
     const [limit] = recommend(records).limits;
-    expect(limit).toMatchObject({ peak: 5, legitimatePeak: 2, maxCalls: 6 });
+    expect(limit).toMatchObject({ peak: 5, legitimatePeak: 2, maxCalls: 17 });
   });
 
   it('keeps the guardrails of the policy in force, enforced, and drops its allow rules', () => {
@@ -95,9 +131,17 @@ describe('recommended policy', () => {
     expect(r.valid).toBe(true);
     const doc = parse(r.source) as { metadata: { name: string }; rules: Array<{ id: string; mode?: string }>; limits: Array<{ id: string }>; sequences: Array<{ id: string; mode?: string }> };
     expect(doc.metadata.name).toBe('guardrails');
-    expect(doc.rules.map((x) => x.id)).toEqual(['no-drops', 'cite-ticket', 'allow.a', 'allow.a-2', 'allow.allow.a']);
+    expect(doc.rules.map((x) => x.id)).toEqual(['no-drops', 'cite-ticket', 'allow.a', 'allow.a-2', 'unseen-read.a', 'unseen-change.a', 'allow.allow.a', 'unseen-read.allow.a', 'unseen-change.allow.a']);
     expect(doc.rules.every((x) => x.mode === undefined)).toBe(true);
-    expect(doc.limits.map((x) => x.id)).toEqual(['delete-burst', 'peak.a.crm.read_contacts', 'peak.allow.a.crm.read_contacts']);
+    expect(doc.limits.map((x) => x.id)).toEqual([
+      'delete-burst',
+      'peak.a.crm.read_contacts',
+      'burst.a.crm.read_contacts.destructive',
+      'burst.a.crm.read_contacts.write',
+      'peak.allow.a.crm.read_contacts',
+      'burst.allow.a.crm.read_contacts.destructive',
+      'burst.allow.a.crm.read_contacts.write',
+    ]);
     expect(doc.sequences.map((x) => x.id)).toEqual(['fabrication']);
     expect(r.basedOn.currentPolicy).toEqual({ version: 3, carried: ['no-drops', 'cite-ticket', 'allow.a', 'delete-burst', 'fabrication'], dropped: ['reads-ok'] });
   });
@@ -137,7 +181,7 @@ describe('recommended policy over engine-decided shadow traffic (property)', () 
     gapMs: fc.oneof(fc.integer({ min: 0, max: 30_000 }), fc.integer({ min: 0, max: 20 * 60_000 })),
   });
 
-  it('compiles, allows every call the policy in force allowed, and denies every call it would have denied', () => {
+  it('compiles, never denies a call the policy in force allowed (holding only a third destructive call within a minute), and denies every call it would have denied', () => {
     const policyInForce = compilePolicy(GUARDRAILS, { tenant: { mode: 'shadow' } });
     if (!policyInForce.ok) throw new Error('fixture');
     fc.assert(
@@ -165,11 +209,15 @@ describe('recommended policy over engine-decided shadow traffic (property)', () 
         const r = recommend(records, { version: 1, format: 'yaml', source: GUARDRAILS });
         expect(r.valid).toBe(true);
         const replayed = replayUnder(r.source, records);
-        const legitimate = records.filter((x) => x.outcome === 'allow').map((x) => x.decisionId);
         const unsafe = records.filter((x) => x.outcome === 'would_deny').map((x) => x.decisionId);
-        // Baseline `effect`: every call went through, so exactly the would-deny ones change.
-        expect(replayed.changedDecisionIds).toEqual(unsafe);
-        expect(new Set(replayed.changedDecisionIds).size + legitimate.length).toBe(records.length);
+        // Baseline `effect`: every call went through. Every would-deny one changes; a legitimate one
+        // only when a destructive tool passed two calls a minute (the cap that stops bulk damage by its third call).
+        const changed = new Set(replayed.changedDecisionIds);
+        for (const id of unsafe) expect(changed.has(id)).toBe(true);
+        for (const change of replayed.changes.filter((c) => !unsafe.includes(c.decisionId))) {
+          expect(change.ruleIds.length).toBeGreaterThan(0);
+          for (const ruleId of change.ruleIds) expect(ruleId).toMatch(/^burst\.[^.]+\.(crm\.delete_records|billing\.pay|.+\.destructive)$/);
+        }
       }),
       { numRuns: 150 },
     );
