@@ -143,6 +143,24 @@ describe('the shadow report page in Chromium', () => {
     expect(source).not.toContain('crm.drop_table');
   });
 
+  // Issue 18, acceptance 3: each recommended element with its basis and confidence.
+  it('shows each recommended element with what it is based on and how confident it is', async () => {
+    const row = (id: string) => page.locator(`[data-testid="table-recommended-elements"] tr[data-element-id="${id}"]`);
+    expect(await row('allow.crm-agent').getAttribute('data-confidence')).toBe('medium');
+    expect(await row('allow.crm-agent').getByTestId('element-basis').textContent()).toBe('70 legitimate call(s) of crm-agent: crm.read_contacts ×70.');
+    expect(await row('allow.crm-agent').getByTestId('element-confidence').textContent()).toBe('medium (70)');
+    const billing = row('peak.billing-agent.billing.pay');
+    expect(await billing.locator('td').nth(2).textContent()).toBe('More than 5 billing.pay call(s) in an hour need approval.');
+    expect(await billing.getByTestId('element-basis').textContent()).toBe('busiest hour 1 call(s) (1 legitimate) of 16; headroom ×3 + 2 for low confidence.');
+    expect(await billing.getByTestId('element-confidence').textContent()).toBe('low (16)');
+    expect(await row('unseen-change.sync-agent').locator('td').nth(1).textContent()).toBe('approve');
+    // The confidence is coloured by the page's stylesheet, under its CSP.
+    const color = (testId: string, id: string) => row(id).getByTestId(testId).evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
+    expect(await color('element-confidence', 'peak.billing-agent.billing.pay')).toBe('rgb(201, 42, 42)');
+    expect(await color('element-confidence', 'allow.crm-agent')).toBe('rgb(230, 119, 0)');
+    expect(consoleErrors).toEqual([]);
+  });
+
   it('lists the credential findings, fingerprints shortened, also when printed', async () => {
     // Nothing is registered: both fingerprints are unknown; crm-agent and sync-agent share the fixture's.
     const rows = page.locator('[data-testid="table-credential-findings"] tbody tr');

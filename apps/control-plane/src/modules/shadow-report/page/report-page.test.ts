@@ -129,6 +129,29 @@ describe('the credential findings section', () => {
   });
 });
 
+describe('the recommended policy on the page', () => {
+  const records = Array.from({ length: 12 }, (_, i) => decision({ at: T0 + i * HOUR, agentId: 'assistant', tool: 'email.send', arguments: { to: ['ann@acme.example', '<b>x</b>@acme.example'][i % 2] } }));
+
+  it('shows each recommended element with its basis and its confidence, escaped', () => {
+    const html = render(records);
+    const table = /<table data-testid="table-recommended-elements">[\s\S]*?<\/table>/.exec(html)![0];
+    const row = /<tr data-element-id="dest\.assistant\.email\.send\.to"[\s\S]*?<\/tr>/.exec(table)![0];
+    expect(row).toContain('data-kind="destinations" data-confidence="low"');
+    expect(row).toContain('2 value(s) seen in 12 call(s): &lt;b&gt;x&lt;/b&gt;@acme.example, ann@acme.example');
+    expect(row).toContain('<td class="conf-low" data-testid="element-confidence">low (12)</td>');
+    expect(table).toContain('data-element-id="allow.assistant"');
+    expect(table).toContain('data-element-id="unseen-change.assistant"');
+  });
+
+  it('still renders a stored report whose recommendation predates its elements', () => {
+    const old = build(records);
+    const { elements: _, ...recommendedPolicy } = old.recommendedPolicy;
+    const html = renderReportPage({ ...old, recommendedPolicy }, META);
+    expect(html).toContain('data-testid="recommended-elements-absent"');
+    expect(html).toContain('data-testid="table-allow-lists"');
+  });
+});
+
 describe('chart axes', () => {
   it('round up to 1, 2, 2.5 or 5 times a power of ten', () => {
     expect([0, 1, 3, 10, 21, 26, 99, 101, 1206].map(niceMax)).toEqual([1, 1, 5, 10, 25, 50, 100, 200, 2000]);

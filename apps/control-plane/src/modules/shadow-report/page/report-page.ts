@@ -1,5 +1,6 @@
 import { strictPageCsp } from '../../../platform/http/strict-page.js';
 import type { InventoryFinding } from '../../credential-governance/index.js';
+import type { RecommendedElement } from '../domain/recommended-policy.js';
 import type { ActivityDimension, ShadowReport } from '../domain/shadow-report.js';
 import { bars, escapeHtml as h, formatNumber as n, horizontalBars, stackedBars, type Series } from './svg-charts.js';
 
@@ -49,6 +50,7 @@ figure{margin:8px 0}
 .c3{fill:#ae3ec9;background:#ae3ec9}.c4{fill:#1098ad;background:#1098ad}.c5{fill:#f08c00;background:#f08c00}
 .c6{fill:#c2255c;background:#c2255c}.c7{fill:#5c940d;background:#5c940d}.c8{fill:#868e96;background:#868e96}
 .deny{fill:#c92a2a;background:#c92a2a}
+.conf-high{color:#2b7a3d;font-weight:600}.conf-medium{color:#e67700}.conf-low{color:#c92a2a}
 .sev-critical{color:#c92a2a;font-weight:600}.sev-high{color:#d9480f;font-weight:600}.sev-medium{color:#e67700}.sev-low{color:var(--muted)}
 details{margin:6px 0}
 summary{cursor:pointer}
@@ -384,6 +386,21 @@ ${rows}
 </section>`;
 }
 
+/** Every recommended element with what it is based on and how confident it is (reports before issue 18 have none). */
+function elementsTable(elements: readonly RecommendedElement[] | undefined): string {
+  if (elements === undefined) return '<p class="note" data-testid="recommended-elements-absent">This report was made before recommended elements carried their basis and confidence.</p>';
+  const rows = elements
+    .map(
+      (e) =>
+        `<tr data-element-id="${h(e.id)}" data-kind="${h(e.kind)}" data-confidence="${h(e.confidence.level)}"><th scope="row"><code>${h(e.id)}</code></th><td>${h(e.agentId)}${e.tool === undefined ? '' : `<br><code>${h(e.tool)}</code>`}</td><td>${h(e.effect)}</td><td>${h(e.summary)}</td><td data-testid="element-basis">${h(e.basis)}</td><td class="conf-${h(e.confidence.level)}" data-testid="element-confidence">${h(e.confidence.level)} (${n(e.confidence.observations)})</td></tr>`,
+    )
+    .join('\n');
+  return `<h3>Each element, what it is based on, how sure it is</h3>
+<table data-testid="table-recommended-elements"><thead><tr><th scope="col">Element</th><th scope="col">Agent, tool</th><th scope="col">Effect</th><th scope="col">What it does</th><th scope="col">Based on</th><th scope="col">Confidence (observations)</th></tr></thead><tbody>
+${rows || '<tr><td colspan="6">None.</td></tr>'}
+</tbody></table>`;
+}
+
 function recommendationSection(report: ShadowReport): string {
   const r = report.recommendedPolicy;
   const allow = r.allowLists.map((a) => `<tr><th scope="row">${h(a.agentId)}</th><td>${a.tools.map((t) => `<code>${h(t)}</code>`).join(', ')}</td></tr>`).join('\n');
@@ -394,11 +411,12 @@ function recommendationSection(report: ShadowReport): string {
 <h2 id="recommended">Recommended policy</h2>
 <p class="note" data-testid="recommended-basis">Derived from ${n(r.basedOn.legitimateCalls)} legitimate call(s); ${n(r.basedOn.excludedCalls.wouldDeny + r.basedOn.excludedCalls.denied)} denied or would-be-denied call(s) are not allow-listed. ${r.valid ? 'It compiles with the enforcers’ engine.' : '<strong>It does not compile — please report this.</strong>'}</p>
 <ul class="note">${r.notes.map((note) => `<li>${h(note)}</li>`).join('')}</ul>
+${elementsTable(r.elements)}
 <h3>Tool allow-lists</h3>
 <table data-testid="table-allow-lists"><thead><tr><th scope="col">Agent</th><th scope="col">Allowed tools</th></tr></thead><tbody>
 ${allow || '<tr><td colspan="2">None: every call is denied.</td></tr>'}
 </tbody></table>
-<h3>Limits per agent and tool (calls per hour)</h3>
+<h3>Hourly limits per agent and tool</h3>
 <table data-testid="table-limits"><thead><tr><th scope="col">Agent</th><th scope="col">Tool</th><th scope="col" class="num">Peak hour</th><th scope="col" class="num">Limit</th></tr></thead><tbody>
 ${limits || '<tr><td colspan="4">None.</td></tr>'}
 </tbody></table>
