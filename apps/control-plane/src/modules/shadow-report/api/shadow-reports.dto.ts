@@ -183,6 +183,21 @@ export const ShadowReportBody = z.object({
     }),
     allowLists: z.array(z.object({ agentId: z.string(), ruleId: z.string(), tools: z.array(z.string()) })),
     limits: z.array(z.object({ agentId: z.string(), tool: z.string(), limitId: z.string(), window: z.literal('1h'), peak: Count, legitimatePeak: Count, maxCalls: Count })),
+    elements: z
+      .array(
+        z.object({
+          id: z.string().describe('The rule or limit id in the document'),
+          kind: z.enum(['allow-list', 'unseen-read', 'unseen-change', 'hourly-limit', 'burst-limit', 'records-per-call', 'argument-names', 'destinations']),
+          agentId: z.string(),
+          tool: z.string().optional(),
+          effect: z.enum(['allow', 'approve']),
+          summary: z.string(),
+          basis: z.string().describe('What observations it is based on'),
+          confidence: z.object({ level: z.enum(['high', 'medium', 'low']), observations: Count }),
+        }),
+      )
+      .optional()
+      .describe('Every recommended element with its basis and confidence; absent from reports made before they were added'),
     notes: z.array(z.string()),
   }),
 });
