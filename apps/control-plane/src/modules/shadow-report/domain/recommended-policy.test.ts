@@ -160,6 +160,16 @@ describe('recommended policy', () => {
     expect(replayUnder(r.source, records).totals.changed).toBe(0);
   });
 
+  it('leaves an agent with too many tools to list without unseen-tool rules, so a tool it did not use is denied, not held', () => {
+    const records = Array.from({ length: 60 }, (_, i) => decision({ at: T0 + i * 60_000, tool: `svc.tool_${String(i).padStart(2, '0')}` }));
+    const r = recommend(records);
+    expect(r.valid).toBe(true);
+    expect(r.elements?.some((e) => e.kind === 'unseen-change' || e.kind === 'unseen-read')).toBe(false);
+    expect(r.notes.join(' ')).toContain('crm-agent used too many tools to list in a condition');
+    const replayed = replayUnder(r.source, [...records, decision({ at: T0 + DAY, tool: 'svc.other' })]);
+    expect(replayed.byRule.map((b) => b.ruleId)).toEqual(['default']);
+  });
+
   it('computes sliding-hour peaks over half-open windows', () => {
     expect(peakSeen([], [], HOUR)).toBe(0);
     expect(peakSeen([0, HOUR], [0, HOUR], HOUR)).toBe(1);

@@ -215,8 +215,11 @@ export class PolicyRecommender {
 
       // A tool the window never showed: by its tier at decision time.
       const seen = literalList(tools);
-      const notSeen = seen === undefined ? '' : ` && !(tool in ${seen})`;
-      if (seen === undefined) notes.push(`${agentId} used too many tools to list in a condition: its unseen-tool rules also match the tools it used.`);
+      const notSeen = seen === undefined ? undefined : ` && !(tool in ${seen})`;
+      if (notSeen === undefined || !compiles(`risk != "read"${notSeen}`)) {
+        notes.push(`${agentId} used too many tools to list in a condition: a tool it did not use is denied (no unseen-tool rules).`);
+        continue;
+      }
       const unseenRead = element({
         id: uniqueId(`unseen-read.${agentId}`),
         kind: 'unseen-read',
@@ -277,43 +280,41 @@ export class PolicyRecommender {
 
       // The rest is for tools that change something: a read has its hourly limit only.
       if (tier === 'read') continue;
-      {
-        const burst = peakSeen(legitimate, all, BURST_WINDOW_MS);
-        // Bulk damage is a burst of destructive calls: a person sees the third within a minute at the latest.
-        const destructiveBurst = Math.min(2, Math.max(1, burst));
-        // A destructive call gets no headroom above its busiest minute; the tier is the tenant's or the
-        // tool name's when they say destructive, else the one the call declares (CEL `risk`).
-        const variants: { when?: string; max: number; why: string }[] =
-          tier === 'destructive'
-            ? [{ max: destructiveBurst, why: `${tierBasis}: no headroom above it, and at most 2` }]
-            : [
-                { when: 'risk == "destructive"', max: destructiveBurst, why: 'when the call is declared destructive (CEL risk): no headroom above it, and at most 2' },
-                { when: 'risk != "destructive"', max: Math.max(3, Math.ceil(burst * 1.5)), why: `${tierBasis}: headroom ×1.5 (at least 3)` },
-              ];
-        for (const v of variants) {
-          const burstId = uniqueId(`burst.${p.agentId}.${p.tool}${v.when === undefined ? '' : v.when.startsWith('risk ==') ? '.destructive' : '.write'}`);
-          const e = element({
-            id: burstId,
-            kind: 'burst-limit',
-            agentId: p.agentId,
-            tool: p.tool,
-            effect: 'approve',
-            summary: `More than ${v.max} ${p.tool} call(s) in a minute${v.when === undefined ? '' : v.when.startsWith('risk ==') ? ', declared destructive,' : ''} need approval.`,
-            basis: `busiest minute ${burst} call(s) of ${n}; ${v.why}.`,
-            confidence,
-          });
-          limitElements.push({
-            id: burstId,
-            description: describe(e),
-            match: match(),
-            ...(v.when === undefined ? {} : { when: v.when }),
-            window: { duration: BURST_WINDOW, maxCalls: v.max },
-            scope: 'agent_tool',
-            effect: 'approve',
-            severity: 'high',
-            reason: `a burst of ${p.tool} calls beyond any minute of the shadow window`,
-          });
-        }
+      const burst = peakSeen(legitimate, all, BURST_WINDOW_MS);
+      // Bulk damage is a burst of destructive calls: a person sees the third within a minute at the latest.
+      const destructiveBurst = Math.min(2, Math.max(1, burst));
+      // A destructive call gets no headroom above its busiest minute; the tier is the tenant's or the
+      // tool name's when they say destructive, else the one the call declares (CEL `risk`).
+      const variants: { when?: string; max: number; why: string }[] =
+        tier === 'destructive'
+          ? [{ max: destructiveBurst, why: `${tierBasis}: no headroom above it, and at most 2` }]
+          : [
+              { when: 'risk == "destructive"', max: destructiveBurst, why: 'when the call is declared destructive (CEL risk): no headroom above it, and at most 2' },
+              { when: 'risk != "destructive"', max: Math.max(3, Math.ceil(burst * 1.5)), why: `${tierBasis}: headroom ×1.5 (at least 3)` },
+            ];
+      for (const v of variants) {
+        const burstId = uniqueId(`burst.${p.agentId}.${p.tool}${v.when === undefined ? '' : v.when.startsWith('risk ==') ? '.destructive' : '.write'}`);
+        const e = element({
+          id: burstId,
+          kind: 'burst-limit',
+          agentId: p.agentId,
+          tool: p.tool,
+          effect: 'approve',
+          summary: `More than ${v.max} ${p.tool} call(s) in a minute${v.when === undefined ? '' : v.when.startsWith('risk ==') ? ', declared destructive,' : ''} need approval.`,
+          basis: `busiest minute ${burst} call(s) of ${n}; ${v.why}.`,
+          confidence,
+        });
+        limitElements.push({
+          id: burstId,
+          description: describe(e),
+          match: match(),
+          ...(v.when === undefined ? {} : { when: v.when }),
+          window: { duration: BURST_WINDOW, maxCalls: v.max },
+          scope: 'agent_tool',
+          effect: 'approve',
+          severity: 'high',
+          reason: `a burst of ${p.tool} calls beyond any minute of the shadow window`,
+        });
       }
       const args = p.args;
       if (args.withArguments === 0) {
