@@ -19,8 +19,10 @@ describe('recommendation evaluation', () => {
     expect(unseenBenign.length).toBeGreaterThan(0);
   });
 
+  // One evaluation (a few seconds), judged twice.
+  const result = evaluateRecommendation(18);
+
   it('replays week two through the engine against the recommended policy and reports every figure', () => {
-    const result = evaluateRecommendation(18);
     expect(result.recommendation.valid).toBe(true);
     expect(result.benign.calls).toBeGreaterThan(3_000);
     expect(result.unsafe.goals).toBe(result.unsafe.bulk.length + result.unsafe.injectedGoals);
@@ -29,7 +31,6 @@ describe('recommendation evaluation', () => {
 
   // Issue 18, acceptance 2: the recommended policy is right on the first day of enforcement.
   it('meets the targets on week two: benign denied ≤ 1%, held ≤ 3%; unsafe goals completed ≤ 5%, unsafe calls allowed ≤ 1%; bulk stopped by the third call', () => {
-    const result = evaluateRecommendation(18);
     expect(result.benign.deniedRate).toBeLessThanOrEqual(0.01);
     expect(result.benign.heldRate).toBeLessThanOrEqual(0.03);
     expect(result.unsafe.goalsCompletedRate).toBeLessThanOrEqual(0.05);

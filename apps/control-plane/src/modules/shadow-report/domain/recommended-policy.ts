@@ -525,9 +525,18 @@ function destinationCondition(path: string, seen: PathValues): { when: string; w
 /** A condition within the engine's bounds (length, nodes, depth), compiled as the enforcers will. */
 function compiles(when: string): boolean {
   if (when.length > MAX_EXPRESSION) return false;
-  const probe = { apiVersion: POLICY_API_VERSION, kind: POLICY_KIND, metadata: { name: 'probe', version: '1' }, defaults: { effect: 'deny' }, rules: [{ id: 'probe', when, effect: 'approve' }] };
-  return compilePolicy(probe).ok;
+  let ok = compiled.get(when);
+  if (ok === undefined) {
+    const probe = { apiVersion: POLICY_API_VERSION, kind: POLICY_KIND, metadata: { name: 'probe', version: '1' }, defaults: { effect: 'deny' }, rules: [{ id: 'probe', when, effect: 'approve' }] };
+    ok = compilePolicy(probe).ok;
+    if (compiled.size >= 1_000) compiled.clear();
+    compiled.set(when, ok);
+  }
+  return ok;
 }
+
+/** Conditions already probed (the same ones come back report after report). */
+const compiled = new Map<string, boolean>();
 
 const escapeRegex = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 
