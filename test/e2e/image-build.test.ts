@@ -1,0 +1,223 @@
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { seedDemoTenant } from '../../apps/thoth/src/demo/seed.js';
+import { openDatabase, type DatabaseHandle } from '../../libs/db/src/index.js';
+import { generateSignerKey } from '../../libs/merkle/src/index.js';
+import { ThothClient } from '../../libs/sdk/src/index.js';
+import { generateSigningKey } from '../../libs/snapshot/src/index.js';
+import { createTestDatabase, createTestTopics, dropTestDatabase, testKafkaEnv, testTopic } from '../../libs/testing/src/index.js';
+import { waitFor } from '../integration/enforcers/harness.js';
+import { call, ok, Proc, ROOT } from './enforcers.support.js';
+
+// Issue 21, acceptance 1: the image's own build step (infra/image/build.sh, which the Dockerfile's
+// build stage runs) writes each service's directory into a scratch directory; each is started
+// from there as the image's entrypoint starts it: `node main.js` in that directory, nothing on
+// PATH but node (no tsx, no pnpm), no NODE_OPTIONS, the migration first (`node migrate.js`, the
+// chart's migration step). Against the real Postgres and Kafka: each becomes ready, a decision made
+// by the built enforcer reaches the built ledger, and SIGTERM stops each with exit code 0 and no
+// error logged.
+const SERVICES = ['control-plane', 'enforcer', 'ledger'] as const;
+/** How long a service may take to stop after SIGTERM before the test calls it a hang. */
+const STOP_BOUND_MS = 30_000;
+
+/** A process started as the image starts it. */
+function startBuilt(name: string, dir: string, script: string, env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, [script], {
+    cwd: dir,
+    // Only node's own directory on PATH, and only what the service reads: nothing of the workspace.
+    env: { PATH: dirname(process.execPath), THOTH_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Proc(name, child);
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * The single place readiness is checked. The contract (issue 21) gives every service GET /readyz on
+ * its operations listener; the enforcer's exists, the control plane's (THOTH_OPS_PORT) and the
+ * ledger's (THOTH_LEDGER_OPS_PORT) land separately. Until they do, a refused connection there falls
+ * back to what says ready today: the control plane's API answering, the ledger's consumer joined.
+ * When both have landed, drop `fallback` and the refused-connection branch.
+ */
+async function ready(proc: Proc, readyz: string, fallback: () => Promise<boolean>): Promise<'readyz' | 'fallback'> {
+  return waitFor(
+    `${proc.name} ready (${readyz})\n${proc.raw.slice(-20).join('\n')}`,
+    async () => {
+      try {
+        const response = await fetch(readyz);
+        await response.body?.cancel();
+        return response.status === 200 ? ('readyz' as const) : undefined;
+      } catch (error) {
+        const refused = (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+        return refused && (await fallback()) ? ('fallback' as const) : undefined;
+      }
+    },
+    60_000,
+  );
+}
+
+/** The exit code, or a failure naming the process when it has not exited within `ms` (a hang, not a measure). */
+async function exitWithin(proc: Proc, ms: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${proc.name} still running ${ms} ms after SIGTERM\n${proc.raw.slice(-20).join('\n')}`)), ms);
+  });
+  try {
+    return await Promise.race([proc.exited, hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Pino lines at error (50) or fatal (60). */
+const errorsLogged = (lines: Array<Record<string, unknown>>) => lines.filter((line) => typeof line['level'] === 'number' && line['level'] >= 50);
+
+describe('the image build’s output, started with plain node', () => {
+  const serverUrl = inject('thoth.serverUrl');
+  const suffix = randomBytes(3).toString('hex');
+  const databaseName = `thoth_test_${inject('thoth.runId')}_image_${suffix}`;
+  const scratch = mkdtempSync(join(tmpdir(), 'thoth-image-build-'));
+  const out = (service: string) => join(scratch, 'out', service);
+  const dataDir = join(scratch, 'data');
+  const procs: Record<string, Proc> = {};
+  const readiness: Record<string, string> = {};
+  let migration: Proc;
+  let database: DatabaseHandle;
+  let tenantId: string;
+  let decisionId: string;
+
+  beforeAll(async () => {
+    // The build step, as the Dockerfile runs it: one service at a time (two cores shared).
+    for (const service of SERVICES) await promisify(execFile)('bash', [join(ROOT, 'infra/image/build.sh'), service, out(service)], { cwd: ROOT });
+
+    const [topic] = (await createTestTopics([{ name: `image-decisions-${suffix}`, numPartitions: 3 }])) as [string];
+    const databaseUrl = await createTestDatabase(serverUrl, databaseName);
+    database = await openDatabase({ url: databaseUrl, maxConnections: 2 });
+    const kafka = { ...testKafkaEnv(), THOTH_RECEIPT_KEYS_TOPIC: testTopic(`image-receipt-keys-${suffix}`) };
+    const ops = { controlPlane: await freePort(), ledger: await freePort() };
+
+    migration = startBuilt('migrate', out('control-plane'), 'migrate.js', { DATABASE_URL: databaseUrl });
+    expect(await migration.exited, migration.raw.join('\n')).toBe(0);
+
+    // Production settings: keys given, nothing generated into a data directory (a read-only root filesystem).
+    const controlPlane = startBuilt('control plane', out('control-plane'), 'main.js', {
+      ...kafka,
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      THOTH_MIGRATE: 'false',
+      THOTH_SNAPSHOT_SIGNING_KEY: generateSigningKey(),
+      THOTH_SECRETS_KEY: randomBytes(32).toString('base64'),
+      THOTH_DECISIONS_TOPIC: topic,
+      THOTH_DECISIONS_GROUP: `image-cp-${suffix}`,
+      THOTH_HTTP_PORT: '0',
+      THOTH_GRPC_PORT: '0',
+      THOTH_OPS_PORT: String(ops.controlPlane),
+      THOTH_DATA_DIR: dataDir,
+    });
+    procs['control-plane'] = controlPlane;
+    const listening = await controlPlane.logged('control plane listening');
+    const api = String(listening['url']);
+    readiness['control-plane'] = await ready(controlPlane, `http://127.0.0.1:${ops.controlPlane}/readyz`, async () => (await call(api, 'GET', '/v1/distribution/public-key')).status === 200);
+
+    const keys = await seedDemoTenant(api);
+    tenantId = keys.tenantId;
+    const publicKey = (await ok(call(api, 'GET', '/v1/distribution/public-key'))).body.publicKey as string;
+
+    const ledger = startBuilt('ledger', out('ledger'), 'main.js', {
+      ...kafka,
+      DATABASE_URL: databaseUrl,
+      THOTH_LEDGER_SIGNING_KEY: generateSignerKey('thoth-ledger'),
+      THOTH_CONFIG_PUBLIC_KEYS: publicKey,
+      THOTH_LEDGER_TOPIC: topic,
+      THOTH_LEDGER_GROUP: `image-ledger-${suffix}`,
+      THOTH_LEDGER_HTTP_PORT: '0',
+      THOTH_LEDGER_OPS_PORT: String(ops.ledger),
+      THOTH_DATA_DIR: dataDir,
+    });
+    const enforcer = startBuilt('enforcer', out('enforcer'), 'main.js', {
+      ...kafka,
+      THOTH_ENFORCER_ID: keys.enforcerRegistration.name,
+      THOTH_ENFORCER_GRPC_PORT: '0',
+      THOTH_ENFORCER_HTTP_PORT: '0',
+      THOTH_ENFORCER_SIGNING_KEY: generateSigningKey(),
+      THOTH_CONFIG_PUBLIC_KEYS: publicKey,
+      THOTH_CONTROL_PLANE_GRPC: String(listening['grpc']),
+      THOTH_ENFORCER_TOKEN: keys.enforcerRegistration.token,
+      THOTH_DECISIONS_TOPIC: topic,
+    });
+    procs['ledger'] = ledger;
+    procs['enforcer'] = enforcer;
+    const enforcerUp = await enforcer.logged('enforcer ready to serve');
+    readiness['enforcer'] = await ready(enforcer, `${String(enforcerUp['http'])}/readyz`, async () => false);
+    readiness['ledger'] = await ready(ledger, `http://127.0.0.1:${ops.ledger}/readyz`, async () =>
+      ledger.lines.some((l) => l['msg'] === 'partitions assigned; seeking to the offsets stored in Postgres'),
+    );
+
+    const client = new ThothClient({ address: String(enforcerUp['address']), tenantId, agentId: keys.agent.name, agentToken: keys.agent.token, deadlineMs: 10_000 });
+    try {
+      const decision = await client.decide({ tool: 'crm.read_contacts', arguments: { id: 42 }, resource: 'crm/contacts' }, { risk: 'read' });
+      expect(decision.errorCode, decision.errorMessage).toBe('');
+      expect(decision.receipt).toBeDefined();
+      decisionId = decision.decisionId;
+    } finally {
+      client.close();
+    }
+  });
+
+  afterAll(async () => {
+    for (const proc of Object.values(procs)) if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+    await database?.close();
+    await dropTestDatabase(serverUrl, databaseName).catch(() => {});
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('writes self-contained directories: compiled JavaScript, no node_modules, no TypeScript', () => {
+    for (const service of SERVICES) {
+      const files = readdirSync(out(service), { recursive: true }).map(String);
+      expect(files).toContain('main.js');
+      expect(files.filter((f) => f.includes('node_modules') || f.endsWith('.ts'))).toEqual([]);
+    }
+    expect(existsSync(join(out('control-plane'), 'migrate.js'))).toBe(true);
+    expect(existsSync(join(out('control-plane'), 'migrations/control-plane/meta/_journal.json'))).toBe(true);
+  });
+
+  it('migrates with migrate.js, then every service becomes ready', () => {
+    expect(migration.lines.find((l) => l['msg'] === 'migrations applied')?.['applied']).toEqual(expect.arrayContaining([expect.stringMatching(/^control-plane\/0000/), expect.stringMatching(/^ledger\/0000/)]));
+    expect(readiness['enforcer']).toBe('readyz');
+    expect(Object.keys(readiness).sort()).toEqual([...SERVICES].sort());
+  });
+
+  it('carries a decision of the built enforcer into the built ledger', async () => {
+    const row = await waitFor(
+      `decision ${decisionId} in the ledger\n${procs['ledger']!.raw.slice(-20).join('\n')}`,
+      async () => (await database.sql.query<{ tool: string }>('SELECT tool FROM ledger_entries WHERE tenant_id = $1 AND decision_id = $2', [tenantId, decisionId]))[0],
+      60_000,
+    );
+    expect(row.tool).toBe('crm.read_contacts');
+  });
+
+  it('stops each service on SIGTERM with exit code 0 and no error logged while stopping', async () => {
+    for (const service of ['enforcer', 'ledger', 'control-plane'] as const) {
+      const proc = procs[service]!;
+      // What the shutdown logs (kafkajs logs a retried coordinator error at start on a fresh topic).
+      const before = proc.lines.length;
+      proc.child.kill('SIGTERM');
+      const code = await exitWithin(proc, STOP_BOUND_MS);
+      expect(code, `${service}\n${proc.raw.slice(-20).join('\n')}`).toBe(0);
+      expect(errorsLogged(proc.lines.slice(before)), service).toEqual([]);
+    }
+  });
+});
