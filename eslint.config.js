@@ -23,7 +23,7 @@ export default tseslint.config(
   },
   {
     // Where the environment is legitimately read: config modules, test provisioning, scripts.
-    files: ['**/config/**', 'libs/testing/**', 'scripts/**', 'test/**', '**/*.config.ts', 'apps/thoth/src/main.ts'],
+    files: ['**/config/**', 'libs/testing/**', 'scripts/**', 'infra/image/**', 'test/**', '**/*.config.ts', 'apps/thoth/src/main.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {

@@ -2,14 +2,15 @@ import { build, type Metafile, type Plugin } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundledComponents, cyclonedx } from './sbom.ts';
 
 // One deployable directory per service (docs/build.md): the service's main bundled by esbuild into
 // main.js with every npm dependency and the workspace's TypeScript libraries, so the directory runs
 // with plain `node main.js`: no tsx, no node_modules, no dev dependencies. esbuild is what tsx runs
 // the sources through already (no decorator metadata is relied upon: every Nest constructor
 // parameter carries @Inject), so the bundle behaves as the tests' processes do. Beside it: the
-// files the service reads at run time, and meta.json (esbuild's metafile: every input that went in,
-// which `pnpm sbom` turns into the service's CycloneDX SBOM).
+// files the service reads at run time, healthcheck.js (the image's HEALTHCHECK), and sbom.cdx.json:
+// the CycloneDX SBOM of exactly what was bundled (sbom.ts), which `pnpm sbom` collects.
 //   node infra/image/build.ts <control-plane|enforcer|ledger> <outdir>
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -88,10 +89,23 @@ export async function buildService(name: string, outdir: string): Promise<Metafi
     metafile: true,
     logLevel: 'warning',
   });
+  // The image's HEALTHCHECK: a few lines of its own, with the service named.
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['infra/image/healthcheck.ts'],
+    outfile: resolve(out, 'healthcheck.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    define: { THOTH_SERVICE: JSON.stringify(name) },
+    logLevel: 'warning',
+  });
   for (const [to, from] of Object.entries(service.files)) cpSync(resolve(ROOT, from), resolve(out, to), { recursive: true });
   // ES modules, and nothing to install: the package.json only says so.
   writeFileSync(resolve(out, 'package.json'), `${JSON.stringify({ name: `thoth-${name}`, private: true, type: 'module', main: 'main.js' }, null, 2)}\n`);
-  writeFileSync(resolve(out, 'meta.json'), JSON.stringify(result.metafile));
+  const version = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  writeFileSync(resolve(out, 'sbom.cdx.json'), cyclonedx({ name: `thoth-${name}`, version, description: `the ${name} image's /app` }, bundledComponents(ROOT, result.metafile)));
   return result.metafile;
 }
 
