@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -93,6 +93,11 @@ describe('the image build’s output, started with plain node', () => {
   const out = (service: string) => join(scratch, 'out', service);
   const dataDir = join(scratch, 'data');
   const procs: Record<string, Proc> = {};
+  const listing = (dir: string) => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).sort() : []);
+  /** Each output directory as built: the image's /app, on a read-only root filesystem. */
+  const built: Record<string, string[]> = {};
+  /** The environment that names each service's operations listener, for healthcheck.js. */
+  const opsEnv: Record<string, Record<string, string>> = {};
   const readiness: Record<string, string> = {};
   let migration: Proc;
   let database: DatabaseHandle;
@@ -103,11 +108,14 @@ describe('the image build’s output, started with plain node', () => {
     // The build step, as the Dockerfile runs it: one service at a time (two cores shared).
     for (const service of SERVICES) await promisify(execFile)('bash', [join(ROOT, 'infra/image/build.sh'), service, out(service)], { cwd: ROOT });
 
+    for (const service of SERVICES) built[service] = listing(out(service));
     const [topic] = (await createTestTopics([{ name: `image-decisions-${suffix}`, numPartitions: 3 }])) as [string];
     const databaseUrl = await createTestDatabase(serverUrl, databaseName);
     database = await openDatabase({ url: databaseUrl, maxConnections: 2 });
     const kafka = { ...testKafkaEnv(), THOTH_RECEIPT_KEYS_TOPIC: testTopic(`image-receipt-keys-${suffix}`) };
     const ops = { controlPlane: await freePort(), ledger: await freePort() };
+    opsEnv['control-plane'] = { THOTH_OPS_PORT: String(ops.controlPlane) };
+    opsEnv['ledger'] = { THOTH_LEDGER_OPS_PORT: String(ops.ledger) };
 
     migration = startBuilt('migrate', out('control-plane'), 'migrate.js', { DATABASE_URL: databaseUrl });
     expect(await migration.exited, migration.raw.join('\n')).toBe(0);
@@ -161,6 +169,7 @@ describe('the image build’s output, started with plain node', () => {
     procs['ledger'] = ledger;
     procs['enforcer'] = enforcer;
     const enforcerUp = await enforcer.logged('enforcer ready to serve');
+    opsEnv['enforcer'] = { THOTH_ENFORCER_HTTP_PORT: new URL(String(enforcerUp['http'])).port };
     readiness['enforcer'] = await ready(enforcer, `${String(enforcerUp['http'])}/readyz`, async () => false);
     readiness['ledger'] = await ready(ledger, `http://127.0.0.1:${ops.ledger}/readyz`, async () =>
       ledger.lines.some((l) => l['msg'] === 'partitions assigned; seeking to the offsets stored in Postgres'),
@@ -200,6 +209,21 @@ describe('the image build’s output, started with plain node', () => {
     expect(Object.keys(readiness).sort()).toEqual([...SERVICES].sort());
   });
 
+  it('is what the image definition builds and starts, and passes the image’s health check', async () => {
+    const dockerfile = readFileSync(join(ROOT, 'infra/image/Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('bash infra/image/build.sh "$SERVICE" /out');
+    expect(dockerfile).toMatch(/^COPY --from=build --chown=0:0 \/out\/ \/app\/$/m);
+    expect(dockerfile).toMatch(/^USER 65532:65532$/m);
+    expect(dockerfile).toMatch(/^CMD \["main\.js"\]$/m);
+    const healthcheck = JSON.parse(/^HEALTHCHECK .* CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+    expect(healthcheck).toEqual(['/nodejs/bin/node', '/app/healthcheck.js']);
+    // The health check as the engine runs it, in each container whose operations listener is up.
+    for (const service of SERVICES.filter((s) => readiness[s] === 'readyz')) {
+      const check = startBuilt(`${service} healthcheck`, out(service), healthcheck[1]!.replace('/app/', ''), opsEnv[service]!);
+      expect(await check.exited, `${service}: ${check.raw.join('\n')}`).toBe(0);
+    }
+  });
+
   it('carries a decision of the built enforcer into the built ledger', async () => {
     const row = await waitFor(
       `decision ${decisionId} in the ledger\n${procs['ledger']!.raw.slice(-20).join('\n')}`,
@@ -219,5 +243,8 @@ describe('the image build’s output, started with plain node', () => {
       expect(code, `${service}\n${proc.raw.slice(-20).join('\n')}`).toBe(0);
       expect(errorsLogged(proc.lines.slice(before)), service).toEqual([]);
     }
+    // Nothing was written beside the code; the data directory holds the ledger's checkpoint anchor only.
+    for (const service of SERVICES) expect(listing(out(service)), service).toEqual(built[service]);
+    expect(listing(dataDir).filter((f) => !f.startsWith('anchor'))).toEqual([]);
   });
 });
