@@ -2,15 +2,16 @@ import { build, type Metafile, type Plugin } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundledComponents, cyclonedx } from './sbom.ts';
+import { bundledComponents, cyclonedx, thirdPartyNotices } from './sbom.ts';
 
 // One deployable directory per service (docs/build.md): the service's main bundled by esbuild into
 // main.js with every npm dependency and the workspace's TypeScript libraries, so the directory runs
 // with plain `node main.js`: no tsx, no node_modules, no dev dependencies. esbuild is what tsx runs
 // the sources through already (no decorator metadata is relied upon: every Nest constructor
 // parameter carries @Inject), so the bundle behaves as the tests' processes do. Beside it: the
-// files the service reads at run time, healthcheck.js (the image's HEALTHCHECK), and sbom.cdx.json:
-// the CycloneDX SBOM of exactly what was bundled (sbom.ts), which `pnpm sbom` collects.
+// files the service reads at run time, healthcheck.js (the image's HEALTHCHECK), sbom.cdx.json (the
+// CycloneDX SBOM of exactly what was bundled, sbom.ts; `pnpm sbom` collects it) and
+// THIRD-PARTY-NOTICES.txt (the bundled packages' license texts).
 //   node infra/image/build.ts <control-plane|enforcer|ledger> <outdir>
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -105,7 +106,9 @@ export async function buildService(name: string, outdir: string): Promise<Metafi
   // ES modules, and nothing to install: the package.json only says so.
   writeFileSync(resolve(out, 'package.json'), `${JSON.stringify({ name: `thoth-${name}`, private: true, type: 'module', main: 'main.js' }, null, 2)}\n`);
   const version = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-  writeFileSync(resolve(out, 'sbom.cdx.json'), cyclonedx({ name: `thoth-${name}`, version, description: `the ${name} image's /app` }, bundledComponents(ROOT, result.metafile)));
+  const components = bundledComponents(ROOT, result.metafile);
+  writeFileSync(resolve(out, 'sbom.cdx.json'), cyclonedx({ name: `thoth-${name}`, version, description: `the ${name} image's /app` }, components));
+  writeFileSync(resolve(out, 'THIRD-PARTY-NOTICES.txt'), thirdPartyNotices(ROOT, components));
   return result.metafile;
 }
 

@@ -203,6 +203,17 @@ describe('the image build’s output, started with plain node', () => {
     expect(existsSync(join(out('control-plane'), 'migrations/control-plane/meta/_journal.json'))).toBe(true);
   });
 
+  it('describes what it bundled: a CycloneDX SBOM with the installed versions, and the bundled packages’ license texts', () => {
+    const installed = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'apps/enforcer/node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    const sbom = JSON.parse(readFileSync(join(out('enforcer'), 'sbom.cdx.json'), 'utf8')) as { bomFormat: string; specVersion: string; components: Array<{ name: string; version: string; purl: string; licenses?: unknown }> };
+    expect(sbom).toMatchObject({ bomFormat: 'CycloneDX', specVersion: '1.6' });
+    expect(sbom.components).toContainEqual(expect.objectContaining({ name: 'kafkajs', version: installed('kafkajs'), purl: `pkg:npm/kafkajs@${installed('kafkajs')}`, licenses: [{ expression: 'MIT' }] }));
+    expect(sbom.components.map((c) => c.name)).toEqual(expect.arrayContaining(['@thoth/policy', 'prom-client', 'pino']));
+    // The database driver is not the enforcer's: what was not bundled is not listed.
+    expect(sbom.components.map((c) => c.name)).not.toContain('pg');
+    expect(readFileSync(join(out('enforcer'), 'THIRD-PARTY-NOTICES.txt'), 'utf8')).toContain(`kafkajs@${installed('kafkajs')} (MIT)`);
+  });
+
   it('migrates with migrate.js, then every service becomes ready', () => {
     expect(migration.lines.find((l) => l['msg'] === 'migrations applied')?.['applied']).toEqual(expect.arrayContaining([expect.stringMatching(/^control-plane\/0000/), expect.stringMatching(/^ledger\/0000/)]));
     expect(readiness['enforcer']).toBe('readyz');

@@ -58,12 +58,16 @@ describe('the packed @thoth/sdk, installed in a project of its own', () => {
 
   it('names built files with their types, and depends on nothing of the workspace', () => {
     expect(packed['exports']).toEqual(manifest.publishConfig.exports);
-    expect(JSON.stringify(packed)).not.toMatch(/src\/[^"]*\.ts"|workspace:/);
+    // Nothing points at the TypeScript sources, nor at the workspace.
+    expect(JSON.stringify(packed)).not.toMatch(/"\.\/src\/|workspace:/);
     // What an install resolves: npm packages only (the workspace's libraries are bundled in dist).
     const installs = { ...(packed['dependencies'] as object), ...(packed['peerDependencies'] as object) };
     expect(Object.keys(installs).filter((name) => name.startsWith('@thoth/'))).toEqual([]);
     expect(packed['private']).toBeUndefined();
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    // Its SBOM: the workspace libraries bundled in, and what an install adds.
+    const sbom = JSON.parse(readFileSync(join(scratch, 'package/dist/sbom.cdx.json'), 'utf8')) as { components: Array<{ name: string }> };
+    expect(sbom.components.map((c) => c.name).sort()).toEqual(['@bufbuild/protobuf', '@grpc/grpc-js', '@thoth/backoff', '@thoth/contracts', '@thoth/grpc']);
     for (const target of Object.values(packed['exports'] as Record<string, { types: string; import: string }>)) {
       expect(files).toContain(target.import.slice(2));
       expect(files).toContain(target.types.slice(2));
