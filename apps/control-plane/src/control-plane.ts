@@ -7,10 +7,14 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { AppModule } from './app.module.js';
-import { ConfigStreamListener, SnapshotCache, type ReceiptKeySink } from './distribution/index.js';
+import { ConfigDistribution } from '@thoth/contracts';
+import { HealthService, startOpsServer, type OpsServer } from '@thoth/ops';
+import { ConfigStreamListener, ConfigStreamServer, SnapshotCache, type ReceiptKeySink } from './distribution/index.js';
 import type { ControlPlaneConfig } from './config/config.js';
 import { EventNotifications } from './event-store/event-notifications.js';
-import type { InProcessDecisionFeed } from './modules/decisions/index.js';
+import { DecisionIngestion, type InProcessDecisionFeed } from './modules/decisions/index.js';
+import { ControlPlaneMetrics } from './ops/control-plane-metrics.js';
+import { ControlPlaneReadiness, type ControlPlaneStatus } from './ops/readiness.js';
 import { ProjectionRebuilder, type RebuildReport } from './event-store/projection-rebuilder.js';
 import { type Clock, SystemClock } from './platform/clock/clock.js';
 import { inspectLoginRole } from './platform/database/login-role.js';
@@ -35,6 +39,8 @@ export interface ControlPlaneOptions {
   decisionFeed?: InProcessDecisionFeed;
   /** Embedded mode: publish the signed receipt key directory to the ledger in this process instead of Kafka. */
   receiptKeySink?: ReceiptKeySink;
+  /** false: no default process metrics on this registry (the one-process launcher collects them once, on its own). */
+  processMetrics?: boolean;
 }
 
 export interface ControlPlane {
@@ -47,6 +53,12 @@ export interface ControlPlane {
   app: NestFastifyApplication;
   database: DatabaseHandle;
   notifications: EventNotifications;
+  /** Its Prometheus metrics (served on the operations listener, or merged by the one-process launcher). */
+  metrics: ControlPlaneMetrics;
+  /** What /readyz answers: ready when the database answers. */
+  status(): Promise<ControlPlaneStatus>;
+  /** `http://host:port` of the operations listener (undefined: config.ops absent). */
+  opsUrl: string | undefined;
   /** Rebuilds every read model from the event store (all tenants, or those named). */
   rebuildProjections(tenantIds?: readonly string[]): Promise<RebuildReport>;
   close(): Promise<void>;
@@ -86,6 +98,13 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
     void reply.header('x-request-id', request.id);
   });
   const clock = options.clock ?? new SystemClock();
+  const metrics = new ControlPlaneMetrics({ processMetrics: options.processMetrics !== false });
+  // Route templates (`/v1/agents/:agentId`), never raw paths: a bounded label.
+  adapter.getInstance().addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  const health = new HealthService([ConfigDistribution.typeName]);
+  const readiness = new ControlPlaneReadiness(database, health);
   // Every request, per client address (IPv6 by /64), before routing and the API key's lookup.
   limitByAddress(adapter.getInstance(), { perMinute: config.rateLimit.perAddressPerMinute, now: () => clock.now().getTime() });
   // Secrets in query strings (report view links: ?token=thoth_vl.…) never reach the request log.
@@ -99,6 +118,7 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
       database,
       clock,
       logger,
+      health,
       ...(options.decisionFeed ? { decisionFeed: options.decisionFeed } : {}),
       ...(options.receiptKeySink ? { receiptKeySink: options.receiptKeySink } : {}),
     }),
@@ -106,12 +126,27 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
     { logger: new NestPinoLogger(logger), abortOnError: false },
   );
   app.setGlobalPrefix(API_PREFIX);
-  await app.listen(config.http.port, config.http.host);
+  metrics.attach({
+    ...(config.distribution ? { snapshots: app.get(SnapshotCache), streams: app.get(ConfigStreamServer) } : {}),
+    ingestion: app.get(DecisionIngestion),
+    ready: () => readiness.ready,
+    onLagError: (error) => logger.warn({ err: error }, 'could not measure the decision ingestion lag'),
+  });
+  // Listening before the API: an orchestrator sees the replica alive, and not ready until the database answers.
+  let ops: OpsServer | undefined;
+  if (config.ops) ops = await startOpsServer({ host: config.ops.host, port: config.ops.port, registry: metrics.registry, status: () => readiness.status() });
+  try {
+    await app.listen(config.http.port, config.http.host);
+  } catch (error) {
+    await ops?.close();
+    throw error;
+  }
+  readiness.start();
   const address = app.getHttpServer().address() as AddressInfo;
   const url = `${config.http.tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   const grpcAddress = config.distribution ? app.get(ConfigStreamListener).address : undefined;
   const snapshotPublicKey = config.distribution ? app.get(SnapshotCache).publicKey : undefined;
-  logger.info({ url, grpc: grpcAddress, database: database.kind }, 'control plane listening');
+  logger.info({ url, grpc: grpcAddress, ops: ops?.url, database: database.kind }, 'control plane listening');
 
   const notifications = app.get(EventNotifications);
   return {
@@ -121,9 +156,14 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
     app,
     database,
     notifications,
+    metrics,
+    status: () => readiness.status(),
+    opsUrl: ops?.url,
     rebuildProjections: (tenantIds) => app.get(ProjectionRebuilder).rebuildProjections(tenantIds),
     async close() {
+      readiness.stop();
       await app.close();
+      await ops?.close();
       await notifications.close();
       if (!options.database) await database.close();
     },

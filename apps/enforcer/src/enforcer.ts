@@ -1,14 +1,12 @@
 import { Enforcer as EnforcerService } from '@thoth/contracts';
 import { Health } from '@thoth/contracts/health';
+import { HealthService, startOpsServer, type OpsServer } from '@thoth/ops';
 import { addService, GrpcServer, type Http2Limits } from '@thoth/grpc';
 import { WindowState } from '@thoth/policy';
 import { announceReceiptKey, type Keyring, type Signer } from '@thoth/snapshot';
-import type { Server as HttpServer } from 'node:http';
 import type { SecureServerOptions } from 'node:http2';
 import { DecisionService } from './decide/decision-service.js';
 import { enforcerHandlers } from './decide/enforcer-service.js';
-import { HealthService } from './decide/health-service.js';
-import { startHttpServer } from './decide/http-server.js';
 import { EnforcerMetrics } from './decide/metrics.js';
 import type { DecisionLog } from './emit/decision-log.js';
 import { Approvals } from './approvals/approvals.js';
@@ -153,7 +151,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
   const clock = options.clock ?? Date.now;
   const startedAt = clock();
   const store = new ActiveSnapshots();
-  const health = new HealthService();
+  const health = new HealthService([EnforcerService.typeName]);
   let fleet: FleetConsumer | undefined;
   store.onActivated(() => health.setReady((fleet?.notReady() ?? null) === null));
 
@@ -281,8 +279,8 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     };
   }
 
-  let http: { server: HttpServer; url: string } | undefined;
-  if (options.http) http = await startHttpServer(options.http.host, options.http.port, metrics.registry, status);
+  let http: OpsServer | undefined;
+  if (options.http) http = await startOpsServer({ host: options.http.host, port: options.http.port, registry: metrics.registry, status });
   sync?.start();
   fleet?.start();
   health.setReady(store.size > 0 && (fleet?.notReady() ?? null) === null);
@@ -313,10 +311,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
       await fleet?.stop();
       decisions.close();
       const drained = await options.decisionLog.close({ timeoutMs: drainTimeoutMs });
-      if (http) {
-        http.server.closeAllConnections();
-        await new Promise<void>((resolve) => http.server.close(() => resolve()));
-      }
+      await http?.close();
       logger.info({ ...drained }, 'enforcer stopped');
     },
   };

@@ -1,6 +1,7 @@
 // The enforcer as its own process: configuration first (fail fast), then serve.
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
 import { channelCredentials } from '@thoth/grpc';
+import { collectProcessMetrics } from '@thoth/ops';
 import { secureServerOptions } from '@thoth/tls';
 import { hostname } from 'node:os';
 import { pino } from 'pino';
@@ -59,6 +60,8 @@ const enforcer = await startEnforcer({
   ...(config.kafka && config.fleet ? { fleet: { connection: config.kafka.connection, ...config.fleet } } : {}),
   logger,
 });
+// The process's own (CPU, memory, event loop): once per process, so here rather than in startEnforcer.
+collectProcessMetrics(enforcer.metrics.registry);
 logger.info(
   { address: enforcer.address, tls: config.grpc.tls ? (config.grpc.tls.clientCa ? 'mutual' : 'server') : 'off', http: enforcer.httpUrl, receiptKeyId: signer.keyId },
   'enforcer ready to serve',

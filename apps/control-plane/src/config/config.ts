@@ -18,6 +18,9 @@ const Environment = z.object({
   THOTH_ANONYMOUS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   /** Every request, per client address (IPv6: per /64), before the API key is looked at. */
   THOTH_ADDRESS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10_000),
+  // The operations listener (/healthz, /readyz, /metrics): unauthenticated, apart from the API.
+  THOTH_OPS_HOST: z.string().default('127.0.0.1'),
+  THOTH_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   THOTH_GRPC_HOST: z.string().default('127.0.0.1'),
   THOTH_GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(4001),
   // Transport security (docs/security.md, "Transport security (TLS)"): the certificate both listeners
@@ -90,6 +93,11 @@ export interface ControlPlaneConfig {
     /** Every request per client address (IPv6: per /64), before authentication (docs/security.md). */
     perAddressPerMinute: number;
   };
+  /**
+   * The operations listener: /healthz, /readyz, /metrics, plaintext and unauthenticated (it tells no
+   * secret and names no tenant; docs/telemetry-metrics.md). Absent: none (the one-process launcher serves its own).
+   */
+  ops?: { host: string; port: number };
   /** The config stream to enforcers (distribution/); absent: no gRPC listener (API-only tests). */
   distribution?: DistributionConfig;
   /** SOC alerts (modules/alerts/); absent: no alert routes, hook or worker (API-only tests). */
@@ -204,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     // Embedded: nobody else will migrate. With a server, migrating is the deployer's choice.
     migrate: e.THOTH_MIGRATE ? e.THOTH_MIGRATE === 'true' : databaseUrl.startsWith('pglite:'),
     http: { host: e.THOTH_HTTP_HOST, port: e.THOTH_HTTP_PORT, ...(httpTls.tls ? { tls: httpTls.tls } : {}) },
+    ops: { host: e.THOTH_OPS_HOST, port: e.THOTH_OPS_PORT },
     logLevel: e.THOTH_LOG_LEVEL,
     limits: { bodyBytes: e.THOTH_BODY_LIMIT_BYTES },
     rateLimit: {

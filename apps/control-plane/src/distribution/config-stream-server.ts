@@ -166,6 +166,27 @@ export class ConfigStreamServer {
     return { streams: this.#sessions.size, pushes: this.#pushes };
   }
 
+  /**
+   * Each open stream's subscribed tenants, counted by what the enforcer holds against what is
+   * published here: `current` (it activated the published version), `behind` (it holds an older one,
+   * or none while one is published), `unpublished` (nothing is published here for the tenant yet).
+   * Counts, not enforcer ids or versions: bounded, and they name no tenant (docs/telemetry-metrics.md).
+   */
+  configStates(): { current: number; behind: number; unpublished: number } {
+    const counts = { current: 0, behind: 0, unpublished: 0 };
+    for (const session of this.#sessions) {
+      if (session.closed) continue;
+      for (const tenantId of session.tenantIds) {
+        const published = this.#options.cache.versionOf(tenantId);
+        const held = session.tracks.get(tenantId)?.held?.version;
+        if (published === undefined) counts.unpublished += 1;
+        else if (held !== undefined && held >= published) counts.current += 1;
+        else counts.behind += 1;
+      }
+    }
+    return counts;
+  }
+
   /** Ends every open stream (the enforcers reconnect, e.g. to another replica). */
   closeAll(): void {
     for (const session of this.#sessions) session.close();

@@ -1,7 +1,9 @@
 import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { EventsHandler, type IEventHandler, QueryBus } from '@nestjs/cqrs';
 import { Server } from '@grpc/grpc-js';
-import { serverCredentials } from '@thoth/grpc';
+import { Health } from '@thoth/contracts/health';
+import { addService, serverCredentials } from '@thoth/grpc';
+import type { HealthService } from '@thoth/ops';
 import type { Signer } from '@thoth/snapshot';
 import type { ListenerTls } from '@thoth/tls';
 import type { Logger } from 'pino';
@@ -25,7 +27,7 @@ import {
 import { PoliciesModule, PoliciesRepository } from '../modules/policies/index.js';
 import { TenantsRepository, TenantsModule } from '../modules/tenants/index.js';
 import { TenantDatabase } from '../platform/database/tenant-database.js';
-import { CONTROL_PLANE_RECEIPT_KEY, LOGGER } from '../platform/tokens.js';
+import { CONTROL_PLANE_RECEIPT_KEY, GRPC_HEALTH, LOGGER } from '../platform/tokens.js';
 import type { AnnouncedKey } from '@thoth/snapshot';
 import { DistributionController } from './api/distribution.controller.js';
 import { CONFIG_STREAM_SERVER_OPTIONS, ConfigStreamServer } from './config-stream-server.js';
@@ -67,6 +69,7 @@ export class ConfigStreamListener implements OnApplicationBootstrap, BeforeAppli
     @Inject(QueuedStatusSink) private readonly status: QueuedStatusSink,
     @Inject(EventNotifications) private readonly notifications: EventNotifications,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(GRPC_HEALTH) private readonly health: HealthService | null,
   ) {}
 
   /** `host:port` enforcers connect to (THOTH_CONTROL_PLANE_GRPC). */
@@ -86,6 +89,8 @@ export class ConfigStreamListener implements OnApplicationBootstrap, BeforeAppli
     this.#resync.unref();
     const server = new Server(CONFIG_STREAM_SERVER_OPTIONS);
     this.streams.register(server);
+    // grpc.health.v1 beside it, as on the enforcer's server: SERVING while the database answers.
+    if (this.health) addService(server, Health, this.health.handlers(), { onUnexpectedError: (error) => this.logger.error({ err: error }, 'health service: unexpected error') });
     const { host, port } = this.config.grpc;
     // With a client CA, an enforcer without a certificate it signed fails the handshake, before its
     // token is read (docs/security.md, "Transport security (TLS)").

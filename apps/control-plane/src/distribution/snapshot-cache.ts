@@ -47,6 +47,7 @@ export class SnapshotCache {
   // The last compiled document per tenant, so an agent-only change just re-binds.
   readonly #compiled = new Map<string, { policyHash: string; policy: CompiledPolicy }>();
   readonly #listeners = new Map<string, Set<SnapshotListener>>();
+  #published = 0;
 
   constructor(options: SnapshotCacheOptions) {
     this.#signer = options.signer;
@@ -122,8 +123,19 @@ export class SnapshotCache {
     };
   }
 
+  /** Snapshots published here since start (thoth_control_plane_snapshots_published_total). */
+  get published(): number {
+    return this.#published;
+  }
+
+  /** The version published here for the tenant (undefined: none). */
+  versionOf(tenantId: string): bigint | undefined {
+    return this.#snapshots.get(tenantId)?.version;
+  }
+
   #publish(snapshot: TenantSnapshot): TenantSnapshot {
     this.#snapshots.set(snapshot.tenantId, snapshot);
+    this.#published += 1;
     for (const listener of this.#listeners.get(snapshot.tenantId) ?? []) {
       try {
         listener(snapshot);

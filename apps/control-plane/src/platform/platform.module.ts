@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { DatabaseHandle } from '@thoth/db';
+import type { HealthService } from '@thoth/ops';
 import type { Logger } from 'pino';
 import type { ControlPlaneConfig } from '../config/config.js';
 import { ApiKeyLookupRepository } from './auth/api-key-lookup.repository.js';
@@ -10,13 +11,15 @@ import { TenantDatabase } from './database/tenant-database.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { OpenApiController } from './openapi/openapi.controller.js';
 import { RateLimitGuard, RateLimitSettings } from './rate-limit/rate-limit.guard.js';
-import { CONFIG, DATABASE, LOGGER } from './tokens.js';
+import { CONFIG, DATABASE, GRPC_HEALTH, LOGGER } from './tokens.js';
 
 export interface PlatformDependencies {
   config: ControlPlaneConfig;
   database: DatabaseHandle;
   clock: Clock;
   logger: Logger;
+  /** Served on the config stream's gRPC server beside ConfigDistribution (absent: not served). */
+  health?: HealthService;
 }
 
 /**
@@ -26,7 +29,7 @@ export interface PlatformDependencies {
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRoot({ config, database, clock, logger }: PlatformDependencies): DynamicModule {
+  static forRoot({ config, database, clock, logger, health }: PlatformDependencies): DynamicModule {
     return {
       module: PlatformModule,
       controllers: [OpenApiController],
@@ -35,6 +38,7 @@ export class PlatformModule {
         { provide: LOGGER, useValue: logger },
         { provide: DATABASE, useValue: database },
         { provide: Clock, useValue: clock },
+        { provide: GRPC_HEALTH, useValue: health ?? null },
         { provide: TenantDatabase, useValue: new TenantDatabase(database) },
         { provide: ApiKeyLookupRepository, inject: [TenantDatabase], useFactory: (db: TenantDatabase) => new ApiKeyLookupRepository(db) },
         { provide: RateLimitSettings, useValue: new RateLimitSettings(config.rateLimit) },
@@ -43,7 +47,7 @@ export class PlatformModule {
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useValue: new ProblemFilter(logger) },
       ],
-      exports: [CONFIG, LOGGER, DATABASE, Clock, TenantDatabase],
+      exports: [CONFIG, LOGGER, DATABASE, Clock, TenantDatabase, GRPC_HEALTH],
     };
   }
 }

@@ -9,7 +9,7 @@ import { DECISION_INGEST_HOOKS, type DecisionIngestHook } from './decision-inges
 import { addOutcomes, DecisionIngestor, NO_OUTCOME, type IngestOutcome } from './decision-ingestor.js';
 import { DecisionVerifier, type AnnouncedKey } from './decision-verifier.js';
 import { startInProcessDecisionSource, type InProcessDecisionFeed } from './in-process-decision-source.js';
-import { startKafkaDecisionSource, type KafkaDecisionSourceOptions, type RunningDecisionSource } from './kafka-decision-source.js';
+import { startKafkaDecisionSource, type KafkaDecisionSourceOptions, type PartitionLag, type RunningDecisionSource } from './kafka-decision-source.js';
 
 /** Where the read model's decisions come from: Kafka (production), the in-process log (embedded), or nowhere. */
 export interface DecisionsOptions {
@@ -41,6 +41,11 @@ export class DecisionIngestion implements OnApplicationBootstrap, OnApplicationS
   /** What was ingested, skipped and refused since boot. */
   totals(): IngestOutcome {
     return this.#totals;
+  }
+
+  /** Per partition, decisions on the topic not ingested yet (undefined: not fed from Kafka). */
+  async lag(): Promise<PartitionLag[] | undefined> {
+    return this.#source?.lag?.();
   }
 
   /** The ingestor with every registered hook (after boot). */

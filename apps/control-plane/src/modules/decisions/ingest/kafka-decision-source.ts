@@ -1,5 +1,5 @@
 import { kafkaClientConfig, kafkaLogCreator, type KafkaConnection } from '@thoth/kafka';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { decodeDecisionMessage } from './decode-decision-event.js';
 import type { DecisionIngestor, IngestOutcome } from './decision-ingestor.js';
@@ -16,6 +16,13 @@ export interface KafkaDecisionSourceOptions {
 
 export interface RunningDecisionSource {
   stop(): Promise<void>;
+  /** Per partition, messages on the topic past the group's committed offset (Kafka only). */
+  lag?(): Promise<PartitionLag[]>;
+}
+
+export interface PartitionLag {
+  readonly partition: number;
+  readonly messages: number;
 }
 
 // Offsets are committed after each piece this size of a fetched batch, once it is in Postgres.
@@ -38,6 +45,7 @@ export function startKafkaDecisionSource(
   const { topic, groupId } = options;
   const kafka = new Kafka(kafkaClientConfig(options.connection, { clientId: options.clientId ?? 'thoth-control-plane', logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) }));
   let consumer: Consumer | undefined;
+  let admin: Admin | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
 
@@ -88,6 +96,25 @@ export function startKafkaDecisionSource(
       stopped = true;
       clearTimeout(retry);
       await consumer?.disconnect();
+      await admin?.disconnect();
+    },
+    // Measured when asked (a scrape), from the broker: the committed offsets trail what is stored by one piece at most.
+    lag: async () => {
+      if (!admin) {
+        admin = kafka.admin();
+        await admin.connect();
+      }
+      return partitionLag(admin, topic, groupId);
     },
   };
+}
+
+/** End offsets of the topic against the group's committed offsets (none committed: from the start of what is kept). */
+export async function partitionLag(admin: Admin, topic: string, groupId: string): Promise<PartitionLag[]> {
+  const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  return ends.map(({ partition, high, low }) => {
+    const offset = at.get(partition) ?? -1;
+    return { partition, messages: Math.max(0, Number(high) - (offset >= 0 ? offset : Number(low))) };
+  });
 }

@@ -1,18 +1,23 @@
 import { HealthCheckResponse_ServingStatus as Status, type Health } from '@thoth/contracts/health';
-import { Enforcer } from '@thoth/contracts';
 import { GrpcError, type ServiceHandlers } from '@thoth/grpc';
 import { EventEmitter, on } from 'node:events';
 
 /**
- * The gRPC health-checking protocol (grpc.health.v1): "" (the server) and
- * `thoth.decision.v1.Enforcer` are SERVING once a snapshot is active, NOT_SERVING before
- * (not ready: every decision would be a NOT_READY denial) and while shutting down.
+ * The gRPC health-checking protocol (grpc.health.v1) for one server: "" (the server) and each
+ * service named are SERVING while the process is ready (the enforcer: a snapshot active; the
+ * control plane: its database reachable), NOT_SERVING before, after, and while shutting down.
+ * Registered with `addService(server, Health, health.handlers())` on a grpc-js Server or a GrpcServer.
  */
 export class HealthService {
   readonly #events = new EventEmitter();
+  readonly #services: readonly string[];
   #ready = false;
   #shuttingDown = false;
-  static readonly SERVICES = ['', Enforcer.typeName];
+
+  /** `services`: the fully qualified names of the server's services (`typeName` of their descriptors). */
+  constructor(services: readonly string[]) {
+    this.#services = ['', ...services];
+  }
 
   setReady(ready: boolean): void {
     if (ready === this.#ready) return;
@@ -30,7 +35,7 @@ export class HealthService {
   }
 
   handlers(): ServiceHandlers<typeof Health> {
-    const known = (service: string) => HealthService.SERVICES.includes(service);
+    const known = (service: string) => this.#services.includes(service);
     return {
       check: ({ service }) => {
         if (!known(service)) throw new GrpcError('NOT_FOUND', `unknown service ${service}`);
