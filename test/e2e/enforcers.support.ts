@@ -37,7 +37,8 @@ export class Proc {
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
       cwd: ROOT,
       // Only what the app reads: nothing leaks in from the runner's environment.
-      env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'test', THOTH_LOG_LEVEL: 'info', ...env },
+      // The operations listeners on free ports: several processes of one app run side by side.
+      env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'test', THOTH_LOG_LEVEL: 'info', THOTH_OPS_PORT: '0', THOTH_LEDGER_OPS_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new Proc(name, child);

@@ -49,7 +49,7 @@ describe('ledger worker killed with SIGKILL while folding', () => {
       cwd: ROOT,
       detached: true,
       stdio: ['ignore', out, out],
-      env: { PATH: process.env['PATH'] ?? '', ...ctx.env, DATABASE_URL: url.toString(), THOTH_LOG_LEVEL: 'warn' },
+      env: { PATH: process.env['PATH'] ?? '', ...ctx.env, DATABASE_URL: url.toString(), THOTH_LEDGER_OPS_PORT: '0', THOTH_LOG_LEVEL: 'warn' },
     });
     closeSync(out);
     return child;

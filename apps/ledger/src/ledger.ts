@@ -10,6 +10,10 @@ import { DirectoryAnchor, type Anchor } from './checkpoint/anchor.js';
 import { Checkpointer, type CheckpointSigned } from './checkpoint/checkpointer.js';
 import type { LedgerConfig } from './config/config.js';
 import { startDecisionConsumer, type DecisionConsumer } from './consume/decision-consumer.js';
+import { startOpsServer, type OpsServer } from '@thoth/ops';
+import { CountingAnchor } from './ops/counting-anchor.js';
+import { LedgerMetrics } from './ops/ledger-metrics.js';
+import { LedgerReadiness, type LedgerStatus } from './ops/readiness.js';
 import type { ReceiptKeySource } from './consume/in-process-receipt-keys.js';
 import type { DecisionSource } from './consume/in-process-source.js';
 import { addCounts, DecisionFolder, type FoldOutcome } from './fold/decision-folder.js';
@@ -32,6 +36,12 @@ export interface RunningLedger {
   /** Decisions quarantined since start because they were not believed, by reason (receipt.*). */
   untrusted(): Readonly<Record<string, number>>;
   readonly url: string | undefined;
+  /** Its Prometheus metrics (served on the operations listener, or merged by the one-process launcher). */
+  readonly metrics: LedgerMetrics;
+  /** What /readyz answers. */
+  status(): Promise<LedgerStatus>;
+  /** `http://host:port` of the operations listener (undefined: config.ops absent). */
+  readonly opsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -52,12 +62,14 @@ export async function startLedger(
     source?: DecisionSource;
     /** Where the receipt key directory comes from; default: the compacted topic `config.kafka.receiptKeysTopic`. */
     receiptKeys?: ReceiptKeySource;
+    /** false: no default process metrics on its registry (the one-process launcher collects them once). */
+    processMetrics?: boolean;
   } = {},
 ): Promise<RunningLedger> {
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, maxConnections: config.databasePoolSize }));
   const closeDatabase = () => (options.database ? Promise.resolve() : database.close());
   log.info({ database: redactUrl(config.databaseUrl), topic: config.kafka.topic, group: config.kafka.groupId }, 'ledger starting');
-  const anchor = new DirectoryAnchor(config.anchorDir);
+  const anchor = new CountingAnchor(new DirectoryAnchor(config.anchorDir));
   const checkpointer = new Checkpointer(database.sql, anchor, {
     signer: config.signer,
     originPrefix: config.originPrefix,
@@ -77,17 +89,43 @@ export async function startLedger(
   }, log);
   const unlisten = directory.onLearned((tenantId, keyIds) => releases.add(tenantId, keyIds));
 
+  // The operations listener comes up first: alive at once, ready once the consumer is in its group.
+  let consumer: DecisionConsumer | undefined;
+  const readiness = new LedgerReadiness({
+    probeDatabase: () => database.sql.query('SELECT 1'),
+    membership: () => (consumer ? (consumer.membership?.() ?? { joined: true, partitions: [] }) : undefined),
+    checkpointer: () => checkpointer.status(),
+    maxCheckpointAgeMs: Math.max(30_000, 40 * config.checkpointIntervalMs),
+  });
+  const metrics = new LedgerMetrics(
+    {
+      checkpointer: () => checkpointer.status(),
+      anchorFailures: () => anchor.failures,
+      lag: async () => consumer?.lag?.(),
+      ready: () => readiness.ready,
+      onLagError: (error) => log.warn({ err: error }, 'could not measure the partition lag'),
+    },
+    { processMetrics: options.processMetrics !== false },
+  );
+  let ops: OpsServer | undefined;
+  if (config.ops) {
+    ops = await startOpsServer({ host: config.ops.host, port: config.ops.port, registry: metrics.registry, status: () => readiness.status() }).catch(async (error: unknown) => {
+      await closeDatabase();
+      throw error;
+    });
+  }
+
   let api: LedgerApi | undefined;
   if (options.api !== false) {
     const reader = new LedgerReader(database.sql, verifierFromSigner(config.signer));
     api = await startLedgerApi(reader, new ApiKeyAuthenticator(database.sql), log, config.http, config.rateLimit).catch(async (error: unknown) => {
+      await ops?.close();
       await closeDatabase();
       throw error;
     });
   }
   const url = api?.url;
   checkpointer.start();
-  let consumer: DecisionConsumer;
   let keys: ReceiptKeyConsumer | undefined;
   let untrusted: Readonly<Record<string, number>> = {};
   try {
@@ -99,6 +137,7 @@ export async function startLedger(
       // Held in a batch whose keys arrived meanwhile: the directory's own release may have run before the batch committed.
       for (const { tenantId, keyId } of outcome.heldKeys) if (directory.keysOf(tenantId).has(keyId)) releases.add(tenantId, [keyId]);
       if (Object.keys(outcome.untrusted).length > 0) log.warn({ partition, untrusted: outcome.untrusted, sinceStart: untrusted }, 'decisions not believed: quarantined');
+      metrics.folded(outcome, partition);
       hooks.onFolded?.(outcome, partition);
     };
     consumer = options.source
@@ -110,10 +149,12 @@ export async function startLedger(
     await releases.close();
     await checkpointer.stop();
     await api?.close();
+    await ops?.close();
     await closeDatabase();
     throw error;
   }
-  log.info({ url, anchor: anchor.description, verifierKey: verifierFromSigner(config.signer) }, 'ledger is up');
+  const running = consumer;
+  log.info({ url, ops: ops?.url, anchor: anchor.description, verifierKey: verifierFromSigner(config.signer) }, 'ledger is up');
 
   return {
     database,
@@ -122,8 +163,11 @@ export async function startLedger(
     directory,
     untrusted: () => untrusted,
     url,
+    metrics,
+    status: () => readiness.status(),
+    opsUrl: ops?.url,
     stop: async () => {
-      await consumer.stop();
+      await running.stop();
       unlisten();
       await keys?.stop();
       await releases.close();
@@ -131,6 +175,7 @@ export async function startLedger(
       // A graceful stop leaves every folded entry under a signed, anchored checkpoint.
       await checkpointer.tick().catch((error: unknown) => log.error({ err: error }, 'final checkpoint round failed'));
       await api?.close();
+      await ops?.close();
       await closeDatabase();
     },
   };

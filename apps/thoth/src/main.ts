@@ -12,6 +12,7 @@ import { readDemoKeys, writeDemoFile, type DemoFile, type DemoKeys } from './dem
 import { demoKeysValid, seedDemoTenant } from './demo/seed.js';
 import { ensureDecisionsTopic, StartupError } from './kafka/decisions-topic.js';
 import { createLogger, logFormat } from './log/logger.js';
+import { startLauncherOps } from './ops/launcher-ops.js';
 
 // The one-process Thoth: control plane, an enforcer and the ledger. With no configuration:
 // PGlite under .thoth/ and the enforcer's in-process decision log feeding the ledger's fold in
@@ -61,9 +62,11 @@ const decisionLog: DecisionLog = config.kafka
 // process; the ledger checks each record's signature as it would the topic's.
 const receiptKeys = decisionLog instanceof InProcessDecisionLog ? new InProcessReceiptKeys() : undefined;
 const controlPlane = await createControlPlane(
-  { ...controlPlaneConfig, databaseUrl: config.databaseUrl, migrate: false },
+  // The control plane's own operations listener is replaced by the launcher's one (below).
+  { ...controlPlaneConfig, databaseUrl: config.databaseUrl, migrate: false, ops: undefined },
   {
     database,
+    processMetrics: false,
     logger: log.child({ component: 'control-plane' }),
     // With Kafka the control plane consumes thoth.decisions itself (KAFKA_BROKERS is in its config too).
     ...(decisionLog instanceof InProcessDecisionLog ? { decisionFeed: decisionLog } : {}),
@@ -107,6 +110,7 @@ const ledgerConfig: LedgerConfig = {
 };
 const ledger = await startLedger(ledgerConfig, log.child({ component: 'ledger' }), {}, {
   database,
+  processMetrics: false,
   ...(decisionLog instanceof InProcessDecisionLog ? { source: inProcessSource(decisionLog) } : {}),
   ...(receiptKeys ? { receiptKeys: receiptKeys.source() } : {}),
 });
@@ -142,6 +146,9 @@ if (demo && controlPlane.grpcAddress) {
   );
 }
 
+// /healthz, /readyz and /metrics of every part at once, when THOTH_OPS_PORT is set.
+const ops = config.ops ? await startLauncherOps(config.ops, { controlPlane, ledger, ...(enforcer ? { enforcer } : {}) }) : undefined;
+
 if (demo && enforcer && ledger.url) {
   const file: DemoFile = { version: 1, api: controlPlane.url, enforcer: enforcer.address, ledger: ledger.url, ledgerVerifierKey, ...demo };
   writeDemoFile(demoPath, file);
@@ -155,6 +162,7 @@ log.info(
     configStream: controlPlane.grpcAddress,
     enforcer: enforcer?.address,
     ledger: ledger.url,
+    ops: ops?.url,
     demoTenant: demo?.tenantId,
     decisionLog: config.kafka ? 'kafka' : 'in-process',
     pid: process.pid,
@@ -196,6 +204,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log.info({ signal }, 'shutting down');
     // The enforcer drains its decision log into the ledger before the ledger signs its last checkpoint.
     void (async () => {
+      await ops?.close();
       await enforcer?.stop({ drainTimeoutMs: 5_000 });
       await ledger.stop();
       await controlPlane.close();

@@ -102,6 +102,7 @@ const ledgerEnv = (databaseUrl: string, kafkaEnv: Record<string, string>, names:
   THOTH_LEDGER_ANCHOR_DIR: names.anchorDir,
   THOTH_LEDGER_KAFKA_SESSION_TIMEOUT_MS: '6000',
   THOTH_LEDGER_HTTP_PORT: '0',
+  THOTH_LEDGER_OPS_PORT: '0',
   ...(process.env['THOTH_LEDGER_CONCURRENT_PARTITIONS'] ? { THOTH_LEDGER_CONCURRENT_PARTITIONS: process.env['THOTH_LEDGER_CONCURRENT_PARTITIONS'] } : {}),
 });
 

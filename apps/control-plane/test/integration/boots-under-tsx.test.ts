@@ -26,7 +26,7 @@ describe('src/main.ts under tsx', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: APP,
       // Only what the control plane reads: nothing leaks in from the test runner's environment.
-      env: { DATABASE_URL: role.url, THOTH_HTTP_PORT: '0', THOTH_GRPC_PORT: '0', THOTH_DATA_DIR: dataDir, THOTH_LOG_LEVEL: 'info' },
+      env: { DATABASE_URL: role.url, THOTH_HTTP_PORT: '0', THOTH_GRPC_PORT: '0', THOTH_OPS_PORT: '0', THOTH_DATA_DIR: dataDir, THOTH_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];

@@ -33,6 +33,9 @@ export class Checkpointer {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
+  #lastRoundAt: number | undefined;
+  #failedRounds = 0;
+  #signed = 0;
 
   constructor(
     private readonly sql: SqlSession,
@@ -48,7 +51,10 @@ export class Checkpointer {
       this.#running = (this.#running ?? Promise.resolve())
         .then(() => this.tick())
         .then(() => undefined)
-        .catch((error: unknown) => this.options.log.error({ err: error }, 'checkpoint round failed; retrying next round'))
+        .catch((error: unknown) => {
+          this.#failedRounds += 1;
+          this.options.log.error({ err: error }, 'checkpoint round failed; retrying next round');
+        })
         .finally(() => {
           if (!this.#stopped) this.#timer = setTimeout(loop, this.options.intervalMs);
         });
@@ -62,6 +68,14 @@ export class Checkpointer {
     await this.#running;
   }
 
+  /**
+   * `lastRoundAt`: Date.now() when a round last completed, leaving every entry folded before it
+   * under a signed, anchored checkpoint (undefined: none yet); `running` while rounds are scheduled.
+   */
+  status(): { running: boolean; lastRoundAt: number | undefined; failedRounds: number; signed: number } {
+    return { running: this.#running !== undefined && !this.#stopped, lastRoundAt: this.#lastRoundAt, failedRounds: this.#failedRounds, signed: this.#signed };
+  }
+
   async #anchorLatest(): Promise<void> {
     const latest = await latestCheckpoints(this.sql);
     await Promise.all(latest.map((c) => this.anchor.put(c.tenantId, c.size, c.note)));
@@ -69,8 +83,12 @@ export class Checkpointer {
 
   /** One round; returns the checkpoints it signed. */
   async tick(): Promise<CheckpointSigned[]> {
+    const startedAt = Date.now();
     const due = await findUncheckpointed(this.sql);
-    if (due.length === 0) return [];
+    if (due.length === 0) {
+      this.#lastRoundAt = startedAt;
+      return [];
+    }
     // One read for every tenant's frontier, anchor writes (each fsynced) side by side, one insert.
     const frontiers = await readNodesOfTenants(this.sql, due.map((d) => ({ tenantId: d.tenantId, ids: rootNodes(d.size) })));
     const checkpoints = due.map(({ tenantId, size }, i) => {
@@ -81,6 +99,8 @@ export class Checkpointer {
     await insertCheckpoints(this.sql, checkpoints);
     await Promise.all(checkpoints.map((c) => this.anchor.put(c.tenantId, c.size, c.note)));
     const at = Date.now();
+    this.#lastRoundAt = startedAt;
+    this.#signed += checkpoints.length;
     const signed = checkpoints.map(({ tenantId, size, note }) => ({ tenantId, size, note, at }));
     for (const s of signed) this.options.onCheckpoint?.(s);
     this.options.log.debug({ checkpoints: signed.length }, 'checkpoints signed');

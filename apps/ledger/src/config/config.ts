@@ -31,6 +31,9 @@ const Environment = z.object({
   THOTH_LEDGER_CONCURRENT_PARTITIONS: z.coerce.number().int().min(1).max(64).default(3),
   THOTH_HTTP_HOST: z.string().default('127.0.0.1'),
   THOTH_LEDGER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(4002),
+  // The operations listener (/healthz, /readyz, /metrics): unauthenticated, apart from the API.
+  THOTH_LEDGER_OPS_HOST: z.string().default('127.0.0.1'),
+  THOTH_LEDGER_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
   THOTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // The API's TLS (docs/security.md, "Transport security (TLS)"); with a client CA, mutual.
   THOTH_TLS_CERT_FILE: z.string().optional(),
@@ -58,6 +61,8 @@ export interface LedgerConfig {
   checkpointIntervalMs: number;
   /** The API; `tls` absent: plaintext (refused by loadConfig off loopback). */
   http: { host: string; port: number; tls?: ListenerTls };
+  /** /healthz, /readyz, /metrics: plaintext, unauthenticated, names no tenant (docs/telemetry-metrics.md). Absent: none. */
+  ops?: { host: string; port: number };
   /** Per address before authentication, per tenant after it (defaults: LEDGER_RATE_LIMITS). */
   rateLimit?: LedgerRateLimits;
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
@@ -117,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     anchorDir: resolve(e.THOTH_LEDGER_ANCHOR_DIR ?? resolve(e.THOTH_DATA_DIR, 'anchor')),
     checkpointIntervalMs: e.THOTH_LEDGER_CHECKPOINT_INTERVAL_MS,
     http: { host: e.THOTH_HTTP_HOST, port: e.THOTH_LEDGER_HTTP_PORT, ...(httpTls ? { tls: httpTls } : {}) },
+    ops: { host: e.THOTH_LEDGER_OPS_HOST, port: e.THOTH_LEDGER_OPS_PORT },
     rateLimit: { perAddressPerMinute: e.THOTH_LEDGER_ADDRESS_RATE_LIMIT_PER_MINUTE, perTenantPerMinute: e.THOTH_LEDGER_RATE_LIMIT_PER_MINUTE },
     logLevel: e.THOTH_LOG_LEVEL,
   };

@@ -20,6 +20,20 @@ export interface DecisionConsumerOptions {
 
 export interface DecisionConsumer {
   stop(): Promise<void>;
+  /** Whether the consumer is in its group now, and the partitions it was given (absent: always in, the in-process source). */
+  membership?(): ConsumerMembership;
+  /** Per partition of the topic, messages past the group's next offset stored in Postgres (absent: no topic to measure). */
+  lag?(): Promise<PartitionLag[]>;
+}
+
+export interface ConsumerMembership {
+  readonly joined: boolean;
+  readonly partitions: readonly number[];
+}
+
+export interface PartitionLag {
+  readonly partition: number;
+  readonly messages: number;
 }
 
 /**
@@ -48,8 +62,15 @@ export async function startDecisionConsumer(sql: SqlSession, folder: DecisionFol
     return Number(offsets.find((o) => o.partition === partition)?.low ?? 0);
   };
 
+  let membership: ConsumerMembership = { joined: false, partitions: [] };
+  const left = (): void => {
+    membership = { joined: false, partitions: [] };
+  };
+  consumer.on(consumer.events.STOP, left);
+  consumer.on(consumer.events.DISCONNECT, left);
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     const partitions = payload.memberAssignment[topic] ?? [];
+    membership = { joined: true, partitions };
     void readStoredOffsets(sql, groupId, topic)
       .then((stored) => {
         for (const partition of partitions) {
@@ -61,7 +82,10 @@ export async function startDecisionConsumer(sql: SqlSession, folder: DecisionFol
       .catch((error: unknown) => log.error({ err: error }, 'could not read stored offsets at assignment; batches are still checked under lock'));
   });
 
-  consumer.on(consumer.events.CRASH, ({ payload }) => log.error({ err: payload.error, restart: payload.restart }, 'consumer crashed'));
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    left();
+    log.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+  });
   await admin.connect();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -101,6 +125,12 @@ export async function startDecisionConsumer(sql: SqlSession, folder: DecisionFol
     stop: async () => {
       await consumer.disconnect();
       await admin.disconnect();
+    },
+    membership: () => membership,
+    // The group's real positions are the offsets stored with the entries (Postgres), not Kafka's mirror.
+    lag: async () => {
+      const [ends, stored] = await Promise.all([admin.fetchTopicOffsets(topic), readStoredOffsets(sql, groupId, topic)]);
+      return ends.map(({ partition, high, low }) => ({ partition, messages: Math.max(0, Number(high) - (stored.get(partition) ?? Number(low))) }));
     },
   };
 }

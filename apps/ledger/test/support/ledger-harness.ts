@@ -71,6 +71,7 @@ export async function ledgerTestContext(name: string): Promise<LedgerTestContext
     THOTH_LEDGER_CHECKPOINT_INTERVAL_MS: '100',
     THOTH_LEDGER_KAFKA_SESSION_TIMEOUT_MS: '6000',
     THOTH_LEDGER_HTTP_PORT: '0',
+    THOTH_LEDGER_OPS_PORT: '0',
     THOTH_LOG_LEVEL: 'warn',
   };
   return {

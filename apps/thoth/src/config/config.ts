@@ -18,6 +18,10 @@ const Environment = z.object({
   THOTH_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   // The enforcer and the ledger in this process (the control plane reads its own variables).
   THOTH_HTTP_HOST: z.string().default('127.0.0.1'),
+  // One operations listener for every part of the process (/healthz, /readyz, /metrics), only when a
+  // port is given: the launcher runs where other things listen (a laptop), and tests run it side by side.
+  THOTH_OPS_HOST: z.string().default('127.0.0.1'),
+  THOTH_OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   THOTH_ENFORCER_GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
   THOTH_LEDGER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(4002),
   THOTH_ENFORCER_SIGNING_KEY: z
@@ -63,6 +67,8 @@ export interface ThothConfig {
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
   logFormat: z.infer<typeof Environment>['THOTH_LOG_FORMAT'];
   host: string;
+  /** The one operations listener of the process (THOTH_OPS_PORT set); undefined: none. */
+  ops: { host: string; port: number } | undefined;
   enforcer: { grpcPort: number; signingKey: string | undefined };
   ledger: { httpPort: number; signingKey: string | undefined; group: string; tls: ListenerTls | undefined };
   /** The Kafka topic of decisions (production wiring only). */
@@ -123,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ThothConfig {
     logLevel: e.THOTH_LOG_LEVEL,
     logFormat: e.THOTH_LOG_FORMAT,
     host: e.THOTH_HTTP_HOST,
+    ops: e.THOTH_OPS_PORT === undefined ? undefined : { host: e.THOTH_OPS_HOST, port: e.THOTH_OPS_PORT },
     enforcer: { grpcPort: e.THOTH_ENFORCER_GRPC_PORT, signingKey: e.THOTH_ENFORCER_SIGNING_KEY },
     ledger: { httpPort: e.THOTH_LEDGER_HTTP_PORT, signingKey: e.THOTH_LEDGER_SIGNING_KEY, group: e.THOTH_LEDGER_GROUP, tls: ledgerTls.tls },
     decisionsTopic: e.THOTH_DECISIONS_TOPIC,
