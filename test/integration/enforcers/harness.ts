@@ -6,6 +6,7 @@ import { AgentStatus, Enforcer, FailMode, PolicyFormat, TenantMode, type DecideR
 import { channelCredentials, createClient, type ServiceClient } from '@thoth/grpc';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey, type Keyring, type Signer } from '@thoth/snapshot';
 import type { MessageInitShape } from '@bufbuild/protobuf';
+import { Health, HealthCheckResponse_ServingStatus } from '@thoth/contracts/health';
 import type { DecideRequestSchema, EnforcerConfigSchema } from '@thoth/contracts';
 import { createHash } from 'node:crypto';
 import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
@@ -239,3 +240,16 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 export type { DecideRequest };
 // For tests that resolve no packages of their own (test/security, test/e2e).
 export { channelCredentials };
+
+/** grpc.health.v1 Check against a plaintext gRPC server: the status's name (SERVING, NOT_SERVING, …) or the error's code. */
+export async function healthCheck(address: string, service: string): Promise<string> {
+  const channel = new Client(address, credentials.createInsecure());
+  try {
+    const answer = await createClient(Health, channel).check({ service }, { deadlineMs: 5_000 });
+    return HealthCheckResponse_ServingStatus[answer.status];
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  } finally {
+    channel.close();
+  }
+}
