@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoFile } from '../../apps/thoth/src/demo/demo-file.js';
 import { credentialFingerprint, Thoth } from '../../libs/sdk/src/index.js';
 import { waitFor } from '../integration/enforcers/harness.js';
-import { call, ok, Proc } from './enforcers.support.js';
+import { call, ok, Proc, ROOT } from './enforcers.support.js';
 
 // The embedded default (one process, PGlite, the in-process decision log, no Kafka): the control
 // plane's decision read model is fed from the same in-process log as the ledger, so the demo
@@ -15,6 +16,7 @@ describe('embedded Thoth: decisions reach the read model through the in-process 
   const dataDir = mkdtempSync(join(tmpdir(), 'thoth-e2e-trial-embedded-'));
   let thoth: Proc;
   let demo: DemoFile;
+  let ops: string;
 
   beforeAll(async () => {
     thoth = Proc.start('thoth', 'apps/thoth/src/main.ts', {
@@ -24,7 +26,8 @@ describe('embedded Thoth: decisions reach the read model through the in-process 
       THOTH_ENFORCER_GRPC_PORT: '0',
       THOTH_LEDGER_HTTP_PORT: '0',
     });
-    await thoth.logged('thoth is up', 120_000);
+    // Proc.start sets THOTH_OPS_PORT=0: the launcher's one operations listener, on a free port.
+    ops = String((await thoth.logged('thoth is up', 120_000))['ops']);
     demo = JSON.parse(readFileSync(join(dataDir, 'demo.json'), 'utf8')) as DemoFile;
   });
 
@@ -64,5 +67,18 @@ describe('embedded Thoth: decisions reach the read model through the in-process 
     const pages = items.filter((d) => (d.arguments as { table?: string } | null)?.table === 'contacts');
     expect(pages).toHaveLength(20);
     expect(new Set(pages.map((d) => d.credentialFingerprint))).toEqual(new Set([credentialFingerprint(demo.credential.token)]));
+  });
+
+  it('serves every part on one operations listener: metrics promlint accepts, ready when all three are', async () => {
+    const text = await (await fetch(`${ops}/metrics`)).text();
+    const promlint = execFileSync('bash', [join(ROOT, 'infra/local/promlint.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    const linted = spawnSync(promlint, ['metrics'], { input: text, encoding: 'utf8' });
+    expect({ status: linted.status, problems: linted.stdout }).toEqual({ status: 0, problems: '' });
+    // Each part's families, and the process's own once (a second registration would be a duplicate family).
+    for (const name of ['thoth_control_plane_ready', 'thoth_ledger_ready', 'thoth_enforcer_ready', 'process_cpu_seconds_total']) {
+      expect(text.match(new RegExp(`^# TYPE ${name} `, 'gm')), name).toHaveLength(1);
+    }
+    await waitFor('the embedded Thoth to be ready', async () => (await fetch(`${ops}/readyz`)).status === 200, 30_000);
+    expect(await (await fetch(`${ops}/readyz`)).json()).toMatchObject({ ready: true, controlPlane: { ready: true }, ledger: { ready: true }, enforcer: { ready: true } });
   });
 });
