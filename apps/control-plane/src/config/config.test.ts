@@ -11,6 +11,12 @@ describe('loadConfig', () => {
     expect(config.limits.bodyBytes).toBe(262_144);
   });
 
+  it('serves /healthz, /readyz and /metrics on 127.0.0.1:9464 unless THOTH_OPS_HOST / THOTH_OPS_PORT say otherwise', () => {
+    expect(loadConfig({}).ops).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(loadConfig({ THOTH_OPS_HOST: '0.0.0.0', THOTH_OPS_PORT: '0' }).ops).toEqual({ host: '0.0.0.0', port: 0 });
+    expect(() => loadConfig({ THOTH_OPS_PORT: '70000' })).toThrow(/THOTH_OPS_PORT/);
+  });
+
   it('leaves migrating a server database to the deployer unless THOTH_MIGRATE says so', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://app:x@db/thoth' }).migrate).toBe(false);
     expect(loadConfig({ DATABASE_URL: 'postgres://app:x@db/thoth', THOTH_MIGRATE: 'true' }).migrate).toBe(true);

@@ -28,6 +28,11 @@ describe('loadConfig', () => {
     expect(config.anchorDir).toMatch(/\.thoth\/anchor$/);
   });
 
+  it('serves /healthz, /readyz and /metrics on 127.0.0.1:9465 unless THOTH_LEDGER_OPS_HOST / THOTH_LEDGER_OPS_PORT say otherwise', () => {
+    expect(loadConfig(base).ops).toEqual({ host: '127.0.0.1', port: 9465 });
+    expect(loadConfig({ ...base, THOTH_LEDGER_OPS_HOST: '0.0.0.0', THOTH_LEDGER_OPS_PORT: '9100' }).ops).toEqual({ host: '0.0.0.0', port: 9100 });
+  });
+
   it('fails fast naming every wrong variable', () => {
     const attempt = () =>
       loadConfig({ DATABASE_URL: 'mysql://x', KAFKA_BROKERS: 'nope', THOTH_LEDGER_SIGNING_KEY: 'PRIVATE+KEY+x+00000000+AAAA', THOTH_LEDGER_CHECKPOINT_INTERVAL_MS: '5000' });

@@ -11,6 +11,12 @@ describe('loadConfig', () => {
     expect(config.kafka).toBeUndefined();
   });
 
+  it('serves one operations listener only when THOTH_OPS_PORT is given', () => {
+    expect(loadConfig({}).ops).toBeUndefined();
+    expect(loadConfig({ THOTH_OPS_PORT: '9464' }).ops).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(() => loadConfig({ THOTH_OPS_PORT: 'ninety' })).toThrow(/THOTH_OPS_PORT/);
+  });
+
   it('switches to production wiring when DATABASE_URL is set', () => {
     const kafka = { KAFKA_BROKERS: 'k1:9092,k2:9092', KAFKA_TLS: 'true', KAFKA_SASL_USERNAME: 'thoth', KAFKA_SASL_PASSWORD: 'secret' };
     const config = loadConfig({ DATABASE_URL: 'postgres://thoth:x@db:5432/thoth', ...kafka });
