@@ -160,7 +160,8 @@ describe('metrics and health of every service', () => {
     await agent.decide({ tool: 'crm.read_contacts', resource: 'crm/contacts' });
     await waitFor('the ledger to fold the decision', async () => /^thoth_ledger_decisions_folded_total\{partition="\d+"\} 1$/m.test((await scrape(ops.ledger)).text), 30_000);
     await waitFor('the control plane to ingest it', async () => /^thoth_control_plane_decisions_ingested_total\{result="inserted"\} 1$/m.test((await scrape(ops.controlPlane)).text), 30_000);
-  });
+    // promlint's first build on a fresh machine fetches its modules and compiles them (minutes on a loaded one).
+  }, 600_000);
 
   afterAll(async () => {
     agent?.close();

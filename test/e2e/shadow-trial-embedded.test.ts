@@ -80,5 +80,6 @@ describe('embedded Thoth: decisions reach the read model through the in-process 
     }
     await waitFor('the embedded Thoth to be ready', async () => (await fetch(`${ops}/readyz`)).status === 200, 30_000);
     expect(await (await fetch(`${ops}/readyz`)).json()).toMatchObject({ ready: true, controlPlane: { ready: true }, ledger: { ready: true }, enforcer: { ready: true } });
-  });
+    // promlint's first build on a fresh machine fetches its modules and compiles them (minutes on a loaded one).
+  }, 600_000);
 });

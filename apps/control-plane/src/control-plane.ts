@@ -39,7 +39,7 @@ export interface ControlPlaneOptions {
   decisionFeed?: InProcessDecisionFeed;
   /** Embedded mode: publish the signed receipt key directory to the ledger in this process instead of Kafka. */
   receiptKeySink?: ReceiptKeySink;
-  /** false: no default process metrics on this registry (the one-process launcher collects them once, on its own). */
+  /** Default process metrics on its registry; default: when it serves an operations listener (the one-process launcher collects them once, on its own). */
   processMetrics?: boolean;
 }
 
@@ -98,7 +98,8 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
     void reply.header('x-request-id', request.id);
   });
   const clock = options.clock ?? new SystemClock();
-  const metrics = new ControlPlaneMetrics({ processMetrics: options.processMetrics !== false });
+  // The process's own metrics where they are served: a process of its own (tests start many control planes in one).
+  const metrics = new ControlPlaneMetrics({ processMetrics: options.processMetrics ?? config.ops !== undefined });
   // Route templates (`/v1/agents/:agentId`), never raw paths: a bounded label.
   adapter.getInstance().addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);

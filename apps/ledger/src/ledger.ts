@@ -62,7 +62,7 @@ export async function startLedger(
     source?: DecisionSource;
     /** Where the receipt key directory comes from; default: the compacted topic `config.kafka.receiptKeysTopic`. */
     receiptKeys?: ReceiptKeySource;
-    /** false: no default process metrics on its registry (the one-process launcher collects them once). */
+    /** Default process metrics on its registry; default: when it serves an operations listener (the one-process launcher collects them once). */
     processMetrics?: boolean;
   } = {},
 ): Promise<RunningLedger> {
@@ -105,7 +105,7 @@ export async function startLedger(
       ready: () => readiness.ready,
       onLagError: (error) => log.warn({ err: error }, 'could not measure the partition lag'),
     },
-    { processMetrics: options.processMetrics !== false },
+    { processMetrics: options.processMetrics ?? config.ops !== undefined },
   );
   let ops: OpsServer | undefined;
   if (config.ops) {

@@ -23,14 +23,15 @@ describe('LedgerReadiness', () => {
     expect(readiness.ready).toBe(true);
   });
 
-  it.each([
+  const cases: Array<[string, Partial<LedgerReadinessSources>, string]> = [
     ['before the consumer started', { membership: () => undefined }, 'CONSUMER_NOT_JOINED'],
     ['while the consumer is out of its group', { membership: () => ({ joined: false, partitions: [] }) }, 'CONSUMER_NOT_JOINED'],
     ['with the database refusing', { probeDatabase: () => Promise.reject(new Error('connect ECONNREFUSED')) }, 'DATABASE_UNREACHABLE'],
     ['with the checkpointer stopped', { checkpointer: () => ({ running: false, lastRoundAt: NOW }) }, 'CHECKPOINTER_STOPPED'],
     ['with no checkpoint round for longer than allowed', { checkpointer: () => ({ running: true, lastRoundAt: NOW - 30_001 }) }, 'CHECKPOINTER_BEHIND'],
     ['before the first checkpoint round', { checkpointer: () => ({ running: true, lastRoundAt: undefined }) }, 'CHECKPOINTER_BEHIND'],
-  ] as const)('is not ready %s, and says why', async (_, change, code) => {
+  ];
+  it.each(cases)('is not ready %s, and says why', async (_, change, code) => {
     const readiness = new LedgerReadiness({ ...ready, ...change });
     const status = await readiness.status();
     expect(status).toMatchObject({ ready: false, notReady: { code } });
