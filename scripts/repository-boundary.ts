@@ -58,6 +58,11 @@ export const ALLOWED: readonly Allowance[] = [
     reason: 'the same download cache, for helm, kubeconform and the Kubernetes schemas built from the Go module proxy (and Go itself where the machine has none recent enough)',
   },
   {
+    file: 'infra/local/promlint.sh',
+    kind: 'home',
+    reason: 'the same download cache, for promlint built from the Go module proxy (its modules too)',
+  },
+  {
     file: 'infra/local/kafka.sh',
     kind: 'home',
     reason: 'a comment naming the cache default, not a read',
