@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -221,6 +221,19 @@ describe('metrics and health of every service', () => {
     }
     await waitFor('/readyz to answer 200 again', async () => (await readyz(ops.controlPlane)).status === 200, 20_000);
     await waitFor('gRPC health to say SERVING again', async () => (await healthCheck(grpc, '')) === 'SERVING', 20_000);
+  });
+
+  it('lints for real: promlint reports what breaks the conventions, in a scrape and in a rule', () => {
+    const bad = '# HELP x_milliseconds Bad.\n# TYPE x_milliseconds gauge\nx_milliseconds 1\n# HELP y_total Bad.\n# TYPE y_total gauge\ny_total 1\n';
+    const linted = spawnSync(promlint, ['metrics'], { input: bad, encoding: 'utf8' });
+    expect(linted.status).toBe(1);
+    expect(linted.stdout).toContain('x_milliseconds: use base unit "seconds" instead of "milliseconds"');
+    expect(linted.stdout).toContain('y_total: non-counter metrics should not have "_total" suffix');
+    const rules = join(dataDir, 'bad-rules.yaml');
+    writeFileSync(rules, 'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: rate(thoth_ledger_decisions_folded_total[5m]\n');
+    const checked = spawnSync(promlint, ['rules', rules], { encoding: 'utf8' });
+    expect(checked.status).toBe(1);
+    expect(checked.stdout).toMatch(/could not parse expression/);
   });
 
   it('ships alerting rules Prometheus parses and a dashboard, both on names the services export', async () => {
