@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import { Enforcer as EnforcerService } from '@thoth/contracts';
 import { Health } from '@thoth/contracts/health';
 import { HealthService, startOpsServer, type OpsServer } from '@thoth/ops';
@@ -86,6 +87,8 @@ export interface EnforcerOptions {
    */
   readonly fleet?: FleetOptions;
   readonly logger?: Logger;
+  /** Tracing on (docs/telemetry.md): Decide's spans; absent: no tracing work on the decision path. */
+  readonly tracer?: Tracer;
   readonly clock?: () => number;
 }
 
@@ -248,7 +251,7 @@ export async function startEnforcer(options: EnforcerOptions): Promise<RunningEn
     ...(options.http2 ? { limits: options.http2 } : {}),
   });
   const onUnexpectedError = (error: unknown) => logger.error({ err: error }, 'unexpected error in a gRPC handler');
-  addService(server, EnforcerService, enforcerHandlers(decisions, metrics), { onUnexpectedError });
+  addService(server, EnforcerService, enforcerHandlers(decisions, metrics, options.tracer), { onUnexpectedError });
   addService(server, Health, health.handlers(), { onUnexpectedError });
   const port = await server.listen(options.listen.host, options.listen.port);
   const address = `${options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host}:${port}`;

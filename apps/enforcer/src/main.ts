@@ -2,6 +2,7 @@
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey } from '@thoth/snapshot';
 import { channelCredentials } from '@thoth/grpc';
 import { collectProcessMetrics } from '@thoth/ops';
+import { startTracing } from '@thoth/telemetry';
 import { secureServerOptions } from '@thoth/tls';
 import { hostname } from 'node:os';
 import { pino } from 'pino';
@@ -21,9 +22,10 @@ if (!signingKey) {
   logger.warn('THOTH_ENFORCER_SIGNING_KEY is not set: receipts are signed with a key generated for this process only');
 }
 const signer = signerFromSeed(signingKey);
+const tracing = startTracing(config.tracing, '@thoth/enforcer');
 
 const decisionLog: DecisionLog = config.kafka
-  ? new KafkaDecisionLog({ connection: config.kafka.connection, topic: config.kafka.topic, bufferSize: config.decisionBufferSize, clientId: `thoth-enforcer-${enforcerId}`, logger })
+  ? new KafkaDecisionLog({ connection: config.kafka.connection, topic: config.kafka.topic, bufferSize: config.decisionBufferSize, clientId: `thoth-enforcer-${enforcerId}`, logger, ...(tracing.tracer ? { tracer: tracing.tracer } : {}) })
   : new InProcessDecisionLog({ capacity: config.decisionBufferSize });
 
 // TLS when configured (plaintext off loopback was refused by loadConfig); the config stream is
@@ -59,6 +61,7 @@ const enforcer = await startEnforcer({
   http2: config.http2,
   ...(config.kafka && config.fleet ? { fleet: { connection: config.kafka.connection, ...config.fleet } } : {}),
   logger,
+  ...(tracing.tracer ? { tracer: tracing.tracer } : {}),
 });
 // The process's own (CPU, memory, event loop): once per process, so here rather than in startEnforcer.
 collectProcessMetrics(enforcer.metrics.registry);
@@ -78,7 +81,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    enforcer.stop().then(
+    enforcer
+      .stop()
+      .then(() => tracing.shutdown())
+      .then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'stop failed');

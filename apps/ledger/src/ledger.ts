@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import { openDatabase, redactUrl, type DatabaseHandle } from '@thoth/db';
 import { verifierFromSigner } from '@thoth/merkle';
 import { startReceiptKeyConsumer, type ReceiptKeyConsumer } from '@thoth/kafka';
@@ -64,6 +65,8 @@ export async function startLedger(
     receiptKeys?: ReceiptKeySource;
     /** Default process metrics on its registry; default: when it serves an operations listener (the one-process launcher collects them once). */
     processMetrics?: boolean;
+    /** Tracing on (docs/telemetry.md): the fold's spans; absent: none. */
+    tracer?: Tracer;
   } = {},
 ): Promise<RunningLedger> {
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, maxConnections: config.databasePoolSize }));
@@ -81,7 +84,7 @@ export async function startLedger(
   // control plane's signed directory, read whole before the first decision is.
   const directory = new ReceiptKeyDirectory(keyring(config.configPublicKeys.map((k) => verifierFromPublicKey(k))), log.child({ component: 'receipt-key-directory' }));
   const trees = new TenantTrees();
-  const folder = new DecisionFolder(database.sql, trees, config.kafka.groupId, directory);
+  const folder = new DecisionFolder(database.sql, trees, config.kafka.groupId, directory, options.tracer);
   const releaser = new QuarantineRelease(database.sql, trees, config.kafka.groupId, directory, log);
   const releases = new ReleaseQueue(async (tenantId, keyIds) => {
     const released = await releaser.release(tenantId, keyIds);

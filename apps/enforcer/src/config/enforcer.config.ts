@@ -1,4 +1,5 @@
 import { readKafkaConnection, type KafkaConnection } from '@thoth/kafka';
+import { readTracingConfig, TracingConfigError, type TracingConfig } from '@thoth/telemetry';
 import { ALLOW_PLAINTEXT, readClientTls, readListenerTls, refusePlaintext, type ClientTls, type ListenerTls } from '@thoth/tls';
 import { z } from 'zod';
 
@@ -123,6 +124,8 @@ export interface EnforcerConfig {
   refusalLogLinesPerMinute: number;
   http2: { maxConcurrentStreams: number; maxSessionMemoryMb: number };
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
+  /** OTEL_*: traces exported over OTLP; undefined (no endpoint): off (docs/telemetry.md). */
+  tracing: TracingConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -143,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
   // KAFKA_SASL_*, KAFKA_TLS_*: a KafkaConnectionError (PLAINTEXT_REFUSED, …) names the variable.
   const kafka = readKafkaConnection(env);
   if (e.THOTH_FLEET_STATE === 'on' && !kafka) throw new ConfigError('invalid enforcer configuration:\n  THOTH_FLEET_STATE: on needs Kafka (KAFKA_BROKERS): window counters are shared through the decisions topic');
+  const tracing = readTracing(env);
   const decideTls = readListenerTls(env, 'THOTH_ENFORCER_GRPC_TLS_CLIENT_CA_FILE');
   const controlPlaneTls = readClientTls(env, { ca: 'THOTH_CONTROL_PLANE_CA_FILE', cert: 'THOTH_CONTROL_PLANE_CERT_FILE', key: 'THOTH_CONTROL_PLANE_KEY_FILE' });
   const problems = [...(decideTls.ok ? [] : decideTls.problems), ...(controlPlaneTls.ok ? [] : controlPlaneTls.problems)];
@@ -182,9 +186,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig
     refusalLogLinesPerMinute: e.THOTH_ENFORCER_REFUSAL_LOG_LINES_PER_MINUTE,
     http2: { maxConcurrentStreams: e.THOTH_ENFORCER_GRPC_MAX_CONCURRENT_STREAMS, maxSessionMemoryMb: e.THOTH_ENFORCER_GRPC_MAX_SESSION_MEMORY_MB },
     logLevel: e.THOTH_LOG_LEVEL,
+    tracing,
   };
   if (env === process.env) cached = config;
   return config;
+}
+
+function readTracing(env: NodeJS.ProcessEnv): TracingConfig | undefined {
+  try {
+    return readTracingConfig(env, 'thoth-enforcer');
+  } catch (error) {
+    if (error instanceof TracingConfigError) throw new ConfigError(`invalid enforcer configuration:\n  ${error.message}`);
+    throw error;
+  }
 }
 
 /** `host` of `host:port` or `[v6]:port`. */

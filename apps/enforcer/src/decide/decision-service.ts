@@ -295,8 +295,8 @@ export class DecisionService {
   }
 
   /** Decides and resolves with the answer once its receipt is signed. */
-  async decide(request: DecideRequest, token: string | undefined, peer: string): Promise<DecideResult> {
-    const pending = this.start(request, token, peer);
+  async decide(request: DecideRequest, token: string | undefined, peer: string, traceParent = ''): Promise<DecideResult> {
+    const pending = this.start(request, token, peer, traceParent);
     await pending.signed;
     return pending.result;
   }
@@ -314,8 +314,10 @@ export class DecisionService {
    * remembered (nothing was counted, and their answer must not be handed to another caller).
    *
    * `peer` is the caller's address: refusals before authentication are limited and logged by it.
+   * `traceParent`: the W3C traceparent the decision's event carries (DecisionEvent.trace_parent),
+   * already validated by the caller (@thoth/telemetry); empty: none.
    */
-  start(request: DecideRequest, token: string | undefined, peer: string): PendingDecision {
+  start(request: DecideRequest, token: string | undefined, peer: string, traceParent = ''): PendingDecision {
     // Refused before anything is spent on it: no clock read, id or hash of its arguments.
     const malformed = decideRequestProblem(request);
     if (malformed !== undefined) {
@@ -328,7 +330,7 @@ export class DecisionService {
     const now = this.#clock();
     const decisionId = uuidv7(now);
     const digest = sha256Hex(request.argumentsJson);
-    if (request.requestId === '') return this.#authenticated(request, tenant, decisionId, digest, now);
+    if (request.requestId === '') return this.#authenticated(request, tenant, decisionId, digest, now, traceParent);
     // The tenant's config version is part of the key: a retry under the same config gets the
     // first answer, but after any change (a kill switch, a new policy) it is decided afresh —
     // an allow given before a suspension is never replayed after it.
@@ -342,9 +344,9 @@ export class DecisionService {
       return replay(seen.value);
     }
     if (seen.kind === 'conflict') {
-      return this.#refuse(request, tenant, decisionId, digest, now, 'REQUEST_ID_REUSED', `request_id ${request.requestId} was used for a different call (tool, arguments, resource, credential or approval presented); use a new request_id for a new call`);
+      return this.#refuse(request, tenant, decisionId, digest, now, traceParent, 'REQUEST_ID_REUSED', `request_id ${request.requestId} was used for a different call (tool, arguments, resource, credential or approval presented); use a new request_id for a new call`);
     }
-    const pending = this.#authenticated(request, tenant, decisionId, digest, now);
+    const pending = this.#authenticated(request, tenant, decisionId, digest, now, traceParent);
     this.#answers.add(key, fingerprint, pending, now);
     // An answer whose receipt could not be signed was never given: a retry decides afresh.
     pending.signed.catch(() => this.#answers.forget(key, pending));
@@ -400,39 +402,39 @@ export class DecisionService {
   }
 
   /** The rest of `start`, for an authenticated agent. */
-  #authenticated(request: DecideRequest, tenant: ActiveTenant, decisionId: string, digest: string, now: number): PendingDecision {
+  #authenticated(request: DecideRequest, tenant: ActiveTenant, decisionId: string, digest: string, now: number, trace: string): PendingDecision {
     if (request.argumentsJson.length > this.#o.maxArgumentsBytes) {
-      return this.#refuse(request, tenant, decisionId, digest, now, 'ARGUMENTS_TOO_LARGE', `arguments_json has ${request.argumentsJson.length} bytes; the limit is ${this.#o.maxArgumentsBytes}`);
+      return this.#refuse(request, tenant, decisionId, digest, now, trace, 'ARGUMENTS_TOO_LARGE', `arguments_json has ${request.argumentsJson.length} bytes; the limit is ${this.#o.maxArgumentsBytes}`);
     }
     if (jsonNestsDeeperThan(request.argumentsJson, MAX_ARGUMENTS_DEPTH)) {
-      return this.#refuse(request, tenant, decisionId, digest, now, 'ARGUMENTS_TOO_DEEP', `arguments_json nests arrays and objects more than ${MAX_ARGUMENTS_DEPTH} deep`);
+      return this.#refuse(request, tenant, decisionId, digest, now, trace, 'ARGUMENTS_TOO_DEEP', `arguments_json nests arrays and objects more than ${MAX_ARGUMENTS_DEPTH} deep`);
     }
     let args: unknown = {};
     if (request.argumentsJson.length > 0) {
       try {
         args = JSON.parse(utf8.decode(request.argumentsJson));
       } catch (error) {
-        return this.#refuse(request, tenant, decisionId, digest, now, 'INVALID_ARGUMENTS_JSON', `arguments_json is not UTF-8 JSON: ${(error as Error).message}`);
+        return this.#refuse(request, tenant, decisionId, digest, now, trace, 'INVALID_ARGUMENTS_JSON', `arguments_json is not UTF-8 JSON: ${(error as Error).message}`);
       }
     }
     const evaluated = this.#evaluate(request, tenant, args, now, true);
-    if ('needs' in evaluated) return this.#afterLease(request, tenant, decisionId, digest, args, evaluated.needs);
-    return this.#conclude(request, tenant, decisionId, digest, now, evaluated);
+    if ('needs' in evaluated) return this.#afterLease(request, tenant, decisionId, digest, args, evaluated.needs, trace);
+    return this.#conclude(request, tenant, decisionId, digest, now, evaluated, trace);
   }
 
   /**
    * Records an evaluated call. One the policy holds for approval that presents an approval is
    * recorded once the control plane has answered whether it may use it (`#presentApproval`).
    */
-  #conclude(request: DecideRequest, tenant: ActiveTenant, decisionId: string, digest: string, now: number, evaluated: Outcomes): PendingDecision {
+  #conclude(request: DecideRequest, tenant: ActiveTenant, decisionId: string, digest: string, now: number, evaluated: Outcomes, trace: string): PendingDecision {
     let o = this.#whenStale(evaluated, tenant, now);
     if (o.effect === Effect.REQUIRE_APPROVAL && request.approvalId !== '') {
       // A call a stale snapshot would not let through is denied before the approval is used.
       const ifUsed = this.#whenStale(letThrough(o), tenant, now);
-      if (ifUsed.effect !== Effect.DENY) return later(this.#presentApproval(request, tenant, decisionId, digest, o));
+      if (ifUsed.effect !== Effect.DENY) return later(this.#presentApproval(request, tenant, decisionId, digest, o, trace));
       o = ifUsed;
     }
-    const recorded = this.#record(request, tenant, decisionId, digest, now, o);
+    const recorded = this.#record(request, tenant, decisionId, digest, now, o, trace);
     return { result: { ok: true, response: recorded.response }, signed: recorded.signed };
   }
 
@@ -443,9 +445,9 @@ export class DecisionService {
    * none in time, denies it with the refusal's code (docs/approvals.md). The event's place in the
    * decision log is held first: an approval is not used up for a call whose record cannot be kept.
    */
-  async #presentApproval(request: DecideRequest, tenant: ActiveTenant, decisionId: string, digest: string, held: Outcomes): Promise<{ response: DecideResponse; signed: Promise<void> }> {
+  async #presentApproval(request: DecideRequest, tenant: ActiveTenant, decisionId: string, digest: string, held: Outcomes, trace: string): Promise<{ response: DecideResponse; signed: Promise<void> }> {
     const reserved = this.#o.decisionLog.reserve();
-    if (!reserved && this.#whenLogFull(letThrough(held), tenant).effect === Effect.DENY) return this.#record(request, tenant, decisionId, digest, this.#clock(), letThrough(held), false);
+    if (!reserved && this.#whenLogFull(letThrough(held), tenant).effect === Effect.DENY) return this.#record(request, tenant, decisionId, digest, this.#clock(), letThrough(held), trace, false);
     const approvalId = request.approvalId;
     const used = await this.#approvals.consume(
       {
@@ -488,7 +490,7 @@ export class DecisionService {
           errorMessage: `approval ${approvalId}: ${used.reason}`,
           approvalStep: step(ApprovalStep_Kind.REFUSED),
         };
-    return this.#record(request, tenant, decisionId, digest, this.#clock(), o, reserved);
+    return this.#record(request, tenant, decisionId, digest, this.#clock(), o, trace, reserved);
   }
 
   /**
@@ -496,7 +498,7 @@ export class DecisionService {
    * most the lease wait) and decides again, once. Still short after an answer: denied by the limit;
    * no answer in time: denied LEASE_UNAVAILABLE.
    */
-  #afterLease(request: DecideRequest, tenant: ActiveTenant, decisionId: string, digest: string, args: unknown, needs: readonly LeaseNeed[]): PendingDecision {
+  #afterLease(request: DecideRequest, tenant: ActiveTenant, decisionId: string, digest: string, args: unknown, needs: readonly LeaseNeed[], trace: string): PendingDecision {
     const leases = this.#o.leases!;
     const pending = { result: undefined as unknown as DecideResult, signed: undefined as unknown as Promise<void> };
     pending.signed = leases.budgets.acquire(request.tenantId, needs, leases.waitMs ?? DEFAULT_LEASE_WAIT_MS).then((outcome) => {
@@ -506,7 +508,7 @@ export class DecisionService {
         const reason = `the control plane leased no budget for strict limit${o.leaseNeeds.length === 1 ? '' : 's'} ${o.leaseNeeds.map((n) => `'${n.limitId}'`).join(', ')} within ${leases.waitMs ?? DEFAULT_LEASE_WAIT_MS} ms: a strict limit is not let through without it`;
         o = overrule(o, tenant, 'closed', LEASE_UNAVAILABLE, LEASE_UNAVAILABLE_RULE, reason);
       }
-      const decided = this.#conclude(request, tenant, decisionId, digest, now, o);
+      const decided = this.#conclude(request, tenant, decisionId, digest, now, o, trace);
       return decided.signed.then(() => {
         pending.result = decided.result;
       });
@@ -658,14 +660,19 @@ export class DecisionService {
     decisionId: string,
     digest: string,
     now: number,
+    trace: string,
     code: RequestErrorCode,
     message: string,
   ): PendingDecision {
-    const { response, signed } = this.#record(request, tenant, decisionId, digest, now, {
-      ...deny([{ ruleId: `request.${code.toLowerCase()}`, reason: message, kind: RuleKind.DEFAULT }]),
-      errorCode: code,
-      errorMessage: message,
-    });
+    const { response, signed } = this.#record(
+      request,
+      tenant,
+      decisionId,
+      digest,
+      now,
+      { ...deny([{ ruleId: `request.${code.toLowerCase()}`, reason: message, kind: RuleKind.DEFAULT }]), errorCode: code, errorMessage: message },
+      trace,
+    );
     const metadata = new Metadata();
     metadata.set(DECISION_ID_HEADER, decisionId);
     metadata.set(ERROR_CODE_HEADER, code);
@@ -730,6 +737,8 @@ export class DecisionService {
     digest: string,
     now: number,
     decided: Outcomes,
+    /** DecisionEvent.trace_parent: the Decide's W3C trace context, or empty. */
+    trace: string,
     /** Whether a place in the log is already held for this event (`#presentApproval`); undefined: hold one now. */
     alreadyReserved?: boolean,
   ): { response: DecideResponse; signed: Promise<void> } {
@@ -769,6 +778,7 @@ export class DecisionService {
       configVersion,
       riskTier: o.tier === undefined ? RiskTier.UNSPECIFIED : TIER[o.tier],
       windowUpdates: o.updates === undefined || o.updates.length === 0 ? NO_UPDATES : o.updates.map(windowUpdate),
+      traceParent: trace,
     };
     if (request.source) event.source = request.source;
     if (request.requestedAt) event.requestedAt = request.requestedAt;

@@ -1,5 +1,7 @@
-import type { DecideRequest, DecideResponse, Enforcer } from '@thoth/contracts';
+import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { Effect, type DecideRequest, type DecideResponse, type Enforcer } from '@thoth/contracts';
 import type { HandlerContext, ServiceHandlers } from '@thoth/grpc';
+import { formatTraceParent, spanContextOf, validTraceParent } from '@thoth/telemetry';
 import { bearerToken, type DecisionService, type PendingDecision } from './decision-service.js';
 import type { EnforcerMetrics } from './metrics.js';
 
@@ -16,14 +18,21 @@ const STREAM_IN_FLIGHT = 1024;
  * DecideStream is pipelined: requests are decided as they arrive (in order), and answered
  * in the same order as their receipts are signed, so the decisions a stream delivers in
  * one turn of the event loop share one receipt batch.
+ *
+ * Traces (docs/telemetry.md): a unary Decide continues the trace of its `traceparent` metadata
+ * (a malformed one is dropped) and records it in its DecisionEvent, so the ledger's fold continues
+ * it; with a `tracer` (tracing on) inside a span of its own, whose context the event carries
+ * instead. DecideStream carries one metadata for many calls, so it continues no trace.
  */
-export function enforcerHandlers(service: DecisionService, metrics?: EnforcerMetrics): ServiceHandlers<typeof Enforcer> {
+export function enforcerHandlers(service: DecisionService, metrics?: EnforcerMetrics, tracer?: Tracer): ServiceHandlers<typeof Enforcer> {
   const unaryLatency = metrics?.latency.labels({ method: 'Decide' });
   const streamLatency = metrics?.latency.labels({ method: 'DecideStream' });
   return {
     async decide(request: DecideRequest, context: HandlerContext) {
       const started = process.hrtime.bigint();
-      const pending = service.start(request, bearerToken(context.metadata), peerAddress(context.peer));
+      const incoming = validTraceParent(context.metadata.get(TRACEPARENT)[0]);
+      if (tracer !== undefined) return tracedDecide(tracer, service, request, context, incoming, started, unaryLatency);
+      const pending = service.start(request, bearerToken(context.metadata), peerAddress(context.peer), incoming);
       await pending.signed;
       unaryLatency?.observe(Number(process.hrtime.bigint() - started) / 1e9);
       if (!pending.result.ok) throw pending.result.error;
@@ -93,6 +102,40 @@ export function enforcerHandlers(service: DecisionService, metrics?: EnforcerMet
       }
     },
   };
+}
+
+const TRACEPARENT = 'traceparent';
+
+/** A unary Decide inside its server span (sampled as the caller's trace says, parent-based), which its event names. */
+async function tracedDecide(
+  tracer: Tracer,
+  service: DecisionService,
+  request: DecideRequest,
+  context: HandlerContext,
+  incoming: string | undefined,
+  started: bigint,
+  latency: { observe(seconds: number): void } | undefined,
+): Promise<DecideResponse> {
+  const span = tracer.startSpan(
+    'thoth.decision.v1.Enforcer/Decide',
+    { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.service': 'thoth.decision.v1.Enforcer', 'rpc.method': 'Decide', 'thoth.tenant.id': request.tenantId, 'thoth.tool': request.tool } },
+    spanContextOf(incoming),
+  );
+  try {
+    const pending = service.start(request, bearerToken(context.metadata), peerAddress(context.peer), formatTraceParent(span.spanContext()));
+    await pending.signed;
+    latency?.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    const { response } = pending.result;
+    span.setAttributes({ 'thoth.decision.id': response.decisionId, 'thoth.decision.effect': Effect[response.effect] ?? String(response.effect), 'thoth.decision.shadow': response.shadow });
+    if (response.errorCode !== '') span.setAttribute('thoth.error_code', response.errorCode);
+    if (!pending.result.ok) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: pending.result.error.code });
+      throw pending.result.error;
+    }
+    return response;
+  } finally {
+    span.end();
+  }
 }
 
 /** The address of `address:port` (HandlerContext.peer, both servers; IPv6 unbracketed). */

@@ -1,7 +1,9 @@
+import { SpanKind, SpanStatusCode, TraceFlags, type Span, type Tracer } from '@opentelemetry/api';
 import { jitteredBackoffMs } from '@thoth/backoff';
 import { DecisionEventSchema, type DecisionEvent } from '@thoth/contracts';
 import { messageEncoder } from '@thoth/grpc';
 import { kafkaClientConfig, type KafkaConnection } from '@thoth/kafka';
+import { formatTraceParent, parseTraceParent, spanContextOf } from '@thoth/telemetry';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from '../logger.js';
 import { BoundedQueue, type DecisionLog, type DecisionLogStats } from './decision-log.js';
@@ -29,6 +31,12 @@ export interface KafkaDecisionLogOptions {
   /** Longest wait between reconnection attempts, inside kafkajs and here. Default 2 s. */
   readonly maxRetryMs?: number;
   readonly logger?: Logger;
+  /**
+   * Tracing on (docs/telemetry.md): each event whose trace is sampled is sent inside a producer
+   * span, a child of its Decide (DecisionEvent.trace_parent), named in the message's `traceparent`
+   * header, from the moment its request is built until the broker acknowledged it.
+   */
+  readonly tracer?: Tracer;
 }
 
 const encodeEvent = messageEncoder(DecisionEventSchema);
@@ -46,7 +54,7 @@ export const decisionKey = (event: DecisionEvent): string => `${event.tenantId}/
  * dropped, counted and logged. `close` drains what it can in its time limit.
  */
 export class KafkaDecisionLog implements DecisionLog {
-  readonly #options: Required<Omit<KafkaDecisionLogOptions, 'logger'>> & { logger: Logger | undefined };
+  readonly #options: Required<Omit<KafkaDecisionLogOptions, 'logger' | 'tracer'>> & { logger: Logger | undefined; tracer: Tracer | undefined };
   readonly #queue: BoundedQueue<DecisionEvent>;
   readonly #producer: Producer;
   #connected: Promise<void> | undefined;
@@ -68,6 +76,7 @@ export class KafkaDecisionLog implements DecisionLog {
       maxRetryMs: 2_000,
       ...options,
       logger: options.logger,
+      tracer: options.tracer,
     };
     this.#queue = new BoundedQueue(options.bufferSize);
     const kafka = new Kafka(
@@ -161,13 +170,20 @@ export class KafkaDecisionLog implements DecisionLog {
 
   async #sendOne(): Promise<void> {
     const messages = [];
+    const spans: Span[] = [];
     let bytes = 0;
     for (const event of this.#queue.peek(this.#options.maxBatch)) {
       const value = encodeEvent(event);
       // At least one event a request, whatever its size.
       if (messages.length > 0 && bytes + value.length > this.#options.maxBatchBytes) break;
       bytes += value.length;
-      messages.push({ key: decisionKey(event), value, headers: { 'thoth-decision-id': event.decisionId } });
+      const headers: Record<string, string> = { 'thoth-decision-id': event.decisionId };
+      const span = this.#options.tracer && this.#producerSpan(this.#options.tracer, event);
+      if (span) {
+        spans.push(span);
+        headers.traceparent = formatTraceParent(span.spanContext());
+      }
+      messages.push({ key: decisionKey(event), value, headers });
     }
     for (let attempt = 0; ; attempt++) {
       try {
@@ -176,16 +192,41 @@ export class KafkaDecisionLog implements DecisionLog {
         await this.#producer.send({ topic: this.#options.topic, acks: -1, messages });
         this.#queue.drop(messages.length);
         this.#delivered += messages.length;
+        for (const span of spans) span.end();
         return;
       } catch (error) {
         // kafkajs gave up on this request; the batch stays at the head of the buffer.
         this.#failedAttempts++;
         this.#connected = undefined;
         this.#options.logger?.warn({ err: error, attempt, events: messages.length }, 'decision log: produce failed, retrying');
-        if (this.#closed && attempt > 0) return;
+        for (const span of spans) span.addEvent('produce failed, retrying', { attempt });
+        if (this.#closed && attempt > 0) {
+          for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: 'closed before the broker acknowledged' }).end();
+          return;
+        }
         await sleep(jitteredBackoffMs(attempt, { baseMs: 100, maxMs: this.#options.maxRetryMs, jitter: 'full' }));
       }
     }
+  }
+
+  /** The producer span of an event whose trace is sampled; none for the others (nothing would record it). */
+  #producerSpan(tracer: Tracer, event: DecisionEvent): Span | undefined {
+    const parent = parseTraceParent(event.traceParent);
+    if (parent === undefined || (parent.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
+    return tracer.startSpan(
+      `${this.#options.topic} publish`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': this.#options.topic,
+          'messaging.kafka.message.key': decisionKey(event),
+          'thoth.decision.id': event.decisionId,
+        },
+      },
+      spanContextOf(event.traceParent),
+    );
   }
 }
 

@@ -1,4 +1,5 @@
 import { KafkaConnectionError, readKafkaConnection, type KafkaConnection } from '@thoth/kafka';
+import { readTracingConfig, TracingConfigError, type TracingConfig } from '@thoth/telemetry';
 import { parseSignerKey, type NoteSigner } from '@thoth/merkle';
 import { ALLOW_PLAINTEXT, readListenerTls, refusePlaintext, type ListenerTls } from '@thoth/tls';
 import { resolve } from 'node:path';
@@ -66,6 +67,8 @@ export interface LedgerConfig {
   /** Per address before authentication, per tenant after it (defaults: LEDGER_RATE_LIMITS). */
   rateLimit?: LedgerRateLimits;
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
+  /** OTEL_*: traces exported over OTLP; absent (no endpoint): off (docs/telemetry.md). */
+  tracing?: TracingConfig | undefined;
 }
 
 export interface LedgerRateLimits {
@@ -88,6 +91,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (signer && !signer.ok) problems.push(`THOTH_LEDGER_SIGNING_KEY: ${signer.reason} (${signer.code})`);
   const tls = readListenerTls(env, 'THOTH_LEDGER_HTTP_TLS_CLIENT_CA_FILE');
   if (!tls.ok) problems.push(...tls.problems);
+  let tracing: TracingConfig | undefined;
+  try {
+    tracing = readTracingConfig(env, 'thoth-ledger');
+  } catch (error) {
+    if (!(error instanceof TracingConfigError)) throw error;
+    problems.push(error.message);
+  }
   let connection: KafkaConnection | undefined;
   try {
     connection = readKafkaConnection(env);
@@ -125,5 +135,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     ops: { host: e.THOTH_LEDGER_OPS_HOST, port: e.THOTH_LEDGER_OPS_PORT },
     rateLimit: { perAddressPerMinute: e.THOTH_LEDGER_ADDRESS_RATE_LIMIT_PER_MINUTE, perTenantPerMinute: e.THOTH_LEDGER_RATE_LIMIT_PER_MINUTE },
     logLevel: e.THOTH_LOG_LEVEL,
+    tracing,
   };
 }

@@ -2,7 +2,8 @@ import type { SqlSession } from '@thoth/db';
 import { kafkaClientConfig, kafkaLogCreator, type KafkaConnection } from '@thoth/kafka';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { DecisionFolder, FoldOutcome } from '../fold/decision-folder.js';
+import { TRACE_PARENT_LENGTH } from '@thoth/telemetry';
+import type { DecisionFolder, FoldOutcome, SourceMessage } from '../fold/decision-folder.js';
 import { readStoredOffsets } from '../fold/fold.repository.js';
 
 export interface DecisionConsumerOptions {
@@ -135,6 +136,9 @@ export async function startDecisionConsumer(sql: SqlSession, folder: DecisionFol
   };
 }
 
-function toSource(m: KafkaMessage): { offset: number; key: Uint8Array | null; value: Uint8Array | null } {
-  return { offset: Number(m.offset), key: m.key, value: m.value };
+function toSource(m: KafkaMessage): SourceMessage {
+  const traceParent = m.headers?.['traceparent'];
+  // Only a single, short header is read (parseTraceParent bounds it again): anything else is no link.
+  const text = Buffer.isBuffer(traceParent) && traceParent.length <= TRACE_PARENT_LENGTH ? traceParent.toString('latin1') : undefined;
+  return { offset: Number(m.offset), key: m.key, value: m.value, ...(text ? { traceParent: text } : {}) };
 }

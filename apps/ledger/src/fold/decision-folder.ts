@@ -1,6 +1,8 @@
+import { SpanKind, SpanStatusCode, TraceFlags, type Link, type Span, type Tracer } from '@opentelemetry/api';
 import type { SqlSession } from '@thoth/db';
 import { equalBytes, type CompactRange, type NodeWrite } from '@thoth/merkle';
 import { judgeDecisionEvent, type DecisionVerdict, type TenantReceiptKeys } from '@thoth/snapshot';
+import { parseTraceParent, spanContextOf } from '@thoth/telemetry';
 import type { Frontier, TenantTrees } from '../merkle/tenant-trees.js';
 import { decodeDecision, type DecodedDecision } from './decode-decision.js';
 import {
@@ -18,6 +20,8 @@ export interface SourceMessage {
   readonly offset: number;
   readonly key: Uint8Array | null;
   readonly value: Uint8Array | null;
+  /** The message's `traceparent` header (the enforcer's producer span), when it has one: a link of the fold's span. */
+  readonly traceParent?: string | undefined;
 }
 
 export interface FoldOutcome {
@@ -62,6 +66,8 @@ export class DecisionFolder {
     private readonly trees: TenantTrees,
     private readonly group: string,
     private readonly keys: TenantKeySource,
+    /** Tracing on (docs/telemetry.md): a span per decision whose trace is sampled; absent: no tracing work. */
+    private readonly tracer?: Tracer,
   ) {}
 
   /**
@@ -121,7 +127,25 @@ export class DecisionFolder {
     if (first === undefined) throw new Error('fold needs at least one message');
     const ref: PartitionRef = { group: this.group, topic, partition };
     const decoded = await decodeAll(messages, this.keys);
+    const spans = this.tracer === undefined ? undefined : foldSpans(this.tracer, topic, partition, decoded);
+    try {
+      const outcome = await this.#commitBatch(ref, decoded, options);
+      if (spans !== undefined) endFoldSpans(spans, outcome.written);
+      return outcome.result;
+    } catch (error) {
+      for (const span of spans?.values() ?? []) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR }).end();
+      }
+      throw error;
+    }
+  }
+
+  /** The transaction of `#foldBatch`; `written`: what became of each offset (for the fold spans). */
+  async #commitBatch(ref: PartitionRef, decoded: readonly Judged[], options: { allowGap?: boolean }): Promise<{ result: FoldOutcome; written: Written }> {
+    const first = decoded[0]!;
     const trees = new Map<string, { range: CompactRange; start: Frontier; writes: NodeWrite[] }>();
+    const written: Written = { appended: new Set(), quarantined: new Map() };
     const outcome = await this.sql.transaction(async (tx) => {
       await relaxCommit(tx);
       const next = await lockNextOffset(tx, ref, first.offset);
@@ -208,11 +232,64 @@ export class DecisionFolder {
 
       const nextOffset = pending[pending.length - 1]!.offset + 1;
       await writeBatch(tx, ref, { entries, nodes, treeSizes: sizes, quarantine, nextOffset });
+      for (const e of entries) written.appended.add(e.sourceOffset);
+      for (const q of quarantine) written.quarantined.set(q.offset, q.code);
       return { folded: entries.length, duplicates, quarantined: quarantine.length, untrusted, heldKeys, stale, tenants: [...sizes.keys()], nextOffset } satisfies FoldOutcome;
     });
     // Only now, committed, do the new frontiers become what the next batch starts from.
     for (const [tenantId, tree] of trees) this.trees.publish(tenantId, tree.start, tree.range.size, tree.writes);
-    return outcome;
+    return { result: outcome, written };
+  }
+}
+
+/** What a committed batch did with each offset: appended to a tenant's log, quarantined (with its code); else a duplicate or stale. */
+interface Written {
+  readonly appended: Set<number>;
+  readonly quarantined: Map<number, string>;
+}
+
+/**
+ * One span per decision whose trace is sampled, by offset: it continues the trace its event
+ * carries (DecisionEvent.trace_parent, covered by the receipt; a malformed one starts none), links
+ * the producer span of the message's header, and names the decision (thoth.decision.id).
+ */
+function foldSpans(tracer: Tracer, topic: string, partition: number, decoded: readonly Judged[]): Map<number, Span> {
+  const spans = new Map<number, Span>();
+  for (const m of decoded) {
+    if (!m.decoded.ok) continue;
+    const { event } = m.decoded;
+    const parent = parseTraceParent(event.traceParent);
+    if (parent === undefined || (parent.traceFlags & TraceFlags.SAMPLED) === 0) continue;
+    const produced = parseTraceParent(m.traceParent);
+    const links: Link[] = produced === undefined ? [] : [{ context: produced }];
+    const span = tracer.startSpan(
+      'ledger fold',
+      {
+        kind: SpanKind.CONSUMER,
+        links,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': topic,
+          'messaging.destination.partition.id': String(partition),
+          'messaging.kafka.offset': m.offset,
+          'thoth.decision.id': event.decisionId,
+          'thoth.tenant.id': event.tenantId,
+        },
+      },
+      spanContextOf(event.traceParent),
+    );
+    spans.set(m.offset, span);
+  }
+  return spans;
+}
+
+function endFoldSpans(spans: Map<number, Span>, written: Written): void {
+  for (const [offset, span] of spans) {
+    const code = written.quarantined.get(offset);
+    if (code !== undefined) span.setAttributes({ 'thoth.ledger.result': 'quarantined', 'thoth.ledger.quarantine_code': code });
+    else span.setAttribute('thoth.ledger.result', written.appended.has(offset) ? 'appended' : 'already_folded');
+    span.end();
   }
 }
 

@@ -120,6 +120,13 @@ export interface DecideOptions {
   readonly signal?: AbortSignal;
   /** Overrides the client's `approval` for this call. */
   readonly approval?: ApprovalOptions;
+  /**
+   * The W3C traceparent of the caller's span (`guard` sets it when the agent's process traces,
+   * docs/telemetry.md): the call is then sent as a unary Decide with it in its `traceparent`
+   * metadata, whatever the transport (a DecideStream's metadata is one for all its calls), and the
+   * enforcer and the ledger continue that trace.
+   */
+  readonly traceParent?: string;
 }
 
 /**
@@ -232,13 +239,14 @@ export class ThothClient {
       const remembered = this.#pending.find(binding);
       if (remembered) request = presenting(request, remembered.approval.id, request.requestId);
     }
-    const decision = await this.#decideOn(request, binding, risk, deadlineMs, options.signal);
+    const send: SendOptions = { deadlineMs, signal: options.signal, metadata: options.traceParent ? this.#traced(options.traceParent) : undefined };
+    const decision = await this.#decideOn(request, binding, risk, send);
     const held = decision.approval;
     if (held === undefined || waitMs <= 0) return decision;
     const openedAt = this.#pending.find(binding)?.openedAt ?? Date.now();
     const status = await this.#waitForPerson(request.tool, held.id, openedAt, waitUntil, options.signal);
     if (status === undefined || status.state === 'pending' || status.state === 'unspecified') return decision;
-    if (status.state === 'approved') return this.#decideOn(presenting(request, held.id, randomUUID()), binding, risk, deadlineMs, options.signal);
+    if (status.state === 'approved') return this.#decideOn(presenting(request, held.id, randomUUID()), binding, risk, send);
     this.#pending.forget(binding, held.id);
     throw approvalRefused(request, decision, held, status);
   }
@@ -277,11 +285,11 @@ export class ThothClient {
    * refused for good), and a call that presented it before anyone decided (or before the control
    * plane knew of it) is still waiting on it.
    */
-  async #decideOn(request: DecideRequest, binding: string, risk: Risk, deadlineMs: number, signal: AbortSignal | undefined): Promise<Decision> {
+  async #decideOn(request: DecideRequest, binding: string, risk: Risk, send: SendOptions): Promise<Decision> {
     const presented = request.approvalId;
     let decision: Decision;
     try {
-      decision = await this.#decideWithRetries(request, risk, deadlineMs, signal);
+      decision = await this.#decideWithRetries(request, risk, send);
     } catch (error) {
       if (presented !== '' && error instanceof ThothDeniedError && error.code.startsWith('APPROVAL_') && error.code !== 'APPROVAL_UNAVAILABLE') this.#pending.forget(binding, presented);
       throw error;
@@ -299,12 +307,13 @@ export class ThothClient {
     return decision;
   }
 
-  async #decideWithRetries(request: DecideRequest, risk: Risk, deadlineMs: number, signal: AbortSignal | undefined): Promise<Decision> {
+  async #decideWithRetries(request: DecideRequest, risk: Risk, send: SendOptions): Promise<Decision> {
+    const { signal } = send;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       let error: GrpcError;
       try {
-        const response = await this.#send(request, deadlineMs, signal);
+        const response = await this.#send(request, send);
         // An answer, whatever its effect (REQUIRE_APPROVAL included), is final: only a failure to
         // get one is retried.
         return toDecision(response);
@@ -348,9 +357,16 @@ export class ThothClient {
     }
   }
 
-  #send(request: DecideRequest, deadlineMs: number, signal: AbortSignal | undefined): Promise<DecideResponse> {
-    if (this.#stream) return this.#stream.decide(request, deadlineMs, signal);
-    return this.#client.decide(request, { metadata: this.#metadata, deadlineMs, ...(signal ? { signal } : {}) });
+  #send(request: DecideRequest, { deadlineMs, signal, metadata }: SendOptions): Promise<DecideResponse> {
+    if (this.#stream && metadata === undefined) return this.#stream.decide(request, deadlineMs, signal);
+    return this.#client.decide(request, { metadata: metadata ?? this.#metadata, deadlineMs, ...(signal ? { signal } : {}) });
+  }
+
+  /** The call's metadata with its trace context (a traced call goes unary: DecideOptions.traceParent). */
+  #traced(traceParent: string): Metadata {
+    const metadata = this.#metadata.clone();
+    metadata.set('traceparent', traceParent);
+    return metadata;
   }
 
   /** Ends the stream (if any) and closes the channel. */
@@ -360,6 +376,13 @@ export class ThothClient {
     this.#stream?.close();
     this.#channel.close();
   }
+}
+
+/** How one Decide is sent: its deadline, its abort signal, and metadata of its own (a traced call), else the client's. */
+interface SendOptions {
+  readonly deadlineMs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly metadata: Metadata | undefined;
 }
 
 const notYetKnown = (openedAt: number) => Date.now() - openedAt < NOT_YET_KNOWN_MS;

@@ -3,6 +3,7 @@ import { credentialFingerprint } from '../client/credential.js';
 import type { Decision } from '../client/decision.js';
 import { ThothClient, ThothTransportError, type ApprovalOptions, type ThothClientOptions, type ToolCall } from '../client/thoth-client.js';
 import { failModeFor, type FailMode, type Risk } from './fail-mode.js';
+import { traced, type GateTrace } from './tracing.js';
 
 /** What happened at the gate of one tool call; given to `onDecision`. */
 export type GuardEvent =
@@ -73,9 +74,19 @@ export class Thoth {
    * with an open fail mode); throws `ThothDeniedError` when it must not,
    * `ThothApprovalRequiredError` when a person must approve it first (and did not within
    * `approval.waitMs`), and `ThothUnavailableError` when Thoth could not be asked and the fail
-   * mode is closed.
+   * mode is closed. Inside the gate's span when the process traces (docs/telemetry.md).
    */
-  async check(call: GateCall): Promise<GuardEvent> {
+  check(call: GateCall): Promise<GuardEvent> {
+    return traced(call.name, call.risk, (trace) => this.#check(call, trace));
+  }
+
+  async #check(call: GateCall, trace: GateTrace | undefined): Promise<GuardEvent> {
+    const event = await this.#gate(call, trace);
+    trace?.note(event);
+    return event;
+  }
+
+  async #gate(call: GateCall, trace: GateTrace | undefined): Promise<GuardEvent> {
     const toolCall: ToolCall = {
       tool: call.name,
       arguments: call.arguments,
@@ -84,7 +95,12 @@ export class Thoth {
     };
     let decision: Decision;
     try {
-      decision = await this.client.decide(toolCall, { risk: call.risk, ...(call.signal ? { signal: call.signal } : {}), ...(call.approval ? { approval: call.approval } : {}) });
+      decision = await this.client.decide(toolCall, {
+        risk: call.risk,
+        ...(call.signal ? { signal: call.signal } : {}),
+        ...(call.approval ? { approval: call.approval } : {}),
+        ...(trace ? { traceParent: trace.traceParent } : {}),
+      });
     } catch (error) {
       if (error instanceof ThothDeniedError) return this.#emitThrow({ outcome: 'deny', tool: call.name, risk: call.risk, decision: undefined, error });
       if (error instanceof ThothTransportError) return this.#unavailable(call, error.code, error.detail, error.attempts, error.requestId, error);
@@ -110,20 +126,15 @@ export class Thoth {
   /**
    * Wraps a tool function: each call is decided first and the function runs only if
    * allowed. The arguments sent are the first argument (or all of them, as an array, when
-   * the function takes several).
+   * the function takes several). The gate's span, when the process traces, covers the tool's run.
    */
   guard<P extends unknown[], R>(tool: (...args: P) => R | Promise<R>, policy: ToolPolicy<P>): (...args: P) => Promise<R> {
-    const guarded = async (...args: P): Promise<R> => {
-      await this.check({
-        name: policy.name,
-        risk: policy.risk,
-        arguments: args.length === 1 ? args[0] : args,
-        resource: policy.resource?.(...args),
-        credential: policy.credential,
-        approval: policy.approval,
+    const guarded = (...args: P): Promise<R> =>
+      traced(policy.name, policy.risk, async (trace) => {
+        const call = { name: policy.name, risk: policy.risk, arguments: args.length === 1 ? args[0] : args, resource: policy.resource?.(...args), credential: policy.credential, approval: policy.approval };
+        await this.#check(call, trace);
+        return tool(...args);
       });
-      return tool(...args);
-    };
     Object.defineProperty(guarded, 'name', { value: `guarded ${tool.name || policy.name}` });
     return guarded;
   }

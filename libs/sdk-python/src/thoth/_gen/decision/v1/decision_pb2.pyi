@@ -201,7 +201,7 @@ class DecideResponse(_message.Message):
     def __init__(self, decision_id: _Optional[str] = ..., effect: _Optional[_Union[Effect, str]] = ..., shadow: _Optional[bool] = ..., matched_rules: _Optional[_Iterable[_Union[MatchedRule, _Mapping]]] = ..., policy_version: _Optional[int] = ..., policy_hash: _Optional[str] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., request_id: _Optional[str] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., approval_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class DecisionEvent(_message.Message):
-    __slots__ = ("decision_id", "request_id", "tenant_id", "agent_id", "tool", "arguments_digest", "retained_arguments_json", "resource", "credential_fingerprint", "source", "effect", "shadow", "matched_rules", "policy_version", "policy_hash", "enforcer_id", "requested_at", "decided_at", "receipt", "error_code", "error_message", "config_version", "risk_tier", "window_updates", "approval")
+    __slots__ = ("decision_id", "request_id", "tenant_id", "agent_id", "tool", "arguments_digest", "retained_arguments_json", "resource", "credential_fingerprint", "source", "effect", "shadow", "matched_rules", "policy_version", "policy_hash", "enforcer_id", "requested_at", "decided_at", "receipt", "error_code", "error_message", "config_version", "risk_tier", "window_updates", "approval", "trace_parent")
     DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -227,6 +227,7 @@ class DecisionEvent(_message.Message):
     RISK_TIER_FIELD_NUMBER: _ClassVar[int]
     WINDOW_UPDATES_FIELD_NUMBER: _ClassVar[int]
     APPROVAL_FIELD_NUMBER: _ClassVar[int]
+    TRACE_PARENT_FIELD_NUMBER: _ClassVar[int]
     decision_id: str
     request_id: str
     tenant_id: str
@@ -252,7 +253,8 @@ class DecisionEvent(_message.Message):
     risk_tier: RiskTier
     window_updates: _containers.RepeatedCompositeFieldContainer[WindowUpdate]
     approval: ApprovalStep
-    def __init__(self, decision_id: _Optional[str] = ..., request_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., tool: _Optional[str] = ..., arguments_digest: _Optional[str] = ..., retained_arguments_json: _Optional[bytes] = ..., resource: _Optional[str] = ..., credential_fingerprint: _Optional[str] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., effect: _Optional[_Union[Effect, str]] = ..., shadow: _Optional[bool] = ..., matched_rules: _Optional[_Iterable[_Union[MatchedRule, _Mapping]]] = ..., policy_version: _Optional[int] = ..., policy_hash: _Optional[str] = ..., enforcer_id: _Optional[str] = ..., requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., config_version: _Optional[int] = ..., risk_tier: _Optional[_Union[RiskTier, str]] = ..., window_updates: _Optional[_Iterable[_Union[WindowUpdate, _Mapping]]] = ..., approval: _Optional[_Union[ApprovalStep, _Mapping]] = ...) -> None: ...
+    trace_parent: str
+    def __init__(self, decision_id: _Optional[str] = ..., request_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., tool: _Optional[str] = ..., arguments_digest: _Optional[str] = ..., retained_arguments_json: _Optional[bytes] = ..., resource: _Optional[str] = ..., credential_fingerprint: _Optional[str] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., effect: _Optional[_Union[Effect, str]] = ..., shadow: _Optional[bool] = ..., matched_rules: _Optional[_Iterable[_Union[MatchedRule, _Mapping]]] = ..., policy_version: _Optional[int] = ..., policy_hash: _Optional[str] = ..., enforcer_id: _Optional[str] = ..., requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., config_version: _Optional[int] = ..., risk_tier: _Optional[_Union[RiskTier, str]] = ..., window_updates: _Optional[_Iterable[_Union[WindowUpdate, _Mapping]]] = ..., approval: _Optional[_Union[ApprovalStep, _Mapping]] = ..., trace_parent: _Optional[str] = ...) -> None: ...
 
 class ApprovalStep(_message.Message):
     __slots__ = ("kind", "request_id", "expires_at", "decided_by", "comment", "rule_ids")
