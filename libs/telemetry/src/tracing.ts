@@ -91,11 +91,13 @@ export function samplerOf(name: SamplerName, ratio: number): Sampler {
 /** A service's tracing: its tracer (undefined when off: callers then do no tracing work at all) and its end. */
 export interface Tracing {
   readonly tracer: Tracer | undefined;
+  /** Exports the spans ended so far now, rather than at the batch's next turn. */
+  flush(): Promise<void>;
   /** Exports what is buffered and stops; resolves even when the collector is away. */
   shutdown(): Promise<void>;
 }
 
-const OFF: Tracing = { tracer: undefined, shutdown: async () => {} };
+const OFF: Tracing = { tracer: undefined, flush: async () => {}, shutdown: async () => {} };
 
 /**
  * Starts tracing as `config` says: off (undefined) registers nothing with @opentelemetry/api and
@@ -119,6 +121,7 @@ export function startTracing(config: TracingConfig | undefined, instrumentation:
   }
   return {
     tracer: provider.getTracer(instrumentation, version),
+    flush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown().catch(() => {}),
   };
 }

@@ -1,5 +1,6 @@
 // Shared by the credential-governance tests: the real control plane's tenant, seen from an
 // enforcer on its config stream that publishes its decisions to the real Kafka broker.
+import type { Tracer } from '@opentelemetry/api';
 import type { EnforcerConfig } from '@thoth/contracts';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey, type Signer } from '@thoth/snapshot';
 import { testKafkaConnection } from '@thoth/testing';
@@ -66,7 +67,7 @@ export async function crmTenant(cp: ControlPlane, name: string, policy: string):
 export async function startEdgeEnforcer(
   cp: ControlPlane,
   key: string,
-  options: { topic: string; signer?: Signer; clock?: () => number; serverTimeoutMs?: number; name?: string },
+  options: { topic: string; signer?: Signer; clock?: () => number; serverTimeoutMs?: number; name?: string; tracer?: Tracer },
 ): Promise<RunningEnforcer> {
   const name = options.name ?? 'edge-1';
   const token = (await call(cp.url, 'POST', '/v1/enforcers', { key, body: { name } })).body.token as string;
@@ -76,7 +77,7 @@ export async function startEdgeEnforcer(
     listen: { host: '127.0.0.1', port: 0 },
     trustedKeys: keyring([verifierFromPublicKey(publicKey)]),
     signer: options.signer ?? signerFromSeed(generateSigningKey()),
-    decisionLog: new KafkaDecisionLog({ connection: testKafkaConnection(), topic: options.topic, bufferSize: 100_000 }),
+    decisionLog: new KafkaDecisionLog({ connection: testKafkaConnection(), topic: options.topic, bufferSize: 100_000, ...(options.tracer ? { tracer: options.tracer } : {}) }),
     controlPlane: {
       address: cp.grpcAddress!,
       token,
@@ -86,6 +87,7 @@ export async function startEdgeEnforcer(
     },
     ...(options.serverTimeoutMs !== undefined ? { maxStalenessMs: options.serverTimeoutMs } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.tracer ? { tracer: options.tracer } : {}),
   });
 }
 

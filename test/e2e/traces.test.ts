@@ -1,0 +1,132 @@
+// Issue 21, acceptance 3: one guarded tool call is one trace, from the agent's span to the
+// ledger's fold. An OTLP/HTTP receiver in this process takes what every part exports (protobuf,
+// OTEL_EXPORTER_OTLP_ENDPOINT pointed at it, read by each part's own config rule): the agent's
+// process (a tracer provider registered, as an agent that traces would have), a real enforcer of a
+// real control plane (its Decide span and Kafka producer span) and a real ledger folding from the
+// real decision topic. The trace context travels in the Decide's gRPC metadata, then inside the
+// signed DecisionEvent (trace_parent), to the fold, whose span names the decision.
+//
+// Seen failing without each link: with the enforcer recording no trace_parent in the event, the fold
+// span started a trace of its own (no fold span in the agent's trace); with the SDK's gate span not
+// sent (traceParent left out of DecideOptions), the Decide span was a root.
+import type { Tracer } from '@opentelemetry/api';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publicKeyBase64, signerFromSeed, generateSigningKey } from '../../libs/snapshot/src/index.js';
+import { Thoth } from '../../libs/sdk/src/index.js';
+import { readTracingConfig, startTracing, type Tracing } from '../../libs/telemetry/src/index.js';
+import { createTestTopics, withDatabase } from '../../libs/testing/src/index.js';
+import type { ControlPlane } from '../../apps/control-plane/src/control-plane.js';
+import { createAppLoginRole, startControlPlane } from '../../apps/control-plane/test/integration/support/control-plane.js';
+import type { RunningEnforcer } from '../../apps/enforcer/src/enforcer.js';
+import { startLedger, type RunningLedger } from '../../apps/ledger/src/ledger.js';
+import { ledgerTestContext, pg, quietLog, type LedgerTestContext } from '../../apps/ledger/test/support/ledger-harness.js';
+import { POLICY_V1, waitFor } from '../integration/enforcers/harness.js';
+import { CRM_TOKEN, crmTenant, edgeControlPlaneConfig, rollouts, startEdgeEnforcer, USUAL_CRM_CALL } from '../integration/credential-governance/governed-edge.js';
+import { OtlpReceiver, type ReceivedSpan } from '../integration/telemetry/otlp-receiver.js';
+
+describe('one guarded tool call, one trace (OpenTelemetry, OTLP/HTTP protobuf)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'thoth-traces-'));
+  const cpSigningKey = generateSigningKey();
+  let receiver: OtlpReceiver;
+  let ctx: LedgerTestContext;
+  let role: Awaited<ReturnType<typeof createAppLoginRole>>;
+  let ledger: RunningLedger;
+  let cp: ControlPlane;
+  let enforcer: RunningEnforcer;
+  let admin: pg.Client;
+  let thoth: Thoth;
+  const tracings: Tracing[] = [];
+  let agent: Tracer;
+  const traced = (service: string, instrumentation: string) => {
+    const tracing = startTracing(readTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }, service), instrumentation);
+    tracings.push(tracing);
+    return tracing.tracer!;
+  };
+
+  beforeAll(async () => {
+    receiver = await OtlpReceiver.start();
+    // The agent's process: the first provider started is the one registered with @opentelemetry/api.
+    agent = traced('crm-agent', 'crm-agent');
+    ctx = await ledgerTestContext(`traces_${randomBytes(2).toString('hex')}`);
+    const [topic] = (await createTestTopics([{ name: `traces-${randomBytes(3).toString('hex')}`, numPartitions: 1 }])) as [string];
+    const ledgerConfig = ctx.config({ THOTH_LEDGER_TOPIC: topic, THOTH_CONFIG_PUBLIC_KEYS: publicKeyBase64(signerFromSeed(cpSigningKey)) });
+    ledger = await startLedger(ledgerConfig, quietLog, {}, { tracer: traced('thoth-ledger', '@thoth/ledger') });
+    role = await createAppLoginRole();
+    cp = await startControlPlane(withDatabase(role.url, new URL(ctx.ownerUrl).pathname.slice(1)), edgeControlPlaneConfig({ dataDir, signingKey: cpSigningKey, topic, group: 'traces', receiptKeysTopic: ctx.receiptKeysTopic }));
+    admin = new pg.Client({ connectionString: ctx.adminUrl });
+    await admin.connect();
+    const tenant = await crmTenant(cp, 'Traced', POLICY_V1);
+    const signer = signerFromSeed(generateSigningKey());
+    enforcer = await startEdgeEnforcer(cp, tenant.key, { topic, signer, tracer: traced('thoth-enforcer', '@thoth/enforcer') });
+    await rollouts(cp, tenant.tenantId, enforcer)();
+    await waitFor('the ledger to learn the enforcer key', () => ledger.directory.keysOf(tenant.tenantId).has(signer.keyId), 30_000);
+    // The SDK's default transport (DecideStream): a traced call goes unary, with its traceparent.
+    thoth = new Thoth({ address: enforcer.address, tenantId: tenant.tenantId, agentId: 'crm-agent', agentToken: tenant.agents['crm-agent']!.token, deadlineMs: 10_000 });
+  });
+
+  afterAll(async () => {
+    thoth?.close();
+    await enforcer?.stop({ drainTimeoutMs: 10_000 });
+    await cp?.close();
+    await ledger?.stop();
+    await Promise.all(tracings.map((t) => t.shutdown()));
+    await admin?.end();
+    await role?.drop();
+    await ctx?.cleanup();
+    await receiver?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('finds the SDK span, the Decide span, the Kafka produce span and the fold span, naming the decision, in one trace', async () => {
+    let decisionId = '';
+    const observed = new Thoth({ client: thoth.client, onDecision: (event) => void ('decision' in event && event.decision && (decisionId = event.decision.decisionId)) });
+    const readContacts = observed.guard(async (id: number) => ({ id, name: 'Ada' }), {
+      name: USUAL_CRM_CALL.tool,
+      risk: 'read',
+      resource: (id) => `crm/contacts/${id}`,
+      credential: CRM_TOKEN,
+    });
+    // The agent's turn, in a span of its own: the guarded call is made inside it.
+    const result = await agent.startActiveSpan('agent turn', async (span) => {
+      try {
+        return await readContacts(17);
+      } finally {
+        span.end();
+      }
+    });
+    expect(result).toEqual({ id: 17, name: 'Ada' });
+    expect(decisionId).not.toBe('');
+    await waitFor('the decision in the ledger', async () => (await admin.query('SELECT 1 FROM ledger_entries WHERE decision_id = $1', [decisionId])).rowCount === 1, 60_000);
+
+    const fold = await waitFor('the fold span naming the decision', async () => {
+      await Promise.all(tracings.map((t) => t.flush()));
+      return receiver.spans.find((s) => s.name === 'ledger fold' && s.attributes['thoth.decision.id'] === decisionId);
+    }, 30_000);
+    const trace = receiver.spans.filter((s) => s.traceId === fold.traceId);
+    const byId = new Map(trace.map((s) => [s.spanId, s]));
+    const parentOf = (s: ReceivedSpan) => byId.get(s.parentSpanId);
+    const one = (predicate: (s: ReceivedSpan) => boolean) => {
+      const found = trace.filter(predicate);
+      expect(found).toHaveLength(1);
+      return found[0]!;
+    };
+    // The agent's turn, and inside it the SDK's gate span.
+    const gate = one((s) => s.service === 'crm-agent' && s.name === `thoth.guard ${USUAL_CRM_CALL.tool}`);
+    expect(gate.attributes).toMatchObject({ 'thoth.decision.id': decisionId, 'thoth.outcome': 'allow', 'thoth.tool': USUAL_CRM_CALL.tool });
+    expect(parentOf(gate)).toMatchObject({ service: 'crm-agent', name: 'agent turn', parentSpanId: '' });
+    const decide = one((s) => s.service === 'thoth-enforcer' && s.name === 'thoth.decision.v1.Enforcer/Decide');
+    expect(decide.parentSpanId).toBe(gate.spanId);
+    expect(decide.attributes).toMatchObject({ 'thoth.decision.id': decisionId, 'rpc.system': 'grpc' });
+    const produce = one((s) => s.service === 'thoth-enforcer' && s.name.endsWith(' publish'));
+    expect(produce.parentSpanId).toBe(decide.spanId);
+    expect(produce.attributes).toMatchObject({ 'thoth.decision.id': decisionId, 'messaging.system': 'kafka' });
+    // The fold continues the trace the signed event carries (the Decide), and links the message's producer span.
+    expect(fold).toMatchObject({ service: 'thoth-ledger', parentSpanId: decide.spanId });
+    expect(fold.attributes).toMatchObject({ 'thoth.ledger.result': 'appended' });
+    expect(fold.links).toEqual([{ traceId: fold.traceId, spanId: produce.spanId }]);
+  });
+});
