@@ -7,7 +7,7 @@ import { ApprovalStep_Kind, DecideRequestSchema, DecisionEventSchema, Effect, Ou
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decisionEventDigest, keyring, verifierFromPublicKey, verifyDecisionEvent, verifyReceipt } from './index.js';
+import { decisionEventDigest, keyring, publishedEventDigest, verifierFromPublicKey, verifyDecisionEvent, verifyReceipt } from './index.js';
 
 const testdata = (name: string) => new Uint8Array(readFileSync(new URL(`../../contracts/testdata/${name}`, import.meta.url)));
 const TENANT = '7e0a0000-0000-4000-8000-00000000601d';
@@ -133,5 +133,25 @@ describe('golden wire fixtures (approvals, docs/approvals.md)', () => {
     expect(event.receipt).toMatchObject({ outcome: Outcome.ALLOW, receiptVersion: 3, batchSize: 2, batchIndex: 1, eventDigest: digest });
     expect(verifyDecisionEvent(event, trusted())).toEqual({ ok: true, coverage: 'event', keyId: 'ed25519:4b7a796a113cf6e0' });
     expect(verifyDecisionEvent({ ...event, approval: { ...event.approval!, decidedBy: 'user:mallory' } }, trusted())).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
+  });
+});
+
+describe('golden wire fixtures (trace context, docs/telemetry.md)', () => {
+  it('decodes a DecisionEvent carrying trace_parent, verifies it, and its receipt covers the trace context', () => {
+    const bytes = testdata('decision-event.trace-parent.bin');
+    const event = fromBinary(DecisionEventSchema, bytes);
+    expect(event).toMatchObject({ decisionId: '019af000-0000-7000-8000-000000000601', tenantId: TENANT, tool: 'crm.read_contacts', effect: Effect.ALLOW, riskTier: RiskTier.READ });
+    expect(event.traceParent).toBe('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
+    const digest = '19541b7f76b9ee9fce0739e583b9287743c057ecf7f47f1bea17779a69460e9e';
+    expect(event.receipt).toMatchObject({ receiptVersion: 3, batchSize: 2, batchIndex: 0, keyId: 'ed25519:9152eb68fb60770f', eventDigest: digest });
+    expect(decisionEventDigest(event)).toBe(digest);
+    // What a verifier that predates the field computes: the bytes with the receipt cut out, whatever it knows of the rest.
+    expect(publishedEventDigest(bytes)).toBe(digest);
+    const trusted = keyOf('receipt-key.trace-parent.pub');
+    expect(verifyDecisionEvent(event, trusted)).toEqual({ ok: true, coverage: 'event', keyId: 'ed25519:9152eb68fb60770f' });
+    expect(verifyDecisionEvent(event, trusted, bytes)).toEqual({ ok: true, coverage: 'event', keyId: 'ed25519:9152eb68fb60770f' });
+    // A trace context swapped on the way (another trace, or none) breaks the receipt.
+    expect(verifyDecisionEvent({ ...event, traceParent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, trusted)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
+    expect(verifyDecisionEvent({ ...event, traceParent: '' }, trusted)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
   });
 });
