@@ -9,7 +9,6 @@
 // Seen failing without each link: with the enforcer recording no trace_parent in the event, the fold
 // span started a trace of its own (no fold span in the agent's trace); with the SDK's gate span not
 // sent (traceParent left out of DecideOptions), the Decide span was a root.
-import type { Tracer } from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +19,8 @@ import { Thoth } from '../../libs/sdk/src/index.js';
 import { readTracingConfig, startTracing, type Tracing } from '../../libs/telemetry/src/index.js';
 import { createTestTopics, withDatabase } from '../../libs/testing/src/index.js';
 import type { ControlPlane } from '../../apps/control-plane/src/control-plane.js';
-import { createAppLoginRole, startControlPlane } from '../../apps/control-plane/test/integration/support/control-plane.js';
+import { createControlPlane } from '../../apps/control-plane/src/control-plane.js';
+import { createAppLoginRole, testConfig } from '../../apps/control-plane/test/integration/support/control-plane.js';
 import type { RunningEnforcer } from '../../apps/enforcer/src/enforcer.js';
 import { startLedger, type RunningLedger } from '../../apps/ledger/src/ledger.js';
 import { ledgerTestContext, pg, quietLog, type LedgerTestContext } from '../../apps/ledger/test/support/ledger-harness.js';
@@ -40,7 +40,8 @@ describe('one guarded tool call, one trace (OpenTelemetry, OTLP/HTTP protobuf)',
   let admin: pg.Client;
   let thoth: Thoth;
   const tracings: Tracing[] = [];
-  let agent: Tracer;
+  let agent: NonNullable<Tracing['tracer']>;
+  let tenantId: string;
   const traced = (service: string, instrumentation: string) => {
     const tracing = startTracing(readTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }, service), instrumentation);
     tracings.push(tracing);
@@ -56,10 +57,14 @@ describe('one guarded tool call, one trace (OpenTelemetry, OTLP/HTTP protobuf)',
     const ledgerConfig = ctx.config({ THOTH_LEDGER_TOPIC: topic, THOTH_CONFIG_PUBLIC_KEYS: publicKeyBase64(signerFromSeed(cpSigningKey)) });
     ledger = await startLedger(ledgerConfig, quietLog, {}, { tracer: traced('thoth-ledger', '@thoth/ledger') });
     role = await createAppLoginRole();
-    cp = await startControlPlane(withDatabase(role.url, new URL(ctx.ownerUrl).pathname.slice(1)), edgeControlPlaneConfig({ dataDir, signingKey: cpSigningKey, topic, group: 'traces', receiptKeysTopic: ctx.receiptKeysTopic }));
+    cp = await createControlPlane(
+      testConfig(withDatabase(role.url, new URL(ctx.ownerUrl).pathname.slice(1)), edgeControlPlaneConfig({ dataDir, signingKey: cpSigningKey, topic, group: 'traces', receiptKeysTopic: ctx.receiptKeysTopic })),
+      { tracer: traced('thoth-control-plane', '@thoth/control-plane') },
+    );
     admin = new pg.Client({ connectionString: ctx.adminUrl });
     await admin.connect();
     const tenant = await crmTenant(cp, 'Traced', POLICY_V1);
+    tenantId = tenant.tenantId;
     const signer = signerFromSeed(generateSigningKey());
     enforcer = await startEdgeEnforcer(cp, tenant.key, { topic, signer, tracer: traced('thoth-enforcer', '@thoth/enforcer') });
     await rollouts(cp, tenant.tenantId, enforcer)();
@@ -128,5 +133,20 @@ describe('one guarded tool call, one trace (OpenTelemetry, OTLP/HTTP protobuf)',
     expect(fold).toMatchObject({ service: 'thoth-ledger', parentSpanId: decide.spanId });
     expect(fold.attributes).toMatchObject({ 'thoth.ledger.result': 'appended' });
     expect(fold.links).toEqual([{ traceId: fold.traceId, spanId: produce.spanId }]);
+    // The ledger's database calls of that fold are in the trace too (the fold's transaction).
+    expect(trace.some((s) => s.service === 'thoth-ledger' && s.attributes['db.system.name'] === 'postgresql')).toBe(true);
+  });
+
+  it("traces the control plane's API per route, with its database calls as children, and the config stream's pushes", async () => {
+    await Promise.all(tracings.map((t) => t.flush()));
+    const cpSpans = receiver.spans.filter((s) => s.service === 'thoth-control-plane');
+    // Named by the route's pattern: the agent ids of the setup are not in the name.
+    const signUp = cpSpans.find((s) => s.name === 'POST /v1/tenants');
+    expect(signUp?.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/v1/tenants', 'http.response.status_code': 201 });
+    const queries = cpSpans.filter((s) => s.traceId === signUp!.traceId && s.attributes['db.system.name'] === 'postgresql');
+    expect(queries.length).toBeGreaterThan(0);
+    expect(queries.some((q) => q.parentSpanId === signUp!.spanId)).toBe(true);
+    const push = cpSpans.find((s) => s.name === 'thoth.config.v1.ConfigDistribution/Subscribe push' && s.attributes['thoth.tenant.id'] === tenantId);
+    expect(push?.attributes).toMatchObject({ 'rpc.system': 'grpc', 'rpc.method': 'Subscribe', 'thoth.config.version': expect.stringMatching(/^[1-9]\d*$/) });
   });
 });

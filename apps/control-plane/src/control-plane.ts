@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Tracer } from '@opentelemetry/api';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { migrate, openDatabase, redactUrl, type DatabaseHandle } from '@thoth/db';
@@ -21,6 +22,7 @@ import { inspectLoginRole } from './platform/database/login-role.js';
 import { limitByAddress, NestPinoLogger } from '@thoth/http';
 import { secureServerOptions } from '@thoth/tls';
 import { API_PREFIX } from './platform/openapi/openapi-document.js';
+import { traceRequests } from './platform/telemetry/http-spans.js';
 
 export type { ControlPlaneConfig } from './config/config.js';
 export { loadConfig } from './config/config.js';
@@ -41,6 +43,8 @@ export interface ControlPlaneOptions {
   receiptKeySink?: ReceiptKeySink;
   /** Default process metrics on its registry; default: when it serves an operations listener (the one-process launcher collects them once, on its own). */
   processMetrics?: boolean;
+  /** Tracing on (docs/telemetry.md): spans of the HTTP API, the config stream and database calls; absent: none. */
+  tracer?: Tracer;
 }
 
 export interface ControlPlane {
@@ -69,7 +73,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 /** Boots the control plane on an HTTP listener (port 0 picks a free one). */
 export async function createControlPlane(config: ControlPlaneConfig, options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'control-plane' } });
-  const database = options.database ?? (await openOwnDatabase(config.databaseUrl));
+  const database = options.database ?? (await openOwnDatabase(config.databaseUrl, options.tracer));
   if (config.migrate) {
     const report = await migrate(database.sql);
     logger.info({ database: redactUrl(config.databaseUrl), ...report }, 'migrations applied');
@@ -94,6 +98,7 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
+  if (options.tracer) traceRequests(adapter.getInstance() as never, options.tracer);
   adapter.getInstance().addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -120,6 +125,7 @@ export async function createControlPlane(config: ControlPlaneConfig, options: Co
       clock,
       logger,
       health,
+      tracer: options.tracer,
       ...(options.decisionFeed ? { decisionFeed: options.decisionFeed } : {}),
       ...(options.receiptKeySink ? { receiptKeySink: options.receiptKeySink } : {}),
     }),
@@ -182,8 +188,8 @@ function loggedRequest(request: { method: string; url: string; host?: string; ip
   };
 }
 
-async function openOwnDatabase(url: string): Promise<DatabaseHandle> {
+async function openOwnDatabase(url: string, tracer: Tracer | undefined): Promise<DatabaseHandle> {
   const dir = url.startsWith('pglite:') ? url.slice('pglite:'.length) : '';
   if (dir !== '' && dir !== 'memory') mkdirSync(dir, { recursive: true });
-  return openDatabase({ url });
+  return openDatabase({ url, tracer });
 }

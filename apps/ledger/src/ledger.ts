@@ -65,11 +65,11 @@ export async function startLedger(
     receiptKeys?: ReceiptKeySource;
     /** Default process metrics on its registry; default: when it serves an operations listener (the one-process launcher collects them once). */
     processMetrics?: boolean;
-    /** Tracing on (docs/telemetry.md): the fold's spans; absent: none. */
+    /** Tracing on (docs/telemetry.md): the fold's spans and the database calls'; absent: none. */
     tracer?: Tracer;
   } = {},
 ): Promise<RunningLedger> {
-  const database = options.database ?? (await openDatabase({ url: config.databaseUrl, maxConnections: config.databasePoolSize }));
+  const database = options.database ?? (await openDatabase({ url: config.databaseUrl, maxConnections: config.databasePoolSize, tracer: options.tracer }));
   const closeDatabase = () => (options.database ? Promise.resolve() : database.close());
   log.info({ database: redactUrl(config.databaseUrl), topic: config.kafka.topic, group: config.kafka.groupId }, 'ledger starting');
   const anchor = new CountingAnchor(new DirectoryAnchor(config.anchorDir));

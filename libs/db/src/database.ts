@@ -1,8 +1,10 @@
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite, type PgliteDatabase } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type { Tracer } from '@opentelemetry/api';
 import pg from 'pg';
 import * as schema from './schema/index.js';
+import { tracedClientClass } from './traced-client.js';
 
 export type Schema = typeof schema;
 
@@ -28,13 +30,15 @@ export interface OpenDatabaseOptions {
   url: string;
   /** Pool size for a server connection. */
   maxConnections?: number;
+  /** Tracing on (docs/telemetry.md): a span per query on a server connection; absent: none. */
+  tracer?: Tracer | undefined;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const { url } = options;
   if (url.startsWith('pglite:')) return openPglite(url.slice('pglite:'.length));
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    return openPostgres(url, options.maxConnections ?? 10);
+    return openPostgres(url, options.maxConnections ?? 10, options.tracer);
   }
   throw new Error(`unsupported database URL scheme in "${redactUrl(url)}": expected postgres://, postgresql:// or pglite:`);
 }
@@ -55,8 +59,9 @@ async function openPglite(location: string): Promise<DatabaseHandle> {
   return { kind: 'pglite', db: drizzlePglite(client, { schema }), sql, close: () => client.close() };
 }
 
-async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
-  const pool = new pg.Pool({ connectionString: url, max });
+async function openPostgres(url: string, max: number, tracer: Tracer | undefined): Promise<DatabaseHandle> {
+  const database = new URL(url).pathname.slice(1) || 'postgres';
+  const pool = new pg.Pool({ connectionString: url, max, ...(tracer ? { Client: tracedClientClass(tracer, database) } : {}) });
   // An idle client that loses its server emits 'error' on the pool; without a listener
   // that would crash the process instead of surfacing on the next query.
   pool.on('error', () => {});

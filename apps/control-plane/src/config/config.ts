@@ -1,4 +1,5 @@
 import { KafkaConnectionError, readKafkaConnection, type KafkaConnection } from '@thoth/kafka';
+import { readTracingConfig, TracingConfigError, type TracingConfig } from '@thoth/telemetry';
 import { ALLOW_PLAINTEXT, readListenerTls, refusePlaintext, type ListenerTls } from '@thoth/tls';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -84,6 +85,8 @@ export interface ControlPlaneConfig {
   /** The REST API; `tls` absent: plaintext (refused by loadConfig off loopback). */
   http: { host: string; port: number; tls?: ListenerTls };
   logLevel: z.infer<typeof Environment>['THOTH_LOG_LEVEL'];
+  /** OTEL_*: traces exported over OTLP; absent (no endpoint): off (docs/telemetry.md). */
+  tracing?: TracingConfig | undefined;
   limits: { bodyBytes: number };
   rateLimit: {
     /** Per tenant (all its API keys), per replica: a token bucket of this many requests refilled over a minute. */
@@ -214,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     http: { host: e.THOTH_HTTP_HOST, port: e.THOTH_HTTP_PORT, ...(httpTls.tls ? { tls: httpTls.tls } : {}) },
     ops: { host: e.THOTH_OPS_HOST, port: e.THOTH_OPS_PORT },
     logLevel: e.THOTH_LOG_LEVEL,
+    tracing: readTracing(env),
     limits: { bodyBytes: e.THOTH_BODY_LIMIT_BYTES },
     rateLimit: {
       perTenantPerMinute: e.THOTH_RATE_LIMIT_PER_MINUTE,
@@ -260,4 +264,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
     trial: { tickMs: e.THOTH_TRIAL_TICK_MS },
     publicUrl: (e.THOTH_PUBLIC_URL ?? `${httpTls.tls ? 'https' : 'http'}://${e.THOTH_HTTP_HOST.includes(':') ? `[${e.THOTH_HTTP_HOST}]` : e.THOTH_HTTP_HOST}:${e.THOTH_HTTP_PORT}`).replace(/\/+$/, ''),
   };
+}
+
+function readTracing(env: NodeJS.ProcessEnv): TracingConfig | undefined {
+  try {
+    return readTracingConfig(env, 'thoth-control-plane');
+  } catch (error) {
+    if (error instanceof TracingConfigError) throw new ConfigError(`invalid configuration — ${error.message}`);
+    throw error;
+  }
 }

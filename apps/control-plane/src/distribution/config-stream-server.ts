@@ -1,6 +1,7 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { Server, ServerOptions } from '@grpc/grpc-js';
+import { SpanKind, type Tracer } from '@opentelemetry/api';
 import {
   ConfigDistribution,
   type ApprovalStatusRequest,
@@ -55,6 +56,8 @@ export interface ConfigStreamServerOptions {
   readonly clock?: () => number;
   /** Errors no one awaits (a failing status sink); default: ignored. */
   readonly onError?: (error: unknown, context: string) => void;
+  /** Tracing on (docs/telemetry.md): a span per snapshot pushed; absent: none. */
+  readonly tracer?: Tracer;
 }
 
 /** What one stream tracks per tenant: what the enforcer holds, what it was sent, and its answer. */
@@ -124,7 +127,7 @@ class Session {
  * nonces and answers only: what a snapshot holds is the SnapshotCache's business.
  */
 export class ConfigStreamServer {
-  readonly #options: Required<Omit<ConfigStreamServerOptions, 'onError' | 'leases' | 'approvals'>> & Pick<ConfigStreamServerOptions, 'onError' | 'leases' | 'approvals'>;
+  readonly #options: Required<Omit<ConfigStreamServerOptions, 'onError' | 'leases' | 'approvals' | 'tracer'>> & Pick<ConfigStreamServerOptions, 'onError' | 'leases' | 'approvals' | 'tracer'>;
   readonly #sessions = new Set<Session>();
   /**
    * Registrations decommissioned since this replica started: a Hello authenticated just before
@@ -269,7 +272,15 @@ export class ConfigStreamServer {
           const push = this.#pushFor(session, tenantId, cache.get(tenantId));
           if (push) {
             this.#pushes++;
-            yield push;
+            const span = this.#options.tracer?.startSpan('thoth.config.v1.ConfigDistribution/Subscribe push', {
+              kind: SpanKind.SERVER,
+              attributes: { 'rpc.system': 'grpc', 'rpc.service': 'thoth.config.v1.ConfigDistribution', 'rpc.method': 'Subscribe', 'thoth.tenant.id': tenantId, 'thoth.enforcer.id': identity.enforcerId, 'thoth.config.version': String(cache.get(tenantId)?.version ?? '') },
+            });
+            try {
+              yield push;
+            } finally {
+              span?.end();
+            }
           }
           continue;
         }

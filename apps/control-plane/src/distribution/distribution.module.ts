@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { EventsHandler, type IEventHandler, QueryBus } from '@nestjs/cqrs';
 import { Server } from '@grpc/grpc-js';
@@ -27,7 +28,7 @@ import {
 import { PoliciesModule, PoliciesRepository } from '../modules/policies/index.js';
 import { TenantsRepository, TenantsModule } from '../modules/tenants/index.js';
 import { TenantDatabase } from '../platform/database/tenant-database.js';
-import { CONTROL_PLANE_RECEIPT_KEY, GRPC_HEALTH, LOGGER } from '../platform/tokens.js';
+import { CONTROL_PLANE_RECEIPT_KEY, GRPC_HEALTH, LOGGER, TRACER } from '../platform/tokens.js';
 import type { AnnouncedKey } from '@thoth/snapshot';
 import { DistributionController } from './api/distribution.controller.js';
 import { CONFIG_STREAM_SERVER_OPTIONS, ConfigStreamServer } from './config-stream-server.js';
@@ -228,7 +229,7 @@ export class DistributionModule {
         },
         {
           provide: ConfigStreamServer,
-          inject: [SnapshotCache, EnforcerTokenAuthenticator, QueuedStatusSink, SnapshotBuilder, LeaseCoordinator, LOGGER, { token: ApprovalDesk, optional: true }],
+          inject: [SnapshotCache, EnforcerTokenAuthenticator, QueuedStatusSink, SnapshotBuilder, LeaseCoordinator, LOGGER, TRACER, { token: ApprovalDesk, optional: true }],
           useFactory: (
             cache: SnapshotCache,
             tokens: EnforcerTokenAuthenticator,
@@ -236,6 +237,7 @@ export class DistributionModule {
             builder: SnapshotBuilder,
             leases: LeaseCoordinator,
             logger: Logger,
+            tracer: Tracer | null,
             approvals: ApprovalDesk | undefined,
           ) => {
             const log = logger.child({ component: 'config-stream' });
@@ -253,6 +255,7 @@ export class DistributionModule {
               status,
               leases,
               ...(approvals ? { approvals } : {}),
+              ...(tracer ? { tracer } : {}),
               onError: (error, context) => log.error({ err: error, context }, 'config stream: unexpected error'),
             });
           },

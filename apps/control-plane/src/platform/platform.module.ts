@@ -1,5 +1,6 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import type { Tracer } from '@opentelemetry/api';
 import type { DatabaseHandle } from '@thoth/db';
 import type { HealthService } from '@thoth/ops';
 import type { Logger } from 'pino';
@@ -11,7 +12,7 @@ import { TenantDatabase } from './database/tenant-database.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { OpenApiController } from './openapi/openapi.controller.js';
 import { RateLimitGuard, RateLimitSettings } from './rate-limit/rate-limit.guard.js';
-import { CONFIG, DATABASE, GRPC_HEALTH, LOGGER } from './tokens.js';
+import { CONFIG, DATABASE, GRPC_HEALTH, LOGGER, TRACER } from './tokens.js';
 
 export interface PlatformDependencies {
   config: ControlPlaneConfig;
@@ -20,6 +21,8 @@ export interface PlatformDependencies {
   logger: Logger;
   /** Served on the config stream's gRPC server beside ConfigDistribution (absent: not served). */
   health?: HealthService;
+  /** Tracing on (docs/telemetry.md); absent: off. */
+  tracer?: Tracer | undefined;
 }
 
 /**
@@ -29,13 +32,14 @@ export interface PlatformDependencies {
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRoot({ config, database, clock, logger, health }: PlatformDependencies): DynamicModule {
+  static forRoot({ config, database, clock, logger, health, tracer }: PlatformDependencies): DynamicModule {
     return {
       module: PlatformModule,
       controllers: [OpenApiController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
+        { provide: TRACER, useValue: tracer ?? null },
         { provide: DATABASE, useValue: database },
         { provide: Clock, useValue: clock },
         { provide: GRPC_HEALTH, useValue: health ?? null },
@@ -47,7 +51,7 @@ export class PlatformModule {
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useValue: new ProblemFilter(logger) },
       ],
-      exports: [CONFIG, LOGGER, DATABASE, Clock, TenantDatabase, GRPC_HEALTH],
+      exports: [CONFIG, LOGGER, TRACER, DATABASE, Clock, TenantDatabase, GRPC_HEALTH],
     };
   }
 }

@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, TraceFlags, type Link, type Span, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, TraceFlags, type Link, type Span, type Tracer } from '@opentelemetry/api';
 import type { SqlSession } from '@thoth/db';
 import { equalBytes, type CompactRange, type NodeWrite } from '@thoth/merkle';
 import { judgeDecisionEvent, type DecisionVerdict, type TenantReceiptKeys } from '@thoth/snapshot';
@@ -129,7 +129,10 @@ export class DecisionFolder {
     const decoded = await decodeAll(messages, this.keys);
     const spans = this.tracer === undefined ? undefined : foldSpans(this.tracer, topic, partition, decoded);
     try {
-      const outcome = await this.#commitBatch(ref, decoded, options);
+      // The batch's database calls go under the first traced decision's fold span (one transaction for all).
+      const traced = spans === undefined ? undefined : spans.values().next().value;
+      const commit = () => this.#commitBatch(ref, decoded, options);
+      const outcome = await (traced === undefined ? commit() : context.with(trace.setSpan(context.active(), traced), commit));
       if (spans !== undefined) endFoldSpans(spans, outcome.written);
       return outcome.result;
     } catch (error) {
