@@ -6,9 +6,9 @@
 // real decision topic. The trace context travels in the Decide's gRPC metadata, then inside the
 // signed DecisionEvent (trace_parent), to the fold, whose span names the decision.
 //
-// Seen failing without each link: with the enforcer recording no trace_parent in the event, the fold
-// span started a trace of its own (no fold span in the agent's trace); with the SDK's gate span not
-// sent (traceParent left out of DecideOptions), the Decide span was a root.
+// Seen failing without each link: with the enforcer recording an empty trace_parent in the event, or
+// with the SDK's gate not sending its trace context (traceParent left out of DecideOptions), no fold
+// span of the decision ever came (timed out waiting for it).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -82,7 +82,7 @@ export class Thoth {
 
   async #check(call: GateCall, trace: GateTrace | undefined): Promise<GuardEvent> {
     const event = await this.#gate(call, trace);
-    trace?.note(event);
+    trace?.note(event.outcome, 'decision' in event ? event.decision?.decisionId : undefined);
     return event;
   }
 

@@ -1,5 +1,5 @@
+import type * as OpenTelemetryApi from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
-import type { GuardEvent } from './guard.js';
 
 /**
  * The gate's span (docs/telemetry.md): when the agent's process traces with OpenTelemetry (it
@@ -10,7 +10,7 @@ import type { GuardEvent } from './guard.js';
  * is done beyond one look at a settled promise; without a provider the span does not record and
  * the call goes as it would untraced.
  */
-type OtelApi = typeof import('@opentelemetry/api');
+type OtelApi = typeof OpenTelemetryApi;
 
 let api: OtelApi | undefined;
 const loaded: Promise<OtelApi | undefined> = import('@opentelemetry/api').then(
@@ -23,7 +23,8 @@ void loaded.finally(() => (settled = true));
 /** What a traced gate hands the call: the traceparent to send, and where its outcome is noted. */
 export interface GateTrace {
   readonly traceParent: string;
-  note(event: GuardEvent): void;
+  /** The gate's outcome (GuardEvent.outcome) and the decision it was given, if any. */
+  note(outcome: string, decisionId: string | undefined): void;
 }
 
 /** Runs `gate` inside the gate's span when the process traces, else as it is. */
@@ -37,7 +38,7 @@ export async function traced<R>(tool: string, risk: string, gate: (trace: GateTr
       return gate(undefined);
     }
     try {
-      return await gate({ traceParent: traceParentOf(span), note: (event) => noteOutcome(span, event) });
+      return await gate({ traceParent: traceParentOf(span), note: (outcome, decisionId) => noteOutcome(span, outcome, decisionId) });
     } catch (error) {
       const decisionId = (error as { decisionId?: unknown }).decisionId;
       if (typeof decisionId === 'string' && decisionId !== '') span.setAttribute('thoth.decision.id', decisionId);
@@ -50,9 +51,8 @@ export async function traced<R>(tool: string, risk: string, gate: (trace: GateTr
   });
 }
 
-function noteOutcome(span: Span, event: GuardEvent): void {
-  span.setAttribute('thoth.outcome', event.outcome);
-  const decisionId = 'decision' in event ? event.decision?.decisionId : undefined;
+function noteOutcome(span: Span, outcome: string, decisionId: string | undefined): void {
+  span.setAttribute('thoth.outcome', outcome);
   if (decisionId) span.setAttribute('thoth.decision.id', decisionId);
 }
 
