@@ -1,4 +1,6 @@
 import { fromBinary } from '@bufbuild/protobuf';
+import { SpanKind } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { DecisionEventSchema } from '@thoth/contracts';
 import type { SqlSession } from '@thoth/db';
 import { merkleTreeHash, openCheckpoint, parseVerifierKey } from '@thoth/merkle';
@@ -224,5 +226,36 @@ describe('folding decisions from Kafka into the ledger', () => {
     );
     expect(q).toMatchObject({ reason_code: 'entry.unstorable', offset: '4', reason: expect.stringMatching(/SQLSTATE 22P05/) });
     expect(new Uint8Array(q!.value)).toEqual(new Uint8Array(batch[4]!.value));
+  });
+
+  // docs/telemetry.md: the fold continues the trace the signed event carries. A trace_parent that does
+  // not parse (forged, or from an enforcer that wrote something else) changes nothing of the fold.
+  it("continues the event's trace in a fold span naming the decision; a malformed trace_parent or header is dropped, the decision folded all the same", async () => {
+    const tenant = randomUUID();
+    const topic = `traced-${randomUUID()}`;
+    const keys = { keysOf: () => TenantReceiptKeys.of([{ keyId: TEST_ENFORCER_KEY.keyId, publicKey: publicKeyBase64(TEST_ENFORCER_KEY), instanceId: 'enforcer-1' }]) };
+    const exporter = new InMemorySpanExporter();
+    const tracer = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }).getTracer('test');
+    const folder = new DecisionFolder(ctx.owner.sql, new TenantTrees(), `traced-${ctx.group}`, keys, tracer);
+    const sampled = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const producer = '00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01';
+    const traceParents = [sampled, sampled.replace(/01$/, '00'), sampled.toUpperCase(), sampled + 'f'.repeat(10_000), '\u0000'.repeat(55), 'not a trace context'];
+    const events = traceParents.map((traceParent, i) => decisionEvent(tenant, i, { traceParent }));
+    const headers = [producer, producer, producer, 'x'.repeat(55), undefined, producer.toUpperCase()];
+    const batch = events.map((e, offset) => ({ offset, key: null, value: encode(e), traceParent: headers[offset] }));
+
+    expect(await folder.fold(topic, 0, batch)).toMatchObject({ folded: 6, quarantined: 0, nextOffset: 6 });
+    const spans = exporter.getFinishedSpans();
+    expect(spans).toHaveLength(1);
+    const [fold] = spans;
+    expect(fold).toMatchObject({ name: 'ledger fold', kind: SpanKind.CONSUMER });
+    expect(fold!.spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(fold!.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    expect(fold!.attributes).toMatchObject({ 'thoth.decision.id': events[0]!.decisionId, 'thoth.tenant.id': tenant, 'thoth.ledger.result': 'appended' });
+    expect(fold!.links.map((l) => l.context.spanId)).toEqual(['b7ad6b7169203331']);
+    // Folded again (a redelivery): the same span, its result said.
+    exporter.reset();
+    expect(await new DecisionFolder(ctx.owner.sql, new TenantTrees(), `traced-${ctx.group}`, keys, tracer).fold(topic, 0, batch)).toMatchObject({ stale: 6 });
+    expect(exporter.getFinishedSpans().map((s) => s.attributes['thoth.ledger.result'])).toEqual(['already_folded']);
   });
 });
