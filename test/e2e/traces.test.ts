@@ -107,9 +107,10 @@ describe('one guarded tool call, one trace (OpenTelemetry, OTLP/HTTP protobuf)',
     expect(decisionId).not.toBe('');
     await waitFor('the decision in the ledger', async () => (await admin.query('SELECT 1 FROM ledger_entries WHERE decision_id = $1', [decisionId])).rowCount === 1, 60_000);
 
-    const fold = await waitFor('the fold span naming the decision', async () => {
+    const named = (service: string, suffix: string) => receiver.spans.find((s) => s.service === service && s.name.endsWith(suffix) && s.attributes['thoth.decision.id'] === decisionId);
+    const fold = await waitFor('the fold span and the read model\'s span naming the decision', async () => {
       await Promise.all(tracings.map((t) => t.flush()));
-      return receiver.spans.find((s) => s.name === 'ledger fold' && s.attributes['thoth.decision.id'] === decisionId);
+      return named('thoth-control-plane', ' process') && named('thoth-ledger', 'ledger fold');
     }, 30_000);
     const trace = receiver.spans.filter((s) => s.traceId === fold.traceId);
     const byId = new Map(trace.map((s) => [s.spanId, s]));
@@ -133,6 +134,8 @@ describe('one guarded tool call, one trace (OpenTelemetry, OTLP/HTTP protobuf)',
     expect(fold).toMatchObject({ service: 'thoth-ledger', parentSpanId: decide.spanId });
     expect(fold.attributes).toMatchObject({ 'thoth.ledger.result': 'appended' });
     expect(fold.links).toEqual([{ traceId: fold.traceId, spanId: produce.spanId }]);
+    // The control plane's read model took the same decision in the same trace.
+    expect(one((s) => s.service === 'thoth-control-plane' && s.name.endsWith(' process')).parentSpanId).toBe(decide.spanId);
     // The ledger's database calls of that fold are in the trace too (the fold's transaction).
     expect(trace.some((s) => s.service === 'thoth-ledger' && s.attributes['db.system.name'] === 'postgresql')).toBe(true);
   });

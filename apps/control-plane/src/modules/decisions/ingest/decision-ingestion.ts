@@ -1,9 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { QueryBus } from '@nestjs/cqrs';
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { TenantDatabase } from '../../../platform/database/tenant-database.js';
-import { CONTROL_PLANE_RECEIPT_KEY, LOGGER } from '../../../platform/tokens.js';
+import { CONTROL_PLANE_RECEIPT_KEY, LOGGER, TRACER } from '../../../platform/tokens.js';
 import { ListReceiptKeysQuery } from '../../enforcers/index.js';
 import { DECISION_INGEST_HOOKS, type DecisionIngestHook } from './decision-ingest-hook.js';
 import { addOutcomes, DecisionIngestor, NO_OUTCOME, type IngestOutcome } from './decision-ingestor.js';
@@ -36,6 +37,7 @@ export class DecisionIngestion implements OnApplicationBootstrap, OnApplicationS
     @Inject(QueryBus) private readonly queries: QueryBus,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() @Inject(CONTROL_PLANE_RECEIPT_KEY) private readonly ownKey: AnnouncedKey | null = null,
+    @Optional() @Inject(TRACER) private readonly tracer: Tracer | null = null,
   ) {}
 
   /** What was ingested, skipped and refused since boot. */
@@ -67,7 +69,7 @@ export class DecisionIngestion implements OnApplicationBootstrap, OnApplicationS
     if (this.options.feed) {
       this.#source = startInProcessDecisionSource(this.options.feed, this.#ingestor, log, count);
     } else if (this.options.kafka) {
-      this.#source = startKafkaDecisionSource(this.#ingestor, this.options.kafka, log, count);
+      this.#source = startKafkaDecisionSource(this.#ingestor, { ...this.options.kafka, tracer: this.tracer ?? undefined }, log, count);
     } else {
       log.warn('decision ingestion is off: no KAFKA_BROKERS (and no in-process decision log); the decisions API and shadow reports see nothing new');
       return;

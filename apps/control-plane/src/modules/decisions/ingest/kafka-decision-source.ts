@@ -1,7 +1,9 @@
+import { SpanKind, SpanStatusCode, TraceFlags, type Span, type Tracer } from '@opentelemetry/api';
 import { kafkaClientConfig, kafkaLogCreator, type KafkaConnection } from '@thoth/kafka';
+import { parseTraceParent, spanContextOf } from '@thoth/telemetry';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { decodeDecisionMessage } from './decode-decision-event.js';
+import { decodeDecisionMessage, type IncomingDecision } from './decode-decision-event.js';
 import type { DecisionIngestor, IngestOutcome } from './decision-ingestor.js';
 
 export interface KafkaDecisionSourceOptions {
@@ -12,6 +14,8 @@ export interface KafkaDecisionSourceOptions {
   readonly groupId: string;
   readonly sessionTimeoutMs: number;
   readonly clientId?: string;
+  /** Tracing on (docs/telemetry.md): a span per decision whose trace is sampled, continuing it; absent: none. */
+  readonly tracer?: Tracer | undefined;
 }
 
 export interface RunningDecisionSource {
@@ -68,9 +72,16 @@ export function startKafkaDecisionSource(
         for (let i = 0; i < batch.messages.length; i += PIECE) {
           if (!isRunning() || isStale()) return;
           const piece = batch.messages.slice(i, i + PIECE);
-          const outcome = await ingestor.ingest(
-            piece.map((m) => ({ decision: decodeDecisionMessage(m.value), from: `${batch.topic}/${batch.partition}@${m.offset}` })),
-          );
+          const items = piece.map((m) => ({ decision: decodeDecisionMessage(m.value), from: `${batch.topic}/${batch.partition}@${m.offset}` }));
+          const spans = options.tracer ? ingestSpans(options.tracer, topic, items) : NO_SPANS;
+          let outcome: IngestOutcome;
+          try {
+            outcome = await ingestor.ingest(items);
+          } catch (error) {
+            for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message }).end();
+            throw error;
+          }
+          for (const span of spans) span.end();
           const last = piece[piece.length - 1]!.offset;
           resolveOffset(last);
           await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last) + 1n) }]);
@@ -117,4 +128,27 @@ export async function partitionLag(admin: Admin, topic: string, groupId: string)
     const offset = at.get(partition) ?? -1;
     return { partition, messages: Math.max(0, Number(high) - (offset >= 0 ? offset : Number(low))) };
   });
+}
+
+const NO_SPANS: readonly Span[] = [];
+
+/** A consumer span per decision whose event carries a sampled trace (DecisionEvent.trace_parent), naming the decision. */
+function ingestSpans(tracer: Tracer, topic: string, items: ReadonlyArray<{ decision: IncomingDecision }>): Span[] {
+  const spans: Span[] = [];
+  for (const { decision } of items) {
+    if (!decision.ok) continue;
+    const parent = parseTraceParent(decision.event.traceParent);
+    if (parent === undefined || (parent.traceFlags & TraceFlags.SAMPLED) === 0) continue;
+    spans.push(
+      tracer.startSpan(
+        `${topic} process`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: { 'messaging.system': 'kafka', 'messaging.operation.type': 'process', 'messaging.destination.name': topic, 'thoth.decision.id': decision.event.decisionId, 'thoth.tenant.id': decision.event.tenantId },
+        },
+        spanContextOf(decision.event.traceParent),
+      ),
+    );
+  }
+  return spans;
 }
