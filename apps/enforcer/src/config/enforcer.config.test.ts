@@ -16,6 +16,17 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ windowMaxKeys: 100_000, windowMaxKeysPerTenant: 25_000, windowMaxKeysPerAgent: 5_000 });
   });
 
+  it('traces only with an OTLP endpoint (docs/telemetry.md), as thoth-enforcer unless OTEL_SERVICE_NAME says otherwise', () => {
+    expect(loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY }).tracing).toBeUndefined();
+    expect(loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing).toEqual({
+      url: 'http://collector:4318/v1/traces',
+      serviceName: 'thoth-enforcer',
+      sampler: 'parentbased_always_on',
+      samplerArg: 1,
+    });
+    expect(() => loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_SAMPLER: 'sometimes' })).toThrow(/OTEL_TRACES_SAMPLER/);
+  });
+
   it('reads the window key quotas', () => {
     const config = loadConfig({ THOTH_CONFIG_PUBLIC_KEYS: KEY, THOTH_WINDOW_MAX_KEYS: '1000000', THOTH_WINDOW_MAX_KEYS_PER_TENANT: '100000', THOTH_WINDOW_MAX_KEYS_PER_AGENT: '2000' });
     expect(config).toMatchObject({ windowMaxKeys: 1_000_000, windowMaxKeysPerTenant: 100_000, windowMaxKeysPerAgent: 2_000 });
