@@ -33,6 +33,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, THOTH_LEDGER_OPS_HOST: '0.0.0.0', THOTH_LEDGER_OPS_PORT: '9100' }).ops).toEqual({ host: '0.0.0.0', port: 9100 });
   });
 
+  it('traces only with an OTLP endpoint (docs/telemetry.md), as thoth-ledger; a bad OTEL_* value is named with the rest', () => {
+    expect(loadConfig(base).tracing).toBeUndefined();
+    expect(loadConfig({ ...base, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/v1/traces', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }).tracing).toEqual({
+      url: 'https://traces.example/v1/traces',
+      serviceName: 'thoth-ledger',
+      sampler: 'parentbased_traceidratio',
+      samplerArg: 0.1,
+    });
+    expect(() => loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+  });
+
   it('fails fast naming every wrong variable', () => {
     const attempt = () =>
       loadConfig({ DATABASE_URL: 'mysql://x', KAFKA_BROKERS: 'nope', THOTH_LEDGER_SIGNING_KEY: 'PRIVATE+KEY+x+00000000+AAAA', THOTH_LEDGER_CHECKPOINT_INTERVAL_MS: '5000' });
