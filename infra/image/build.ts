@@ -24,7 +24,7 @@ interface Service {
 
 const SERVICES: Record<string, Service> = {
   'control-plane': {
-    entries: { main: 'apps/control-plane/src/main.ts', migrate: 'apps/control-plane/src/migrate.ts' },
+    entries: { main: 'apps/control-plane/src/main.ts', migrate: 'apps/control-plane/src/migrate.ts', 'rebuild-projections': 'apps/control-plane/src/rebuild-projections.ts' },
     files: { migrations: 'libs/db/migrations' },
   },
   enforcer: { entries: { main: 'apps/enforcer/src/main.ts' }, files: {} },
