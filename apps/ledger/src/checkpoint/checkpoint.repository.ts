@@ -37,6 +37,12 @@ export async function findUncheckpointed(db: Db): Promise<Array<{ tenantId: stri
   return rows.map((r) => ({ tenantId: r.tenant_id, size: Number(r.size) }));
 }
 
+/** The size of the tenant's latest stored checkpoint (0: none). */
+export async function latestCheckpointSize(db: Db, tenantId: string): Promise<number> {
+  const [row] = await db.query<{ size: string }>('SELECT COALESCE(max(size), 0)::text AS size FROM ledger_checkpoints WHERE tenant_id = $1', [tenantId]);
+  return Number(row?.size ?? 0);
+}
+
 /** Committed synchronously (the session default), whatever the fold transactions do. */
 export async function insertCheckpoints(db: Db, cs: ReadonlyArray<Omit<StoredCheckpoint, 'signedAt'>>): Promise<void> {
   if (cs.length === 0) return;
