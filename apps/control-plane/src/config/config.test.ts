@@ -66,6 +66,12 @@ describe('loadConfig: decision ingestion and the trial scheduler', () => {
     expect(loadConfig({ THOTH_TRIAL_TICK_MS: '5000' }).trial).toEqual({ tickMs: 5_000 });
     expect(() => loadConfig({ THOTH_TRIAL_TICK_MS: '10' })).toThrow(/THOTH_TRIAL_TICK_MS/);
   });
+
+  it('runs the retention job every hour unless told otherwise', () => {
+    expect(loadConfig({}).retention).toEqual({ tickMs: 3_600_000 });
+    expect(loadConfig({ THOTH_RETENTION_TICK_MS: '60000' }).retention).toEqual({ tickMs: 60_000 });
+    expect(() => loadConfig({ THOTH_RETENTION_TICK_MS: '10' })).toThrow(/THOTH_RETENTION_TICK_MS/);
+  });
 });
 
 describe('loadConfig: alerts', () => {

@@ -51,6 +51,8 @@ const Environment = z.object({
   // At least 2 s: an enforcer stops spending a lease a second before it expires (clock skew).
   THOTH_LEASE_TTL_MS: z.coerce.number().int().min(2_000).max(300_000).default(10_000),
   THOTH_TRIAL_TICK_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  // How often a replica removes decisions and retained arguments past their tenant's retention (docs/retention.md).
+  THOTH_RETENTION_TICK_MS: z.coerce.number().int().min(1000).max(86_400_000).default(3_600_000),
   NODE_ENV: z.string().optional(),
   // SOC alerts (modules/alerts): the key that encrypts destination URLs and signing secrets.
   THOTH_SECRETS_KEY: z
@@ -109,6 +111,8 @@ export interface ControlPlaneConfig {
   decisions?: DecisionsConfig;
   /** The trial scheduler's periodic tick; absent: no tick (tests call TrialScheduler.runDue()). */
   trial?: TrialConfig;
+  /** The retention job's periodic tick; absent: no tick (tests call RetentionJob.runDue()). */
+  retention?: { tickMs: number };
   /** Where people reach this API from outside (THOTH_PUBLIC_URL): the base of approval alerts' links; absent: the links are paths. */
   publicUrl?: string;
 }
@@ -262,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneCo
         }
       : {}),
     trial: { tickMs: e.THOTH_TRIAL_TICK_MS },
+    retention: { tickMs: e.THOTH_RETENTION_TICK_MS },
     publicUrl: (e.THOTH_PUBLIC_URL ?? `${httpTls.tls ? 'https' : 'http'}://${e.THOTH_HTTP_HOST.includes(':') ? `[${e.THOTH_HTTP_HOST}]` : e.THOTH_HTTP_HOST}:${e.THOTH_HTTP_PORT}`).replace(/\/+$/, ''),
   };
 }

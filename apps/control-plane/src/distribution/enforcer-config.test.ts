@@ -10,7 +10,7 @@ const agent = (agentId: string, name: string, status: 'active' | 'suspended' | '
   tokenHash: agentId.padEnd(64, '0'), tokenHint: 'thoth_at_abcd', registeredAt: at, version: 1, updatedAt: at,
 });
 const state = (tenantMode: 'shadow' | 'enforce', policyMode: 'shadow' | 'enforce'): TenantState => ({
-  tenant: { tenantId: T, name: 'Acme', email: 'a@b.c', mode: tenantMode, failMode: 'open', signedUpAt: at, trialEndsAt: at, version: 1, updatedAt: at },
+  tenant: { tenantId: T, name: 'Acme', email: 'a@b.c', mode: tenantMode, failMode: 'open', signedUpAt: at, trialEndsAt: at, decisionRetentionDays: 90, argumentRetentionDays: 30, version: 1, updatedAt: at },
   policy: {
     policy: { tenantId: T, currentVersion: 4, contentHash: 'x', mode: policyMode, version: 5, updatedAt: at },
     current: { tenantId: T, version: 4, format: 'json', source: '{}', contentHash: 'x', documentName: 'p', documentVersion: '1', rolledBackTo: null, publishedAt: at, publishedBy: 'key:1' },

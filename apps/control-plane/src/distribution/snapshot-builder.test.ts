@@ -20,7 +20,7 @@ function world() {
     state.reads++;
     if (tenantId !== T) return undefined;
     return {
-      tenant: { tenantId: T, name: 'Acme', email: 'a@b.c', mode: 'enforce', failMode: 'closed', signedUpAt: at, trialEndsAt: at, version: 1, updatedAt: at },
+      tenant: { tenantId: T, name: 'Acme', email: 'a@b.c', mode: 'enforce', failMode: 'closed', signedUpAt: at, trialEndsAt: at, decisionRetentionDays: 90, argumentRetentionDays: 30, version: 1, updatedAt: at },
       policy: {
         policy: { tenantId: T, currentVersion: state.policyVersion, contentHash: 'x', mode: 'enforce', version: 1, updatedAt: at },
         current: {

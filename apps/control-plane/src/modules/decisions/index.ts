@@ -15,3 +15,6 @@ export {
 // Its queries (the read model has no commands: decisions arrive on the decision stream).
 export { type DecisionView, GetDecisionQuery } from './queries/get-decision/get-decision.query.js';
 export { type DecisionPage, ListDecisionsQuery } from './queries/list-decisions/list-decisions.query.js';
+// Retention (docs/retention.md): the job, and the event it leaves in each tenant's audit trail.
+export { RETENTION_ACTOR, RetentionJob, type RetentionRun } from './retention/retention-job.js';
+export { RetentionApplied, type RetentionAppliedPayload } from './domain/events/retention-applied.event.js';

@@ -10,6 +10,8 @@ export { ChooseFailModeCommand } from './commands/choose-fail-mode/choose-fail-m
 export { type IssuedKey, IssueApiKeyCommand } from './commands/issue-api-key/issue-api-key.command.js';
 export { RevokeApiKeyCommand } from './commands/revoke-api-key/revoke-api-key.command.js';
 export { type SignUpResult, SignUpTenantCommand } from './commands/sign-up-tenant/sign-up-tenant.command.js';
+export { SetRetentionCommand } from './commands/set-retention/set-retention.command.js';
+export { DEFAULT_RETENTION, RETENTION_LIMITS } from './domain/retention.js';
 export { SwitchTenantModeCommand } from './commands/switch-tenant-mode/switch-tenant-mode.command.js';
 export { type TenantView, GetTenantQuery } from './queries/get-tenant/get-tenant.query.js';
 export { type ApiKeyView, ListApiKeysQuery } from './queries/list-api-keys/list-api-keys.query.js';

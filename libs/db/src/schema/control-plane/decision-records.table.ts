@@ -55,6 +55,8 @@ export const decisionRecords = pgTable(
     index('decision_records_resource_time_idx').on(t.tenantId, t.resource, t.decidedAt),
     index('decision_records_outcome_time_idx').on(t.tenantId, t.outcome, t.decidedAt),
     index('decision_records_ingest_idx').on(t.tenantId, t.ingestXid, t.decisionId),
+    // The retention job finds arguments past their retention without reading every older row.
+    index('decision_records_retained_arguments_idx').on(t.tenantId, t.decidedAt).where(sql`${t.arguments} IS NOT NULL`),
   ],
 );
 

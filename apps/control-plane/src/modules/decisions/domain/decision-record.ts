@@ -1,7 +1,8 @@
 /**
  * One answered decision as the control plane's decision read model keeps it: a DecisionEvent
  * from the decision stream (Kafka `thoth.decisions`, or the embedded in-process log), flattened
- * for queries. Written once per decision id (a redelivered event is a no-op), never updated.
+ * for queries. Written once per decision id (a redelivered event is a no-op), never updated but by
+ * retention (docs/retention.md): deleted past the tenant's retention, its arguments cleared before.
  * The shadow report, replay, credential inventory, baselines and alerts all read this shape.
  */
 export type DecisionOutcome = 'allow' | 'deny' | 'would_deny' | 'approval_required';

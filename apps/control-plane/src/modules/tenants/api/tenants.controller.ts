@@ -7,10 +7,11 @@ import { ApiController } from '../../../platform/http/api-controller.js';
 import { IfMatch, withEtag } from '../../../platform/http/if-match.js';
 import { Operation, ValidBody } from '../../../platform/openapi/operation.decorator.js';
 import { ChooseFailModeCommand } from '../commands/choose-fail-mode/choose-fail-mode.command.js';
+import { SetRetentionCommand } from '../commands/set-retention/set-retention.command.js';
 import { SignUpTenantCommand } from '../commands/sign-up-tenant/sign-up-tenant.command.js';
 import { SwitchTenantModeCommand } from '../commands/switch-tenant-mode/switch-tenant-mode.command.js';
 import { GetTenantQuery, type TenantView } from '../queries/get-tenant/get-tenant.query.js';
-import { ChooseFailModeBody, SignUpTenantBody, SignUpTenantResponse, SwitchModeBody, TenantResponse } from './tenants.dto.js';
+import { ChooseFailModeBody, SetRetentionBody, SignUpTenantBody, SignUpTenantResponse, SwitchModeBody, TenantResponse } from './tenants.dto.js';
 
 const IF_MATCH = { 'If-Match': 'The ETag of GET /v1/tenant; a stale one answers 409 concurrency.conflict' };
 const ETAG = { ETag: 'The tenant version, for If-Match' };
@@ -85,6 +86,26 @@ export class TenantsController extends ApiController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TenantView> {
     await this.commands.execute(new ChooseFailModeCommand(caller, body.failMode, expected));
+    return withEtag(reply, await this.queries.execute(new GetTenantQuery(caller.tenantId)));
+  }
+
+  @Put('tenant/retention')
+  @Roles('admin')
+  @Operation({
+    operationId: 'setRetention',
+    summary: 'Choose how long decisions and their retained arguments are kept (7 to 3650 days; default 90 and 30)',
+    tags: ['tenants'],
+    body: SetRetentionBody,
+    headers: IF_MATCH,
+    responses: { 200: { description: 'The tenant after the change', schema: TenantResponse, headers: ETAG } },
+  })
+  async setRetention(
+    @ValidBody() body: z.output<typeof SetRetentionBody>,
+    @IfMatch() expected: number | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TenantView> {
+    await this.commands.execute(new SetRetentionCommand(caller, body, expected));
     return withEtag(reply, await this.queries.execute(new GetTenantQuery(caller.tenantId)));
   }
 }

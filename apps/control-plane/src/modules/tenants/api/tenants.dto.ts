@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { API_KEY_ROLES } from '@thoth/api-keys';
+import { RETENTION_LIMITS } from '../domain/retention.js';
 
 // Request bodies are strict: an unknown field is a 400 naming its path.
 
@@ -10,6 +11,13 @@ export const SignUpTenantBody = z.strictObject({
 
 export const SwitchModeBody = z.strictObject({ mode: z.enum(['shadow', 'enforce']) });
 export const ChooseFailModeBody = z.strictObject({ failMode: z.enum(['open', 'closed']) });
+
+const retentionDays = z.number().int().min(RETENTION_LIMITS.minDays).max(RETENTION_LIMITS.maxDays);
+export const Retention = z.object({
+  decisionDays: retentionDays.describe('Days decision records are kept in the read model'),
+  argumentDays: retentionDays.describe('Days their retained arguments are kept (at most decisionDays)'),
+});
+export const SetRetentionBody = z.strictObject(Retention.shape);
 
 export const IssueApiKeyBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -32,6 +40,7 @@ export const TenantResponse = z.object({
     endedAt: z.iso.datetime().nullable(),
     reportId: z.string().nullable().describe('The day-seven shadow report, once produced'),
   }),
+  retention: Retention.describe('How long decisions and their retained arguments are kept (docs/retention.md)'),
   version: z.number().int(),
 });
 

@@ -1,8 +1,9 @@
 import { AggregateRoot } from '../../../shared/domain/aggregate-root.js';
 import type { RecordedEvent } from '../../../shared/domain/domain-event.js';
 import { DomainError } from '../../../shared/domain/domain-error.js';
-import { ApiKeyIssued, ApiKeyRevoked, type TenantEvent, TenantFailModeChosen, TenantModeSwitched, TenantSignedUp } from './events/index.js';
-import type { ApiKeyRole, FailMode, TenantMode } from './tenant-settings.js';
+import { ApiKeyIssued, ApiKeyRevoked, type TenantEvent, TenantFailModeChosen, TenantModeSwitched, TenantRetentionSet, TenantSignedUp } from './events/index.js';
+import { checkRetention, DEFAULT_RETENTION } from './retention.js';
+import type { ApiKeyRole, FailMode, Retention, TenantMode } from './tenant-settings.js';
 
 export const tenantNotFound = (): DomainError => new DomainError('tenant.not_found', 'not_found', 'no such tenant');
 
@@ -25,11 +26,12 @@ interface KeyState {
   revoked: boolean;
 }
 
-/** The Tenant: its mode, its fail mode, its API keys. */
+/** The Tenant: its mode, its fail mode, its retention, its API keys. */
 export class Tenant extends AggregateRoot<TenantEvent> {
   #id = '';
   #mode: TenantMode = 'shadow';
   #failMode: FailMode = 'closed';
+  #retention: Retention = DEFAULT_RETENTION;
   #keys = new Map<string, KeyState>();
 
   get id(): string {
@@ -40,6 +42,9 @@ export class Tenant extends AggregateRoot<TenantEvent> {
   }
   get failMode(): FailMode {
     return this.#failMode;
+  }
+  get retention(): Retention {
+    return this.#retention;
   }
 
   /** Self-serve sign-up: a shadow trial of TRIAL_DAYS from `now`, fail-closed, and a first admin key. */
@@ -75,6 +80,12 @@ export class Tenant extends AggregateRoot<TenantEvent> {
     this.raise(new TenantFailModeChosen({ failMode, from: this.#failMode }));
   }
 
+  setRetention(retention: Retention): void {
+    checkRetention(retention);
+    if (retention.decisionDays === this.#retention.decisionDays && retention.argumentDays === this.#retention.argumentDays) return;
+    this.raise(new TenantRetentionSet({ decisionDays: retention.decisionDays, argumentDays: retention.argumentDays, from: this.#retention }));
+  }
+
   issueApiKey(key: NewApiKey, now: Date): void {
     if (this.#keys.has(key.keyId)) throw new DomainError('tenant.api_key_exists', 'conflict', `API key ${key.keyId} exists`);
     this.raise(new ApiKeyIssued({ ...key, issuedAt: now.toISOString() }));
@@ -103,6 +114,9 @@ export class Tenant extends AggregateRoot<TenantEvent> {
         return;
       case 'tenant.fail_mode_chosen':
         this.#failMode = event.payload.failMode;
+        return;
+      case 'tenant.retention_set':
+        this.#retention = { decisionDays: event.payload.decisionDays, argumentDays: event.payload.argumentDays };
         return;
       case 'tenant.api_key_issued':
         this.#keys.set(event.payload.keyId, { role: event.payload.role, revoked: false });

@@ -32,6 +32,12 @@ export class TenantsProjection extends AggregateProjection<TenantEvent> {
         return TenantsRepository.updateTenant(tx, record.tenantId, { mode: event.payload.mode, ...stamp });
       case 'tenant.fail_mode_chosen':
         return TenantsRepository.updateTenant(tx, record.tenantId, { failMode: event.payload.failMode, ...stamp });
+      case 'tenant.retention_set':
+        return TenantsRepository.updateTenant(tx, record.tenantId, {
+          decisionRetentionDays: event.payload.decisionDays,
+          argumentRetentionDays: event.payload.argumentDays,
+          ...stamp,
+        });
       case 'tenant.api_key_issued': {
         const p = event.payload;
         await TenantsRepository.insertApiKey(tx, {

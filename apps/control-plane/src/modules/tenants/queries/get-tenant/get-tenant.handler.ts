@@ -33,6 +33,7 @@ export class GetTenantHandler implements IQueryHandler<GetTenantQuery> {
         endedAt: trial?.endedAt?.toISOString() ?? null,
         reportId: trial?.reportId ?? null,
       },
+      retention: { decisionDays: row.decisionRetentionDays, argumentDays: row.argumentRetentionDays },
       version: row.version,
     };
   }
