@@ -42,7 +42,7 @@ const cp = signerFromSeed(generateSigningKey());
 const receiptSigner = signerFromSeed(generateSigningKey());
 const enc = (s: string) => new TextEncoder().encode(s);
 
-function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: { failMode?: FailMode; mode?: TenantMode; state?: WindowState; maxStalenessMs?: number } = {}) {
+function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: { failMode?: FailMode; mode?: TenantMode; state?: WindowState; maxStalenessMs?: number; retainArguments?: boolean } = {}) {
   let now = 1_700_000_000_000;
   /** When the control plane last confirmed the config, with maxStalenessMs. */
   let confirmedAt = now;
@@ -52,6 +52,7 @@ function setup(idempotency?: { ttlMs?: number; maxEntries?: number }, options: {
     version: 1n,
     mode: options.mode ?? TenantMode.ENFORCE,
     failMode: options.failMode ?? FailMode.CLOSED,
+    retainArguments: options.retainArguments ?? false,
     policy: { version: 1n, format: PolicyFormat.YAML, content: enc(POLICY) },
     agents: [{ agentId: 'a', status: AgentStatus.ACTIVE, tokenSha256: [createHash('sha256').update(TOKEN).digest('hex')] }],
   });
@@ -185,6 +186,20 @@ describe('DecisionService idempotency', () => {
     for (const id of ['a', 'b', 'c', 'd']) await service.decide(request({ requestId: id, tool: 'crm.read' }), TOKEN, PEER);
     const values = (await metrics.idempotencyEvictions.get()).values;
     expect(values.find((v) => v.labels['reason'] === 'capacity')?.value).toBe(2);
+  });
+});
+
+describe('DecisionService retained arguments', () => {
+  it('redacts card numbers and credentials before the event is signed and sent; the digest is of the call as made', async () => {
+    const { service, events, request, settle } = setup(undefined, { mode: TenantMode.SHADOW, retainArguments: true });
+    const args = '{"id":1,"card":"4111 1111 1111 1111","password":"hunter2"}';
+    const answer = await service.decide(request({ requestId: 'r1', args }), TOKEN, PEER);
+    expect(answer.ok).toBe(true);
+    await settle();
+    const [event] = events;
+    expect(JSON.parse(new TextDecoder().decode(event!.retainedArgumentsJson))).toEqual({ id: 1, card: '[redacted:card]', password: '[redacted:secret]' });
+    expect(event!.argumentsDigest).toBe(createHash('sha256').update(args).digest('hex'));
+    expect(verifyDecisionEvent(event!, keyring([verifierFromPublicKey(receiptSigner.publicKey)]))).toMatchObject({ ok: true, coverage: 'event' });
   });
 });
 

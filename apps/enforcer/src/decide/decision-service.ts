@@ -38,6 +38,7 @@ import {
 } from '@thoth/policy';
 import { eventDigestOf, ReceiptIssuer, type Signer } from '@thoth/snapshot';
 import { hash } from 'node:crypto';
+import { redactArguments } from './redact-arguments.js';
 import { Approvals } from '../approvals/approvals.js';
 import type { DecisionLog } from '../emit/decision-log.js';
 import type { LeasedBudgets } from '../fleet/leases.js';
@@ -763,7 +764,8 @@ export class DecisionService {
       tool: request.tool,
       argumentsDigest: digest,
       // An approval request keeps the arguments whatever the tenant's retention: a person reads them to decide.
-      retainedArgumentsJson: (tenant.retainArguments && o.errorCode === '') || requested !== undefined ? request.argumentsJson : NO_BYTES,
+      // What must never be kept (card numbers, credentials) is redacted before the event is signed and sent.
+      retainedArgumentsJson: (tenant.retainArguments && o.errorCode === '') || requested !== undefined ? redactArguments(request.argumentsJson) : NO_BYTES,
       resource: request.resource,
       credentialFingerprint: request.credentialFingerprint,
       effect: o.effect,
