@@ -7,7 +7,9 @@ import type { Producer } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ControlPlaneConfig } from '../../src/config/config.js';
 import type { ControlPlane } from '../../src/control-plane.js';
+import { EventStore } from '../../src/event-store/event-store.js';
 import { decodeDecisionMessage, recordOfEvent } from '../../src/modules/decisions/ingest/decode-decision-event.js';
 import { DecisionIngestor, type IngestItem } from '../../src/modules/decisions/ingest/decision-ingestor.js';
 import { startKafkaDecisionSource } from '../../src/modules/decisions/ingest/kafka-decision-source.js';
@@ -21,8 +23,9 @@ import {
   type DecisionRecord,
   type IngestOutcome,
 } from '../../src/modules/decisions/index.js';
+import { Clock } from '../../src/platform/clock/clock.js';
 import { rowsOf, TenantDatabase, type Tx } from '../../src/platform/database/tenant-database.js';
-import { LOGGER } from '../../src/platform/tokens.js';
+import { CONFIG, LOGGER } from '../../src/platform/tokens.js';
 import { ListReceiptKeysHandler } from '../../src/modules/enforcers/queries/list-receipt-keys/list-receipt-keys.handler.js';
 import { EnforcersRepository } from '../../src/modules/enforcers/storage/enforcers.repository.js';
 import { createAppLoginRole, signUp, startControlPlane } from './support/control-plane.js';
@@ -267,13 +270,17 @@ describe('DECISION_INGEST_HOOKS', () => {
     class AlertsModule {}
     @Module({ providers: [{ provide: DECISION_INGEST_HOOKS, useClass: DriftHook }] })
     class DriftModule {}
+    // The platform's providers the decisions context injects (the retention job's among them: no tick here).
     @Global()
     @Module({
       providers: [
         { provide: TenantDatabase, useValue: new TenantDatabase(cp.database) },
         { provide: LOGGER, useValue: silent },
+        { provide: EventStore, useValue: cp.app.get(EventStore) },
+        { provide: Clock, useValue: cp.app.get(Clock) },
+        { provide: CONFIG, useValue: { ...cp.app.get<ControlPlaneConfig>(CONFIG), retention: undefined } },
       ],
-      exports: [TenantDatabase, LOGGER],
+      exports: [TenantDatabase, LOGGER, EventStore, Clock, CONFIG],
     })
     class Platform {}
     // The key directory ingestion asks the enforcers context for.
