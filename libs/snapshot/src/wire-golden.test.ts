@@ -3,11 +3,11 @@
 // same fields, and the event's receipt must still verify under the key it was signed with.
 import { fromBinary } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { ApprovalStep_Kind, DecideRequestSchema, DecisionEventSchema, Effect, Outcome, RiskTier, RuleKind, Severity } from '@thoth/contracts';
+import { ApprovalStep_Kind, DecideRequestSchema, DecideResponseSchema, DecisionEventSchema, Effect, Outcome, RiskTier, RuleKind, Severity, SignedSnapshotSchema } from '@thoth/contracts';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decisionEventDigest, keyring, publishedEventDigest, verifierFromPublicKey, verifyDecisionEvent, verifyReceipt } from './index.js';
+import { decisionEventDigest, judgeDecisionEvent, keyring, openSnapshot, publicKeyBase64, publishedEventDigest, TenantReceiptKeys, verifierFromPublicKey, verifyDecisionEvent, verifyReceipt } from './index.js';
 
 const testdata = (name: string) => new Uint8Array(readFileSync(new URL(`../../contracts/testdata/${name}`, import.meta.url)));
 const TENANT = '7e0a0000-0000-4000-8000-00000000601d';
@@ -153,5 +153,69 @@ describe('golden wire fixtures (trace context, docs/telemetry.md)', () => {
     // A trace context swapped on the way (another trace, or none) breaks the receipt.
     expect(verifyDecisionEvent({ ...event, traceParent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, trusted)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
     expect(verifyDecisionEvent({ ...event, traceParent: '' }, trusted)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
+  });
+});
+
+// Bytes the previous release wrote (README.md, "Previous versions"): decoded, verified and judged
+// by today's code. Judged: an enforcer of a release before key announcements signed with a key no
+// registration announced, so today's rule quarantines its decisions (receipt.unknown_key), and
+// one announced key signing a receipt of an older version is a downgrade (receipt.downgraded).
+describe('golden wire fixtures (previous versions)', () => {
+  const PREVIOUS_TENANT = '7e0a0000-0000-4000-8000-00000000601d';
+  const announced = (name: string, instanceId: string) => {
+    const verifier = verifierFromPublicKey(readFileSync(new URL(`../../contracts/testdata/${name}`, import.meta.url), 'utf8').trim());
+    return TenantReceiptKeys.of([{ keyId: verifier.keyId, publicKey: publicKeyBase64(verifier), instanceId }]);
+  };
+
+  it('decodes a version 1 receipt (6e56d9b: one signature per receipt, no version field), verifies it, and judges it', () => {
+    const event = fromBinary(DecisionEventSchema, testdata('decision-event.receipt-v1.bin'));
+    expect(event).toMatchObject({ decisionId: '019ab0a2-0700-73f4-b1fe-02f49a990aa2', tenantId: PREVIOUS_TENANT, tool: 'db.drop_table', effect: Effect.DENY, enforcerId: 'enforcer-receipt-v1' });
+    expect(event.receipt).toMatchObject({ receiptVersion: 0, batchSize: 0, keyId: 'ed25519:adc415ace0dfecee', outcome: Outcome.DENY });
+    const trusted = keyOf('receipt-key.receipt-v1.pub');
+    expect(verifyReceipt(event.receipt!, trusted)).toEqual({ ok: true });
+    expect(verifyDecisionEvent(event, trusted)).toEqual({ ok: true, coverage: 'receipt', keyId: 'ed25519:adc415ace0dfecee' });
+    expect(verifyDecisionEvent({ ...event, effect: Effect.ALLOW }, trusted)).toMatchObject({ ok: false, code: 'EVENT_MISMATCH' });
+    expect(judgeDecisionEvent(event, TenantReceiptKeys.NONE)).toMatchObject({ ok: false, code: 'receipt.unknown_key' });
+    expect(judgeDecisionEvent(event, announced('receipt-key.receipt-v1.pub', 'enforcer-receipt-v1'))).toMatchObject({ ok: false, code: 'receipt.downgraded' });
+  });
+
+  it('judges the version 2 receipt of decision-event.v1.bin as the ledger and the control plane do', () => {
+    const bytes = testdata('decision-event.v1.bin');
+    const event = fromBinary(DecisionEventSchema, bytes);
+    expect(judgeDecisionEvent(event, TenantReceiptKeys.NONE, bytes)).toMatchObject({ ok: false, code: 'receipt.unknown_key' });
+    expect(judgeDecisionEvent(event, announced('receipt-key.v1.pub', 'enforcer-golden'), bytes)).toMatchObject({ ok: false, code: 'receipt.downgraded' });
+  });
+
+  it('decodes what the previous release (63aae65) sent and answered: a DecideRequest, its DecideResponse and receipt', () => {
+    const request = fromBinary(DecideRequestSchema, testdata('decide-request.previous.bin'));
+    expect(request).toMatchObject({ requestId: 'req-previous-2', tenantId: PREVIOUS_TENANT, agentId: 'crm-agent', tool: 'crm.read_contact', resource: 'crm://contacts', approvalId: '', riskTier: RiskTier.UNSPECIFIED });
+    expect(new TextDecoder().decode(request.argumentsJson)).toBe('{"id":42}');
+    const response = fromBinary(DecideResponseSchema, testdata('decide-response.previous.bin'));
+    expect(response).toMatchObject({ decisionId: '019ab697-e800-78a9-9d0e-ab9e23749bb2', requestId: 'req-previous-2', effect: Effect.ALLOW, policyVersion: 7n });
+    expect(response.receipt).toMatchObject({ receiptVersion: 2, batchSize: 2, batchIndex: 1, keyId: 'ed25519:02ad56581e79899e', eventDigest: '' });
+    expect(verifyReceipt(response.receipt!, keyOf('receipt-key.previous.pub'))).toEqual({ ok: true });
+  });
+
+  it("decodes the previous release's published DecisionEvents (one receipt batch) and verifies both receipts", () => {
+    const trusted = keyOf('receipt-key.previous.pub');
+    const events = [0, 1].map((i) => ({ bytes: testdata(`decision-event.previous-${i}.bin`), event: fromBinary(DecisionEventSchema, testdata(`decision-event.previous-${i}.bin`)) }));
+    expect(events.map(({ event }) => [event.requestId, event.effect, event.receipt?.batchIndex])).toEqual([
+      ['req-previous-1', Effect.DENY, 0],
+      ['req-previous-2', Effect.ALLOW, 1],
+    ]);
+    for (const { event, bytes } of events) {
+      expect(event).toMatchObject({ tenantId: PREVIOUS_TENANT, enforcerId: 'enforcer-previous', configVersion: 3n, windowUpdates: [], traceParent: '' });
+      expect(verifyDecisionEvent(event, trusted, bytes)).toEqual({ ok: true, coverage: 'receipt', keyId: 'ed25519:02ad56581e79899e' });
+      expect(judgeDecisionEvent(event, TenantReceiptKeys.NONE, bytes)).toMatchObject({ ok: false, code: 'receipt.unknown_key' });
+    }
+  });
+
+  it('opens a SignedSnapshot the previous release signed (before key announcements, leases and approvals)', () => {
+    const signed = fromBinary(SignedSnapshotSchema, testdata('signed-snapshot.previous.bin'));
+    const trusted = keyOf('snapshot-key.previous.pub');
+    const opened = openSnapshot(signed, trusted, { tenantId: PREVIOUS_TENANT, version: 3n });
+    expect(opened).toMatchObject({ ok: true, config: { tenantId: PREVIOUS_TENANT, version: 3n, retainArguments: true, revokedCredentials: [] } });
+    const tampered = { ...signed, snapshot: signed.snapshot.map((b, i) => (i === 4 ? b ^ 1 : b)) };
+    expect(openSnapshot(tampered, trusted)).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
   });
 });
