@@ -3,7 +3,7 @@
 // stored by its SnapshotDisk, whose file format has not changed since) and decides on it before
 // the control plane answers: today's activation path must verify, compile and serve it.
 import { create, fromBinary } from '@bufbuild/protobuf';
-import { DecideRequestSchema, Effect, SignedSnapshotSchema, type DecisionEvent } from '@thoth/contracts';
+import { DecideRequestSchema, Effect, SignedSnapshotSchema, SubscribeResponseSchema, type DecisionEvent } from '@thoth/contracts';
 import { WindowState } from '@thoth/policy';
 import { generateSigningKey, keyring, signerFromSeed, verifierFromPublicKey, verifyDecisionEvent } from '@thoth/snapshot';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
@@ -55,6 +55,16 @@ describe('a snapshot signed by the previous release (63aae65)', () => {
     expect(new TextDecoder().decode(events[0]!.retainedArgumentsJson)).toBe('{"table":"contacts"}');
     const trusted = keyring([verifierFromPublicKey(receiptSigner.publicKey)]);
     for (const event of events) expect(verifyDecisionEvent(event, trusted)).toMatchObject({ ok: true, coverage: 'event' });
+  });
+
+  it('is activated from the SnapshotPush the previous control plane put on the wire, as the config stream does', () => {
+    const response = fromBinary(SubscribeResponseSchema, new Uint8Array(readFileSync(testdata('config-push.previous.bin'))));
+    if (response.kind.case !== 'snapshot') throw new Error('not a push');
+    const push = response.kind.value;
+    expect(push).toMatchObject({ tenantId: TENANT, version: 1n, baseVersion: 0n });
+    const trusted = keyring([verifierFromPublicKey(readFileSync(testdata('config-push-key.previous.pub'), 'utf8').trim())]);
+    const activation = activate(new ActiveSnapshots(), push.snapshot!, trusted, 0, { tenantId: push.tenantId, version: push.version });
+    expect(activation).toMatchObject({ ok: true, tenant: { tenantId: TENANT, version: 1n } });
   });
 
   it('is refused when a byte of it changed, and the tenant stays without a snapshot', () => {
