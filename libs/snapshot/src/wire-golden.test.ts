@@ -7,7 +7,7 @@ import { ApprovalStep_Kind, DecideRequestSchema, DecideResponseSchema, DecisionE
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decisionEventDigest, judgeDecisionEvent, keyring, openSnapshot, publicKeyBase64, publishedEventDigest, TenantReceiptKeys, verifierFromPublicKey, verifyDecisionEvent, verifyReceipt } from './index.js';
+import { decisionEventDigest, judgeDecisionEvent, keyring, openReceiptKeyRecord, openSnapshot, publicKeyBase64, publishedEventDigest, TenantReceiptKeys, verifierFromPublicKey, verifyDecisionEvent, verifyReceipt } from './index.js';
 
 const testdata = (name: string) => new Uint8Array(readFileSync(new URL(`../../contracts/testdata/${name}`, import.meta.url)));
 const TENANT = '7e0a0000-0000-4000-8000-00000000601d';
@@ -217,5 +217,19 @@ describe('golden wire fixtures (previous versions)', () => {
     expect(opened).toMatchObject({ ok: true, config: { tenantId: PREVIOUS_TENANT, version: 3n, retainArguments: true, revokedCredentials: [] } });
     const tampered = { ...signed, snapshot: signed.snapshot.map((b, i) => (i === 4 ? b ^ 1 : b)) };
     expect(openSnapshot(tampered, trusted)).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+  });
+});
+
+describe('golden receipt key directory record (current, first version)', () => {
+  it("opens a record of the receipt keys topic and believes, through it, the decision its key signed", () => {
+    const record = JSON.parse(readFileSync(new URL('../../contracts/testdata/receipt-key-entry.current.json', import.meta.url), 'utf8')) as { key: string; value: string };
+    const controlPlane = keyOf('directory-key.current.pub');
+    const opened = openReceiptKeyRecord(record.key, record.value, controlPlane);
+    expect(opened).toMatchObject({ ok: true, entry: { tenantId: '7e0a0000-0000-4000-8000-00000000601d', enforcerId: 'edge-trace', keyId: 'ed25519:9152eb68fb60770f', status: 'active' } });
+    if (!opened.ok) return;
+    const bytes = testdata('decision-event.trace-parent.bin');
+    expect(judgeDecisionEvent(fromBinary(DecisionEventSchema, bytes), TenantReceiptKeys.of([opened.entry]), bytes)).toEqual({ ok: true });
+    expect(openReceiptKeyRecord(record.key.replace('edge-trace', 'edge-other'), record.value, controlPlane)).toMatchObject({ ok: false });
+    expect(openReceiptKeyRecord(record.key, record.value.replace('"active"', '"decommissioned"'), controlPlane)).toMatchObject({ ok: false, code: 'directory.bad_signature' });
   });
 });
