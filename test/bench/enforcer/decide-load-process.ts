@@ -13,6 +13,7 @@ import { DecideRequestSchema, DecideResponseSchema } from '@thoth/contracts';
 import { keyring, verifierFromPublicKey, verifyReceipt } from '@thoth/snapshot';
 import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { dueBy, openLoopLatencyMs } from '../lib/open-loop.js';
 import { percentile } from '../lib/results.js';
 import { benchCalls, benchPolicy, type BenchCall } from './bench-tenant.js';
 
@@ -43,7 +44,11 @@ export type LoadSpec =
     };
 
 export interface LoadResult {
-  /** Unary: ms from each request's send to its answer; `within2Ms` the share answered within 2 ms. */
+  /**
+   * Unary: ms from each request's intended send time (its slot in the open-loop schedule) to its
+   * answer, so the generator's own stalls count against every request they delayed; `within2Ms`
+   * the share answered within 2 ms.
+   */
   readonly latencyMs?: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number; readonly within2Ms: number };
   readonly answered: number;
   readonly errors: number;
@@ -53,6 +58,8 @@ export interface LoadResult {
   readonly verified: number;
   /** Unary: the most the generator fell behind its schedule, ms (its own lag, not the enforcer's). */
   readonly maxSendLagMs?: number;
+  /** Unary: ms from each request's actual send to its answer (hides the generator's lag: for comparison only). */
+  readonly sentToAnswerMs?: { readonly p50: number; readonly p99: number };
   /** This process's CPU (user + system) during the phase, µs. */
   readonly cpuMicros: number;
   /** This process's event-loop delay during the phase, ms: time an answer may wait before it is timed. */
@@ -134,6 +141,7 @@ async function unary(spec: Extract<LoadSpec, { kind: 'unary' }>, calls: readonly
   for (const c of calls) if (!headerSets.has(c.token)) headerSets.set(c.token, headers(DECIDE, c.token, '10S'));
   const total = Math.round(spec.rate * spec.seconds);
   const latencies: number[] = [];
+  const sentToAnswer: number[] = [];
   let errors = 0;
   let verified = 0;
   let outstanding = 0;
@@ -150,16 +158,16 @@ async function unary(spec: Extract<LoadSpec, { kind: 'unary' }>, calls: readonly
     outstanding++;
     const chunks: Buffer[] = [];
     let status: string | string[] | undefined;
-    let ms = 0;
+    let at = 0n;
     // The answer is complete when its status arrives (trailers, or a trailers-only response).
     const onResponse = (h: IncomingHttpHeaders) => {
       if (h['grpc-status'] === undefined) return;
       status = h['grpc-status'];
-      ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      at = process.hrtime.bigint();
     };
     const onTrailers = (t: IncomingHttpHeaders) => {
       status = t['grpc-status'];
-      ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      at = process.hrtime.bigint();
     };
     const onData = (chunk: Buffer) => void chunks.push(chunk);
     const onError = () => {}; // counted on close
@@ -176,7 +184,8 @@ async function unary(spec: Extract<LoadSpec, { kind: 'unary' }>, calls: readonly
       const ok = status === '0' && body.length >= 5 && body.readUInt32BE(1) === body.length - 5;
       const full = n % VERIFY_EVERY === 0;
       if (ok && checkAnswer(body.subarray(5), full, trusted)) {
-        latencies.push(ms);
+        latencies.push(openLoopLatencyMs(n, spec.rate, Number(at - started)));
+        sentToAnswer.push(Number(at - t0) / 1e6);
         if (full) verified++;
       } else errors++;
       if (--outstanding === 0 && finished) finished();
@@ -190,7 +199,7 @@ async function unary(spec: Extract<LoadSpec, { kind: 'unary' }>, calls: readonly
   await new Promise<void>((resolve) => {
     const tick = () => {
       const elapsedNs = Number(process.hrtime.bigint() - started);
-      const due = Math.min(total, Math.floor((elapsedNs / 1e9) * spec.rate) + 1);
+      const due = dueBy(elapsedNs, spec.rate, total);
       if (due > sent) maxLagNs = Math.max(maxLagNs, elapsedNs - ((due - 1) * 1e9) / spec.rate);
       for (; sent < due; sent++) send(sent);
       if (sent >= total) return resolve();
@@ -209,7 +218,9 @@ async function unary(spec: Extract<LoadSpec, { kind: 'unary' }>, calls: readonly
     sorted.length > 0
       ? { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted[sorted.length - 1]!, within2Ms }
       : { p50: 0, p90: 0, p99: 0, max: 0, within2Ms: 0 };
-  return { latencyMs, answered: latencies.length, errors, seconds, verified, maxSendLagMs: maxLagNs / 1e6, cpuMicros, loopDelayMs: loopDelayMs() };
+  const fromSend = Float64Array.from(sentToAnswer).sort();
+  const sentToAnswerMs = fromSend.length > 0 ? { p50: percentile(fromSend, 50), p99: percentile(fromSend, 99) } : { p50: 0, p99: 0 };
+  return { latencyMs, answered: latencies.length, errors, seconds, verified, maxSendLagMs: maxLagNs / 1e6, sentToAnswerMs, cpuMicros, loopDelayMs: loopDelayMs() };
 }
 
 async function stream(spec: Extract<LoadSpec, { kind: 'stream' }>, calls: readonly EncodedCall[], trusted: ReturnType<typeof keyring>): Promise<LoadResult> {

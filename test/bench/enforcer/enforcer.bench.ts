@@ -41,12 +41,16 @@ const PER_STREAM = 50_000;
 const PROPAGATION_ROUNDS = 5;
 const RSS_TENANTS = Number(process.env['THOTH_BENCH_RSS_TENANTS'] ?? 1_000);
 const RSS_RESTORES = Number(process.env['THOTH_BENCH_RSS_RESTORES'] ?? 3);
-// For profiling and focused runs: THOTH_BENCH_ONLY=unary,stream,floor,h2load,propagation,rss,rpc,tls (default all;
+// For profiling and focused runs: THOTH_BENCH_ONLY=unary,stream,added,floor,h2load,propagation,rss,rpc,tls (default all;
 // `pnpm bench:enforcer --only rpc` is the same as THOTH_BENCH_ONLY=rpc), THOTH_BENCH_RATES=1000,5000 (offered unary rates);
 // THOTH_BENCH_RPC_ROUNDS=3 (rounds of the gRPC server comparison, each running both servers);
+// THOTH_BENCH_ADDED_ROUNDS=3, THOTH_BENCH_ADDED_SECONDS=4 (the floor/enforcer comparison: rounds, seconds per run);
 // THOTH_BENCH_ENFORCER_FLAGS is passed to the enforcer child's node (e.g. --cpu-prof).
 const onlyFlag = process.argv.indexOf('--only');
-const ONLY = new Set(((onlyFlag >= 0 ? process.argv[onlyFlag + 1] : undefined) ?? process.env['THOTH_BENCH_ONLY'] ?? 'unary,stream,floor,h2load,propagation,rss,rpc,tls').split(','));
+const ONLY = new Set(((onlyFlag >= 0 ? process.argv[onlyFlag + 1] : undefined) ?? process.env['THOTH_BENCH_ONLY'] ?? 'unary,stream,added,floor,h2load,propagation,rss,rpc,tls').split(','));
+const ADDED_RATES = [1_000, 3_000] as const;
+const ADDED_ROUNDS = Number(process.env['THOTH_BENCH_ADDED_ROUNDS'] ?? 3);
+const ADDED_SECONDS = Number(process.env['THOTH_BENCH_ADDED_SECONDS'] ?? 4);
 const TLS_ROUNDS = Number(process.env['THOTH_BENCH_TLS_ROUNDS'] ?? 3);
 const RPC_ROUNDS = Number(process.env['THOTH_BENCH_RPC_ROUNDS'] ?? 3);
 const RPC_UNARY_SECONDS = Number(process.env['THOTH_BENCH_RPC_UNARY_SECONDS'] ?? 10);
@@ -200,6 +204,78 @@ async function benchTls(): Promise<void> {
   report.note(
     `decide.transport.*: Decide with and without TLS on the listener (TLS 1.3, P-256 certificate of infra/local/tls.sh, verified by the generator), ${TLS_ROUNDS} alternating rounds in one run, a fresh enforcer each, medians; ` +
       `unary open loop at 5,000/s for ${RATE_SECONDS} s, DecideStream as above. tls_cost.*: TLS minus plaintext (ratio: TLS over plaintext).`,
+  );
+}
+
+/**
+ * What the enforcer adds to unary Decide over the bare transport (issue 19, acceptance 3): the
+ * same generator at the same offered rates (1k/s and 3k/s, open loop, latency from each
+ * request's intended send time) against the floor server (bare node:http2 answering one real
+ * answer's bytes, no work) and the enforcer, interleaved — per round and rate: floor, enforcer,
+ * then enforcer, floor in the next round (ABBA…), so a drift of the machine's load favours
+ * neither. Both servers stay up (an idle one costs nothing) and are warmed first.
+ * added_over_floor.p99_ms: the median over rounds of (enforcer p99 − floor p99), each pair run
+ * back to back.
+ */
+async function benchAddedOverFloor(): Promise<void> {
+  type Target = 'floor' | 'enforcer';
+  type Run = { p50: number; p99: number; achieved: number; errors: number; cpuPerCall: number; lagMs: number };
+  const servers = {} as Record<Target, { proc: ReturnType<typeof child>; address: string; publicKey: string }>;
+  for (const target of ['floor', 'enforcer'] as const) {
+    const proc = child('./enforcer-process.ts', [target === 'floor' ? 'floor' : 'decide'], ENFORCER_FLAGS);
+    const { address, publicKey } = JSON.parse(await firstLine(proc.lines)) as { address: string; publicKey: string };
+    servers[target] = { proc, address, publicKey };
+  }
+  const runs = Object.fromEntries(ADDED_RATES.map((rate) => [rate, { floor: [] as Run[], enforcer: [] as Run[] }])) as Record<number, Record<Target, Run[]>>;
+  const run = async (target: Target, rate: number, seconds: number): Promise<Run> => {
+    const { proc, address, publicKey } = servers[target];
+    const r = await load(proc, { kind: 'unary', address, publicKey, rate, seconds, connections: UNARY_CONNECTIONS });
+    const calls = Math.max(1, r.answered + r.errors);
+    return { p50: r.latencyMs?.p50 ?? 0, p99: r.latencyMs?.p99 ?? 0, achieved: r.answered / r.seconds, errors: r.errors, cpuPerCall: r.enforcerCpuMicros / calls, lagMs: r.maxSendLagMs ?? 0 };
+  };
+  try {
+    for (const target of ['floor', 'enforcer'] as const) await run(target, 2_000, 2); // warm-up: JIT, connections, caches
+    for (let round = 0; round < ADDED_ROUNDS; round++) {
+      const order: Target[] = round % 2 === 0 ? ['floor', 'enforcer'] : ['enforcer', 'floor'];
+      for (const rate of ADDED_RATES) {
+        for (const target of order) runs[rate]![target].push(await run(target, rate, ADDED_SECONDS));
+        const { floor, enforcer } = runs[rate]!;
+        process.stderr.write(`added round ${round + 1} at ${rate}/s: p99 floor ${floor.at(-1)!.p99.toFixed(2)} ms, enforcer ${enforcer.at(-1)!.p99.toFixed(2)} ms\n`);
+        await sleep(200);
+      }
+    }
+  } finally {
+    for (const { proc } of Object.values(servers)) {
+      proc.process.kill('SIGTERM');
+      await new Promise((r) => (proc.process.exitCode === null ? proc.process.once('exit', r) : r(undefined)));
+    }
+  }
+  const median = (xs: number[]) => percentile(sorted(xs), 50);
+  for (const rate of ADDED_RATES) {
+    const { floor, enforcer } = runs[rate]!;
+    for (const [target, rs] of [['floor', floor], ['enforcer', enforcer]] as const) {
+      const prefix = `decide.unary.rate${rate}.${target}`;
+      report.add(`${prefix}.achieved_per_s`, median(rs.map((r) => r.achieved)), 'per_s');
+      report.add(`${prefix}.p50_ms`, median(rs.map((r) => r.p50)), 'ms');
+      report.add(`${prefix}.p99_ms`, median(rs.map((r) => r.p99)), 'ms');
+      report.add(`${prefix}.p99_ms_min`, Math.min(...rs.map((r) => r.p99)), 'ms');
+      report.add(`${prefix}.p99_ms_max`, Math.max(...rs.map((r) => r.p99)), 'ms');
+      report.add(`${prefix}.server_cpu_us_per_call`, median(rs.map((r) => r.cpuPerCall)), 'us');
+      report.add(`${prefix}.generator_max_lag_ms`, Math.max(...rs.map((r) => r.lagMs)), 'ms');
+      report.add(`${prefix}.errors`, rs.reduce((a, r) => a + r.errors, 0), 'count');
+    }
+    const added = enforcer.map((e, i) => e.p99 - floor[i]!.p99);
+    report.add(`decide.unary.rate${rate}.added_over_floor.p99_ms`, median(added), 'ms');
+    report.add(`decide.unary.rate${rate}.added_over_floor.p99_ms_min`, Math.min(...added), 'ms');
+    report.add(`decide.unary.rate${rate}.added_over_floor.p99_ms_max`, Math.max(...added), 'ms');
+    report.add(`decide.unary.rate${rate}.added_over_floor.p50_ms`, median(enforcer.map((e, i) => e.p50 - floor[i]!.p50)), 'ms');
+    report.add(`decide.unary.rate${rate}.enforcer_cpu_us_per_decision`, median(enforcer.map((r) => r.cpuPerCall)), 'us');
+  }
+  report.add('decide.unary.added_over_floor.rounds', ADDED_ROUNDS, 'count');
+  report.note(
+    `decide.unary.rate{${ADDED_RATES.join(',')}}.{floor,enforcer}.*: open loop at the offered rate for ${ADDED_SECONDS} s per run over ${UNARY_CONNECTIONS} connections, latency from each request's intended send time (coordinated omission counted; the 1 ms send timer is in both); ` +
+      `floor = the bare node:http2 server answering one real answer's bytes, enforcer = the enforcer; ${ADDED_ROUNDS} rounds, floor and enforcer back to back in alternating order, both processes up throughout; medians over rounds (p99 range beside). ` +
+      'added_over_floor.p99_ms: median over rounds of enforcer p99 − floor p99 of the same round and rate (target ≤ 0.5 ms); server_cpu_us_per_call: the server process CPU per call.',
   );
 }
 
@@ -503,6 +579,7 @@ async function benchRss(): Promise<void> {
 
 try {
   if (ONLY.has('unary') || ONLY.has('stream')) await benchDecide();
+  if (ONLY.has('added')) await benchAddedOverFloor();
   if (ONLY.has('floor')) await benchFloor();
   if (ONLY.has('h2load')) await benchH2load();
   if (ONLY.has('propagation')) await benchPropagation();
