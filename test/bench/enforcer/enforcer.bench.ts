@@ -588,7 +588,7 @@ try {
   if (ONLY.has('tls')) await benchTls();
   report.note(
     `Decide: the enforcer in its own process (200-rule tenant policy, in-process decision log: the answer never waits on Kafka); the load from a generator process of its own speaking gRPC over node:http2 with requests encoded in advance (as h2load/ghz would), every answer checked and 1 in 997 decoded with its receipt verified. ` +
-      `Unary: open loop over ${UNARY_CONNECTIONS} connections, requests leave on a 1 ms timer (no busy loop), latency from send to answer; achieved rate and the generator's lag behind its schedule reported. ` +
+      `Unary: open loop over ${UNARY_CONNECTIONS} connections, requests leave on a 1 ms timer (no busy loop), latency from each request's intended send time (its slot in the schedule) to its answer, so the generator's lag is counted, not hidden; achieved rate and the generator's lag behind its schedule reported. ` +
       `DecideStream: ${STREAMS_DECIDE} streams (one agent each) on ${STREAM_CONNECTIONS} connections, ≤ ${STREAM_DEPTH} requests in flight per stream. ` +
       'decide.unary.floor.*: the same generator against a bare node:http2 server that answers every call with the bytes of one real answer (no enforcer work): the latency floor of the transport, the generator and the machine. ' +
       '*_cpu_us_per_decision: process CPU (all threads) over the phase divided by decisions — steadier than wall-clock figures when others use the machine; enforcer_max_per_core_per_s = 1e6 / that. ' +
