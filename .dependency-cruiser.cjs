@@ -145,7 +145,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)src/gen/|\\.d\\.ts$' },
+    exclude: { path: '(^|/)src/gen/|\\.d\\.ts$|^libs/contracts/testdata/make/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

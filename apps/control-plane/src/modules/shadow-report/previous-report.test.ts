@@ -4,11 +4,11 @@
 // release's ShadowReportBuilder).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ShadowReportBody } from '../api/shadow-reports.dto.js';
-import { SHADOW_REPORT_SCHEMA_VERSION, type ShadowReport } from '../domain/shadow-report.js';
-import { renderReportPage } from './report-page.js';
+import { ShadowReportBody } from './api/shadow-reports.dto.js';
+import { SHADOW_REPORT_SCHEMA_VERSION, type ShadowReport } from './domain/shadow-report.js';
+import { renderReportPage } from './page/report-page.js';
 
-const stored = JSON.parse(readFileSync(new URL('../../../../../../libs/contracts/testdata/shadow-report.previous.json', import.meta.url), 'utf8')) as ShadowReport;
+const stored = JSON.parse(readFileSync(new URL('../../../../../libs/contracts/testdata/shadow-report.previous.json', import.meta.url), 'utf8')) as ShadowReport;
 
 describe('a shadow report stored by the previous release', () => {
   it('has the schema version today writes and matches the API response schema', () => {
