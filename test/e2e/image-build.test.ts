@@ -1,7 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,7 +10,7 @@ import { openDatabase, type DatabaseHandle } from '../../libs/db/src/index.js';
 import { generateSignerKey } from '../../libs/merkle/src/index.js';
 import { ThothClient } from '../../libs/sdk/src/index.js';
 import { generateSigningKey } from '../../libs/snapshot/src/index.js';
-import { createTestDatabase, createTestTopics, dropTestDatabase, testKafkaEnv, testTopic } from '../../libs/testing/src/index.js';
+import { createTestDatabase, createTestTopics, dropTestDatabase, freePort, testKafkaEnv, testTopic } from '../../libs/testing/src/index.js';
 import { waitFor } from '../integration/enforcers/harness.js';
 import { call, ok, Proc, ROOT } from './enforcers.support.js';
 
@@ -35,14 +34,6 @@ function startBuilt(name: string, dir: string, script: string, env: Record<strin
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Proc(name, child);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Ready when the service's operations listener answers GET /readyz with 200 (issue 21's contract). */
